@@ -1,0 +1,60 @@
+"""chainmap: industry-chain targeting knowledge graphs (产业链招商图谱).
+
+The curated public API. Names are imported lazily on first use (PEP 562), so
+``import chainmap`` and ``chainmap --help`` stay fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from chainmap.errors import (
+    ChainError,
+    ChainmapError,
+    InputError,
+    UnknownChainError,
+    UnknownRegionError,
+    UnknownSegmentError,
+)
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_LAZY: dict[str, str] = {
+    "Chain": "chainmap.model.chain",
+    "Link": "chainmap.model.chain",
+    "Segment": "chainmap.model.chain",
+    "load_chain": "chainmap.model.chain",
+    "load_chains": "chainmap.model.chain",
+}
+
+__all__ = [
+    "Chain",
+    "ChainError",
+    "ChainmapError",
+    "InputError",
+    "Link",
+    "Segment",
+    "UnknownChainError",
+    "UnknownRegionError",
+    "UnknownSegmentError",
+    "load_chain",
+    "load_chains",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'chainmap' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from chainmap.model.chain import Chain, Link, Segment, load_chain, load_chains

@@ -1,0 +1,1 @@
+"""What we compute: classification, relatedness, gaps, scoring, plan, KPIs (pure functions)."""

@@ -1,0 +1,136 @@
+"""The chainmap vocabulary as Python constants.
+
+The namespace is fixed once, here and in ``graphs/chainmap.ttl``:
+
+``https://w3id.org/chainmap/``
+
+- segments are ``NS + "segment/" + id``, chains ``NS + "chain/" + id``,
+  links ``NS + "link/" + upstream + "--" + downstream``, stages ``NS + "stage/" + name``;
+- enterprises are ``NS + "enterprise/" + (USCC or the documented hash)``,
+  regions ``NS + "region/" + adcode``;
+- classes and properties live in ``NS + "vocab#"`` (prefix ``cm:``).
+"""
+
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD
+
+__all__ = [
+    "CHAIN",
+    "CM",
+    "ENTERPRISE",
+    "LINK",
+    "NS",
+    "PREFIXES",
+    "PROJECT",
+    "REGION",
+    "RELATIONS",
+    "SEGMENT",
+    "STAGE",
+    "STAGES",
+    "STAGE_LABELS",
+    "STAGE_ORDER",
+    "bind_prefixes",
+    "chain_iri",
+    "enterprise_iri",
+    "link_iri",
+    "region_iri",
+    "segment_iri",
+    "stage_iri",
+]
+
+NS = Namespace("https://w3id.org/chainmap/")
+CM = Namespace(NS + "vocab#")
+SEGMENT = Namespace(NS + "segment/")
+CHAIN = Namespace(NS + "chain/")
+LINK = Namespace(NS + "link/")
+STAGE = Namespace(NS + "stage/")
+ENTERPRISE = Namespace(NS + "enterprise/")
+REGION = Namespace(NS + "region/")
+PROJECT = Namespace(NS + "project/")
+
+#: The one global stage order (CONTRACTS.md). Layouts and upstream/downstream use it.
+STAGES: tuple[str, ...] = (
+    "resource",
+    "basic",
+    "intermediate",
+    "material",
+    "component",
+    "product",
+    "application",
+    "service",
+)
+STAGE_ORDER: dict[str, int] = {s: i for i, s in enumerate(STAGES)}
+STAGE_LABELS: dict[str, tuple[str, str]] = {
+    "resource": ("资源", "Resource"),
+    "basic": ("基础化学品", "Basic chemical"),
+    "intermediate": ("中间体", "Intermediate"),
+    "material": ("材料", "Material"),
+    "component": ("部件", "Component"),
+    "product": ("产品", "Product"),
+    "application": ("应用", "Application"),
+    "service": ("服务", "Service"),
+}
+
+#: Link relation name (as in the CSV files) -> property IRI.
+RELATIONS: dict[str, URIRef] = {
+    "feedstock_of": CM.feedstockOf,
+    "used_in": CM.usedIn,
+}
+
+#: Prefixes bound in every graph chainmap writes (no ``ns1:`` in output).
+PREFIXES: dict[str, Namespace] = {
+    "cm": CM,
+    "chain": CHAIN,
+    "seg": SEGMENT,
+    "link": LINK,
+    "stage": STAGE,
+    "ent": ENTERPRISE,
+    "region": REGION,
+    "project": PROJECT,
+    "skos": Namespace(str(SKOS)),
+    "dcterms": Namespace(str(DCTERMS)),
+    "prov": Namespace(str(PROV)),
+    "schema": Namespace(str(SDO)),
+    "rdf": Namespace(str(RDF)),
+    "rdfs": Namespace(str(RDFS)),
+    "owl": Namespace(str(OWL)),
+    "xsd": Namespace(str(XSD)),
+}
+
+
+def segment_iri(segment_id: str) -> URIRef:
+    """IRI of a segment: ``NS + "segment/" + id``."""
+    return SEGMENT[segment_id]
+
+
+def chain_iri(chain_id: str) -> URIRef:
+    """IRI of a chain: ``NS + "chain/" + id``."""
+    return CHAIN[chain_id]
+
+
+def link_iri(upstream: str, downstream: str) -> URIRef:
+    """IRI of the link from ``upstream`` to ``downstream`` (global, like segments)."""
+    return LINK[f"{upstream}--{downstream}"]
+
+
+def stage_iri(stage: str) -> URIRef:
+    """IRI of a stage in the global stage vocabulary."""
+    return STAGE[stage]
+
+
+def region_iri(adcode: str) -> URIRef:
+    """IRI of a region: ``NS + "region/" + adcode``."""
+    return REGION[adcode]
+
+
+def enterprise_iri(enterprise_id: str) -> URIRef:
+    """IRI of an enterprise: ``NS + "enterprise/" + enterprise_id`` (USCC or ``h:`` hash)."""
+    return ENTERPRISE[enterprise_id.replace(":", "-")]
+
+
+def bind_prefixes(graph) -> None:
+    """Bind chainmap's readable prefixes on an rdflib graph (replacing defaults)."""
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns, override=True, replace=True)

@@ -1,0 +1,1 @@
+"""How results leave: tables, reports, maps and the knowledge graph."""

@@ -1,0 +1,267 @@
+"""Tabular outputs: terminal table, CSV (UTF-8 with BOM), JSON and XLSX.
+
+All writers take a list of records (dicts, the JSON shape of a command) or a
+DataFrame. Text cells that start with ``= + - @`` are neutralised against
+formula injection in CSV and XLSX; numbers stay numbers. Output is
+deterministic: no timestamps, fixed XLSX document properties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+import datetime as _dt
+import io
+import json
+import math
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from chainmap.errors import InputError
+
+__all__ = [
+    "FIXED_XLSX_DATE",
+    "FORMATS",
+    "neutralise",
+    "records_to_frame",
+    "render_table",
+    "resolve_format",
+    "to_csv",
+    "to_json",
+    "write_xlsx",
+]
+
+FORMATS = ("table", "csv", "json", "xlsx")
+_FORMULA_START = ("=", "+", "-", "@")
+#: XLSX created/modified stamp, pinned so the same data gives the same bytes.
+FIXED_XLSX_DATE = _dt.datetime(2000, 1, 1)
+
+
+def neutralise(value: Any) -> Any:
+    """Prefix a text cell that a spreadsheet would read as a formula with ``'``.
+
+    Examples
+    --------
+    >>> neutralise('=HYPERLINK("http://x")')
+    '\\'=HYPERLINK("http://x")'
+    >>> neutralise(-3.5)
+    -3.5
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _cell(value: Any, list_sep: str = "; ") -> Any:
+    """Flatten one value for a tabular cell: lists joined, dicts as JSON, NaN as empty."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (list, tuple, set)):
+        return list_sep.join(str(v) for v in value)
+    if isinstance(value, Mapping):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, (pd.Timestamp, _dt.date)):
+        return value.isoformat()[:10] if not isinstance(value, _dt.datetime) else value.isoformat()
+    return value
+
+
+def records_to_frame(
+    records: Sequence[Mapping[str, Any]] | pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    *,
+    list_sep: str = "; ",
+    flatten: Mapping[str, Sequence[str]] | None = None,
+) -> pd.DataFrame:
+    """Turn records into a flat DataFrame for CSV/XLSX/table.
+
+    ``flatten`` expands a dict-valued column into ``column.key`` columns
+    (e.g. ``contributions``), in the given key order.
+    """
+    if isinstance(records, pd.DataFrame):
+        frame = records.copy()
+    else:
+        rows = []
+        for rec in records:
+            row = dict(rec)
+            for col, keys in (flatten or {}).items():
+                inner = row.pop(col, None) or {}
+                for k in keys:
+                    row[f"{col}.{k}"] = inner.get(k)
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        if columns is None and records:
+            columns = list(frame.columns)
+    if columns is not None:
+        for col in columns:
+            if col not in frame.columns:
+                frame[col] = None
+        frame = frame[list(columns)]
+    return frame.apply(lambda s: s.map(lambda v: _cell(v, list_sep))).astype(object)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (pd.Timestamp, _dt.date)):
+        return value.isoformat()[:10] if not isinstance(value, _dt.datetime) else value.isoformat()
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
+        return _jsonable(value.item())
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def to_json(data: Any) -> str:
+    """Deterministic JSON text (UTF-8, unescaped Chinese, NaN as null, 2-space indent)."""
+    if isinstance(data, pd.DataFrame):
+        data = data.to_dict(orient="records")
+    return json.dumps(_jsonable(data), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(frame: pd.DataFrame, target: str | Path | IO[str] | None = None) -> str | None:
+    """Write CSV as UTF-8 with BOM (so Chinese Excel opens it), formula-safe.
+
+    With ``target=None`` return the text (BOM included).
+    """
+    safe = frame.apply(lambda s: s.map(neutralise))
+    buffer = io.StringIO()
+    safe.to_csv(buffer, index=False, lineterminator="\n")
+    text = "\ufeff" + buffer.getvalue()
+    if target is None:
+        return text
+    if isinstance(target, (str, Path)):
+        Path(target).write_bytes(text.encode("utf-8"))
+    else:
+        target.write(text)
+    return None
+
+
+def write_xlsx(
+    sheets: Mapping[str, pd.DataFrame],
+    path: str | Path,
+    *,
+    headers: Mapping[str, str] | None = None,
+    title: str = "chainmap",
+    created: _dt.datetime = FIXED_XLSX_DATE,
+) -> Path:
+    """Write one or more DataFrames to an XLSX workbook, formula-safe and deterministic.
+
+    Headers are optionally renamed (``headers``), the header row is frozen and
+    bold, and column widths fit their content (CJK counted double).
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, frame in sheets.items():
+        sheet = book.create_sheet(title=name[:31])
+        cols = [str(c) for c in frame.columns]
+        shown = [headers.get(c, c) if headers else c for c in cols]
+        sheet.append([neutralise(h) for h in shown])
+        for row in frame.itertuples(index=False, name=None):
+            sheet.append([neutralise(_xlsx_value(v)) for v in row])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        for i, header in enumerate(shown, start=1):
+            values = [header] + [str(v) for v in frame.iloc[:, i - 1].tolist() if v is not None]
+            width = max((_display_width(v) for v in values), default=8)
+            letter = sheet.cell(row=1, column=i).column_letter
+            sheet.column_dimensions[letter].width = min(max(width + 2, 8), 60)
+    props = book.properties
+    props.creator = "chainmap"
+    props.lastModifiedBy = "chainmap"
+    props.title = title
+    props.created = created
+    props.modified = created
+    path = Path(path)
+    book.save(path)
+    _pin_zip_times(path)
+    return path
+
+
+def _xlsx_value(value: Any) -> Any:
+    value = _cell(value)
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    return value
+
+
+def _pin_zip_times(path: Path) -> None:
+    """Rewrite the XLSX zip with fixed member times so identical data gives identical bytes."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as src:
+        members = [(info, src.read(info.filename)) for info in src.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, data in members:
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, data)
+
+
+def _display_width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def render_table(
+    frame: pd.DataFrame,
+    *,
+    title: str | None = None,
+    width: int = 100,
+    max_colwidth: int | None = None,
+) -> str:
+    """Render a DataFrame as a terminal table (rich), CJK-aware, at most ``width`` columns."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_lines=False, pad_edge=False)
+    for col in frame.columns:
+        table.add_column(str(col), overflow="fold", max_width=max_colwidth)
+    for row in frame.itertuples(index=False, name=None):
+        table.add_row(*["" if v is None else str(v) for v in row])
+    console = Console(
+        file=io.StringIO(),
+        width=width,
+        force_terminal=False,
+        color_system=None,
+        emoji=False,
+        highlight=False,
+    )
+    console.print(table)
+    return console.file.getvalue()
+
+
+def resolve_format(
+    fmt: str | None, output: str | Path | None, allowed: Iterable[str] = FORMATS
+) -> str:
+    """Pick the output format: explicit, else the suffix of ``output``, else ``table``."""
+    allowed = tuple(allowed)
+    if fmt is None:
+        if output is None:
+            fmt = "table" if "table" in allowed else allowed[0]
+        else:
+            suffix = Path(output).suffix.lower().lstrip(".")
+            fmt = {"md": "markdown", "ttl": "ttl", "jsonld": "jsonld"}.get(suffix, suffix)
+            if fmt not in allowed:
+                raise InputError(
+                    f"无法从后缀推断格式 / cannot tell the format from {str(output)!r}; "
+                    f"use --format {'|'.join(allowed)}"
+                )
+    if fmt not in allowed:
+        raise InputError(f"未知格式 / unknown format {fmt!r}; use one of {', '.join(allowed)}")
+    if fmt == "xlsx" and output is None:
+        raise InputError("xlsx 需要 -o 输出文件 / xlsx needs -o/--output FILE.xlsx")
+    return fmt

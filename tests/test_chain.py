@@ -1,0 +1,220 @@
+"""The chain model: loading, navigation, validation and the Turtle round trip."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from chainmap.errors import ChainError, InputError, UnknownChainError, UnknownSegmentError
+from chainmap.model import catalog
+from chainmap.model.chain import chain_from_tables, load_chain, parse_chain, read_chain_tables
+from chainmap.model.vocab import STAGES
+
+
+def test_fluorochem_has_all_reference_segments_and_links(fluorochem):
+    assert len(fluorochem) == 50
+    assert len(fluorochem.link_list) == 80
+    assert fluorochem.stages == ["resource", "basic", "intermediate", "material", "application"]
+
+
+def test_every_segment_and_link_has_a_source_and_labels(fluorochem):
+    for seg in fluorochem:
+        assert seg.sources, seg.id
+        assert seg.name_zh and seg.name_en, seg.id
+        assert seg.stage in STAGES
+    for link in fluorochem.link_list:
+        assert link.sources, (link.upstream, link.downstream)
+
+
+def test_upstream_and_downstream_follow_the_reference_links(fluorochem):
+    # pvdf <- vdf <- hcfc_refrigerants (R142b) <- ahf <- fluorspar, from fluorochem_links.csv
+    assert fluorochem.upstream("pvdf", depth=1) == ["hfp", "vdf"]  # HFP as comonomer
+    assert "hcfc_refrigerants" in fluorochem.upstream("pvdf", depth=2)
+    assert {"ahf", "fluorspar"} <= set(fluorochem.upstream("pvdf"))
+    assert "lithium_battery" in fluorochem.downstream("pvdf", depth=1)
+    assert fluorochem.paths("fluorspar", "pvdf") == [
+        ["fluorspar", "ahf", "hcfc_refrigerants", "vdf", "pvdf"]
+    ]
+
+
+def test_back_link_to_an_earlier_stage_is_kept(fluorochem):
+    # PFSA membranes are used by chlor-alkali, which feeds chlorinated feedstocks (basic).
+    assert fluorochem.link("pfsa_membrane", "chlor_alkali").relation == "used_in"
+    back = fluorochem.link("chlor_alkali", "chlorinated_feedstocks")
+    assert (
+        fluorochem.segment(back.downstream).stage_order
+        < fluorochem.segment(back.upstream).stage_order
+    )
+
+
+def test_segment_lookup_by_label_and_suggestions(fluorochem):
+    assert fluorochem.resolve("聚偏氟乙烯") == "pvdf"
+    with pytest.raises(UnknownSegmentError) as err:
+        fluorochem.segment("pvdx")
+    assert "pvdf" in str(err.value)
+
+
+def test_unknown_chain_suggests_closest():
+    with pytest.raises(UnknownChainError) as err:
+        load_chain("fluorochm")
+    assert "fluorochem" in str(err.value)
+
+
+def test_turtle_round_trip_is_isomorphic(fluorochem, tmp_path):
+    original = Graph().parse(data=catalog.read_text("fluorochem.ttl"), format="turtle")
+    path = fluorochem.save(tmp_path / "copy.ttl")
+    again = load_chain(path)
+    assert isomorphic(original, Graph().parse(path))
+    assert again.segments_by_id == fluorochem.segments_by_id
+    assert sorted(again.link_list, key=str) == sorted(fluorochem.link_list, key=str)
+
+
+def test_bundled_file_is_what_the_writer_writes(fluorochem):
+    # Deterministic bytes: the canonical file equals a fresh serialisation.
+    assert fluorochem.to_turtle() == catalog.read_text("fluorochem.ttl")
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            lambda t: t.replace("cm:stage stage:material .", "cm:stage stage:material"),
+            "syntax error",
+        ),
+        (
+            lambda t: (
+                t.replace("link:metal--part .", "link:metal--part, link:metal--gone .")
+                + "link:metal--gone a cm:Link ; cm:upstream seg:metal ; cm:downstream seg:gone ; cm:relation cm:usedIn .\n"
+            ),
+            "unknown segment 'gone'",
+        ),
+        (
+            lambda t: (
+                t.replace("link:metal--part .", "link:metal--part, link:part--ore .")
+                + "link:part--ore a cm:Link ; cm:upstream seg:part ; cm:downstream seg:ore ; cm:relation cm:usedIn .\n"
+            ),
+            "cycle",
+        ),
+        (
+            lambda t: t.replace(
+                'skos:prefLabel "金属"@zh, "Metal"@en', 'skos:prefLabel "Metal"@en'
+            ),
+            "no @zh",
+        ),
+        (lambda t: t + 'seg:metal skos:prefLabel "金属2"@zh .\n', "duplicate id"),
+        (lambda t: t.replace("stage:component", "stage:widget"), "unknown stage"),
+    ],
+    ids=["syntax", "dangling-link", "cycle", "missing-label", "duplicate-id", "unknown-stage"],
+)
+def test_malformed_chains_raise_chain_error_naming_the_problem(tiny_ttl, edit, expected):
+    parse_chain(tiny_ttl)  # the unedited fixture is valid
+    with pytest.raises(ChainError) as err:
+        parse_chain(edit(tiny_ttl), origin="bad.ttl")
+    assert expected in str(err.value)
+    assert "bad.ttl" in str(err.value)
+
+
+def test_cycle_message_reports_the_cycle(tiny_ttl):
+    bad = tiny_ttl.replace("link:metal--part .", "link:metal--part, link:part--ore .")
+    bad += "link:part--ore a cm:Link ; cm:upstream seg:part ; cm:downstream seg:ore ; cm:relation cm:usedIn .\n"
+    with pytest.raises(ChainError, match="ore → metal → part → ore"):
+        parse_chain(bad)
+
+
+def test_syntax_error_names_the_line(tiny_ttl):
+    lines = tiny_ttl.splitlines()
+    lines[14] = lines[14].replace('"金属"@zh', '"金属@zh')  # unterminated string on line 15
+    with pytest.raises(ChainError, match=r"line 15"):
+        parse_chain("\n".join(lines) + "\n")
+
+
+def _tables():
+    segs = pd.DataFrame(
+        [
+            {
+                "id": "ore",
+                "name_zh": "矿石",
+                "name_en": "Ore",
+                "stage": "resource",
+                "keywords_zh": "矿石;原矿",
+                "gbt4754": "",
+                "source_url": "https://example.org/a",
+            },
+            {
+                "id": "metal",
+                "name_zh": "金属",
+                "name_en": "Metal",
+                "stage": "material",
+                "keywords_zh": "金属",
+                "gbt4754": "3216",
+                "source_url": "https://example.org/b",
+            },
+        ]
+    )
+    links = pd.DataFrame(
+        [
+            {
+                "upstream_id": "ore",
+                "downstream_id": "metal",
+                "relation": "feedstock_of",
+                "note": "冶炼",
+                "source_url": "https://example.org/c",
+            }
+        ]
+    )
+    return segs, links
+
+
+def test_chain_from_tables_builds_the_graph():
+    segs, links = _tables()
+    chain = chain_from_tables(segs, links, chain_id="mini", name_zh="迷你链")
+    assert chain.downstream("ore") == ["metal"]
+    assert chain.segment("ore").keywords == ("原矿", "矿石")
+    assert parse_chain(chain.to_turtle()).segments_by_id == chain.segments_by_id
+
+
+@pytest.mark.parametrize(
+    ("mutate", "row", "column"),
+    [
+        (lambda s, k: s.loc.__setitem__((1, "stage"), "widget"), 3, "stage"),
+        (lambda s, k: s.loc.__setitem__((1, "id"), "ore"), 3, "id"),
+        (lambda s, k: s.loc.__setitem__((0, "name_zh"), None), 2, "name_zh"),
+        (lambda s, k: k.loc.__setitem__((0, "downstream_id"), "metl"), 2, "downstream_id"),
+        (lambda s, k: k.loc.__setitem__((0, "relation"), "makes"), 2, "relation"),
+    ],
+)
+def test_table_errors_name_file_row_and_column(mutate, row, column):
+    segs, links = _tables()
+    mutate(segs, links)
+    with pytest.raises(InputError) as err:
+        chain_from_tables(
+            segs,
+            links,
+            chain_id="mini",
+            name_zh="迷你链",
+            segments_file="s.csv",
+            links_file="l.csv",
+        )
+    assert err.value.row == row and err.value.column == column
+    assert f"row {row}" in str(err.value)
+
+
+def test_read_chain_tables_from_one_xlsx_with_two_sheets(tmp_path):
+    segs, links = _tables()
+    path = tmp_path / "mine.xlsx"
+    with pd.ExcelWriter(path) as xl:
+        segs.to_excel(xl, sheet_name="segments", index=False)
+        links.to_excel(xl, sheet_name="links", index=False)
+    chain = read_chain_tables(path, name_zh="我的链")
+    assert chain.id == "mine" and len(chain) == 2 and chain.links[0].note == "冶炼"
+
+
+def test_public_api_is_curated_and_lazy():
+    import chainmap
+
+    lazy = set(chainmap._LAZY)
+    assert lazy <= set(chainmap.__all__)
+    for name in chainmap.__all__:
+        assert getattr(chainmap, name) is not None

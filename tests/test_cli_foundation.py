@@ -1,0 +1,163 @@
+"""CLI: chains, show, chain import, the shared output option and start-up cost."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import subprocess
+import sys
+
+from openpyxl import load_workbook
+import pytest
+
+from chainmap.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_chains_json_lists_fluorochem(invoke):
+    result = invoke("chains", "--format", "json")
+    assert result.exit_code == 0
+    records = {r["id"]: r for r in json.loads(result.stdout)}
+    fluoro = records["fluorochem"]
+    assert (fluoro["segments"], fluoro["links"]) == (50, 80)
+    assert set(fluoro) == {"id", "name_zh", "name_en", "segments", "links", "shared_segments"}
+
+
+def test_show_segment_json_gives_upstream_chain_and_uses(invoke):
+    result = invoke("show", "fluorochem", "--segment", "pvdf", "--format", "json")
+    records = {r["id"]: r for r in json.loads(result.stdout)}
+    assert records["pvdf"]["upstream"] == ["hfp", "vdf"]
+    assert {"lithium_battery", "photovoltaic"} <= set(records["pvdf"]["downstream"])
+    assert records["vdf"]["upstream"] == ["hcfc_refrigerants"]
+    assert {"hcfc_refrigerants", "ahf", "fluorspar"} <= set(records)
+    assert set(records["pvdf"]) == {
+        "id",
+        "name_zh",
+        "name_en",
+        "stage",
+        "keywords",
+        "upstream",
+        "downstream",
+        "sources",
+    }
+
+
+def test_show_lists_all_segments_in_stage_order(invoke):
+    records = json.loads(invoke("show", "fluorochem", "--format", "json").stdout)
+    assert len(records) == 50
+    order = ["resource", "basic", "intermediate", "material", "application"]
+    assert [order.index(r["stage"]) for r in records] == sorted(
+        order.index(r["stage"]) for r in records
+    )
+
+
+def test_show_accepts_a_ttl_path(invoke, tmp_path, tiny_ttl):
+    path = tmp_path / "tiny.ttl"
+    path.write_text(tiny_ttl, encoding="utf-8")
+    records = json.loads(invoke("show", path, "--format", "json").stdout)
+    assert [r["id"] for r in records] == ["ore", "metal", "part"]
+
+
+def test_unknown_names_get_one_line_errors(invoke):
+    result = invoke("show", "fluorochm")
+    assert result.exit_code != 0
+    assert "did you mean: fluorochem" in result.stderr
+    assert "Traceback" not in result.output
+    result = invoke("show", "fluorochem", "--segment", "pvdx")
+    assert result.exit_code != 0 and "pvdf" in result.stderr
+
+
+def test_format_from_suffix_csv_has_bom_and_xlsx_reopens(invoke, tmp_path):
+    csv_path = tmp_path / "chains.csv"
+    invoke("chains", "-o", csv_path)
+    raw = csv_path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and "氟化工产业链".encode() in raw
+    xlsx = tmp_path / "show.xlsx"
+    invoke("show", "fluorochem", "-o", xlsx)
+    rows = list(load_workbook(xlsx).active.values)
+    assert len(rows) == 51
+
+
+def test_xlsx_requires_output(invoke):
+    result = invoke("chains", "--format", "xlsx")
+    assert result.exit_code != 0 and "-o" in result.stderr
+
+
+def test_xlsx_output_is_byte_identical_across_runs(invoke, tmp_path):
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    invoke("show", "fluorochem", "-o", a)
+    invoke("show", "fluorochem", "-o", b)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_chain_import_round_trips_reference_style_tables(invoke, tmp_path):
+    (tmp_path / "segs.csv").write_text(
+        "id,name_zh,name_en,stage,keywords_zh,gbt4754,source_url\n"
+        "ore,矿石,Ore,resource,矿石,,https://example.org/1\n"
+        "metal,金属,Metal,material,金属,,https://example.org/2\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "links.csv").write_text(
+        "upstream_id,downstream_id,relation,note,source_url\n"
+        "ore,metal,feedstock_of,冶炼,https://example.org/3\n",
+        encoding="gbk",
+    )
+    out = tmp_path / "mine.ttl"
+    result = invoke(
+        "chain",
+        "import",
+        tmp_path / "segs.csv",
+        tmp_path / "links.csv",
+        "-o",
+        out,
+        "--name-zh",
+        "我的链",
+    )
+    assert result.exit_code == 0, result.output
+    records = json.loads(invoke("show", out, "--format", "json").stdout)
+    assert [r["id"] for r in records] == ["ore", "metal"]
+
+
+def test_chain_import_bad_row_is_a_located_one_line_error(invoke, tmp_path):
+    (tmp_path / "s.csv").write_text(
+        "id,name_zh,name_en,stage,keywords_zh,gbt4754,source_url\nore,矿石,Ore,rock,,,\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "l.csv").write_text("upstream_id,downstream_id,relation\n", encoding="utf-8")
+    result = invoke(
+        "chain", "import", tmp_path / "s.csv", tmp_path / "l.csv", "-o", tmp_path / "x.ttl"
+    )
+    assert result.exit_code != 0
+    assert "s.csv, row 2, column 'stage'" in result.stderr
+
+
+def _all_commands(group, prefix=()):
+    for name, cmd in sorted(group.commands.items()):
+        yield (*prefix, name), cmd
+        if hasattr(cmd, "commands"):
+            yield from _all_commands(cmd, (*prefix, name))
+
+
+def test_every_command_has_help_with_example_and_is_in_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for path, cmd in _all_commands(cli):
+        assert cmd.help and "Example:" in cmd.help, path
+        assert f"chainmap {' '.join(path)}" in readme, f"README does not mention {' '.join(path)}"
+
+
+def test_help_imports_no_heavy_dependencies():
+    code = (
+        "import sys; from chainmap.cli import main\n"
+        "try: main(['--help'])\nexcept SystemExit: pass\n"
+        "heavy = [m for m in ('pyvis', 'pyoxigraph', 'openpyxl', 'pyshacl', 'docx', 'dask', 'rdflib', 'pandas', 'networkx')"
+        " if m in sys.modules]\n"
+        "print('HEAVY', heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout
+
+
+@pytest.mark.parametrize("args", [["--help"], ["chains", "--help"], ["show", "--help"]])
+def test_help_pages_render(invoke, args):
+    assert invoke(*args).exit_code == 0
