@@ -1,0 +1,164 @@
+"""ImportReport: every input row is accounted for, as kept or rejected with a reason.
+
+Loaders (enterprises, ledgers) record one :class:`ReportItem` per problem. A
+rejected row is not in the output table; a warned row is kept. The invariant
+``read == kept + rejected`` always holds and :meth:`ImportReport.check` asserts it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import html
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+__all__ = ["ReportItem", "ImportReport", "REPORT_COLUMNS"]
+
+#: Columns of the report file; ``row`` is the row number as the user sees it
+#: in the source file (spreadsheet numbering, header and title rows included).
+REPORT_COLUMNS = ("row", "column", "code", "message", "severity")
+
+Severity = Literal["rejected", "warning"]
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    """One problem with one input row (or with the whole file when ``row`` is None)."""
+
+    row: int | None
+    column: str | None
+    code: str
+    message: str
+    severity: Severity = "warning"
+
+
+@dataclass
+class ImportReport:
+    """What happened to every row of one input file.
+
+    Examples
+    --------
+    >>> r = ImportReport(source="firms.csv", read=3)
+    >>> r.reject(4, "uscc", "duplicate", "merged into row 2")
+    >>> r.warn(3, "uscc", "invalid_uscc", "check digit is wrong")
+    >>> (r.read, r.kept, r.rejected, r.warnings)
+    (3, 2, 1, 1)
+    """
+
+    source: str = ""
+    read: int = 0
+    items: list[ReportItem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ recording
+    def reject(self, row: int | None, column: str | None, code: str, message: str) -> None:
+        """Record that ``row`` was not kept, and why."""
+        self.items.append(ReportItem(row, column, code, message, "rejected"))
+
+    def warn(self, row: int | None, column: str | None, code: str, message: str) -> None:
+        """Record a problem with a row that is still kept."""
+        self.items.append(ReportItem(row, column, code, message, "warning"))
+
+    # ------------------------------------------------------------------ counts
+    @property
+    def rejected_rows(self) -> list[int]:
+        """Distinct rejected row numbers, in order."""
+        return sorted({i.row for i in self.items if i.severity == "rejected" and i.row is not None})
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejected_rows)
+
+    @property
+    def kept(self) -> int:
+        return self.read - self.rejected
+
+    @property
+    def warnings(self) -> int:
+        """Number of warning items (a row may carry several)."""
+        return sum(1 for i in self.items if i.severity == "warning")
+
+    def check(self) -> None:
+        """Assert the accounting invariant ``read == kept + rejected``."""
+        if self.read != self.kept + self.rejected or self.kept < 0:
+            raise AssertionError(
+                f"ImportReport out of balance: read={self.read} kept={self.kept} "
+                f"rejected={self.rejected}"
+            )
+
+    def counts(self) -> dict[str, int]:
+        """``{"read", "kept", "rejected", "warnings"}``."""
+        return {
+            "read": self.read,
+            "kept": self.kept,
+            "rejected": self.rejected,
+            "warnings": self.warnings,
+        }
+
+    def by_code(self) -> dict[str, int]:
+        """Item counts per code, sorted by code."""
+        out: dict[str, int] = {}
+        for item in self.items:
+            out[item.code] = out.get(item.code, 0) + 1
+        return dict(sorted(out.items()))
+
+    # ------------------------------------------------------------------ output
+    def to_frame(self) -> pd.DataFrame:
+        """The items as a DataFrame with :data:`REPORT_COLUMNS`, sorted by row."""
+        rows = sorted(
+            self.items,
+            key=lambda i: (i.row is None, i.row or 0, i.severity, i.column or "", i.code),
+        )
+        frame = pd.DataFrame([vars(i) for i in rows], columns=list(REPORT_COLUMNS))
+        frame["row"] = frame["row"].astype("Int64")
+        return frame
+
+    def write(self, path: str | Path) -> Path:
+        """Write the report as CSV (UTF-8 with BOM) or XLSX, by suffix."""
+        from chainmap.outputs.tables import to_csv, write_xlsx
+
+        path = Path(path)
+        frame = self.to_frame().astype(object).where(lambda f: f.notna(), None)
+        if path.suffix.lower() == ".xlsx":
+            write_xlsx({"report": frame}, path, title=f"import report: {self.source}")
+        else:
+            to_csv(frame, path)
+        return path
+
+    def summary(self) -> str:
+        """A few bilingual lines: counts first, then the codes seen."""
+        c = self.counts()
+        lines = [
+            f"{self.source}: 读取 read {c['read']}, 保留 kept {c['kept']}, "
+            f"拒绝 rejected {c['rejected']}, 警告 warnings {c['warnings']}"
+        ]
+        for code, n in self.by_code().items():
+            lines.append(f"  {code}: {n}")
+        lines.extend(self.notes)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        c = self.counts()
+        head = (
+            f"<strong>导入报告 / Import report</strong> {esc(self.source)}: "
+            f"读取 read {c['read']} · 保留 kept {c['kept']} · 拒绝 rejected {c['rejected']} · "
+            f"警告 warnings {c['warnings']}"
+        )
+        items = sorted(self.items, key=lambda i: (i.row is None, i.row or 0))[:20]
+        rows = "".join(
+            f"<tr><td>{'' if i.row is None else i.row}</td><td>{esc(i.column or '')}</td>"
+            f"<td>{esc(i.code)}</td><td>{esc(i.severity)}</td><td>{esc(i.message)}</td></tr>"
+            for i in items
+        )
+        more = f"<p>… {len(self.items) - 20} more</p>" if len(self.items) > 20 else ""
+        return (
+            f"<div class='chainmap-report'>{head}<table><thead><tr><th>row</th><th>column</th>"
+            f"<th>code</th><th>severity</th><th>message</th></tr></thead><tbody>{rows}</tbody>"
+            f"</table>{more}</div>"
+        )
