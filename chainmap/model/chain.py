@@ -92,7 +92,7 @@ class Chain:
     --------
     >>> chain = load_chain("fluorochem")
     >>> chain.segment("pvdf").name_zh
-    '聚偏氟乙烯(PVDF)'
+    '聚偏氟乙烯'
     >>> "vdf" in chain.upstream("pvdf", depth=1)
     True
     """

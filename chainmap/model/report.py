@@ -14,7 +14,7 @@ from typing import Literal
 
 import pandas as pd
 
-__all__ = ["ReportItem", "ImportReport", "REPORT_COLUMNS"]
+__all__ = ["REPORT_COLUMNS", "ImportReport", "ReportItem"]
 
 #: Columns of the report file; ``row`` is the row number as the user sees it
 #: in the source file (spreadsheet numbering, header and title rows included).
