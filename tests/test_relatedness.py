@@ -155,13 +155,15 @@ def test_matches_py_ecomplexity_on_the_hand_case():
     ref_rca, ref_mcp, ref_density, _, ref_eci, ref_pci = _reference(X)
     np.testing.assert_allclose(rca(X), ref_rca, atol=1e-6)
     M = presence(rca(X))
+    np.testing.assert_array_equal(M, ref_mcp)
     np.testing.assert_allclose(density(M, proximity(M)), ref_density, atol=1e-6)
     eci, pci = complexity(M)
     np.testing.assert_allclose(eci, ref_eci, atol=1e-6)
+    np.testing.assert_allclose(pci, _z(ref_pci), atol=1e-6)
 
 
 def test_eci_sign_follows_diversity():
     M = np.array([[1, 1, 1, 1], [1, 1, 1, 0], [1, 1, 0, 0], [1, 0, 0, 0]], dtype=float)
-    eci, pci = complexity(M)
+    eci, _ = complexity(M)
     assert np.corrcoef(M.sum(axis=1), eci)[0, 1] > 0
     assert abs(eci.mean()) < 1e-12 and abs(eci.std() - 1) < 1e-12
