@@ -289,7 +289,9 @@ def load_inputs(chain: str, enterprises: Path | None, profile: Path | None):
         from chainmap import datasets
 
         table = datasets.enterprises(loaded)
-        note(f"企业 / enterprises: 内置样本 bundled sample, {len(table)} rows (--enterprises FILE to use yours)")
+        note(
+            f"企业 / enterprises: 内置样本 bundled sample, {len(table)} rows (--enterprises FILE to use yours)"
+        )
     else:
         from chainmap.model.enterprises import read_enterprises
 
@@ -341,12 +343,23 @@ def gaps_cmd(
     status = segment_status(loaded, table, home=home, profile=prof, level=level)
     note_home(status.attrs)
     if status.attrs["inactive_excluded"]:
-        note(f"已排除注销/吊销企业 / excluded deregistered firms: {status.attrs['inactive_excluded']}")
+        note(
+            f"已排除注销/吊销企业 / excluded deregistered firms: {status.attrs['inactive_excluded']}"
+        )
     emit(
         gap_records(status),
         fmt=fmt,
         output=output,
-        table_columns=["stage", "name_zh", "status", "strategy", "count_home", "lq", "feasibility", "anchors"],
+        table_columns=[
+            "stage",
+            "name_zh",
+            "status",
+            "strategy",
+            "count_home",
+            "lq",
+            "feasibility",
+            "anchors",
+        ],
         headers=_HEADERS,
         title=f"{loaded.name_zh} · {status.attrs['home_name']}",
         sheet="gaps",
@@ -357,9 +370,15 @@ def gaps_cmd(
 @chain_argument
 @home_option
 @enterprises_option
-@click.option("--top", type=click.IntRange(min=1), default=None, help="只列前N家 / show the first N targets.")
-@click.option("--segment", "segments", multiple=True, help="只看该环节 / only this gap segment (repeatable).")
-@click.option("--zone", default=None, help="只看该经济区内企业 / only targets in this zone, e.g. 长三角.")
+@click.option(
+    "--top", type=click.IntRange(min=1), default=None, help="只列前N家 / show the first N targets."
+)
+@click.option(
+    "--segment", "segments", multiple=True, help="只看该环节 / only this gap segment (repeatable)."
+)
+@click.option(
+    "--zone", default=None, help="只看该经济区内企业 / only targets in this zone, e.g. 长三角."
+)
 @profile_option
 @output_options()
 def rank_cmd(
@@ -394,7 +413,16 @@ def rank_cmd(
         fmt=fmt,
         output=output,
         columns=list(_RANK_COLUMNS),
-        table_columns=["rank", "name", "region", "segment", "strategy", "score", "stability", "reasons"],
+        table_columns=[
+            "rank",
+            "name",
+            "region",
+            "segment",
+            "strategy",
+            "score",
+            "stability",
+            "reasons",
+        ],
         headers=_HEADERS,
         flatten={"contributions": ["gap_priority", "feasibility", "strength", "affinity"]},
         title=f"{loaded.name_zh} · 招商目标 targets for {a['home_name']}",
@@ -403,9 +431,21 @@ def rank_cmd(
 
 
 _RANK_COLUMNS = (
-    "rank", "enterprise_id", "name", "uscc", "region_code", "region", "segment", "strategy",
-    "score", "contributions.gap_priority", "contributions.feasibility", "contributions.strength",
-    "contributions.affinity", "stability", "reasons",
+    "rank",
+    "enterprise_id",
+    "name",
+    "uscc",
+    "region_code",
+    "region",
+    "segment",
+    "strategy",
+    "score",
+    "contributions.gap_priority",
+    "contributions.feasibility",
+    "contributions.strength",
+    "contributions.affinity",
+    "stability",
+    "reasons",
 )
 
 

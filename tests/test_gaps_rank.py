@@ -8,8 +8,7 @@ import pytest
 
 from chainmap.analysis.gaps import region_segment_matrix, segment_status
 from chainmap.analysis.scoring import rank_enterprises, rank_records
-from chainmap.model.chain import Link, Segment, join_chains
-from chainmap.model.chain import Chain
+from chainmap.model.chain import Chain, Link, Segment, join_chains
 
 pytest.importorskip("chainmap.model.regions")
 
@@ -25,8 +24,13 @@ def _chain() -> Chain:
         "vehicle": ("整车", "application"),
     }
     links = [
-        ("ore", "metal"), ("acid", "metal"), ("metal", "part"), ("part", "device"),
-        ("device", "vehicle"), ("acid", "coating"), ("coating", "part"),
+        ("ore", "metal"),
+        ("acid", "metal"),
+        ("metal", "part"),
+        ("part", "device"),
+        ("device", "vehicle"),
+        ("acid", "coating"),
+        ("coating", "part"),
     ]
     return Chain(
         id="tiny",
@@ -42,9 +46,14 @@ def _chain() -> Chain:
 
 def _firm(eid, name, code, segments, **kw):
     row = {
-        "enterprise_id": eid, "name": name, "uscc": None, "region_code": code,
-        "country": "中国" if code else kw.pop("country", "日本"), "segments": segments,
-        "segments_source": "tagged", "active": kw.pop("active", True),
+        "enterprise_id": eid,
+        "name": name,
+        "uscc": None,
+        "region_code": code,
+        "country": "中国" if code else kw.pop("country", "日本"),
+        "segments": segments,
+        "segments_source": "tagged",
+        "active": kw.pop("active", True),
     }
     row.update(kw)
     return row
@@ -60,7 +69,15 @@ def firms() -> pd.DataFrame:
         _firm("h:A", "永康矿金", "330784", ["ore", "metal"]),
         _firm("h:B", "余杭金属", "330110", ["metal"]),
         _firm("h:K", "昆山金属", "320583", ["metal"]),
-        _firm("h:C", "昆山零件", "320583", ["part"], listed="300001.SZ", revenue=10.0, revenue_year=2023),
+        _firm(
+            "h:C",
+            "昆山零件",
+            "320583",
+            ["part"],
+            listed="300001.SZ",
+            revenue=10.0,
+            revenue_year=2023,
+        ),
         _firm("h:D", "南山零件", "440305", ["part"], revenue=20.0, revenue_year=2023),
         _firm("h:E", "朝阳酸", "110105", ["acid"]),
         _firm("h:F", "日本零件", None, ["part"], revenue=99.0, revenue_year=2018),
@@ -89,12 +106,22 @@ def test_status_strategy_and_lq_by_hand(firms):
     assert st.loc["metal", "lq"] == pytest.approx((1 / 4) / (4 / 14))
     assert st.loc["device", "lq"] == pytest.approx((1 / 4) / (2 / 14))
     assert dict(st["status"]) == {
-        "ore": "strong", "acid": "missing", "coating": "missing", "metal": "weak",
-        "part": "missing", "device": "strong", "vehicle": "missing",
+        "ore": "strong",
+        "acid": "missing",
+        "coating": "missing",
+        "metal": "weak",
+        "part": "missing",
+        "device": "strong",
+        "vehicle": "missing",
     }
     assert dict(st["strategy"]) == {
-        "ore": None, "acid": "延链", "coating": "延链", "metal": "强链",
-        "part": "补链", "device": None, "vehicle": "延链",
+        "ore": None,
+        "acid": "延链",
+        "coating": "延链",
+        "metal": "强链",
+        "part": "补链",
+        "device": None,
+        "vehicle": "延链",
     }
     assert not st.loc["vehicle", "target"]  # application stage: context, not a target
     assert st.loc["part", "count_total"] == 3  # the foreign firm holds it too
@@ -122,7 +149,16 @@ def test_ranking_targets_contributions_and_exclusions(firms):
     names = list(ranking["name"])
     assert not {"本地矿一", "本地矿二", "本地设备", "本地金属"} & set(names)  # anchors, not targets
     assert "注销金属" not in names and "永康整车" not in names and "婺城设备" not in names
-    assert set(names) == {"永康矿金", "余杭金属", "昆山金属", "昆山零件", "南山零件", "朝阳酸", "日本零件", "婺城涂层"}
+    assert set(names) == {
+        "永康矿金",
+        "余杭金属",
+        "昆山金属",
+        "昆山零件",
+        "南山零件",
+        "朝阳酸",
+        "日本零件",
+        "婺城涂层",
+    }
     assert ranking.attrs["home_anchors_excluded"] == 4 and ranking.attrs["inactive_excluded"] == 1
     for rec in rank_records(ranking):
         assert set(rec["contributions"]) == {"gap_priority", "feasibility", "strength", "affinity"}
@@ -137,8 +173,16 @@ def test_ranking_targets_contributions_and_exclusions(firms):
 def test_feasibility_and_strength_percentiles_by_hand(firms):
     by = rank_enterprises(_chain(), firms, home="330723").set_index("name")
     # Raw feasibility: metal 1/3 (x3), coating 0.467, acid 0.5, part 2/3 (x3); average ranks / 8.
-    expected = {"永康矿金": 2 / 8, "余杭金属": 2 / 8, "昆山金属": 2 / 8, "婺城涂层": 4 / 8,
-                "朝阳酸": 5 / 8, "昆山零件": 7 / 8, "南山零件": 7 / 8, "日本零件": 7 / 8}
+    expected = {
+        "永康矿金": 2 / 8,
+        "余杭金属": 2 / 8,
+        "昆山金属": 2 / 8,
+        "婺城涂层": 4 / 8,
+        "朝阳酸": 5 / 8,
+        "昆山零件": 7 / 8,
+        "南山零件": 7 / 8,
+        "日本零件": 7 / 8,
+    }
     for name, value in expected.items():
         assert by.loc[name, "feasibility"] == pytest.approx(value), name
     # Strength within "part": C = mean(rev 0.5, listed 1, three neutral 0.5) = 0.6,
@@ -152,7 +196,9 @@ def test_feasibility_and_strength_percentiles_by_hand(firms):
 
 def test_ranking_is_deterministic_and_filters(firms):
     a = rank_records(rank_enterprises(_chain(), firms, home="330723"))
-    b = rank_records(rank_enterprises(_chain(), firms.sample(frac=1, random_state=3), home="330723"))
+    b = rank_records(
+        rank_enterprises(_chain(), firms.sample(frac=1, random_state=3), home="330723")
+    )
     assert a == b
     only = rank_enterprises(_chain(), firms, home="330723", segments=["part"])
     assert set(only["segment"]) == {"part"}
@@ -173,9 +219,15 @@ def test_stability_share_responds_to_perturbation():
 def test_joined_chain_gaps_treat_shared_segments_once(firms):
     chain = _chain()
     other = Chain(
-        id="other", name_zh="另一链", name_en="Other",
-        segments_by_id={"part": chain.segments_by_id["part"],
-                        "robot": Segment("robot", "机器人", "Robot", "product", ("机器人",), (), ("https://example.org",))},
+        id="other",
+        name_zh="另一链",
+        name_en="Other",
+        segments_by_id={
+            "part": chain.segments_by_id["part"],
+            "robot": Segment(
+                "robot", "机器人", "Robot", "product", ("机器人",), (), ("https://example.org",)
+            ),
+        },
         link_list=[Link("part", "robot", "used_in", "", ("https://example.org",))],
     )
     joined = join_chains([chain, other])

@@ -160,7 +160,9 @@ def region_segment_matrix(
         raise ValueError(f"level must be one of {_LEVELS}, got {level!r}")
     frame = chain_enterprises(chain, enterprises)
     frame = frame[_active(frame)]
-    frame = frame.assign(_region=_region_at(frame.get("region_code", pd.Series(dtype=object)), level))
+    frame = frame.assign(
+        _region=_region_at(frame.get("region_code", pd.Series(dtype=object)), level)
+    )
     frame = frame[frame["_region"].notna()]
     if weight is not None:
         if weight not in frame.columns:
@@ -246,7 +248,9 @@ def segment_status(
     active = _active(frame)
     inactive = int((~active).sum())
     frame = frame[active]
-    frame = frame.assign(_region=_region_at(frame.get("region_code", pd.Series(dtype=object)), level))
+    frame = frame.assign(
+        _region=_region_at(frame.get("region_code", pd.Series(dtype=object)), level)
+    )
     matrix = region_segment_matrix(chain, frame, level=level)
 
     order = [s.id for s in chain.ordered_segments()]
@@ -254,9 +258,7 @@ def segment_status(
     count_total = exploded.groupby("chain_segments").size().reindex(order, fill_value=0)
     at_home = exploded[exploded["_region"] == home_code]
     count_home = at_home.groupby("chain_segments").size().reindex(order, fill_value=0)
-    anchors = {
-        s: sorted(set(g["name"].astype(str))) for s, g in at_home.groupby("chain_segments")
-    }
+    anchors = {s: sorted(set(g["name"].astype(str))) for s, g in at_home.groupby("chain_segments")}
 
     lq = pd.Series(0.0, index=order)
     density = pd.Series(np.nan, index=order)
@@ -294,9 +296,7 @@ def segment_status(
         downs = [d for d in chain.downstream(s) if d in held]
         strategy = _strategy(status[s], bool(ups), bool(downs))
         target = strategy is not None and (seg.stage not in exclude or s in include)
-        priority = (
-            float(weights[strategy]) * (0.5 + 0.5 * float(importance[s])) if target else 0.0
-        )
+        priority = float(weights[strategy]) * (0.5 + 0.5 * float(importance[s])) if target else 0.0
         rows.append(
             {
                 "id": s,
@@ -322,6 +322,8 @@ def segment_status(
             }
         )
     out = pd.DataFrame(rows).set_index("id", drop=False)
+    # pandas 3 infers a string dtype that turns None into NaN; keep None for "no strategy".
+    out["strategy"] = pd.Series([r["strategy"] for r in rows], index=out.index, dtype=object)
     out["reason"] = [
         _reason(chain, row, strong_lq, seg_excluded=(not row["target"] and row["strategy"]))
         for row in rows
@@ -400,9 +402,7 @@ def _feasibility(
             held_w += w if n in held else 0.0
         return held_w / total if total else 0.0
 
-    by_hops = sorted(
-        (h, s) for s, h in hops.items() if h is not None
-    )
+    by_hops = sorted((h, s) for s, h in hops.items() if h is not None)
     for h, s in by_hops:
         if h <= 1:
             out[s] = share(s)
@@ -430,7 +430,7 @@ def _names_en(chain: Chain, ids: Sequence[str], limit: int = 3) -> str:
 
 
 def _reason(chain: Chain, row: Mapping[str, Any], strong_lq: float, seg_excluded: Any) -> str:
-    s, status, strategy = row["id"], row["status"], row["strategy"]
+    status, strategy = row["status"], row["strategy"]
     n, lq = row["count_home"], row["lq"]
     ups, downs = row["held_upstream"], row["held_downstream"]
     if status == "no_data":
@@ -448,9 +448,7 @@ def _reason(chain: Chain, row: Mapping[str, Any], strong_lq: float, seg_excluded
             f"and downstream {_names_en(chain, downs)}"
         )
     elif strategy == "延链":
-        side_zh, side_en, ids = (
-            ("上游", "upstream", ups) if ups else ("下游", "downstream", downs)
-        )
+        side_zh, side_en, ids = ("上游", "upstream", ups) if ups else ("下游", "downstream", downs)
         hop = row["hops"]
         zh = f"延链: 本地缺失; {side_zh}已有{_names(chain, ids)} (相距{hop}跳)"
         en = (
@@ -474,4 +472,3 @@ def gap_records(status: pd.DataFrame) -> list[dict[str, Any]]:
         rec["anchors"] = list(rec["anchors"])
         records.append(rec)
     return records
-

@@ -104,7 +104,11 @@ def rank_enterprises(
     active = _active(frame)
     n_inactive = int((~active).sum())
     frame = frame[active].reset_index(drop=True)
-    codes = frame["region_code"] if "region_code" in frame.columns else pd.Series(None, index=frame.index)
+    codes = (
+        frame["region_code"]
+        if "region_code" in frame.columns
+        else pd.Series(None, index=frame.index)
+    )
     codes = codes.astype(object).where(codes.notna() & (codes.astype(str) != ""), None)
     at_home = _region_at(codes, level).eq(home_code)
     n_home = int(at_home.sum())
@@ -126,7 +130,9 @@ def rank_enterprises(
         _o=long["chain_segments"].map(stage_order),
     )
     long = long.rename_axis("_row").reset_index()
-    long = long.sort_values(["_row", "_p", "_o", "chain_segments"], ascending=[True, False, True, True])
+    long = long.sort_values(
+        ["_row", "_p", "_o", "chain_segments"], ascending=[True, False, True, True]
+    )
     best = long.drop_duplicates("_row").set_index("_row")["chain_segments"]
     n_no_gap = len(frame) - len(best)
     frame = frame.loc[best.index].assign(segment=best.values)
@@ -153,7 +159,9 @@ def rank_enterprises(
         out[f"_c_{c}"] = contrib[:, i]
     out = out.assign(
         _stage=out["segment"].map(stage_order),
-        _eid=out["enterprise_id"].astype(str) if "enterprise_id" in out else out["name"].astype(str),
+        _eid=out["enterprise_id"].astype(str)
+        if "enterprise_id" in out
+        else out["name"].astype(str),
     )
     # Ties break by: higher gap priority, earlier stage, then enterprise id.
     out = out.sort_values(
@@ -200,7 +208,9 @@ def _zone_members(zone: str, extra: Mapping[str, Any]) -> list[str]:
 
     all_zones = regions.zones(extra)
     if zone not in all_zones:
-        raise UnknownRegionError(zone, closest(zone, all_zones), hint="zones: " + ", ".join(all_zones))
+        raise UnknownRegionError(
+            zone, closest(zone, all_zones), hint="zones: " + ", ".join(all_zones)
+        )
     return list(all_zones[zone])
 
 
@@ -260,8 +270,13 @@ def _criteria(
     listed_sig = listed.map({True: 1.0, False: np.nan}).astype(float)
     flag_sig = flags.map(lambda f: 1.0 if f else np.nan).astype(float)
     signals_pct = pd.DataFrame(
-        {"revenue": rev_pct, "capital": cap_pct, "employees": emp_pct,
-         "listed": listed_sig, "flags": flag_sig}
+        {
+            "revenue": rev_pct,
+            "capital": cap_pct,
+            "employees": emp_pct,
+            "listed": listed_sig,
+            "flags": flag_sig,
+        }
     )
     strength_raw = signals_pct.fillna(0.5).mean(axis=1)  # a missing signal is neutral
 
@@ -270,7 +285,9 @@ def _criteria(
     wanted = list(prof["affinity"]["zones"])
     uniq = [c for c in pd.unique(codes.dropna()) if c]
     zone_of = {c: regions.region_zones(c, extra) for c in uniq}
-    in_zone = codes.map(lambda c: float(any(z in wanted for z in zone_of.get(c, ()))) if c else np.nan)
+    in_zone = codes.map(
+        lambda c: float(any(z in wanted for z in zone_of.get(c, ()))) if c else np.nan
+    )
     dist = pd.Series(
         regions.distance_km_many(codes.fillna("").tolist(), home_code), index=idx, dtype=float
     )
@@ -447,7 +464,9 @@ def _gap_phrase(chain: Chain, srow: pd.Series) -> str:
         return f"补链: {name} (本地缺失; 上游{_few(chain, srow['held_upstream'])}、下游{_few(chain, srow['held_downstream'])}本地已有)"
     if strategy == "延链":
         side, ids = (
-            ("上游", srow["held_upstream"]) if srow["held_upstream"] else ("下游", srow["held_downstream"])
+            ("上游", srow["held_upstream"])
+            if srow["held_upstream"]
+            else ("下游", srow["held_downstream"])
         )
         return f"延链: {name} (本地缺失; {side}{_few(chain, ids)}本地已有, 相距{srow['hops']}跳)"
     if strategy == "强链":
