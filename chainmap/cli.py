@@ -449,6 +449,102 @@ _RANK_COLUMNS = (
 )
 
 
+# ---------------------------------------------------------------------- plan
+
+
+@cli.command("plan")
+@chain_argument
+@home_option
+@enterprises_option
+@profile_option
+@click.option(
+    "--fields",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="重点领域数 / number of key fields.",
+)
+@click.option(
+    "--per-field",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="每个领域的重点企业数 / key enterprises per field.",
+)
+@click.option(
+    "--region-level",
+    type=click.Choice(["province", "city", "county"]),
+    default="city",
+    show_default=True,
+    help="重点区域级别 / level of key regions.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json", "html", "xlsx", "docx"]),
+    default=None,
+    help="输出格式 / format (default: from -o suffix, else markdown).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="输出文件 / plan.md, plan.html, plan.xlsx, plan.docx or plan.json.",
+)
+def plan_cmd(
+    chain: str,
+    home: str | None,
+    enterprises: Path | None,
+    profile: Path | None,
+    fields: int,
+    per_field: int,
+    region_level: str,
+    fmt: str | None,
+    output: Path | None,
+) -> None:
+    """招商目标方案 (重点领域+重点区域+重点企业) / The targeting plan: key fields, regions, enterprises.
+
+    Example: chainmap plan fluorochem -o plan.xlsx
+    """
+    from chainmap.analysis.plan import build_plan
+    from chainmap.outputs import report
+    from chainmap.outputs.tables import resolve_format, to_json
+
+    loaded, table, prof = load_inputs(chain, enterprises, profile)
+    fmt = resolve_format(fmt, output, ("markdown", "json", "html", "xlsx", "docx"))
+    if fmt == "docx" and output is None:
+        raise click.UsageError("docx 需要 -o 输出文件 / docx needs -o/--output FILE.docx")
+    sources = (
+        [str(enterprises)]
+        if enterprises
+        else ["chainmap 内置样本企业 / bundled sample enterprises (graphs/companies_*.csv)"]
+    )
+    plan = build_plan(
+        loaded,
+        table,
+        home=home,
+        profile=prof,
+        fields=fields,
+        per_field=per_field,
+        region_level=region_level,
+        sources=sources,
+    )
+    note_home(plan.params)
+    for line in plan.notes:
+        note(line)
+    if output is None:
+        render = {
+            "json": lambda p: to_json(p.to_dict()),
+            "markdown": report.plan_to_markdown,
+            "html": report.plan_to_html,
+        }
+        click.echo(render[fmt](plan), nl=False)
+        return
+    report.write_plan(plan, output, fmt=fmt)
+    note(f"已写入 / wrote {output}")
+
+
 _HEADERS = {
     "id": "编号 id",
     "name_zh": "中文名",

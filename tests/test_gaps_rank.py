@@ -3,104 +3,25 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from chainmap.analysis.gaps import region_segment_matrix, segment_status
 from chainmap.analysis.scoring import rank_enterprises, rank_records
 from chainmap.model.chain import Chain, Link, Segment, join_chains
 
-pytest.importorskip("chainmap.model.regions")
 
-
-def _chain() -> Chain:
-    segs = {
-        "ore": ("矿石", "resource"),
-        "acid": ("酸", "basic"),
-        "metal": ("金属", "material"),
-        "coating": ("涂层", "material"),
-        "part": ("零件", "component"),
-        "device": ("设备", "product"),
-        "vehicle": ("整车", "application"),
-    }
-    links = [
-        ("ore", "metal"),
-        ("acid", "metal"),
-        ("metal", "part"),
-        ("part", "device"),
-        ("device", "vehicle"),
-        ("acid", "coating"),
-        ("coating", "part"),
-    ]
-    return Chain(
-        id="tiny",
-        name_zh="小链",
-        name_en="Tiny",
-        segments_by_id={
-            k: Segment(k, zh, k.title(), stage, (zh,), (), ("https://example.org",))
-            for k, (zh, stage) in segs.items()
-        },
-        link_list=[Link(u, d, "feedstock_of", "", ("https://example.org",)) for u, d in links],
-    )
-
-
-def _firm(eid, name, code, segments, **kw):
-    row = {
-        "enterprise_id": eid,
-        "name": name,
-        "uscc": None,
-        "region_code": code,
-        "country": "中国" if code else kw.pop("country", "日本"),
-        "segments": segments,
-        "segments_source": "tagged",
-        "active": kw.pop("active", True),
-    }
-    row.update(kw)
-    return row
-
-
-@pytest.fixture
-def firms() -> pd.DataFrame:
-    rows = [
-        _firm("h:1", "本地矿一", "330723", ["ore"]),
-        _firm("h:2", "本地矿二", "330723", ["ore"]),
-        _firm("h:3", "本地设备", "330723", ["device"]),
-        _firm("h:4", "本地金属", "330723", ["metal"]),
-        _firm("h:A", "永康矿金", "330784", ["ore", "metal"]),
-        _firm("h:B", "余杭金属", "330110", ["metal"]),
-        _firm("h:K", "昆山金属", "320583", ["metal"]),
-        _firm(
-            "h:C",
-            "昆山零件",
-            "320583",
-            ["part"],
-            listed="300001.SZ",
-            revenue=10.0,
-            revenue_year=2023,
-        ),
-        _firm("h:D", "南山零件", "440305", ["part"], revenue=20.0, revenue_year=2023),
-        _firm("h:E", "朝阳酸", "110105", ["acid"]),
-        _firm("h:F", "日本零件", None, ["part"], revenue=99.0, revenue_year=2018),
-        _firm("h:G", "婺城设备", "330702", ["device"]),
-        _firm("h:J", "永康整车", "330784", ["vehicle"]),
-        _firm("h:I", "注销金属", "330110", ["metal"], active=False, status="注销"),
-        _firm("h:M", "婺城涂层", "330702", ["coating"]),
-    ]
-    return pd.DataFrame(rows)
-
-
-def test_region_segment_matrix_counts_active_domestic_firms(firms):
-    X = region_segment_matrix(_chain(), firms, level="county")
+def test_region_segment_matrix_counts_active_domestic_firms(firms, tiny_chain):
+    X = region_segment_matrix(tiny_chain, firms, level="county")
     assert X.loc["330723", "ore"] == 2 and X.loc["330723", "metal"] == 1
     assert X.loc["330110", "metal"] == 1  # the deregistered firm is left out
     assert X.to_numpy().sum() == 14  # 15 firms, one inactive, one foreign, A counts twice
     assert list(X.columns) == ["ore", "acid", "coating", "metal", "part", "device", "vehicle"]
-    city = region_segment_matrix(_chain(), firms, level="city")
+    city = region_segment_matrix(tiny_chain, firms, level="city")
     assert city.loc["330700", "ore"] == 2 + 1  # 武义 + 永康 are both in 金华市
 
 
-def test_status_strategy_and_lq_by_hand(firms):
-    st = segment_status(_chain(), firms, home="330723")
+def test_status_strategy_and_lq_by_hand(firms, tiny_chain):
+    st = segment_status(tiny_chain, firms, home="330723")
     # Home row: ore 2, metal 1, device 1 of 4; column totals ore 3, metal 4, device 2; total 14.
     assert st.loc["ore", "lq"] == pytest.approx((2 / 4) / (3 / 14))
     assert st.loc["metal", "lq"] == pytest.approx((1 / 4) / (4 / 14))
@@ -130,8 +51,8 @@ def test_status_strategy_and_lq_by_hand(firms):
     assert "补链" in st.loc["part", "reason"] and " / fill" in st.loc["part", "reason"]
 
 
-def test_feasibility_adjacency_share_and_hop_decay(firms):
-    st = segment_status(_chain(), firms, home="330723")
+def test_feasibility_adjacency_share_and_hop_decay(firms, tiny_chain):
+    st = segment_status(tiny_chain, firms, home="330723")
     assert st.loc["part", "feasibility"] == pytest.approx(2 / 3)  # metal, device held; coating not
     assert st.loc["acid", "feasibility"] == pytest.approx(1 / 2)  # metal held; coating not
     assert st.loc["metal", "feasibility"] == pytest.approx(1 / 3)  # ore held; acid, part not
@@ -139,13 +60,13 @@ def test_feasibility_adjacency_share_and_hop_decay(firms):
     assert st.loc["coating", "feasibility"] == pytest.approx(0.7 * 2 / 3)  # one hop past part
 
 
-def test_status_no_data_for_segments_nobody_holds(firms):
-    st = segment_status(_chain(), firms[firms["name"] != "婺城涂层"], home="330723")
+def test_status_no_data_for_segments_nobody_holds(firms, tiny_chain):
+    st = segment_status(tiny_chain, firms[firms["name"] != "婺城涂层"], home="330723")
     assert st.loc["coating", "status"] == "no_data" and st.loc["coating", "strategy"] is None
 
 
-def test_ranking_targets_contributions_and_exclusions(firms):
-    ranking = rank_enterprises(_chain(), firms, home="330723")
+def test_ranking_targets_contributions_and_exclusions(firms, tiny_chain):
+    ranking = rank_enterprises(tiny_chain, firms, home="330723")
     names = list(ranking["name"])
     assert not {"本地矿一", "本地矿二", "本地设备", "本地金属"} & set(names)  # anchors, not targets
     assert "注销金属" not in names and "永康整车" not in names and "婺城设备" not in names
@@ -170,8 +91,8 @@ def test_ranking_targets_contributions_and_exclusions(firms):
     assert by.loc["昆山零件", "strategy"] == "补链"
 
 
-def test_feasibility_and_strength_percentiles_by_hand(firms):
-    by = rank_enterprises(_chain(), firms, home="330723").set_index("name")
+def test_feasibility_and_strength_percentiles_by_hand(firms, tiny_chain):
+    by = rank_enterprises(tiny_chain, firms, home="330723").set_index("name")
     # Raw feasibility: metal 1/3 (x3), coating 0.467, acid 0.5, part 2/3 (x3); average ranks / 8.
     expected = {
         "永康矿金": 2 / 8,
@@ -194,15 +115,15 @@ def test_feasibility_and_strength_percentiles_by_hand(firms):
     assert "上市公司 300001.SZ" in by.loc["昆山零件", "reasons"]
 
 
-def test_ranking_is_deterministic_and_filters(firms):
-    a = rank_records(rank_enterprises(_chain(), firms, home="330723"))
+def test_ranking_is_deterministic_and_filters(firms, tiny_chain):
+    a = rank_records(rank_enterprises(tiny_chain, firms, home="330723"))
     b = rank_records(
-        rank_enterprises(_chain(), firms.sample(frac=1, random_state=3), home="330723")
+        rank_enterprises(tiny_chain, firms.sample(frac=1, random_state=3), home="330723")
     )
     assert a == b
-    only = rank_enterprises(_chain(), firms, home="330723", segments=["part"])
+    only = rank_enterprises(tiny_chain, firms, home="330723", segments=["part"])
     assert set(only["segment"]) == {"part"}
-    zoned = rank_enterprises(_chain(), firms, home="330723", zone="珠三角")
+    zoned = rank_enterprises(tiny_chain, firms, home="330723", zone="珠三角")
     assert list(zoned["name"]) == ["南山零件"]
 
 
@@ -216,8 +137,8 @@ def test_stability_share_responds_to_perturbation():
     assert (stability(crit, np.array([0.5, 0.5]), n=400, spread=0.2, top_k=1, seed=1) == s).all()
 
 
-def test_joined_chain_gaps_treat_shared_segments_once(firms):
-    chain = _chain()
+def test_joined_chain_gaps_treat_shared_segments_once(firms, tiny_chain):
+    chain = tiny_chain
     other = Chain(
         id="other",
         name_zh="另一链",

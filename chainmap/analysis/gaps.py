@@ -321,7 +321,7 @@ def segment_status(
                 "chains": list(chain.membership.get(s, ())),
             }
         )
-    out = pd.DataFrame(rows).set_index("id", drop=False)
+    out = pd.DataFrame(rows).set_index("id", drop=False).rename_axis(None)
     # pandas 3 infers a string dtype that turns None into NaN; keep None for "no strategy".
     out["strategy"] = pd.Series([r["strategy"] for r in rows], index=out.index, dtype=object)
     out["reason"] = [

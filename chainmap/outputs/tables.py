@@ -254,7 +254,7 @@ def resolve_format(
             fmt = "table" if "table" in allowed else allowed[0]
         else:
             suffix = Path(output).suffix.lower().lstrip(".")
-            fmt = {"md": "markdown", "ttl": "ttl", "jsonld": "jsonld"}.get(suffix, suffix)
+            fmt = {"md": "markdown", "htm": "html"}.get(suffix, suffix)
             if fmt not in allowed:
                 raise InputError(
                     f"无法从后缀推断格式 / cannot tell the format from {str(output)!r}; "
