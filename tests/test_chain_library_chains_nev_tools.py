@@ -17,7 +17,7 @@ from chainmap.model.chain import load_chain, load_chains, read_chain_tables
 from chainmap.model.vocab import STAGES
 
 GRAPHS = Path(__file__).resolve().parents[1] / "graphs"
-CHAINS = ["nev"]
+CHAINS = ["nev", "power_tools"]
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -122,3 +122,28 @@ def test_sample_companies_are_sourced_and_tagged_with_known_segments(chain):
         assert bool(row["revenue_cny_100m"]) == bool(row["revenue_year"]), row["name_zh"]
     jinhua = [r for r in rows if r["city"] == "金华"]
     assert len(jinhua) >= 3
+
+
+def test_nev_and_power_tools_share_identical_segments_and_links():
+    nev, tools = load_chain("nev"), load_chain("power_tools")
+    shared = set(nev.segments_by_id) & set(tools.segments_by_id)
+    # motors, housings and batteries draw on the same materials in both chains
+    assert {"permanent_magnets", "magnet_wire", "aluminum_die_castings"} <= shared
+    for sid in shared:
+        assert nev.segment(sid) == tools.segment(sid)
+    joined = load_chains(["fluorochem", "nev", "power_tools"])
+    assert shared <= set(joined.shared_segments)
+    both = {(k.upstream, k.downstream) for k in nev.link_list} & {
+        (k.upstream, k.downstream) for k in tools.link_list
+    }
+    for key in both:
+        assert nev.link(*key) == tools.link(*key)
+
+
+def test_firms_in_both_company_files_are_described_identically():
+    nev = {r["name_zh"]: r for r in _rows(GRAPHS / "companies_nev.csv")}
+    tools = {r["name_zh"]: r for r in _rows(GRAPHS / "companies_power_tools.csv")}
+    common = set(nev) & set(tools) - {"博世"}  # Bosch is tagged per chain (auto parts vs tools)
+    assert common
+    for name in common:
+        assert nev[name] == tools[name], name
