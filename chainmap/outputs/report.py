@@ -527,7 +527,7 @@ def write_plan_docx(plan: TargetingPlan, path: str | Path, *, font: str = "å®‹ä½
 def _pin_docx(path: Path) -> None:
     from chainmap.outputs.tables import _pin_zip_times
 
-    _pin_zip_times(path)
+    _pin_zip_times(path, FIXED_XLSX_DATE)
 
 
 def write_plan(plan: TargetingPlan, path: str | Path, *, fmt: str | None = None) -> Path:
