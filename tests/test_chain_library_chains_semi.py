@@ -97,3 +97,68 @@ def test_turtle_matches_the_working_tables(semi):
     assert rebuilt.segments_by_id == semi.segments_by_id
     key = lambda lk: (lk.upstream, lk.downstream)  # noqa: E731
     assert sorted(rebuilt.link_list, key=key) == sorted(semi.link_list, key=key)
+
+
+# ---------------------------------------------------------------------- sample companies
+
+COMPANY_COLUMNS = [
+    "name_zh",
+    "name_en",
+    "stock_code",
+    "country",
+    "province",
+    "city",
+    "county",
+    "products_zh",
+    "segments",
+    "revenue_cny_100m",
+    "revenue_year",
+    "source_url",
+]
+
+
+@pytest.fixture(scope="module")
+def companies():
+    import csv
+    import io
+
+    from chainmap.model.catalog import read_text
+
+    text = read_text(f"companies_{CHAIN}.csv")
+    reader = csv.DictReader(io.StringIO(text))
+    assert reader.fieldnames == COMPANY_COLUMNS
+    return list(reader)
+
+
+def test_at_least_twenty_distinct_companies(companies):
+    names = [row["name_zh"] for row in companies]
+    assert len(names) >= 20
+    assert len(set(names)) == len(names)
+
+
+def test_every_company_has_a_source_and_known_segments(companies):
+    joined = load_chains(["fluorochem", CHAIN])
+    for row in companies:
+        urls = row["source_url"].split()
+        assert urls and all(url.startswith(("http://", "https://")) for url in urls), row
+        segments = [s for s in row["segments"].split(";") if s]
+        assert segments, row["name_zh"]
+        assert all(s in joined for s in segments), (row["name_zh"], segments)
+        assert row["products_zh"], row["name_zh"]
+
+
+def test_revenue_always_carries_its_year(companies):
+    for row in companies:
+        if row["revenue_cny_100m"]:
+            assert float(row["revenue_cny_100m"]) > 0
+            assert row["revenue_year"].isdigit() and len(row["revenue_year"]) == 4, row
+        else:
+            assert not row["revenue_year"], row
+
+
+def test_companies_include_zhejiang_and_jinhua_firms(companies):
+    zhejiang = [row for row in companies if row["province"] == "浙江"]
+    assert len(zhejiang) >= 3
+    assert any(row["city"] == "金华" for row in zhejiang)
+    assert all(row["country"] == "中国" for row in zhejiang)
+    assert any(row["country"] not in ("", "中国") for row in companies)
