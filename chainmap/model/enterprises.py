@@ -584,12 +584,11 @@ def normalise_enterprises(
     records = _merge_duplicates(records, report, by_target)
     report.check()
     columns = [*ENTERPRISE_COLUMNS, *EXTRA_COLUMNS, *[h for h in extras if h not in _TARGETS]]
-    out = (
-        pd.DataFrame.from_records(records, columns=columns)
-        if records
-        else pd.DataFrame(columns=columns)
+    # object columns throughout: ints stay ints, dates stay dates, blanks stay None
+    out = pd.DataFrame(
+        {c: pd.Series([r.get(c) for r in records], dtype=object) for c in columns},
+        columns=columns,
     )
-    out = out.astype(object).where(out.notna(), None)
     for col in ("segments", "flags"):
         out[col] = out[col].map(lambda v: list(v) if isinstance(v, list) else [])
     out["active"] = out["active"].astype(bool)
