@@ -485,11 +485,6 @@ _RANK_COLUMNS = (
     default=None,
     help="输出格式 / format (default: from -o suffix, else markdown).",
 )
-# ---------------------------------------------------------------------- import
-
-
-@cli.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "-o",
     "--output",
@@ -548,6 +543,17 @@ def plan_cmd(
         return
     report.write_plan(plan, output, fmt=fmt)
     note(f"已写入 / wrote {output}")
+
+
+# ---------------------------------------------------------------------- import
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
     required=True,
     help="输出文件 / write the canonical table here (.parquet, .csv or .xlsx).",
 )
