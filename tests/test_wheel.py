@@ -73,3 +73,18 @@ def test_wheel_installs_and_finds_bundled_graphs(tmp_path):
         env=env,
     )
     assert "0.1.0" in module.stdout
+    data = subprocess.run(
+        [
+            str(py),
+            "-c",
+            "from chainmap.model.regions import resolve_region, region_zones;"
+            "from chainmap.datasets import enterprises;"
+            "print(resolve_region('武义县'), region_zones('330723'), len(enterprises('all')))",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    ).stdout
+    assert data.split()[0] == "330723" and "长三角" in data
