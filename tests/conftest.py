@@ -55,3 +55,16 @@ link:metal--part a cm:Link ; cm:upstream seg:metal ; cm:downstream seg:part ; cm
 @pytest.fixture
 def tiny_ttl():
     return TINY_TTL
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Show measured accuracy figures (``record_property("accuracy", ...)``) in the summary."""
+    lines = [
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        for name, value in getattr(report, "user_properties", ())
+        if name == "accuracy"
+    ]
+    for line in dict.fromkeys(lines):
+        terminalreporter.write_line(line)

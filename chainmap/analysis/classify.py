@@ -4,20 +4,23 @@ One Aho-Corasick automaton per chain (pyahocorasick) finds every keyword of
 every segment, and the trigger words of the rules below, in one pass over a
 text. The rules, documented with examples in ``docs/classify.md``:
 
-1. **Specific terms win.** A match wholly contained in a strictly longer match
-   is dropped, so ``电子级氢氟酸`` gives ``electronic_hf`` and not also ``ahf``;
-   plain ``氢氟酸`` named elsewhere in the text still counts. Partial overlaps
-   keep both terms. A keyword that starts or ends with a Latin letter or digit
-   must not touch another one (``R22`` does not match inside ``R227``).
+1. **Specific terms win (leftmost-longest).** Scanning left to right, the
+   longest term starting at a position is taken and the scan resumes after
+   it, so a term inside a longer one is never counted: ``电子级氢氟酸`` gives
+   ``electronic_hf`` and not also ``ahf``, while plain ``氢氟酸`` named
+   elsewhere in the text still counts. A keyword that starts or ends with a
+   Latin letter or digit must not touch another one there (``R22`` does not
+   match inside ``R227``).
 2. **Negation.** A mention inside a negated span is ignored. A trigger
    (``不含``, ``不包括``, ``不得从事`` …) negates up to the end of its clause
    (the next ``，,；;。：:`` or line break; ``、`` joins items of the negated
-   list and does not end it) or, inside brackets, up to the closing bracket.
+   list and does not end it) or, inside brackets, up to the closing bracket;
+   ``的`` also ends it (``不含氢氟酸的化工原料``: the 化工原料 are not negated).
    ``除…外`` negates what lies between 除 and 外.
 3. **Markets and raw materials.** What follows ``用于 / 应用于 / 适用于 / 面向``
-   up to the end of the clause names a customer market, and what lies in
-   ``以…为原料`` or follows ``原料为 / 原料：`` names an input: neither is a
-   product of the firm, so neither is assigned.
+   up to the end of the scope (as for negation) names a customer market, and what lies in
+   ``以…为原料`` / ``利用…生产`` or follows ``原料为 / 原料：`` names an input:
+   neither is a product of the firm, so neither is assigned.
 4. **Application stage.** A segment of stage ``application`` is assigned only
    when its clause also has an operation verb (生产, 制造, 经营, 运营, 建设 …)
    and the term is not a grade or use qualifier (``汽车用…``, ``冶金级…``).
@@ -94,14 +97,17 @@ OPERATION_VERBS: tuple[str, ...] = (
     "施工",
 )
 # Other trigger words found by the automaton: 除…外 and the raw-material forms.
-_RAW_TRIGGERS = ("原料", "原材料")
+_RAW_TRIGGERS = ("原料", "原材料", "利用")
 _EXCEPT_TRIGGER = "除"
 
 _CLAUSE_END = "，,；;。：:！!？?\n\r"
 _OPEN = "（(【[〔"
 _CLOSE = "）)】]〕"
 _CLAUSE_RE = re.compile(f"[{re.escape(_CLAUSE_END)}]")
-_SCOPE_END_RE = re.compile(f"[{re.escape(_CLAUSE_END + _CLOSE)}]")
+# A negation or market scope also ends at 的, after which the product it modifies is named
+# (生产用于锂电池的PVDF); inside brackets it ends at the closing bracket.
+_SCOPE_END_RE = re.compile(f"[{re.escape(_CLAUSE_END)}的]")
+_BRACKET_SCOPE_END_RE = re.compile(f"[{re.escape(_CLAUSE_END + _CLOSE)}的]")
 _LAST_CLAUSE_END = re.compile(f".*[{re.escape(_CLAUSE_END)}]", re.DOTALL)
 _LAST_BRACKET = re.compile(f".*[{re.escape(_OPEN + _CLOSE)}]", re.DOTALL)
 _VERB_RE = re.compile("|".join(OPERATION_VERBS))
@@ -115,6 +121,7 @@ _RAW_RES = (
     re.compile(
         f"(?:原料|原材料)(?:主要)?(?:为|是|包括|采用|使用|：|:)([^{re.escape(_CLAUSE_END)}]*)"
     ),
+    re.compile(f"利用([^{re.escape(_CLAUSE_END)}]*?)(?:生产|制备|制取|提取|回收)"),
 )
 _QUALIFIER_AFTER = ("用", "级")
 _LABEL_BRACKETS = re.compile(r"[（(][^）)]*[）)]")
@@ -292,8 +299,8 @@ def _word_bounded(text: str, start: int, end: int, info: _Term) -> bool:
 
 
 def _scope_end(text: str, pos: int) -> int:
-    """End of a negation or market scope starting at ``pos``: clause end, or the bracket."""
-    stop = _SCOPE_END_RE if _inside_brackets(text, pos) else _CLAUSE_RE
+    """End of a negation or market scope starting at ``pos`` (rules 2 and 3)."""
+    stop = _BRACKET_SCOPE_END_RE if _inside_brackets(text, pos) else _SCOPE_END_RE
     match = stop.search(text, pos)
     return match.start() if match else len(text)
 
