@@ -877,8 +877,9 @@ def _css_colour(colour: str) -> str:
 
 
 def write_map(net: Network, path: str | Path) -> Path:
-    """Write the map's self-contained HTML to ``path`` (UTF-8) and return the path."""
+    """Write the map's self-contained HTML to ``path`` (UTF-8, parents created); return it."""
     out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(map_html(net), encoding="utf-8")
     return out
 
