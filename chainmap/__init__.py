@@ -25,6 +25,7 @@ _LAZY: dict[str, str] = {
     "Chain": "chainmap.model.chain",
     "Link": "chainmap.model.chain",
     "Segment": "chainmap.model.chain",
+    "build_map": "chainmap.outputs.maps",
     "load_chain": "chainmap.model.chain",
     "load_chains": "chainmap.model.chain",
 }
@@ -39,6 +40,7 @@ __all__ = [
     "UnknownChainError",
     "UnknownRegionError",
     "UnknownSegmentError",
+    "build_map",
     "load_chain",
     "load_chains",
 ]
@@ -58,3 +60,4 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from chainmap.model.chain import Chain, Link, Segment, load_chain, load_chains
+    from chainmap.outputs.maps import build_map
