@@ -146,7 +146,7 @@ def build_map(
     """
     from pyvis.network import Network
 
-    home_code = _home_code(home)
+    home_code = _home_code(home) or (status.attrs.get("home") if status is not None else None)
     status_rows = _status_rows(status)
     satellites = _satellites(
         chain, enterprises, ranking, status_rows, home_code, top_per_segment=top_per_segment
@@ -622,8 +622,8 @@ def map_inputs(
     """Everything the overlays need: enterprise table, home, status and ranking.
 
     Reads ``enterprises`` (a file) or the bundled sample of each member chain,
-    takes ``home`` from the profile when not given, and computes ``segment_status``
-    and ``rank_enterprises`` on the full chain. Returns a dict with keys
+    and computes ``segment_status`` (whose home defaults to the profile's) and
+    ``rank_enterprises`` on the full chain. Returns a dict with keys
     ``enterprises``, ``home``, ``status``, ``ranking`` (None where unavailable) and
     ``notes`` (one line each, for stderr).
     """
@@ -637,7 +637,6 @@ def map_inputs(
     try:  # these modules land with the analysis issue (#4); without them: a plain map
         from chainmap.analysis.gaps import segment_status
         from chainmap.analysis.scoring import rank_enterprises
-        from chainmap.model.profile import load_profile
     except ImportError as exc:
         out["notes"].append(f"无企业叠加 / no enterprise overlay: {exc.name} not available")
         return out
@@ -645,20 +644,21 @@ def map_inputs(
         from chainmap.model.enterprises import read_enterprises
 
         frame, report = read_enterprises(enterprises)
-        out["notes"].append(str(report))
+        out["notes"].append(f"企业 / enterprises: {enterprises}: {report}")
     else:
-        import pandas as pd
-
         from chainmap import datasets
 
-        frames = [datasets.enterprises(m) for m in chain.members]
-        frame = pd.concat(frames, ignore_index=True).drop_duplicates("enterprise_id")
-        out["notes"].append(f"企业: 内置样例 / enterprises: bundled sample ({len(frame)} rows)")
-    out["enterprises"] = frame.reset_index(drop=True)
-    out["home"] = home or load_profile()["home"]["region"]
-    out["status"] = segment_status(chain, out["enterprises"], home=out["home"])
-    out["ranking"] = rank_enterprises(chain, out["enterprises"], home=out["home"])
-    out["notes"].append(f"本地 home: {out['home']}")
+        frame = datasets.enterprises(chain)
+        out["notes"].append(f"企业 / enterprises: 内置样本 bundled sample, {len(frame)} rows")
+    status = segment_status(chain, frame, home=home)
+    out["enterprises"] = frame
+    out["home"] = status.attrs.get("home", home)
+    out["status"] = status
+    # The map shows no stability share, so skip its resampling.
+    out["ranking"] = rank_enterprises(
+        chain, frame, home=out["home"], status=status, with_stability=False
+    )
+    out["notes"].append(f"本地 / home: {status.attrs.get('home_name', out['home'])}")
     return out
 
 
