@@ -6,6 +6,8 @@ import html
 import json
 from pathlib import Path
 import re
+import sys
+import types
 
 import pandas as pd
 import pytest
@@ -387,6 +389,45 @@ def test_cli_unknown_segment_is_a_one_line_error(invoke, tmp_path, tiny_ttl):
     assert result.exit_code != 0
     assert "nope" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "x.html").exists()
+
+
+def test_cli_overlays_from_the_bundled_sample(invoke, tmp_path, tiny_ttl, monkeypatch):
+    """ore → metal → part; home holds ore and part, so metal is 补链 and others are targets."""
+    pytest.importorskip("chainmap.analysis.scoring")
+    pytest.importorskip("chainmap.analysis.gaps")
+    pytest.importorskip("chainmap.model.regions")
+
+    def firm(eid, code, segments):
+        return {
+            "enterprise_id": eid,
+            "name": f"企业{eid}",
+            "uscc": None,
+            "region_code": code,
+            "country": "中国",
+            "segments": segments,
+            "segments_source": "tagged",
+            "active": True,
+        }
+
+    frame = pd.DataFrame(
+        [firm("H1", "330723", ["ore", "part"])]
+        + [firm(f"T{i}", "310101", ["metal"]) for i in range(3)]
+        + [firm("T9", "320102", ["ore"])]
+    )
+    sample = types.ModuleType("chainmap.datasets")
+    sample.enterprises = lambda chain: frame
+    monkeypatch.setitem(sys.modules, "chainmap.datasets", sample)
+    ttl = tmp_path / "tiny.ttl"
+    ttl.write_text(tiny_ttl, encoding="utf-8")
+    out = tmp_path / "m.html"
+    result = invoke("map", ttl, "-o", out, "--home", "330723", "--top-per-segment", "2")
+    assert result.exit_code == 0, result.output
+    nodes = {n["id"]: n for n in page_data(out.read_text(encoding="utf-8"))["nodes"]}
+    assert nodes["seg:metal"]["status"] == "missing" and nodes["seg:metal"]["strategy"] == "补链"
+    assert nodes["seg:ore"]["status"] == "strong"
+    assert nodes["ent:H1"]["kind"] == "anchor"
+    targets = [n for n in nodes.values() if n["kind"] == "target"]
+    assert len([n for n in targets if "metal" in n["title"]]) == 2
 
 
 def test_cli_bundled_overlays(invoke, tmp_path):

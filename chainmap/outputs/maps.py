@@ -25,6 +25,7 @@ from pathlib import Path
 import re
 from typing import TYPE_CHECKING, Any
 
+from chainmap.errors import ChainmapError
 from chainmap.model.vocab import STAGE_LABELS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -637,19 +638,27 @@ def map_inputs(
     try:  # these modules land with the analysis issue (#4); without them: a plain map
         from chainmap.analysis.gaps import segment_status
         from chainmap.analysis.scoring import rank_enterprises
+
+        if enterprises is not None:
+            from chainmap.model.enterprises import read_enterprises
+        else:
+            from chainmap import datasets
     except ImportError as exc:
         out["notes"].append(f"无企业叠加 / no enterprise overlay: {exc.name} not available")
         return out
     if enterprises is not None:
-        from chainmap.model.enterprises import read_enterprises
-
         frame, report = read_enterprises(enterprises)
         out["notes"].append(f"企业 / enterprises: {enterprises}: {report}")
     else:
-        from chainmap import datasets
-
-        frame = datasets.enterprises(chain)
+        try:
+            frame = datasets.enterprises(chain)
+        except ChainmapError as exc:  # a user's chain may have no bundled sample: plain map
+            out["notes"].append(f"无内置企业样本 / no bundled enterprise sample: {exc}")
+            return out
         out["notes"].append(f"企业 / enterprises: 内置样本 bundled sample, {len(frame)} rows")
+    if not len(frame):
+        out["notes"].append("无企业 / no enterprises: map without overlays")
+        return out
     status = segment_status(chain, frame, home=home)
     out["enterprises"] = frame
     out["home"] = status.attrs.get("home", home)
