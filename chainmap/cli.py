@@ -298,6 +298,8 @@ def map_cmd(
     for line in inputs.pop("notes"):
         note(line)
     net = build_map(drawn, **inputs, top_per_segment=top_per_segment, physics=physics)
+    for line in net.chainmap["notes"]:
+        note(line)
     note(f"已写入 / wrote {write_map(net, output)}")
 
 

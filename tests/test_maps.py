@@ -245,6 +245,23 @@ def test_joined_chain_marks_members_and_shared_segments(small):
     assert "a, b" in nodes["seg:metal"]["title"]
 
 
+def test_long_names_shortened_in_labels_only(small):
+    ranking = ranking_rows(1)
+    ranking.loc[0, "name"] = "甲" * 30
+    node = by_id(build_map(small, ranking=ranking))["ent:E0"]
+    assert node["label"] == "甲" * 15 + "…"
+    assert node["name"] == "甲" * 30 and node["title"].startswith("甲" * 30)
+
+
+def test_physics_is_kept_off_for_large_maps(small):
+    assert build_map(small, physics=True).options["physics"]["enabled"] is True
+    big = ranking_rows(maps.PHYSICS_MAX_NODES)  # plus the segments: over the limit
+    net = build_map(small, ranking=big, top_per_segment=None, physics=True)
+    assert len(net.nodes) > maps.PHYSICS_MAX_NODES
+    assert net.options["physics"]["enabled"] is False
+    assert "physics off" in map_html(net)
+
+
 def test_does_not_use_pyvis_add_node_or_add_edge(small, monkeypatch):
     from pyvis.network import Network
 
@@ -331,12 +348,8 @@ def test_data_strings_never_reach_the_markup_raw():
     assert page.count("</script>") == 3  # data, vis-network, ours
     assert f"<title>{html.escape(XSS['close'])}</title>" in page
     data = page_data(page)  # round trip: the browser gets the exact strings back
-    assert {n["label"] for n in data["nodes"]} >= {
-        XSS["img"],
-        XSS["script"],
-        XSS["attr"],
-        XSS["js"],
-    }
+    names = {n.get("name", n["label"]) for n in data["nodes"]}
+    assert names >= {XSS["img"], XSS["script"], XSS["attr"], XSS["js"]}
     assert any(XSS["close"] in (e.get("title") or "") for e in data["edges"])
 
 

@@ -35,7 +35,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from chainmap.model.chain import Chain
 
 __all__ = [
+    "PHYSICS_MAX_NODES",
     "RELATION_STYLES",
+    "SMALL_DATA",
     "STATUS_COLOURS",
     "STRATEGY_STYLES",
     "build_map",
@@ -81,6 +83,9 @@ _ENTERPRISE_COLOUR = "#78909c"
 
 #: Without a ranking, show every enterprise when the table has at most this many rows.
 SMALL_DATA = 200
+#: Above this many nodes ``physics=True`` is ignored: stabilisation would freeze the page.
+PHYSICS_MAX_NODES = 1500
+_LABEL_MAX = 16  # satellite labels longer than this are shortened; the tooltip has the full name
 
 _ROW = 64  # vertical slot of a segment without satellites (px)
 _COLUMN = 420  # minimum horizontal distance between stage columns (px)
@@ -197,6 +202,12 @@ def build_map(
     net.edges = edges
     net.node_ids = [n["id"] for n in nodes]
     net.node_map = {n["id"]: n for n in nodes}
+    notes = []
+    if physics and len(nodes) > PHYSICS_MAX_NODES:
+        physics = False  # stabilising thousands of nodes freezes the browser
+        notes.append(
+            f"节点过多, 已关闭力导向 / physics off: {len(nodes)} nodes > {PHYSICS_MAX_NODES}"
+        )
     net.options = _options(physics=physics, large=len(nodes) > 1000)
     date = data_date or _data_date(enterprises)
     home_label = _region_label(home_code) if home_code else None
@@ -212,6 +223,7 @@ def build_map(
             has_status=bool(status_rows),
             satellites=any(satellites.values()),
         ),
+        "notes": notes,
         "counts": {
             "segments": len(chain),
             "links": len(chain.link_list),
@@ -474,7 +486,8 @@ def _anchor(nid: str, name: str, region: str, sid: str) -> dict[str, Any]:
     return {
         "id": f"ent:{nid}" if not nid.startswith("anchor:") else nid,
         "node": {
-            "label": name,
+            "label": _short(name),
+            "name": name,
             "title": "\n".join(lines),
             "shape": "star",
             "size": 16,
@@ -507,7 +520,8 @@ def _target(rec: Mapping[str, Any], best: float) -> dict[str, Any]:
     return {
         "id": f"ent:{_text(rec.get('enterprise_id')) or name}",
         "node": {
-            "label": name,
+            "label": _short(name),
+            "name": name,
             "title": "\n".join(lines),
             "shape": "dot",
             "size": round(8 + 16 * max(0.0, min(1.0, share)), 2),
@@ -531,7 +545,8 @@ def _firm(rec: Mapping[str, Any], sid: str) -> dict[str, Any]:
     return {
         "id": f"ent:{rec['id']}",
         "node": {
-            "label": rec["name"],
+            "label": _short(rec["name"]),
+            "name": rec["name"],
             "title": "\n".join(lines),
             "shape": "dot",
             "size": 9,
@@ -672,6 +687,10 @@ def map_inputs(
 
 
 # ---------------------------------------------------------------------- small values
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= _LABEL_MAX else name[: _LABEL_MAX - 1] + "…"
 
 
 def _text(value: Any) -> str:
@@ -855,6 +874,7 @@ def map_html(net: Network) -> str:
             f"{counts.get('segments', 0)} 环节 segments · {counts.get('links', 0)} 链接 links · "
             f"{counts.get('enterprises', 0)} 企业 enterprises"
         )
+    facts.extend(meta.get("notes") or [])
     legend = "".join(
         f'<li><span class="cm-key cm-key-{esc(_css_kind(item["kind"]))}" '
         f'style="--c:{esc(_css_colour(item["colour"]))}"></span>{esc(item["text"])}</li>'
@@ -997,7 +1017,11 @@ _JS = """
     return box;
   }
   var index = data.nodes.map(function (n) {
-    return { id: n.id, label: String(n.label || n.id), text: String(n.search || n.label || "").toLowerCase() };
+    return {
+      id: n.id,
+      label: String(n.name || n.label || n.id),
+      text: String(n.search || n.label || "").toLowerCase()
+    };
   });
   data.nodes.forEach(function (n) { if (typeof n.title === "string") { n.title = tip(n.title); } });
   data.edges.forEach(function (e) { if (typeof e.title === "string") { e.title = tip(e.title); } });
@@ -1038,8 +1062,11 @@ _JS = """
     count.textContent = q ? hits.length + " 个匹配 / matches" : "";
     network.selectNodes(ids);
     if (only.checked && q) {
-      var keep = {};
-      ids.forEach(function (id) { keep[id] = true; });
+      var keep = {};  // the matches and what they connect to: a segment keeps its firms
+      ids.forEach(function (id) {
+        keep[id] = true;
+        network.getConnectedNodes(id).forEach(function (n) { keep[n] = true; });
+      });
       nodes.update(index.map(function (e) { return { id: e.id, hidden: !keep[e.id] }; }));
       hidden = true;
     } else if (hidden) {
