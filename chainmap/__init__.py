@@ -25,6 +25,7 @@ _LAZY: dict[str, str] = {
     "Chain": "chainmap.model.chain",
     "Link": "chainmap.model.chain",
     "Segment": "chainmap.model.chain",
+    "build_map": "chainmap.outputs.maps",
     "load_chain": "chainmap.model.chain",
     "load_chains": "chainmap.model.chain",
     "normalise_enterprises": "chainmap.model.enterprises",
@@ -44,6 +45,7 @@ __all__ = [
     "UnknownChainError",
     "UnknownRegionError",
     "UnknownSegmentError",
+    "build_map",
     "load_chain",
     "load_chains",
     "normalise_enterprises",
@@ -70,3 +72,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from chainmap.model.chain import Chain, Link, Segment, load_chain, load_chains
     from chainmap.model.enterprises import normalise_enterprises, read_enterprises
     from chainmap.model.regions import region_zones, regions, resolve_region
+    from chainmap.outputs.maps import build_map

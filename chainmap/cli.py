@@ -630,6 +630,63 @@ def classify_cmd(
     note(f"{found}/{len(records)} 行有环节 / rows with segments ({loaded.id})")
 
 
+# ---------------------------------------------------------------------- map
+
+
+@cli.command("map")
+@chain_argument
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("map.html"),
+    show_default=True,
+    help="输出 HTML 文件 / the HTML file to write.",
+)
+@click.option("--home", default=None, help="本地区域 / home region (default: the profile's).")
+@click.option(
+    "--enterprises",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="企业表 / enterprise table (default: the bundled sample).",
+)
+@click.option(
+    "--top-per-segment",
+    type=click.IntRange(min=0),
+    default=5,
+    help="每环节目标数 / targets per segment (5)",
+)
+@click.option("--segment", default=None, help="只画该环节附近 / only around this segment.")
+@click.option("--depth", type=click.IntRange(min=1), default=1, help="上下游跳数 / hops (1)")
+@click.option("--physics/--no-physics", default=False, help="力导向布局 / let nodes move.")
+def map_cmd(
+    chain: str,
+    output: Path,
+    home: str | None,
+    enterprises: Path | None,
+    top_per_segment: int,
+    segment: str | None,
+    depth: int,
+    physics: bool,
+) -> None:
+    """生成交互式产业链图谱 (离线 HTML) / Write an interactive, offline HTML chain map.
+
+    Example: chainmap map fluorochem -o map.html --top-per-segment 3
+    """
+    from chainmap.model.chain import load_chain
+    from chainmap.outputs.maps import build_map, map_inputs, write_map
+
+    loaded = load_chain(chain)
+    drawn = loaded.neighbourhood(segment, depth) if segment else loaded
+    inputs = map_inputs(loaded, enterprises, home=home)
+    for line in inputs.pop("notes"):
+        note(line)
+    net = build_map(drawn, **inputs, top_per_segment=top_per_segment, physics=physics)
+    for line in net.chainmap["notes"]:
+        note(line)
+    note(f"已写入 / wrote {write_map(net, output)}")
+
+
 _HEADERS = {
     "id": "编号 id",
     "name_zh": "中文名",
