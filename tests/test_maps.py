@@ -353,6 +353,17 @@ def test_data_strings_never_reach_the_markup_raw():
     assert any(XSS["close"] in (e.get("title") or "") for e in data["edges"])
 
 
+def test_hand_edited_nodes_with_numpy_and_nan_still_serialise(small):
+    import numpy as np
+
+    net = build_map(small)
+    net.nodes[0]["score"] = float("nan")
+    net.nodes[1]["size"] = np.int64(7)
+    net.nodes[2]["weights"] = np.array([0.5, 1.5])
+    nodes = page_data(map_html(net))["nodes"]
+    assert nodes[0]["score"] is None and nodes[1]["size"] == 7 and nodes[2]["weights"] == [0.5, 1.5]
+
+
 def test_display_map_uses_escaped_srcdoc(small):
     net = build_map(small)
     shown = display_map(net).data

@@ -825,9 +825,18 @@ def _vis_assets() -> tuple[str, str]:
 
 def _json_for_script(data: Any) -> str:
     """JSON safe inside ``<script type="application/json">`` (no ``</``, ``<!--``, ``]]>``)."""
-    text = json.dumps(
-        data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    dump = functools.partial(
+        json.dumps,
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+        allow_nan=False,
+        default=_json_default,
     )
+    try:
+        text = dump(data)
+    except ValueError:  # a NaN or infinity added by hand to net.nodes: clean, then dump
+        text = dump(_jsonable(data))
     return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")
@@ -837,7 +846,15 @@ def _json_for_script(data: Any) -> str:
     )
 
 
+def _json_default(value: Any) -> Any:
+    """numpy scalars and arrays as Python values; anything else as text."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
 def _jsonable(value: Any) -> Any:
+    """A copy with NaN and infinities as null (the slow path, for hand-edited nodes)."""
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -846,8 +863,8 @@ def _jsonable(value: Any) -> Any:
         return None if math.isnan(value) or math.isinf(value) else value
     if value is None or isinstance(value, (str, int, bool)):
         return value
-    if hasattr(value, "item"):  # numpy scalars
-        return _jsonable(value.item())
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return _jsonable(value.tolist())
     return str(value)
 
 
@@ -863,7 +880,7 @@ def map_html(net: Network) -> str:
     """
     meta = getattr(net, "chainmap", None) or {"title": "chainmap", "legend": []}
     options = net.options if isinstance(net.options, dict) else json.loads(net.options.to_json())
-    data = _jsonable({"nodes": net.nodes, "edges": net.edges, "options": options})
+    data = {"nodes": net.nodes, "edges": net.edges, "options": options}
     esc = functools.partial(html.escape, quote=True)
     facts = [f"产业链 chain: {meta.get('chain_id', '')}"]
     facts.append(f"本地 home: {meta.get('home') or '未指定 not set'}")
