@@ -119,13 +119,15 @@ def build_map(
         anchors; without ``ranking`` the others become satellites (all of them when the
         table has at most ``SMALL_DATA`` rows, else the ``top_per_segment`` largest by revenue).
     home
-        Home region adcode; decides which enterprises are local anchors.
+        Home region (adcode or name); decides which enterprises are local anchors.
+        None means the profile's home when ``enterprises`` is given.
     ranking
         Output of ``rank_enterprises``: the top ``top_per_segment`` targets per segment
         become satellites sized by score, with score, region and reasons in the tooltip.
     status
         Output of ``segment_status`` (indexed by segment id): fills the segment colours,
-        strategies and anchors. Without it segments are drawn in a neutral colour.
+        strategies and anchors. Computed from ``enterprises`` when not given; without
+        either, segments are drawn in a neutral colour.
     top_per_segment
         Targets kept per segment; ``None`` keeps all.
     physics
@@ -152,6 +154,8 @@ def build_map(
     """
     from pyvis.network import Network
 
+    if status is None and enterprises is not None and len(enterprises):
+        status = _status_for(chain, enterprises, home)
     home_code = _home_code(home) or (status.attrs.get("home") if status is not None else None)
     status_rows = _status_rows(status)
     satellites = _satellites(
@@ -231,6 +235,14 @@ def build_map(
         },
     }
     return net
+
+
+def _status_for(chain: Chain, enterprises: pd.DataFrame, home: str | None) -> pd.DataFrame | None:
+    try:  # lands with the analysis issue (#4); until then: neutral colours
+        from chainmap.analysis.gaps import segment_status
+    except ImportError:
+        return None
+    return segment_status(chain, enterprises, home=home)
 
 
 def _segment_node(
