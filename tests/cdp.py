@@ -8,7 +8,6 @@ commands on fd 3 and writes replies on fd 4, each a JSON text ended by NUL.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 from pathlib import Path
@@ -61,6 +60,8 @@ class Chromium:
         self.profile = tempfile.mkdtemp(prefix="chainmap-chromium-")
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
+
+        import fcntl  # POSIX only; imported here so the module imports everywhere
 
         def wire_pipes() -> None:  # in the child: fd 3 = commands in, fd 4 = replies out
             a = fcntl.fcntl(to_child_r, fcntl.F_DUPFD, 10)

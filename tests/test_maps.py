@@ -215,9 +215,8 @@ def test_home_anchors_highlighted_and_small_data_shows_all(small, status):
     assert sorted(e["to"] for e in net.edges if e["from"] == "ent:F1") == ["seg:metal", "seg:part"]
     assert net.chainmap["data_date"].endswith("2023")
     # a city-level home also covers its counties
-    assert by_id(build_map(small, enterprises=enterprises, home="330700"))["ent:L1"]["kind"] == (
-        "anchor"
-    )
+    city = build_map(small, enterprises=enterprises, home="330700", status=status)
+    assert by_id(city)["ent:L1"]["kind"] == "anchor"
 
 
 def test_joined_chain_marks_members_and_shared_segments(small):
@@ -353,6 +352,17 @@ def test_data_strings_never_reach_the_markup_raw():
     assert any(XSS["close"] in (e.get("title") or "") for e in data["edges"])
 
 
+def test_hand_edited_nodes_with_numpy_and_nan_still_serialise(small):
+    import numpy as np
+
+    net = build_map(small)
+    net.nodes[0]["score"] = float("nan")
+    net.nodes[1]["size"] = np.int64(7)
+    net.nodes[2]["weights"] = np.array([0.5, 1.5])
+    nodes = page_data(map_html(net))["nodes"]
+    assert nodes[0]["score"] is None and nodes[1]["size"] == 7 and nodes[2]["weights"] == [0.5, 1.5]
+
+
 def test_display_map_uses_escaped_srcdoc(small):
     net = build_map(small)
     shown = display_map(net).data
@@ -404,11 +414,8 @@ def test_cli_unknown_segment_is_a_one_line_error(invoke, tmp_path, tiny_ttl):
     assert not (tmp_path / "x.html").exists()
 
 
-def test_cli_overlays_from_the_bundled_sample(invoke, tmp_path, tiny_ttl, monkeypatch):
-    """ore → metal → part; home holds ore and part, so metal is 补链 and others are targets."""
-    pytest.importorskip("chainmap.analysis.scoring")
-    pytest.importorskip("chainmap.analysis.gaps")
-    pytest.importorskip("chainmap.model.regions")
+def home_and_targets() -> pd.DataFrame:
+    """For ore → metal → part: home (330723) holds ore and part; three firms hold metal."""
 
     def firm(eid, code, segments):
         return {
@@ -422,11 +429,32 @@ def test_cli_overlays_from_the_bundled_sample(invoke, tmp_path, tiny_ttl, monkey
             "active": True,
         }
 
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         [firm("H1", "330723", ["ore", "part"])]
         + [firm(f"T{i}", "310101", ["metal"]) for i in range(3)]
         + [firm("T9", "320102", ["ore"])]
     )
+
+
+def test_status_computed_from_enterprises_when_not_given(tiny_ttl):
+    pytest.importorskip("chainmap.analysis.gaps")
+    pytest.importorskip("chainmap.model.regions")
+    from chainmap.model.chain import parse_chain
+
+    chain = parse_chain(tiny_ttl)
+    nodes = by_id(build_map(chain, enterprises=home_and_targets(), home="武义县"))
+    assert nodes["seg:metal"]["strategy"] == "补链"
+    assert nodes["seg:metal"]["color"]["background"] == STATUS_COLOURS["missing"]
+    assert nodes["ent:H1"]["kind"] == "anchor"  # the home given by name was resolved
+
+
+def test_cli_overlays_from_the_bundled_sample(invoke, tmp_path, tiny_ttl, monkeypatch):
+    """ore → metal → part; home holds ore and part, so metal is 补链 and others are targets."""
+    pytest.importorskip("chainmap.analysis.scoring")
+    pytest.importorskip("chainmap.analysis.gaps")
+    pytest.importorskip("chainmap.model.regions")
+
+    frame = home_and_targets()
     sample = types.ModuleType("chainmap.datasets")
     sample.enterprises = lambda chain: frame
     monkeypatch.setitem(sys.modules, "chainmap.datasets", sample)

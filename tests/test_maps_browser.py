@@ -126,3 +126,21 @@ def test_payload_text_is_visible_as_text(xss_page):
         timeout=5,
     )
     assert XSS["img"] in tip
+
+
+@needs_chromium
+def test_search_filter_keeps_matches_and_their_neighbours(xss_page):
+    page, net, _ = xss_page
+    hit = "seg:s3"  # 正常 / Normal
+    expected = {hit}
+    for e in net.edges:
+        if hit in (e["from"], e["to"]):
+            expected |= {e["from"], e["to"]}
+    page.eval("var i=document.getElementById('cm-search'); i.value=''; i.focus(); true")
+    page.type_text("正常")
+    page.eval("document.getElementById('cm-only').click(); true")
+    shown = page.eval("chainmapNodes.get({filter: n => !n.hidden}).map(n => n.id)")
+    assert set(shown) == expected and len(expected) < len(net.nodes)
+    assert page.eval("chainmapNetwork.getSelectedNodes()") == [hit]
+    page.eval("document.getElementById('cm-only').click(); true")  # filter off: all back
+    assert page.eval("chainmapNodes.get({filter: n => !n.hidden}).length") == len(net.nodes)

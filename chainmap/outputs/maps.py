@@ -119,13 +119,15 @@ def build_map(
         anchors; without ``ranking`` the others become satellites (all of them when the
         table has at most ``SMALL_DATA`` rows, else the ``top_per_segment`` largest by revenue).
     home
-        Home region adcode; decides which enterprises are local anchors.
+        Home region (adcode or name); decides which enterprises are local anchors.
+        None means the profile's home when ``enterprises`` is given.
     ranking
         Output of ``rank_enterprises``: the top ``top_per_segment`` targets per segment
         become satellites sized by score, with score, region and reasons in the tooltip.
     status
         Output of ``segment_status`` (indexed by segment id): fills the segment colours,
-        strategies and anchors. Without it segments are drawn in a neutral colour.
+        strategies and anchors. Computed from ``enterprises`` when not given; without
+        either, segments are drawn in a neutral colour.
     top_per_segment
         Targets kept per segment; ``None`` keeps all.
     physics
@@ -152,6 +154,8 @@ def build_map(
     """
     from pyvis.network import Network
 
+    if status is None and enterprises is not None and len(enterprises):
+        status = _status_for(chain, enterprises, home)
     home_code = _home_code(home) or (status.attrs.get("home") if status is not None else None)
     status_rows = _status_rows(status)
     satellites = _satellites(
@@ -231,6 +235,14 @@ def build_map(
         },
     }
     return net
+
+
+def _status_for(chain: Chain, enterprises: pd.DataFrame, home: str | None) -> pd.DataFrame | None:
+    try:  # lands with the analysis issue (#4); until then: neutral colours
+        from chainmap.analysis.gaps import segment_status
+    except ImportError:
+        return None
+    return segment_status(chain, enterprises, home=home)
 
 
 def _segment_node(
@@ -825,9 +837,18 @@ def _vis_assets() -> tuple[str, str]:
 
 def _json_for_script(data: Any) -> str:
     """JSON safe inside ``<script type="application/json">`` (no ``</``, ``<!--``, ``]]>``)."""
-    text = json.dumps(
-        data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    dump = functools.partial(
+        json.dumps,
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+        allow_nan=False,
+        default=_json_default,
     )
+    try:
+        text = dump(data)
+    except ValueError:  # a NaN or infinity added by hand to net.nodes: clean, then dump
+        text = dump(_jsonable(data))
     return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")
@@ -837,7 +858,15 @@ def _json_for_script(data: Any) -> str:
     )
 
 
+def _json_default(value: Any) -> Any:
+    """numpy scalars and arrays as Python values; anything else as text."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
 def _jsonable(value: Any) -> Any:
+    """A copy with NaN and infinities as null (the slow path, for hand-edited nodes)."""
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -846,8 +875,8 @@ def _jsonable(value: Any) -> Any:
         return None if math.isnan(value) or math.isinf(value) else value
     if value is None or isinstance(value, (str, int, bool)):
         return value
-    if hasattr(value, "item"):  # numpy scalars
-        return _jsonable(value.item())
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return _jsonable(value.tolist())
     return str(value)
 
 
@@ -863,7 +892,7 @@ def map_html(net: Network) -> str:
     """
     meta = getattr(net, "chainmap", None) or {"title": "chainmap", "legend": []}
     options = net.options if isinstance(net.options, dict) else json.loads(net.options.to_json())
-    data = _jsonable({"nodes": net.nodes, "edges": net.edges, "options": options})
+    data = {"nodes": net.nodes, "edges": net.edges, "options": options}
     esc = functools.partial(html.escape, quote=True)
     facts = [f"产业链 chain: {meta.get('chain_id', '')}"]
     facts.append(f"本地 home: {meta.get('home') or '未指定 not set'}")
