@@ -25,8 +25,12 @@ _LAZY: dict[str, str] = {
     "Chain": "chainmap.model.chain",
     "Link": "chainmap.model.chain",
     "Segment": "chainmap.model.chain",
+    "build_kg": "chainmap.outputs.kg",
     "load_chain": "chainmap.model.chain",
     "load_chains": "chainmap.model.chain",
+    "query_kg": "chainmap.outputs.kg",
+    "validate_kg": "chainmap.outputs.kg",
+    "write_kg": "chainmap.outputs.kg",
 }
 
 __all__ = [
@@ -39,8 +43,12 @@ __all__ = [
     "UnknownChainError",
     "UnknownRegionError",
     "UnknownSegmentError",
+    "build_kg",
     "load_chain",
     "load_chains",
+    "query_kg",
+    "validate_kg",
+    "write_kg",
 ]
 
 
@@ -58,3 +66,4 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from chainmap.model.chain import Chain, Link, Segment, load_chain, load_chains
+    from chainmap.outputs.kg import build_kg, query_kg, validate_kg, write_kg
