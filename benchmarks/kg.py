@@ -3,16 +3,17 @@
 The bulk path (vectorised N-Triples / Turtle from the DataFrame) against rdflib
 ``Graph.add`` + ``serialize``. The enterprises are synthetic (seeded, labelled
 synthetic in their names), never real firms. Prints times, the speed-up and
-peak memory (tracemalloc, Python allocations).
+peak resident memory (each run in a fresh process).
 
 Run: python benchmarks/kg.py [N]   (default 100000; rdflib is slow, be patient)
 """
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import resource
 import sys
 import time
-import tracemalloc
 
 import numpy as np
 import pandas as pd
@@ -59,15 +60,33 @@ def synthetic_enterprises(n: int, chain, seed: int = SEED) -> pd.DataFrame:
     )
 
 
-def timed(label: str, func):
-    tracemalloc.start()
+def _child(queue, label: str, n: int, fmt: str, bulk: bool) -> None:
+    chain = load_chain("fluorochem")
+    frame = synthetic_enterprises(n, chain)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
-    out = func()
+    if bulk:
+        data = serialize_kg(chain, enterprises=frame, regions=False, zones=False, format=fmt)
+    else:
+        data = rdflib_export(chain, frame, fmt)
     elapsed = time.perf_counter() - start
-    peak = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
-    print(f"{label:<40} {elapsed:8.2f} s   peak {peak:8.0f} MiB", flush=True)
-    return out, elapsed
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    queue.put((elapsed, before / 1024, peak / 1024, len(data)))
+
+
+def timed(label: str, n: int, fmt: str, *, bulk: bool) -> float:
+    """Run one export in a fresh process; print time and peak resident memory."""
+    queue = mp.get_context("fork").Queue()
+    proc = mp.get_context("fork").Process(target=_child, args=(queue, label, n, fmt, bulk))
+    proc.start()
+    elapsed, before, peak, size = queue.get()
+    proc.join()
+    print(
+        f"{label:<36} {elapsed:8.2f} s   peak RSS {peak:7.0f} MiB "
+        f"(+{peak - before:.0f} over the input)   {size / 2**20:6.0f} MiB out",
+        flush=True,
+    )
+    return elapsed
 
 
 def rdflib_export(chain, frame, fmt: str) -> bytes:
@@ -83,15 +102,8 @@ def main(n: int = 100_000) -> None:
     print(f"{n} synthetic enterprises, {triples} enterprise triples")
     results = {}
     for fmt in ("nt", "ttl"):
-        _, bulk = timed(
-            f"bulk {fmt}",
-            lambda fmt=fmt: serialize_kg(
-                chain, enterprises=frame, regions=False, zones=False, format=fmt
-            ),
-        )
-        _, naive = timed(
-            f"rdflib Graph.add + serialize {fmt}", lambda fmt=fmt: rdflib_export(chain, frame, fmt)
-        )
+        bulk = timed(f"bulk {fmt}", n, fmt, bulk=True)
+        naive = timed(f"rdflib Graph.add + serialize {fmt}", n, fmt, bulk=False)
         results[fmt] = (bulk, naive)
     for fmt, (bulk, naive) in results.items():
         print(f"{fmt}: bulk {bulk:.2f} s vs rdflib {naive:.2f} s -> {naive / bulk:.1f}x faster")

@@ -33,6 +33,10 @@ _LAZY: dict[str, str] = {
     "region_zones": "chainmap.model.regions",
     "regions": "chainmap.model.regions",
     "resolve_region": "chainmap.model.regions",
+    "build_kg": "chainmap.outputs.kg",
+    "query_kg": "chainmap.outputs.kg",
+    "validate_kg": "chainmap.outputs.kg",
+    "write_kg": "chainmap.outputs.kg",
 }
 
 __all__ = [
@@ -45,14 +49,18 @@ __all__ = [
     "UnknownChainError",
     "UnknownRegionError",
     "UnknownSegmentError",
+    "build_kg",
     "build_map",
     "load_chain",
     "load_chains",
     "normalise_enterprises",
+    "query_kg",
     "read_enterprises",
     "region_zones",
     "regions",
     "resolve_region",
+    "validate_kg",
+    "write_kg",
 ]
 
 
@@ -72,4 +80,5 @@ if TYPE_CHECKING:  # pragma: no cover
     from chainmap.model.chain import Chain, Link, Segment, load_chain, load_chains
     from chainmap.model.enterprises import normalise_enterprises, read_enterprises
     from chainmap.model.regions import region_zones, regions, resolve_region
+    from chainmap.outputs.kg import build_kg, query_kg, validate_kg, write_kg
     from chainmap.outputs.maps import build_map

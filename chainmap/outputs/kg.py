@@ -953,12 +953,21 @@ def _cell(kind: str, value: str, datatype: str | None) -> Any:
     return value
 
 
+def _has_pyoxigraph() -> bool:
+    try:
+        import pyoxigraph  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def query_kg(
     chain: Chain | None,
     sparql: str,
     *,
     enterprises: pd.DataFrame | None = None,
     regions: bool | pd.DataFrame | None = None,
+    zones: bool | Mapping[str, Sequence[str]] = True,
     bindings: Mapping[str, Any] | None = None,
     engine: str = "auto",
 ) -> pd.DataFrame:
@@ -980,17 +989,14 @@ def query_kg(
     """
     bindings = dict(bindings or {})
     if engine == "auto":
-        try:
-            import pyoxigraph  # noqa: F401
-
-            engine = "oxigraph"
-        except ImportError:
-            engine = "rdflib"
+        engine = "oxigraph" if _has_pyoxigraph() else "rdflib"
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
     if engine == "oxigraph":
         import pyoxigraph as ox
 
-        data = serialize_kg(chain, enterprises=enterprises, regions=regions, format="nt")
+        data = serialize_kg(
+            chain, enterprises=enterprises, regions=regions, zones=zones, format="nt"
+        )
         store = ox.Store()
         store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
         subs = {ox.Variable(k): _to_oxigraph(v) for k, v in bindings.items()}
@@ -998,6 +1004,17 @@ def query_kg(
             result = store.query(sparql, prefixes=prefixes, substitutions=subs)
         except SyntaxError as exc:
             raise InputError(f"SPARQL 语法错误 / SPARQL syntax error: {exc}") from None
+        except RuntimeError:
+            # pyoxigraph substitutes only projected variables; rdflib binds any.
+            return query_kg(
+                chain,
+                sparql,
+                enterprises=enterprises,
+                regions=regions,
+                zones=zones,
+                bindings=bindings,
+                engine="rdflib",
+            )
         if not isinstance(result, ox.QuerySolutions):
             raise InputError("只支持 SELECT 查询 / only SELECT queries are supported")
         columns = [v.value for v in result.variables]
@@ -1018,7 +1035,7 @@ def query_kg(
         return pd.DataFrame(rows, columns=columns, dtype=object)
     from rdflib import Literal, URIRef, Variable
 
-    graph = build_kg(chain, enterprises=enterprises, regions=regions)
+    graph = build_kg(chain, enterprises=enterprises, regions=regions, zones=zones)
     try:
         result = graph.query(
             sparql,
