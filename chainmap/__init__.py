@@ -1,7 +1,19 @@
 """chainmap: industry-chain targeting knowledge graphs (产业链招商图谱).
 
 The curated public API. Names are imported lazily on first use (PEP 562), so
-``import chainmap`` and ``chainmap --help`` stay fast.
+``import chainmap`` and ``chainmap --help`` stay fast: pandas, rdflib and
+networkx load only when a name that needs them is first used.
+
+Examples
+--------
+>>> import chainmap as cm
+>>> chain = cm.load_chain("fluorochem")
+>>> firms = cm.datasets.enterprises(chain)
+>>> gaps = cm.segment_status(chain, firms, home="武义县")
+>>> gaps.loc["ahf", "status"], int(gaps.loc["ahf", "count_home"])
+('strong', 2)
+>>> cm.regions().loc["330723", "name"]
+'武义县'
 """
 
 from __future__ import annotations
@@ -20,21 +32,33 @@ from chainmap.errors import (
 
 __version__ = "0.1.0"
 
-# public name -> module that defines it
+# public name -> module that defines it (a name equal to its module's last part,
+# like "datasets", is the module itself)
 _LAZY: dict[str, str] = {
     "Chain": "chainmap.model.chain",
+    "ImportReport": "chainmap.model.report",
     "Link": "chainmap.model.chain",
     "Segment": "chainmap.model.chain",
+    "TargetingPlan": "chainmap.analysis.plan",
+    "assign_segments": "chainmap.analysis.classify",
+    "build_kg": "chainmap.outputs.kg",
     "build_map": "chainmap.outputs.maps",
+    "build_plan": "chainmap.analysis.plan",
+    "classify": "chainmap.analysis.classify",
+    "datasets": "chainmap.datasets",
+    "display_map": "chainmap.outputs.maps",
     "load_chain": "chainmap.model.chain",
     "load_chains": "chainmap.model.chain",
+    "load_profile": "chainmap.model.profile",
     "normalise_enterprises": "chainmap.model.enterprises",
+    "query_kg": "chainmap.outputs.kg",
+    "rank_enterprises": "chainmap.analysis.scoring",
     "read_enterprises": "chainmap.model.enterprises",
+    "region_segment_matrix": "chainmap.analysis.gaps",
     "region_zones": "chainmap.model.regions",
     "regions": "chainmap.model.regions",
     "resolve_region": "chainmap.model.regions",
-    "build_kg": "chainmap.outputs.kg",
-    "query_kg": "chainmap.outputs.kg",
+    "segment_status": "chainmap.analysis.gaps",
     "validate_kg": "chainmap.outputs.kg",
     "write_kg": "chainmap.outputs.kg",
 }
@@ -43,22 +67,33 @@ __all__ = [
     "Chain",
     "ChainError",
     "ChainmapError",
+    "ImportReport",
     "InputError",
     "Link",
     "Segment",
+    "TargetingPlan",
     "UnknownChainError",
     "UnknownRegionError",
     "UnknownSegmentError",
+    "assign_segments",
     "build_kg",
     "build_map",
+    "build_plan",
+    "classify",
+    "datasets",
+    "display_map",
     "load_chain",
     "load_chains",
+    "load_profile",
     "normalise_enterprises",
     "query_kg",
+    "rank_enterprises",
     "read_enterprises",
+    "region_segment_matrix",
     "region_zones",
     "regions",
     "resolve_region",
+    "segment_status",
     "validate_kg",
     "write_kg",
 ]
@@ -66,7 +101,8 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
+        module = import_module(_LAZY[name])
+        value = module if _LAZY[name] == f"{__name__}.{name}" else getattr(module, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'chainmap' has no attribute {name!r}")
@@ -77,8 +113,15 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from chainmap import datasets
+    from chainmap.analysis.classify import assign_segments, classify
+    from chainmap.analysis.gaps import region_segment_matrix, segment_status
+    from chainmap.analysis.plan import TargetingPlan, build_plan
+    from chainmap.analysis.scoring import rank_enterprises
     from chainmap.model.chain import Chain, Link, Segment, load_chain, load_chains
     from chainmap.model.enterprises import normalise_enterprises, read_enterprises
+    from chainmap.model.profile import load_profile
     from chainmap.model.regions import region_zones, regions, resolve_region
+    from chainmap.model.report import ImportReport
     from chainmap.outputs.kg import build_kg, query_kg, validate_kg, write_kg
-    from chainmap.outputs.maps import build_map
+    from chainmap.outputs.maps import build_map, display_map

@@ -155,6 +155,18 @@ def region_segment_matrix(
     (deregistered) firms, foreign firms and firms resolved only to a coarser
     level than ``level`` are left out. Columns are all chain segments in stage
     order; rows are the regions that hold at least one.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from chainmap.model.chain import load_chain
+    >>> chain = load_chain("fluorochem")
+    >>> firms = pd.DataFrame({"enterprise_id": ["h:1", "h:2"], "name": ["本地萤石", "衢州氢氟酸"],
+    ...                       "region_code": ["330723", "330802"],
+    ...                       "segments": [["fluorspar"], ["ahf"]]})
+    >>> X = region_segment_matrix(chain, firms, level="city")
+    >>> X.loc[:, ["fluorspar", "ahf"]].to_dict("index")
+    {'330700': {'fluorspar': 1.0, 'ahf': 0.0}, '330800': {'fluorspar': 0.0, 'ahf': 1.0}}
     """
     if level not in _LEVELS:
         raise ValueError(f"level must be one of {_LEVELS}, got {level!r}")
@@ -237,6 +249,14 @@ def segment_status(
         record columns (:data:`GAP_FIELDS`) plus ``hops``, ``importance``,
         ``priority``, ``target``, ``held_upstream``, ``held_downstream`` and
         ``chains``. ``attrs`` records the home, level and counts used.
+
+    Examples
+    --------
+    >>> from chainmap import datasets, load_chain
+    >>> chain = load_chain("fluorochem")
+    >>> gaps = segment_status(chain, datasets.enterprises(chain), home="武义县")
+    >>> gaps.attrs["home"], gaps.loc["ahf", "status"], gaps.loc["ahf", "anchors"][:1]
+    ('330723', 'strong', ['浙江三美化工股份有限公司'])
     """
     prof = _profile(profile)
     where = resolve_home(home, prof)

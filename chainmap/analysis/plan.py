@@ -169,6 +169,16 @@ def build_plan(
         ``province``, ``city`` (default) or ``county`` for key regions.
     sources
         Names of the data sources, for the plan's parameters.
+
+    Examples
+    --------
+    >>> from chainmap import datasets, load_chain
+    >>> chain = load_chain("fluorochem")
+    >>> plan = build_plan(chain, datasets.enterprises(chain), home="武义县", fields=3, per_field=2)
+    >>> len(plan.key_fields), plan.params["home_name"]
+    (3, '武义县')
+    >>> {e["field"] for e in plan.key_enterprises} <= {f["id"] for f in plan.key_fields}
+    True
     """
     prof = _profile(profile)
     where = resolve_home(home, prof)

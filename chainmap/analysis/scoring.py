@@ -92,6 +92,20 @@ def rank_enterprises(
         Targets only, sorted by ``rank``, with the ``rank`` record columns of
         CONTRACTS.md (:data:`RANK_FIELDS`) plus the four criteria, the segment
         name, country, distance and zones. ``attrs`` records home and counts.
+
+    Examples
+    --------
+    >>> from chainmap import datasets, load_chain
+    >>> chain = load_chain("fluorochem")
+    >>> firms = datasets.enterprises(chain)
+    >>> ranking = rank_enterprises(chain, firms, home="武义县", top=5, with_stability=False)
+    >>> ranking["rank"].tolist()
+    [1, 2, 3, 4, 5]
+    >>> bool(ranking["region_code"].eq("330723").any())  # home firms are anchors, not targets
+    False
+    >>> first = ranking.iloc[0]
+    >>> bool(abs(sum(first["contributions"].values()) - first["score"]) < 1e-12)
+    True
     """
     prof = _profile(profile)
     where = resolve_home(home, prof)

@@ -421,6 +421,14 @@ def load_chains(names: Sequence[str | Path]) -> Chain:
 
     A segment that several chains contain must be described identically in each
     (same labels, stage, keywords, classes and sources); otherwise ``ChainError``.
+
+    Examples
+    --------
+    >>> joined = load_chains(["fluorochem", "semiconductor_materials"])
+    >>> joined.members
+    ('fluorochem', 'semiconductor_materials')
+    >>> "electronic_hf" in joined.shared_segments
+    True
     """
     chains = [load_chain(n) for n in names]
     if len(chains) == 1:

@@ -501,6 +501,25 @@ def read_enterprises(
     -------
     (DataFrame, ImportReport)
         Rows in input order; ``report.read == report.kept + report.rejected``.
+
+    Examples
+    --------
+    A registry export with Chinese headers; the second row has no name:
+
+    >>> import pathlib, tempfile
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = pathlib.Path(tmp.name) / "firms.csv"
+    >>> _ = path.write_text("企业名称,登记状态,所属省份,所属城市,所属区县,经营范围\\n"
+    ...                     "浙江示例氟材料有限公司,存续,浙江省,金华市,武义县,聚偏氟乙烯生产\\n"
+    ...                     ",存续,浙江省,金华市,武义县,\\n", encoding="utf-8")
+    >>> table, report = read_enterprises(path)
+    >>> table[["name", "region_code", "active"]].values.tolist()
+    [['浙江示例氟材料有限公司', '330723', True]]
+    >>> report.counts()
+    {'read': 2, 'kept': 1, 'rejected': 1, 'warnings': 0}
+    >>> report.to_frame()[["row", "column", "code"]].values.tolist()
+    [[3, '企业名称', 'missing_name']]
+    >>> tmp.cleanup()
     """
     from chainmap.model.sheets import read_table
 
