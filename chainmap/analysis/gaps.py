@@ -99,8 +99,14 @@ def chain_enterprises(chain: Chain, enterprises: pd.DataFrame) -> pd.DataFrame:
     if needs.any() and "scope" in frame.columns and frame.loc[needs, "scope"].notna().any():
         from chainmap.analysis.classify import assign_segments
 
-        frame = assign_segments(chain, frame)
-        frame["segments"] = frame["segments"].map(_as_list)
+        # Classify only the untagged rows: tagged rows may hold other chains' segment
+        # ids (a table spanning several chains), which are not tags of this chain.
+        found = iter(assign_segments(chain, frame[needs], tag_column=None)["segments"].tolist())
+        frame["segments"] = [
+            _as_list(next(found)) if need else segs
+            for need, segs in zip(needs.tolist(), frame["segments"].tolist(), strict=True)
+        ]
+        frame["segments_source"] = ["classified" if need else "tagged" for need in needs.tolist()]
     ids = set(chain.segments_by_id)
     frame["chain_segments"] = frame["segments"].map(lambda segs: [s for s in segs if s in ids])
     return frame[frame["chain_segments"].map(len) > 0]
