@@ -143,9 +143,11 @@ def test_import_report_html_is_escaped_and_truncated():
     report.read = 30
     for row in range(2, 32):
         report.reject(row, HOSTILE, "bad", HOSTILE)
+    report.notes.append(HOSTILE)
     markup = report._repr_html_()
     _assert_escaped(markup)
     assert markup.count("<tr>") == 1 + 20 and "10 more" in markup
+    assert markup.count(html.escape(HOSTILE)) == 1 + 20 * 2 + 1  # source, cells, note
 
 
 def test_display_map_embeds_the_page_escaped_in_srcdoc(tiny_chain):

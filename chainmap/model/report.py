@@ -157,8 +157,9 @@ class ImportReport:
             for i in items
         )
         more = f"<p>… {len(self.items) - 20} more</p>" if len(self.items) > 20 else ""
+        notes = "".join(f"<p>{esc(n.strip())}</p>" for n in self.notes)
         return (
             f"<div class='chainmap-report'>{head}<table><thead><tr><th>row</th><th>column</th>"
             f"<th>code</th><th>severity</th><th>message</th></tr></thead><tbody>{rows}</tbody>"
-            f"</table>{more}</div>"
+            f"</table>{more}{notes}</div>"
         )
