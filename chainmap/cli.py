@@ -397,6 +397,7 @@ def rank_cmd(
     Example: chainmap rank fluorochem --top 10
     """
     from chainmap.analysis.scoring import rank_enterprises, rank_records
+    from chainmap.outputs.tables import resolve_format
 
     loaded, table, prof = load_inputs(chain, enterprises, profile)
     ranking = rank_enterprises(
@@ -408,26 +409,35 @@ def rank_cmd(
         f"目标 / targets: {len(ranking)}; 本地企业作为锚点未列入 / home firms kept as anchors: "
         f"{a['home_anchors_excluded']}; 注销/吊销排除 / deregistered excluded: {a['inactive_excluded']}"
     )
+    if resolve_format(fmt, output) == "table":
+        _write_text(
+            render_ranking(
+                ranking, title=f"{loaded.name_zh} · 招商目标 / targets for {a['home_name']}"
+            ),
+            output,
+        )
+        return
     emit(
         rank_records(ranking),
         fmt=fmt,
         output=output,
         columns=list(_RANK_COLUMNS),
-        table_columns=[
-            "rank",
-            "name",
-            "region",
-            "segment",
-            "strategy",
-            "score",
-            "stability",
-            "reasons",
-        ],
         headers=_HEADERS,
         flatten={"contributions": ["gap_priority", "feasibility", "strength", "affinity"]},
-        title=f"{loaded.name_zh} · 招商目标 targets for {a['home_name']}",
         sheet="rank",
     )
+
+
+def render_ranking(ranking, *, title: str) -> str:
+    """The ranking for a 100-column terminal: a compact table, then each row's reasons."""
+    from chainmap.outputs.tables import records_to_frame, render_table
+
+    frame = records_to_frame(
+        ranking, ["rank", "name", "region", "segment_name", "strategy", "score", "stability"]
+    ).rename(columns={**_HEADERS, "segment_name": "环节 segment"})
+    lines = [render_table(frame, title=title), "理由 / reasons:"]
+    lines += [f"{r.rank:>3}. {r.name}: {r.reasons}" for r in ranking.itertuples()]
+    return "\n".join(lines) + "\n"
 
 
 _RANK_COLUMNS = (

@@ -324,6 +324,7 @@ def segment_status(
     out = pd.DataFrame(rows).set_index("id", drop=False).rename_axis(None)
     # pandas 3 infers a string dtype that turns None into NaN; keep None for "no strategy".
     out["strategy"] = pd.Series([r["strategy"] for r in rows], index=out.index, dtype=object)
+    out["hops"] = pd.Series([r["hops"] for r in rows], index=out.index, dtype=object)
     out["reason"] = [
         _reason(chain, row, strong_lq, seg_excluded=(not row["target"] and row["strategy"]))
         for row in rows
