@@ -545,9 +545,13 @@ def normalise_enterprises(
     """
     if isinstance(mapping, (str, Path)):
         mapping = read_mapping(mapping)
-    headers = [str(c) for c in frame.columns]
-    frame = frame.copy()
-    frame.columns = headers
+    headers: list[str] = []
+    for column in frame.columns:  # duplicate headers get .1, .2 … as read_table does
+        name, n = str(column), 0
+        while name in headers:
+            n += 1
+            name = f"{column}.{n}"
+        headers.append(name)
     if row_numbers is None:
         first = int(frame.attrs.get("first_row", 2))
         row_numbers = range(first, first + len(frame))
@@ -562,28 +566,29 @@ def normalise_enterprises(
             hint='name it 企业名称 or map it with --mapping ([columns] "原表头" = "name")',
         )
     report = ImportReport(source=source)
-    blank = frame.apply(lambda r: all(_blank(v) for v in r), axis=1) if len(frame) else []
-    keep_rows = [i for i in range(len(frame)) if not blank[i]]
-    if len(keep_rows) < len(frame):
-        report.notes.append(f"  跳过空行 / blank rows skipped: {len(frame) - len(keep_rows)}")
+    # plain tuples: row access through pandas costs more than all the parsing
+    rows = list(frame.itertuples(index=False, name=None))
+    keep_rows = [i for i, row in enumerate(rows) if not all(_blank(v) for v in row)]
+    if len(keep_rows) < len(rows):
+        report.notes.append(f"  跳过空行 / blank rows skipped: {len(rows) - len(keep_rows)}")
     report.read = len(keep_rows)
 
     by_target = {target: header for header, target in plan.items()}
-    extras = [h for h in headers if h not in plan]
+    position = {target: headers.index(header) for target, header in by_target.items()}
+    extras = [(h, i) for i, h in enumerate(headers) if h not in plan and h not in _TARGETS]
     records: list[dict] = []
     for i in keep_rows:
-        row = frame.iloc[i]
-        rownum = row_numbers[i]
-        rec = _normalise_row(row, rownum, by_target, report, strict)
+        row = rows[i]
+        rec = _normalise_row(row, row_numbers[i], position, by_target, report, strict)
         if rec is None:
             continue
-        for h in extras:
-            rec[h] = None if _blank(row[h]) else row[h]
+        for h, j in extras:
+            rec[h] = None if _blank(row[j]) else row[j]
         records.append(rec)
 
     records = _merge_duplicates(records, report, by_target)
     report.check()
-    columns = [*ENTERPRISE_COLUMNS, *EXTRA_COLUMNS, *[h for h in extras if h not in _TARGETS]]
+    columns = [*ENTERPRISE_COLUMNS, *EXTRA_COLUMNS, *[h for h, _ in extras]]
     # object columns throughout: ints stay ints, dates stay dates, blanks stay None
     out = pd.DataFrame(
         {c: pd.Series([r.get(c) for r in records], dtype=object) for c in columns},
@@ -596,15 +601,16 @@ def normalise_enterprises(
 
 
 def _normalise_row(
-    row: pd.Series,
+    row: tuple,
     rownum: int,
+    position: Mapping[str, int],
     by_target: Mapping[str, str],
     report: ImportReport,
     strict: bool,
 ) -> dict | None:
     def get(target: str) -> object:
-        header = by_target.get(target)
-        return None if header is None else row[header]
+        at = position.get(target)
+        return None if at is None else row[at]
 
     name = _text(get("name"))
     if name is None:
