@@ -25,8 +25,11 @@ _LAZY: dict[str, str] = {
     "Chain": "chainmap.model.chain",
     "Link": "chainmap.model.chain",
     "Segment": "chainmap.model.chain",
+    "kpi_table": "chainmap.analysis.kpi",
     "load_chain": "chainmap.model.chain",
     "load_chains": "chainmap.model.chain",
+    "read_ledger": "chainmap.model.ledger",
+    "read_targets": "chainmap.model.kpi_targets",
 }
 
 __all__ = [
@@ -39,8 +42,11 @@ __all__ = [
     "UnknownChainError",
     "UnknownRegionError",
     "UnknownSegmentError",
+    "kpi_table",
     "load_chain",
     "load_chains",
+    "read_ledger",
+    "read_targets",
 ]
 
 
@@ -57,4 +63,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from chainmap.analysis.kpi import kpi_table
     from chainmap.model.chain import Chain, Link, Segment, load_chain, load_chains
+    from chainmap.model.kpi_targets import read_targets
+    from chainmap.model.ledger import read_ledger
