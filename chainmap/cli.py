@@ -297,6 +297,11 @@ def kpi_cmd(
     result = kpi_report(
         projects, physical, read_targets(targets), period=period, cohort=cohort, by=by, as_of=as_of
     )
+    late = [r["list"] for r in result["overdue"]]
+    note(
+        f"超期 overdue: 签约未落地 signed_not_landed {late.count('signed_not_landed')}, "
+        f"落地未开工 landed_not_started {late.count('landed_not_started')} (-o report.xlsx)"
+    )
     fmt = resolve_format(fmt, output)
     if fmt == "xlsx":
         reports = {"台账 ledger": report, "实物量投资 investment": report.investment}

@@ -519,3 +519,18 @@ def test_cli_reports_rejections_and_bad_input_in_one_line(invoke, tmp_path):
     assert by_class(json.loads(result.stdout))["mfg"]["landed_count"] == 1
     bad = invoke(*args, "--period", "2024Q7")
     assert bad.exit_code != 0 and "2024Q7" in bad.stderr and "Traceback" not in bad.output
+
+
+def test_cli_xlsx_report_is_formula_safe_and_byte_identical(invoke, tmp_path):
+    (tmp_path / "l.csv").write_text(
+        '项目编号,项目名称,签约日期\nA,=HYPERLINK("http://x"),2023-01-01\n', encoding="utf-8"
+    )
+    targets = str(data_path("kpi_targets_synthetic.toml"))
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    for out in (a, b):
+        invoke("kpi", tmp_path / "l.csv", "--targets", targets, "--period", "2024", "-o", out)
+    assert a.read_bytes() == b.read_bytes()
+    rows = list(load_workbook(a)["超期 overdue"].values)
+    # signed 2023-01-01, never landed; as of the period end 2024-12-31
+    assert rows[1][:3] == ("signed_not_landed", "A", '\'=HYPERLINK("http://x")')
+    assert rows[1][7] == 730  # 365 days to 2024-01-01, then 365 to Dec 31 of leap-year 2024
