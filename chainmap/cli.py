@@ -307,9 +307,8 @@ def kpi_cmd(
         reports = {"台账 ledger": report, "实物量投资 investment": report.investment}
         note(f"已写入 / wrote {out.write_kpi_workbook(result, output, reports=reports)}")
     elif fmt == "table":
-        _write_text(
-            out.render_kpi_table(result["kpi"], title=f"项目考核指标 KPIs · {period}"), output
-        )
+        title = f"项目考核指标 KPIs · {period}" + (f" · 批次 cohort {cohort}" if cohort else "")
+        _write_text(out.render_kpi_table(result["kpi"], title=title), output)
     else:
         emit(result["kpi"], fmt=fmt, output=output)
 

@@ -382,13 +382,27 @@ def test_chinese_header_xlsx_with_title_row_and_investment_sheet(tmp_path):
 
 
 def test_investment_file_and_extra_header_mapping(tmp_path):
-    (tmp_path / "l.csv").write_text("项目代码,总投资\nA,1\n", encoding="utf-8")
-    (tmp_path / "i.csv").write_text("项目代码,月份,金额\nA,2024-01,0.5\n", encoding="gbk")
+    (tmp_path / "l.csv").write_text("台账号,总投资\nA,1\n", encoding="utf-8")
+    (tmp_path / "i.csv").write_text("台账号,月份,金额\nA,2024-01,0.5\n", encoding="gbk")
     projects, physical, report = read_ledger(
-        tmp_path / "l.csv", investment=tmp_path / "i.csv", mapping={"项目代码": "project_id"}
+        tmp_path / "l.csv", investment=tmp_path / "i.csv", mapping={"台账号": "project_id"}
     )
     assert list(projects["project_id"]) == ["A"] and list(physical["amount"]) == [0.5]
     assert [i.code for i in report.items] == ["missing_chain"]  # no chain column: warned
+
+
+def test_header_variants_serial_dates_and_an_input_row_column(tmp_path):
+    (tmp_path / "l.csv").write_text(
+        "row,项目代码,签约时间,落地时间,备注\n7,A,45292,2024-03-05 14:30:00,保留\n",
+        encoding="utf-8",
+    )
+    projects, _, report = read_ledger(tmp_path / "l.csv")
+    # 45292 days after 1899-12-30 is 2024-01-01 (Excel's day numbers)
+    assert projects.loc[0, "signed_on"] == pd.Timestamp("2024-01-01")
+    assert projects.loc[0, "landed_on"] == pd.Timestamp("2024-03-05")
+    assert (projects.loc[0, "row"], projects.loc[0, "row_input"]) == (2, "7")
+    assert projects.loc[0, "备注"] == "保留"  # extra input columns are kept
+    assert (report.read, report.kept) == (1, 1)
 
 
 def test_missing_project_id_column_is_an_input_error(tmp_path):

@@ -19,7 +19,7 @@ project counts, adds nothing to sums, matches no ``min_investment`` class).
 Physical-investment rows are rejected for a missing or unknown project id (one not
 kept in the ledger), a month or amount that cannot be read, or a negative amount.
 Two rows for the same project and month are both kept (their amounts add up) with a
-warning.
+warning. Fully blank rows are layout, not data: they are skipped and not counted.
 
 The ``segment`` column is optional. When the ledger gives it, ``segments_source`` is
 ``"given"``; when it is empty, ``segments_source`` stays empty: that is where
@@ -115,7 +115,18 @@ STAGES = (
 SECTORS = ("制造业", "服务业", "农业", "文旅", "其他")
 ORIGINS = ("招引", "内培")
 
+# Common variants of the Chinese headers seen in office ledgers (not part of the contract;
+# pass ``mapping=`` to read_ledger for anything else).
+_ALIASES_ZH = {
+    "项目代码": "project_id",
+    "总投资额": "investment",
+    "计划总投资": "investment",
+    "所属产业链": "chain",
+    "产业环节": "segment",
+    **{f"{name}时间": col for col, name in STAGES},
+}
 _DATE_COLUMNS = tuple(c for c, _ in STAGES)
+_EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's 1900 date system
 _REQUIRED = ("project_id",)
 # How far down a sheet to look for the header row (title rows above it are common).
 _HEADER_SEARCH_ROWS = 10
@@ -165,8 +176,8 @@ def parse_date(value: object) -> dt.date | None:
     --------
     >>> parse_date("2024/3/5"), parse_date("2024年3月5日"), parse_date("20240305")
     (datetime.date(2024, 3, 5), datetime.date(2024, 3, 5), datetime.date(2024, 3, 5))
-    >>> parse_date("2024-03-05 00:00:00")
-    datetime.date(2024, 3, 5)
+    >>> parse_date("2024-03-05 14:30:00"), parse_date("45356")
+    (datetime.date(2024, 3, 5), datetime.date(2024, 3, 5))
     """
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
@@ -177,10 +188,12 @@ def parse_date(value: object) -> dt.date | None:
     s = str(value).strip()
     if not s:
         return None
-    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]00:00(?::00)?)?", s)
+    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T][\d:.]+)?", s)
     if not m:
         m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s)
     if not m:
+        if re.fullmatch(r"[2-7]\d{4}(?:\.0)?", s):  # an Excel serial day number kept as text
+            return _EXCEL_EPOCH + dt.timedelta(days=int(float(s)))
         raise ValueError(s)
     return dt.date(int(m[1]), int(m[2]), int(m[3]))
 
@@ -275,6 +288,8 @@ def _canonical(
     blank = body.isna().all(axis=1).to_numpy()
     body = body.loc[~blank].reset_index(drop=True)
     rows = [r for r, b in zip(rows, blank, strict=True) if not b]
+    if "row" in body.columns:  # "row" is ours: the row number in the file
+        body = body.rename(columns={"row": "row_input"})
     for col in columns:
         if col not in body.columns:
             body[col] = None
@@ -460,7 +475,8 @@ def read_ledger(
         if len(others) < len(names):
             inv_sheet = next(n for n in names if n.strip() == INVESTMENT_SHEET)
     raw = read_table(path, sheet=ledger_sheet, header=None)
-    body, rows = _canonical(raw, LEDGER_COLUMNS, LEDGER_HEADERS_ZH, mapping, str(path))
+    headers = {**_ALIASES_ZH, **LEDGER_HEADERS_ZH}
+    body, rows = _canonical(raw, LEDGER_COLUMNS, headers, mapping, str(path))
     report = LedgerReport(source=str(path), read=len(body))
     projects = _validate_projects(body, rows, report)
 
