@@ -548,3 +548,13 @@ def test_cli_xlsx_report_is_formula_safe_and_byte_identical(invoke, tmp_path):
     # signed 2023-01-01, never landed; as of the period end 2024-12-31
     assert rows[1][:3] == ("signed_not_landed", "A", '\'=HYPERLINK("http://x")')
     assert rows[1][7] == 730  # 365 days to 2024-01-01, then 365 to Dec 31 of leap-year 2024
+
+
+def test_xlsx_modified_stamp_is_pinned_not_the_clock(tmp_path):
+    # openpyxl stamps dcterms:modified with the clock on save; byte-identical reports
+    # need it pinned (this made byte-identity tests flaky across a second boundary).
+    from chainmap.outputs.tables import FIXED_XLSX_DATE, write_xlsx
+
+    path = write_xlsx({"s": pd.DataFrame({"a": [1]})}, tmp_path / "x.xlsx")
+    props = load_workbook(path).properties
+    assert props.modified == props.created == FIXED_XLSX_DATE

@@ -184,7 +184,7 @@ def write_xlsx(
     props.modified = created
     path = Path(path)
     book.save(path)
-    _pin_zip_times(path)
+    _pin_zip_times(path, created)
     return path
 
 
@@ -195,12 +195,29 @@ def _xlsx_value(value: Any) -> Any:
     return value
 
 
-def _pin_zip_times(path: Path) -> None:
-    """Rewrite the XLSX zip with fixed member times so identical data gives identical bytes."""
+def _pin_zip_times(path: Path, stamp: _dt.datetime = FIXED_XLSX_DATE) -> None:
+    """Rewrite the XLSX zip with fixed member times so identical data gives identical bytes.
+
+    openpyxl stamps ``dcterms:modified`` with the clock on save, whatever the
+    properties say, so that element is pinned to ``stamp`` here too.
+    """
+    import re
     import zipfile
 
+    fixed_modified = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(path) as src:
         members = [(info, src.read(info.filename)) for info in src.infolist()]
+    members = [
+        (
+            info,
+            re.sub(
+                rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + fixed_modified + rb"\g<2>", data
+            )
+            if info.filename == "docProps/core.xml"
+            else data,
+        )
+        for info, data in members
+    ]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
         for info, data in members:
             fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
