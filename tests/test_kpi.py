@@ -558,3 +558,12 @@ def test_xlsx_modified_stamp_is_pinned_not_the_clock(tmp_path):
     path = write_xlsx({"s": pd.DataFrame({"a": [1]})}, tmp_path / "x.xlsx")
     props = load_workbook(path).properties
     assert props.modified == props.created == FIXED_XLSX_DATE
+
+
+def test_readme_shows_the_real_half_year_table(invoke):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = invoke("kpi", *sample_args(), "--period", "2024H1").stdout
+    shown = "\n".join(line.rstrip() for line in table.rstrip("\n").splitlines())
+    assert shown in readme
