@@ -25,6 +25,7 @@ _LAZY: dict[str, str] = {
     "Chain": "chainmap.model.chain",
     "Link": "chainmap.model.chain",
     "Segment": "chainmap.model.chain",
+    "kpi_table": "chainmap.analysis.kpi",
     "load_chain": "chainmap.model.chain",
     "load_chains": "chainmap.model.chain",
     "normalise_enterprises": "chainmap.model.enterprises",
@@ -32,6 +33,10 @@ _LAZY: dict[str, str] = {
     "region_zones": "chainmap.model.regions",
     "regions": "chainmap.model.regions",
     "resolve_region": "chainmap.model.regions",
+
+
+    "read_ledger": "chainmap.model.ledger",
+    "read_targets": "chainmap.model.kpi_targets",
 }
 
 __all__ = [
@@ -44,6 +49,7 @@ __all__ = [
     "UnknownChainError",
     "UnknownRegionError",
     "UnknownSegmentError",
+    "kpi_table",
     "load_chain",
     "load_chains",
     "normalise_enterprises",
@@ -51,6 +57,10 @@ __all__ = [
     "region_zones",
     "regions",
     "resolve_region",
+
+
+    "read_ledger",
+    "read_targets",
 ]
 
 
@@ -67,6 +77,11 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from chainmap.analysis.kpi import kpi_table
     from chainmap.model.chain import Chain, Link, Segment, load_chain, load_chains
     from chainmap.model.enterprises import normalise_enterprises, read_enterprises
     from chainmap.model.regions import region_zones, regions, resolve_region
+
+
+    from chainmap.model.kpi_targets import read_targets
+    from chainmap.model.ledger import read_ledger

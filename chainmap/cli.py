@@ -599,6 +599,88 @@ def import_cmd(
     note(f"已写入 / wrote {output}" + (f", {report_path}" if report_path else ""))
 
 
+# ---------------------------------------------------------------------- kpi
+
+
+@cli.command("kpi")
+@click.argument("ledger", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--targets",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="类别与目标 TOML / classes and targets file.",
+)
+@click.option("--period", required=True, help="期间 / 2024, 2024H1, 2024Q3 or 2024-01..2024-06.")
+@click.option("--cohort", default=None, help="落地批次年份 / landing years, e.g. 2022-2023.")
+@click.option(
+    "--by",
+    type=click.Choice(["chain", "segment", "platform"]),
+    default=None,
+    help="分组 / break down by chain, segment or platform.",
+)
+@click.option(
+    "--investment",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="实物量投资表 / physical investment file (project_id, month, amount).",
+)
+@click.option("--as-of", "as_of", default=None, help="漏斗与超期的截止日 / default: period end.")
+@output_options()
+def kpi_cmd(
+    ledger: Path,
+    targets: Path,
+    period: str,
+    cohort: str | None,
+    by: str | None,
+    investment: Path | None,
+    as_of: str | None,
+    fmt: str | None,
+    output: Path | None,
+) -> None:
+    """项目台账考核指标 / Project KPIs, funnel and overdue lists from a ledger.
+
+    Example: chainmap kpi ledger.xlsx --targets targets.toml --period 2024H1
+    """
+    from chainmap.analysis.kpi import kpi_report
+    from chainmap.model.kpi_targets import read_targets
+    from chainmap.outputs import kpi_report as out
+    from chainmap.outputs.tables import resolve_format
+
+    projects, physical, report = _read_ledger_noted(ledger, investment)
+    result = kpi_report(
+        projects, physical, read_targets(targets), period=period, cohort=cohort, by=by, as_of=as_of
+    )
+    late = [r["list"] for r in result["overdue"]]
+    note(
+        f"超期 overdue: 签约未落地 signed_not_landed {late.count('signed_not_landed')}, "
+        f"落地未开工 landed_not_started {late.count('landed_not_started')} (-o report.xlsx)"
+    )
+    fmt = resolve_format(fmt, output)
+    if fmt == "xlsx":
+        reports = {"台账 ledger": report, "实物量投资 investment": report.investment}
+        note(f"已写入 / wrote {out.write_kpi_workbook(result, output, reports=reports)}")
+    elif fmt == "table":
+        title = f"项目考核指标 KPIs · {period}" + (f" · 批次 cohort {cohort}" if cohort else "")
+        _write_text(out.render_kpi_table(result["kpi"], title=title), output)
+    else:
+        emit(result["kpi"], fmt=fmt, output=output)
+
+
+def _read_ledger_noted(ledger: Path, investment: Path | None) -> tuple:
+    """Read a ledger and write its import summary and first problems to stderr."""
+    from chainmap.model.ledger import read_ledger
+
+    projects, physical, report = read_ledger(ledger, investment=investment)
+    for line in report.summary().splitlines():
+        note(line)
+    for name, rep in (("", report), ("实物量投资 ", report.investment)):
+        for item in rep.items[:10]:
+            note(f"  {name}row {item.row} {item.column}: {item.severity}: {item.message}")
+        if len(rep.items) > 10:
+            note(f"  … {len(rep.items) - 10} more; see the import report (-o report.xlsx)")
+    return projects, physical, report
+
+
 _HEADERS = {
     "id": "编号 id",
     "name_zh": "中文名",
