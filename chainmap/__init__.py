@@ -30,13 +30,11 @@ _LAZY: dict[str, str] = {
     "load_chains": "chainmap.model.chain",
     "normalise_enterprises": "chainmap.model.enterprises",
     "read_enterprises": "chainmap.model.enterprises",
+    "read_ledger": "chainmap.model.ledger",
+    "read_targets": "chainmap.model.kpi_targets",
     "region_zones": "chainmap.model.regions",
     "regions": "chainmap.model.regions",
     "resolve_region": "chainmap.model.regions",
-
-
-    "read_ledger": "chainmap.model.ledger",
-    "read_targets": "chainmap.model.kpi_targets",
 }
 
 __all__ = [
@@ -54,13 +52,11 @@ __all__ = [
     "load_chains",
     "normalise_enterprises",
     "read_enterprises",
+    "read_ledger",
+    "read_targets",
     "region_zones",
     "regions",
     "resolve_region",
-
-
-    "read_ledger",
-    "read_targets",
 ]
 
 
@@ -80,8 +76,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from chainmap.analysis.kpi import kpi_table
     from chainmap.model.chain import Chain, Link, Segment, load_chain, load_chains
     from chainmap.model.enterprises import normalise_enterprises, read_enterprises
-    from chainmap.model.regions import region_zones, regions, resolve_region
-
-
     from chainmap.model.kpi_targets import read_targets
     from chainmap.model.ledger import read_ledger
+    from chainmap.model.regions import region_zones, regions, resolve_region

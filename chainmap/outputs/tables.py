@@ -200,20 +200,11 @@ def _pin_zip_times(path: Path, stamp: _dt.datetime = FIXED_XLSX_DATE) -> None:
 
     Member times are fixed, and the created/modified dates in ``docProps/core.xml``
     are set to ``stamp`` (openpyxl stamps the save time into ``modified``).
-
-
-    """Rewrite the XLSX zip with fixed member times so identical data gives identical bytes.
-
-    openpyxl stamps ``dcterms:modified`` with the clock on save, whatever the
-    properties say, so that element is pinned to ``stamp`` here too.
     """
     import re
     import zipfile
 
     iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-
-
-    fixed_modified = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(path) as src:
         members = [(info, src.read(info.filename)) for info in src.infolist()]
     members = [
@@ -223,9 +214,6 @@ def _pin_zip_times(path: Path, stamp: _dt.datetime = FIXED_XLSX_DATE) -> None:
                 rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
                 rb"\g<1>" + iso + rb"\g<2>",
                 data,
-
-
-                rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + fixed_modified + rb"\g<2>", data
             )
             if info.filename == "docProps/core.xml"
             else data,
