@@ -502,6 +502,18 @@ _RANK_COLUMNS = (
     default=None,
     help="输出文件 / plan.md, plan.html, plan.xlsx, plan.docx or plan.json.",
 )
+@click.option(
+    "--leads",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="把重点企业写成台账新行(盯引) / also write the key enterprises as new ledger rows "
+    "at stage 盯引 (.xlsx or .csv), ready for `chainmap kpi`.",
+)
+@click.option(
+    "--tracked-on",
+    default=None,
+    help="与 --leads 同用: 盯引日期 / the 盯引 date for --leads rows (default: left empty).",
+)
 def plan_cmd(
     chain: str,
     home: str | None,
@@ -512,6 +524,8 @@ def plan_cmd(
     region_level: str,
     fmt: str | None,
     output: Path | None,
+    leads: Path | None,
+    tracked_on: str | None,
 ) -> None:
     """招商目标方案 (重点领域+重点区域+重点企业) / The targeting plan: key fields, regions, enterprises.
 
@@ -543,6 +557,11 @@ def plan_cmd(
     note_home(plan.params)
     for line in plan.notes:
         note(line)
+    if leads is not None:
+        from chainmap.outputs.kpi_report import write_leads
+
+        write_leads(plan, leads, tracked_on=tracked_on)
+        note(f"已写入台账线索 / wrote {len(plan.key_enterprises)} ledger leads to {leads}")
     if output is None:
         render = {
             "json": lambda p: to_json(p.to_dict()),

@@ -127,3 +127,20 @@ def test_plan_formats_on_bundled_data(invoke, tmp_path):
         assert e["name"] in text
     md = invoke("plan", "fluorochem").stdout
     assert md.startswith("# 氟化工产业链招商目标方案")
+
+
+def test_plan_leads_become_ledger_rows_that_kpi_reads(invoke, tmp_path):
+    from chainmap.model.ledger import read_ledger
+
+    leads = tmp_path / "leads.xlsx"
+    result = invoke(
+        "plan", "fluorochem", "--leads", leads, "--tracked-on", "2024-03-01", "--format", "json"
+    )
+    plan = json.loads(result.stdout)
+    projects, _, report = read_ledger(leads)
+    report.check()
+    expected = {e["enterprise_id"] for e in plan["key_enterprises"]}
+    assert set(projects["project_id"]) == {f"fluorochem-{e}" for e in expected}
+    assert set(projects["enterprise"]) == {e["name"] for e in plan["key_enterprises"]}
+    assert (projects["tracked_on"].dt.strftime("%Y-%m-%d") == "2024-03-01").all()
+    assert projects["signed_on"].isna().all()

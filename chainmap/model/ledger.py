@@ -505,9 +505,11 @@ def read_ledger(
 
 
 def leads_to_ledger(
-    key_enterprises: pd.DataFrame, *, chain: str, tracked_on: dt.date | str
+    key_enterprises: pd.DataFrame, *, chain: str, tracked_on: dt.date | str | None = None
 ) -> pd.DataFrame:
     """Turn a plan's key enterprises into new ledger rows at stage 盯引 (tracked).
+
+    ``tracked_on`` None leaves the 盯引日期 empty.
 
     ``key_enterprises`` has at least ``name``; ``enterprise_id``, ``uscc`` and
     ``segment`` are used when present. The project id is ``"{chain}-{enterprise_id}"``
@@ -542,5 +544,7 @@ def leads_to_ledger(
     out["investment"] = pd.Series([float("nan")] * n, dtype="float64")
     for c in _DATE_COLUMNS:
         out[c] = pd.Series([pd.NaT] * n, dtype="datetime64[ns]")
-    out["tracked_on"] = pd.Series([pd.Timestamp(when)] * n, dtype="datetime64[ns]")
+    # No date given: left empty for the analyst to fill (never taken from the clock).
+    stamp = pd.Timestamp(when) if when else pd.NaT
+    out["tracked_on"] = pd.Series([stamp] * n, dtype="datetime64[ns]")
     return out

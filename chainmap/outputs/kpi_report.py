@@ -14,7 +14,13 @@ import pandas as pd
 from chainmap.model.report import ImportReport
 from chainmap.outputs.tables import records_to_frame, render_table, write_xlsx
 
-__all__ = ["KPI_HEADERS", "kpi_display_frame", "render_kpi_table", "write_kpi_workbook"]
+__all__ = [
+    "KPI_HEADERS",
+    "kpi_display_frame",
+    "render_kpi_table",
+    "write_kpi_workbook",
+    "write_leads",
+]
 
 #: Chinese-first column headers for every KPI output field.
 KPI_HEADERS = {
@@ -153,3 +159,31 @@ def write_kpi_workbook(
         ),
     }
     return write_xlsx(sheets, path, headers=KPI_HEADERS, title="chainmap kpi")
+
+
+def write_leads(plan, path, *, tracked_on=None):
+    """Write a plan's key enterprises as new ledger rows at stage 盯引 (.xlsx or .csv).
+
+    The headers are the ledger's Chinese headers, so `chainmap kpi` reads the file
+    back as it is; dates are written as YYYY-MM-DD, empty when not given.
+    """
+    from pathlib import Path
+
+    from chainmap.model.ledger import LEDGER_COLUMNS, LEDGER_HEADERS_ZH, leads_to_ledger
+    from chainmap.outputs.tables import to_csv, write_xlsx
+
+    keys = pd.DataFrame(plan.key_enterprises)
+    rows = leads_to_ledger(keys, chain=plan.params["chain"], tracked_on=tracked_on)
+    rows = rows.drop_duplicates("project_id", keep="first")  # one firm may lead two fields
+    zh = {canon: header for header, canon in LEDGER_HEADERS_ZH.items()}
+    frame = rows[[c for c in LEDGER_COLUMNS if c in zh]].astype(object)
+    for col in frame.columns:
+        if col.endswith("_on"):
+            frame[col] = frame[col].map(lambda d: None if pd.isna(d) else d.strftime("%Y-%m-%d"))
+    frame = frame.where(frame.notna(), None).rename(columns=zh)
+    path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        write_xlsx({"项目台账": frame}, path, title="招商项目台账 / project ledger")
+    else:
+        to_csv(frame, path)
+    return path
