@@ -14,6 +14,7 @@ from chainmap.model.chain import load_chain, load_chains, read_chain_tables
 
 CHAINS = {
     "lithium_battery": ("锂电池产业链", "Lithium-ion battery industry chain"),
+    "hydrogen": ("氢能与燃料电池产业链", "Hydrogen and fuel-cell industry chain"),
 }
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "graphs" / "sources"
@@ -143,3 +144,44 @@ def test_lithium_chain_has_jinhua_firms():
     rows = companies("lithium_battery")
     counties = {r["county"] for r in rows if r["city"] == "金华"}
     assert {"兰溪市", "东阳市"} <= counties
+
+
+# ---------------------------------------------------------------------- hydrogen
+
+
+def test_pfsa_membrane_feeds_mea_and_pem_electrolysers_from_fluorochem():
+    h2 = load_chain("hydrogen")
+    assert {"h2_mea", "h2_pem_electrolyzer", "fuel_cells"} <= set(h2.successors("pfsa_membrane"))
+    joined = load_chains(["fluorochem", "hydrogen"])
+    # PFSA comes from fluorochem's perfluorinated monomers; in the joined graph it feeds both
+    # fluorochem's chlor-alkali and hydrogen's MEAs.
+    assert joined.upstream("pfsa_membrane") == ["perfluoro_intermediates"]
+    assert {"chlor_alkali", "h2_mea"} <= set(joined.successors("pfsa_membrane"))
+    assert ["h2_fc_catalyst", "h2_mea", "h2_fc_stack", "h2_fc_system", "h2_fcev"] in (
+        h2.paths("h2_fc_catalyst", "h2_fcev")
+    )
+
+
+def test_hydrogen_supply_runs_from_production_to_vehicles():
+    h2 = load_chain("hydrogen")
+    down = set(h2.downstream("h2_renewable_power"))
+    assert {"h2_green_hydrogen", "h2_refuelling_station", "h2_fcev"} <= down
+    # Electrolysers are equipment used in production: a back link to an earlier stage.
+    link = h2.link("h2_alk_electrolyzer", "h2_green_hydrogen")
+    assert link.relation == "used_in"
+    assert (
+        h2.segment("h2_alk_electrolyzer").stage_order > h2.segment("h2_green_hydrogen").stage_order
+    )
+
+
+def test_all_bundled_chains_join_on_shared_segments():
+    joined = load_chains(["fluorochem", "lithium_battery", "hydrogen"])
+    assert {"pvdf", "pfsa_membrane", "fuel_cells", "lithium_battery"} <= set(joined.shared_segments)
+    assert nx.is_directed_acyclic_graph(joined.graph)
+    # Hydrogen and lithium meet through fluorochem: PTFE (in both) is also a battery binder.
+    assert "lithium_battery" in joined.successors("ptfe")
+
+
+def test_hydrogen_chain_has_a_jinhua_firm():
+    rows = companies("hydrogen")
+    assert any(r["city"] == "金华" for r in rows)
