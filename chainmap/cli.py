@@ -246,6 +246,305 @@ def chain_import_cmd(
     note(f"已写入 / wrote {output}: {len(chain)} segments, {len(chain.link_list)} links")
 
 
+# ---------------------------------------------------------------------- gaps and ranking
+
+
+def home_option(func: Callable) -> Callable:
+    """``--home REGION``: adcode or unambiguous name (default: the profile's home)."""
+    return click.option(
+        "--home",
+        default=None,
+        help="本地地区 / home region: adcode or name (default: the profile's [home] region).",
+    )(func)
+
+
+def enterprises_option(func: Callable) -> Callable:
+    """``--enterprises FILE`` (CSV/XLSX/Parquet); default: the bundled sample."""
+    return click.option(
+        "--enterprises",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="企业名单 / enterprise table (CSV/XLSX/Parquet); default: the bundled sample.",
+    )(func)
+
+
+def profile_option(func: Callable) -> Callable:
+    """``--profile FILE``: a TOML profile merged over the bundled default."""
+    return click.option(
+        "--profile",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="配置文件 / TOML profile merged over the default (weights, thresholds, home).",
+    )(func)
+
+
+def load_inputs(chain: str, enterprises: Path | None, profile: Path | None):
+    """Resolve CHAIN, the enterprise table and the profile; report what was read on stderr."""
+    from chainmap.model.chain import load_chain
+    from chainmap.model.profile import load_profile
+
+    loaded = load_chain(chain)
+    prof = load_profile(profile)
+    if enterprises is None:
+        from chainmap import datasets
+
+        table = datasets.enterprises(loaded)
+        note(
+            f"企业 / enterprises: 内置样本 bundled sample, {len(table)} rows (--enterprises FILE to use yours)"
+        )
+    else:
+        from chainmap.model.enterprises import read_enterprises
+
+        table, report = read_enterprises(enterprises)
+        c = report.counts()
+        note(
+            f"企业 / enterprises: {enterprises}: read {c['read']}, kept {c['kept']}, "
+            f"rejected {c['rejected']}, warnings {c['warnings']}"
+        )
+    return loaded, table, prof
+
+
+def note_home(attrs: Mapping[str, Any]) -> None:
+    """Say which home was used and how to change it (stderr)."""
+    note(
+        f"本地 / home: {attrs['home_name']} ({attrs['home']}), 比较级别 level {attrs['level']} "
+        "— 用 --home 或配置文件 [home] region 修改 / change with --home or the profile's [home] region"
+    )
+
+
+@cli.command("gaps")
+@chain_argument
+@home_option
+@click.option(
+    "--level",
+    type=click.Choice(["county", "city", "province"]),
+    default=None,
+    help="比较级别 / compare at this level (default: the home's own level).",
+)
+@enterprises_option
+@profile_option
+@output_options()
+def gaps_cmd(
+    chain: str,
+    home: str | None,
+    level: str | None,
+    enterprises: Path | None,
+    profile: Path | None,
+    fmt: str | None,
+    output: Path | None,
+) -> None:
+    """环节强弱与补链/强链/延链 / Segment status and strategy for the home region.
+
+    Example: chainmap gaps fluorochem --home 武义县
+    """
+    from chainmap.analysis.gaps import gap_records, segment_status
+
+    loaded, table, prof = load_inputs(chain, enterprises, profile)
+    status = segment_status(loaded, table, home=home, profile=prof, level=level)
+    note_home(status.attrs)
+    if status.attrs["inactive_excluded"]:
+        note(
+            f"已排除注销/吊销企业 / excluded deregistered firms: {status.attrs['inactive_excluded']}"
+        )
+    emit(
+        gap_records(status),
+        fmt=fmt,
+        output=output,
+        table_columns=[
+            "stage",
+            "name_zh",
+            "status",
+            "strategy",
+            "count_home",
+            "lq",
+            "feasibility",
+            "anchors",
+        ],
+        headers=_HEADERS,
+        title=f"{loaded.name_zh} · {status.attrs['home_name']}",
+        sheet="gaps",
+    )
+
+
+@cli.command("rank")
+@chain_argument
+@home_option
+@enterprises_option
+@click.option(
+    "--top", type=click.IntRange(min=1), default=None, help="只列前N家 / show the first N targets."
+)
+@click.option(
+    "--segment", "segments", multiple=True, help="只看该环节 / only this gap segment (repeatable)."
+)
+@click.option(
+    "--zone", default=None, help="只看该经济区内企业 / only targets in this zone, e.g. 长三角."
+)
+@profile_option
+@output_options()
+def rank_cmd(
+    chain: str,
+    home: str | None,
+    enterprises: Path | None,
+    top: int | None,
+    segments: tuple[str, ...],
+    zone: str | None,
+    profile: Path | None,
+    fmt: str | None,
+    output: Path | None,
+) -> None:
+    """招商目标企业排序 / Rank outside enterprises by how well they fill the home's gaps.
+
+    Example: chainmap rank fluorochem --top 10
+    """
+    from chainmap.analysis.scoring import rank_enterprises, rank_records
+
+    loaded, table, prof = load_inputs(chain, enterprises, profile)
+    ranking = rank_enterprises(
+        loaded, table, home=home, profile=prof, segments=list(segments) or None, zone=zone, top=top
+    )
+    a = ranking.attrs
+    note_home(a)
+    note(
+        f"目标 / targets: {len(ranking)}; 本地企业作为锚点未列入 / home firms kept as anchors: "
+        f"{a['home_anchors_excluded']}; 注销/吊销排除 / deregistered excluded: {a['inactive_excluded']}"
+    )
+    emit(
+        rank_records(ranking),
+        fmt=fmt,
+        output=output,
+        columns=list(_RANK_COLUMNS),
+        table_columns=[
+            "rank",
+            "name",
+            "region",
+            "segment",
+            "strategy",
+            "score",
+            "stability",
+            "reasons",
+        ],
+        headers=_HEADERS,
+        flatten={"contributions": ["gap_priority", "feasibility", "strength", "affinity"]},
+        title=f"{loaded.name_zh} · 招商目标 targets for {a['home_name']}",
+        sheet="rank",
+    )
+
+
+_RANK_COLUMNS = (
+    "rank",
+    "enterprise_id",
+    "name",
+    "uscc",
+    "region_code",
+    "region",
+    "segment",
+    "strategy",
+    "score",
+    "contributions.gap_priority",
+    "contributions.feasibility",
+    "contributions.strength",
+    "contributions.affinity",
+    "stability",
+    "reasons",
+)
+
+
+# ---------------------------------------------------------------------- plan
+
+
+@cli.command("plan")
+@chain_argument
+@home_option
+@enterprises_option
+@profile_option
+@click.option(
+    "--fields",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="重点领域数 / number of key fields.",
+)
+@click.option(
+    "--per-field",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="每个领域的重点企业数 / key enterprises per field.",
+)
+@click.option(
+    "--region-level",
+    type=click.Choice(["province", "city", "county"]),
+    default="city",
+    show_default=True,
+    help="重点区域级别 / level of key regions.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json", "html", "xlsx", "docx"]),
+    default=None,
+    help="输出格式 / format (default: from -o suffix, else markdown).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="输出文件 / plan.md, plan.html, plan.xlsx, plan.docx or plan.json.",
+)
+def plan_cmd(
+    chain: str,
+    home: str | None,
+    enterprises: Path | None,
+    profile: Path | None,
+    fields: int,
+    per_field: int,
+    region_level: str,
+    fmt: str | None,
+    output: Path | None,
+) -> None:
+    """招商目标方案 (重点领域+重点区域+重点企业) / The targeting plan: key fields, regions, enterprises.
+
+    Example: chainmap plan fluorochem -o plan.xlsx
+    """
+    from chainmap.analysis.plan import build_plan
+    from chainmap.outputs import report
+    from chainmap.outputs.tables import resolve_format, to_json
+
+    loaded, table, prof = load_inputs(chain, enterprises, profile)
+    fmt = resolve_format(fmt, output, ("markdown", "json", "html", "xlsx", "docx"))
+    if fmt == "docx" and output is None:
+        raise click.UsageError("docx 需要 -o 输出文件 / docx needs -o/--output FILE.docx")
+    sources = (
+        [str(enterprises)]
+        if enterprises
+        else ["chainmap 内置样本企业 / bundled sample enterprises (graphs/companies_*.csv)"]
+    )
+    plan = build_plan(
+        loaded,
+        table,
+        home=home,
+        profile=prof,
+        fields=fields,
+        per_field=per_field,
+        region_level=region_level,
+        sources=sources,
+    )
+    note_home(plan.params)
+    for line in plan.notes:
+        note(line)
+    if output is None:
+        render = {
+            "json": lambda p: to_json(p.to_dict()),
+            "markdown": report.plan_to_markdown,
+            "html": report.plan_to_html,
+        }
+        click.echo(render[fmt](plan), nl=False)
+        return
+    report.write_plan(plan, output, fmt=fmt)
+    note(f"已写入 / wrote {output}")
+
+
 _HEADERS = {
     "id": "编号 id",
     "name_zh": "中文名",
@@ -258,6 +557,22 @@ _HEADERS = {
     "downstream": "下游 downstream",
     "keywords": "关键词 keywords",
     "sources": "来源 sources",
+    "status": "现状 status",
+    "strategy": "策略 strategy",
+    "count_home": "本地 home",
+    "count_total": "全部 total",
+    "lq": "区位商 LQ",
+    "feasibility": "可行性 feasibility",
+    "density": "密度 density",
+    "reason": "理由 reason",
+    "anchors": "本地企业 anchors",
+    "rank": "排名",
+    "name": "企业 name",
+    "region": "地区 region",
+    "segment": "环节 segment",
+    "score": "得分 score",
+    "stability": "稳定性",
+    "reasons": "理由 reasons",
 }
 
 

@@ -184,7 +184,7 @@ def write_xlsx(
     props.modified = created
     path = Path(path)
     book.save(path)
-    _pin_zip_times(path)
+    _pin_zip_times(path, created)
     return path
 
 
@@ -195,12 +195,31 @@ def _xlsx_value(value: Any) -> Any:
     return value
 
 
-def _pin_zip_times(path: Path) -> None:
-    """Rewrite the XLSX zip with fixed member times so identical data gives identical bytes."""
+def _pin_zip_times(path: Path, stamp: _dt.datetime = FIXED_XLSX_DATE) -> None:
+    """Rewrite an Office zip (XLSX, DOCX) so identical data gives identical bytes.
+
+    Member times are fixed, and the created/modified dates in ``docProps/core.xml``
+    are set to ``stamp`` (openpyxl stamps the save time into ``modified``).
+    """
+    import re
     import zipfile
 
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(path) as src:
         members = [(info, src.read(info.filename)) for info in src.infolist()]
+    members = [
+        (
+            info,
+            re.sub(
+                rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                rb"\g<1>" + iso + rb"\g<2>",
+                data,
+            )
+            if info.filename == "docProps/core.xml"
+            else data,
+        )
+        for info, data in members
+    ]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
         for info, data in members:
             fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
@@ -254,7 +273,7 @@ def resolve_format(
             fmt = "table" if "table" in allowed else allowed[0]
         else:
             suffix = Path(output).suffix.lower().lstrip(".")
-            fmt = {"md": "markdown", "ttl": "ttl", "jsonld": "jsonld"}.get(suffix, suffix)
+            fmt = {"md": "markdown", "htm": "html"}.get(suffix, suffix)
             if fmt not in allowed:
                 raise InputError(
                     f"无法从后缀推断格式 / cannot tell the format from {str(output)!r}; "
