@@ -136,8 +136,11 @@ def chains_cmd(fmt: str | None, output: Path | None) -> None:
     """
     from chainmap.model.chain import describe_bundled_chains
 
+    records = describe_bundled_chains()
+    if fmt is None and output is None:  # terminal: the shared list would swamp the table
+        records = [{**r, "shared_segments": _few(r["shared_segments"])} for r in records]
     emit(
-        describe_bundled_chains(),
+        records,
         fmt=fmt,
         output=output,
         columns=["id", "name_zh", "name_en", "segments", "links", "shared_segments"],
@@ -302,6 +305,12 @@ def load_inputs(chain: str, enterprises: Path | None, profile: Path | None):
             f"rejected {c['rejected']}, warnings {c['warnings']}"
         )
     return loaded, table, prof
+
+
+def _few(items: Sequence[str], limit: int = 4) -> str:
+    """``n: a, b, c, d …`` for a terminal cell."""
+    head = ", ".join(items[:limit])
+    return f"{len(items)}: {head}" + (" …" if len(items) > limit else "") if items else "0"
 
 
 def note_home(attrs: Mapping[str, Any]) -> None:

@@ -351,7 +351,9 @@ def _key_regions(
                 rows.append(
                     {
                         "region_code": None,
-                        "region": f"{country} (境外)",
+                        "region": f"{country} (地区未知)"
+                        if country in ("中国", "China")
+                        else f"{country} (境外)",
                         "level": "country",
                         "count": len(g),
                         "lq": None,

@@ -44,6 +44,7 @@ RANK_FIELDS = (
     "reasons",
 )
 
+_CHINA = ("中国", "China", "CN", "中华人民共和国")
 _QUALITY_FLAGS = ("高新技术企业", "专精特新", "小巨人", "单项冠军", "瞪羚")
 
 
@@ -417,7 +418,10 @@ def _describe(
         zones_col.append(zones_here)
         if code is None:
             country = row.get("country") or "境外"
-            parts.append(f"境外企业({country}), 距离不计")
+            if country in _CHINA:
+                parts.append("地区未能解析, 距离与经济区按中性计")
+            else:
+                parts.append(f"境外企业({country}), 距离不计")
             dist_col.append(None)
         else:
             d = regions.distance_km(code, where.code)
