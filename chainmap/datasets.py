@@ -40,7 +40,12 @@ def _all_enterprises() -> pd.DataFrame:
     )
     sources = grouped["source"].agg(lambda v: _union(v, " "))
     products = grouped["products_zh"].agg(lambda v: _union(v, ";"))
-    table = table.drop_duplicates("name", keep="first").reset_index(drop=True)
+    # Keep the listing with the latest revenue figure, so no sourced figure is dropped
+    # in favour of a listing that has none (a stable sort keeps file order otherwise).
+    year = pd.to_numeric(table["revenue_year"], errors="coerce").fillna(-1)
+    table = table.assign(_year=year).sort_values("_year", ascending=False, kind="stable")
+    table = table.drop_duplicates("name", keep="first").sort_index().drop(columns="_year")
+    table = table.reset_index(drop=True)
     table["segments"] = table["name"].map(segments)
     table["source"] = table["name"].map(sources)
     table["products_zh"] = table["name"].map(products)
