@@ -405,7 +405,7 @@ def rank_cmd(
 
     Example: chainmap rank fluorochem --top 10
     """
-    from chainmap.analysis.scoring import rank_enterprises, rank_records
+    from chainmap.analysis.scoring import flat_rank_columns, rank_enterprises, rank_records
     from chainmap.outputs.tables import resolve_format
 
     loaded, table, prof = load_inputs(chain, enterprises, profile)
@@ -430,7 +430,7 @@ def rank_cmd(
         rank_records(ranking),
         fmt=fmt,
         output=output,
-        columns=list(_RANK_COLUMNS),
+        columns=flat_rank_columns(),
         headers=_HEADERS,
         flatten={"contributions": ["gap_priority", "feasibility", "strength", "affinity"]},
         sheet="rank",
@@ -447,25 +447,6 @@ def render_ranking(ranking, *, title: str) -> str:
     lines = [render_table(frame, title=title), "理由 / reasons:"]
     lines += [f"{r.rank:>3}. {r.name}: {r.reasons}" for r in ranking.itertuples()]
     return "\n".join(lines) + "\n"
-
-
-_RANK_COLUMNS = (
-    "rank",
-    "enterprise_id",
-    "name",
-    "uscc",
-    "region_code",
-    "region",
-    "segment",
-    "strategy",
-    "score",
-    "contributions.gap_priority",
-    "contributions.feasibility",
-    "contributions.strength",
-    "contributions.affinity",
-    "stability",
-    "reasons",
-)
 
 
 # ---------------------------------------------------------------------- plan

@@ -24,7 +24,7 @@ from chainmap.analysis.gaps import (
     segment_status,
 )
 from chainmap.analysis.relatedness import rca
-from chainmap.analysis.scoring import rank_enterprises, rank_records
+from chainmap.analysis.scoring import RANK_FIELDS, rank_enterprises, rank_records
 from chainmap.model.chain import Chain
 
 __all__ = [
@@ -73,18 +73,7 @@ ENTERPRISE_COLUMNS_PLAN = (
     "field",
     "field_name",
     "rank_in_field",
-    "rank",
-    "enterprise_id",
-    "name",
-    "uscc",
-    "region_code",
-    "region",
-    "segment",
-    "strategy",
-    "score",
-    "contributions",
-    "stability",
-    "reasons",
+    *RANK_FIELDS,
     "legal_rep",
     "address",
 )

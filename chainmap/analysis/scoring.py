@@ -26,7 +26,7 @@ from chainmap.analysis.gaps import (
 from chainmap.model.chain import Chain
 from chainmap.model.profile import CRITERIA
 
-__all__ = ["RANK_FIELDS", "rank_enterprises", "rank_records", "stability"]
+__all__ = ["RANK_FIELDS", "flat_rank_columns", "rank_enterprises", "rank_records", "stability"]
 
 #: Keys of a ``rank`` JSON record, in order (CONTRACTS.md).
 RANK_FIELDS = (
@@ -43,6 +43,21 @@ RANK_FIELDS = (
     "stability",
     "reasons",
 )
+
+
+def flat_rank_columns(fields: tuple[str, ...] = RANK_FIELDS) -> list[str]:
+    """Column names for CSV/XLSX: ``contributions`` expanded to ``contributions.<criterion>``.
+
+    Examples
+    --------
+    >>> flat_rank_columns()[9:13]
+    ['contributions.gap_priority', 'contributions.feasibility', 'contributions.strength', 'contributions.affinity']
+    """
+    out: list[str] = []
+    for f in fields:
+        out.extend([f"contributions.{c}" for c in CRITERIA] if f == "contributions" else [f])
+    return out
+
 
 _CHINA = ("中国", "China", "CN", "中华人民共和国")
 _QUALITY_FLAGS = ("高新技术企业", "专精特新", "小巨人", "单项冠军", "瞪羚")
