@@ -355,8 +355,11 @@ def gaps_cmd(
         note(
             f"已排除注销/吊销企业 / excluded deregistered firms: {status.attrs['inactive_excluded']}"
         )
+    records = gap_records(status)
+    if fmt is None and output is None:  # terminal: Chinese labels, anchors summarised
+        records = [_gap_row_for_terminal(r) for r in records]
     emit(
-        gap_records(status),
+        records,
         fmt=fmt,
         output=output,
         table_columns=[
@@ -369,10 +372,35 @@ def gaps_cmd(
             "feasibility",
             "anchors",
         ],
-        headers=_HEADERS,
+        headers={
+            **_HEADERS,
+            "stage": "阶段",
+            "name_zh": "环节",
+            "status": "现状",
+            "strategy": "策略",
+            "count_home": "本地",
+            "lq": "区位商",
+            "feasibility": "可行性",
+            "anchors": "本地企业",
+        },
         title=f"{loaded.name_zh} · {status.attrs['home_name']}",
         sheet="gaps",
     )
+
+
+def _gap_row_for_terminal(record: Mapping[str, Any]) -> dict[str, Any]:
+    from chainmap.model.vocab import STAGE_LABELS
+
+    status_zh = {"strong": "优势", "weak": "薄弱", "missing": "缺失", "no_data": "无数据"}
+    anchors = record["anchors"]
+    return {
+        **record,
+        "stage": STAGE_LABELS[record["stage"]][0],
+        "status": status_zh[record["status"]],
+        "anchors": anchors[0] + (f" 等{len(anchors)}家" if len(anchors) > 1 else "")
+        if anchors
+        else "",
+    }
 
 
 @cli.command("rank")
