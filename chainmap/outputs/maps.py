@@ -75,8 +75,9 @@ RELATION_STYLES: dict[str, dict[str, Any]] = {
     "used_in": {"color": "#1e88e5", "width": 1.5, "dashes": [8, 5]},
 }
 _RELATION_LABELS = {"feedstock_of": "原料供应 feedstock of", "used_in": "用于 used in"}
-_MEMBER_COLOURS = ("#37474f", "#8e24aa", "#00897b", "#f4511e", "#3949ab", "#6d4c41")
-_SHARED_COLOUR = "#d81b60"
+# Border colours of member chains; none is close to a status fill, black marks shared segments.
+_MEMBER_COLOURS = ("#1565c0", "#00897b", "#8e24aa", "#6d4c41", "#f57c00", "#5e35b1")
+_SHARED_COLOUR = "#000000"
 _TARGET_COLOUR = "#ff7043"
 _ANCHOR_COLOUR = "#1b5e20"
 _ENTERPRISE_COLOUR = "#78909c"
