@@ -25,6 +25,7 @@ _LAZY: dict[str, str] = {
     "Chain": "chainmap.model.chain",
     "Link": "chainmap.model.chain",
     "Segment": "chainmap.model.chain",
+    "build_map": "chainmap.outputs.maps",
     "kpi_table": "chainmap.analysis.kpi",
     "load_chain": "chainmap.model.chain",
     "load_chains": "chainmap.model.chain",
@@ -47,6 +48,7 @@ __all__ = [
     "UnknownChainError",
     "UnknownRegionError",
     "UnknownSegmentError",
+    "build_map",
     "kpi_table",
     "load_chain",
     "load_chains",
@@ -79,3 +81,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from chainmap.model.kpi_targets import read_targets
     from chainmap.model.ledger import read_ledger
     from chainmap.model.regions import region_zones, regions, resolve_region
+    from chainmap.outputs.maps import build_map

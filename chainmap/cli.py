@@ -718,6 +718,86 @@ def _read_ledger_noted(ledger: Path, investment: Path | None) -> tuple:
     return projects, physical, report
 
 
+# ---------------------------------------------------------------------- map
+
+
+@cli.command("map")
+@chain_argument
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("map.html"),
+    show_default=True,
+    help="输出 HTML 文件 / the HTML file to write.",
+)
+@home_option
+@enterprises_option
+@profile_option
+@click.option(
+    "--top-per-segment",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="每环节显示的目标企业数 / target enterprises shown per segment.",
+)
+@click.option("--segment", default=None, help="只画该环节附近 / only around this segment.")
+@click.option(
+    "--depth",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="与 --segment 同用: 上下游跳数 / hops up and down from --segment.",
+)
+@click.option("--physics/--no-physics", default=False, help="力导向布局 / let nodes move.")
+def map_cmd(
+    chain: str,
+    output: Path,
+    home: str | None,
+    enterprises: Path | None,
+    profile: Path | None,
+    top_per_segment: int,
+    segment: str | None,
+    depth: int,
+    physics: bool,
+) -> None:
+    """生成交互式产业链图谱 (离线 HTML) / Write an interactive, offline HTML chain map.
+
+    Example: chainmap map fluorochem -o map.html --top-per-segment 3
+    """
+    from chainmap.analysis.gaps import segment_status
+    from chainmap.analysis.scoring import rank_enterprises
+    from chainmap.outputs.maps import build_map, write_map
+
+    loaded, table, prof = load_inputs(chain, enterprises, profile)
+    drawn = loaded.neighbourhood(segment, depth) if segment else loaded
+    overlay: dict[str, Any] = {}
+    if len(table):
+        status = segment_status(loaded, table, home=home, profile=prof)
+        note_home(status.attrs)
+        # The map shows no stability share, so skip its resampling.
+        ranking = rank_enterprises(
+            loaded,
+            table,
+            home=status.attrs["home"],
+            profile=prof,
+            status=status,
+            with_stability=False,
+        )
+        overlay = {
+            "enterprises": table,
+            "home": status.attrs["home"],
+            "status": status,
+            "ranking": ranking,
+        }
+    else:
+        note("无企业叠加 / no enterprises for this chain: plain map")
+    net = build_map(drawn, **overlay, top_per_segment=top_per_segment, physics=physics)
+    for line in net.chainmap["notes"]:
+        note(line)
+    note(f"已写入 / wrote {write_map(net, output)}")
+
+
 _HEADERS = {
     "id": "编号 id",
     "name_zh": "中文名",
