@@ -47,6 +47,7 @@ _LAZY: dict[str, str] = {
     "classify": "chainmap.analysis.classify",
     "datasets": "chainmap.datasets",
     "display_map": "chainmap.outputs.maps",
+    "kpi_table": "chainmap.analysis.kpi",
     "load_chain": "chainmap.model.chain",
     "load_chains": "chainmap.model.chain",
     "load_profile": "chainmap.model.profile",
@@ -54,6 +55,8 @@ _LAZY: dict[str, str] = {
     "query_kg": "chainmap.outputs.kg",
     "rank_enterprises": "chainmap.analysis.scoring",
     "read_enterprises": "chainmap.model.enterprises",
+    "read_ledger": "chainmap.model.ledger",
+    "read_targets": "chainmap.model.kpi_targets",
     "region_segment_matrix": "chainmap.analysis.gaps",
     "region_zones": "chainmap.model.regions",
     "regions": "chainmap.model.regions",
@@ -82,6 +85,7 @@ __all__ = [
     "classify",
     "datasets",
     "display_map",
+    "kpi_table",
     "load_chain",
     "load_chains",
     "load_profile",
@@ -89,6 +93,8 @@ __all__ = [
     "query_kg",
     "rank_enterprises",
     "read_enterprises",
+    "read_ledger",
+    "read_targets",
     "region_segment_matrix",
     "region_zones",
     "regions",
@@ -116,10 +122,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from chainmap import datasets
     from chainmap.analysis.classify import assign_segments, classify
     from chainmap.analysis.gaps import region_segment_matrix, segment_status
+    from chainmap.analysis.kpi import kpi_table
     from chainmap.analysis.plan import TargetingPlan, build_plan
     from chainmap.analysis.scoring import rank_enterprises
     from chainmap.model.chain import Chain, Link, Segment, load_chain, load_chains
     from chainmap.model.enterprises import normalise_enterprises, read_enterprises
+    from chainmap.model.kpi_targets import read_targets
+    from chainmap.model.ledger import read_ledger
     from chainmap.model.profile import load_profile
     from chainmap.model.regions import region_zones, regions, resolve_region
     from chainmap.model.report import ImportReport

@@ -12,6 +12,7 @@ import types
 import pandas as pd
 import pytest
 
+import chainmap
 from chainmap.model.chain import Chain, chain_from_tables
 from chainmap.model.vocab import STAGE_ORDER
 from chainmap.outputs import maps
@@ -458,6 +459,7 @@ def test_cli_overlays_from_the_bundled_sample(invoke, tmp_path, tiny_ttl, monkey
     sample = types.ModuleType("chainmap.datasets")
     sample.enterprises = lambda chain: frame
     monkeypatch.setitem(sys.modules, "chainmap.datasets", sample)
+    monkeypatch.setattr(chainmap, "datasets", sample, raising=False)  # if already imported
     ttl = tmp_path / "tiny.ttl"
     ttl.write_text(tiny_ttl, encoding="utf-8")
     out = tmp_path / "m.html"

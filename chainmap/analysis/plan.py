@@ -24,7 +24,7 @@ from chainmap.analysis.gaps import (
     segment_status,
 )
 from chainmap.analysis.relatedness import rca
-from chainmap.analysis.scoring import rank_enterprises, rank_records
+from chainmap.analysis.scoring import RANK_FIELDS, rank_enterprises, rank_records
 from chainmap.model.chain import Chain
 
 __all__ = [
@@ -73,18 +73,7 @@ ENTERPRISE_COLUMNS_PLAN = (
     "field",
     "field_name",
     "rank_in_field",
-    "rank",
-    "enterprise_id",
-    "name",
-    "uscc",
-    "region_code",
-    "region",
-    "segment",
-    "strategy",
-    "score",
-    "contributions",
-    "stability",
-    "reasons",
+    *RANK_FIELDS,
     "legal_rep",
     "address",
 )
@@ -361,7 +350,9 @@ def _key_regions(
                 rows.append(
                     {
                         "region_code": None,
-                        "region": f"{country} (境外)",
+                        "region": f"{country} (地区未知)"
+                        if country in ("中国", "China")
+                        else f"{country} (境外)",
                         "level": "country",
                         "count": len(g),
                         "lq": None,

@@ -593,8 +593,7 @@ def distance_km(a: str, b: str) -> float:
     """
     lat1, lon1 = _coords(a)
     lat2, lon2 = _coords(b)
-    d = float(_haversine(lat1, lon1, lat2, lon2))
-    return d if not math.isnan(d) else math.nan
+    return float(_haversine(lat1, lon1, lat2, lon2))
 
 
 def distance_km_many(codes: Sequence[str | None], home: str) -> np.ndarray:

@@ -25,7 +25,6 @@ from pathlib import Path
 import re
 from typing import TYPE_CHECKING, Any
 
-from chainmap.errors import ChainmapError
 from chainmap.model.vocab import STAGE_LABELS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,7 +42,6 @@ __all__ = [
     "build_map",
     "display_map",
     "map_html",
-    "map_inputs",
     "write_map",
 ]
 
@@ -75,8 +73,9 @@ RELATION_STYLES: dict[str, dict[str, Any]] = {
     "used_in": {"color": "#1e88e5", "width": 1.5, "dashes": [8, 5]},
 }
 _RELATION_LABELS = {"feedstock_of": "原料供应 feedstock of", "used_in": "用于 used in"}
-_MEMBER_COLOURS = ("#37474f", "#8e24aa", "#00897b", "#f4511e", "#3949ab", "#6d4c41")
-_SHARED_COLOUR = "#d81b60"
+# Border colours of member chains; none is close to a status fill, black marks shared segments.
+_MEMBER_COLOURS = ("#1565c0", "#00897b", "#8e24aa", "#6d4c41", "#f57c00", "#5e35b1")
+_SHARED_COLOUR = "#000000"
 _TARGET_COLOUR = "#ff7043"
 _ANCHOR_COLOUR = "#1b5e20"
 _ENTERPRISE_COLOUR = "#78909c"
@@ -642,60 +641,6 @@ def _data_date(enterprises: pd.DataFrame | None) -> str | None:
     years = [_num(v) for v in enterprises["revenue_year"]]
     years = [int(y) for y in years if y is not None]
     return f"营收年份至 revenue year ≤ {max(years)}" if years else None
-
-
-def map_inputs(
-    chain: Chain, enterprises: str | Path | None = None, *, home: str | None = None
-) -> dict[str, Any]:
-    """Everything the overlays need: enterprise table, home, status and ranking.
-
-    Reads ``enterprises`` (a file) or the bundled sample of each member chain,
-    and computes ``segment_status`` (whose home defaults to the profile's) and
-    ``rank_enterprises`` on the full chain. Returns a dict with keys
-    ``enterprises``, ``home``, ``status``, ``ranking`` (None where unavailable) and
-    ``notes`` (one line each, for stderr).
-    """
-    out: dict[str, Any] = {
-        "enterprises": None,
-        "home": home,
-        "status": None,
-        "ranking": None,
-        "notes": [],
-    }
-    try:  # these modules land with the analysis issue (#4); without them: a plain map
-        from chainmap.analysis.gaps import segment_status
-        from chainmap.analysis.scoring import rank_enterprises
-
-        if enterprises is not None:
-            from chainmap.model.enterprises import read_enterprises
-        else:
-            from chainmap import datasets
-    except ImportError as exc:
-        out["notes"].append(f"无企业叠加 / no enterprise overlay: {exc.name} not available")
-        return out
-    if enterprises is not None:
-        frame, report = read_enterprises(enterprises)
-        out["notes"].append(f"企业 / enterprises: {enterprises}: {report}")
-    else:
-        try:
-            frame = datasets.enterprises(chain)
-        except ChainmapError as exc:  # a user's chain may have no bundled sample: plain map
-            out["notes"].append(f"无内置企业样本 / no bundled enterprise sample: {exc}")
-            return out
-        out["notes"].append(f"企业 / enterprises: 内置样本 bundled sample, {len(frame)} rows")
-    if not len(frame):
-        out["notes"].append("无企业 / no enterprises: map without overlays")
-        return out
-    status = segment_status(chain, frame, home=home)
-    out["enterprises"] = frame
-    out["home"] = status.attrs.get("home", home)
-    out["status"] = status
-    # The map shows no stability share, so skip its resampling.
-    out["ranking"] = rank_enterprises(
-        chain, frame, home=out["home"], status=status, with_stability=False
-    )
-    out["notes"].append(f"本地 / home: {status.attrs.get('home_name', out['home'])}")
-    return out
 
 
 # ---------------------------------------------------------------------- small values
