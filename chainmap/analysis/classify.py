@@ -14,7 +14,7 @@ text. The rules, documented with examples in ``docs/classify.md``:
 2. **Negation.** A mention inside a negated span is ignored. A trigger
    (``不含``, ``不包括``, ``不得从事`` …) negates up to the end of its clause
    (the next ``，,；;。：:`` or line break; ``、`` joins items of the negated
-   list and does not end it) or, inside brackets, up to the closing bracket;
+   list and does not end it) or, inside round brackets, up to the closing one;
    ``的`` also ends it (``不含氢氟酸的化工原料``: the 化工原料 are not negated).
    ``除…外`` negates what lies between 除 and 外.
 3. **Markets and raw materials.** What follows ``用于 / 应用于 / 适用于 / 面向``
@@ -25,8 +25,8 @@ text. The rules, documented with examples in ``docs/classify.md``:
    when its clause also has an operation verb (生产, 制造, 经营, 运营, 建设 …)
    and the term is not a grade or use qualifier (``汽车用…``, ``冶金级…``).
 
-Matching is case-sensitive except for Latin letters, which match in upper,
-lower and full-width forms (``pvdf``, ``ＰＶＤＦ``).
+Latin letters match in any case and in full-width upper case (``pvdf``,
+``ＰＶＤＦ``).
 """
 
 from __future__ import annotations
@@ -101,21 +101,18 @@ _RAW_TRIGGERS = ("原料", "原材料", "利用")
 _EXCEPT_TRIGGER = "除"
 
 _CLAUSE_END = "，,；;。：:！!？?\n\r"
-_OPEN = "（(【[〔"
-_CLOSE = "）)】]〕"
+_CLOSE = "）)"
 _CLAUSE_RE = re.compile(f"[{re.escape(_CLAUSE_END)}]")
 # A negation or market scope also ends at 的, after which the product it modifies is named
 # (生产用于锂电池的PVDF); inside brackets it ends at the closing bracket.
 _SCOPE_END_RE = re.compile(f"[{re.escape(_CLAUSE_END)}的]")
 _BRACKET_SCOPE_END_RE = re.compile(f"[{re.escape(_CLAUSE_END + _CLOSE)}的]")
 _LAST_CLAUSE_END = re.compile(f".*[{re.escape(_CLAUSE_END)}]", re.DOTALL)
-_LAST_BRACKET = re.compile(f".*[{re.escape(_OPEN + _CLOSE)}]", re.DOTALL)
 _VERB_RE = re.compile("|".join(OPERATION_VERBS))
+_VERB_OR_CLAUSE_END_RE = re.compile("|".join(OPERATION_VERBS) + f"|[{re.escape(_CLAUSE_END)}]")
 # 除…外: 除 not part of 去除/除湿/除尘 … (words where 除 means "remove").
-_EXCEPT_RE = re.compile(
-    r"(?<![去消清排拆删扣剔免破革切根])除(?![草湿尘锈臭垢霜雾味冰油虫螨甲])"
-    f"[^{re.escape(_CLAUSE_END)}]*?外"
-)
+_NOT_EXCEPT_BEFORE = frozenset("去消清排拆删扣剔免破革切根")
+_NOT_EXCEPT_AFTER = frozenset("草湿尘锈臭垢霜雾味冰油虫螨甲")
 _RAW_RES = (
     re.compile(f"以([^{re.escape(_CLAUSE_END)}]*?)为(?:主要)?(?:原料|原材料|主原料|基料)"),
     re.compile(
@@ -125,7 +122,7 @@ _RAW_RES = (
 )
 _QUALIFIER_AFTER = ("用", "级")
 _LABEL_BRACKETS = re.compile(r"[（(][^）)]*[）)]")
-_FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in map(chr, range(0x21, 0x7F))}
+_FULLWIDTH = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in map(chr, range(0x21, 0x7F))})
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,12 +168,15 @@ def segment_terms(chain: Chain) -> dict[str, list[str]]:
 
 
 def _variants(term: str) -> set[str]:
-    """Case and full-width forms of the Latin letters in a term."""
+    """The forms of a term the automaton holds: upper case, ASCII and full-width.
+
+    Texts with lower-case ASCII letters are upper-cased before matching, so
+    lower-case forms are not needed; each extra first letter slows every scan.
+    """
     if not any(c.isascii() and c.isalpha() for c in term):
         return {term}
-    forms = {term, term.upper(), term.lower()}
-    forms |= {f.translate(str.maketrans(_FULLWIDTH)) for f in list(forms)}
-    return forms
+    upper = term.upper()
+    return {upper, upper.translate(_FULLWIDTH)}
 
 
 def _compile_key(chain: Chain) -> tuple:
@@ -253,6 +253,11 @@ class Classifier:
         """Segments of one text (stage order, then id) and the terms that matched each."""
         if not text or text.__class__ is not str:
             return [], {}
+        latin = text.encode("ascii", "ignore")
+        if latin != latin.upper():  # lower-case Latin letters: match upper-cased
+            upper = text.upper()
+            if len(upper) == len(text):
+                text = upper
         hits: list[tuple[int, int, _Term]] = []
         triggers: list[tuple[int, int, str]] | None = None
         # Leftmost-longest, non-overlapping (rule 1), in one pass of the automaton.
@@ -280,8 +285,13 @@ class Classifier:
                         found.setdefault(sid, []).append(info.term)
         if not found:
             return [], {}
+        if len(found) == 1:
+            ((sid, terms),) = found.items()
+            return [sid], {sid: terms if len(terms) == 1 else sorted(set(terms))}
         order = sorted(found, key=self._rank.__getitem__)
-        return order, {sid: sorted(set(found[sid])) for sid in order}
+        return order, {
+            sid: found[sid] if len(found[sid]) == 1 else sorted(set(found[sid])) for sid in order
+        }
 
     def classify_many(
         self, texts: Iterable[str | None]
@@ -306,36 +316,37 @@ def _scope_end(text: str, pos: int) -> int:
 
 
 def _inside_brackets(text: str, pos: int) -> bool:
-    """Whether the last bracket before ``pos`` is an opening one."""
-    match = _LAST_BRACKET.match(text, 0, pos)
-    return match is not None and text[match.end() - 1] in _OPEN
-
-
-def _excluded_spans(
-    text: str, triggers: list[tuple[int, int, str]], last_start: int
-) -> list[tuple[int, int]]:
-    """Negated, market and raw-material spans of a text (rules 2 and 3)."""
-    spans = []
-    kinds = set()
-    for start, end, kind in triggers:
-        kinds.add(kind)
-        if kind in ("negation", "market") and start <= last_start:
-            spans.append((end, _scope_end(text, end)))
-    if "except" in kinds:
-        for match in _EXCEPT_RE.finditer(text):
-            if match.start() <= last_start:
-                spans.append((match.start() + 1, match.end() - 1))
-    if "raw" in kinds:
-        for regex in _RAW_RES:
-            for match in regex.finditer(text):
-                spans.append(match.span(1))
-    return spans
+    """Whether a round bracket opened before ``pos`` is still open there."""
+    opened = max(text.rfind("（", 0, pos), text.rfind("(", 0, pos))
+    return opened >= 0 and opened > max(text.rfind("）", 0, pos), text.rfind(")", 0, pos))
 
 
 def _drop_excluded(
     text: str, hits: list[tuple[int, int, _Term]], triggers: list[tuple[int, int, str]]
 ) -> list[tuple[int, int, _Term]]:
-    spans = _excluded_spans(text, triggers, max(h[0] for h in hits))
+    """Drop hits inside negated, market or raw-material spans (rules 2 and 3)."""
+    last = hits[-1][0]  # hits come in text order; scopes only reach forward
+    spans = []
+    raw = False
+    for start, end, kind in triggers:
+        if kind == "raw":
+            raw = True
+        elif start > last:
+            continue
+        elif kind == "except":
+            if text[start - 1 : start] in _NOT_EXCEPT_BEFORE or text[end : end + 1] in (
+                _NOT_EXCEPT_AFTER
+            ):
+                continue
+            stop = _CLAUSE_RE.search(text, end)
+            close = text.find("外", end, stop.start() if stop else len(text))
+            if close > 0:
+                spans.append((end, close))
+        else:
+            spans.append((end, _scope_end(text, end)))
+    if raw:
+        for regex in _RAW_RES:
+            spans.extend(match.span(1) for match in regex.finditer(text))
     if not spans:
         return hits
     kept = []
@@ -352,11 +363,12 @@ def _operated(text: str, start: int, end: int, info: _Term) -> bool:
     """Whether an application term names what the firm makes or runs (rule 4)."""
     if info.qualifier or text.startswith(_QUALIFIER_AFTER, end):
         return False
+    # Registry scopes mostly put the verb after the object (汽车零部件制造): look there first.
+    ahead = _VERB_OR_CLAUSE_END_RE.search(text, end)
+    if ahead is not None and ahead.group() not in _CLAUSE_END:
+        return True
     before = _LAST_CLAUSE_END.match(text, 0, start)
-    after = _CLAUSE_RE.search(text, end)
-    lo = before.end() if before else 0
-    hi = after.start() if after else len(text)
-    return _VERB_RE.search(text, lo, hi) is not None
+    return _VERB_RE.search(text, before.end() if before else 0, start) is not None
 
 
 # ---------------------------------------------------------------------- tables
