@@ -23,8 +23,11 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _LAZY: dict[str, str] = {
     "Chain": "chainmap.model.chain",
+    "Classifier": "chainmap.analysis.classify",
     "Link": "chainmap.model.chain",
     "Segment": "chainmap.model.chain",
+    "assign_segments": "chainmap.analysis.classify",
+    "classify": "chainmap.analysis.classify",
     "load_chain": "chainmap.model.chain",
     "load_chains": "chainmap.model.chain",
 }
@@ -33,12 +36,15 @@ __all__ = [
     "Chain",
     "ChainError",
     "ChainmapError",
+    "Classifier",
     "InputError",
     "Link",
     "Segment",
     "UnknownChainError",
     "UnknownRegionError",
     "UnknownSegmentError",
+    "assign_segments",
+    "classify",
     "load_chain",
     "load_chains",
 ]
@@ -57,4 +63,5 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from chainmap.analysis.classify import Classifier, assign_segments, classify
     from chainmap.model.chain import Chain, Link, Segment, load_chain, load_chains

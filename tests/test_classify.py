@@ -302,3 +302,31 @@ def test_cli_classify_unknown_column_is_one_line(runner, scopes_csv):
     assert len(message.splitlines()) == 1
     assert "范围" in message and "企业名称, 经营范围, 环节" in message
     assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------------- benchmark
+
+
+@pytest.fixture(scope="module")
+def bench():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "classify.py"
+    spec = importlib.util.spec_from_file_location("classify_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_texts_are_seeded_and_sized(bench, fluorochem):
+    terms = sorted({t for ts in segment_terms(fluorochem).values() for t in ts})
+    texts = bench.synthetic_texts(terms, 500, seed=3)
+    assert texts == bench.synthetic_texts(terms, 500, seed=3)
+    assert all(150 <= len(t) <= 250 for t in texts)
+    assert any(term in texts[0] for term in terms) or any(term in texts[1] for term in terms)
+
+
+def test_benchmark_runs_small(bench, capsys):
+    assert bench.main(["--n", "300", "--chunk", "100"]) == 0
+    out = capsys.readouterr().out
+    assert "SYNTHETIC" in out and "speed-up" in out and "peak memory" in out

@@ -159,12 +159,11 @@ def segment_terms(chain: Chain) -> dict[str, list[str]]:
     >>> "电子级氢氟酸" in terms["electronic_hf"]
     True
     """
-    out: dict[str, list[str]] = {}
-    for seg in chain.ordered_segments():
-        terms = {k.strip() for k in seg.keywords if k and k.strip()}
-        terms.update(_label_terms(seg.name_zh))
-        out[seg.id] = sorted(terms)
-    return out
+    return {s.id: sorted(_terms(s.keywords, s.name_zh)) for s in chain.ordered_segments()}
+
+
+def _terms(keywords: Iterable[str], name_zh: str) -> set[str]:
+    return {k.strip() for k in keywords if k and k.strip()} | set(_label_terms(name_zh))
 
 
 def _variants(term: str) -> set[str]:
@@ -192,20 +191,20 @@ def _compile(key: tuple) -> tuple[Any, dict[str, int]]:
 
     by_term: dict[str, list[tuple[str, str]]] = {}
     for sid, stage, name_zh, keywords in key:
-        terms = {k.strip() for k in keywords if k and k.strip()} | set(_label_terms(name_zh))
-        for term in terms:
+        for term in _terms(keywords, name_zh):
             by_term.setdefault(term, []).append((sid, stage))
     automaton = ahocorasick.Automaton()
     for term, owners in sorted(by_term.items()):
         owners.sort()
+        left, right = _is_ascii_alnum(term[0]), _is_ascii_alnum(term[-1])
         info = _Term(
             term=term,
             length=len(term),
             products=tuple(s for s, st in owners if st != APPLICATION_STAGE),
             markets=tuple(s for s, st in owners if st == APPLICATION_STAGE),
-            ascii_left=_is_ascii_alnum(term[0]),
-            ascii_right=_is_ascii_alnum(term[-1]),
-            latin_edge=_is_ascii_alnum(term[0]) or _is_ascii_alnum(term[-1]),
+            ascii_left=left,
+            ascii_right=right,
+            latin_edge=left or right,
             qualifier="级" in term,
         )
         for form in _variants(term):
