@@ -330,3 +330,16 @@ def test_benchmark_runs_small(bench, capsys):
     assert bench.main(["--n", "300", "--chunk", "100"]) == 0
     out = capsys.readouterr().out
     assert "SYNTHETIC" in out and "speed-up" in out and "peak memory" in out
+
+
+def test_tuning_to_frequent_characters_changes_no_result(fluorochem, bench):
+    from chainmap.analysis.classify import frequent_chars
+
+    terms = sorted({t for ts in segment_terms(fluorochem).values() for t in ts})
+    texts = [r["text"] for r in _fixture_rows()] + bench.synthetic_texts(terms, 1500, seed=5)
+    chars = frequent_chars(texts, n=200)
+    assert len(chars) == 200 and "氟" in chars
+    plain, tuned = Classifier(fluorochem), Classifier(fluorochem, frequent_chars=chars)
+    assert tuned._automaton is not plain._automaton
+    assert tuned.classify_many(texts) == plain.classify_many(texts)
+    assert tuned.classify_one("含\x00氢氟酸") == plain.classify_one("含\x00氢氟酸")

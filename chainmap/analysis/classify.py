@@ -53,6 +53,7 @@ __all__ = [
     "assign_segments",
     "classification_records",
     "classify",
+    "frequent_chars",
     "segment_terms",
 ]
 
@@ -121,6 +122,10 @@ _RAW_RES = (
     re.compile(f"利用([^{re.escape(_CLAUSE_END)}]*?)(?:生产|制备|制取|提取|回收)"),
 )
 _QUALIFIER_AFTER = ("用", "级")
+_PAD = "\x00"  # second character of pad words (see _compile); never in a scope text
+#: classify_many learns the frequent characters from this many texts, when it has
+#: at least _TUNE_MIN texts, and puts this many of them first in the automaton.
+_TUNE_SAMPLE, _TUNE_MIN, _TUNE_CHARS = 2_000, 10_000, 64
 _LABEL_BRACKETS = re.compile(r"[（(][^）)]*[）)]")
 _FULLWIDTH = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in map(chr, range(0x21, 0x7F))})
 
@@ -185,15 +190,23 @@ def _compile_key(chain: Chain) -> tuple:
 
 
 @lru_cache(maxsize=32)
-def _compile(key: tuple) -> tuple[Any, dict[str, int]]:
-    """Build the automaton for a chain's segment content (cached on that content)."""
+def _compile(key: tuple, frequent_chars: str = "") -> tuple[Any, dict[str, int]]:
+    """Build the automaton for a chain's segment content (cached on that content).
+
+    pyahocorasick finds a node's child by a linear scan in insertion order, and
+    most characters of a text are tried at the root. Inserting the text's
+    frequent characters first, as pad nodes that end no word, makes those
+    scans short; matches do not change.
+    """
     import ahocorasick
 
+    automaton = ahocorasick.Automaton()
+    for ch in frequent_chars:
+        automaton.add_word(ch + _PAD, None)
     by_term: dict[str, list[tuple[str, str]]] = {}
     for sid, stage, name_zh, keywords in key:
         for term in _terms(keywords, name_zh):
             by_term.setdefault(term, []).append((sid, stage))
-    automaton = ahocorasick.Automaton()
     for term, owners in sorted(by_term.items()):
         owners.sort()
         left, right = _is_ascii_alnum(term[0]), _is_ascii_alnum(term[-1])
@@ -243,10 +256,11 @@ class Classifier:
     ['fkm']
     """
 
-    def __init__(self, chain: Chain):
+    def __init__(self, chain: Chain, *, frequent_chars: str = ""):
         self.chain = chain
+        self.frequent_chars = frequent_chars
         # Segments in stage order then id; the cache key is the segment content.
-        self._automaton, self._rank = _compile(_compile_key(chain))
+        self._automaton, self._rank = _compile(_compile_key(chain), frequent_chars)
 
     def classify_one(self, text: str | None) -> tuple[list[str], dict[str, list[str]]]:
         """Segments of one text (stage order, then id) and the terms that matched each."""
@@ -261,7 +275,9 @@ class Classifier:
         triggers: list[tuple[int, int, str]] | None = None
         # Leftmost-longest, non-overlapping (rule 1), in one pass of the automaton.
         for end, info in self._automaton.iter_long(text):
-            if info.__class__ is tuple:  # a trigger word: (kind, length)
+            if info.__class__ is not _Term:  # a trigger word (kind, length), or a pad
+                if info is None:
+                    continue
                 if triggers is None:
                     triggers = []
                 triggers.append((end + 1 - info[1], end + 1, info[0]))
@@ -295,9 +311,34 @@ class Classifier:
     def classify_many(
         self, texts: Iterable[str | None]
     ) -> list[tuple[list[str], dict[str, list[str]]]]:
-        """:meth:`classify_one` over many texts, in order."""
-        one = self.classify_one
+        """:meth:`classify_one` over many texts, in order.
+
+        With many texts, the automaton is first tuned to their frequent
+        characters (faster, same results).
+        """
+        texts = texts if isinstance(texts, list) else list(texts)
+        clf = self
+        if not self.frequent_chars and len(texts) >= _TUNE_MIN:
+            clf = Classifier(self.chain, frequent_chars=frequent_chars(texts[:_TUNE_SAMPLE]))
+        one = clf.classify_one
         return [one(t) for t in texts]
+
+
+def frequent_chars(texts: Iterable[str | None], n: int = _TUNE_CHARS) -> str:
+    """The ``n`` most frequent characters of ``texts``, most frequent first (ties by code point).
+
+    Pass them as ``Classifier(chain, frequent_chars=...)`` to speed up matching.
+
+    Examples
+    --------
+    >>> frequent_chars(["技术服务", "技术咨询"], n=3)
+    '技术务'
+    """
+    from collections import Counter
+
+    counts = Counter("".join(t for t in texts if isinstance(t, str)))
+    counts.pop(_PAD, None)
+    return "".join(sorted(counts, key=lambda ch: (-counts[ch], ch))[:n])
 
 
 def _word_bounded(text: str, start: int, end: int, info: _Term) -> bool:
