@@ -141,6 +141,7 @@ class _Term:
     ascii_left: bool  # starts with a Latin letter or digit: needs a boundary
     ascii_right: bool
     latin_edge: bool  # either of the two
+    plain: bool  # one non-application segment, no Latin edge: assigned on sight
     qualifier: bool  # the term itself is a grade (冶金级萤石): never an application
 
 
@@ -218,6 +219,7 @@ def _compile(key: tuple, frequent_chars: str = "") -> tuple[Any, dict[str, int]]
             ascii_left=left,
             ascii_right=right,
             latin_edge=left or right,
+            plain=len(owners) == 1 and owners[0][1] != APPLICATION_STAGE and not (left or right),
             qualifier="级" in term,
         )
         for form in _variants(term):
@@ -271,33 +273,69 @@ class Classifier:
             upper = text.upper()
             if len(upper) == len(text):
                 text = upper
-        hits: list[tuple[int, int, _Term]] = []
-        triggers: list[tuple[int, int, str]] | None = None
-        # Leftmost-longest, non-overlapping (rule 1), in one pass of the automaton.
+        found: dict[str, list[str]] = {}
+        add = found.setdefault
+        term_class = _Term
+        fence = -1  # negation and market scopes seen so far reach up to here
+        pending: list[tuple[int, int, str]] = []  # triggers whose scope is not computed yet
+        # Leftmost-longest, non-overlapping (rule 1), in one pass of the automaton. Scopes
+        # reach forward only, so a trigger's scope is computed when a term follows it.
         for end, info in self._automaton.iter_long(text):
-            if info.__class__ is not _Term:  # a trigger word (kind, length), or a pad
+            if info.__class__ is not term_class:  # a trigger word (kind, length), or a pad
                 if info is None:
                     continue
-                if triggers is None:
-                    triggers = []
-                triggers.append((end + 1 - info[1], end + 1, info[0]))
+                if info[0] == "raw":  # 以…为原料 reaches back: the general path
+                    return self._classify_with_inputs(text)
+                pending.append((end + 1 - info[1], end + 1, info[0]))
                 continue
-            start = end + 1 - info.length
-            if info.latin_edge and not _word_bounded(text, start, end + 1, info):
+            end += 1
+            start = end - info.length
+            if pending:
+                for trigger in pending:
+                    reach = _scope_reach(text, *trigger)
+                    if reach > fence:
+                        fence = reach
+                pending.clear()
+            if start < fence:
                 continue
-            hits.append((start, end + 1, info))
-        if not hits:
-            return [], {}
-        if triggers is not None:
-            hits = _drop_excluded(text, hits, triggers)
+            if info.plain:
+                add(info.products[0], []).append(info.term)
+                continue
+            if info.latin_edge and not _word_bounded(text, start, end, info):
+                continue
+            for sid in info.products:
+                add(sid, []).append(info.term)
+            if info.markets and _operated(text, start, end, info):
+                for sid in info.markets:
+                    add(sid, []).append(info.term)
+        return self._result(found)
+
+    def _classify_with_inputs(self, text: str) -> tuple[list[str], dict[str, list[str]]]:
+        """The general path for texts that name raw materials: all spans, then all terms."""
+        hits: list[tuple[int, int, _Term]] = []
+        spans: list[tuple[int, int]] = []
+        for end, info in self._automaton.iter_long(text):
+            if info.__class__ is _Term:
+                start = end + 1 - info.length
+                if not info.latin_edge or _word_bounded(text, start, end + 1, info):
+                    hits.append((start, end + 1, info))
+            elif info is not None and info[0] != "raw":
+                spans.append((end + 1, _scope_reach(text, end + 1 - info[1], end + 1, info[0])))
+        for regex in _RAW_RES:
+            spans.extend(match.span(1) for match in regex.finditer(text))
         found: dict[str, list[str]] = {}
         for start, end, info in hits:
+            if any(a <= start and end <= b for a, b in spans):
+                continue
             for sid in info.products:
                 found.setdefault(sid, []).append(info.term)
-            if info.markets:
-                if _operated(text, start, end, info):
-                    for sid in info.markets:
-                        found.setdefault(sid, []).append(info.term)
+            if info.markets and _operated(text, start, end, info):
+                for sid in info.markets:
+                    found.setdefault(sid, []).append(info.term)
+        return self._result(found)
+
+    def _result(self, found: dict[str, list[str]]) -> tuple[list[str], dict[str, list[str]]]:
+        """Segments in stage order and their sorted, distinct terms."""
         if not found:
             return [], {}
         if len(found) == 1:
@@ -361,42 +399,19 @@ def _inside_brackets(text: str, pos: int) -> bool:
     return opened >= 0 and opened > max(text.rfind("）", 0, pos), text.rfind(")", 0, pos))
 
 
-def _drop_excluded(
-    text: str, hits: list[tuple[int, int, _Term]], triggers: list[tuple[int, int, str]]
-) -> list[tuple[int, int, _Term]]:
-    """Drop hits inside negated, market or raw-material spans (rules 2 and 3)."""
-    last = hits[-1][0]  # hits come in text order; scopes only reach forward
-    spans = []
-    raw = False
-    for start, end, kind in triggers:
-        if kind == "raw":
-            raw = True
-        elif start > last:
-            continue
-        elif kind == "except":
-            if text[start - 1 : start] in _NOT_EXCEPT_BEFORE or text[end : end + 1] in (
-                _NOT_EXCEPT_AFTER
-            ):
-                continue
-            stop = _CLAUSE_RE.search(text, end)
-            close = text.find("外", end, stop.start() if stop else len(text))
-            if close > 0:
-                spans.append((end, close))
-        else:
-            spans.append((end, _scope_end(text, end)))
-    if raw:
-        for regex in _RAW_RES:
-            spans.extend(match.span(1) for match in regex.finditer(text))
-    if not spans:
-        return hits
-    kept = []
-    for hit in hits:
-        for a, b in spans:
-            if a <= hit[0] and hit[1] <= b:
-                break
-        else:
-            kept.append(hit)
-    return kept
+def _scope_reach(text: str, start: int, end: int, kind: str) -> int:
+    """Where the scope of a negation, market or 除…外 trigger at ``start:end`` ends.
+
+    An empty scope returns ``end``. 除 inside a word meaning "remove" (去除, 除湿 …)
+    and 除 without a 外 later in its clause have no scope.
+    """
+    if kind != "except":
+        return _scope_end(text, end)
+    if text[start - 1 : start] in _NOT_EXCEPT_BEFORE or text[end : end + 1] in _NOT_EXCEPT_AFTER:
+        return end
+    stop = _CLAUSE_RE.search(text, end)
+    close = text.find("外", end, stop.start() if stop else len(text))
+    return close if close > 0 else end
 
 
 def _operated(text: str, start: int, end: int, info: _Term) -> bool:
