@@ -343,3 +343,20 @@ def test_tuning_to_frequent_characters_changes_no_result(fluorochem, bench):
     assert tuned._automaton is not plain._automaton
     assert tuned.classify_many(texts) == plain.classify_many(texts)
     assert tuned.classify_one("含\x00氢氟酸") == plain.classify_one("含\x00氢氟酸")
+
+
+def test_cli_classify_reads_xlsx_with_chinese_headers(invoke, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["企业名称", "经营范围", "环节"])
+    sheet.append(["甲", "六氟磷酸锂生产；锂电池电解液销售", None])
+    sheet.append(["乙", "技术服务", "pvdf; 萤石"])
+    path = tmp_path / "firms.xlsx"
+    book.save(path)
+    result = invoke("classify", "fluorochem", path, "--text-column", "经营范围", "--format", "json")
+    records = json.loads(result.stdout)
+    assert [r["segments"] for r in records] == [["electrolyte", "lipf6"], ["fluorspar", "pvdf"]]
+    assert [r["segments_source"] for r in records] == ["classified", "tagged"]
+    assert records[1]["环节"] == "pvdf; 萤石"  # the input column is kept as it was

@@ -549,19 +549,19 @@ def assign_segments(
         if tag_column is not None and tag_column in out.columns
         else [None] * len(out)
     )
-    classifier = Classifier(chain)
+    tagged = [
+        _parse_tags(tag, chain, file, row + first_row, str(tag_column))
+        for row, tag in enumerate(tags)
+    ]
+    texts = out[text_column].tolist()
+    untagged = [i for i, ids in enumerate(tagged) if not ids]
+    results = iter(Classifier(chain).classify_many([texts[i] for i in untagged]))
     segments, sources, proofs = [], [], []
-    for row, (tag, text) in enumerate(zip(tags, out[text_column].tolist(), strict=True)):
-        tagged = _parse_tags(tag, chain, file, row + first_row, str(tag_column))
-        if tagged:
-            segments.append(tagged)
-            sources.append("tagged")
-            proofs.append({})
-        else:
-            found, proof = classifier.classify_one(text)
-            segments.append(found)
-            sources.append("classified")
-            proofs.append(proof)
+    for ids in tagged:
+        found, proof = (ids, {}) if ids else next(results)
+        segments.append(found)
+        sources.append("tagged" if ids else "classified")
+        proofs.append(proof)
     out["segments"] = segments
     out["segments_source"] = sources
     if evidence:
