@@ -36,6 +36,7 @@ __version__ = "0.1.0"
 # like "datasets", is the module itself)
 _LAZY: dict[str, str] = {
     "Chain": "chainmap.model.chain",
+    "Classifier": "chainmap.analysis.classify",
     "ImportReport": "chainmap.model.report",
     "Link": "chainmap.model.chain",
     "Segment": "chainmap.model.chain",
@@ -70,6 +71,7 @@ __all__ = [
     "Chain",
     "ChainError",
     "ChainmapError",
+    "Classifier",
     "ImportReport",
     "InputError",
     "Link",
@@ -120,7 +122,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from chainmap import datasets
-    from chainmap.analysis.classify import assign_segments, classify
+    from chainmap.analysis.classify import Classifier, assign_segments, classify
     from chainmap.analysis.gaps import region_segment_matrix, segment_status
     from chainmap.analysis.kpi import kpi_table
     from chainmap.analysis.plan import TargetingPlan, build_plan

@@ -302,3 +302,61 @@ def test_cli_classify_unknown_column_is_one_line(runner, scopes_csv):
     assert len(message.splitlines()) == 1
     assert "范围" in message and "企业名称, 经营范围, 环节" in message
     assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------------- benchmark
+
+
+@pytest.fixture(scope="module")
+def bench():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "classify.py"
+    spec = importlib.util.spec_from_file_location("classify_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_texts_are_seeded_and_sized(bench, fluorochem):
+    terms = sorted({t for ts in segment_terms(fluorochem).values() for t in ts})
+    texts = bench.synthetic_texts(terms, 500, seed=3)
+    assert texts == bench.synthetic_texts(terms, 500, seed=3)
+    assert all(150 <= len(t) <= 250 for t in texts)
+    assert any(term in texts[0] for term in terms) or any(term in texts[1] for term in terms)
+
+
+def test_benchmark_runs_small(bench, capsys):
+    assert bench.main(["--n", "300", "--chunk", "100"]) == 0
+    out = capsys.readouterr().out
+    assert "SYNTHETIC" in out and "speed-up" in out and "peak memory" in out
+
+
+def test_tuning_to_frequent_characters_changes_no_result(fluorochem, bench):
+    from chainmap.analysis.classify import frequent_chars
+
+    terms = sorted({t for ts in segment_terms(fluorochem).values() for t in ts})
+    texts = [r["text"] for r in _fixture_rows()] + bench.synthetic_texts(terms, 1500, seed=5)
+    chars = frequent_chars(texts, n=200)
+    assert len(chars) == 200 and "氟" in chars
+    plain, tuned = Classifier(fluorochem), Classifier(fluorochem, frequent_chars=chars)
+    assert tuned._automaton is not plain._automaton
+    assert tuned.classify_many(texts) == plain.classify_many(texts)
+    assert tuned.classify_one("含\x00氢氟酸") == plain.classify_one("含\x00氢氟酸")
+
+
+def test_cli_classify_reads_xlsx_with_chinese_headers(invoke, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["企业名称", "经营范围", "环节"])
+    sheet.append(["甲", "六氟磷酸锂生产；锂电池电解液销售", None])
+    sheet.append(["乙", "技术服务", "pvdf; 萤石"])
+    path = tmp_path / "firms.xlsx"
+    book.save(path)
+    result = invoke("classify", "fluorochem", path, "--text-column", "经营范围", "--format", "json")
+    records = json.loads(result.stdout)
+    assert [r["segments"] for r in records] == [["electrolyte", "lipf6"], ["fluorspar", "pvdf"]]
+    assert [r["segments_source"] for r in records] == ["classified", "tagged"]
+    assert records[1]["环节"] == "pvdf; 萤石"  # the input column is kept as it was
