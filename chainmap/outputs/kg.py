@@ -458,9 +458,32 @@ def _bundled_zones() -> Mapping[str, Sequence[str]]:
     return bundled_zones()
 
 
+def _slices(table: _Table, size: int | None) -> Iterator[_Table]:
+    """The table in blocks of ``size`` rows (bounds the bulk writer's memory)."""
+    n = len(table.frame)
+    if not size or n <= size:
+        yield table
+        return
+    for start in range(0, n, size):
+        part = slice(start, start + size)
+        yield _Table(
+            table.frame.iloc[part].reset_index(drop=True),
+            table.subjects[part],
+            table.fields,
+            address=None if table.address is None else table.address[part],
+            name=table.name,
+            subjects_ttl=None if table.subjects_ttl is None else table.subjects_ttl[part],
+        )
+
+
 def _tables(
-    enterprises: pd.DataFrame | None, regions: Any, zones: bool | Mapping[str, Sequence[str]]
-) -> list[_Table]:
+    enterprises: pd.DataFrame | None,
+    regions: Any,
+    zones: bool | Mapping[str, Sequence[str]],
+    *,
+    chunk: int | None = None,
+) -> Iterator[_Table]:
+    """Regions, zones and enterprises as subject tables with their terms, in output order."""
     tables: list[_Table] = []
     region_frame = _regions_frame(regions, enterprises)
     if region_frame is not None and len(region_frame):
@@ -480,9 +503,12 @@ def _tables(
             tables.append(_Table(zone_frame, subjects, _ZONE_FIELDS, name="zones"))
     if enterprises is not None and len(enterprises):
         tables.append(_enterprise_table(enterprises))
-    for table in tables:
-        table.terms = [t for t in (_field_terms(table, f) for f in table.fields) if t is not None]
-    return tables
+    for whole in tables:
+        for table in _slices(whole, chunk):
+            table.terms = [
+                t for t in (_field_terms(table, f) for f in table.fields) if t is not None
+            ]
+            yield table
 
 
 # ---------------------------------------------------------------------- the chain part
@@ -639,19 +665,40 @@ def _curie(iri: str) -> str:
     return f"<{iri}>"
 
 
+def _cat(*parts: str | pd.Series) -> pd.Series:
+    """Element-wise concatenation of strings and equal-length string Series (one Arrow pass)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pandas without Arrow strings: ordinary (slower) concatenation
+        out = pd.Series(parts[0]) if isinstance(parts[0], str) else parts[0].reset_index(drop=True)
+        for part in parts[1:]:
+            out = out + (part if isinstance(part, str) else part.reset_index(drop=True))
+        return out
+    large = pa.large_string()
+    args = [
+        pa.scalar(part, large) if isinstance(part, str) else pa.array(part.array, type=large)
+        for part in parts
+    ]
+    return pd.Series(pc.binary_join_element_wise(*args, pa.scalar("", large)), dtype="str")
+
+
 def _objects(terms: _Terms, turtle: bool) -> pd.Series:
-    values = terms.value.astype("str")
+    values = terms.value.astype("str").reset_index(drop=True)
     if terms.is_iri.all():
         if turtle and terms.ttl is not None:
-            return terms.ttl.astype("str")
-        return "<" + values + ">"
-    lit = '"' + _escape(values) + '"'
+            return terms.ttl.astype("str").reset_index(drop=True)
+        return _cat("<", values, ">")
     if terms.datatype:
-        lit = lit + ("^^" + _curie(terms.datatype) if turtle else f"^^<{terms.datatype}>")
-    elif (terms.lang != "").any():
-        lit = lit + pd.Series(np.where(terms.lang != "", "@" + terms.lang, ""), dtype="str")
+        tail = '"^^' + (_curie(terms.datatype) if turtle else f"<{terms.datatype}>")
+        lit = _cat('"', _escape(values), tail)
+    elif (terms.lang == "zh").all():
+        lit = _cat('"', _escape(values), '"@zh')
+    else:
+        suffix = pd.Series(np.where(terms.lang != "", '"@' + terms.lang, '"'), dtype="str")
+        lit = _cat('"', _escape(values), suffix)
     if terms.is_iri.any():
-        lit = lit.where(~terms.is_iri, "<" + values + ">")
+        lit = lit.where(~terms.is_iri, _cat("<", values, ">"))
     return lit
 
 
@@ -676,24 +723,26 @@ def _table_text(table: _Table, turtle: bool) -> bytes:
     """All triples of one table, grouped by subject in a fixed predicate order."""
     if not table.terms:
         return b""
+    subjects = pd.Series(table.subjects, dtype="str")
+    address = None if table.address is None else pd.Series(table.address, dtype="str")
     pos, sub, fidx, k, pieces = [], [], [], [], []
     for i, terms in enumerate(table.terms):
-        pred = _curie(terms.field.predicate) if turtle else f"<{terms.field.predicate}>"
         pos.append(terms.pos)
         sub.append(np.full(len(terms.pos), int(terms.field.address)))
         fidx.append(np.full(len(terms.pos), i))
         k.append(terms.k)
-        pieces.append(pred + " " + _objects(terms, turtle))
+        if turtle:
+            pieces.append(_cat(_curie(terms.field.predicate) + " ", _objects(terms, turtle)))
+        else:
+            subj = (address if terms.field.address else subjects).take(terms.pos)
+            pred = f"> <{terms.field.predicate}> "
+            pieces.append(_cat("<", subj, pred, _objects(terms, turtle), " .\n"))
     pos_a, sub_a = np.concatenate(pos), np.concatenate(sub)
     order = np.lexsort((np.concatenate(k), np.concatenate(fidx), sub_a, pos_a))
-    po = pd.concat(pieces, ignore_index=True).iloc[order].reset_index(drop=True)
-    pos_a, sub_a = pos_a[order], sub_a[order]
+    lines = pd.concat(pieces, ignore_index=True).take(order).reset_index(drop=True)
     if not turtle:
-        subjects = table.subjects[pos_a]
-        if table.address is not None:
-            subjects = np.where(sub_a == 1, table.address[pos_a], subjects)
-        subj = pd.Series(subjects, dtype="str")
-        return _joined("<" + subj + "> " + po + " .\n")
+        return _joined(lines)
+    pos_a, sub_a = pos_a[order], sub_a[order]
     key = pos_a * 2 + sub_a
     first = np.ones(len(key), dtype=bool)
     first[1:] = key[1:] != key[:-1]
@@ -703,12 +752,13 @@ def _table_text(table: _Table, turtle: bool) -> bytes:
         heads = np.array([_curie(s) for s in table.subjects[pos_a[first]]], dtype=object)
     if table.address is not None:
         heads = np.where(sub_a[first] == 1, "<" + table.address[pos_a[first]] + ">", heads)
-    head = pd.Series("", index=range(len(key)), dtype="str")
-    head[first] = heads
-    start = pd.Series(np.where(np.arange(len(key)) == 0, "\n", " .\n\n"), dtype="str") + head + " "
-    joined = po.where(~first, start + po)
-    joined = joined.where(first, " ;\n    " + po)
-    return _joined(joined) + b" .\n"
+    seps = np.full(len(heads), " .\n\n", dtype=object)
+    seps[0] = "\n"
+    starts = _cat(pd.Series(seps, dtype="str"), pd.Series(heads, dtype="str"), " ")
+    # One take picks each triple's lead-in: its subject's start, or " ;" within a subject.
+    choices = pd.concat([starts, pd.Series([" ;\n    "], dtype="str")], ignore_index=True)
+    lead = choices.take(np.where(first, np.cumsum(first) - 1, len(starts)))
+    return _joined(_cat(lead.reset_index(drop=True), lines)) + b" .\n"
 
 
 def _chain_text(chain: Chain | None, fmt: str) -> bytes:
@@ -722,6 +772,9 @@ def _chain_text(chain: Chain | None, fmt: str) -> bytes:
         body = graph.serialize(format="turtle").splitlines()
         text = "\n".join(x for x in body if not x.startswith("@prefix")).strip("\n") + "\n"
     return text.encode("utf-8")
+
+
+_CHUNK = 25_000  # rows per block on the bulk path
 
 
 def _turtle_header() -> str:
@@ -740,7 +793,7 @@ def _bulk_chunks(
     if turtle:
         yield (_turtle_header() + "\n").encode("utf-8")
     yield _chain_text(chain, fmt)
-    for table in _tables(enterprises, regions, zones):
+    for table in _tables(enterprises, regions, zones, chunk=_CHUNK):
         yield _table_text(table, turtle)
 
 
