@@ -469,3 +469,14 @@ def test_cli_query_bind_matches_pandas_on_a_csv(invoke, tmp_path, firms):
     got = result.stdout.strip().splitlines()[1:]
     expected = frame[frame["segments"].map(lambda s: "ahf" in list(s))]
     assert len(got) == len(expected)
+
+
+def test_cli_validate_conforming_enterprise_table(invoke, tmp_path, firms):
+    pytest.importorskip("chainmap.model.enterprises")
+    pytest.importorskip("chainmap.model.regions")
+    pytest.importorskip("pyshacl")
+    path = tmp_path / "firms.csv"
+    table = firms.drop(columns=["flags"]).assign(segments=firms["segments"].map(";".join))
+    table.to_csv(path, index=False)
+    result = invoke("validate", path, "--format", "csv")
+    assert result.exit_code == 0, result.output  # violations: test_enterprise_shapes

@@ -405,8 +405,14 @@ def _regions_frame(regions: Any, enterprises: pd.DataFrame | None) -> pd.DataFra
     else:
         if regions is None and (enterprises is None or "region_code" not in enterprises.columns):
             return None
-        from chainmap.model.regions import regions as bundled_regions
-
+        try:
+            from chainmap.model.regions import regions as bundled_regions
+        except ImportError:
+            if regions is None:  # no bundled table in this build: regions stay references
+                return None
+            raise ChainmapError(
+                "没有内置行政区表 / no bundled region table in this build; pass a DataFrame"
+            ) from None
         table = bundled_regions()
     table = table.reset_index(drop=True).copy()
     table["adcode"] = table["adcode"].astype("str").str.strip()
@@ -605,10 +611,11 @@ def build_kg(
     Examples
     --------
     >>> from chainmap.model.chain import load_chain
+    >>> from chainmap.model.vocab import segment_iri
+    >>> from rdflib import Literal
     >>> from rdflib.namespace import SKOS
     >>> g = build_kg(load_chain("fluorochem"))
-    >>> from chainmap.model.vocab import segment_iri
-    >>> str(g.value(segment_iri("pvdf"), SKOS.prefLabel))  in {"聚偏氟乙烯", "PVDF"}
+    >>> (segment_iri("pvdf"), SKOS.prefLabel, Literal("聚偏氟乙烯", lang="zh")) in g
     True
     """
     from rdflib import Literal, URIRef
