@@ -68,7 +68,7 @@ def firms():
             "segments": [["fluorspar", "ahf"], ["ptfe"], ["pvdf", "ahf"], ["lipf6"]],
             "segments_source": ["tagged", "tagged", "classified", "classified"],
             "scope": ["萤石开采;氢氟酸生产\x01(控制字符)", None, "聚偏氟乙烯", None],
-            "registered_capital": [61051.5, None, 0.1, 1000],
+            "registered_capital": [61051.5, None, 2.5e-07, 1e20],
             "capital_currency": ["CNY", None, "CNY", "CNY"],
             "founded": [pd.Timestamp("2001-05-02"), None, pd.Timestamp("2015-03-01"), None],
             "employees": [1200, None, 35, None],
@@ -105,6 +105,11 @@ def test_literals_carry_languages_datatypes_and_exact_text(fluorochem, firms, re
     assert graph.value(sanmei, SDO.name) == Literal(firms["name"][0], lang="zh")
     assert graph.value(sanmei, CM.businessScope) == Literal(firms["scope"][0], lang="zh")
     assert str(graph.value(sanmei, CM.registeredCapital)) == "61051.5"
+    capitals = {
+        str(graph.value(enterprise_iri(e), CM.registeredCapital))
+        for e in ("91310115MA1K4ABCD2", "91440300MA5F00001Y")
+    }
+    assert capitals == {"0.00000025", "100000000000000000000"}  # xsd:decimal has no exponent
     assert graph.value(sanmei, SDO.foundingDate).datatype.endswith("#date")
     assert str(graph.value(sanmei, CM.revenueYear)) == "2024"
     assert graph.value(sanmei, DCTERMS.identifier) == Literal("91330723MA28D1234X")

@@ -72,7 +72,7 @@ _SDO = "https://schema.org/"
 _DCT = "http://purl.org/dc/terms/"
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
 
-_CJK = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_CJK = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"  # literal characters: RE2 and re agree
 _IRI_CHARS = r"[^\x00-\x20<>\"{}|^`\\]"
 _URL_RE = rf"https?://{_IRI_CHARS}+"
 _URLS_RE = rf"\s*{_URL_RE}(?:\s+{_URL_RE})*\s*"
@@ -244,7 +244,13 @@ def _lexical(kind: str, items: pd.Series, column: str, table: str) -> tuple[pd.S
         keep = np.isfinite(nums.to_numpy())
         nums = nums[keep]
         if kind == "decimal":
-            text = nums.map(lambda x: np.format_float_positional(x, trim="-"))
+            # repr is the shortest round-trip form; only exponents need rewriting.
+            text = nums.astype("str").str.replace(r"\.0$", "", regex=True)
+            exp = text.str.contains("e", regex=False).to_numpy(dtype=bool)
+            if exp.any():
+                text = text.astype(object)
+                text[exp] = nums[exp].map(lambda x: np.format_float_positional(x, trim="-"))
+            text = text.astype("str")
         elif kind == "integer":
             text = nums.map(lambda x: str(int(x)))
         else:
@@ -709,7 +715,7 @@ def _objects(terms: _Terms, turtle: bool) -> pd.Series:
     return lit
 
 
-def _joined(pieces: pd.Series) -> bytes:
+def _joined(pieces: pd.Series) -> bytes | memoryview:
     """The concatenation of a string Series as UTF-8, straight from Arrow's buffer if possible."""
     try:
         import pyarrow as pa
@@ -723,10 +729,10 @@ def _joined(pieces: pd.Series) -> bytes:
         return "".join(pieces.tolist()).encode("utf-8")
     width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
     offsets = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset : arr.offset + len(arr) + 1]
-    return arr.buffers()[2].to_pybytes()[int(offsets[0]) : int(offsets[-1])]
+    return memoryview(arr.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
 
 
-def _table_text(table: _Table, turtle: bool) -> bytes:
+def _table_text(table: _Table, turtle: bool) -> bytes | memoryview:
     """All triples of one table, grouped by subject in a fixed predicate order."""
     if not table.terms:
         return b""
@@ -765,7 +771,7 @@ def _table_text(table: _Table, turtle: bool) -> bytes:
     # One take picks each triple's lead-in: its subject's start, or " ;" within a subject.
     choices = pd.concat([starts, pd.Series([" ;\n    "], dtype="str")], ignore_index=True)
     lead = choices.take(np.where(first, np.cumsum(first) - 1, len(starts)))
-    return _joined(_cat(lead.reset_index(drop=True), lines)) + b" .\n"
+    return b"".join([_joined(_cat(lead.reset_index(drop=True), lines)), b" .\n"])
 
 
 def _chain_text(chain: Chain | None, fmt: str) -> bytes:
@@ -795,7 +801,7 @@ def _bulk_chunks(
     regions: Any,
     zones: bool | Mapping[str, Sequence[str]],
     fmt: str,
-) -> Iterator[bytes]:
+) -> Iterator[bytes | memoryview]:
     turtle = fmt == "ttl"
     if turtle:
         yield (_turtle_header() + "\n").encode("utf-8")
