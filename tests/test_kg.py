@@ -485,3 +485,10 @@ def test_cli_validate_conforming_enterprise_table(invoke, tmp_path, firms):
     table.to_csv(path, index=False)
     result = invoke("validate", path, "--format", "csv")
     assert result.exit_code == 0, result.output  # violations: test_enterprise_shapes
+
+
+def test_mapping_document_lists_every_column():
+    text = (Path(__file__).parents[1] / "docs" / "kg.md").read_text(encoding="utf-8")
+    for spec in (*kg._ENTERPRISE_FIELDS, *kg._REGION_FIELDS):
+        if spec.column and spec.column != kg._ADDRESS:
+            assert f"| `{spec.column}` | `{kg._curie(spec.predicate)}`" in text

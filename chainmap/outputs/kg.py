@@ -237,7 +237,7 @@ def _na(value: Any) -> bool:
         return False
 
 
-def _lexical(kind: str, items: pd.Series, column: str, table: str) -> tuple[pd.Series, np.ndarray]:
+def _lexical(kind: str, items: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Lexical forms of ``items`` for a literal ``kind``; returns (values, kept mask)."""
     if kind in ("decimal", "integer", "gYear"):
         nums = pd.to_numeric(items, errors="coerce").astype("float64")
@@ -349,7 +349,7 @@ def _field_terms(table: _Table, spec: _Field) -> _Terms | None:
             is_iri = np.concatenate([np.zeros(lit.sum(), bool), np.ones(len(url_text), bool)])
             lang = np.full(len(text), "", dtype=object)
         return _Terms(spec, pos, k, text.reset_index(drop=True), is_iri, lang, "")
-    text, keep = _lexical(kind, items, spec.column, table.name)
+    text, keep = _lexical(kind, items)
     pos, k = pos[keep], k[keep]
     text = text.reset_index(drop=True)
     if kind == "text":
