@@ -98,7 +98,7 @@ def rdflib_export(chain, frame, fmt: str) -> bytes:
 def main(n: int = 100_000) -> None:
     chain = load_chain("fluorochem")
     frame = synthetic_enterprises(n, chain)
-    triples = sum(len(t.pos) for t in _tables(frame, False, False)[0].terms)
+    triples = sum(len(t.pos) for table in _tables(frame, False, False) for t in table.terms)
     print(f"{n} synthetic enterprises, {triples} enterprise triples")
     results = {}
     for fmt in ("nt", "ttl"):

@@ -68,7 +68,7 @@ def firms():
             "segments": [["fluorspar", "ahf"], ["ptfe"], ["pvdf", "ahf"], ["lipf6"]],
             "segments_source": ["tagged", "tagged", "classified", "classified"],
             "scope": ["萤石开采;氢氟酸生产\x01(控制字符)", None, "聚偏氟乙烯", None],
-            "registered_capital": [61051.5, None, 0.1, 1000],
+            "registered_capital": [61051.5, None, 2.5e-07, 1e20],
             "capital_currency": ["CNY", None, "CNY", "CNY"],
             "founded": [pd.Timestamp("2001-05-02"), None, pd.Timestamp("2015-03-01"), None],
             "employees": [1200, None, 35, None],
@@ -105,6 +105,11 @@ def test_literals_carry_languages_datatypes_and_exact_text(fluorochem, firms, re
     assert graph.value(sanmei, SDO.name) == Literal(firms["name"][0], lang="zh")
     assert graph.value(sanmei, CM.businessScope) == Literal(firms["scope"][0], lang="zh")
     assert str(graph.value(sanmei, CM.registeredCapital)) == "61051.5"
+    capitals = {
+        str(graph.value(enterprise_iri(e), CM.registeredCapital))
+        for e in ("91310115MA1K4ABCD2", "91440300MA5F00001Y")
+    }
+    assert capitals == {"0.00000025", "100000000000000000000"}  # xsd:decimal has no exponent
     assert graph.value(sanmei, SDO.foundingDate).datatype.endswith("#date")
     assert str(graph.value(sanmei, CM.revenueYear)) == "2024"
     assert graph.value(sanmei, DCTERMS.identifier) == Literal("91330723MA28D1234X")
@@ -131,11 +136,19 @@ def test_regions_hierarchy_and_zones_through_ancestors(firms, regions):
 
 
 def test_regions_none_exports_referenced_regions_and_ancestors(firms):
-    pytest.importorskip("chainmap.model.regions")
+    bundled = pytest.importorskip("chainmap.model.regions").regions()
+    parent = {
+        str(a): (str(p) if isinstance(p, str) and p else None)
+        for a, p in zip(bundled["adcode"], bundled["parent"], strict=True)
+    }
+    expected = set()
+    for code in ("330723", "310115", "440300"):
+        while code:
+            expected.add(code)
+            code = parent.get(code)
+    assert {"330000", "440000"} <= expected
     graph = kg.build_kg(None, enterprises=firms, zones=False)
-    regions = {str(s) for s in graph.subjects(CM.adcode, None)}
-    expected = {"330723", "330700", "330000", "310115", "310000", "440300", "440000"}
-    assert {r.rsplit("/", 1)[1] for r in regions} == expected
+    assert {str(o) for o in graph.objects(None, CM.adcode)} == expected
 
 
 def test_turtle_prefixes_are_readable(fluorochem, firms, regions):
@@ -469,3 +482,21 @@ def test_cli_query_bind_matches_pandas_on_a_csv(invoke, tmp_path, firms):
     got = result.stdout.strip().splitlines()[1:]
     expected = frame[frame["segments"].map(lambda s: "ahf" in list(s))]
     assert len(got) == len(expected)
+
+
+def test_cli_validate_conforming_enterprise_table(invoke, tmp_path, firms):
+    pytest.importorskip("chainmap.model.enterprises")
+    pytest.importorskip("chainmap.model.regions")
+    pytest.importorskip("pyshacl")
+    path = tmp_path / "firms.csv"
+    table = firms.drop(columns=["flags"]).assign(segments=firms["segments"].map(";".join))
+    table.to_csv(path, index=False)
+    result = invoke("validate", path, "--format", "csv")
+    assert result.exit_code == 0, result.output  # violations: test_enterprise_shapes
+
+
+def test_mapping_document_lists_every_column():
+    text = (Path(__file__).parents[1] / "docs" / "kg.md").read_text(encoding="utf-8")
+    for spec in (*kg._ENTERPRISE_FIELDS, *kg._REGION_FIELDS):
+        if spec.column and spec.column != kg._ADDRESS:
+            assert f"| `{spec.column}` | `{kg._curie(spec.predicate)}`" in text

@@ -72,7 +72,7 @@ _SDO = "https://schema.org/"
 _DCT = "http://purl.org/dc/terms/"
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
 
-_CJK = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_CJK = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"  # literal characters: RE2 and re agree
 _IRI_CHARS = r"[^\x00-\x20<>\"{}|^`\\]"
 _URL_RE = rf"https?://{_IRI_CHARS}+"
 _URLS_RE = rf"\s*{_URL_RE}(?:\s+{_URL_RE})*\s*"
@@ -237,14 +237,20 @@ def _na(value: Any) -> bool:
         return False
 
 
-def _lexical(kind: str, items: pd.Series, column: str, table: str) -> tuple[pd.Series, np.ndarray]:
+def _lexical(kind: str, items: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Lexical forms of ``items`` for a literal ``kind``; returns (values, kept mask)."""
     if kind in ("decimal", "integer", "gYear"):
         nums = pd.to_numeric(items, errors="coerce").astype("float64")
         keep = np.isfinite(nums.to_numpy())
         nums = nums[keep]
         if kind == "decimal":
-            text = nums.map(lambda x: np.format_float_positional(x, trim="-"))
+            # repr is the shortest round-trip form; only exponents need rewriting.
+            text = nums.astype("str").str.replace(r"\.0$", "", regex=True)
+            exp = text.str.contains("e", regex=False).to_numpy(dtype=bool)
+            if exp.any():
+                text = text.astype(object)
+                text[exp] = nums[exp].map(lambda x: np.format_float_positional(x, trim="-"))
+            text = text.astype("str")
         elif kind == "integer":
             text = nums.map(lambda x: str(int(x)))
         else:
@@ -343,7 +349,7 @@ def _field_terms(table: _Table, spec: _Field) -> _Terms | None:
             is_iri = np.concatenate([np.zeros(lit.sum(), bool), np.ones(len(url_text), bool)])
             lang = np.full(len(text), "", dtype=object)
         return _Terms(spec, pos, k, text.reset_index(drop=True), is_iri, lang, "")
-    text, keep = _lexical(kind, items, spec.column, table.name)
+    text, keep = _lexical(kind, items)
     pos, k = pos[keep], k[keep]
     text = text.reset_index(drop=True)
     if kind == "text":
@@ -405,8 +411,14 @@ def _regions_frame(regions: Any, enterprises: pd.DataFrame | None) -> pd.DataFra
     else:
         if regions is None and (enterprises is None or "region_code" not in enterprises.columns):
             return None
-        from chainmap.model.regions import regions as bundled_regions
-
+        try:
+            from chainmap.model.regions import regions as bundled_regions
+        except ImportError:
+            if regions is None:  # no bundled table in this build: regions stay references
+                return None
+            raise ChainmapError(
+                "没有内置行政区表 / no bundled region table in this build; pass a DataFrame"
+            ) from None
         table = bundled_regions()
     table = table.reset_index(drop=True).copy()
     table["adcode"] = table["adcode"].astype("str").str.strip()
@@ -458,9 +470,32 @@ def _bundled_zones() -> Mapping[str, Sequence[str]]:
     return bundled_zones()
 
 
+def _slices(table: _Table, size: int | None) -> Iterator[_Table]:
+    """The table in blocks of ``size`` rows (bounds the bulk writer's memory)."""
+    n = len(table.frame)
+    if not size or n <= size:
+        yield table
+        return
+    for start in range(0, n, size):
+        part = slice(start, start + size)
+        yield _Table(
+            table.frame.iloc[part].reset_index(drop=True),
+            table.subjects[part],
+            table.fields,
+            address=None if table.address is None else table.address[part],
+            name=table.name,
+            subjects_ttl=None if table.subjects_ttl is None else table.subjects_ttl[part],
+        )
+
+
 def _tables(
-    enterprises: pd.DataFrame | None, regions: Any, zones: bool | Mapping[str, Sequence[str]]
-) -> list[_Table]:
+    enterprises: pd.DataFrame | None,
+    regions: Any,
+    zones: bool | Mapping[str, Sequence[str]],
+    *,
+    chunk: int | None = None,
+) -> Iterator[_Table]:
+    """Regions, zones and enterprises as subject tables with their terms, in output order."""
     tables: list[_Table] = []
     region_frame = _regions_frame(regions, enterprises)
     if region_frame is not None and len(region_frame):
@@ -480,9 +515,12 @@ def _tables(
             tables.append(_Table(zone_frame, subjects, _ZONE_FIELDS, name="zones"))
     if enterprises is not None and len(enterprises):
         tables.append(_enterprise_table(enterprises))
-    for table in tables:
-        table.terms = [t for t in (_field_terms(table, f) for f in table.fields) if t is not None]
-    return tables
+    for whole in tables:
+        for table in _slices(whole, chunk):
+            table.terms = [
+                t for t in (_field_terms(table, f) for f in table.fields) if t is not None
+            ]
+            yield table
 
 
 # ---------------------------------------------------------------------- the chain part
@@ -579,10 +617,11 @@ def build_kg(
     Examples
     --------
     >>> from chainmap.model.chain import load_chain
+    >>> from chainmap.model.vocab import segment_iri
+    >>> from rdflib import Literal
     >>> from rdflib.namespace import SKOS
     >>> g = build_kg(load_chain("fluorochem"))
-    >>> from chainmap.model.vocab import segment_iri
-    >>> str(g.value(segment_iri("pvdf"), SKOS.prefLabel))  in {"聚偏氟乙烯", "PVDF"}
+    >>> (segment_iri("pvdf"), SKOS.prefLabel, Literal("聚偏氟乙烯", lang="zh")) in g
     True
     """
     from rdflib import Literal, URIRef
@@ -639,23 +678,44 @@ def _curie(iri: str) -> str:
     return f"<{iri}>"
 
 
+def _cat(*parts: str | pd.Series) -> pd.Series:
+    """Element-wise concatenation of strings and equal-length string Series (one Arrow pass)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pandas without Arrow strings: ordinary (slower) concatenation
+        out = pd.Series(parts[0]) if isinstance(parts[0], str) else parts[0].reset_index(drop=True)
+        for part in parts[1:]:
+            out = out + (part if isinstance(part, str) else part.reset_index(drop=True))
+        return out
+    large = pa.large_string()
+    args = [
+        pa.scalar(part, large) if isinstance(part, str) else pa.array(part.array, type=large)
+        for part in parts
+    ]
+    return pd.Series(pc.binary_join_element_wise(*args, pa.scalar("", large)), dtype="str")
+
+
 def _objects(terms: _Terms, turtle: bool) -> pd.Series:
-    values = terms.value.astype("str")
+    values = terms.value.astype("str").reset_index(drop=True)
     if terms.is_iri.all():
         if turtle and terms.ttl is not None:
-            return terms.ttl.astype("str")
-        return "<" + values + ">"
-    lit = '"' + _escape(values) + '"'
+            return terms.ttl.astype("str").reset_index(drop=True)
+        return _cat("<", values, ">")
     if terms.datatype:
-        lit = lit + ("^^" + _curie(terms.datatype) if turtle else f"^^<{terms.datatype}>")
-    elif (terms.lang != "").any():
-        lit = lit + pd.Series(np.where(terms.lang != "", "@" + terms.lang, ""), dtype="str")
+        tail = '"^^' + (_curie(terms.datatype) if turtle else f"<{terms.datatype}>")
+        lit = _cat('"', _escape(values), tail)
+    elif (terms.lang == "zh").all():
+        lit = _cat('"', _escape(values), '"@zh')
+    else:
+        suffix = pd.Series(np.where(terms.lang != "", '"@' + terms.lang, '"'), dtype="str")
+        lit = _cat('"', _escape(values), suffix)
     if terms.is_iri.any():
-        lit = lit.where(~terms.is_iri, "<" + values + ">")
+        lit = lit.where(~terms.is_iri, _cat("<", values, ">"))
     return lit
 
 
-def _joined(pieces: pd.Series) -> bytes:
+def _joined(pieces: pd.Series) -> bytes | memoryview:
     """The concatenation of a string Series as UTF-8, straight from Arrow's buffer if possible."""
     try:
         import pyarrow as pa
@@ -669,31 +729,33 @@ def _joined(pieces: pd.Series) -> bytes:
         return "".join(pieces.tolist()).encode("utf-8")
     width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
     offsets = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset : arr.offset + len(arr) + 1]
-    return arr.buffers()[2].to_pybytes()[int(offsets[0]) : int(offsets[-1])]
+    return memoryview(arr.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
 
 
-def _table_text(table: _Table, turtle: bool) -> bytes:
+def _table_text(table: _Table, turtle: bool) -> bytes | memoryview:
     """All triples of one table, grouped by subject in a fixed predicate order."""
     if not table.terms:
         return b""
+    subjects = pd.Series(table.subjects, dtype="str")
+    address = None if table.address is None else pd.Series(table.address, dtype="str")
     pos, sub, fidx, k, pieces = [], [], [], [], []
     for i, terms in enumerate(table.terms):
-        pred = _curie(terms.field.predicate) if turtle else f"<{terms.field.predicate}>"
         pos.append(terms.pos)
         sub.append(np.full(len(terms.pos), int(terms.field.address)))
         fidx.append(np.full(len(terms.pos), i))
         k.append(terms.k)
-        pieces.append(pred + " " + _objects(terms, turtle))
+        if turtle:
+            pieces.append(_cat(_curie(terms.field.predicate) + " ", _objects(terms, turtle)))
+        else:
+            subj = (address if terms.field.address else subjects).take(terms.pos)
+            pred = f"> <{terms.field.predicate}> "
+            pieces.append(_cat("<", subj, pred, _objects(terms, turtle), " .\n"))
     pos_a, sub_a = np.concatenate(pos), np.concatenate(sub)
     order = np.lexsort((np.concatenate(k), np.concatenate(fidx), sub_a, pos_a))
-    po = pd.concat(pieces, ignore_index=True).iloc[order].reset_index(drop=True)
-    pos_a, sub_a = pos_a[order], sub_a[order]
+    lines = pd.concat(pieces, ignore_index=True).take(order).reset_index(drop=True)
     if not turtle:
-        subjects = table.subjects[pos_a]
-        if table.address is not None:
-            subjects = np.where(sub_a == 1, table.address[pos_a], subjects)
-        subj = pd.Series(subjects, dtype="str")
-        return _joined("<" + subj + "> " + po + " .\n")
+        return _joined(lines)
+    pos_a, sub_a = pos_a[order], sub_a[order]
     key = pos_a * 2 + sub_a
     first = np.ones(len(key), dtype=bool)
     first[1:] = key[1:] != key[:-1]
@@ -703,12 +765,13 @@ def _table_text(table: _Table, turtle: bool) -> bytes:
         heads = np.array([_curie(s) for s in table.subjects[pos_a[first]]], dtype=object)
     if table.address is not None:
         heads = np.where(sub_a[first] == 1, "<" + table.address[pos_a[first]] + ">", heads)
-    head = pd.Series("", index=range(len(key)), dtype="str")
-    head[first] = heads
-    start = pd.Series(np.where(np.arange(len(key)) == 0, "\n", " .\n\n"), dtype="str") + head + " "
-    joined = po.where(~first, start + po)
-    joined = joined.where(first, " ;\n    " + po)
-    return _joined(joined) + b" .\n"
+    seps = np.full(len(heads), " .\n\n", dtype=object)
+    seps[0] = "\n"
+    starts = _cat(pd.Series(seps, dtype="str"), pd.Series(heads, dtype="str"), " ")
+    # One take picks each triple's lead-in: its subject's start, or " ;" within a subject.
+    choices = pd.concat([starts, pd.Series([" ;\n    "], dtype="str")], ignore_index=True)
+    lead = choices.take(np.where(first, np.cumsum(first) - 1, len(starts)))
+    return b"".join([_joined(_cat(lead.reset_index(drop=True), lines)), b" .\n"])
 
 
 def _chain_text(chain: Chain | None, fmt: str) -> bytes:
@@ -724,6 +787,9 @@ def _chain_text(chain: Chain | None, fmt: str) -> bytes:
     return text.encode("utf-8")
 
 
+_CHUNK = 25_000  # rows per block on the bulk path
+
+
 def _turtle_header() -> str:
     return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(PREFIXES.items()))
 
@@ -735,12 +801,12 @@ def _bulk_chunks(
     regions: Any,
     zones: bool | Mapping[str, Sequence[str]],
     fmt: str,
-) -> Iterator[bytes]:
+) -> Iterator[bytes | memoryview]:
     turtle = fmt == "ttl"
     if turtle:
         yield (_turtle_header() + "\n").encode("utf-8")
     yield _chain_text(chain, fmt)
-    for table in _tables(enterprises, regions, zones):
+    for table in _tables(enterprises, regions, zones, chunk=_CHUNK):
         yield _table_text(table, turtle)
 
 
