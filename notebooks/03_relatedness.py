@@ -8,7 +8,7 @@
 # quotient), Hidalgo et al. (2007) proximity, relatedness density, and the Balland et
 # al. (2019) relatedness-vs-complexity quadrant for 浙江省.
 #
-# **Read the numbers as an illustration.** The bundled sample is about 150 listed or
+# **Read the numbers as an illustration.** The bundled sample is a small set of listed or
 # well-documented firms, not a census: it shows the method, not a ranking of real
 # regions. These measures need many regions with diverse holdings; at city level the
 # sample splits into small disconnected blocks and complexity degenerates, so this
@@ -42,7 +42,8 @@ X = cm.region_segment_matrix(chain, firms, level="province")
 X = X.loc[:, X.sum() > 0]
 names = cm.regions()["name"]
 print(X.shape, "(provinces × segments)")
-X.rename(index=names).iloc[:8, :8]
+busiest = X.sum(axis=1).nlargest(8).index, X.sum().nlargest(8).index  # most firms first
+X.loc[busiest].rename(index=names, columns=lambda s: chain.segment(s).name_zh)
 
 # %% [markdown]
 # ## RCA 与存在矩阵 / RCA and presence
