@@ -127,8 +127,9 @@ class TargetingPlan:
         return (
             f"<div class='chainmap-plan'><strong>招商目标方案 / Targeting plan</strong>: "
             f"{esc(p['chain_name'])} · {esc(p['home_name'])} ({esc(p['home'])})"
-            "<table><thead><tr><th>#</th><th>重点领域</th><th>策略</th><th>重点区域</th>"
-            f"<th>重点企业</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+            "<table><thead><tr><th>#</th><th>重点领域 / field</th><th>策略 / strategy</th>"
+            "<th>重点区域 / regions</th><th>重点企业 / enterprises</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>"
         )
 
 
