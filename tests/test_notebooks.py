@@ -115,3 +115,34 @@ def test_notebook_runs_top_to_bottom(name, kernel_env, monkeypatch):
         assert any("chainmap-report" in h and "missing_name" in h for h in html)
     if name == "03_relatedness":
         assert _outputs(nb, "image/png"), "the quadrant plot was not drawn"
+
+
+def _dist(requirement: str) -> str:
+    """``"dask[distributed]>=2024.1"`` → ``"dask"``."""
+    import re
+
+    return re.split(r"[\[<>=!~ ;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_pyproject_extras_cover_what_the_notebooks_import():
+    import ast
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    core = {_dist(r) for r in project["dependencies"]}
+    notebooks = {_dist(r) for r in extras["notebooks"]}
+    provided_by = {"IPython": "ipykernel"}  # display_map's IPython comes with the kernel
+    imported = set()
+    for script in NOTEBOOKS.glob("*.py"):
+        for node in ast.walk(ast.parse(script.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"chainmap"}
+    assert "matplotlib" in third_party  # the probe sees the notebooks' imports
+    needed = {provided_by.get(m, m).lower() for m in third_party | {"IPython"}}
+    assert needed <= core | notebooks, needed - core - notebooks
+    # the suite runs the notebooks, so the test extra holds what running them needs
+    assert notebooks - {"jupyterlab"} <= {_dist(r) for r in extras["test"]}
