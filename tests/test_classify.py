@@ -232,10 +232,9 @@ def test_assign_segments_tags_win(fluorochem):
     assert table["segments"].tolist()[0] is None  # the input is not changed
 
 
-def test_assign_segments_rejects_unknown_tags_and_columns(fluorochem):
-    table = pd.DataFrame({"scope": ["x"], "segments": ["不存在的环节"]})
-    with pytest.raises(InputError, match=r"row 1.*不存在的环节"):
-        assign_segments(fluorochem, table)
+def test_assign_segments_keeps_foreign_tags_and_names_missing_columns(fluorochem):
+    table = pd.DataFrame({"scope": ["x"], "segments": ["cathode; 萤石"]})
+    assert assign_segments(fluorochem, table)["segments"].tolist() == [["fluorspar", "cathode"]]
     with pytest.raises(InputError, match=r"经营范围.*scope"):
         assign_segments(fluorochem, table, text_column="经营范围")
 

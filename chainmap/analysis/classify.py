@@ -477,32 +477,28 @@ def classify(chain: Chain, texts: Sequence[str | None] | pd.Series) -> pd.DataFr
 _TAG_SPLIT = re.compile(r"[;；,，、|\s]+")
 
 
-def _parse_tags(value: Any, chain: Chain, file: str | None, row: int, column: str) -> list[str]:
-    """Segment ids from a tag cell (list, or text joined by ; , 、 |); empty if none."""
-    if value is None:
-        return []
-    if isinstance(value, float) and value != value:
+def _parse_tags(value: Any, chain: Chain) -> list[str]:
+    """Segment ids from a tag cell (list, or text joined by ; , 、 |); empty if none.
+
+    Ids and labels of ``chain`` resolve to its ids, in stage order; other tags
+    (segments of other chains, for instance) are kept as given, after them.
+    """
+    if value is None or (isinstance(value, float) and value != value):
         return []
     items = list(value) if isinstance(value, (list, tuple, set)) else _TAG_SPLIT.split(str(value))
-    ids = []
+    ids: list[str] = []
     for item in items:
         item = str(item).strip()
         if not item:
             continue
         try:
-            sid = chain.resolve(item)
-        except KeyError as exc:
-            raise InputError(
-                f"未知环节标签 / unknown segment tag {item!r}",
-                file=file,
-                row=row,
-                column=column,
-                hint=f"{exc}; 请使用环节编号或中文名 / use a segment id or zh label of {chain.id}",
-            ) from None
-        if sid not in ids:
-            ids.append(sid)
+            item = chain.resolve(item)
+        except KeyError:
+            pass
+        if item not in ids:
+            ids.append(item)
     rank = {s.id: i for i, s in enumerate(chain.ordered_segments())}
-    return sorted(ids, key=rank.__getitem__)
+    return sorted(ids, key=lambda s: (rank.get(s, len(rank)), ids.index(s)))
 
 
 def assign_segments(
@@ -513,14 +509,14 @@ def assign_segments(
     tag_column: str | None = "segments",
     evidence: bool = False,
     file: str | None = None,
-    first_row: int = 1,
 ) -> pd.DataFrame:
     """Return a copy of an enterprise table with ``segments`` and ``segments_source``.
 
     Rows whose ``tag_column`` holds segment tags keep them (``"tagged"``): tags
     always win. Other rows get the segments classified from ``text_column``
     (``"classified"``). Tags may be ids or zh labels, as a list or joined by
-    ``;``, ``,`` or ``、``; an unknown tag raises :class:`InputError`.
+    ``;``, ``,`` or ``、``; labels of ``chain`` become its ids, and tags it does
+    not know (segments of another chain) are kept as given.
 
     Parameters
     ----------
@@ -532,9 +528,8 @@ def assign_segments(
         The column of explicit tags, if present (``None``: ignore tags).
     evidence
         Also add an ``evidence`` column (dict segment id -> matched terms; ``{}`` if tagged).
-    file, first_row
-        Where the table came from and the row number of its first data row,
-        for error messages.
+    file
+        Where the table came from, for error messages.
 
     Examples
     --------
@@ -559,10 +554,7 @@ def assign_segments(
         if tag_column is not None and tag_column in out.columns
         else [None] * len(out)
     )
-    tagged = [
-        _parse_tags(tag, chain, file, row + first_row, str(tag_column))
-        for row, tag in enumerate(tags)
-    ]
+    tagged = [_parse_tags(tag, chain) for tag in tags]
     texts = out[text_column].tolist()
     untagged = [i for i, ids in enumerate(tagged) if not ids]
     results = iter(Classifier(chain).classify_many([texts[i] for i in untagged]))
@@ -590,7 +582,6 @@ def classification_records(
 
     The tag column is the first of :data:`TAG_COLUMNS` present. Returns the
     records and the column order (input columns, then the three added ones).
-    Rows are numbered as in a sheet whose header is row 1.
     """
     tag_column = next((c for c in TAG_COLUMNS if c in table.columns), None)
     out = assign_segments(
@@ -600,7 +591,6 @@ def classification_records(
         tag_column=tag_column,
         evidence=True,
         file=file,
-        first_row=2,
     )
     added = ["segments", "evidence", "segments_source"]
     columns = [c for c in table.columns if c not in added] + added

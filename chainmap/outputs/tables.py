@@ -184,7 +184,7 @@ def write_xlsx(
     props.modified = created
     path = Path(path)
     book.save(path)
-    _pin_zip_times(path)
+    _pin_zip_times(path, created)
     return path
 
 
@@ -195,12 +195,31 @@ def _xlsx_value(value: Any) -> Any:
     return value
 
 
-def _pin_zip_times(path: Path) -> None:
-    """Rewrite the XLSX zip with fixed member times so identical data gives identical bytes."""
+def _pin_zip_times(path: Path, stamp: _dt.datetime = FIXED_XLSX_DATE) -> None:
+    """Rewrite an Office zip (XLSX, DOCX) so identical data gives identical bytes.
+
+    Member times are fixed, and the created/modified dates in ``docProps/core.xml``
+    are set to ``stamp`` (openpyxl stamps the save time into ``modified``).
+    """
+    import re
     import zipfile
 
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(path) as src:
         members = [(info, src.read(info.filename)) for info in src.infolist()]
+    members = [
+        (
+            info,
+            re.sub(
+                rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                rb"\g<1>" + iso + rb"\g<2>",
+                data,
+            )
+            if info.filename == "docProps/core.xml"
+            else data,
+        )
+        for info, data in members
+    ]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
         for info, data in members:
             fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
@@ -231,7 +250,7 @@ def render_table(
     for col in frame.columns:
         table.add_column(str(col), overflow="fold", max_width=max_colwidth)
     for row in frame.itertuples(index=False, name=None):
-        table.add_row(*["" if v is None else str(v) for v in row])
+        table.add_row(*[_short(v) for v in row])
     console = Console(
         file=io.StringIO(),
         width=width,
@@ -244,6 +263,15 @@ def render_table(
     return console.file.getvalue()
 
 
+def _short(value: Any) -> str:
+    """Terminal cell text: floats to 3 decimals, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.3f}"
+    return str(value)
+
+
 def resolve_format(
     fmt: str | None, output: str | Path | None, allowed: Iterable[str] = FORMATS
 ) -> str:
@@ -254,7 +282,7 @@ def resolve_format(
             fmt = "table" if "table" in allowed else allowed[0]
         else:
             suffix = Path(output).suffix.lower().lstrip(".")
-            fmt = {"md": "markdown", "ttl": "ttl", "jsonld": "jsonld"}.get(suffix, suffix)
+            fmt = {"md": "markdown", "htm": "html"}.get(suffix, suffix)
             if fmt not in allowed:
                 raise InputError(
                     f"无法从后缀推断格式 / cannot tell the format from {str(output)!r}; "

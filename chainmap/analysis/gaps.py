@@ -1,0 +1,480 @@
+"""Gap analysis: which segments the home region holds strongly, weakly, or lacks.
+
+The definitions of status and strategy are those of CONTRACTS.md; the
+feasibility and importance measures are documented in ``docs/methods.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+import math
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from chainmap.analysis import relatedness as rel
+from chainmap.model.chain import Chain
+from chainmap.model.profile import load_profile
+
+__all__ = [
+    "GAP_FIELDS",
+    "Home",
+    "chain_enterprises",
+    "gap_records",
+    "region_segment_matrix",
+    "resolve_home",
+    "segment_importance",
+    "segment_status",
+]
+
+#: Keys of a ``gaps`` JSON record, in order (CONTRACTS.md).
+GAP_FIELDS = (
+    "id",
+    "name_zh",
+    "name_en",
+    "stage",
+    "count_home",
+    "count_total",
+    "lq",
+    "feasibility",
+    "density",
+    "status",
+    "strategy",
+    "reason",
+    "anchors",
+)
+
+_LEVELS = ("province", "city", "county")
+
+
+@dataclass(frozen=True)
+class Home:
+    """The home region: its adcode, name and level."""
+
+    code: str
+    name: str
+    level: str
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+def resolve_home(home: str | None, profile: Mapping[str, Any] | None = None) -> Home:
+    """Resolve ``home`` (adcode or name; None = the profile's home) to a :class:`Home`."""
+    from chainmap.model import regions
+
+    profile = profile if profile is not None else load_profile()
+    query = home if home is not None else profile["home"]["region"]
+    code = regions.resolve_region(str(query))
+    table = regions.regions()
+    return Home(code=code, name=regions.region_name(code), level=str(table.loc[code, "level"]))
+
+
+def _profile(profile: Mapping[str, Any] | str | None) -> dict[str, Any]:
+    if profile is None or isinstance(profile, str):
+        return load_profile(profile)
+    if "weights" in profile and "thresholds" in profile and "stability" in profile:
+        return dict(profile)
+    return load_profile(profile)
+
+
+# ---------------------------------------------------------------------- enterprises
+
+
+def chain_enterprises(chain: Chain, enterprises: pd.DataFrame) -> pd.DataFrame:
+    """Enterprises that operate in ``chain``, with ``segments`` restricted to it.
+
+    Rows without segment tags are classified from ``scope`` first (tags always
+    win). Returns a copy with a ``chain_segments`` list column; rows holding no
+    segment of the chain are dropped.
+    """
+    frame = enterprises.copy()
+    if "segments" not in frame.columns:
+        frame["segments"] = [[] for _ in range(len(frame))]
+    frame["segments"] = frame["segments"].map(_as_list)
+    needs = frame["segments"].map(len).eq(0)
+    if needs.any() and "scope" in frame.columns and frame.loc[needs, "scope"].notna().any():
+        from chainmap.analysis.classify import assign_segments
+
+        frame = assign_segments(chain, frame)
+        frame["segments"] = frame["segments"].map(_as_list)
+    ids = set(chain.segments_by_id)
+    frame["chain_segments"] = frame["segments"].map(lambda segs: [s for s in segs if s in ids])
+    return frame[frame["chain_segments"].map(len) > 0]
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.replace("；", ";").split(";") if v.strip()]
+    return [str(v) for v in value]
+
+
+def _active(frame: pd.DataFrame) -> pd.Series:
+    if "active" not in frame.columns:
+        return pd.Series(True, index=frame.index)
+    return frame["active"].map(lambda v: v is not False and v is not np.False_ and v != "False")
+
+
+def _region_at(codes: pd.Series, level: str) -> pd.Series:
+    """Each enterprise's region at ``level`` (None when foreign or resolved only more coarsely)."""
+    from chainmap.model import regions
+
+    table = regions.regions()
+    rank = {lv: i for i, lv in enumerate(_LEVELS)}
+
+    def at(code: Any) -> str | None:
+        if not isinstance(code, str) or code not in table.index:
+            return None
+        if rank[str(table.loc[code, "level"])] < rank[level]:
+            return None
+        return regions.ancestor(code, level)
+
+    # Resolve each distinct code once: registry-sized tables repeat a few thousand codes.
+    lookup = {code: at(code) for code in pd.unique(codes.dropna())}
+    return codes.map(lookup).astype(object).where(codes.notna(), None)
+
+
+# ---------------------------------------------------------------------- matrix
+
+
+def region_segment_matrix(
+    chain: Chain,
+    enterprises: pd.DataFrame,
+    *,
+    level: str = "county",
+    weight: str | None = None,
+) -> pd.DataFrame:
+    """The region × segment matrix X at ``level``: enterprise counts, or sums of ``weight``.
+
+    An enterprise counts once in each chain segment it holds. Inactive
+    (deregistered) firms, foreign firms and firms resolved only to a coarser
+    level than ``level`` are left out. Columns are all chain segments in stage
+    order; rows are the regions that hold at least one.
+    """
+    if level not in _LEVELS:
+        raise ValueError(f"level must be one of {_LEVELS}, got {level!r}")
+    frame = chain_enterprises(chain, enterprises)
+    frame = frame[_active(frame)]
+    frame = frame.assign(
+        _region=_region_at(frame.get("region_code", pd.Series(dtype=object)), level)
+    )
+    frame = frame[frame["_region"].notna()]
+    if weight is not None:
+        if weight not in frame.columns:
+            raise KeyError(f"weight column {weight!r} not in the enterprise table")
+        values = pd.to_numeric(frame[weight], errors="coerce").fillna(0.0)
+    else:
+        values = pd.Series(1.0, index=frame.index)
+    long = (
+        frame.assign(_value=values)[["_region", "chain_segments", "_value"]]
+        .explode("chain_segments")
+        .rename(columns={"_region": "region", "chain_segments": "segment"})
+    )
+    columns = [s.id for s in chain.ordered_segments()]
+    matrix = long.pivot_table(
+        index="region", columns="segment", values="_value", aggfunc="sum", fill_value=0.0
+    )
+    matrix = matrix.reindex(columns=columns, fill_value=0.0).sort_index()
+    matrix.index.name, matrix.columns.name = "region", "segment"
+    return matrix.astype(float)
+
+
+# ---------------------------------------------------------------------- importance
+
+
+def segment_importance(chain: Chain) -> pd.Series:
+    """Importance of each segment in [0, 1]: mean percentile of degree and betweenness.
+
+    Chain position enters through betweenness (midstream segments that many
+    supply paths cross score high) and degree (segments with many links).
+    """
+    graph = chain.graph
+    degree = pd.Series(dict(graph.degree(weight="weight")), dtype=float)
+    between = pd.Series(nx.betweenness_centrality(graph, normalized=True), dtype=float)
+    order = [s.id for s in chain.ordered_segments()]
+    score = (
+        degree.reindex(order).rank(method="average", pct=True)
+        + between.reindex(order).rank(method="average", pct=True)
+    ) / 2
+    return score.rename("importance")
+
+
+# ---------------------------------------------------------------------- status
+
+
+def segment_status(
+    chain: Chain,
+    enterprises: pd.DataFrame,
+    *,
+    home: str | None = None,
+    profile: Mapping[str, Any] | str | None = None,
+    level: str | None = None,
+) -> pd.DataFrame:
+    """Status, strategy and measures of every segment for the home region.
+
+    Parameters
+    ----------
+    chain
+        The chain (or joined chains).
+    enterprises
+        The enterprise table (canonical columns of CONTRACTS.md).
+    home
+        Adcode or unambiguous name; None means the profile's home.
+    profile
+        A profile mapping or TOML path; None means the bundled default.
+    level
+        Compare at ``province``, ``city`` or ``county``; default: the home's own level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment in stage order, indexed by id, with the ``gaps``
+        record columns (:data:`GAP_FIELDS`) plus ``hops``, ``importance``,
+        ``priority``, ``target``, ``held_upstream``, ``held_downstream`` and
+        ``chains``. ``attrs`` records the home, level and counts used.
+    """
+    prof = _profile(profile)
+    where = resolve_home(home, prof)
+    level = level or where.level
+    home_code = _home_at(where, level)
+    strong_lq = float(prof["thresholds"]["strong_lq"])
+
+    frame = chain_enterprises(chain, enterprises)
+    active = _active(frame)
+    inactive = int((~active).sum())
+    frame = frame[active]
+    frame = frame.assign(
+        _region=_region_at(frame.get("region_code", pd.Series(dtype=object)), level)
+    )
+    matrix = region_segment_matrix(chain, frame, level=level)
+
+    order = [s.id for s in chain.ordered_segments()]
+    exploded = frame[["chain_segments", "name", "_region"]].explode("chain_segments")
+    count_total = exploded.groupby("chain_segments").size().reindex(order, fill_value=0)
+    at_home = exploded[exploded["_region"] == home_code]
+    count_home = at_home.groupby("chain_segments").size().reindex(order, fill_value=0)
+    anchors = {s: sorted(set(g["name"].astype(str))) for s, g in at_home.groupby("chain_segments")}
+
+    lq = pd.Series(0.0, index=order)
+    density = pd.Series(np.nan, index=order)
+    if home_code in matrix.index:
+        lq = rel.rca(matrix).loc[home_code].reindex(order).fillna(0.0)
+    n_regions = len(matrix.index)
+    if n_regions >= int(prof["thresholds"]["min_regions_for_density"]):
+        full = matrix if home_code in matrix.index else _with_empty_row(matrix, home_code)
+        M = rel.presence(rel.rca(full), float(strong_lq))
+        density = rel.density(M, rel.proximity(M)).loc[home_code].reindex(order)
+
+    held = {s for s in order if count_home[s] > 0}
+    status = {}
+    for s in order:
+        if count_total[s] == 0:
+            status[s] = "no_data"
+        elif count_home[s] == 0:
+            status[s] = "missing"
+        elif lq[s] < strong_lq:
+            status[s] = "weak"
+        else:
+            status[s] = "strong"
+
+    hops = _hops_to_held(chain, held)
+    feasibility = _feasibility(chain, held, hops, float(prof["thresholds"]["hop_decay"]))
+    importance = segment_importance(chain)
+    exclude = set(prof["segments"]["exclude_stages"])
+    include = set(prof["segments"]["include"])
+    weights = prof["strategy_weight"]
+
+    rows = []
+    for seg in chain.ordered_segments():
+        s = seg.id
+        ups = [u for u in chain.upstream(s) if u in held]
+        downs = [d for d in chain.downstream(s) if d in held]
+        strategy = _strategy(status[s], bool(ups), bool(downs))
+        target = strategy is not None and (seg.stage not in exclude or s in include)
+        priority = float(weights[strategy]) * (0.5 + 0.5 * float(importance[s])) if target else 0.0
+        rows.append(
+            {
+                "id": s,
+                "name_zh": seg.name_zh,
+                "name_en": seg.name_en,
+                "stage": seg.stage,
+                "count_home": int(count_home[s]),
+                "count_total": int(count_total[s]),
+                "lq": float(lq[s]),
+                "feasibility": float(feasibility[s]),
+                "density": None if pd.isna(density[s]) else float(density[s]),
+                "status": status[s],
+                "strategy": strategy,
+                "reason": "",
+                "anchors": anchors.get(s, []),
+                "hops": hops[s],
+                "importance": float(importance[s]),
+                "priority": priority,
+                "target": bool(target),
+                "held_upstream": ups,
+                "held_downstream": downs,
+                "chains": list(chain.membership.get(s, ())),
+            }
+        )
+    out = pd.DataFrame(rows).set_index("id", drop=False).rename_axis(None)
+    # pandas 3 infers a string dtype that turns None into NaN; keep None for "no strategy".
+    out["strategy"] = pd.Series([r["strategy"] for r in rows], index=out.index, dtype=object)
+    out["hops"] = pd.Series([r["hops"] for r in rows], index=out.index, dtype=object)
+    out["reason"] = [
+        _reason(chain, row, strong_lq, seg_excluded=(not row["target"] and row["strategy"]))
+        for row in rows
+    ]
+    out.attrs.update(
+        home=where.code,
+        home_name=where.name,
+        level=level,
+        home_at_level=home_code,
+        regions=n_regions,
+        inactive_excluded=inactive,
+        enterprises=len(frame),
+    )
+    return out
+
+
+def _home_at(where: Home, level: str) -> str:
+    from chainmap.errors import InputError
+    from chainmap.model import regions
+
+    if _LEVELS.index(level) > _LEVELS.index(where.level):
+        raise InputError(
+            f"比较级别 {level} 细于家乡 {where} 的级别 {where.level} / the comparison level "
+            f"{level} is finer than the home region's level {where.level}",
+            hint="use --level " + where.level + " or a coarser one",
+        )
+    return where.code if level == where.level else str(regions.ancestor(where.code, level))
+
+
+def _with_empty_row(matrix: pd.DataFrame, code: str) -> pd.DataFrame:
+    empty = pd.DataFrame(0.0, index=[code], columns=matrix.columns)
+    return pd.concat([matrix, empty]).sort_index()
+
+
+def _strategy(status: str, held_up: bool, held_down: bool) -> str | None:
+    # CONTRACTS.md: weak -> 强链; missing inside the held span -> 补链; outside but
+    # connected on one side -> 延链; not connected -> none.
+    if status == "weak":
+        return "强链"
+    if status != "missing":
+        return None
+    if held_up and held_down:
+        return "补链"
+    if held_up or held_down:
+        return "延链"
+    return None
+
+
+def _hops_to_held(chain: Chain, held: set[str]) -> dict[str, int | None]:
+    """Undirected hop distance from each segment to the nearest held segment (None: unreachable)."""
+    if not held:
+        return {s: None for s in chain.segments_by_id}
+    undirected = chain.graph.to_undirected(as_view=True)
+    dist = nx.multi_source_dijkstra_path_length(undirected, held, weight=lambda u, v, d: 1)
+    return {s: (int(dist[s]) if s in dist else None) for s in chain.segments_by_id}
+
+
+def _feasibility(
+    chain: Chain, held: set[str], hops: Mapping[str, int | None], decay: float
+) -> dict[str, float]:
+    """Chain-adjacency feasibility with hop decay (docs/methods.md).
+
+    Within one hop of a held segment: the weighted share of the segment's
+    direct neighbours (upstream and downstream) that the home region holds.
+    Farther away: ``decay`` times the best feasibility among neighbours one hop
+    nearer to what is held, so each extra hop multiplies by ``decay``.
+    """
+    graph = chain.graph
+    out: dict[str, float] = {}
+
+    def share(s: str) -> float:
+        total = held_w = 0.0
+        for n in set(graph.predecessors(s)) | set(graph.successors(s)):
+            w = (graph.edges[n, s] if graph.has_edge(n, s) else graph.edges[s, n])["weight"]
+            total += w
+            held_w += w if n in held else 0.0
+        return held_w / total if total else 0.0
+
+    by_hops = sorted((h, s) for s, h in hops.items() if h is not None)
+    for h, s in by_hops:
+        if h <= 1:
+            out[s] = share(s)
+        else:
+            nearer = [
+                out[n]
+                for n in set(graph.predecessors(s)) | set(graph.successors(s))
+                if hops.get(n) == h - 1
+            ]
+            out[s] = decay * max(nearer, default=0.0)
+    for s, h in hops.items():
+        if h is None:
+            out[s] = 0.0
+    return out
+
+
+def _names(chain: Chain, ids: Sequence[str], limit: int = 3) -> str:
+    names = [chain.segments_by_id[i].name_zh for i in ids[:limit]]
+    return "、".join(names) + ("等" if len(ids) > limit else "")
+
+
+def _names_en(chain: Chain, ids: Sequence[str], limit: int = 3) -> str:
+    names = [chain.segments_by_id[i].name_en or i for i in ids[:limit]]
+    return ", ".join(names) + (" …" if len(ids) > limit else "")
+
+
+def _reason(chain: Chain, row: Mapping[str, Any], strong_lq: float, seg_excluded: Any) -> str:
+    status, strategy = row["status"], row["strategy"]
+    n, lq = row["count_home"], row["lq"]
+    ups, downs = row["held_upstream"], row["held_downstream"]
+    if status == "no_data":
+        zh, en = "无数据: 数据中没有企业从事该环节", "no data: no enterprise in the data holds it"
+    elif status == "strong":
+        zh = f"优势: 本地{n}家, 区位商{lq:.2f} ≥ {strong_lq:g}"
+        en = f"strong: {n} firm(s) at home, LQ {lq:.2f} ≥ {strong_lq:g}"
+    elif status == "weak":
+        zh = f"强链: 本地{n}家, 区位商{lq:.2f} < {strong_lq:g}"
+        en = f"strengthen: {n} firm(s) at home, LQ {lq:.2f} < {strong_lq:g}"
+    elif strategy == "补链":
+        zh = f"补链: 本地缺失; 上游已有{_names(chain, ups)}, 下游已有{_names(chain, downs)}"
+        en = (
+            f"fill: missing at home; home holds upstream {_names_en(chain, ups)} "
+            f"and downstream {_names_en(chain, downs)}"
+        )
+    elif strategy == "延链":
+        side_zh, side_en, ids = ("上游", "upstream", ups) if ups else ("下游", "downstream", downs)
+        hop = row["hops"]
+        zh = f"延链: 本地缺失; {side_zh}已有{_names(chain, ids)} (相距{hop}跳)"
+        en = (
+            f"extend: missing at home; home holds {side_en} {_names_en(chain, ids)} "
+            f"({hop} hop{'s' if hop != 1 else ''} away)"
+        )
+    else:
+        zh = "缺失: 与本地已有环节不相连"
+        en = "missing: not connected to any segment held at home"
+    members = list(row.get("chains") or [])
+    if len(members) > 1:
+        names = "、".join(chain.member_names.get(m, m) for m in members)
+        zh += f"; 共享环节, 属于{names}"
+        en += f"; shared by {', '.join(members)}"
+    if seg_excluded:
+        zh += "; 应用环节, 作为背景不作为招商目标"
+        en += "; application stage: context, not a target"
+    return f"{zh} / {en}"
+
+
+def gap_records(status: pd.DataFrame) -> list[dict[str, Any]]:
+    """The ``gaps`` JSON records (exactly :data:`GAP_FIELDS`) from :func:`segment_status`."""
+    records = []
+    for row in status.to_dict(orient="records"):
+        rec = {k: row[k] for k in GAP_FIELDS}
+        rec["anchors"] = list(rec["anchors"])
+        records.append(rec)
+    return records

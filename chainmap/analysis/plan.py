@@ -1,0 +1,389 @@
+"""The targeting plan: 重点领域 + 重点区域 + 重点企业 (key fields, regions, enterprises).
+
+One :class:`TargetingPlan` object feeds every rendering (Markdown, HTML, XLSX,
+DOCX, JSON), so they all hold the same records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+import html
+import math
+from typing import Any
+
+import pandas as pd
+
+from chainmap.analysis.gaps import (
+    _active,
+    _profile,
+    _region_at,
+    chain_enterprises,
+    region_segment_matrix,
+    resolve_home,
+    segment_status,
+)
+from chainmap.analysis.relatedness import rca
+from chainmap.analysis.scoring import RANK_FIELDS, rank_enterprises, rank_records
+from chainmap.model.chain import Chain
+
+__all__ = [
+    "ENTERPRISE_COLUMNS_PLAN",
+    "FIELD_COLUMNS",
+    "REGION_COLUMNS",
+    "TargetingPlan",
+    "build_plan",
+]
+
+#: Record keys of the three plan lists, in output order.
+FIELD_COLUMNS = (
+    "rank",
+    "id",
+    "name_zh",
+    "name_en",
+    "stage",
+    "strategy",
+    "status",
+    "count_home",
+    "count_total",
+    "lq",
+    "feasibility",
+    "density",
+    "priority",
+    "candidates",
+    "reason",
+    "anchors_upstream",
+    "anchors_downstream",
+)
+REGION_COLUMNS = (
+    "field",
+    "field_name",
+    "rank",
+    "region_code",
+    "region",
+    "level",
+    "count",
+    "lq",
+    "zones",
+    "score",
+    "candidates",
+    "distance_km",
+)
+ENTERPRISE_COLUMNS_PLAN = (
+    "field",
+    "field_name",
+    "rank_in_field",
+    *RANK_FIELDS,
+    "legal_rep",
+    "address",
+)
+
+#: Multiplier for a key region inside one of the profile's target zones.
+ZONE_BOOST = 1.2
+
+
+@dataclass
+class TargetingPlan:
+    """A targeting plan: parameters, key fields, key regions, key enterprises and notes."""
+
+    params: dict[str, Any]
+    key_fields: list[dict[str, Any]]
+    key_regions: list[dict[str, Any]]
+    key_enterprises: list[dict[str, Any]]
+    notes: list[str] = field(default_factory=list)
+    #: The chain and the segment-status frame the plan was built from (for diagrams).
+    chain: Chain | None = field(default=None, repr=False, compare=False)
+    status: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``plan`` JSON object of CONTRACTS.md."""
+        return {
+            "params": self.params,
+            "key_fields": self.key_fields,
+            "key_regions": self.key_regions,
+            "key_enterprises": self.key_enterprises,
+            "notes": self.notes,
+        }
+
+    def enterprises_for(self, field_id: str) -> list[dict[str, Any]]:
+        """Key enterprises of one key field, in rank order."""
+        return [e for e in self.key_enterprises if e["field"] == field_id]
+
+    def regions_for(self, field_id: str) -> list[dict[str, Any]]:
+        """Key regions of one key field, in rank order."""
+        return [r for r in self.key_regions if r["field"] == field_id]
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        p = self.params
+        rows = []
+        for f in self.key_fields:
+            ents = "、".join(esc(e["name"]) for e in self.enterprises_for(f["id"])[:3]) or "—"
+            regs = "、".join(esc(r["region"]) for r in self.regions_for(f["id"])[:3]) or "—"
+            rows.append(
+                f"<tr><td>{f['rank']}</td><td>{esc(f['name_zh'])}</td>"
+                f"<td>{esc(str(f['strategy']))}</td><td>{regs}</td><td>{ents}</td></tr>"
+            )
+        return (
+            f"<div class='chainmap-plan'><strong>招商目标方案 / Targeting plan</strong>: "
+            f"{esc(p['chain_name'])} · {esc(p['home_name'])} ({esc(p['home'])})"
+            "<table><thead><tr><th>#</th><th>重点领域</th><th>策略</th><th>重点区域</th>"
+            f"<th>重点企业</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        )
+
+
+def build_plan(
+    chain: Chain,
+    enterprises: pd.DataFrame,
+    *,
+    home: str | None = None,
+    profile: Mapping[str, Any] | str | None = None,
+    fields: int = 5,
+    per_field: int = 5,
+    regions_per_field: int = 5,
+    region_level: str = "city",
+    sources: list[str] | None = None,
+) -> TargetingPlan:
+    """Build the targeting plan for ``chain`` and the home region.
+
+    Parameters
+    ----------
+    fields
+        Number of key fields (top target segments by priority).
+    per_field
+        Key enterprises per field (top-ranked targets whose gap is that field).
+    regions_per_field
+        Key regions per field.
+    region_level
+        ``province``, ``city`` (default) or ``county`` for key regions.
+    sources
+        Names of the data sources, for the plan's parameters.
+    """
+    prof = _profile(profile)
+    where = resolve_home(home, prof)
+    status = segment_status(chain, enterprises, home=where.code, profile=prof)
+    ranking = rank_enterprises(chain, enterprises, home=where.code, profile=prof, status=status)
+
+    targets = status[status["target"]].copy()
+    counts = ranking["segment"].value_counts()
+    targets["candidates"] = targets.index.map(lambda s: int(counts.get(s, 0)))
+    stage_order = {s.id: s.stage_order for s in chain.ordered_segments()}
+    targets["_stage"] = targets.index.map(stage_order)
+    targets = targets.sort_values(
+        ["priority", "feasibility", "_stage", "id"], ascending=[False, False, True, True]
+    ).head(fields)
+
+    anchor_names = {s: list(v) for s, v in status["anchors"].items()}
+    key_fields = []
+    for i, (sid, row) in enumerate(targets.iterrows(), start=1):
+        key_fields.append(
+            {
+                "rank": i,
+                "id": sid,
+                "name_zh": row["name_zh"],
+                "name_en": row["name_en"],
+                "stage": row["stage"],
+                "strategy": row["strategy"],
+                "status": row["status"],
+                "count_home": int(row["count_home"]),
+                "count_total": int(row["count_total"]),
+                "lq": float(row["lq"]),
+                "feasibility": float(row["feasibility"]),
+                "density": None if _missing(row["density"]) else float(row["density"]),
+                "priority": float(row["priority"]),
+                "candidates": int(row["candidates"]),
+                "reason": row["reason"],
+                "anchors_upstream": sorted(
+                    {n for s in row["held_upstream"] for n in anchor_names.get(s, [])}
+                ),
+                "anchors_downstream": sorted(
+                    {n for s in row["held_downstream"] for n in anchor_names.get(s, [])}
+                ),
+            }
+        )
+
+    ranked = rank_records(ranking)
+    extra = {
+        rec["enterprise_id"]: rec
+        for rec in ranking[
+            ["enterprise_id", *[c for c in ("legal_rep", "address") if c in ranking]]
+        ].to_dict(orient="records")
+    }
+    key_enterprises = []
+    for f in key_fields:
+        mine = [r for r in ranked if r["segment"] == f["id"]][:per_field]
+        for j, rec in enumerate(mine, start=1):
+            more = extra.get(rec["enterprise_id"], {})
+            key_enterprises.append(
+                {
+                    "field": f["id"],
+                    "field_name": f["name_zh"],
+                    "rank_in_field": j,
+                    **rec,
+                    "legal_rep": _text(more.get("legal_rep")),
+                    "address": _text(more.get("address")),
+                }
+            )
+
+    key_regions = _key_regions(
+        chain, enterprises, ranking, key_fields, prof, where, region_level, regions_per_field
+    )
+
+    notes = []
+    for f in key_fields:
+        if f["candidates"] == 0:
+            notes.append(
+                f"{f['name_zh']}: 数据中没有候选企业, 需补充企业名单 / no candidate enterprise "
+                f"in the data for {f['name_en'] or f['id']}; add enterprise lists for it"
+            )
+    if len(key_fields) < fields:
+        notes.append(
+            f"仅有{len(key_fields)}个目标环节 / only {len(key_fields)} target segment(s) found"
+        )
+    a = ranking.attrs
+    frame = chain_enterprises(chain, enterprises)
+    params = {
+        "chain": chain.id,
+        "chain_name": chain.name_zh,
+        "chain_name_en": chain.name_en,
+        "home": where.code,
+        "home_name": where.name,
+        "level": status.attrs["level"],
+        "region_level": region_level,
+        "fields": fields,
+        "per_field": per_field,
+        "weights": dict(prof["weights"]),
+        "strategy_weight": dict(prof["strategy_weight"]),
+        "thresholds": dict(prof["thresholds"]),
+        "affinity_zones": list(prof["affinity"]["zones"]),
+        "sources": list(sources or []),
+        "data_year": _data_year(enterprises),
+        "counts": {
+            "input": len(enterprises),
+            "in_chain": len(frame),
+            "not_in_chain": int(len(enterprises) - len(frame)),
+            "deregistered": int(a["inactive_excluded"]),
+            "home_anchors": int(a["home_anchors_excluded"]),
+            "no_gap_segment": int(a["no_gap_segment"]),
+            "targets": len(ranking),
+        },
+    }
+    return TargetingPlan(
+        params, key_fields, key_regions, key_enterprises, notes, chain=chain, status=status
+    )
+
+
+def _key_regions(
+    chain: Chain,
+    enterprises: pd.DataFrame,
+    ranking: pd.DataFrame,
+    key_fields: list[dict[str, Any]],
+    prof: Mapping[str, Any],
+    where: Any,
+    level: str,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Regions where each key field concentrates: count and LQ, boosted by target zones."""
+    from chainmap.model import regions
+
+    if not key_fields:
+        return []
+    X = region_segment_matrix(chain, enterprises, level=level)
+    lq = rca(X) if len(X) else X
+    home_at = (
+        regions.ancestor(where.code, level)
+        if level != "county" or where.level == "county"
+        else None
+    )
+    extra = prof.get("zones") or {}
+    wanted = set(prof["affinity"]["zones"])
+    rank_region = (
+        _region_at(
+            ranking["region_code"].astype(object).where(ranking["region_code"].notna(), None), level
+        )
+        if len(ranking)
+        else pd.Series(dtype=object)
+    )
+    foreign = ranking[ranking["region_code"].isna() | (ranking["region_code"].astype(str) == "")]
+    frame = chain_enterprises(chain, enterprises)
+    frame = frame[_active(frame)]
+    codes = frame["region_code"] if "region_code" in frame else pd.Series(None, index=frame.index)
+    abroad = frame[codes.isna() | (codes.astype(str) == "")]
+    out: list[dict[str, Any]] = []
+    for f in key_fields:
+        s = f["id"]
+        rows = []
+        if s in X.columns:
+            col = X[s]
+            col = col[(col > 0) & (col.index != home_at)]
+            for code, n in col.items():
+                zones_here = regions.region_zones(code, extra)
+                cand = int(((ranking["segment"] == s) & (rank_region == code)).sum())
+                rows.append(
+                    {
+                        "region_code": code,
+                        "region": regions.region_name(code),
+                        "level": level,
+                        "count": int(n),
+                        "lq": float(lq.loc[code, s]),
+                        "zones": zones_here,
+                        "candidates": cand,
+                        "distance_km": _dist(regions.distance_km(code, where.code)),
+                        "_boost": ZONE_BOOST if wanted & set(zones_here) else 1.0,
+                    }
+                )
+        # Foreign firms have no region: group them by country so the plan still shows them.
+        fx = abroad[abroad["chain_segments"].map(lambda segs, s=s: s in segs)]
+        if "country" in fx:
+            for country, g in fx.groupby(fx["country"].fillna("境外")):
+                cand = int(((foreign["segment"] == s) & (foreign.get("country") == country)).sum())
+                rows.append(
+                    {
+                        "region_code": None,
+                        "region": f"{country} (地区未知)"
+                        if country in ("中国", "China")
+                        else f"{country} (境外)",
+                        "level": "country",
+                        "count": len(g),
+                        "lq": None,
+                        "zones": [],
+                        "candidates": cand,
+                        "distance_km": None,
+                        "_boost": 1.0,
+                    }
+                )
+        if not rows:
+            continue
+        max_n = max(r["count"] for r in rows) or 1
+        lqs = [r["lq"] for r in rows if r["lq"] is not None]
+        max_lq = max(lqs) if lqs else 1.0
+        for r in rows:
+            lq_part = (r["lq"] / max_lq) if (r["lq"] is not None and max_lq) else 0.0
+            r["score"] = (0.5 * r["count"] / max_n + 0.5 * lq_part) * r.pop("_boost")
+        rows.sort(key=lambda r: (-r["score"], -r["count"], r["region_code"] or "~", r["region"]))
+        for i, r in enumerate(rows[:limit], start=1):
+            out.append({"field": s, "field_name": f["name_zh"], "rank": i, **r})
+    return [{k: r[k] for k in REGION_COLUMNS} for r in out]
+
+
+def _dist(value: Any) -> float | None:
+    return None if _missing(value) else float(value)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _text(value: Any) -> str | None:
+    if _missing(value) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _data_year(enterprises: pd.DataFrame) -> int | None:
+    """The latest figure year in the data (from ``revenue_year``), never the clock."""
+    if "revenue_year" not in enterprises.columns:
+        return None
+    years = pd.to_numeric(enterprises["revenue_year"], errors="coerce").dropna()
+    return int(years.max()) if len(years) else None

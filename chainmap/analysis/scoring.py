@@ -1,0 +1,546 @@
+"""Explainable enterprise ranking: who fills the home region's gaps, and why.
+
+Each target enterprise gets four criteria, each a percentile in [0, 1]
+(``rank(method="average", pct=True)``): gap priority, feasibility, strength and
+affinity. The score is their weighted sum, so it splits exactly into
+per-criterion contributions. ``docs/methods.md`` gives every formula.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chainmap.analysis.gaps import (
+    _active,
+    _profile,
+    _region_at,
+    chain_enterprises,
+    resolve_home,
+    segment_status,
+)
+from chainmap.model.chain import Chain
+from chainmap.model.profile import CRITERIA
+
+__all__ = ["RANK_FIELDS", "flat_rank_columns", "rank_enterprises", "rank_records", "stability"]
+
+#: Keys of a ``rank`` JSON record, in order (CONTRACTS.md).
+RANK_FIELDS = (
+    "rank",
+    "enterprise_id",
+    "name",
+    "uscc",
+    "region_code",
+    "region",
+    "segment",
+    "strategy",
+    "score",
+    "contributions",
+    "stability",
+    "reasons",
+)
+
+
+def flat_rank_columns(fields: tuple[str, ...] = RANK_FIELDS) -> list[str]:
+    """Column names for CSV/XLSX: ``contributions`` expanded to ``contributions.<criterion>``.
+
+    Examples
+    --------
+    >>> flat_rank_columns()[9:13]
+    ['contributions.gap_priority', 'contributions.feasibility', 'contributions.strength', 'contributions.affinity']
+    """
+    out: list[str] = []
+    for f in fields:
+        out.extend([f"contributions.{c}" for c in CRITERIA] if f == "contributions" else [f])
+    return out
+
+
+_CHINA = ("中国", "China", "CN", "中华人民共和国")
+_QUALITY_FLAGS = ("高新技术企业", "专精特新", "小巨人", "单项冠军", "瞪羚")
+
+
+def _pct(values: pd.Series, groups: pd.Series | None = None) -> pd.Series:
+    """Percentile rank in [0, 1]; NaN (missing signal) stays NaN."""
+    if groups is None:
+        return values.rank(method="average", pct=True)
+    return values.groupby(groups, sort=False).rank(method="average", pct=True)
+
+
+def rank_enterprises(
+    chain: Chain,
+    enterprises: pd.DataFrame,
+    *,
+    home: str | None = None,
+    profile: Mapping[str, Any] | str | None = None,
+    status: pd.DataFrame | None = None,
+    segments: list[str] | None = None,
+    zone: str | None = None,
+    top: int | None = None,
+    top_per_segment: int | None = None,
+    with_stability: bool = True,
+) -> pd.DataFrame:
+    """Rank outside enterprises by how well they fill the home region's gaps.
+
+    Parameters
+    ----------
+    chain, enterprises
+        The chain and the enterprise table (canonical columns).
+    home, profile
+        As in :func:`chainmap.analysis.gaps.segment_status`.
+    status
+        A precomputed :func:`segment_status` frame (computed when None).
+    segments
+        Keep only targets whose gap segment is one of these ids.
+    zone
+        Keep only targets located in this zone (bundled or profile ``[zones]``).
+    top, top_per_segment
+        Keep the first ``top`` rows overall, or per gap segment.
+    with_stability
+        Compute stability under random weight perturbations (profile ``[stability]``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Targets only, sorted by ``rank``, with the ``rank`` record columns of
+        CONTRACTS.md (:data:`RANK_FIELDS`) plus the four criteria, the segment
+        name, country, distance and zones. ``attrs`` records home and counts.
+    """
+    prof = _profile(profile)
+    where = resolve_home(home, prof)
+    if status is None:
+        status = segment_status(chain, enterprises, home=where.code, profile=prof)
+    level = status.attrs.get("level", where.level)
+    home_code = status.attrs.get("home_at_level", where.code)
+
+    frame = chain_enterprises(chain, enterprises).reset_index(drop=True)
+    active = _active(frame)
+    n_inactive = int((~active).sum())
+    frame = frame[active].reset_index(drop=True)
+    codes = (
+        frame["region_code"]
+        if "region_code" in frame.columns
+        else pd.Series(None, index=frame.index)
+    )
+    codes = codes.astype(object).where(codes.notna() & (codes.astype(str) != ""), None)
+    at_home = _region_at(codes, level).eq(home_code)
+    n_home = int(at_home.sum())
+    frame = frame[~at_home].reset_index(drop=True)
+    codes = codes[~at_home].reset_index(drop=True)
+
+    targets = status[status["target"]]
+    priority = targets["priority"]
+    stage_order = {s.id: s.stage_order for s in chain.ordered_segments()}
+
+    # Best gap segment per enterprise: highest priority, then stage order, then id.
+    long = frame[["chain_segments"]].explode("chain_segments").dropna()
+    long = long[long["chain_segments"].isin(priority.index)]
+    if segments:
+        wanted = {chain.resolve(s) for s in segments}
+        long = long[long["chain_segments"].isin(wanted)]
+    long = long.assign(
+        _p=long["chain_segments"].map(priority),
+        _o=long["chain_segments"].map(stage_order),
+    )
+    long = long.rename_axis("_row").reset_index()
+    long = long.sort_values(
+        ["_row", "_p", "_o", "chain_segments"], ascending=[True, False, True, True]
+    )
+    best = long.drop_duplicates("_row").set_index("_row")["chain_segments"]
+    n_no_gap = len(frame) - len(best)
+    frame = frame.loc[best.index].assign(segment=best.values)
+    codes = codes.loc[best.index]
+
+    extra_zones = prof.get("zones") or {}
+    if zone is not None:
+        from chainmap.model import regions
+
+        members = _zone_members(zone, extra_zones)
+        in_zone = codes.map(lambda c: bool(c) and zone in regions.region_zones(c, extra_zones))
+        if not members:
+            in_zone[:] = False
+        frame, codes = frame[in_zone.values], codes[in_zone.values]
+
+    crit, signals = _criteria(frame, codes, status, prof, where.code)
+    weights = np.array([float(prof["weights"][c]) for c in CRITERIA])
+    contrib = crit[list(CRITERIA)].to_numpy() * weights
+    # score = ((c1 + c2) + c3) + c4, the same order in which a reader sums the contributions
+    score = contrib[:, 0] + contrib[:, 1] + contrib[:, 2] + contrib[:, 3]
+
+    out = frame.assign(score=score, **{c: crit[c].to_numpy() for c in CRITERIA})
+    for i, c in enumerate(CRITERIA):
+        out[f"_c_{c}"] = contrib[:, i]
+    out = out.assign(
+        _stage=out["segment"].map(stage_order),
+        _eid=out["enterprise_id"].astype(str)
+        if "enterprise_id" in out
+        else out["name"].astype(str),
+    )
+    # Ties break by: higher gap priority, earlier stage, then enterprise id.
+    out = out.sort_values(
+        ["score", "gap_priority", "_stage", "_eid"], ascending=[False, False, True, True]
+    ).reset_index(drop=True)
+    out["rank"] = np.arange(1, len(out) + 1)
+    if with_stability:
+        st = prof["stability"]
+        out["stability"] = stability(
+            out[list(CRITERIA)].to_numpy(),
+            weights,
+            n=int(st["n"]),
+            spread=float(st["spread"]),
+            top_k=int(st["top_k"]),
+            seed=int(st["seed"]),
+        )
+    else:
+        out["stability"] = np.nan
+    if top_per_segment is not None:
+        out = out[out.groupby("segment").cumcount() < top_per_segment]
+    if top is not None:
+        out = out.head(top)
+    out = out.reset_index(drop=True)
+    out["strategy"] = out["segment"].map(status["strategy"])
+    out["contributions"] = [
+        {c: float(row[f"_c_{c}"]) for c in CRITERIA} for row in out.to_dict(orient="records")
+    ]
+    out = _describe(out, chain, status, signals, where, extra_zones)
+    out.attrs.update(
+        home=where.code,
+        home_name=where.name,
+        level=level,
+        inactive_excluded=n_inactive,
+        home_anchors_excluded=n_home,
+        no_gap_segment=n_no_gap,
+        candidates=len(frame),
+    )
+    return out
+
+
+def _zone_members(zone: str, extra: Mapping[str, Any]) -> list[str]:
+    from chainmap.errors import UnknownRegionError, closest
+    from chainmap.model import regions
+
+    all_zones = regions.zones(extra)
+    if zone not in all_zones:
+        raise UnknownRegionError(
+            zone, closest(zone, all_zones), hint="zones: " + ", ".join(all_zones)
+        )
+    return list(all_zones[zone])
+
+
+def _criteria(
+    frame: pd.DataFrame,
+    codes: pd.Series,
+    status: pd.DataFrame,
+    prof: Mapping[str, Any],
+    home_code: str,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The four criteria as percentiles, and the raw signals behind them."""
+    from chainmap.model import regions
+
+    seg = frame["segment"].reset_index(drop=True)
+    idx = seg.index
+    codes = codes.reset_index(drop=True)
+
+    # gap priority: strategy weight × segment importance of the best gap segment
+    gap_raw = seg.map(status["priority"]).astype(float)
+
+    # feasibility: chain adjacency, averaged with co-location density when computed
+    adj = seg.map(status["feasibility"]).astype(float)
+    dens = seg.map(status["density"]).astype(float)
+    feas_raw = adj.where(dens.isna(), (adj + dens) / 2)
+
+    # strength: size and quality signals, each a percentile within the segment
+    def num(col: str) -> pd.Series:
+        if col not in frame.columns:
+            return pd.Series(np.nan, index=idx)
+        return pd.to_numeric(frame[col].reset_index(drop=True), errors="coerce")
+
+    revenue = num("revenue")
+    year = num("revenue_year")
+    # Figures from different years are never compared: percentile within segment × year,
+    # and only where at least two firms report that year.
+    rev_group = seg.astype(str) + "|" + year.astype(str)
+    comparable = revenue.notna() & year.notna() & (rev_group.map(rev_group.value_counts()) >= 2)
+    rev_pct = _pct(revenue.where(comparable), rev_group)
+    capital = num("registered_capital")
+    currency = (
+        frame["capital_currency"].reset_index(drop=True).fillna("?")
+        if "capital_currency" in frame.columns
+        else pd.Series("?", index=idx)
+    )
+    cap_pct = _pct(capital, seg.astype(str) + "|" + currency.astype(str))
+    emp_pct = _pct(num("employees"), seg)
+    listed = (
+        frame["listed"].reset_index(drop=True).map(lambda v: isinstance(v, str) and v.strip() != "")
+        if "listed" in frame.columns
+        else pd.Series(False, index=idx)
+    )
+    flags = (
+        frame["flags"].reset_index(drop=True).map(_quality_flags)
+        if "flags" in frame.columns
+        else pd.Series([[] for _ in idx], index=idx)
+    )
+    listed_sig = listed.map({True: 1.0, False: np.nan}).astype(float)
+    flag_sig = flags.map(lambda f: 1.0 if f else np.nan).astype(float)
+    signals_pct = pd.DataFrame(
+        {
+            "revenue": rev_pct,
+            "capital": cap_pct,
+            "employees": emp_pct,
+            "listed": listed_sig,
+            "flags": flag_sig,
+        }
+    )
+    strength_raw = signals_pct.fillna(0.5).mean(axis=1)  # a missing signal is neutral
+
+    # affinity: target zones, distance decay from home, existing ties
+    extra = prof.get("zones") or {}
+    wanted = list(prof["affinity"]["zones"])
+    uniq = [c for c in pd.unique(codes.dropna()) if c]
+    zone_of = {c: regions.region_zones(c, extra) for c in uniq}
+    in_zone = codes.map(
+        lambda c: float(any(z in wanted for z in zone_of.get(c, ()))) if c else np.nan
+    )
+    dist = pd.Series(
+        regions.distance_km_many(codes.fillna("").tolist(), home_code), index=idx, dtype=float
+    )
+    half = float(prof["affinity"]["distance_half_life_km"])
+    decay = np.power(0.5, dist / half)
+    ties = _ties(frame, status)
+    parts = pd.DataFrame({"zone": in_zone, "distance": decay, "ties": ties})
+    if ties.isna().all():
+        parts = parts.drop(columns="ties")
+    affinity_raw = parts.fillna(0.5).mean(axis=1)
+
+    crit = pd.DataFrame(
+        {
+            "gap_priority": _pct(gap_raw),
+            "feasibility": _pct(feas_raw),
+            "strength": _pct(strength_raw, seg),
+            "affinity": _pct(affinity_raw),
+        }
+    )
+    signals = pd.DataFrame(
+        {
+            "priority": gap_raw,
+            "adjacency": adj,
+            "density": dens,
+            "revenue": revenue,
+            "revenue_year": year,
+            "revenue_comparable": comparable,
+            "capital": capital,
+            "currency": currency,
+            "employees": num("employees"),
+            "listed": frame["listed"].reset_index(drop=True) if "listed" in frame else None,
+            "flags": flags,
+            "zones": codes.map(lambda c: zone_of.get(c, []) if c else []),
+            "in_target_zone": in_zone,
+            "distance_km": dist,
+            "ties": ties,
+        }
+    )
+    return crit, signals
+
+
+def _quality_flags(value: Any) -> list[str]:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    items = value if isinstance(value, (list, tuple)) else str(value).replace("；", ";").split(";")
+    return [f.strip() for f in items if any(q in str(f) for q in _QUALITY_FLAGS)]
+
+
+def _ties(frame: pd.DataFrame, status: pd.DataFrame) -> pd.Series:
+    """1 where the firm's group (``parent``) already has a firm at home; NaN where unknown."""
+    idx = range(len(frame))
+    if "parent" not in frame.columns:
+        return pd.Series(np.nan, index=idx)
+    parents = frame["parent"].reset_index(drop=True)
+    anchors = {a for names in status["anchors"] for a in names}
+    known = parents.notna() & (parents.astype(str).str.strip() != "")
+    if not known.any():
+        return pd.Series(np.nan, index=idx)
+    tie = parents.map(lambda p: 1.0 if isinstance(p, str) and (p in anchors) else 0.0)
+    return tie.where(known, np.nan).astype(float)
+
+
+def stability(
+    criteria: np.ndarray,
+    weights: np.ndarray,
+    *,
+    n: int = 200,
+    spread: float = 0.20,
+    top_k: int = 20,
+    seed: int = 0,
+) -> np.ndarray:
+    """Share of ``n`` perturbed weight sets under which each row stays in the top ``top_k``.
+
+    ``criteria`` is rows × criteria, already in rank order (row 0 ranks first),
+    so ties at the top-K boundary break by that order. Each weight is multiplied
+    by U(1 − spread, 1 + spread) and the set renormalised to sum to 1.
+
+    Examples
+    --------
+    >>> crit = np.array([[1.0, 1.0], [0.5, 0.5], [0.0, 0.0]])
+    >>> stability(crit, np.array([0.5, 0.5]), n=10, top_k=1).tolist()
+    [1.0, 0.0, 0.0]
+    """
+    m = len(criteria)
+    if m == 0 or n == 0:
+        return np.full(m, np.nan)
+    k = min(top_k, m)
+    rng = np.random.default_rng(seed)
+    factors = rng.uniform(1 - spread, 1 + spread, size=(n, len(weights)))
+    sets = weights * factors
+    sets /= sets.sum(axis=1, keepdims=True)
+    hits = np.zeros(m)
+    for w in sets:
+        scores = criteria @ w
+        kth = np.partition(-scores, k - 1)[k - 1]
+        inside = -scores < kth
+        need = k - int(inside.sum())
+        if need > 0:
+            ties = np.flatnonzero(-scores == kth)[:need]  # rank order breaks ties
+            inside[ties] = True
+        hits += inside
+    return hits / n
+
+
+def _describe(
+    out: pd.DataFrame,
+    chain: Chain,
+    status: pd.DataFrame,
+    signals: pd.DataFrame,
+    where: Any,
+    extra_zones: Mapping[str, Any],
+) -> pd.DataFrame:
+    """Region names, segment names and the Chinese reasons text, for the returned rows only."""
+    from chainmap.model import regions
+
+    names, reasons, region_names, dist_col, zones_col = [], [], [], [], []
+    for row in out.to_dict(orient="records"):
+        s = row["segment"]
+        srow = status.loc[s]
+        code = row.get("region_code")
+        code = code if isinstance(code, str) and code else None
+        region = _region_label(code, row) if code else (row.get("country") or "")
+        region_names.append(region)
+        names.append(srow["name_zh"])
+        parts = [_gap_phrase(chain, srow)]
+        zones_here = regions.region_zones(code, extra_zones) if code else []
+        zones_col.append(zones_here)
+        if code is None:
+            country = row.get("country") or "境外"
+            if country in _CHINA:
+                parts.append("地区未能解析, 距离与经济区按中性计")
+            else:
+                parts.append(f"境外企业({country}), 距离不计")
+            dist_col.append(None)
+        else:
+            d = regions.distance_km(code, where.code)
+            dist_col.append(None if d is None or (isinstance(d, float) and math.isnan(d)) else d)
+            if zones_here:
+                parts.append("、".join(zones_here))
+            if dist_col[-1] is not None:
+                parts.append(f"距{where.name}{dist_col[-1]:.0f}公里")
+        parts.extend(_strength_phrases(row))
+        reasons.append("; ".join(p for p in parts if p))
+    out = out.assign(
+        region=region_names,
+        segment_name=names,
+        reasons=reasons,
+        distance_km=dist_col,
+        zones=zones_col,
+    )
+    keep = [c for c in out.columns if not c.startswith("_")]
+    front = [c for c in RANK_FIELDS if c in keep]
+    rest = [c for c in keep if c not in front]
+    return out[front + rest]
+
+
+def _region_label(code: str, row: Mapping[str, Any]) -> str:
+    """Province + city + county names of ``code``, e.g. 浙江省衢州市柯城区."""
+    from chainmap.model import regions
+
+    chain_codes = []
+    current: str | None = code
+    for level in ("county", "city", "province"):
+        if current is None:
+            break
+        up = regions.ancestor(current, level)
+        if up and up not in chain_codes:
+            chain_codes.append(up)
+    names = [regions.region_name(c) for c in reversed(chain_codes)]
+    return "".join(dict.fromkeys(names))
+
+
+def _gap_phrase(chain: Chain, srow: pd.Series) -> str:
+    name = srow["name_zh"]
+    strategy = srow["strategy"]
+    if strategy == "补链":
+        return f"补链: {name} (本地缺失; 上游{_few(chain, srow['held_upstream'])}、下游{_few(chain, srow['held_downstream'])}本地已有)"
+    if strategy == "延链":
+        side, ids = (
+            ("上游", srow["held_upstream"])
+            if srow["held_upstream"]
+            else ("下游", srow["held_downstream"])
+        )
+        return f"延链: {name} (本地缺失; {side}{_few(chain, ids)}本地已有, 相距{srow['hops']}跳)"
+    if strategy == "强链":
+        return f"强链: {name} (本地{srow['count_home']}家, 区位商{srow['lq']:.2f})"
+    return str(name)
+
+
+def _few(chain: Chain, ids: list[str], limit: int = 2) -> str:
+    names = [chain.segments_by_id[i].name_zh for i in ids[:limit]]
+    return "、".join(names) + ("…" if len(ids) > limit else "")
+
+
+def _strength_phrases(row: Mapping[str, Any]) -> list[str]:
+    parts = []
+    listed = row.get("listed")
+    if isinstance(listed, str) and listed.strip():
+        parts.append(f"上市公司 {listed.strip()}")
+    flags = _quality_flags(row.get("flags"))
+    if flags:
+        parts.append("、".join(flags))
+    revenue, year = row.get("revenue"), row.get("revenue_year")
+    missing = []
+    if _is_number(revenue):
+        y = f"{int(float(year))}年" if _is_number(year) else "年份未知"
+        parts.append(f"营收{float(revenue):g}亿元({y})")
+    else:
+        missing.append("营收")
+    if not _is_number(row.get("registered_capital")):
+        missing.append("注册资本")
+    if not _is_number(row.get("employees")):
+        missing.append("参保人数")
+    if missing:
+        parts.append("缺少" + "/".join(missing) + "信号(按中性计)")
+    return parts
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        return value is not None and not math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def rank_records(ranking: pd.DataFrame) -> list[dict[str, Any]]:
+    """The ``rank`` JSON records (exactly :data:`RANK_FIELDS`) from :func:`rank_enterprises`."""
+    records = []
+    for row in ranking.to_dict(orient="records"):
+        rec = {k: row.get(k) for k in RANK_FIELDS}
+        rec["rank"] = int(rec["rank"])
+        rec["stability"] = None if _nan(rec["stability"]) else float(rec["stability"])
+        for key in ("uscc", "region_code"):
+            rec[key] = None if _nan(rec[key]) or rec[key] == "" else rec[key]
+        records.append(rec)
+    return records
+
+
+def _nan(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))

@@ -1,0 +1,127 @@
+"""Targeting profiles: weights, thresholds and the home region, from TOML.
+
+The bundled default lives in ``graphs/profile.toml``; a user profile is merged
+over it key by key, so it only needs the keys it changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import copy
+from pathlib import Path
+import tomllib
+from typing import Any
+
+from chainmap.errors import InputError
+from chainmap.model import catalog
+from chainmap.model.vocab import STAGES
+
+__all__ = ["CRITERIA", "STRATEGIES", "default_profile", "load_profile", "merge_profile"]
+
+#: The four score criteria, in output order (CONTRACTS.md ``contributions`` keys).
+CRITERIA = ("gap_priority", "feasibility", "strength", "affinity")
+#: Strategies in priority order.
+STRATEGIES = ("补链", "延链", "强链")
+
+
+def default_profile() -> dict[str, Any]:
+    """The bundled default profile as a fresh dict.
+
+    Examples
+    --------
+    >>> default_profile()["home"]["region"]
+    '330723'
+    """
+    return tomllib.loads(catalog.read_text("profile.toml"))
+
+
+def merge_profile(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``override`` over ``base`` key by key (tables recursively, values replaced)."""
+    out = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge_profile(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def load_profile(
+    path: str | Path | Mapping[str, Any] | None = None, **overrides: Any
+) -> dict[str, Any]:
+    """Load and validate a profile: the default, a TOML file over it, then ``overrides``.
+
+    ``path`` may also be a mapping (an already-parsed profile or a partial one).
+    Keyword ``overrides`` are top-level tables, e.g. ``home={"region": "330100"}``.
+
+    Examples
+    --------
+    >>> load_profile(weights={"gap_priority": 0.4, "feasibility": 0.2,
+    ...                       "strength": 0.2, "affinity": 0.2})["weights"]["gap_priority"]
+    0.4
+    """
+    profile = default_profile()
+    source = "profile"
+    if isinstance(path, Mapping):
+        profile = merge_profile(profile, path)
+    elif path is not None:
+        source = str(path)
+        file = Path(path)
+        if not file.is_file():
+            raise InputError("找不到配置文件 / profile file not found", file=source)
+        try:
+            user = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"TOML 语法错误 / invalid TOML: {exc}", file=source) from None
+        profile = merge_profile(profile, user)
+    if overrides:
+        profile = merge_profile(profile, overrides)
+    _validate(profile, source)
+    return profile
+
+
+def _validate(p: Mapping[str, Any], source: str) -> None:
+    def bad(key: str, why: str) -> InputError:
+        return InputError(f"配置项 / key [{key}]: {why}", file=source)
+
+    weights = p.get("weights", {})
+    unknown = sorted(set(weights) - set(CRITERIA))
+    if unknown:
+        raise bad("weights", f"unknown criteria {unknown}; use {', '.join(CRITERIA)}")
+    for name in CRITERIA:
+        value = weights.get(name)
+        if not isinstance(value, (int, float)) or value < 0:
+            raise bad(f"weights.{name}", f"must be a number ≥ 0, got {value!r}")
+    total = sum(float(weights[c]) for c in CRITERIA)
+    if abs(total - 1.0) > 1e-6:
+        raise bad("weights", f"权重之和须为1 / weights must sum to 1, they sum to {total:g}")
+    for name in STRATEGIES:
+        value = p.get("strategy_weight", {}).get(name)
+        if not isinstance(value, (int, float)) or value < 0:
+            raise bad(f"strategy_weight.{name}", f"must be a number ≥ 0, got {value!r}")
+    th = p.get("thresholds", {})
+    for key in ("strong_lq", "min_regions_for_density", "hop_decay"):
+        if not isinstance(th.get(key), (int, float)):
+            raise bad(f"thresholds.{key}", f"must be a number, got {th.get(key)!r}")
+    if not 0 < th["hop_decay"] <= 1:
+        raise bad("thresholds.hop_decay", "must be in (0, 1]")
+    stages = p.get("segments", {}).get("exclude_stages", [])
+    wrong = [s for s in stages if s not in STAGES]
+    if wrong:
+        raise bad("segments.exclude_stages", f"unknown stages {wrong}; use {', '.join(STAGES)}")
+    if not isinstance(p.get("home", {}).get("region"), str):
+        raise bad("home.region", "must be a string: an adcode or a region name")
+    st = p.get("stability", {})
+    if not (isinstance(st.get("n"), int) and st["n"] >= 0):
+        raise bad("stability.n", "must be an integer ≥ 0")
+    if not (isinstance(st.get("top_k"), int) and st["top_k"] >= 1):
+        raise bad("stability.top_k", "must be an integer ≥ 1")
+    if not isinstance(st.get("spread"), (int, float)) or not 0 <= st["spread"] < 1:
+        raise bad("stability.spread", "must be in [0, 1)")
+    zones = p.get("zones", {})
+    for name, members in zones.items():
+        if not (isinstance(members, list) and all(isinstance(m, str) for m in members)):
+            raise bad(f"zones.{name}", "must be a list of adcodes or region names")
+    half = p.get("affinity", {}).get("distance_half_life_km")
+    if not isinstance(half, (int, float)) or half <= 0:
+        raise bad("affinity.distance_half_life_km", "must be a number > 0")

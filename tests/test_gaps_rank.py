@@ -1,0 +1,156 @@
+"""Gap status, strategy, feasibility and ranking on a hand-worked chain and table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chainmap.analysis.gaps import region_segment_matrix, segment_status
+from chainmap.analysis.scoring import rank_enterprises, rank_records
+from chainmap.model.chain import Chain, Link, Segment, join_chains
+
+
+def test_region_segment_matrix_counts_active_domestic_firms(firms, tiny_chain):
+    X = region_segment_matrix(tiny_chain, firms, level="county")
+    assert X.loc["330723", "ore"] == 2 and X.loc["330723", "metal"] == 1
+    assert X.loc["330110", "metal"] == 1  # the deregistered firm is left out
+    assert X.to_numpy().sum() == 14  # 15 firms, one inactive, one foreign, A counts twice
+    assert list(X.columns) == ["ore", "acid", "coating", "metal", "part", "device", "vehicle"]
+    city = region_segment_matrix(tiny_chain, firms, level="city")
+    assert city.loc["330700", "ore"] == 2 + 1  # 武义 + 永康 are both in 金华市
+
+
+def test_status_strategy_and_lq_by_hand(firms, tiny_chain):
+    st = segment_status(tiny_chain, firms, home="330723")
+    # Home row: ore 2, metal 1, device 1 of 4; column totals ore 3, metal 4, device 2; total 14.
+    assert st.loc["ore", "lq"] == pytest.approx((2 / 4) / (3 / 14))
+    assert st.loc["metal", "lq"] == pytest.approx((1 / 4) / (4 / 14))
+    assert st.loc["device", "lq"] == pytest.approx((1 / 4) / (2 / 14))
+    assert dict(st["status"]) == {
+        "ore": "strong",
+        "acid": "missing",
+        "coating": "missing",
+        "metal": "weak",
+        "part": "missing",
+        "device": "strong",
+        "vehicle": "missing",
+    }
+    assert dict(st["strategy"]) == {
+        "ore": None,
+        "acid": "延链",
+        "coating": "延链",
+        "metal": "强链",
+        "part": "补链",
+        "device": None,
+        "vehicle": "延链",
+    }
+    assert not st.loc["vehicle", "target"]  # application stage: context, not a target
+    assert st.loc["part", "count_total"] == 3  # the foreign firm holds it too
+    assert st.loc["ore", "anchors"] == ["本地矿一", "本地矿二"]
+    assert st["density"].isna().all()  # 7 regions < min_regions_for_density (10)
+    assert "补链" in st.loc["part", "reason"] and " / fill" in st.loc["part", "reason"]
+
+
+def test_feasibility_adjacency_share_and_hop_decay(firms, tiny_chain):
+    st = segment_status(tiny_chain, firms, home="330723")
+    assert st.loc["part", "feasibility"] == pytest.approx(2 / 3)  # metal, device held; coating not
+    assert st.loc["acid", "feasibility"] == pytest.approx(1 / 2)  # metal held; coating not
+    assert st.loc["metal", "feasibility"] == pytest.approx(1 / 3)  # ore held; acid, part not
+    assert st.loc["coating", "hops"] == 2
+    assert st.loc["coating", "feasibility"] == pytest.approx(0.7 * 2 / 3)  # one hop past part
+
+
+def test_status_no_data_for_segments_nobody_holds(firms, tiny_chain):
+    st = segment_status(tiny_chain, firms[firms["name"] != "婺城涂层"], home="330723")
+    assert st.loc["coating", "status"] == "no_data" and st.loc["coating", "strategy"] is None
+
+
+def test_ranking_targets_contributions_and_exclusions(firms, tiny_chain):
+    ranking = rank_enterprises(tiny_chain, firms, home="330723")
+    names = list(ranking["name"])
+    assert not {"本地矿一", "本地矿二", "本地设备", "本地金属"} & set(names)  # anchors, not targets
+    assert "注销金属" not in names and "永康整车" not in names and "婺城设备" not in names
+    assert set(names) == {
+        "永康矿金",
+        "余杭金属",
+        "昆山金属",
+        "昆山零件",
+        "南山零件",
+        "朝阳酸",
+        "日本零件",
+        "婺城涂层",
+    }
+    assert ranking.attrs["home_anchors_excluded"] == 4 and ranking.attrs["inactive_excluded"] == 1
+    for rec in rank_records(ranking):
+        assert set(rec["contributions"]) == {"gap_priority", "feasibility", "strength", "affinity"}
+        assert sum(rec["contributions"].values()) == rec["score"]
+    assert list(ranking["rank"]) == list(range(1, len(ranking) + 1))
+    assert (ranking["score"].diff().dropna() <= 0).all()
+    by = ranking.set_index("name")
+    assert by.loc["永康矿金", "segment"] == "metal"  # ore is strong; metal is its gap
+    assert by.loc["昆山零件", "strategy"] == "补链"
+
+
+def test_feasibility_and_strength_percentiles_by_hand(firms, tiny_chain):
+    by = rank_enterprises(tiny_chain, firms, home="330723").set_index("name")
+    # Raw feasibility: metal 1/3 (x3), coating 0.467, acid 0.5, part 2/3 (x3); average ranks / 8.
+    expected = {
+        "永康矿金": 2 / 8,
+        "余杭金属": 2 / 8,
+        "昆山金属": 2 / 8,
+        "婺城涂层": 4 / 8,
+        "朝阳酸": 5 / 8,
+        "昆山零件": 7 / 8,
+        "南山零件": 7 / 8,
+        "日本零件": 7 / 8,
+    }
+    for name, value in expected.items():
+        assert by.loc[name, "feasibility"] == pytest.approx(value), name
+    # Strength within "part": C = mean(rev 0.5, listed 1, three neutral 0.5) = 0.6,
+    # D = mean(rev 1.0, four neutral) = 0.6, F's 2018 revenue has no same-year peer: 0.5.
+    assert by.loc["日本零件", "strength"] == pytest.approx(1 / 3)
+    assert by.loc["昆山零件", "strength"] == pytest.approx(2.5 / 3)
+    assert by.loc["南山零件", "strength"] == pytest.approx(2.5 / 3)
+    assert "境外企业" in by.loc["日本零件", "reasons"]
+    assert "上市公司 300001.SZ" in by.loc["昆山零件", "reasons"]
+
+
+def test_ranking_is_deterministic_and_filters(firms, tiny_chain):
+    a = rank_records(rank_enterprises(tiny_chain, firms, home="330723"))
+    b = rank_records(
+        rank_enterprises(tiny_chain, firms.sample(frac=1, random_state=3), home="330723")
+    )
+    assert a == b
+    only = rank_enterprises(tiny_chain, firms, home="330723", segments=["part"])
+    assert set(only["segment"]) == {"part"}
+    zoned = rank_enterprises(tiny_chain, firms, home="330723", zone="珠三角")
+    assert list(zoned["name"]) == ["南山零件"]
+
+
+def test_stability_share_responds_to_perturbation():
+    from chainmap.analysis.scoring import stability
+
+    crit = np.array([[0.9, 0.1], [0.1, 0.9], [0.0, 0.0]])
+    # With equal weights rows 0 and 1 tie; perturbations split the top-1 between them.
+    s = stability(crit, np.array([0.5, 0.5]), n=400, spread=0.2, top_k=1, seed=1)
+    assert 0.35 < s[0] < 0.65 and s[0] + s[1] == pytest.approx(1.0) and s[2] == 0
+    assert (stability(crit, np.array([0.5, 0.5]), n=400, spread=0.2, top_k=1, seed=1) == s).all()
+
+
+def test_joined_chain_gaps_treat_shared_segments_once(firms, tiny_chain):
+    chain = tiny_chain
+    other = Chain(
+        id="other",
+        name_zh="另一链",
+        name_en="Other",
+        segments_by_id={
+            "part": chain.segments_by_id["part"],
+            "robot": Segment(
+                "robot", "机器人", "Robot", "product", ("机器人",), (), ("https://example.org",)
+            ),
+        },
+        link_list=[Link("part", "robot", "used_in", "", ("https://example.org",))],
+    )
+    joined = join_chains([chain, other])
+    st = segment_status(joined, firms, home="330723")
+    assert st.loc["part", "count_total"] == 3 and st.loc["part", "chains"] == ["tiny", "other"]
