@@ -173,6 +173,10 @@ def test_application_needs_an_operation_verb(clf):
     # a use or grade qualifier is not the market itself
     assert clf.classify_one("汽车用氟橡胶制造")[0] == ["fkm"]
     assert clf.classify_one("冶金级萤石生产")[0] == ["fluorspar"]
+    # an application term right before another term modifies it
+    assert clf.classify_one("锂电池PVDF粘结剂生产")[0] == ["pvdf"]
+    assert clf.classify_one("半导体电子特气生产；以萤石为原料")[0] == ["electronic_gases"]
+    assert clf.classify_one("锂电池、PVDF粘结剂生产")[0] == ["pvdf", "lithium_battery"]
 
 
 def test_latin_terms_need_boundaries_and_ignore_case(clf):

@@ -23,7 +23,8 @@ text. The rules, documented with examples in ``docs/classify.md``:
    neither is a product of the firm, so neither is assigned.
 4. **Application stage.** A segment of stage ``application`` is assigned only
    when its clause also has an operation verb (生产, 制造, 经营, 运营, 建设 …)
-   and the term is not a grade or use qualifier (``汽车用…``, ``冶金级…``).
+   and the term is not a qualifier: a grade or use (``汽车用…``, ``冶金级…``)
+   or a modifier of the term right after it (``锂电池PVDF粘结剂``).
 
 Latin letters match in any case and in full-width upper case (``pvdf``,
 ``ＰＶＤＦ``).
@@ -278,6 +279,7 @@ class Classifier:
         add = found.setdefault
         term_class = _Term
         fence = -1  # negation and market scopes seen so far reach up to here
+        held: tuple[int, int, _Term] | None = None  # application term, settled by what follows
         pending: list[tuple[int, int, str]] = []  # triggers whose scope is not computed yet
         # Leftmost-longest, non-overlapping (rule 1), in one pass of the automaton. Scopes
         # reach forward only, so a trigger's scope is computed when a term follows it.
@@ -299,16 +301,21 @@ class Classifier:
                 pending.clear()
             if start < fence:
                 continue
+            if info.latin_edge and not _word_bounded(text, start, end, info):
+                continue
+            if held is not None:  # an application term right before this one modifies it
+                if start != held[1]:
+                    _add_markets(text, *held, add)
+                held = None
             if info.plain:
                 add(info.products[0], []).append(info.term)
                 continue
-            if info.latin_edge and not _word_bounded(text, start, end, info):
-                continue
             for sid in info.products:
                 add(sid, []).append(info.term)
-            if info.markets and _operated(text, start, end, info):
-                for sid in info.markets:
-                    add(sid, []).append(info.term)
+            if info.markets:
+                held = (start, end, info)
+        if held is not None:
+            _add_markets(text, *held, add)
         return self._result(found)
 
     def _classify_with_inputs(self, text: str) -> tuple[list[str], dict[str, list[str]]]:
@@ -325,14 +332,12 @@ class Classifier:
         for regex in _RAW_RES:
             spans.extend(match.span(1) for match in regex.finditer(text))
         found: dict[str, list[str]] = {}
-        for start, end, info in hits:
-            if any(a <= start and end <= b for a, b in spans):
-                continue
+        kept = [h for h in hits if not any(a <= h[0] and h[1] <= b for a, b in spans)]
+        for i, (start, end, info) in enumerate(kept):
             for sid in info.products:
                 found.setdefault(sid, []).append(info.term)
-            if info.markets and _operated(text, start, end, info):
-                for sid in info.markets:
-                    found.setdefault(sid, []).append(info.term)
+            if info.markets and (i + 1 == len(kept) or kept[i + 1][0] != end):
+                _add_markets(text, start, end, info, found.setdefault)
         return self._result(found)
 
     def _result(self, found: dict[str, list[str]]) -> tuple[list[str], dict[str, list[str]]]:
@@ -424,12 +429,19 @@ def _scope_reach(text: str, start: int, end: int, kind: str) -> int:
     return close if close > 0 else end
 
 
+def _add_markets(text: str, start: int, end: int, info: _Term, add: Any) -> None:
+    """Assign an application term's segments if its clause says the firm makes or runs them."""
+    if _operated(text, start, end, info):
+        for sid in info.markets:
+            add(sid, []).append(info.term)
+
+
 def _operated(text: str, start: int, end: int, info: _Term) -> bool:
     """Whether an application term names what the firm makes or runs (rule 4)."""
     if info.qualifier or text.startswith(_QUALIFIER_AFTER, end):
         return False
     # Registry scopes mostly put the verb after the object (汽车零部件制造): look there first.
-    ahead = _VERB_OR_CLAUSE_END_RE.search(text, end)
+    ahead = _VERB_OR_CLAUSE_END_RE.search(text, start)  # the term may hold the verb (芯片制造)
     if ahead is not None and ahead.group() not in _CLAUSE_END:
         return True
     before = _LAST_CLAUSE_END.match(text, 0, start)
