@@ -363,3 +363,17 @@ def test_cli_classify_reads_xlsx_with_chinese_headers(invoke, tmp_path):
     assert [r["segments"] for r in records] == [["electrolyte", "lipf6"], ["fluorspar", "pvdf"]]
     assert [r["segments_source"] for r in records] == ["classified", "tagged"]
     assert records[1]["环节"] == "pvdf; 萤石"  # the input column is kept as it was
+
+
+def test_cli_classify_reads_gbk_registry_export_with_title_row(invoke):
+    """The registry fixture of the import tests: GBK, a title row above the header."""
+    path = Path(__file__).parent / "fixtures" / "registry_gbk_title.csv"
+    result = invoke("classify", "fluorochem", path, "--text-column", "经营范围", "--format", "json")
+    records = json.loads(result.stdout)
+    assert len(records) == 10  # every data row, even the empty ones
+    by_scope = {r["经营范围"]: r["segments"] for r in records}
+    assert by_scope["无水氟化氢、氟化工产品的生产、销售"] == ["ahf"]
+    assert by_scope["萤石开采、销售"] == ["fluorspar"]
+    assert by_scope["化工原料销售(不含危险化学品)"] == []
+    assert by_scope["五金制品制造"] == []
+    assert {r["segments_source"] for r in records} == {"classified"}
