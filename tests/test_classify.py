@@ -193,7 +193,7 @@ def test_segments_follow_stage_order_and_evidence_is_sorted(clf, fluorochem):
     assert evidence["ahf"] == ["无水氢氟酸", "氢氟酸"]
 
 
-@pytest.mark.parametrize("text", [None, "", float("nan"), "餐饮服务"])
+@pytest.mark.parametrize("text", [None, "", float("nan"), pd.NA, 42, "餐饮服务"])
 def test_empty_or_unrelated_texts_give_nothing(clf, text):
     assert clf.classify_one(text) == ([], {})
 
@@ -210,6 +210,12 @@ def test_works_for_any_chain_and_caches_per_content(tiny_ttl):
 
 
 # ---------------------------------------------------------------------- tables
+
+
+def test_numpy_strings_are_texts(clf):
+    import numpy as np
+
+    assert clf.classify_one(np.str_("萤石精粉生产"))[0] == ["fluorspar"]
 
 
 def test_classify_keeps_series_index(fluorochem):

@@ -268,7 +268,7 @@ class Classifier:
 
     def classify_one(self, text: str | None) -> tuple[list[str], dict[str, list[str]]]:
         """Segments of one text (stage order, then id) and the terms that matched each."""
-        if not text or text.__class__ is not str:
+        if not isinstance(text, str) or not text:
             return [], {}
         latin = text.encode("ascii", "ignore")
         if latin != latin.upper():  # lower-case Latin letters: match upper-cased
