@@ -719,12 +719,13 @@ def kpi_cmd(
 
     Example: chainmap kpi ledger.xlsx --targets targets.toml --period 2024H1
     """
-    from chainmap.analysis.kpi import kpi_report
+    from chainmap.analysis.kpi import classify_projects, kpi_report
     from chainmap.model.kpi_targets import read_targets
     from chainmap.outputs import kpi_report as out
     from chainmap.outputs.tables import resolve_format
 
     projects, physical, report = _read_ledger_noted(ledger, investment)
+    projects = classify_projects(projects)
     result = kpi_report(
         projects, physical, read_targets(targets), period=period, cohort=cohort, by=by, as_of=as_of
     )

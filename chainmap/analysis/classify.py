@@ -23,7 +23,8 @@ text. The rules, documented with examples in ``docs/classify.md``:
    neither is a product of the firm, so neither is assigned.
 4. **Application stage.** A segment of stage ``application`` is assigned only
    when its clause also has an operation verb (生产, 制造, 经营, 运营, 建设 …)
-   and the term is not a grade or use qualifier (``汽车用…``, ``冶金级…``).
+   and the term is not a qualifier: a grade or use (``汽车用…``, ``冶金级…``)
+   or a modifier of the term right after it (``锂电池PVDF粘结剂``).
 
 Latin letters match in any case and in full-width upper case (``pvdf``,
 ``ＰＶＤＦ``).
@@ -34,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+import gc
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -266,7 +268,7 @@ class Classifier:
 
     def classify_one(self, text: str | None) -> tuple[list[str], dict[str, list[str]]]:
         """Segments of one text (stage order, then id) and the terms that matched each."""
-        if not text or text.__class__ is not str:
+        if not isinstance(text, str) or not text:
             return [], {}
         latin = text.encode("ascii", "ignore")
         if latin != latin.upper():  # lower-case Latin letters: match upper-cased
@@ -277,6 +279,7 @@ class Classifier:
         add = found.setdefault
         term_class = _Term
         fence = -1  # negation and market scopes seen so far reach up to here
+        held: tuple[int, int, _Term] | None = None  # application term, settled by what follows
         pending: list[tuple[int, int, str]] = []  # triggers whose scope is not computed yet
         # Leftmost-longest, non-overlapping (rule 1), in one pass of the automaton. Scopes
         # reach forward only, so a trigger's scope is computed when a term follows it.
@@ -298,16 +301,21 @@ class Classifier:
                 pending.clear()
             if start < fence:
                 continue
+            if info.latin_edge and not _word_bounded(text, start, end, info):
+                continue
+            if held is not None:  # an application term right before this one modifies it
+                if start != held[1]:
+                    _add_markets(text, *held, add)
+                held = None
             if info.plain:
                 add(info.products[0], []).append(info.term)
                 continue
-            if info.latin_edge and not _word_bounded(text, start, end, info):
-                continue
             for sid in info.products:
                 add(sid, []).append(info.term)
-            if info.markets and _operated(text, start, end, info):
-                for sid in info.markets:
-                    add(sid, []).append(info.term)
+            if info.markets:
+                held = (start, end, info)
+        if held is not None:
+            _add_markets(text, *held, add)
         return self._result(found)
 
     def _classify_with_inputs(self, text: str) -> tuple[list[str], dict[str, list[str]]]:
@@ -324,14 +332,12 @@ class Classifier:
         for regex in _RAW_RES:
             spans.extend(match.span(1) for match in regex.finditer(text))
         found: dict[str, list[str]] = {}
-        for start, end, info in hits:
-            if any(a <= start and end <= b for a, b in spans):
-                continue
+        kept = [h for h in hits if not any(a <= h[0] and h[1] <= b for a, b in spans)]
+        for i, (start, end, info) in enumerate(kept):
             for sid in info.products:
                 found.setdefault(sid, []).append(info.term)
-            if info.markets and _operated(text, start, end, info):
-                for sid in info.markets:
-                    found.setdefault(sid, []).append(info.term)
+            if info.markets and (i + 1 == len(kept) or kept[i + 1][0] != end):
+                _add_markets(text, start, end, info, found.setdefault)
         return self._result(found)
 
     def _result(self, found: dict[str, list[str]]) -> tuple[list[str], dict[str, list[str]]]:
@@ -359,7 +365,16 @@ class Classifier:
         if not self.frequent_chars and len(texts) >= _TUNE_MIN:
             clf = Classifier(self.chain, frequent_chars=frequent_chars(texts[:_TUNE_SAMPLE]))
         one = clf.classify_one
-        return [one(t) for t in texts]
+        # Each result adds a list and a dict, which triggers the cyclic garbage collector
+        # again and again over all results so far; they hold no cycles, so pause it
+        # (this halves the time for a million texts).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return [one(t) for t in texts]
+        finally:
+            if collecting:
+                gc.enable()
 
 
 def frequent_chars(texts: Iterable[str | None], n: int = _TUNE_CHARS) -> str:
@@ -414,12 +429,19 @@ def _scope_reach(text: str, start: int, end: int, kind: str) -> int:
     return close if close > 0 else end
 
 
+def _add_markets(text: str, start: int, end: int, info: _Term, add: Any) -> None:
+    """Assign an application term's segments if its clause says the firm makes or runs them."""
+    if _operated(text, start, end, info):
+        for sid in info.markets:
+            add(sid, []).append(info.term)
+
+
 def _operated(text: str, start: int, end: int, info: _Term) -> bool:
     """Whether an application term names what the firm makes or runs (rule 4)."""
     if info.qualifier or text.startswith(_QUALIFIER_AFTER, end):
         return False
     # Registry scopes mostly put the verb after the object (汽车零部件制造): look there first.
-    ahead = _VERB_OR_CLAUSE_END_RE.search(text, end)
+    ahead = _VERB_OR_CLAUSE_END_RE.search(text, start)  # the term may hold the verb (芯片制造)
     if ahead is not None and ahead.group() not in _CLAUSE_END:
         return True
     before = _LAST_CLAUSE_END.match(text, 0, start)
@@ -467,32 +489,28 @@ def classify(chain: Chain, texts: Sequence[str | None] | pd.Series) -> pd.DataFr
 _TAG_SPLIT = re.compile(r"[;；,，、|\s]+")
 
 
-def _parse_tags(value: Any, chain: Chain, file: str | None, row: int, column: str) -> list[str]:
-    """Segment ids from a tag cell (list, or text joined by ; , 、 |); empty if none."""
-    if value is None:
-        return []
-    if isinstance(value, float) and value != value:
+def _parse_tags(value: Any, chain: Chain) -> list[str]:
+    """Segment ids from a tag cell (list, or text joined by ; , 、 |); empty if none.
+
+    Ids and labels of ``chain`` resolve to its ids, in stage order; other tags
+    (segments of other chains, for instance) are kept as given, after them.
+    """
+    if value is None or (isinstance(value, float) and value != value):
         return []
     items = list(value) if isinstance(value, (list, tuple, set)) else _TAG_SPLIT.split(str(value))
-    ids = []
+    ids: list[str] = []
     for item in items:
         item = str(item).strip()
         if not item:
             continue
         try:
-            sid = chain.resolve(item)
-        except KeyError as exc:
-            raise InputError(
-                f"未知环节标签 / unknown segment tag {item!r}",
-                file=file,
-                row=row,
-                column=column,
-                hint=f"{exc}; 请使用环节编号或中文名 / use a segment id or zh label of {chain.id}",
-            ) from None
-        if sid not in ids:
-            ids.append(sid)
+            item = chain.resolve(item)
+        except KeyError:
+            pass
+        if item not in ids:
+            ids.append(item)
     rank = {s.id: i for i, s in enumerate(chain.ordered_segments())}
-    return sorted(ids, key=rank.__getitem__)
+    return sorted(ids, key=lambda s: (rank.get(s, len(rank)), ids.index(s)))
 
 
 def assign_segments(
@@ -503,14 +521,14 @@ def assign_segments(
     tag_column: str | None = "segments",
     evidence: bool = False,
     file: str | None = None,
-    first_row: int = 1,
 ) -> pd.DataFrame:
     """Return a copy of an enterprise table with ``segments`` and ``segments_source``.
 
     Rows whose ``tag_column`` holds segment tags keep them (``"tagged"``): tags
     always win. Other rows get the segments classified from ``text_column``
     (``"classified"``). Tags may be ids or zh labels, as a list or joined by
-    ``;``, ``,`` or ``、``; an unknown tag raises :class:`InputError`.
+    ``;``, ``,`` or ``、``; labels of ``chain`` become its ids, and tags it does
+    not know (segments of another chain) are kept as given.
 
     Parameters
     ----------
@@ -522,9 +540,8 @@ def assign_segments(
         The column of explicit tags, if present (``None``: ignore tags).
     evidence
         Also add an ``evidence`` column (dict segment id -> matched terms; ``{}`` if tagged).
-    file, first_row
-        Where the table came from and the row number of its first data row,
-        for error messages.
+    file
+        Where the table came from, for error messages.
 
     Examples
     --------
@@ -549,10 +566,7 @@ def assign_segments(
         if tag_column is not None and tag_column in out.columns
         else [None] * len(out)
     )
-    tagged = [
-        _parse_tags(tag, chain, file, row + first_row, str(tag_column))
-        for row, tag in enumerate(tags)
-    ]
+    tagged = [_parse_tags(tag, chain) for tag in tags]
     texts = out[text_column].tolist()
     untagged = [i for i, ids in enumerate(tagged) if not ids]
     results = iter(Classifier(chain).classify_many([texts[i] for i in untagged]))
@@ -580,7 +594,6 @@ def classification_records(
 
     The tag column is the first of :data:`TAG_COLUMNS` present. Returns the
     records and the column order (input columns, then the three added ones).
-    Rows are numbered as in a sheet whose header is row 1.
     """
     tag_column = next((c for c in TAG_COLUMNS if c in table.columns), None)
     out = assign_segments(
@@ -590,7 +603,6 @@ def classification_records(
         tag_column=tag_column,
         evidence=True,
         file=file,
-        first_row=2,
     )
     added = ["segments", "evidence", "segments_source"]
     columns = [c for c in table.columns if c not in added] + added

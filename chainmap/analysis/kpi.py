@@ -42,6 +42,7 @@ __all__ = [
     "COHORT_FIELDS",
     "KPI_FIELDS",
     "class_mask",
+    "classify_projects",
     "funnel",
     "kpi_report",
     "kpi_table",
@@ -441,3 +442,47 @@ def kpi_report(
         "funnel": funnel(ledger, as_of=when, by=by or "chain"),
         "overdue": overdue(ledger, targets, as_of=when),
     }
+
+
+def classify_projects(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Fill empty ``segment`` cells by classifying the project and enterprise names.
+
+    Only rows whose ``chain`` names a bundled chain (or several, comma-joined) are
+    classified, with that chain's keywords; their ``segments_source`` becomes
+    ``classified`` and ``segment`` the ``;``-joined ids found (left empty when none).
+    Rows with a given segment are untouched.
+    """
+    from chainmap.analysis.classify import Classifier
+    from chainmap.errors import ChainmapError
+    from chainmap.model.chain import load_chain
+
+    out = ledger.copy()
+    if "segment" not in out.columns:
+        out["segment"] = None
+    if "segments_source" not in out.columns:
+        out["segments_source"] = None
+    out["segment"] = out["segment"].astype(object)
+    out["segments_source"] = out["segments_source"].astype(object)
+    empty = out["segment"].isna() | (out["segment"].astype(str).str.strip() == "")
+    classifiers: dict[str, Classifier | None] = {}
+    for idx in out.index[empty]:
+        chain_id = out.at[idx, "chain"]
+        if not isinstance(chain_id, str) or not chain_id.strip():
+            continue
+        if chain_id not in classifiers:
+            try:
+                classifiers[chain_id] = Classifier(load_chain(chain_id))
+            except ChainmapError:  # a chain name chainmap does not know: leave it
+                classifiers[chain_id] = None
+        clf = classifiers[chain_id]
+        if clf is None:
+            continue
+        text = " ".join(
+            str(out.at[idx, c])
+            for c in ("project", "enterprise")
+            if isinstance(out.at[idx, c], str)
+        )
+        segments, _ = clf.classify_one(text)
+        out.at[idx, "segment"] = ";".join(segments) or None
+        out.at[idx, "segments_source"] = "classified"
+    return out
