@@ -500,3 +500,13 @@ def test_mapping_document_lists_every_column():
     for spec in (*kg._ENTERPRISE_FIELDS, *kg._REGION_FIELDS):
         if spec.column and spec.column != kg._ADDRESS:
             assert f"| `{spec.column}` | `{kg._curie(spec.predicate)}`" in text
+
+
+@pytest.mark.parametrize("fmt", ["nt", "ttl"])
+def test_arrow_fast_path_and_fallback_write_the_same_bytes(
+    fluorochem, firms, regions, fmt, monkeypatch
+):
+    args = {"enterprises": firms, "regions": regions, "zones": ZONES, "format": fmt}
+    fast = kg.serialize_kg(fluorochem, **args)
+    monkeypatch.setattr(kg, "_table_rows", lambda *a: None)
+    assert kg.serialize_kg(fluorochem, **args) == fast
