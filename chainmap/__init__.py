@@ -27,18 +27,22 @@ _LAZY: dict[str, str] = {
     "Link": "chainmap.model.chain",
     "Segment": "chainmap.model.chain",
     "assign_segments": "chainmap.analysis.classify",
+    "build_kg": "chainmap.outputs.kg",
     "build_map": "chainmap.outputs.maps",
     "classify": "chainmap.analysis.classify",
     "kpi_table": "chainmap.analysis.kpi",
     "load_chain": "chainmap.model.chain",
     "load_chains": "chainmap.model.chain",
     "normalise_enterprises": "chainmap.model.enterprises",
+    "query_kg": "chainmap.outputs.kg",
     "read_enterprises": "chainmap.model.enterprises",
     "read_ledger": "chainmap.model.ledger",
     "read_targets": "chainmap.model.kpi_targets",
     "region_zones": "chainmap.model.regions",
     "regions": "chainmap.model.regions",
     "resolve_region": "chainmap.model.regions",
+    "validate_kg": "chainmap.outputs.kg",
+    "write_kg": "chainmap.outputs.kg",
 }
 
 __all__ = [
@@ -53,18 +57,22 @@ __all__ = [
     "UnknownRegionError",
     "UnknownSegmentError",
     "assign_segments",
+    "build_kg",
     "build_map",
     "classify",
     "kpi_table",
     "load_chain",
     "load_chains",
     "normalise_enterprises",
+    "query_kg",
     "read_enterprises",
     "read_ledger",
     "read_targets",
     "region_zones",
     "regions",
     "resolve_region",
+    "validate_kg",
+    "write_kg",
 ]
 
 
@@ -88,4 +96,5 @@ if TYPE_CHECKING:  # pragma: no cover
     from chainmap.model.kpi_targets import read_targets
     from chainmap.model.ledger import read_ledger
     from chainmap.model.regions import region_zones, regions, resolve_region
+    from chainmap.outputs.kg import build_kg, query_kg, validate_kg, write_kg
     from chainmap.outputs.maps import build_map

@@ -840,6 +840,132 @@ def classify_cmd(
     note(f"{found}/{len(records)} 行有环节 / rows with segments ({loaded.id})")
 
 
+# ---------------------------------------------------------------------- kg
+
+
+def _kg_enterprises(spec: str | None, chain_id: str):
+    """The ``--enterprises`` table: a file (read_enterprises) or ``sample`` (bundled)."""
+    if spec is None:
+        return None
+    if spec == "sample" and not Path(spec).exists():
+        from chainmap.datasets import enterprises
+
+        return enterprises(chain_id.split(",")[0])
+    from chainmap.model.enterprises import read_enterprises
+
+    frame, _report = read_enterprises(Path(spec))
+    note(f"企业 / enterprises: {len(frame)} rows from {spec}")
+    return frame
+
+
+def _kg_chain(chain: str):
+    """The CHAIN argument for kg commands; ``-`` means no chain (enterprises only)."""
+    from chainmap.model.chain import load_chain
+
+    return None if chain == "-" else load_chain(chain)
+
+
+_enterprises_option = click.option(
+    "--enterprises",
+    "enterprises",
+    default=None,
+    metavar="FILE",
+    help="企业表 (CSV/XLSX/Parquet) 或 sample / enterprise table, or `sample` for the bundled one.",
+)
+
+
+@cli.command("export")
+@chain_argument
+@_enterprises_option
+@click.option("--regions", is_flag=True, help="导出全部行政区 / export the whole region table.")
+@output_options(("ttl", "nt", "jsonld"))
+def export_cmd(
+    chain: str, enterprises: str | None, regions: bool, fmt: str | None, output: Path | None
+) -> None:
+    """导出知识图谱 RDF / Export the chain, enterprises and regions as RDF.
+
+    Example: chainmap export fluorochem --enterprises firms.csv --format nt -o kg.nt
+    """
+    from chainmap.outputs.kg import FORMATS, write_kg
+
+    if fmt is None:
+        suffixes = {v: k for k, v in FORMATS.items()}
+        fmt = suffixes.get(output.suffix.lower(), "ttl") if output else "ttl"
+    table = _kg_enterprises(enterprises, chain)
+    target = output if output is not None else click.get_binary_stream("stdout")
+    write_kg(
+        _kg_chain(chain), target, enterprises=table, regions=True if regions else None, format=fmt
+    )
+    if output is not None:
+        note(f"已写入 / wrote {output}")
+
+
+@cli.command("query")
+@chain_argument
+@click.argument("sparql")
+@_enterprises_option
+@click.option(
+    "--bind",
+    "binds",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="绑定变量 / bind ?NAME to a Turtle term: <iri>, seg:pvdf, '\"长三角\"@zh', 42. "
+    "A bare word is a plain string and will not match @zh labels.",
+)
+@output_options(("table", "csv", "json"))
+def query_cmd(
+    chain: str,
+    sparql: str,
+    enterprises: str | None,
+    binds: tuple[str, ...],
+    fmt: str | None,
+    output: Path | None,
+) -> None:
+    """SPARQL 查询知识图谱 / Run a SPARQL query (text, @file.rq or a bundled name).
+
+    Example: chainmap query fluorochem segments-of-stage --bind stage=stage:material
+    """
+    from chainmap.outputs.kg import parse_term, query_kg, read_query
+
+    bindings = {}
+    for bind in binds:
+        name, sep, value = bind.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"需要 NAME=VALUE / expected NAME=VALUE, got {bind!r}")
+        bindings[name.strip().lstrip("?$")] = parse_term(value)
+    table = _kg_enterprises(enterprises, chain)
+    rows = query_kg(_kg_chain(chain), read_query(sparql), enterprises=table, bindings=bindings)
+    note(f"{len(rows)} 行 / rows")
+    emit(rows.to_dict("records"), fmt=fmt, output=output, columns=list(rows.columns))
+
+
+@cli.command("validate")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@output_options(("table", "csv", "json"))
+def validate_cmd(file: Path, fmt: str | None, output: Path | None) -> None:
+    """SHACL 校验产业链或企业表 / Validate a .ttl chain or an enterprise table with SHACL.
+
+    Exits with status 1 when the file does not conform.
+
+    Example: chainmap validate graphs/fluorochem.ttl
+    """
+    from chainmap.outputs.kg import validate_file
+
+    result = validate_file(file)
+    if result.conforms:
+        note(f"符合 / conforms: {file}")
+        return
+    emit(
+        result.violations,
+        fmt=fmt,
+        output=output,
+        columns=["focus", "path", "value", "message", "severity"],
+        title=f"不符合 / does not conform: {file}",
+    )
+    note(f"不符合 / does not conform: {len(result.violations)} violations in {file}")
+    raise SystemExit(1)
+
+
 _HEADERS = {
     "id": "编号 id",
     "name_zh": "中文名",

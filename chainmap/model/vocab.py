@@ -8,6 +8,7 @@ The namespace is fixed once, here and in ``graphs/chainmap.ttl``:
   links ``NS + "link/" + upstream + "--" + downstream``, stages ``NS + "stage/" + name``;
 - enterprises are ``NS + "enterprise/" + (USCC or the documented hash)``,
   regions ``NS + "region/" + adcode``;
+- zones (长三角 …) are ``NS + "zone/" + name`` (the zh name, as an IRI);
 - classes and properties live in ``NS + "vocab#"`` (prefix ``cm:``).
 """
 
@@ -31,6 +32,7 @@ __all__ = [
     "STAGES",
     "STAGE_LABELS",
     "STAGE_ORDER",
+    "ZONE",
     "bind_prefixes",
     "chain_iri",
     "enterprise_iri",
@@ -38,6 +40,7 @@ __all__ = [
     "region_iri",
     "segment_iri",
     "stage_iri",
+    "zone_iri",
 ]
 
 NS = Namespace("https://w3id.org/chainmap/")
@@ -49,6 +52,7 @@ STAGE = Namespace(NS + "stage/")
 ENTERPRISE = Namespace(NS + "enterprise/")
 REGION = Namespace(NS + "region/")
 PROJECT = Namespace(NS + "project/")
+ZONE = Namespace(NS + "zone/")
 
 #: The one global stage order (CONTRACTS.md). Layouts and upstream/downstream use it.
 STAGES: tuple[str, ...] = (
@@ -89,6 +93,7 @@ PREFIXES: dict[str, Namespace] = {
     "ent": ENTERPRISE,
     "region": REGION,
     "project": PROJECT,
+    "zone": ZONE,
     "skos": Namespace(str(SKOS)),
     "dcterms": Namespace(str(DCTERMS)),
     "prov": Namespace(str(PROV)),
@@ -134,3 +139,8 @@ def bind_prefixes(graph) -> None:
     """Bind chainmap's readable prefixes on an rdflib graph (replacing defaults)."""
     for prefix, ns in PREFIXES.items():
         graph.bind(prefix, ns, override=True, replace=True)
+
+
+def zone_iri(name: str) -> URIRef:
+    """IRI of an economic zone: ``NS + "zone/" + name`` (e.g. ``zone/长三角``)."""
+    return ZONE[name]
