@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import importlib
 import json
 from pathlib import Path
 import re
@@ -438,8 +439,8 @@ def home_and_targets() -> pd.DataFrame:
 
 
 def test_status_computed_from_enterprises_when_not_given(tiny_ttl):
-    pytest.importorskip("chainmap.analysis.gaps")
-    pytest.importorskip("chainmap.model.regions")
+    importlib.import_module("chainmap.analysis.gaps")
+    importlib.import_module("chainmap.model.regions")
     from chainmap.model.chain import parse_chain
 
     chain = parse_chain(tiny_ttl)
@@ -451,9 +452,9 @@ def test_status_computed_from_enterprises_when_not_given(tiny_ttl):
 
 def test_cli_overlays_from_the_bundled_sample(invoke, tmp_path, tiny_ttl, monkeypatch):
     """ore → metal → part; home holds ore and part, so metal is 补链 and others are targets."""
-    pytest.importorskip("chainmap.analysis.scoring")
-    pytest.importorskip("chainmap.analysis.gaps")
-    pytest.importorskip("chainmap.model.regions")
+    importlib.import_module("chainmap.analysis.scoring")
+    importlib.import_module("chainmap.analysis.gaps")
+    importlib.import_module("chainmap.model.regions")
 
     frame = home_and_targets()
     sample = types.ModuleType("chainmap.datasets")
@@ -474,9 +475,9 @@ def test_cli_overlays_from_the_bundled_sample(invoke, tmp_path, tiny_ttl, monkey
 
 
 def test_cli_bundled_overlays(invoke, tmp_path):
-    pytest.importorskip("chainmap.analysis.scoring")
-    pytest.importorskip("chainmap.analysis.gaps")
-    pytest.importorskip("chainmap.datasets")
+    importlib.import_module("chainmap.analysis.scoring")
+    importlib.import_module("chainmap.analysis.gaps")
+    importlib.import_module("chainmap.datasets")
     out = tmp_path / "m.html"
     result = invoke("map", "fluorochem", "-o", out, "--top-per-segment", "2")
     assert result.exit_code == 0

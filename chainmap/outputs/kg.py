@@ -411,16 +411,11 @@ def _regions_frame(regions: Any, enterprises: pd.DataFrame | None) -> pd.DataFra
     else:
         if regions is None and (enterprises is None or "region_code" not in enterprises.columns):
             return None
-        try:
-            from chainmap.model.regions import regions as bundled_regions
-        except ImportError:
-            if regions is None:  # no bundled table in this build: regions stay references
-                return None
-            raise ChainmapError(
-                "没有内置行政区表 / no bundled region table in this build; pass a DataFrame"
-            ) from None
+        from chainmap.model.regions import regions as bundled_regions
+
         table = bundled_regions()
-    table = table.reset_index(drop=True).copy()
+    # The bundled table is indexed by adcode; a user's frame may carry it as a column.
+    table = table.reset_index(drop="adcode" in table.columns).copy()
     table["adcode"] = table["adcode"].astype("str").str.strip()
     if "parent" in table.columns:
         parent = table["parent"].astype("str").str.strip().str.replace(r"\.0$", "", regex=True)
@@ -763,9 +758,10 @@ def _table_rows(table: _Table, turtle: bool) -> bytes | memoryview | None:
             lines = lines.take(order)
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(terms.pos, minlength=n), out=offsets[1:])
-        cells = pa.LargeListArray.from_arrays(
-            pa.array(offsets), pa.array(lines.reset_index(drop=True).array, type=large)
-        )
+        values = pa.array(lines.reset_index(drop=True).array, type=large)
+        if isinstance(values, pa.ChunkedArray):  # pandas' Arrow-backed strings come chunked
+            values = values.combine_chunks()
+        cells = pa.LargeListArray.from_arrays(pa.array(offsets), values)
         (addr if terms.field.address else own).append(pc.binary_join(cells, empty))
     if not turtle:
         return _joined(pd.Series(pc.binary_join_element_wise(*own, *addr, empty), dtype="str"))
