@@ -16,7 +16,6 @@ from chainmap.outputs.kg import bundled_queries, parse_term, read_query
 
 chain = cm.load_chains(["fluorochem", "semiconductor_materials"])  # joined on 7 shared segments
 firms = cm.datasets.enterprises(chain)
-regions = cm.regions().reset_index()  # the region table, adcode as a column
 print(len(chain), "segments;", len(firms), "sample firms")
 
 # %% [markdown]
@@ -24,15 +23,17 @@ print(len(chain), "segments;", len(firms), "sample firms")
 #
 # `build_kg` returns an rdflib Graph (for ordinary sizes); `write_kg` writes Turtle,
 # N-Triples or JSON-LD straight from the tables, with the same triples and
-# deterministic bytes. The files go to a temporary folder, not the repository.
+# deterministic bytes. Regions: those the enterprises reference, with their ancestors
+# (`regions=True` exports the whole table). The files go to a temporary folder, not
+# the repository.
 
 # %%
-graph = cm.build_kg(chain, enterprises=firms, regions=regions)
+graph = cm.build_kg(chain, enterprises=firms)
 print(f"{len(graph):,} triples")
 
 out = Path(tempfile.mkdtemp(prefix="chainmap-"))
 for fmt in ("ttl", "nt"):
-    cm.write_kg(chain, out / f"kg.{fmt}", enterprises=firms, regions=regions, format=fmt)
+    cm.write_kg(chain, out / f"kg.{fmt}", enterprises=firms, format=fmt)
 {p.name: f"{p.stat().st_size / 1024:.0f} KiB" for p in sorted(out.iterdir())}
 
 # %%
@@ -66,8 +67,7 @@ examples = {
 results = {}
 for name in queries:
     bindings = {var: parse_term(value) for var, value in examples.get(name, {}).items()}
-    results[name] = cm.query_kg(chain, read_query(name), enterprises=firms, regions=regions,
-                                bindings=bindings)
+    results[name] = cm.query_kg(chain, read_query(name), enterprises=firms, bindings=bindings)
     print(f"{name:32} {len(results[name]):4} rows   {queries[name]}")
 
 # %%

@@ -115,6 +115,8 @@ def test_notebook_runs_top_to_bottom(name, kernel_env, monkeypatch):
         assert any("chainmap-report" in h and "missing_name" in h for h in html)
     if name == "03_relatedness":
         assert _outputs(nb, "image/png"), "the quadrant plot was not drawn"
+    if name == "04_sparql":  # fluorspar lies upstream of PVDF (upstream-path query)
+        assert any("seg:fluorspar" in h and "seg:pvdf" in h for h in html)
 
 
 def _dist(requirement: str) -> str:
