@@ -154,3 +154,15 @@ def test_joined_chain_gaps_treat_shared_segments_once(firms, tiny_chain):
     joined = join_chains([chain, other])
     st = segment_status(joined, firms, home="330723")
     assert st.loc["part", "count_total"] == 3 and st.loc["part", "chains"] == ["tiny", "other"]
+
+
+def test_a_hand_made_table_without_ids_gets_the_documented_ids(tiny_chain, firms):
+    from chainmap.analysis.plan import build_plan
+    from chainmap.model.enterprises import enterprise_id
+
+    bare = firms.drop(columns=["enterprise_id"])
+    plan = build_plan(tiny_chain, bare, home="330723", fields=2)
+    for e in plan.key_enterprises:
+        row = bare[bare["name"] == e["name"]].iloc[0]
+        code = row["region_code"] if isinstance(row["region_code"], str) else None
+        assert e["enterprise_id"] == enterprise_id(None, row["name"], code)

@@ -92,6 +92,28 @@ def chain_enterprises(chain: Chain, enterprises: pd.DataFrame) -> pd.DataFrame:
     segment of the chain are dropped.
     """
     frame = enterprises.copy()
+    if "name" not in frame.columns:
+        from chainmap.errors import InputError
+
+        raise InputError(
+            "企业表缺少 name 列 / the enterprise table has no 'name' column",
+            hint="read files with read_enterprises, which maps 企业名称 to name",
+        )
+    if "enterprise_id" not in frame.columns:  # a hand-made table: the documented id
+        from chainmap.model.enterprises import enterprise_id
+
+        get = frame.get
+        frame["enterprise_id"] = [
+            enterprise_id(
+                u if isinstance(u, str) else None, str(n), r if isinstance(r, str) else None
+            )
+            for u, n, r in zip(
+                get("uscc", pd.Series(None, index=frame.index)),
+                frame["name"],
+                get("region_code", pd.Series(None, index=frame.index)),
+                strict=True,
+            )
+        ]
     if "segments" not in frame.columns:
         frame["segments"] = [[] for _ in range(len(frame))]
     frame["segments"] = frame["segments"].map(_as_list)
