@@ -443,7 +443,7 @@ def rank_cmd(
     a = ranking.attrs
     note_home(a)
     note(
-        f"目标 / targets: {len(ranking)}; 本地企业作为锚点未列入 / home firms kept as anchors: "
+        f"目标 / targets: {len(ranking)} of {a['candidates']}; 本地企业作为锚点未列入 / home firms kept as anchors: "
         f"{a['home_anchors_excluded']}; 注销/吊销排除 / deregistered excluded: {a['inactive_excluded']}"
     )
     if resolve_format(fmt, output) == "table":

@@ -144,3 +144,15 @@ def test_plan_leads_become_ledger_rows_that_kpi_reads(invoke, tmp_path):
     assert set(projects["enterprise"]) == {e["name"] for e in plan["key_enterprises"]}
     assert (projects["tracked_on"].dt.strftime("%Y-%m-%d") == "2024-03-01").all()
     assert projects["signed_on"].isna().all()
+
+
+def test_readme_rank_example_is_the_real_output(invoke):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ chainmap rank fluorochem --top 5\n", 1)[1].split("```", 1)[0]
+    shown = [line.rstrip() for line in block.splitlines()]
+    real = [
+        line.rstrip() for line in invoke("rank", "fluorochem", "--top", "5").stdout.splitlines()
+    ]
+    assert shown == real[: len(shown)]
