@@ -545,6 +545,47 @@ def plan_cmd(
     note(f"已写入 / wrote {output}")
 
 
+# ---------------------------------------------------------------------- classify
+
+
+@cli.command("classify")
+@chain_argument
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--text-column",
+    required=True,
+    help="经营范围所在列 / the column holding the business scope (经营范围).",
+)
+@output_options()
+def classify_cmd(
+    chain: str, file: Path, text_column: str, fmt: str | None, output: Path | None
+) -> None:
+    """经营范围分类到产业链环节 / Classify business scopes into chain segments.
+
+    Adds `segments`, `evidence` and `segments_source` to every input row; tags
+    in a `segments` or `环节` column win over classification.
+
+    Example: chainmap classify fluorochem firms.xlsx --text-column 经营范围 --format json
+    """
+    from chainmap.analysis.classify import classification_records
+    from chainmap.model.chain import load_chain
+    from chainmap.model.sheets import read_table
+    from chainmap.outputs.tables import resolve_format
+
+    loaded = load_chain(chain)
+    fmt = resolve_format(fmt, output)
+    records, columns = classification_records(
+        loaded, read_table(file), text_column=text_column, file=str(file)
+    )
+    found = sum(1 for rec in records if rec["segments"])
+    if fmt != "json":  # one cell per row: ids joined by ";", empty cells empty
+        for rec in records:
+            rec.update({k: "" for k, v in rec.items() if v is None})
+            rec["segments"] = ";".join(rec["segments"])
+    emit(records, fmt=fmt, output=output, columns=columns, title=loaded.name_zh, sheet="classified")
+    note(f"{found}/{len(records)} 行有环节 / rows with segments ({loaded.id})")
+
+
 _HEADERS = {
     "id": "编号 id",
     "name_zh": "中文名",
@@ -573,6 +614,8 @@ _HEADERS = {
     "score": "得分 score",
     "stability": "稳定性",
     "reasons": "理由 reasons",
+    "evidence": "依据 evidence",
+    "segments_source": "环节来源 segments_source",
 }
 
 

@@ -143,3 +143,16 @@ def tiny_chain() -> Chain:
 @pytest.fixture
 def firms() -> pd.DataFrame:
     return make_tiny_firms()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Show measured accuracy figures (``record_property("accuracy", ...)``) in the summary."""
+    lines = [
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        for name, value in getattr(report, "user_properties", ())
+        if name == "accuracy"
+    ]
+    for line in dict.fromkeys(lines):
+        terminalreporter.write_line(line)

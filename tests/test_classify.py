@@ -1,0 +1,304 @@
+"""Business-scope classification: rules, accuracy on a hand-written fixture, API and CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+import random
+
+from openpyxl import load_workbook
+import pandas as pd
+import pytest
+
+from chainmap.analysis.classify import (
+    Classifier,
+    assign_segments,
+    classify,
+    segment_terms,
+)
+from chainmap.errors import InputError
+from chainmap.model.chain import parse_chain
+
+FIXTURE = Path(__file__).parent / "fixtures" / "classify_fluorochem_handwritten.csv"
+#: Cases the classifier gets wrong for reasons of vocabulary, documented in docs/classify.md:
+#: 47 硫酸钾 contains the keyword 硫酸; 59 氢氟酸废水 names a waste stream, not a product;
+#: 68 R227ea is a trade name the chain does not list (it lists HFC-227ea).
+KNOWN_LIMITS = {"47", "59", "68"}
+#: Floors for the hand-written fixture (68 texts, 73 expected pairs). The known limits cost
+#: 2 false positives and 1 miss (P 0.973, R 0.986). Each rule has four or more cases, so
+#: breaking any one rule adds several errors and falls below these floors.
+MIN_PRECISION = 0.95
+MIN_RECALL = 0.95
+
+
+def _fixture_rows() -> list[dict[str, str]]:
+    with FIXTURE.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _expected(row: dict[str, str]) -> list[str]:
+    return [s for s in row["expected"].split(";") if s]
+
+
+@pytest.fixture(scope="module")
+def clf(fluorochem):
+    return Classifier(fluorochem)
+
+
+# ---------------------------------------------------------------------- accuracy
+
+
+def test_fixture_is_large_and_covers_every_kind():
+    rows = _fixture_rows()
+    assert len(rows) >= 40
+    kinds = {r["kind"] for r in rows}
+    assert {"specific", "negation", "market", "raw", "application", "unrelated"} <= kinds
+    assert sum(1 for r in rows if r["kind"] == "unrelated" and "化工" in r["text"]) >= 3
+
+
+def test_precision_and_recall_on_handwritten_fixture(fluorochem, record_property, capsys):
+    rows = _fixture_rows()
+    result = classify(fluorochem, [r["text"] for r in rows])
+    tp = fp = fn = 0
+    for row, found in zip(rows, result["segments"], strict=True):
+        expected, got = set(_expected(row)), set(found)
+        tp += len(expected & got)
+        fp += len(got - expected)
+        fn += len(expected - got)
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    summary = (
+        f"classify accuracy on {len(rows)} hand-written texts: "
+        f"precision {precision:.3f}, recall {recall:.3f} (tp {tp}, fp {fp}, fn {fn})"
+    )
+    record_property("accuracy", summary)
+    with capsys.disabled():
+        print("\n" + summary)
+    assert precision >= MIN_PRECISION
+    assert recall >= MIN_RECALL
+
+
+@pytest.mark.parametrize(
+    "row",
+    [r for r in _fixture_rows() if r["case"] not in KNOWN_LIMITS],
+    ids=lambda r: f"{r['case']}-{r['kind']}",
+)
+def test_fixture_case_exactly(clf, row):
+    segments, evidence = clf.classify_one(row["text"])
+    assert sorted(segments) == sorted(_expected(row))
+    assert set(evidence) == set(segments)
+
+
+# ---------------------------------------------------------------------- rules
+
+
+def test_specific_term_wins_unless_generic_named_separately(clf):
+    assert clf.classify_one("电子级氢氟酸生产") == (
+        ["electronic_hf"],
+        {"electronic_hf": ["电子级氢氟酸"]},
+    )
+    segments, evidence = clf.classify_one("电子级氢氟酸、氢氟酸生产")
+    assert segments == ["ahf", "electronic_hf"]
+    assert evidence["ahf"] == ["氢氟酸"]
+
+
+def test_matches_agree_with_brute_force_leftmost_longest(clf, fluorochem):
+    """Reference implementation: scan left to right, take the longest term at each position."""
+    stages = {s.id: s.stage for s in fluorochem.ordered_segments()}
+    owners: dict[str, set[str]] = {}
+    for sid, terms in segment_terms(fluorochem).items():
+        for term in terms:
+            owners.setdefault(term, set()).add(sid)
+    # Left out: terms of application segments (verb rule), terms holding a trigger word
+    # (原料), and Latin terms (word boundaries), which other tests cover.
+    terms = sorted(
+        t
+        for t, sids in owners.items()
+        if all(stages[s] != "application" for s in sids)
+        and "原料" not in t
+        and not any(c.isascii() and c.isalnum() for c in t)
+    )
+    filler = ["技术服务", "、", "；", "货物进出口", "销售", "生产"]
+    rng = random.Random(7)
+    for _ in range(300):
+        text = "".join(rng.choice(terms if rng.random() < 0.5 else filler) for _ in range(8))
+        expected: dict[str, set[str]] = {}
+        i = 0
+        while i < len(text):
+            hit = max((t for t in terms if text.startswith(t, i)), key=len, default=None)
+            if hit is None:
+                i += 1
+                continue
+            for sid in owners[hit]:
+                expected.setdefault(sid, set()).add(hit)
+            i += len(hit)
+        segments, evidence = clf.classify_one(text)
+        assert {k: set(v) for k, v in evidence.items()} == expected, text
+        assert set(segments) == set(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "化工产品销售（不含氢氟酸）",
+        "化工产品销售（不含危险化学品、氢氟酸）",
+        "不得从事氢氟酸生产",
+        "化工原料销售（除氢氟酸外）",
+        "除氢氟酸外的化工产品销售",
+        "不从事萤石开采、氢氟酸生产",
+    ],
+)
+def test_negated_mentions_are_ignored(clf, text):
+    assert clf.classify_one(text) == ([], {})
+
+
+def test_negation_ends_at_clause_or_bracket(clf):
+    assert clf.classify_one("销售化工产品，不含硫酸；生产氢氟酸")[0] == ["ahf"]
+    assert clf.classify_one("化工产品（不含硫酸）、氢氟酸销售")[0] == ["ahf"]
+    # 除 in 去除 is not 除…外
+    assert clf.classify_one("去除杂质后生产氢氟酸，对外销售")[0] == ["ahf"]
+
+
+def test_markets_and_raw_materials_are_not_products(clf):
+    assert clf.classify_one("氟橡胶生产，用于汽车、建筑等领域")[0] == ["fkm"]
+    assert clf.classify_one("生产应用于锂电池的PVDF")[0] == ["pvdf"]
+    assert clf.classify_one("以萤石为原料生产无水氢氟酸")[0] == ["ahf"]
+    assert clf.classify_one("原料：萤石、硫酸；产品：氢氟酸")[0] == ["ahf"]
+
+
+def test_application_needs_an_operation_verb(clf):
+    assert clf.classify_one("新能源汽车销售") == ([], {})
+    assert clf.classify_one("新能源汽车制造") == (["automotive"], {"automotive": ["新能源汽车"]})
+    assert clf.classify_one("数据中心运营")[0] == ["data_center_cooling"]
+    # a use or grade qualifier is not the market itself
+    assert clf.classify_one("汽车用氟橡胶制造")[0] == ["fkm"]
+    assert clf.classify_one("冶金级萤石生产")[0] == ["fluorspar"]
+
+
+def test_latin_terms_need_boundaries_and_ignore_case(clf):
+    assert clf.classify_one("R227ea销售") == ([], {})
+    assert clf.classify_one("R22销售")[0] == ["hcfc_refrigerants"]
+    assert clf.classify_one("pvdf粉料、ＰＴＦＥ板材销售")[1] == {"pvdf": ["PVDF"], "ptfe": ["PTFE"]}
+
+
+def test_segments_follow_stage_order_and_evidence_is_sorted(clf, fluorochem):
+    segments, evidence = clf.classify_one("聚偏氟乙烯、萤石精粉、无水氢氟酸、氢氟酸生产")
+    order = [s.id for s in fluorochem.ordered_segments()]
+    assert segments == sorted(segments, key=order.index)
+    assert segments == ["fluorspar", "ahf", "pvdf"]
+    assert evidence["ahf"] == ["无水氢氟酸", "氢氟酸"]
+
+
+@pytest.mark.parametrize("text", [None, "", float("nan"), "餐饮服务"])
+def test_empty_or_unrelated_texts_give_nothing(clf, text):
+    assert clf.classify_one(text) == ([], {})
+
+
+def test_works_for_any_chain_and_caches_per_content(tiny_ttl):
+    tiny = parse_chain(tiny_ttl)
+    assert Classifier(tiny).classify_one("金属零件加工") == (
+        ["metal", "part"],
+        {"metal": ["金属"], "part": ["零件"]},
+    )
+    assert Classifier(tiny)._automaton is Classifier(parse_chain(tiny_ttl))._automaton
+    other = parse_chain(tiny_ttl.replace('"金属"@zh', '"合金"@zh'))
+    assert Classifier(other).classify_one("金属零件加工")[0] == ["part"]
+
+
+# ---------------------------------------------------------------------- tables
+
+
+def test_classify_keeps_series_index(fluorochem):
+    texts = pd.Series(["萤石精粉生产", None, "聚偏氟乙烯生产"], index=["a", "b", "c"])
+    frame = classify(fluorochem, texts)
+    assert list(frame.index) == ["a", "b", "c"]
+    assert list(frame.columns) == ["segments", "evidence"]
+    assert frame["segments"].tolist() == [["fluorspar"], [], ["pvdf"]]
+    assert frame.loc["c", "evidence"] == {"pvdf": ["聚偏氟乙烯"]}
+
+
+def test_assign_segments_tags_win(fluorochem):
+    table = pd.DataFrame(
+        {
+            "name": ["甲", "乙", "丙"],
+            "scope": ["聚偏氟乙烯生产", "聚偏氟乙烯生产", "餐饮服务"],
+            "segments": [None, "萤石;ahf", ["pvdf"]],
+        }
+    )
+    out = assign_segments(fluorochem, table, evidence=True)
+    assert out["segments"].tolist() == [["pvdf"], ["fluorspar", "ahf"], ["pvdf"]]
+    assert out["segments_source"].tolist() == ["classified", "tagged", "tagged"]
+    assert out["evidence"].tolist()[:2] == [{"pvdf": ["聚偏氟乙烯"]}, {}]
+    assert table["segments"].tolist()[0] is None  # the input is not changed
+
+
+def test_assign_segments_rejects_unknown_tags_and_columns(fluorochem):
+    table = pd.DataFrame({"scope": ["x"], "segments": ["不存在的环节"]})
+    with pytest.raises(InputError, match=r"row 1.*不存在的环节"):
+        assign_segments(fluorochem, table)
+    with pytest.raises(InputError, match=r"经营范围.*scope"):
+        assign_segments(fluorochem, table, text_column="经营范围")
+
+
+# ---------------------------------------------------------------------- CLI
+
+
+@pytest.fixture
+def scopes_csv(tmp_path):
+    path = tmp_path / "firms.csv"
+    path.write_text(
+        "企业名称,经营范围,环节\n"
+        "甲化工,电子级氢氟酸生产；化工产品销售（不含危险化学品）,\n"
+        "乙科技,氟橡胶生产，产品用于汽车密封,\n"
+        "丙矿业,普通货物仓储,萤石\n",
+        encoding="gbk",
+    )
+    return path
+
+
+def test_cli_classify_json(invoke, scopes_csv):
+    result = invoke(
+        "classify", "fluorochem", scopes_csv, "--text-column", "经营范围", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.stdout)
+    assert [r["企业名称"] for r in records] == ["甲化工", "乙科技", "丙矿业"]
+    assert [r["segments"] for r in records] == [["electronic_hf"], ["fkm"], ["fluorspar"]]
+    assert records[0]["evidence"] == {"electronic_hf": ["电子级氢氟酸"]}
+    assert [r["segments_source"] for r in records] == ["classified", "classified", "tagged"]
+    assert "2/3" not in result.stdout  # the note goes to stderr
+
+
+def test_cli_classify_csv_joins_segments(invoke, tmp_path):
+    path = tmp_path / "firms.csv"
+    path.write_text("name,scope\n甲,萤石精粉、无水氢氟酸生产\n乙,餐饮\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = invoke("classify", "fluorochem", path, "--text-column", "scope", "-o", out)
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[0]["segments"] == "fluorspar;ahf"
+    assert json.loads(rows[0]["evidence"]) == {"ahf": ["无水氢氟酸"], "fluorspar": ["萤石精粉"]}
+    assert rows[1]["segments"] == "" and rows[1]["segments_source"] == "classified"
+
+
+def test_cli_classify_xlsx(invoke, scopes_csv, tmp_path):
+    out = tmp_path / "out.xlsx"
+    result = invoke("classify", "fluorochem", scopes_csv, "--text-column", "经营范围", "-o", out)
+    assert result.exit_code == 0
+    sheet = load_workbook(out).active
+    header = [c.value for c in sheet[1]]
+    assert header[-3:] == ["segments", "evidence", "segments_source"]
+    assert sheet.cell(row=2, column=header.index("segments") + 1).value == "electronic_hf"
+
+
+def test_cli_classify_unknown_column_is_one_line(runner, scopes_csv):
+    from chainmap.cli import cli
+
+    result = runner.invoke(
+        cli, ["classify", "fluorochem", str(scopes_csv), "--text-column", "范围"]
+    )
+    assert result.exit_code != 0
+    message = result.output.strip()
+    assert len(message.splitlines()) == 1
+    assert "范围" in message and "企业名称, 经营范围, 环节" in message
+    assert "Traceback" not in result.output
