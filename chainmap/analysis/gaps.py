@@ -96,17 +96,25 @@ def chain_enterprises(chain: Chain, enterprises: pd.DataFrame) -> pd.DataFrame:
         frame["segments"] = [[] for _ in range(len(frame))]
     frame["segments"] = frame["segments"].map(_as_list)
     needs = frame["segments"].map(len).eq(0)
+    if "segments_source" in frame.columns:  # already classified (and found nothing): done
+        needs &= frame["segments_source"].astype(object).ne("classified")
     if needs.any() and "scope" in frame.columns and frame.loc[needs, "scope"].notna().any():
         from chainmap.analysis.classify import assign_segments
 
-        frame = assign_segments(chain, frame)
-        frame["segments"] = frame["segments"].map(_as_list)
+        # Classify only the untagged rows: tags always win, so the others keep theirs.
+        done = assign_segments(chain, frame.loc[needs, ["scope"]])
+        frame.loc[needs, "segments"] = pd.Series(
+            done["segments"].map(_as_list).tolist(), index=done.index, dtype=object
+        )
+        frame.loc[needs, "segments_source"] = done["segments_source"].to_numpy()
     ids = set(chain.segments_by_id)
-    frame["chain_segments"] = frame["segments"].map(lambda segs: [s for s in segs if s in ids])
+    frame["chain_segments"] = [[s for s in segs if s in ids] for segs in frame["segments"]]
     return frame[frame["chain_segments"].map(len) > 0]
 
 
 def _as_list(value: Any) -> list[str]:
+    if value.__class__ is list and all(v.__class__ is str for v in value):
+        return value  # already a list of ids (the common case on large tables)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return []
     if isinstance(value, str):
@@ -117,6 +125,8 @@ def _as_list(value: Any) -> list[str]:
 def _active(frame: pd.DataFrame) -> pd.Series:
     if "active" not in frame.columns:
         return pd.Series(True, index=frame.index)
+    if frame["active"].dtype == bool:
+        return frame["active"].copy()
     return frame["active"].map(lambda v: v is not False and v is not np.False_ and v != "False")
 
 
@@ -124,13 +134,13 @@ def _region_at(codes: pd.Series, level: str) -> pd.Series:
     """Each enterprise's region at ``level`` (None when foreign or resolved only more coarsely)."""
     from chainmap.model import regions
 
-    table = regions.regions()
+    levels = regions.regions()["level"].to_dict()
     rank = {lv: i for i, lv in enumerate(_LEVELS)}
 
     def at(code: Any) -> str | None:
-        if not isinstance(code, str) or code not in table.index:
+        if not isinstance(code, str) or code not in levels:
             return None
-        if rank[str(table.loc[code, "level"])] < rank[level]:
+        if rank[str(levels[code])] < rank[level]:
             return None
         return regions.ancestor(code, level)
 

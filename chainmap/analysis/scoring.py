@@ -47,8 +47,8 @@ RANK_FIELDS = (
 _QUALITY_FLAGS = ("高新技术企业", "专精特新", "小巨人", "单项冠军", "瞪羚")
 
 
-def _pct(values: pd.Series, groups: pd.Series | None = None) -> pd.Series:
-    """Percentile rank in [0, 1]; NaN (missing signal) stays NaN."""
+def _pct(values: pd.Series, groups: pd.Series | list[pd.Series] | None = None) -> pd.Series:
+    """Percentile rank in [0, 1], within ``groups`` if given; NaN (missing signal) stays NaN."""
     if groups is None:
         return values.rank(method="average", pct=True)
     return values.groupby(groups, sort=False).rank(method="average", pct=True)
@@ -246,29 +246,29 @@ def _criteria(
     year = num("revenue_year")
     # Figures from different years are never compared: percentile within segment × year,
     # and only where at least two firms report that year.
-    rev_group = seg.astype(str) + "|" + year.astype(str)
-    comparable = revenue.notna() & year.notna() & (rev_group.map(rev_group.value_counts()) >= 2)
-    rev_pct = _pct(revenue.where(comparable), rev_group)
+    rev_size = year.groupby([seg, year], sort=False).transform("size")
+    comparable = revenue.notna() & year.notna() & (rev_size >= 2)
+    rev_pct = _pct(revenue.where(comparable), [seg, year])
     capital = num("registered_capital")
     currency = (
         frame["capital_currency"].reset_index(drop=True).fillna("?")
         if "capital_currency" in frame.columns
         else pd.Series("?", index=idx)
     )
-    cap_pct = _pct(capital, seg.astype(str) + "|" + currency.astype(str))
+    cap_pct = _pct(capital, [seg, currency.astype(str)])
     emp_pct = _pct(num("employees"), seg)
     listed = (
-        frame["listed"].reset_index(drop=True).map(lambda v: isinstance(v, str) and v.strip() != "")
+        _per_value(frame["listed"], lambda v: isinstance(v, str) and v.strip() != "")
         if "listed" in frame.columns
         else pd.Series(False, index=idx)
     )
     flags = (
-        frame["flags"].reset_index(drop=True).map(_quality_flags)
+        _per_value(frame["flags"], _quality_flags)
         if "flags" in frame.columns
         else pd.Series([[] for _ in idx], index=idx)
     )
-    listed_sig = listed.map({True: 1.0, False: np.nan}).astype(float)
-    flag_sig = flags.map(lambda f: 1.0 if f else np.nan).astype(float)
+    listed_sig = pd.Series(np.where(listed.to_numpy(dtype=bool), 1.0, np.nan), index=idx)
+    flag_sig = pd.Series(np.where(flags.map(len).to_numpy() > 0, 1.0, np.nan), index=idx)
     signals_pct = pd.DataFrame(
         {
             "revenue": rev_pct,
@@ -284,13 +284,13 @@ def _criteria(
     extra = prof.get("zones") or {}
     wanted = list(prof["affinity"]["zones"])
     uniq = [c for c in pd.unique(codes.dropna()) if c]
-    zone_of = {c: regions.region_zones(c, extra) for c in uniq}
-    in_zone = codes.map(
-        lambda c: float(any(z in wanted for z in zone_of.get(c, ()))) if c else np.nan
+    zone_of = _zones_of(uniq, extra)
+    in_zone = codes.map({c: float(any(z in wanted for z in zone_of[c])) for c in uniq}).astype(
+        float
     )
-    dist = pd.Series(
-        regions.distance_km_many(codes.fillna("").tolist(), home_code), index=idx, dtype=float
-    )
+    # Distances of each distinct region, looked up per row (registry tables repeat codes).
+    dist_of = dict(zip(uniq, regions.distance_km_many(uniq, home_code).tolist(), strict=True))
+    dist = codes.map(dist_of).astype(float)
     half = float(prof["affinity"]["distance_half_life_km"])
     decay = np.power(0.5, dist / half)
     ties = _ties(frame, status)
@@ -320,13 +320,40 @@ def _criteria(
             "employees": num("employees"),
             "listed": frame["listed"].reset_index(drop=True) if "listed" in frame else None,
             "flags": flags,
-            "zones": codes.map(lambda c: zone_of.get(c, []) if c else []),
+            "zones": [zone_of.get(c, []) if c else [] for c in codes],
             "in_target_zone": in_zone,
             "distance_km": dist,
             "ties": ties,
         }
     )
     return crit, signals
+
+
+def _per_value(column: pd.Series, func: Any) -> pd.Series:
+    """``func`` of each cell, computed once per distinct value when the cells are hashable."""
+    column = column.reset_index(drop=True)
+    try:
+        uniq = pd.unique(column)
+        lookup = {v: func(v) for v in uniq if not _nan(v)}
+    except TypeError:  # unhashable cells (lists): one call per row
+        return column.map(func)
+    missing = func(None)
+    return pd.Series([lookup.get(v, missing) if not _nan(v) else missing for v in column])
+
+
+_ZONE_CACHE: dict[tuple, dict[str, list[str]]] = {}
+
+
+def _zones_of(codes: list[str], extra: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Zone names of each code (:func:`regions.region_zones`), memoised per code and zones."""
+    from chainmap.model import regions
+
+    key = tuple(sorted((str(k), str(v)) for k, v in extra.items()))
+    cache = _ZONE_CACHE.setdefault(key, {})
+    for c in codes:
+        if c not in cache:
+            cache[c] = regions.region_zones(c, extra)
+    return {c: cache[c] for c in codes}
 
 
 def _quality_flags(value: Any) -> list[str]:
@@ -346,8 +373,8 @@ def _ties(frame: pd.DataFrame, status: pd.DataFrame) -> pd.Series:
     known = parents.notna() & (parents.astype(str).str.strip() != "")
     if not known.any():
         return pd.Series(np.nan, index=idx)
-    tie = parents.map(lambda p: 1.0 if isinstance(p, str) and (p in anchors) else 0.0)
-    return tie.where(known, np.nan).astype(float)
+    tie = pd.Series(np.where(parents.isin(anchors).to_numpy(dtype=bool), 1.0, 0.0))
+    return tie.where(known.to_numpy(), np.nan).astype(float)
 
 
 def stability(
@@ -379,9 +406,25 @@ def stability(
     factors = rng.uniform(1 - spread, 1 + spread, size=(n, len(weights)))
     sets = weights * factors
     sets /= sets.sum(axis=1, keepdims=True)
+    criteria = np.asarray(criteria, dtype=float)
+    rows = _stability_candidates(criteria, sets, k)
     hits = np.zeros(m)
+    hits[rows] = _top_k_hits(criteria[rows], sets, k)
+    return hits / n
+
+
+def _weighted(criteria: np.ndarray, w: np.ndarray) -> np.ndarray:
+    # Column by column, so each row's score is the same whichever rows are passed.
+    out = criteria[:, 0] * w[0]
+    for j in range(1, criteria.shape[1]):
+        out = out + criteria[:, j] * w[j]
+    return out
+
+
+def _top_k_hits(criteria: np.ndarray, sets: np.ndarray, k: int) -> np.ndarray:
+    hits = np.zeros(len(criteria))
     for w in sets:
-        scores = criteria @ w
+        scores = _weighted(criteria, w)
         kth = np.partition(-scores, k - 1)[k - 1]
         inside = -scores < kth
         need = k - int(inside.sum())
@@ -389,7 +432,25 @@ def stability(
             ties = np.flatnonzero(-scores == kth)[:need]  # rank order breaks ties
             inside[ties] = True
         hits += inside
-    return hits / n
+    return hits
+
+
+def _stability_candidates(criteria: np.ndarray, sets: np.ndarray, k: int) -> np.ndarray:
+    """Rows that can enter the top ``k`` under some weight set (exact pruning).
+
+    Criteria are percentiles (≥ 0), so no row scores more than its score under
+    the column-wise largest weights. The ``k``-th best score among the first
+    rows is a lower bound of the ``k``-th best overall under every set; a row
+    whose bound stays below the smallest such threshold is never in the top
+    ``k`` nor tied at its edge, and leaving it out changes no other row's count.
+    """
+    m = len(criteria)
+    head = min(m, 64 * k)
+    if head == m or not np.isfinite(criteria).all() or (criteria < 0).any():
+        return np.arange(m)
+    floor = max(np.partition(-_weighted(criteria[:head], w), k - 1)[k - 1] for w in sets)
+    best = _weighted(criteria, sets.max(axis=0))
+    return np.flatnonzero(-best <= floor + 1e-9)
 
 
 def _describe(
