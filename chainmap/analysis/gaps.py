@@ -22,12 +22,15 @@ from chainmap.model.profile import load_profile
 __all__ = [
     "GAP_FIELDS",
     "Home",
+    "StatusCounts",
     "chain_enterprises",
     "gap_records",
     "region_segment_matrix",
     "resolve_home",
     "segment_importance",
     "segment_status",
+    "status_counts",
+    "status_from_counts",
 ]
 
 #: Keys of a ``gaps`` JSON record, in order (CONTRACTS.md).
@@ -173,10 +176,15 @@ def region_segment_matrix(
     frame = frame.assign(
         _region=_region_at(frame.get("region_code", pd.Series(dtype=object)), level)
     )
+    if weight is not None and weight not in frame.columns:
+        raise KeyError(f"weight column {weight!r} not in the enterprise table")
+    return _matrix(chain, frame, weight)
+
+
+def _matrix(chain: Chain, frame: pd.DataFrame, weight: str | None = None) -> pd.DataFrame:
+    """The matrix from active chain rows that carry ``_region`` (None: not counted)."""
     frame = frame[frame["_region"].notna()]
     if weight is not None:
-        if weight not in frame.columns:
-            raise KeyError(f"weight column {weight!r} not in the enterprise table")
         values = pd.to_numeric(frame[weight], errors="coerce").fillna(0.0)
     else:
         values = pd.Series(1.0, index=frame.index)
@@ -252,23 +260,77 @@ def segment_status(
     where = resolve_home(home, prof)
     level = level or where.level
     home_code = _home_at(where, level)
-    strong_lq = float(prof["thresholds"]["strong_lq"])
+    counts = status_counts(chain, chain_enterprises(chain, enterprises), level, home_code)
+    return status_from_counts(chain, counts, where=where, level=level, profile=prof)
 
-    frame = chain_enterprises(chain, enterprises)
+
+@dataclass
+class StatusCounts:
+    """The aggregates behind :func:`segment_status`; ``a + b`` merges disjoint parts.
+
+    ``matrix`` is the region × segment count matrix at the comparison level,
+    ``count_total`` and ``count_home`` count active firms per segment (all, and
+    at home), ``anchors`` holds the names of home firms per segment.
+    """
+
+    matrix: pd.DataFrame
+    count_total: pd.Series
+    count_home: pd.Series
+    anchors: dict[str, set[str]]
+    inactive: int
+    enterprises: int
+
+    def __add__(self, other: StatusCounts) -> StatusCounts:
+        matrix = self.matrix.add(other.matrix, fill_value=0.0)
+        matrix = matrix.reindex(columns=self.matrix.columns, fill_value=0.0).sort_index()
+        matrix.index.name, matrix.columns.name = "region", "segment"
+        anchors = {s: set(v) for s, v in self.anchors.items()}
+        for s, names in other.anchors.items():
+            anchors.setdefault(s, set()).update(names)
+        return StatusCounts(
+            matrix.astype(float),
+            self.count_total + other.count_total,
+            self.count_home + other.count_home,
+            anchors,
+            self.inactive + other.inactive,
+            self.enterprises + other.enterprises,
+        )
+
+
+def status_counts(chain: Chain, frame: pd.DataFrame, level: str, home_code: str) -> StatusCounts:
+    """:class:`StatusCounts` of ``frame`` (an output of :func:`chain_enterprises`)."""
     active = _active(frame)
     inactive = int((~active).sum())
     frame = frame[active]
     frame = frame.assign(
         _region=_region_at(frame.get("region_code", pd.Series(dtype=object)), level)
     )
-    matrix = region_segment_matrix(chain, frame, level=level)
-
+    matrix = _matrix(chain, frame)
     order = [s.id for s in chain.ordered_segments()]
     exploded = frame[["chain_segments", "name", "_region"]].explode("chain_segments")
     count_total = exploded.groupby("chain_segments").size().reindex(order, fill_value=0)
     at_home = exploded[exploded["_region"] == home_code]
     count_home = at_home.groupby("chain_segments").size().reindex(order, fill_value=0)
-    anchors = {s: sorted(set(g["name"].astype(str))) for s, g in at_home.groupby("chain_segments")}
+    anchors = {s: set(g["name"].astype(str)) for s, g in at_home.groupby("chain_segments")}
+    return StatusCounts(matrix, count_total, count_home, anchors, inactive, len(frame))
+
+
+def status_from_counts(
+    chain: Chain,
+    counts: StatusCounts,
+    *,
+    where: Home,
+    level: str,
+    profile: Mapping[str, Any],
+) -> pd.DataFrame:
+    """The :func:`segment_status` frame from merged :class:`StatusCounts`."""
+    prof = profile
+    home_code = _home_at(where, level)
+    strong_lq = float(prof["thresholds"]["strong_lq"])
+    matrix, count_total, count_home = counts.matrix, counts.count_total, counts.count_home
+    anchors = {s: sorted(names) for s, names in counts.anchors.items()}
+    inactive = counts.inactive
+    order = [s.id for s in chain.ordered_segments()]
 
     lq = pd.Series(0.0, index=order)
     density = pd.Series(np.nan, index=order)
@@ -345,7 +407,7 @@ def segment_status(
         home_at_level=home_code,
         regions=n_regions,
         inactive_excluded=inactive,
-        enterprises=len(frame),
+        enterprises=counts.enterprises,
     )
     return out
 

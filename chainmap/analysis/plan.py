@@ -31,8 +31,11 @@ __all__ = [
     "ENTERPRISE_COLUMNS_PLAN",
     "FIELD_COLUMNS",
     "REGION_COLUMNS",
+    "PlanCounts",
     "TargetingPlan",
+    "assemble_plan",
     "build_plan",
+    "plan_counts",
 ]
 
 #: Record keys of the three plan lists, in output order.
@@ -174,10 +177,99 @@ def build_plan(
     where = resolve_home(home, prof)
     status = segment_status(chain, enterprises, home=where.code, profile=prof)
     ranking = rank_enterprises(chain, enterprises, home=where.code, profile=prof, status=status)
+    counts = plan_counts(
+        chain, chain_enterprises(chain, enterprises), region_level=region_level, table=enterprises
+    )
+    return assemble_plan(
+        chain,
+        status,
+        ranking,
+        counts,
+        profile=prof,
+        where=where,
+        fields=fields,
+        per_field=per_field,
+        regions_per_field=regions_per_field,
+        region_level=region_level,
+        sources=sources,
+    )
 
+
+@dataclass
+class PlanCounts:
+    """What a plan needs from the whole table besides the status and the ranking.
+
+    ``matrix``: region × segment counts at the key-region level; ``abroad``:
+    active foreign firms per (segment, country); ``input``/``in_chain``: rows
+    read and rows in the chain; ``data_year``: the latest ``revenue_year``.
+    ``a + b`` merges the counts of disjoint parts of a table.
+    """
+
+    matrix: pd.DataFrame
+    abroad: dict[tuple[str, str], int]
+    input: int
+    in_chain: int
+    data_year: int | None
+
+    def __add__(self, other: PlanCounts) -> PlanCounts:
+        matrix = self.matrix.add(other.matrix, fill_value=0.0)
+        matrix = matrix.reindex(columns=self.matrix.columns, fill_value=0.0).sort_index()
+        matrix.index.name, matrix.columns.name = "region", "segment"
+        abroad = dict(self.abroad)
+        for key, n in other.abroad.items():
+            abroad[key] = abroad.get(key, 0) + n
+        years = [y for y in (self.data_year, other.data_year) if y is not None]
+        return PlanCounts(
+            matrix.astype(float),
+            abroad,
+            self.input + other.input,
+            self.in_chain + other.in_chain,
+            max(years) if years else None,
+        )
+
+
+def plan_counts(
+    chain: Chain, frame: pd.DataFrame, *, region_level: str, table: pd.DataFrame
+) -> PlanCounts:
+    """:class:`PlanCounts` of ``table``, given ``frame = chain_enterprises(chain, table)``."""
+    X = region_segment_matrix(chain, frame, level=region_level)
+    active = frame[_active(frame)]
+    codes = (
+        active["region_code"] if "region_code" in active else pd.Series(None, index=active.index)
+    )
+    abroad_rows = active[codes.isna() | (codes.astype(str) == "")]
+    abroad: dict[tuple[str, str], int] = {}
+    if "country" in abroad_rows:
+        countries = abroad_rows["country"].astype(object).fillna("境外")
+        for segs, country in zip(abroad_rows["chain_segments"], countries, strict=True):
+            for s in segs:
+                abroad[(s, country)] = abroad.get((s, country), 0) + 1
+    return PlanCounts(X, abroad, len(table), len(frame), _data_year(table))
+
+
+def assemble_plan(
+    chain: Chain,
+    status: pd.DataFrame,
+    ranking: pd.DataFrame,
+    counts: PlanCounts,
+    *,
+    profile: Mapping[str, Any],
+    where: Any,
+    fields: int = 5,
+    per_field: int = 5,
+    regions_per_field: int = 5,
+    region_level: str = "city",
+    sources: list[str] | None = None,
+) -> TargetingPlan:
+    """The plan from a status frame, the full ranking and :class:`PlanCounts`.
+
+    :func:`build_plan` computes these in memory; the streaming engines
+    (:mod:`chainmap.analysis.stream`) compute them chunk by chunk.
+    """
+    prof = profile
     targets = status[status["target"]].copy()
-    counts = ranking["segment"].value_counts()
-    targets["candidates"] = targets.index.map(lambda s: int(counts.get(s, 0)))
+    per_segment = ranking["segment"].value_counts()
+    targets["candidates"] = targets.index.map(lambda s: int(per_segment.get(s, 0)))
     stage_order = {s.id: s.stage_order for s in chain.ordered_segments()}
     targets["_stage"] = targets.index.map(stage_order)
     targets = targets.sort_values(
@@ -237,7 +329,7 @@ def build_plan(
             )
 
     key_regions = _key_regions(
-        chain, enterprises, ranking, key_fields, prof, where, region_level, regions_per_field
+        counts, ranking, key_fields, prof, where, region_level, regions_per_field
     )
 
     notes = []
@@ -252,7 +344,6 @@ def build_plan(
             f"仅有{len(key_fields)}个目标环节 / only {len(key_fields)} target segment(s) found"
         )
     a = ranking.attrs
-    frame = chain_enterprises(chain, enterprises)
     params = {
         "chain": chain.id,
         "chain_name": chain.name_zh,
@@ -268,11 +359,11 @@ def build_plan(
         "thresholds": dict(prof["thresholds"]),
         "affinity_zones": list(prof["affinity"]["zones"]),
         "sources": list(sources or []),
-        "data_year": _data_year(enterprises),
+        "data_year": counts.data_year,
         "counts": {
-            "input": len(enterprises),
-            "in_chain": len(frame),
-            "not_in_chain": int(len(enterprises) - len(frame)),
+            "input": counts.input,
+            "in_chain": counts.in_chain,
+            "not_in_chain": int(counts.input - counts.in_chain),
             "deregistered": int(a["inactive_excluded"]),
             "home_anchors": int(a["home_anchors_excluded"]),
             "no_gap_segment": int(a["no_gap_segment"]),
@@ -285,8 +376,7 @@ def build_plan(
 
 
 def _key_regions(
-    chain: Chain,
-    enterprises: pd.DataFrame,
+    counts: PlanCounts,
     ranking: pd.DataFrame,
     key_fields: list[dict[str, Any]],
     prof: Mapping[str, Any],
@@ -299,7 +389,7 @@ def _key_regions(
 
     if not key_fields:
         return []
-    X = region_segment_matrix(chain, enterprises, level=level)
+    X = counts.matrix
     lq = rca(X) if len(X) else X
     home_at = (
         regions.ancestor(where.code, level)
@@ -316,10 +406,6 @@ def _key_regions(
         else pd.Series(dtype=object)
     )
     foreign = ranking[ranking["region_code"].isna() | (ranking["region_code"].astype(str) == "")]
-    frame = chain_enterprises(chain, enterprises)
-    frame = frame[_active(frame)]
-    codes = frame["region_code"] if "region_code" in frame else pd.Series(None, index=frame.index)
-    abroad = frame[codes.isna() | (codes.astype(str) == "")]
     out: list[dict[str, Any]] = []
     for f in key_fields:
         s = f["id"]
@@ -344,23 +430,23 @@ def _key_regions(
                     }
                 )
         # Foreign firms have no region: group them by country so the plan still shows them.
-        fx = abroad[abroad["chain_segments"].map(lambda segs, s=s: s in segs)]
-        if "country" in fx:
-            for country, g in fx.groupby(fx["country"].fillna("境外")):
-                cand = int(((foreign["segment"] == s) & (foreign.get("country") == country)).sum())
-                rows.append(
-                    {
-                        "region_code": None,
-                        "region": f"{country} (境外)",
-                        "level": "country",
-                        "count": len(g),
-                        "lq": None,
-                        "zones": [],
-                        "candidates": cand,
-                        "distance_km": None,
-                        "_boost": 1.0,
-                    }
-                )
+        for (seg, country), n in sorted(counts.abroad.items()):
+            if seg != s:
+                continue
+            cand = int(((foreign["segment"] == s) & (foreign.get("country") == country)).sum())
+            rows.append(
+                {
+                    "region_code": None,
+                    "region": f"{country} (境外)",
+                    "level": "country",
+                    "count": n,
+                    "lq": None,
+                    "zones": [],
+                    "candidates": cand,
+                    "distance_km": None,
+                    "_boost": 1.0,
+                }
+            )
         if not rows:
             continue
         max_n = max(r["count"] for r in rows) or 1
