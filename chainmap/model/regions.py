@@ -61,7 +61,17 @@ __all__ = [
 LEVELS = ("province", "city", "county")
 
 #: Columns of :func:`regions` (``adcode`` is the index).
-REGION_COLUMNS = ("name", "short_name", "level", "parent", "lat", "lon", "approx_coords", "source")
+REGION_COLUMNS = (
+    "name",
+    "short_name",
+    "name_en",
+    "level",
+    "parent",
+    "lat",
+    "lon",
+    "approx_coords",
+    "source",
+)
 
 #: The four municipalities (直辖市), whose districts sit directly under the province.
 _MUNICIPALITIES = frozenset({"110000", "120000", "310000", "500000"})
@@ -147,6 +157,17 @@ def _index() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
         {k: tuple(sorted(v)) for k, v in full.items()},
         {k: tuple(sorted(v)) for k, v in short.items()},
     )
+
+
+@functools.cache
+def _english_index() -> dict[str, tuple[str, ...]]:
+    """Lower-cased English names (Zhejiang, Jinhua) of provinces and cities."""
+    t = _table()
+    out: dict[str, list[str]] = {}
+    for code, name, level in zip(t.index, t["name_en"], t["level"], strict=True):
+        if name and level != "county":
+            out.setdefault(name.lower().replace(" ", ""), []).append(code)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
 @functools.cache
@@ -279,6 +300,9 @@ def _matches(name: str, within: str | None = None, level: str | None = None) -> 
         coarsest = tuple(c for c in found if LEVELS.index(_level(c)) == top)
         if len(coarsest) == 1:
             return coarsest
+    if found:
+        return found
+    found = keep(_english_index().get(name.lower().replace(" ", ""), ()))
     if found:
         return found
     return keep(sorted(_alias_names().get(name, ())))
@@ -569,8 +593,7 @@ def distance_km(a: str, b: str) -> float:
     """
     lat1, lon1 = _coords(a)
     lat2, lon2 = _coords(b)
-    d = float(_haversine(lat1, lon1, lat2, lon2))
-    return d if not math.isnan(d) else math.nan
+    return float(_haversine(lat1, lon1, lat2, lon2))
 
 
 def distance_km_many(codes: Sequence[str | None], home: str) -> np.ndarray:

@@ -1,0 +1,69 @@
+"""Bundled sample data: sourced enterprise lists for the bundled chains.
+
+``graphs/companies_<chain>.csv`` hold real companies gathered from public filings,
+company, government and trade-press pages; every row names its sources in
+``source_url`` and fields without a source are empty (see ``graphs/README.md``).
+Caveats carried from the data: 三美's 六氟磷酸锂 line was under construction and is
+deliberately not among its segments; 金华东方萤石's county is not confirmed, so it
+resolves to the city (金华市, 330700) only.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+
+import pandas as pd
+
+from chainmap.model.catalog import bundled_files, read_text
+from chainmap.model.chain import Chain, load_chain
+from chainmap.model.enterprises import normalise_enterprises
+
+__all__ = ["enterprises"]
+
+
+@functools.cache
+def _all_enterprises() -> pd.DataFrame:
+    frames = []
+    for name in bundled_files("companies_", ".csv"):
+        frame = pd.read_csv(io.StringIO(read_text(name)), dtype=str, keep_default_na=False)
+        table, report = normalise_enterprises(frame, source=f"graphs/{name}")
+        report.check()
+        table["source"] = table["source"].map(lambda s: s or None)
+        frames.append(table)
+    table = pd.concat(frames, ignore_index=True)
+    # The same firm may be listed for several chains: keep the first row per name,
+    # with the segments of every listing.
+    segments = table.groupby("name", sort=False)["segments"].agg(
+        lambda lists: list(dict.fromkeys(s for seg in lists for s in seg))
+    )
+    table = table.drop_duplicates("name", keep="first").reset_index(drop=True)
+    table["segments"] = table["name"].map(segments)
+    table["segments_source"] = table["segments"].map(lambda s: "tagged" if s else None)
+    return table.drop(columns=["source_row"])
+
+
+def enterprises(chain: str | Chain = "fluorochem") -> pd.DataFrame:
+    """The bundled sample firms whose segments lie in ``chain`` (every firm for ``"all"``).
+
+    Columns are the canonical enterprise columns (``name`` from ``name_zh``,
+    ``listed`` from ``stock_code``, ``revenue`` in 亿元 with ``revenue_year``,
+    ``source`` the space-separated source URLs) plus ``name_en`` and ``products_zh``.
+    Chinese firms carry the ``region_code`` their location resolves to; foreign
+    firms keep their ``country`` and no region code.
+
+    Examples
+    --------
+    >>> firms = enterprises("fluorochem")
+    >>> firms.set_index("name").loc["浙江三美化工股份有限公司", "region_code"]
+    '330723'
+    >>> sorted(set(firms["segments_source"]))
+    ['tagged']
+    """
+    table = _all_enterprises()
+    if isinstance(chain, str) and chain == "all":
+        return table.copy()
+    loaded = chain if isinstance(chain, Chain) else load_chain(chain)
+    ids = set(loaded.segments_by_id)
+    keep = table["segments"].map(lambda segs: bool(ids.intersection(segs)))
+    return table[keep].reset_index(drop=True)

@@ -1,0 +1,752 @@
+"""Enterprise tables: read registry exports as they are, normalise, account for every row.
+
+:func:`read_enterprises` reads CSV/XLSX/Parquet (encoding and title rows detected
+by :mod:`chainmap.model.sheets`); :func:`normalise_enterprises` does the same work
+on a DataFrame. Both return the canonical table (:data:`ENTERPRISE_COLUMNS`, then
+the extra normalised columns, then every other input column unchanged) and an
+:class:`~chainmap.model.report.ImportReport` in which each row is kept or rejected
+with a reason.
+
+Rules (see also ``docs/identifiers.md``):
+
+- headers are matched after dropping spaces, case and a bracketed unit
+  (``注册资本(万元)`` → 注册资本); a user mapping wins over the built-in one; when
+  two input columns map to one canonical column the first wins and the other is
+  kept as an extra column;
+- ``enterprise_id`` is the USCC when its check digit is valid, else
+  ``h:`` + 16 hex digits of SHA-256 over the normalised name and region code;
+- rows without a name are rejected (``missing_name``); an invalid USCC is a
+  warning (``invalid_uscc``), or a rejection when ``strict``;
+- rows sharing an ``enterprise_id`` are merged into the first (lowest row):
+  its empty fields are filled from the later rows in order, lists are united,
+  and each later row is rejected with "merged into row N" (``duplicate``);
+- registered capital is kept in 万 of its own currency (ISO 4217 code); no
+  currency is ever converted;
+- ``active`` is False for 注销, 吊销, 撤销, 责令关闭, 歇业, 停业, 清算 and their
+  English equivalents; a blank status counts as active;
+- a blank ``country`` is 中国 (registry exports list Chinese firms); foreign
+  firms get no ``region_code`` and no region warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+import datetime as dt
+import hashlib
+import math
+from pathlib import Path
+import re
+import tomllib
+import unicodedata
+
+import pandas as pd
+
+from chainmap.errors import InputError
+from chainmap.model.report import ImportReport
+
+__all__ = [
+    "ENTERPRISE_COLUMNS",
+    "EXTRA_COLUMNS",
+    "HEADER_ALIASES",
+    "enterprise_id",
+    "is_active",
+    "normalise_enterprises",
+    "parse_capital",
+    "parse_date",
+    "read_enterprises",
+    "read_mapping",
+]
+
+#: Canonical enterprise columns (CONTRACTS.md), in order.
+ENTERPRISE_COLUMNS = (
+    "enterprise_id",
+    "uscc",
+    "name",
+    "legal_rep",
+    "status",
+    "active",
+    "country",
+    "province",
+    "city",
+    "county",
+    "region_code",
+    "address",
+    "segments",
+    "segments_source",
+    "scope",
+    "registered_capital",
+    "capital_currency",
+    "founded",
+    "employees",
+    "revenue",
+    "revenue_year",
+    "listed",
+    "flags",
+    "parent",
+    "source",
+)
+
+#: Further normalised columns, after the canonical ones: the input row as the user
+#: sees it, paid-in capital, the GB/T 4754 industry levels and the size class.
+EXTRA_COLUMNS = (
+    "source_row",
+    "paid_in_capital",
+    "paid_in_currency",
+    "industry_section",
+    "industry_division",
+    "industry_group",
+    "industry_class",
+    "size",
+)
+
+# canonical (or extra) column -> header spellings, compared after _header_key()
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": (
+        "企业名称",
+        "公司名称",
+        "名称",
+        "企业名",
+        "单位名称",
+        "机构名称",
+        "name",
+        "name_zh",
+        "company",
+        "companyname",
+        "enterprise",
+        "enterprisename",
+        "firm",
+    ),
+    "uscc": (
+        "统一社会信用代码",
+        "社会信用代码",
+        "信用代码",
+        "统一信用代码",
+        "uscc",
+        "unifiedsocialcreditcode",
+        "creditcode",
+        "socialcreditcode",
+    ),
+    "legal_rep": (
+        "法定代表人",
+        "法人",
+        "法人代表",
+        "法定代表人/负责人",
+        "负责人",
+        "legalrep",
+        "legal_rep",
+        "legalrepresentative",
+    ),
+    "status": (
+        "登记状态",
+        "经营状态",
+        "企业状态",
+        "状态",
+        "status",
+        "registrationstatus",
+        "operatingstatus",
+    ),
+    "registered_capital": (
+        "注册资本",
+        "注册资金",
+        "registeredcapital",
+        "registered_capital",
+        "capital",
+    ),
+    "paid_in_capital": (
+        "实缴资本",
+        "实缴资金",
+        "paidincapital",
+        "paid-incapital",
+        "paid_in_capital",
+    ),
+    "founded": (
+        "成立日期",
+        "成立时间",
+        "注册日期",
+        "成立年份",
+        "founded",
+        "establishmentdate",
+        "dateofestablishment",
+        "foundeddate",
+        "incorporationdate",
+    ),
+    "country": ("国家", "国别", "国家/地区", "country"),
+    "province": ("所属省份", "省份", "所在省份", "省", "province"),
+    "city": ("所属城市", "城市", "所在城市", "地级市", "市", "city"),
+    "county": ("所属区县", "区县", "县区", "区/县", "所在区县", "county", "district"),
+    "address": (
+        "企业地址",
+        "注册地址",
+        "地址",
+        "住所",
+        "通信地址",
+        "经营地址",
+        "address",
+        "registeredaddress",
+    ),
+    "scope": ("经营范围", "scope", "businessscope"),
+    "industry_section": ("国标行业门类", "行业门类", "industrysection"),
+    "industry_division": ("国标行业大类", "行业大类", "所属行业", "industrydivision", "industry"),
+    "industry_group": ("国标行业中类", "行业中类", "industrygroup"),
+    "industry_class": ("国标行业小类", "行业小类", "industryclass"),
+    "employees": (
+        "参保人数",
+        "员工人数",
+        "从业人数",
+        "职工人数",
+        "employees",
+        "insuredemployees",
+        "staff",
+    ),
+    "size": ("企业规模", "规模", "size", "companysize"),
+    "revenue": ("营业收入", "营收", "营业收入(亿元)", "revenue", "revenue_cny_100m"),
+    "revenue_year": ("营收年份", "年份", "revenueyear", "revenue_year"),
+    "listed": ("股票代码", "证券代码", "上市代码", "stockcode", "stock_code", "ticker", "listed"),
+    "parent": ("母公司", "所属集团", "集团", "parent", "parentcompany"),
+    "source": ("来源", "数据来源", "source", "source_url", "sourceurl"),
+    "segments": ("segments", "环节", "产业链环节", "segment"),
+    "flags": ("企业标签", "标签", "资质", "flags", "tags"),
+    "flag:高新技术企业": (
+        "高新技术企业",
+        "高新企业",
+        "是否高新技术企业",
+        "hightech",
+        "high-techenterprise",
+    ),
+    "flag:专精特新": ("专精特新", "专精特新企业", "是否专精特新", "specialised", "srdi"),
+    "flag:小巨人": ("小巨人", "专精特新小巨人", "littlegiant"),
+}
+
+_TARGETS = (
+    frozenset(ENTERPRISE_COLUMNS)
+    | frozenset(EXTRA_COLUMNS)
+    | frozenset(k for k in HEADER_ALIASES if k.startswith("flag:"))
+)
+_DERIVED = frozenset(
+    {
+        "enterprise_id",
+        "active",
+        "region_code",
+        "segments_source",
+        "capital_currency",
+        "source_row",
+        "paid_in_currency",
+    }
+)
+
+_CURRENCIES = (
+    ("人民币", "CNY"), ("美元", "USD"), ("港元", "HKD"), ("港币", "HKD"), ("欧元", "EUR"),
+    ("日元", "JPY"), ("英镑", "GBP"), ("新台币", "TWD"), ("澳门元", "MOP"), ("韩元", "KRW"),
+    ("新加坡元", "SGD"), ("加元", "CAD"), ("加拿大元", "CAD"), ("澳元", "AUD"),
+    ("澳大利亚元", "AUD"), ("瑞士法郎", "CHF"), ("卢布", "RUB"),
+    ("USD", "USD"), ("CNY", "CNY"), ("RMB", "CNY"), ("HKD", "HKD"), ("EUR", "EUR"),
+    ("JPY", "JPY"), ("GBP", "GBP"),
+)  # fmt: skip
+_CAPITAL_NUMBER = re.compile(r"(\d[\d,，]*(?:\.\d+)?)\s*(亿|万|千)?")
+_UNIT_SCALE = {"亿": 1e4, "万": 1.0, "千": 0.1, None: None}
+
+_INACTIVE = re.compile(
+    r"注销|吊销|撤销|责令关闭|歇业|停业|清算|dissolved|revoked|deregistered|cancell?ed|closed",
+    re.IGNORECASE,
+)
+_TRUE = frozenset({"是", "有", "y", "yes", "true", "1", "√", "✓", "✔", "x"})
+_FALSE = frozenset({"否", "无", "n", "no", "false", "0", "-", "—"})
+_DASHES = frozenset({"-", "--", "—", "——", "/", "无"})
+_LIST_SPLIT = re.compile(r"\s*[;；,，、|]\s*")
+_FOREIGN_OK = frozenset({"中国", "中华人民共和国", "china", "cn", "prc", "中国大陆"})
+
+
+# ---------------------------------------------------------------------- values
+
+
+def _blank(value: object) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _text(value: object) -> str | None:
+    return None if _blank(value) else str(value).strip()
+
+
+def parse_capital(text: object, *, unit: str | None = "万") -> tuple[float | None, str | None]:
+    """Parse a capital string into (amount in 万, currency code); (None, None) if blank.
+
+    ``unit`` is the header's unit (``注册资本(万元)`` → 万) used for bare numbers.
+    A string without a currency is in 人民币 (CNY). Raises ``ValueError`` when no
+    amount can be read.
+
+    Examples
+    --------
+    >>> parse_capital("5000万元人民币")
+    (5000.0, 'CNY')
+    >>> parse_capital("100万美元")
+    (100.0, 'USD')
+    >>> parse_capital("1.2亿")
+    (12000.0, 'CNY')
+    >>> parse_capital("3,000")
+    (3000.0, 'CNY')
+    >>> parse_capital("500000", unit="元")
+    (50.0, 'CNY')
+    """
+    raw = _text(text)
+    if raw is None or raw in _DASHES:
+        return None, None
+    m = _CAPITAL_NUMBER.search(raw)
+    if not m:
+        raise ValueError(f"no amount in {raw!r}")
+    amount = float(m.group(1).replace(",", "").replace("，", ""))
+    scale = _UNIT_SCALE[m.group(2)]
+    if scale is None:
+        scale = {"亿": 1e4, "万": 1.0, "元": 1e-4}.get(unit or "万", 1.0)
+        if re.search(r"\d\s*元", raw) and unit != "元":
+            scale = 1e-4  # "500000元" states its unit
+    currency = next((code for word, code in _CURRENCIES if word in raw.upper()), "CNY")
+    return round(amount * scale, 6), currency
+
+
+def parse_date(text: object) -> dt.date | None:
+    """Parse the usual date spellings of registry exports; None if blank.
+
+    Accepts ``2001-03-15``, ``2001/3/15``, ``2001.03.15``, ``2001年3月15日``,
+    ``20010315``, ``2001-03-15 00:00:00`` and Excel serial day numbers.
+    Raises ``ValueError`` otherwise.
+
+    Examples
+    --------
+    >>> parse_date("2001年3月5日"), parse_date("20010305"), parse_date("36955")
+    (datetime.date(2001, 3, 5), datetime.date(2001, 3, 5), datetime.date(2001, 3, 5))
+    """
+    raw = _text(text)
+    if raw is None:
+        return None
+    if isinstance(text, dt.datetime):
+        return text.date()
+    if isinstance(text, dt.date):
+        return text
+    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?", raw)
+    if m:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", raw)
+    if m:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    m = re.fullmatch(r"(\d{4,5})(?:\.0+)?", raw)
+    if m and 10000 < int(m.group(1)) < 80000:  # Excel serial day (1927-2119)
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(m.group(1)))
+    raise ValueError(f"not a date: {raw!r}")
+
+
+def is_active(status: object) -> bool:
+    """False for deregistered, revoked or closed firms; True otherwise (also when blank).
+
+    Examples
+    --------
+    >>> is_active("存续（在营、开业、在册）"), is_active("注销"), is_active("吊销，未注销")
+    (True, False, False)
+    """
+    raw = _text(status)
+    return raw is None or not _INACTIVE.search(raw)
+
+
+def _normalised_name(name: str) -> str:
+    text = unicodedata.normalize("NFKC", name)
+    return re.sub(r"\s+", "", text).lower()
+
+
+def enterprise_id(uscc: str | None, name: str, region_code: str | None) -> str:
+    """The USCC when valid, else ``h:`` + 16 hex digits of SHA-256(normalised name|region).
+
+    The name is NFKC-normalised (full-width brackets become ASCII), stripped of all
+    whitespace and lower-cased; the region is the 6-digit code or empty.
+
+    Examples
+    --------
+    >>> enterprise_id(None, "浙江三美化工股份有限公司", "330723")
+    'h:939731a7586c98c8'
+    >>> enterprise_id(None, " 浙江三美化工股份有限公司 ", "330723") == enterprise_id(
+    ...     None, "浙江三美化工股份有限公司", "330723")
+    True
+    """
+    if uscc and _valid_uscc(uscc):
+        return uscc
+    key = f"{_normalised_name(name)}|{region_code or ''}".encode()
+    return "h:" + hashlib.sha256(key).hexdigest()[:16]
+
+
+def _valid_uscc(code: str) -> bool:
+    from stdnum.cn import uscc
+
+    return bool(uscc.is_valid(code))
+
+
+def _clean_uscc(value: object) -> str | None:
+    raw = _text(value)
+    if raw is None:
+        return None
+    return re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", raw)).upper()
+
+
+def _number(value: object, kind: type = float) -> float | int | None:
+    raw = _text(value)
+    if raw is None or raw in _DASHES:
+        return None
+    m = re.fullmatch(r"[^\d\-]*(-?\d[\d,]*(?:\.\d+)?)\s*[^\d]*", raw)
+    if not m:
+        raise ValueError(f"not a number: {raw!r}")
+    number = float(m.group(1).replace(",", ""))
+    return int(number) if kind is int else number
+
+
+def _split_list(value: object) -> list[str]:
+    if hasattr(value, "__len__") and not isinstance(value, str):  # list, array from Parquet
+        return [str(v).strip() for v in value if not _blank(v)]
+    raw = _text(value)
+    if raw is None:
+        return []
+    out: list[str] = []
+    for part in _LIST_SPLIT.split(raw):
+        if part and part not in out:
+            out.append(part)
+    return out
+
+
+# ---------------------------------------------------------------------- headers
+
+
+def _header_key(header: object) -> str:
+    text = unicodedata.normalize("NFKC", str(header)).strip().lower()
+    text = re.sub(r"\s+", "", text)
+    return re.sub(r"\([^)]*\)$", "", text) or text
+
+
+def _header_unit(header: object) -> str | None:
+    m = re.search(r"\(([^)]*)\)$", unicodedata.normalize("NFKC", str(header)).strip())
+    if not m:
+        return None
+    unit = m.group(1)
+    for word in ("亿", "万"):
+        if word in unit:
+            return word
+    return "元" if "元" in unit else None
+
+
+def read_mapping(path: str | Path) -> dict[str, str]:
+    """Read a user header mapping: a TOML file with ``[columns]`` ``"原表头" = "canonical"``."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("文件不存在 / file not found", file=str(path)) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"不是有效的TOML / not valid TOML: {exc}", file=str(path)) from None
+    columns = data.get("columns")
+    if not isinstance(columns, dict) or not columns:
+        raise InputError(
+            "缺少 [columns] 表 / no [columns] table",
+            file=str(path),
+            hint='write [columns] then lines like "企业名称" = "name"',
+        )
+    return {str(k): str(v) for k, v in columns.items()}
+
+
+def _column_plan(headers: Sequence[str], mapping: Mapping[str, str], source: str) -> dict[str, str]:
+    """input header -> target column, first header winning per target."""
+    for target in mapping.values():
+        if target not in _TARGETS or target in _DERIVED:
+            raise InputError(
+                f"映射目标未知 / unknown mapping target {target!r}",
+                file=source,
+                hint="targets are the canonical enterprise columns, e.g. name, uscc, address",
+            )
+    user = {_header_key(k): v for k, v in mapping.items()}
+    builtin = {
+        _header_key(a): target for target, aliases in HEADER_ALIASES.items() for a in aliases
+    }
+    plan: dict[str, str] = {}
+    taken: set[str] = set()
+    for header in headers:
+        key = _header_key(header)
+        target = user.get(key) or builtin.get(key)
+        if target and target not in taken:
+            plan[header] = target
+            taken.add(target)
+    return plan
+
+
+# ---------------------------------------------------------------------- reading
+
+
+def read_enterprises(
+    path: str | Path,
+    *,
+    mapping: str | Path | Mapping[str, str] | None = None,
+    strict: bool = False,
+    sheet: str | int | None = None,
+) -> tuple[pd.DataFrame, ImportReport]:
+    """Read an enterprise list (CSV, XLSX or Parquet) into the canonical table.
+
+    Parameters
+    ----------
+    path
+        The file; CSV encoding and title rows above the header are detected.
+    mapping
+        Extra header mapping, ``{"原表头": "canonical_column"}`` or a TOML file
+        with a ``[columns]`` table.
+    strict
+        Reject rows with an invalid USCC instead of keeping them with a warning.
+
+    Returns
+    -------
+    (DataFrame, ImportReport)
+        Rows in input order; ``report.read == report.kept + report.rejected``.
+    """
+    from chainmap.model.sheets import read_table
+
+    path = Path(path)
+    frame = read_table(path, sheet=sheet)
+    first = int(frame.attrs.get("first_row", 2))
+    return normalise_enterprises(
+        frame,
+        source=str(path),
+        mapping=mapping,
+        strict=strict,
+        row_numbers=range(first, first + len(frame)),
+    )
+
+
+def normalise_enterprises(
+    frame: pd.DataFrame,
+    *,
+    source: str = "<frame>",
+    mapping: str | Path | Mapping[str, str] | None = None,
+    strict: bool = False,
+    row_numbers: Sequence[int] | None = None,
+) -> tuple[pd.DataFrame, ImportReport]:
+    """Normalise an in-memory enterprise table; see :func:`read_enterprises`.
+
+    ``row_numbers`` are the rows as the user sees them (default: header is row 1,
+    so data starts at row 2, or ``frame.attrs["first_row"]``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"企业名称": ["甲公司", "乙公司", None],
+    ...                     "所属区县": ["武义县", "朝阳区", "武义县"],
+    ...                     "登记状态": ["存续", "注销", None]})
+    >>> table, report = normalise_enterprises(raw)
+    >>> table[["name", "region_code", "active"]].values.tolist()
+    [['甲公司', '330723', True], ['乙公司', None, False]]
+    >>> report.counts()
+    {'read': 3, 'kept': 2, 'rejected': 1, 'warnings': 2}
+    >>> sorted(report.by_code())
+    ['inactive', 'missing_name', 'region_unresolved']
+    """
+    if isinstance(mapping, (str, Path)):
+        mapping = read_mapping(mapping)
+    headers: list[str] = []
+    for column in frame.columns:  # duplicate headers get .1, .2 … as read_table does
+        name, n = str(column), 0
+        while name in headers:
+            n += 1
+            name = f"{column}.{n}"
+        headers.append(name)
+    if row_numbers is None:
+        first = int(frame.attrs.get("first_row", 2))
+        row_numbers = range(first, first + len(frame))
+    row_numbers = list(row_numbers)
+    if len(row_numbers) != len(frame):
+        raise ValueError("row_numbers must have one entry per row")
+    plan = _column_plan(headers, mapping or {}, source)
+    if "name" not in plan.values():
+        raise InputError(
+            f"找不到企业名称列 / no enterprise name column; found {headers[:12]}",
+            file=source,
+            hint='name it 企业名称 or map it with --mapping ([columns] "原表头" = "name")',
+        )
+    report = ImportReport(source=source)
+    # plain tuples: row access through pandas costs more than all the parsing
+    rows = list(frame.itertuples(index=False, name=None))
+    keep_rows = [i for i, row in enumerate(rows) if not all(_blank(v) for v in row)]
+    if len(keep_rows) < len(rows):
+        report.notes.append(f"  跳过空行 / blank rows skipped: {len(rows) - len(keep_rows)}")
+    report.read = len(keep_rows)
+
+    by_target = {target: header for header, target in plan.items()}
+    position = {target: headers.index(header) for target, header in by_target.items()}
+    extras = [(h, i) for i, h in enumerate(headers) if h not in plan and h not in _TARGETS]
+    records: list[dict] = []
+    for i in keep_rows:
+        row = rows[i]
+        rec = _normalise_row(row, row_numbers[i], position, by_target, report, strict)
+        if rec is None:
+            continue
+        for h, j in extras:
+            rec[h] = None if _blank(row[j]) else row[j]
+        records.append(rec)
+
+    records = _merge_duplicates(records, report, by_target)
+    report.check()
+    columns = [*ENTERPRISE_COLUMNS, *EXTRA_COLUMNS, *[h for h, _ in extras]]
+    # object columns throughout: ints stay ints, dates stay dates, blanks stay None
+    out = pd.DataFrame(
+        {c: pd.Series([r.get(c) for r in records], dtype=object) for c in columns},
+        columns=columns,
+    )
+    for col in ("segments", "flags"):
+        out[col] = out[col].map(lambda v: list(v) if isinstance(v, list) else [])
+    out["active"] = out["active"].astype(bool)
+    return out.reset_index(drop=True), report
+
+
+def _normalise_row(
+    row: tuple,
+    rownum: int,
+    position: Mapping[str, int],
+    by_target: Mapping[str, str],
+    report: ImportReport,
+    strict: bool,
+) -> dict | None:
+    def get(target: str) -> object:
+        at = position.get(target)
+        return None if at is None else row[at]
+
+    name = _text(get("name"))
+    if name is None:
+        report.reject(rownum, by_target["name"], "missing_name", "企业名称为空 / no name")
+        return None
+    rec: dict = {"name": name, "source_row": rownum}
+    for col in ("legal_rep", "status", "province", "city", "county", "address", "scope",
+                "listed", "parent", "source", "size", "industry_section",
+                "industry_division", "industry_group", "industry_class"):  # fmt: skip
+        rec[col] = _text(get(col))
+
+    uscc = _clean_uscc(get("uscc"))
+    rec["uscc"] = uscc
+    if uscc and not _valid_uscc(uscc):
+        msg = f"统一社会信用代码校验失败 / invalid USCC (check digit or format): {uscc}"
+        if strict:
+            report.reject(rownum, by_target["uscc"], "invalid_uscc", msg)
+            return None
+        report.warn(rownum, by_target["uscc"], "invalid_uscc", msg)
+
+    rec["active"] = is_active(rec["status"])
+    if not rec["active"]:
+        report.warn(
+            rownum,
+            by_target.get("status"),
+            "inactive",
+            f"企业状态为{rec['status']}, 保留并标记 active=False / kept, marked inactive",
+        )
+
+    country = _text(get("country"))
+    rec["country"] = country or "中国"
+    if rec["country"].lower() in _FOREIGN_OK:
+        code, reason = _region(rec)
+        rec["region_code"] = code
+        if reason:
+            where = by_target.get("county") or by_target.get("city") or by_target.get("province")
+            where = where or by_target.get("address")
+            if code is None:
+                kind = "region_unresolved"
+            elif "address" in reason:
+                kind = "region_from_address"
+            else:
+                kind = "region_partial"
+            report.warn(rownum, where, kind, reason)
+    else:
+        rec["region_code"] = None
+
+    for target, amount_col, currency_col in (
+        ("registered_capital", "registered_capital", "capital_currency"),
+        ("paid_in_capital", "paid_in_capital", "paid_in_currency"),
+    ):
+        header = by_target.get(target)
+        try:
+            amount, currency = parse_capital(get(target), unit=_header_unit(header or "") or "万")
+        except ValueError:
+            amount, currency = None, None
+            report.warn(
+                rownum, header, "bad_capital", f"无法解析资本 / cannot parse {get(target)!r}"
+            )
+        rec[amount_col], rec[currency_col] = amount, currency
+
+    try:
+        rec["founded"] = parse_date(get("founded"))
+    except ValueError:
+        rec["founded"] = None
+        report.warn(
+            rownum,
+            by_target.get("founded"),
+            "bad_date",
+            f"无法解析日期 / cannot parse {get('founded')!r}",
+        )
+    for col, kind in (("employees", int), ("revenue", float), ("revenue_year", int)):
+        try:
+            rec[col] = _number(get(col), kind)
+        except ValueError:
+            rec[col] = None
+            report.warn(
+                rownum,
+                by_target.get(col),
+                "bad_number",
+                f"无法解析数字 / cannot parse {get(col)!r}",
+            )
+
+    segments = _split_list(get("segments"))
+    rec["segments"] = segments
+    rec["segments_source"] = "tagged" if segments else None
+    flags = _split_list(get("flags"))
+    for target in by_target:
+        if target.startswith("flag:"):
+            value = _text(get(target))
+            if (
+                value is not None
+                and value.lower() not in _FALSE
+                and (value.lower() in _TRUE or value not in _FALSE)
+            ):
+                flag = target.removeprefix("flag:")
+                if flag not in flags:
+                    flags.append(flag)
+    rec["flags"] = flags
+    rec["enterprise_id"] = enterprise_id(uscc, name, rec["region_code"])
+    return rec
+
+
+def _region(rec: Mapping[str, object]) -> tuple[str | None, str]:
+    from chainmap.model.regions import resolve_parts
+
+    return resolve_parts(rec["province"], rec["city"], rec["county"], rec["address"])
+
+
+def _merge_duplicates(
+    records: list[dict], report: ImportReport, by_target: Mapping[str, str]
+) -> list[dict]:
+    """Merge rows with the same ``enterprise_id`` into the first; report the others."""
+    first: dict[str, dict] = {}
+    out: list[dict] = []
+    for rec in records:
+        eid = rec["enterprise_id"]
+        kept = first.get(eid)
+        if kept is None:
+            first[eid] = rec
+            out.append(rec)
+            continue
+        why = "same USCC" if not eid.startswith("h:") else "same name and region"
+        report.reject(
+            rec["source_row"],
+            by_target["uscc"] if not eid.startswith("h:") else by_target["name"],
+            "duplicate",
+            f"merged into row {kept['source_row']} ({why})",
+        )
+        for key, value in rec.items():
+            if key == "source_row":
+                continue
+            if isinstance(value, list):
+                kept[key] = kept.get(key, []) + [v for v in value if v not in kept.get(key, [])]
+            elif _blank(kept.get(key)) and not _blank(value):
+                kept[key] = value
+        if kept["segments"] and not kept.get("segments_source"):
+            kept["segments_source"] = "tagged"
+    return out

@@ -1,0 +1,41 @@
+"""Write the canonical enterprise table to Parquet, CSV or XLSX.
+
+Parquet keeps lists (``segments``, ``flags``) and dates as native types; CSV
+(UTF-8 with BOM) and XLSX join lists with ``;`` so that reading the file back
+with :func:`chainmap.model.enterprises.read_enterprises` restores them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from chainmap.errors import InputError
+
+__all__ = ["ENTERPRISE_FILE_SUFFIXES", "write_enterprises"]
+
+ENTERPRISE_FILE_SUFFIXES = (".parquet", ".csv", ".xlsx")
+
+
+def write_enterprises(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``table`` to ``path``, the format chosen by its suffix."""
+    from chainmap.outputs import tables
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in ENTERPRISE_FILE_SUFFIXES:
+        raise InputError(
+            f"不支持的输出类型 / unsupported output type {suffix!r}",
+            file=str(path),
+            hint="use .parquet, .csv or .xlsx",
+        )
+    if suffix == ".parquet":
+        table.to_parquet(path, index=False)
+        return path
+    flat = tables.records_to_frame(table, list_sep=";")
+    if suffix == ".csv":
+        tables.to_csv(flat, path)
+    else:
+        tables.write_xlsx({"enterprises": flat}, path, title="chainmap enterprises")
+    return path

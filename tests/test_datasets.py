@@ -1,0 +1,67 @@
+"""The bundled sample firms (graphs/companies_*.csv)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from chainmap.datasets import enterprises
+from chainmap.model.catalog import bundled_files, read_text
+from chainmap.model.enterprises import ENTERPRISE_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def raw_rows():
+    rows = []
+    for name in bundled_files("companies_", ".csv"):
+        rows.extend(csv.DictReader(io.StringIO(read_text(name))))
+    return rows
+
+
+def test_every_firm_is_loaded_once_with_its_sources(raw_rows):
+    firms = enterprises("all")
+    assert sorted(firms["name"]) == sorted({r["name_zh"] for r in raw_rows})
+    assert list(firms.columns[: len(ENTERPRISE_COLUMNS)]) == list(ENTERPRISE_COLUMNS)
+    by_name = firms.set_index("name")
+    for row in raw_rows:
+        firm = by_name.loc[row["name_zh"]]
+        assert firm["source"] == row["source_url"]
+        assert firm["listed"] == (row["stock_code"] or None)
+        assert set(row["segments"].split(";")) <= set(firm["segments"])
+        assert firm["products_zh"] == row["products_zh"]
+        if row["revenue_cny_100m"]:
+            assert firm["revenue"] == float(row["revenue_cny_100m"])
+            assert firm["revenue_year"] == int(row["revenue_year"])
+        else:
+            assert firm["revenue"] is None and firm["revenue_year"] is None
+
+
+def test_regions_for_chinese_firms_only(raw_rows):
+    firms = enterprises("all").set_index("name")
+    for row in raw_rows:
+        firm = firms.loc[row["name_zh"]]
+        if row["country"] != "中国":
+            assert firm["region_code"] is None and firm["country"] == row["country"]
+        elif row["province"]:
+            assert firm["region_code"] is not None, row["name_zh"]
+    for name in ("浙江三美化工股份有限公司", "浙江森田新材料有限公司", "浙江武义神龙浮选有限公司"):
+        assert firms.loc[name, "region_code"] == "330723"
+    # county unconfirmed in the sources: city level only
+    assert firms.loc["金华东方萤石有限公司", "region_code"] == "330700"
+
+
+def test_sanmei_lipf6_is_not_a_segment():
+    firms = enterprises("fluorochem").set_index("name")
+    sanmei = firms.loc["浙江三美化工股份有限公司"]
+    assert "六氟磷酸锂" in sanmei["products_zh"]
+    assert "lipf6" not in sanmei["segments"]
+
+
+def test_filter_by_chain(fluorochem):
+    firms = enterprises(fluorochem)
+    ids = set(fluorochem.segments_by_id)
+    assert all(ids & set(segs) for segs in firms["segments"])
+    assert set(firms["segments_source"]) == {"tagged"}
+    assert len(enterprises("fluorochem")) == len(firms)

@@ -1,0 +1,305 @@
+"""Enterprise import: registry-style fixtures (tests/fixtures/, fictional firms)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+import unicodedata
+
+import pandas as pd
+import pytest
+from stdnum.cn import uscc as stdnum_uscc
+
+from chainmap.errors import InputError
+from chainmap.model.enterprises import (
+    ENTERPRISE_COLUMNS,
+    enterprise_id,
+    is_active,
+    normalise_enterprises,
+    parse_capital,
+    parse_date,
+    read_enterprises,
+)
+from chainmap.model.regions import regions
+from chainmap.model.sheets import detect_header_row, read_table
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GBK = FIXTURES / "registry_gbk_title.csv"
+XLSX = FIXTURES / "registry_zh_headers.xlsx"
+
+
+def _codes_by_row(report):
+    out: dict[int, set[str]] = {}
+    for item in report.items:
+        out.setdefault(item.row, set()).add(item.code)
+    return out
+
+
+def _code_of(name: str) -> str:
+    t = regions()
+    found = t.index[t["name"] == name]
+    assert len(found) == 1, name
+    return found[0]
+
+
+# ---------------------------------------------------------------------- GBK CSV with a title row
+
+
+@pytest.fixture(scope="module")
+def gbk():
+    return read_enterprises(GBK)
+
+
+def test_gbk_file_really_is_gbk_with_title_rows():
+    raw = GBK.read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    lines = raw.decode("gbk").splitlines()
+    assert lines[0].startswith("浙江省金华市企业名单") and lines[1] == ""
+    assert lines[2].startswith("企业名称,")
+
+
+def test_gbk_accounting_and_reasons(gbk):
+    table, report = gbk
+    report.check()
+    assert report.read == 10  # data rows 4..13 as the spreadsheet numbers them
+    assert (report.kept, report.rejected) == (8, 2)
+    assert report.read == report.kept + report.rejected == len(table) + report.rejected
+    assert _codes_by_row(report) == {
+        5: {"invalid_uscc"},
+        6: {"duplicate"},
+        7: {"inactive"},
+        8: {"inactive"},
+        9: {"region_unresolved"},
+        10: {"region_from_address"},
+        11: {"missing_name"},
+        12: {"region_unresolved"},
+        13: {"bad_date", "bad_capital"},
+    }
+    assert report.rejected_rows == [6, 11]
+    merged = [i for i in report.items if i.code == "duplicate"]
+    assert merged[0].message.startswith("merged into row 4")
+    assert list(table["source_row"]) == [4, 5, 7, 8, 9, 10, 12, 13]
+
+
+def test_gbk_columns_and_values(gbk):
+    table, _ = gbk
+    assert list(table.columns[: len(ENTERPRISE_COLUMNS)]) == list(ENTERPRISE_COLUMNS)
+    assert "备注" in table.columns  # extra input column kept as it is
+    first = table.iloc[0]
+    assert first["name"] == "武义示例氟材料有限公司(测试)"
+    assert first["region_code"] == _code_of("武义县")
+    assert (first["registered_capital"], first["capital_currency"]) == (5000.0, "CNY")
+    # merged from the duplicate row 6, which alone had 实缴资本
+    assert (first["paid_in_capital"], first["paid_in_currency"]) == (3000.0, "CNY")
+    assert first["founded"] == dt.date(2005, 3, 15)
+    assert first["employees"] == 120
+    assert first["flags"] == ["高新技术企业"]
+    assert first["industry_division"] == "化学原料和化学制品制造业"
+    assert first["segments"] == [] and first["segments_source"] is None
+    by_row = table.set_index("source_row")
+    assert [bool(by_row.loc[r, "active"]) for r in (4, 7, 8)] == [True, False, False]
+    assert (by_row.loc[8, "registered_capital"], by_row.loc[8, "capital_currency"]) == (
+        12000.0,
+        "CNY",
+    )
+    assert by_row.loc[9, "capital_currency"] == "USD"  # 100万美元, never converted
+    assert by_row.loc[9, "registered_capital"] == 100.0
+    assert by_row.loc[9, "flags"] == ["高新技术企业", "专精特新"]
+    assert by_row.loc[9, "region_code"] is None
+    assert by_row.loc[10, "region_code"] == _code_of("永康市")
+    assert by_row.loc[5, "region_code"] == _code_of("婺城区")
+    assert by_row.loc[7, "employees"] == 0
+
+
+def test_uscc_validation_agrees_with_stdnum(gbk):
+    table, _ = gbk
+    for _, row in table.iterrows():
+        if row["uscc"]:
+            valid = stdnum_uscc.is_valid(row["uscc"])
+            assert (row["enterprise_id"] == row["uscc"]) == valid
+    bad = table.set_index("source_row").loc[5, "uscc"]
+    assert not stdnum_uscc.is_valid(bad)
+    assert bad[:-1] + stdnum_uscc.calc_check_digit(bad) != bad
+
+
+def test_enterprise_ids_are_unique_and_hash_is_documented(gbk):
+    table, _ = gbk
+    assert table["enterprise_id"].is_unique
+    row = table.set_index("source_row").loc[12]
+    name = unicodedata.normalize("NFKC", row["name"]).replace(" ", "").lower()
+    expected = "h:" + hashlib.sha256(f"{name}|".encode()).hexdigest()[:16]
+    assert row["enterprise_id"] == expected
+    assert enterprise_id("BAD", "甲", "330723") == enterprise_id(None, "甲", "330723")
+
+
+def test_strict_rejects_invalid_uscc():
+    table, report = read_enterprises(GBK, strict=True)
+    report.check()
+    assert report.read == 10 and report.rejected == 3
+    assert 5 in report.rejected_rows
+    assert 5 not in set(table["source_row"])
+
+
+# ---------------------------------------------------------------------- XLSX with Chinese headers
+
+
+def test_xlsx_header_detection_and_merge():
+    raw = read_table(XLSX)
+    assert raw.attrs["first_row"] == 3 and raw.columns[0] == "公司名称"
+    table, report = read_enterprises(XLSX)
+    report.check()
+    assert (report.read, report.kept, report.rejected) == (4, 3, 1)
+    assert _codes_by_row(report) == {
+        5: {"duplicate"},
+        6: {"invalid_uscc", "region_unresolved", "inactive"},
+    }
+    quzhou = table.set_index("source_row").loc[4]
+    assert quzhou["segments"] == ["ptfe", "pvdf"] and quzhou["segments_source"] == "tagged"
+    assert quzhou["address"] == "浙江省衢州市柯城区示例路2号"  # filled from row 5
+    assert quzhou["registered_capital"] == 12000.0  # header 注册资金(万元), bare number
+    sanming = table.set_index("source_row").loc[3]
+    assert sanming["region_code"] == _code_of("三元区")
+
+
+def test_english_headers_and_user_mapping():
+    table, report = read_enterprises(FIXTURES / "registry_english.csv")
+    report.check()
+    row = table.iloc[0]
+    assert row["name"].startswith("Example Fluoro")
+    assert row["region_code"] == _code_of("武义县")
+    assert (row["registered_capital"], row["capital_currency"]) == (2000.0, "CNY")
+    assert "所在园区" in table.columns
+    custom = FIXTURES / "registry_custom.csv"
+    with pytest.raises(InputError, match="name"):
+        read_enterprises(custom)
+    table, report = read_enterprises(custom, mapping=FIXTURES / "registry_custom_mapping.toml")
+    assert table.iloc[0]["scope"] == "萤石开采"
+    assert table.iloc[0]["region_code"] == _code_of("武义县")
+
+
+def test_parquet_round_trip(tmp_path):
+    from chainmap.outputs.enterprises import write_enterprises
+
+    table, _ = read_enterprises(XLSX)
+    for suffix in (".parquet", ".csv", ".xlsx"):
+        path = write_enterprises(table, tmp_path / f"out{suffix}")
+        again, report = read_enterprises(path)
+        assert report.rejected == 0
+        assert list(again["name"]) == list(table["name"])
+        assert list(again["segments"]) == list(table["segments"])
+        assert list(again["enterprise_id"]) == list(table["enterprise_id"])
+
+
+# ---------------------------------------------------------------------- values
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "expected"),
+    [
+        ("5000万元人民币", "万", (5000.0, "CNY")),
+        ("100万美元", "万", (100.0, "USD")),
+        ("1.2亿", "万", (12000.0, "CNY")),
+        ("1.2亿元人民币", "万", (12000.0, "CNY")),
+        ("5,000.5万港元", "万", (5000.5, "HKD")),
+        ("人民币800万元", "万", (800.0, "CNY")),
+        ("300", "万", (300.0, "CNY")),
+        ("300", "亿", (3000000.0, "CNY")),
+        ("2500000", "元", (250.0, "CNY")),
+        ("50万欧元", "万", (50.0, "EUR")),
+        ("", "万", (None, None)),
+        ("-", "万", (None, None)),
+    ],
+)
+def test_parse_capital(text, unit, expected):
+    assert parse_capital(text, unit=unit) == expected
+
+
+def test_parse_capital_rejects_text():
+    with pytest.raises(ValueError):
+        parse_capital("不详")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2005-03-15", "2005/3/15", "2005.03.15", "2005年3月15日", "20050315",
+     "2005-03-15 00:00:00", "38426"],
+)  # fmt: skip
+def test_parse_date(text):
+    assert parse_date(text) == dt.date(2005, 3, 15)
+
+
+@pytest.mark.parametrize(
+    ("status", "active"),
+    [("存续", True), ("在业", True), ("开业", True), (None, True), ("注销", False),
+     ("吊销，未注销", False), ("撤销", False), ("Revoked", False), ("迁出", True)],
+)  # fmt: skip
+def test_is_active(status, active):
+    assert is_active(status) is active
+
+
+def test_header_row_detection():
+    rows = [["名单"], ["导出时间: 2024-01-01"], [], ["企业名称", "地址", "状态", "资本"], ["a"]]
+    assert detect_header_row(rows) == 3
+
+
+def test_normalise_frame_row_numbers():
+    frame = pd.DataFrame({"企业名称": ["甲", None], "所属区县": ["武义县", "武义县"]})
+    table, report = normalise_enterprises(frame, row_numbers=[10, 11])
+    assert report.rejected_rows == [11]
+    assert list(table["source_row"]) == [10]
+
+
+# ---------------------------------------------------------------------- bad files
+
+
+def test_bad_files(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(InputError, match="empty"):
+        read_enterprises(empty)
+    with pytest.raises(InputError, match="not found"):
+        read_enterprises(tmp_path / "missing.csv")
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(InputError, match="cannot read"):
+        read_enterprises(broken)
+    doc = tmp_path / "x.doc"
+    doc.write_text("x")
+    with pytest.raises(InputError, match="unsupported"):
+        read_enterprises(doc)
+    bad_map = tmp_path / "map.toml"
+    bad_map.write_text('[columns]\n"单位全称" = "nonsense"\n', encoding="utf-8")
+    with pytest.raises(InputError, match="nonsense"):
+        read_enterprises(FIXTURES / "registry_custom.csv", mapping=bad_map)
+    bad_map.write_text("x = 1\n", encoding="utf-8")
+    with pytest.raises(InputError, match="columns"):
+        read_enterprises(FIXTURES / "registry_custom.csv", mapping=bad_map)
+
+
+# ---------------------------------------------------------------------- CLI
+
+
+def test_cli_import(invoke, tmp_path):
+    out, rep = tmp_path / "out.parquet", tmp_path / "report.csv"
+    result = invoke("import", GBK, "-o", out, "--report", rep)
+    assert result.exit_code == 0, result.output
+    assert "read 10, 保留 kept 8, 拒绝 rejected 2" in result.stderr
+    assert result.stdout == ""
+    written = pd.read_parquet(out)
+    assert len(written) == 8
+    report = pd.read_csv(rep, encoding="utf-8-sig")
+    assert list(report.columns[:4]) == ["row", "column", "code", "message"]
+    assert set(report["code"]) >= {"duplicate", "missing_name", "invalid_uscc", "inactive"}
+    strict = invoke("import", GBK, "-o", tmp_path / "s.csv", "--strict")
+    assert "rejected 3" in strict.stderr
+
+
+def test_cli_import_errors_are_one_line(invoke, tmp_path):
+    result = invoke("import", tmp_path / "nope.csv", "-o", tmp_path / "x.csv")
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert "not found" in result.output
+    result = invoke("import", GBK, "-o", tmp_path / "x.json")
+    assert result.exit_code != 0 and "unsupported" in result.output
