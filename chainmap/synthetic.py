@@ -13,7 +13,7 @@ The columns are the canonical enterprise columns of CONTRACTS.md:
   one or two real keywords of the chain's segments with an operation verb.
 - ``uscc``: 18 characters; about 80 % carry a valid GB 32100-2015 check digit,
   15 % a wrong one, 5 % none. ``enterprise_id`` is the USCC when valid, else
-  ``h:`` + the first 16 hex digits of SHA-1 over ``name|region_code``.
+  the ``h:`` hash of :func:`chainmap.model.enterprises.enterprise_id`.
 - ``registered_capital`` (万, log-normal), ``capital_currency`` (mostly CNY),
   ``founded`` (1990-2024), ``employees`` (log-normal, 30 % missing),
   ``revenue`` (亿元, 85 % missing) with ``revenue_year`` 2022/2023, ``listed``
@@ -24,7 +24,6 @@ The columns are the canonical enterprise columns of CONTRACTS.md:
 from __future__ import annotations
 
 from collections.abc import Iterator
-import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -132,6 +131,8 @@ def synthetic_registry(
     """
     import pandas as pd
 
+    from chainmap.model.enterprises import enterprise_id
+
     rng = np.random.default_rng([seed, start])
     counties, weights = _counties(seed)
     ids = np.arange(start, start + n)
@@ -171,7 +172,7 @@ def synthetic_registry(
     uscc = uscc.astype(object)
     uscc[kind >= 0.95] = None
     eid = [
-        u if k < 0.80 else "h:" + hashlib.sha1(f"{nm}|{r or ''}".encode()).hexdigest()[:16]
+        u if k < 0.80 else enterprise_id(None, nm, r)
         for u, k, nm, r in zip(uscc, kind, names, region, strict=True)
     ]
 
@@ -190,6 +191,7 @@ def synthetic_registry(
     flag_draw = rng.random(n)
     flags = np.where(flag_draw < 0.05, np.array(_FLAGS, dtype=object)[rng.integers(0, 4, n)], None)
     parent = np.where(rng.random(n) < 0.02, [f"合成集团{i % 5000:04d}" for i in ids], None)
+    names_of = _region_names(region)
     return pd.DataFrame(
         {
             "enterprise_id": eid,
@@ -199,6 +201,9 @@ def synthetic_registry(
             "status": status,
             "active": status == "存续",
             "country": country,
+            "province": [names_of.get(r, (None,) * 3)[0] for r in region],
+            "city": [names_of.get(r, (None,) * 3)[1] for r in region],
+            "county": [names_of.get(r, (None,) * 3)[2] for r in region],
             "region_code": region,
             "address": [f"合成地址{i}号" for i in ids],
             "scope": scope,
@@ -214,6 +219,17 @@ def synthetic_registry(
             "source": "synthetic",
         }
     )
+
+
+def _region_names(codes: np.ndarray) -> dict[str, tuple[str | None, ...]]:
+    """Province, city and county names of each distinct code."""
+    from chainmap.model import regions
+
+    out = {}
+    for code in set(codes.tolist()) - {None}:
+        levels = [regions.ancestor(code, lv) for lv in ("province", "city", "county")]
+        out[code] = tuple(regions.region_name(c) if c else None for c in levels)
+    return out
 
 
 def _blocks(n: int, size: int) -> Iterator[tuple[int, int]]:

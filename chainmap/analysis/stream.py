@@ -47,10 +47,15 @@ __all__ = [
     "ENGINES",
     "Part",
     "Scan",
+    "canonical",
     "choose_engine",
     "classify_file",
+    "is_canonical",
     "iter_chunks",
     "parts",
+    "plan_with",
+    "rank_with",
+    "read_canonical",
     "reduce_part",
     "scan",
     "stream_plan",
@@ -130,15 +135,57 @@ def parts(source: str | Path) -> list[Part]:
 
 
 def iter_chunks(part: Part, *, chunk_rows: int = 250_000) -> Iterator[pd.DataFrame]:
-    """The rows of one part as DataFrames of at most ``chunk_rows`` rows (CSV) or one row group."""
+    """The rows of one part, canonical, as chunks of ``chunk_rows`` rows (CSV) or a row group.
+
+    Non-canonical chunks are normalised as ``chainmap import`` would (:func:`canonical`).
+    """
     if part.row_group is not None:
         import pyarrow.parquet as pq
 
         table = pq.ParquetFile(part.path).read_row_group(part.row_group)
-        yield table.to_pandas()
+        yield canonical(table.to_pandas(), source=part.path)
         return
     dtype = dict.fromkeys(_TEXT_COLUMNS, str)
-    yield from pd.read_csv(part.path, chunksize=chunk_rows, dtype=dtype, encoding="utf-8-sig")
+    first = 2  # the header is row 1
+    for chunk in pd.read_csv(part.path, chunksize=chunk_rows, dtype=dtype, encoding="utf-8-sig"):
+        yield canonical(chunk.reset_index(drop=True), source=part.path, first_row=first)
+        first += len(chunk)
+
+
+def is_canonical(columns: Sequence[str]) -> bool:
+    """True when ``columns`` hold every canonical enterprise column (``segments`` may be absent).
+
+    Such tables (written by ``chainmap import`` or :mod:`chainmap.synthetic`)
+    are used as they are; others go through
+    :func:`~chainmap.model.enterprises.normalise_enterprises` first.
+    """
+    from chainmap.model.enterprises import ENTERPRISE_COLUMNS
+
+    optional = {"segments", "segments_source"}
+    return set(ENTERPRISE_COLUMNS) - optional <= set(columns)
+
+
+def canonical(table: pd.DataFrame, *, source: str = "<frame>", first_row: int = 2) -> pd.DataFrame:
+    """``table`` itself when canonical, else its normalised form (rejected rows dropped)."""
+    if is_canonical(list(table.columns)):
+        return table
+    from chainmap.model.enterprises import normalise_enterprises
+
+    rows = range(first_row, first_row + len(table))
+    return normalise_enterprises(table, source=source, row_numbers=rows)[0]
+
+
+def read_canonical(path: str | Path) -> pd.DataFrame | None:
+    """A canonical Parquet file or dataset read as it is; None for anything else."""
+    root = Path(path)
+    files = sorted(root.rglob("*.parquet")) if root.is_dir() else [root]
+    if not files or any(f.suffix.lower() not in (".parquet", ".pq") for f in files):
+        return None
+    import pyarrow.parquet as pq
+
+    if not all(is_canonical(pq.read_schema(f).names) for f in files):
+        return None
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
 
 
 def choose_engine(engine: str, source: str | Path | None) -> str:
@@ -398,6 +445,26 @@ def stream_plan(
         region_level=region_level,
         **options,
     )
+
+
+def rank_with(
+    engine: str, chain: Chain, source: Any, *, scheduler: str | None = None, **options: Any
+) -> pd.DataFrame:
+    """Rank with ``engine``: ``source`` is a table for ``memory``, else a file or directory."""
+    if engine == "memory":
+        return rank_enterprises(chain, source, **options)
+    return stream_rank(chain, source, engine=engine, scheduler=scheduler, **options)
+
+
+def plan_with(
+    engine: str, chain: Chain, source: Any, *, scheduler: str | None = None, **options: Any
+) -> TargetingPlan:
+    """Build the plan with ``engine``: ``source`` as in :func:`rank_with`."""
+    if engine == "memory":
+        from chainmap.analysis.plan import build_plan
+
+        return build_plan(chain, source, **options)
+    return stream_plan(chain, source, engine=engine, scheduler=scheduler, **options)
 
 
 # ---------------------------------------------------------------------- classify
