@@ -94,25 +94,37 @@ def chain_enterprises(chain: Chain, enterprises: pd.DataFrame) -> pd.DataFrame:
     win). Returns a copy with a ``chain_segments`` list column; rows holding no
     segment of the chain are dropped.
     """
-    frame = enterprises.copy()
-    if "segments" not in frame.columns:
-        frame["segments"] = [[] for _ in range(len(frame))]
-    frame["segments"] = frame["segments"].map(_as_list)
-    needs = frame["segments"].map(len).eq(0)
-    if "segments_source" in frame.columns:  # already classified (and found nothing): done
-        needs &= frame["segments_source"].astype(object).ne("classified")
-    if needs.any() and "scope" in frame.columns and frame.loc[needs, "scope"].notna().any():
+    n = len(enterprises)
+    cols = enterprises.columns
+    segs = [_as_list(v) for v in enterprises["segments"]] if "segments" in cols else None
+    lists = segs if segs is not None else [[] for _ in range(n)]
+    needs = np.fromiter((not v for v in lists), dtype=bool, count=n)
+    if "segments_source" in cols:  # already classified (and found nothing): done
+        needs &= enterprises["segments_source"].astype(object).ne("classified").to_numpy()
+    source = None
+    if needs.any() and "scope" in cols and enterprises.loc[needs, "scope"].notna().any():
         from chainmap.analysis.classify import assign_segments
 
         # Classify only the untagged rows: tags always win, so the others keep theirs.
-        done = assign_segments(chain, frame.loc[needs, ["scope"]])
-        frame.loc[needs, "segments"] = pd.Series(
-            done["segments"].map(_as_list).tolist(), index=done.index, dtype=object
+        done = assign_segments(chain, enterprises.loc[needs, ["scope"]])
+        for i, found in zip(np.flatnonzero(needs), done["segments"], strict=True):
+            lists[i] = _as_list(found)
+        source = (
+            enterprises["segments_source"].astype(object).to_numpy(copy=True)
+            if "segments_source" in cols
+            else np.full(n, np.nan, dtype=object)
         )
-        frame.loc[needs, "segments_source"] = done["segments_source"].to_numpy()
+        source[needs] = done["segments_source"].to_numpy()
     ids = set(chain.segments_by_id)
-    frame["chain_segments"] = [[s for s in segs if s in ids] for segs in frame["segments"]]
-    return frame[frame["chain_segments"].map(len) > 0]
+    in_chain = [[s for s in v if s in ids] for v in lists]
+    keep = np.fromiter((bool(v) for v in in_chain), dtype=bool, count=n)
+    rows = np.flatnonzero(keep)
+    # One row selection of the (possibly wide) table, then the new columns.
+    frame = enterprises[keep].assign(segments=[lists[i] for i in rows])
+    if source is not None:
+        frame["segments_source"] = source[keep]
+    frame["chain_segments"] = [in_chain[i] for i in rows]
+    return frame
 
 
 def _as_list(value: Any) -> list[str]:

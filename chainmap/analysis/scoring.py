@@ -101,26 +101,24 @@ def rank_enterprises(
     home_code = status.attrs.get("home_at_level", where.code)
 
     frame = chain_enterprises(chain, enterprises).reset_index(drop=True)
-    active = _active(frame)
+    active = _active(frame).to_numpy(dtype=bool)
     n_inactive = int((~active).sum())
-    frame = frame[active].reset_index(drop=True)
     codes = (
         frame["region_code"]
         if "region_code" in frame.columns
         else pd.Series(None, index=frame.index)
     )
     codes = codes.astype(object).where(codes.notna() & (codes.astype(str) != ""), None)
-    at_home = _region_at(codes, level).eq(home_code)
+    at_home = _region_at(codes, level).eq(home_code).to_numpy() & active
     n_home = int(at_home.sum())
-    frame = frame[~at_home].reset_index(drop=True)
-    codes = codes[~at_home].reset_index(drop=True)
+    rows = np.flatnonzero(active & ~at_home)  # positions of the candidate targets
 
     targets = status[status["target"]]
     priority = targets["priority"]
     stage_order = {s.id: s.stage_order for s in chain.ordered_segments()}
 
     # Best gap segment per enterprise: highest priority, then stage order, then id.
-    long = frame[["chain_segments"]].explode("chain_segments").dropna()
+    long = frame[["chain_segments"]].iloc[rows].explode("chain_segments").dropna()
     long = long[long["chain_segments"].isin(priority.index)]
     if segments:
         wanted = {chain.resolve(s) for s in segments}
@@ -134,7 +132,7 @@ def rank_enterprises(
         ["_row", "_p", "_o", "chain_segments"], ascending=[True, False, True, True]
     )
     best = long.drop_duplicates("_row").set_index("_row")["chain_segments"]
-    n_no_gap = len(frame) - len(best)
+    n_no_gap = len(rows) - len(best)
     frame = frame.loc[best.index].assign(segment=best.values)
     codes = codes.loc[best.index]
 
@@ -229,11 +227,11 @@ def _criteria(
     codes = codes.reset_index(drop=True)
 
     # gap priority: strategy weight × segment importance of the best gap segment
-    gap_raw = seg.map(status["priority"]).astype(float)
+    gap_raw = _lookup(seg, status["priority"].to_dict())
 
     # feasibility: chain adjacency, averaged with co-location density when computed
-    adj = seg.map(status["feasibility"]).astype(float)
-    dens = seg.map(status["density"]).astype(float)
+    adj = _lookup(seg, status["feasibility"].to_dict())
+    dens = _lookup(seg, status["density"].to_dict())
     feas_raw = adj.where(dens.isna(), (adj + dens) / 2)
 
     # strength: size and quality signals, each a percentile within the segment
@@ -285,12 +283,10 @@ def _criteria(
     wanted = list(prof["affinity"]["zones"])
     uniq = [c for c in pd.unique(codes.dropna()) if c]
     zone_of = _zones_of(uniq, extra)
-    in_zone = codes.map({c: float(any(z in wanted for z in zone_of[c])) for c in uniq}).astype(
-        float
-    )
+    in_zone = _lookup(codes, {c: float(any(z in wanted for z in zone_of[c])) for c in uniq})
     # Distances of each distinct region, looked up per row (registry tables repeat codes).
     dist_of = dict(zip(uniq, regions.distance_km_many(uniq, home_code).tolist(), strict=True))
-    dist = codes.map(dist_of).astype(float)
+    dist = _lookup(codes, dist_of)
     half = float(prof["affinity"]["distance_half_life_km"])
     decay = np.power(0.5, dist / half)
     ties = _ties(frame, status)
@@ -329,16 +325,22 @@ def _criteria(
     return crit, signals
 
 
+def _lookup(keys: pd.Series, mapping: Mapping[Any, Any]) -> pd.Series:
+    """``keys.map(mapping).astype(float)``, one dictionary look-up per distinct key."""
+    codes, uniques = pd.factorize(keys)
+    values = np.array([mapping.get(u, np.nan) for u in uniques] + [np.nan], dtype=float)
+    return pd.Series(values[codes], index=keys.index)  # code -1 (missing key) takes the NaN
+
+
 def _per_value(column: pd.Series, func: Any) -> pd.Series:
     """``func`` of each cell, computed once per distinct value when the cells are hashable."""
     column = column.reset_index(drop=True)
     try:
-        uniq = pd.unique(column)
-        lookup = {v: func(v) for v in uniq if not _nan(v)}
+        codes, uniques = pd.factorize(column)
     except TypeError:  # unhashable cells (lists): one call per row
         return column.map(func)
-    missing = func(None)
-    return pd.Series([lookup.get(v, missing) if not _nan(v) else missing for v in column])
+    results = [func(v) for v in uniques] + [func(None)]
+    return pd.Series([results[c] for c in codes])
 
 
 _ZONE_CACHE: dict[tuple, dict[str, list[str]]] = {}
