@@ -98,7 +98,7 @@ def chain_enterprises(chain: Chain, enterprises: pd.DataFrame) -> pd.DataFrame:
     cols = enterprises.columns
     segs = [_as_list(v) for v in enterprises["segments"]] if "segments" in cols else None
     lists = segs if segs is not None else [[] for _ in range(n)]
-    needs = np.fromiter((not v for v in lists), dtype=bool, count=n)
+    needs = np.fromiter(map(len, lists), dtype=np.int64, count=n) == 0
     if "segments_source" in cols:  # already classified (and found nothing): done
         needs &= enterprises["segments_source"].astype(object).ne("classified").to_numpy()
     source = None
@@ -116,11 +116,13 @@ def chain_enterprises(chain: Chain, enterprises: pd.DataFrame) -> pd.DataFrame:
         )
         source[needs] = done["segments_source"].to_numpy()
     ids = set(chain.segments_by_id)
-    in_chain = [[s for s in v if s in ids] for v in lists]
-    keep = np.fromiter((bool(v) for v in in_chain), dtype=bool, count=n)
+    # Reuse a row's list when all its ids are in the chain (the usual case): fewer objects.
+    in_chain = [v if ids.issuperset(v) else [s for s in v if s in ids] for v in lists]
+    keep = np.fromiter(map(len, in_chain), dtype=np.int64, count=n) > 0
     rows = np.flatnonzero(keep)
-    # One row selection of the (possibly wide) table, then the new columns.
-    frame = enterprises[keep].assign(segments=[lists[i] for i in rows])
+    # At most one row selection of the (possibly wide) table, then the new columns.
+    kept = enterprises if len(rows) == n else enterprises[keep]
+    frame = kept.assign(segments=[lists[i] for i in rows])
     if source is not None:
         frame["segments_source"] = source[keep]
     frame["chain_segments"] = [in_chain[i] for i in rows]
@@ -160,8 +162,9 @@ def _region_at(codes: pd.Series, level: str) -> pd.Series:
         return regions.ancestor(code, level)
 
     # Resolve each distinct code once: registry-sized tables repeat a few thousand codes.
-    lookup = {code: at(code) for code in pd.unique(codes.dropna())}
-    return codes.map(lookup).astype(object).where(codes.notna(), None)
+    positions, uniques = pd.factorize(codes)
+    values = np.array([at(code) for code in uniques] + [None], dtype=object)
+    return pd.Series(values[positions], index=codes.index, dtype=object)  # -1: missing
 
 
 # ---------------------------------------------------------------------- matrix
