@@ -24,7 +24,12 @@ from chainmap.analysis.gaps import (
     segment_status,
 )
 from chainmap.analysis.relatedness import rca
-from chainmap.analysis.scoring import rank_enterprises, rank_records
+from chainmap.analysis.scoring import (
+    _zones_of,
+    describe_ranking,
+    rank_enterprises,
+    rank_records,
+)
 from chainmap.model.chain import Chain
 
 __all__ = [
@@ -176,7 +181,9 @@ def build_plan(
     prof = _profile(profile)
     where = resolve_home(home, prof)
     status = segment_status(chain, enterprises, home=where.code, profile=prof)
-    ranking = rank_enterprises(chain, enterprises, home=where.code, profile=prof, status=status)
+    ranking = rank_enterprises(
+        chain, enterprises, home=where.code, profile=prof, status=status, describe=False
+    )
     counts = plan_counts(
         chain, chain_enterprises(chain, enterprises), region_level=region_level, table=enterprises
     )
@@ -261,7 +268,7 @@ def assemble_plan(
     region_level: str = "city",
     sources: list[str] | None = None,
 ) -> TargetingPlan:
-    """The plan from a status frame, the full ranking and :class:`PlanCounts`.
+    """The plan from a status frame, the full ranking (``describe=False``) and :class:`PlanCounts`.
 
     :func:`build_plan` computes these in memory; the streaming engines
     (:mod:`chainmap.analysis.stream`) compute them chunk by chunk.
@@ -305,11 +312,13 @@ def assemble_plan(
             }
         )
 
-    ranked = rank_records(ranking)
+    # Describe only the rows a key field can show (each row's description is its own).
+    shown = ranking[ranking.groupby("segment").cumcount() < per_field]
+    ranked = rank_records(describe_ranking(shown, chain, status, prof, where))
     extra = {
         rec["enterprise_id"]: rec
-        for rec in ranking[
-            ["enterprise_id", *[c for c in ("legal_rep", "address") if c in ranking]]
+        for rec in shown[
+            ["enterprise_id", *[c for c in ("legal_rep", "address") if c in shown]]
         ].to_dict(orient="records")
     }
     key_enterprises = []
@@ -406,6 +415,11 @@ def _key_regions(
         else pd.Series(dtype=object)
     )
     foreign = ranking[ranking["region_code"].isna() | (ranking["region_code"].astype(str) == "")]
+    # Candidates per (segment, region) and per (segment, country), counted once.
+    by_region = _pair_counts(ranking["segment"], rank_region)
+    by_country = (
+        _pair_counts(foreign["segment"], foreign["country"]) if "country" in foreign else {}
+    )
     out: list[dict[str, Any]] = []
     for f in key_fields:
         s = f["id"]
@@ -413,9 +427,10 @@ def _key_regions(
         if s in X.columns:
             col = X[s]
             col = col[(col > 0) & (col.index != home_at)]
+            zone_of = _zones_of(list(col.index), extra)
             for code, n in col.items():
-                zones_here = regions.region_zones(code, extra)
-                cand = int(((ranking["segment"] == s) & (rank_region == code)).sum())
+                zones_here = zone_of[code]
+                cand = by_region.get((s, code), 0)
                 rows.append(
                     {
                         "region_code": code,
@@ -433,7 +448,7 @@ def _key_regions(
         for (seg, country), n in sorted(counts.abroad.items()):
             if seg != s:
                 continue
-            cand = int(((foreign["segment"] == s) & (foreign.get("country") == country)).sum())
+            cand = by_country.get((s, country), 0)
             rows.append(
                 {
                     "region_code": None,
@@ -459,6 +474,12 @@ def _key_regions(
         for i, r in enumerate(rows[:limit], start=1):
             out.append({"field": s, "field_name": f["name_zh"], "rank": i, **r})
     return [{k: r[k] for k in REGION_COLUMNS} for r in out]
+
+
+def _pair_counts(a: pd.Series, b: pd.Series) -> dict[tuple[Any, Any], int]:
+    """Rows per (a, b) pair; pairs with a missing value are not counted."""
+    pairs = pd.DataFrame({"a": a.to_numpy(dtype=object), "b": b.to_numpy(dtype=object)})
+    return {k: int(v) for k, v in pairs.value_counts().items()}
 
 
 def _dist(value: Any) -> float | None:

@@ -26,7 +26,7 @@ from chainmap.analysis.gaps import (
 from chainmap.model.chain import Chain
 from chainmap.model.profile import CRITERIA
 
-__all__ = ["RANK_FIELDS", "rank_enterprises", "rank_records", "stability"]
+__all__ = ["RANK_FIELDS", "describe_ranking", "rank_enterprises", "rank_records", "stability"]
 
 #: Keys of a ``rank`` JSON record, in order (CONTRACTS.md).
 RANK_FIELDS = (
@@ -66,6 +66,7 @@ def rank_enterprises(
     top: int | None = None,
     top_per_segment: int | None = None,
     with_stability: bool = True,
+    describe: bool = True,
 ) -> pd.DataFrame:
     """Rank outside enterprises by how well they fill the home region's gaps.
 
@@ -85,6 +86,9 @@ def rank_enterprises(
         Keep the first ``top`` rows overall, or per gap segment.
     with_stability
         Compute stability under random weight perturbations (profile ``[stability]``).
+    describe
+        Add contributions, names and reasons (:func:`describe_ranking`); when
+        False the rows keep the per-criterion ``_c_*`` columns instead.
 
     Returns
     -------
@@ -146,7 +150,7 @@ def rank_enterprises(
             in_zone[:] = False
         frame, codes = frame[in_zone.values], codes[in_zone.values]
 
-    crit, signals = _criteria(frame, codes, status, prof, where.code)
+    crit, _signals = _criteria(frame, codes, status, prof, where.code)
     weights = np.array([float(prof["weights"][c]) for c in CRITERIA])
     contrib = crit[list(CRITERIA)].to_numpy() * weights
     # score = ((c1 + c2) + c3) + c4, the same order in which a reader sums the contributions
@@ -184,10 +188,6 @@ def rank_enterprises(
         out = out.head(top)
     out = out.reset_index(drop=True)
     out["strategy"] = out["segment"].map(status["strategy"])
-    out["contributions"] = [
-        {c: float(row[f"_c_{c}"]) for c in CRITERIA} for row in out.to_dict(orient="records")
-    ]
-    out = _describe(out, chain, status, signals, where, extra_zones)
     out.attrs.update(
         home=where.code,
         home_name=where.name,
@@ -197,6 +197,29 @@ def rank_enterprises(
         no_gap_segment=n_no_gap,
         candidates=len(frame),
     )
+    return describe_ranking(out, chain, status, prof, where) if describe else out
+
+
+def describe_ranking(
+    ranking: pd.DataFrame,
+    chain: Chain,
+    status: pd.DataFrame,
+    profile: Mapping[str, Any],
+    where: Any,
+) -> pd.DataFrame:
+    """Add ``contributions``, region and segment names and ``reasons`` to ranked rows.
+
+    :func:`rank_enterprises` does this for the rows it returns; with
+    ``describe=False`` a caller can pick rows first (as the plan does) and
+    describe only those. Each row's description depends on that row alone.
+    """
+    attrs = dict(ranking.attrs)
+    out = ranking.reset_index(drop=True)
+    out["contributions"] = [
+        {c: float(row[f"_c_{c}"]) for c in CRITERIA} for row in out.to_dict(orient="records")
+    ]
+    out = _describe(out, chain, status, None, where, profile.get("zones") or {})
+    out.attrs.update(attrs)
     return out
 
 
@@ -459,7 +482,7 @@ def _describe(
     out: pd.DataFrame,
     chain: Chain,
     status: pd.DataFrame,
-    signals: pd.DataFrame,
+    signals: pd.DataFrame | None,
     where: Any,
     extra_zones: Mapping[str, Any],
 ) -> pd.DataFrame:

@@ -434,7 +434,7 @@ def stream_plan(
         chunk_rows=chunk_rows,
     )
     status = s.status()
-    ranking = _rank(s, status)
+    ranking = _rank(s, status, describe=False)
     return assemble_plan(
         chain,
         status,
