@@ -32,6 +32,9 @@ _LAZY: dict[str, str] = {
     "region_zones": "chainmap.model.regions",
     "regions": "chainmap.model.regions",
     "resolve_region": "chainmap.model.regions",
+    "stream_plan": "chainmap.analysis.stream",
+    "stream_rank": "chainmap.analysis.stream",
+    "write_synthetic_registry": "chainmap.synthetic",
 }
 
 __all__ = [
@@ -51,6 +54,9 @@ __all__ = [
     "region_zones",
     "regions",
     "resolve_region",
+    "stream_plan",
+    "stream_rank",
+    "write_synthetic_registry",
 ]
 
 
@@ -67,6 +73,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from chainmap.analysis.stream import stream_plan, stream_rank
     from chainmap.model.chain import Chain, Link, Segment, load_chain, load_chains
     from chainmap.model.enterprises import normalise_enterprises, read_enterprises
     from chainmap.model.regions import region_zones, regions, resolve_region
+    from chainmap.synthetic import write_synthetic_registry
