@@ -23,12 +23,19 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _LAZY: dict[str, str] = {
     "Chain": "chainmap.model.chain",
+    "Classifier": "chainmap.analysis.classify",
     "Link": "chainmap.model.chain",
     "Segment": "chainmap.model.chain",
+    "assign_segments": "chainmap.analysis.classify",
+    "build_map": "chainmap.outputs.maps",
+    "classify": "chainmap.analysis.classify",
+    "kpi_table": "chainmap.analysis.kpi",
     "load_chain": "chainmap.model.chain",
     "load_chains": "chainmap.model.chain",
     "normalise_enterprises": "chainmap.model.enterprises",
     "read_enterprises": "chainmap.model.enterprises",
+    "read_ledger": "chainmap.model.ledger",
+    "read_targets": "chainmap.model.kpi_targets",
     "region_zones": "chainmap.model.regions",
     "regions": "chainmap.model.regions",
     "resolve_region": "chainmap.model.regions",
@@ -41,16 +48,23 @@ __all__ = [
     "Chain",
     "ChainError",
     "ChainmapError",
+    "Classifier",
     "InputError",
     "Link",
     "Segment",
     "UnknownChainError",
     "UnknownRegionError",
     "UnknownSegmentError",
+    "assign_segments",
+    "build_map",
+    "classify",
+    "kpi_table",
     "load_chain",
     "load_chains",
     "normalise_enterprises",
     "read_enterprises",
+    "read_ledger",
+    "read_targets",
     "region_zones",
     "regions",
     "resolve_region",
@@ -73,8 +87,13 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from chainmap.analysis.classify import Classifier, assign_segments, classify
+    from chainmap.analysis.kpi import kpi_table
     from chainmap.analysis.stream import stream_plan, stream_rank
     from chainmap.model.chain import Chain, Link, Segment, load_chain, load_chains
     from chainmap.model.enterprises import normalise_enterprises, read_enterprises
+    from chainmap.model.kpi_targets import read_targets
+    from chainmap.model.ledger import read_ledger
     from chainmap.model.regions import region_zones, regions, resolve_region
+    from chainmap.outputs.maps import build_map
     from chainmap.synthetic import write_synthetic_registry

@@ -136,8 +136,11 @@ def chains_cmd(fmt: str | None, output: Path | None) -> None:
     """
     from chainmap.model.chain import describe_bundled_chains
 
+    records = describe_bundled_chains()
+    if fmt is None and output is None:  # terminal: the shared list would swamp the table
+        records = [{**r, "shared_segments": _few(r["shared_segments"])} for r in records]
     emit(
-        describe_bundled_chains(),
+        records,
         fmt=fmt,
         output=output,
         columns=["id", "name_zh", "name_en", "segments", "links", "shared_segments"],
@@ -320,6 +323,12 @@ def load_inputs(chain: str, enterprises: Path | None, profile: Path | None):
     return loaded, table, prof
 
 
+def _few(items: Sequence[str], limit: int = 4) -> str:
+    """``n: a, b, c, d …`` for a terminal cell."""
+    head = ", ".join(items[:limit])
+    return f"{len(items)}: {head}" + (" …" if len(items) > limit else "") if items else "0"
+
+
 def note_home(attrs: Mapping[str, Any]) -> None:
     """Say which home was used and how to change it (stderr)."""
     note(
@@ -362,8 +371,11 @@ def gaps_cmd(
         note(
             f"已排除注销/吊销企业 / excluded deregistered firms: {status.attrs['inactive_excluded']}"
         )
+    records = gap_records(status)
+    if fmt is None and output is None:  # terminal: Chinese labels, anchors summarised
+        records = [_gap_row_for_terminal(r) for r in records]
     emit(
-        gap_records(status),
+        records,
         fmt=fmt,
         output=output,
         table_columns=[
@@ -376,10 +388,35 @@ def gaps_cmd(
             "feasibility",
             "anchors",
         ],
-        headers=_HEADERS,
+        headers={
+            **_HEADERS,
+            "stage": "阶段",
+            "name_zh": "环节",
+            "status": "现状",
+            "strategy": "策略",
+            "count_home": "本地",
+            "lq": "区位商",
+            "feasibility": "可行性",
+            "anchors": "本地企业",
+        },
         title=f"{loaded.name_zh} · {status.attrs['home_name']}",
         sheet="gaps",
     )
+
+
+def _gap_row_for_terminal(record: Mapping[str, Any]) -> dict[str, Any]:
+    from chainmap.model.vocab import STAGE_LABELS
+
+    status_zh = {"strong": "优势", "weak": "薄弱", "missing": "缺失", "no_data": "无数据"}
+    anchors = record["anchors"]
+    return {
+        **record,
+        "stage": STAGE_LABELS[record["stage"]][0],
+        "status": status_zh[record["status"]],
+        "anchors": anchors[0] + (f" 等{len(anchors)}家" if len(anchors) > 1 else "")
+        if anchors
+        else "",
+    }
 
 
 @cli.command("rank")
@@ -415,61 +452,47 @@ def rank_cmd(
 
     Example: chainmap rank fluorochem --top 10
     """
-    from chainmap.analysis.scoring import rank_records
+    from chainmap.analysis.scoring import flat_rank_columns, rank_records
     from chainmap.analysis.stream import rank_with
+    from chainmap.outputs.tables import resolve_format
 
     loaded, run = engine_inputs(chain, enterprises, profile, engine, scheduler, home)
-    ranking = run(
-        rank_with,
-        segments=list(segments) or None,
-        zone=zone,
-        top=top,
-    )
+    ranking = run(rank_with, segments=list(segments) or None, zone=zone, top=top)
     a = ranking.attrs
     note_home(a)
     note(
         f"目标 / targets: {len(ranking)}; 本地企业作为锚点未列入 / home firms kept as anchors: "
         f"{a['home_anchors_excluded']}; 注销/吊销排除 / deregistered excluded: {a['inactive_excluded']}"
     )
+    if resolve_format(fmt, output) == "table":
+        _write_text(
+            render_ranking(
+                ranking, title=f"{loaded.name_zh} · 招商目标 / targets for {a['home_name']}"
+            ),
+            output,
+        )
+        return
     emit(
         rank_records(ranking),
         fmt=fmt,
         output=output,
-        columns=list(_RANK_COLUMNS),
-        table_columns=[
-            "rank",
-            "name",
-            "region",
-            "segment",
-            "strategy",
-            "score",
-            "stability",
-            "reasons",
-        ],
+        columns=flat_rank_columns(),
         headers=_HEADERS,
         flatten={"contributions": ["gap_priority", "feasibility", "strength", "affinity"]},
-        title=f"{loaded.name_zh} · 招商目标 targets for {a['home_name']}",
         sheet="rank",
     )
 
 
-_RANK_COLUMNS = (
-    "rank",
-    "enterprise_id",
-    "name",
-    "uscc",
-    "region_code",
-    "region",
-    "segment",
-    "strategy",
-    "score",
-    "contributions.gap_priority",
-    "contributions.feasibility",
-    "contributions.strength",
-    "contributions.affinity",
-    "stability",
-    "reasons",
-)
+def render_ranking(ranking, *, title: str) -> str:
+    """The ranking for a 100-column terminal: a compact table, then each row's reasons."""
+    from chainmap.outputs.tables import records_to_frame, render_table
+
+    frame = records_to_frame(
+        ranking, ["rank", "name", "region", "segment_name", "strategy", "score", "stability"]
+    ).rename(columns={**_HEADERS, "segment_name": "环节 segment"})
+    lines = [render_table(frame, title=title), "理由 / reasons:"]
+    lines += [f"{r.rank:>3}. {r.name}: {r.reasons}" for r in ranking.itertuples()]
+    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------- plan
@@ -515,6 +538,18 @@ _RANK_COLUMNS = (
     default=None,
     help="输出文件 / plan.md, plan.html, plan.xlsx, plan.docx or plan.json.",
 )
+@click.option(
+    "--leads",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="把重点企业写成台账新行(盯引) / also write the key enterprises as new ledger rows "
+    "at stage 盯引 (.xlsx or .csv), ready for `chainmap kpi`.",
+)
+@click.option(
+    "--tracked-on",
+    default=None,
+    help="与 --leads 同用: 盯引日期 / the 盯引 date for --leads rows (default: left empty).",
+)
 @engine_options
 def plan_cmd(
     chain: str,
@@ -524,8 +559,10 @@ def plan_cmd(
     fields: int,
     per_field: int,
     region_level: str,
-    output: Path | None,
     fmt: str | None,
+    output: Path | None,
+    leads: Path | None,
+    tracked_on: str | None,
     engine: str,
     scheduler: str | None,
 ) -> None:
@@ -556,6 +593,11 @@ def plan_cmd(
     note_home(plan.params)
     for line in plan.notes:
         note(line)
+    if leads is not None:
+        from chainmap.outputs.kpi_report import write_leads
+
+        write_leads(plan, leads, tracked_on=tracked_on)
+        note(f"已写入台账线索 / wrote {len(plan.key_enterprises)} ledger leads to {leads}")
     if output is None:
         render = {
             "json": lambda p: to_json(p.to_dict()),
@@ -566,6 +608,212 @@ def plan_cmd(
         return
     report.write_plan(plan, output, fmt=fmt)
     note(f"已写入 / wrote {output}")
+
+
+# ---------------------------------------------------------------------- import
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="输出文件 / write the canonical table here (.parquet, .csv or .xlsx).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="导入报告 / write the row-by-row import report (.csv or .xlsx).",
+)
+@click.option("--strict", is_flag=True, help="拒绝无效信用代码 / reject rows with an invalid USCC.")
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help='表头映射 / TOML with [columns] "原表头" = "canonical_column".',
+)
+def import_cmd(
+    file: Path, output: Path, report_path: Path | None, strict: bool, mapping: Path | None
+) -> None:
+    """导入企业名单 / Import an enterprise list (CSV/XLSX/Parquet) into the canonical table.
+
+    Example: chainmap import firms.csv -o firms.parquet --report report.csv
+    """
+    from chainmap.model.enterprises import read_enterprises
+    from chainmap.outputs.enterprises import write_enterprises
+
+    table, report = read_enterprises(file, mapping=mapping, strict=strict)
+    write_enterprises(table, output)
+    if report_path is not None:
+        report.write(report_path)
+    note(report.summary())
+    note(f"已写入 / wrote {output}" + (f", {report_path}" if report_path else ""))
+
+
+# ---------------------------------------------------------------------- kpi
+
+
+@cli.command("kpi")
+@click.argument("ledger", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--targets",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="类别与目标 TOML / classes and targets file.",
+)
+@click.option("--period", required=True, help="期间 / 2024, 2024H1, 2024Q3 or 2024-01..2024-06.")
+@click.option("--cohort", default=None, help="落地批次年份 / landing years, e.g. 2022-2023.")
+@click.option(
+    "--by",
+    type=click.Choice(["chain", "segment", "platform"]),
+    default=None,
+    help="分组 / break down by chain, segment or platform.",
+)
+@click.option(
+    "--investment",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="实物量投资表 / physical investment file (project_id, month, amount).",
+)
+@click.option("--as-of", "as_of", default=None, help="漏斗与超期的截止日 / default: period end.")
+@output_options()
+def kpi_cmd(
+    ledger: Path,
+    targets: Path,
+    period: str,
+    cohort: str | None,
+    by: str | None,
+    investment: Path | None,
+    as_of: str | None,
+    fmt: str | None,
+    output: Path | None,
+) -> None:
+    """项目台账考核指标 / Project KPIs, funnel and overdue lists from a ledger.
+
+    Example: chainmap kpi ledger.xlsx --targets targets.toml --period 2024H1
+    """
+    from chainmap.analysis.kpi import kpi_report
+    from chainmap.model.kpi_targets import read_targets
+    from chainmap.outputs import kpi_report as out
+    from chainmap.outputs.tables import resolve_format
+
+    projects, physical, report = _read_ledger_noted(ledger, investment)
+    result = kpi_report(
+        projects, physical, read_targets(targets), period=period, cohort=cohort, by=by, as_of=as_of
+    )
+    late = [r["list"] for r in result["overdue"]]
+    note(
+        f"超期 overdue: 签约未落地 signed_not_landed {late.count('signed_not_landed')}, "
+        f"落地未开工 landed_not_started {late.count('landed_not_started')} (-o report.xlsx)"
+    )
+    fmt = resolve_format(fmt, output)
+    if fmt == "xlsx":
+        reports = {"台账 ledger": report, "实物量投资 investment": report.investment}
+        note(f"已写入 / wrote {out.write_kpi_workbook(result, output, reports=reports)}")
+    elif fmt == "table":
+        title = f"项目考核指标 KPIs · {period}" + (f" · 批次 cohort {cohort}" if cohort else "")
+        _write_text(out.render_kpi_table(result["kpi"], title=title), output)
+    else:
+        emit(result["kpi"], fmt=fmt, output=output)
+
+
+def _read_ledger_noted(ledger: Path, investment: Path | None) -> tuple:
+    """Read a ledger and write its import summary and first problems to stderr."""
+    from chainmap.model.ledger import read_ledger
+
+    projects, physical, report = read_ledger(ledger, investment=investment)
+    for line in report.summary().splitlines():
+        note(line)
+    for name, rep in (("", report), ("实物量投资 ", report.investment)):
+        for item in rep.items[:10]:
+            note(f"  {name}row {item.row} {item.column}: {item.severity}: {item.message}")
+        if len(rep.items) > 10:
+            note(f"  … {len(rep.items) - 10} more; see the import report (-o report.xlsx)")
+    return projects, physical, report
+
+
+# ---------------------------------------------------------------------- map
+
+
+@cli.command("map")
+@chain_argument
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("map.html"),
+    show_default=True,
+    help="输出 HTML 文件 / the HTML file to write.",
+)
+@home_option
+@enterprises_option
+@profile_option
+@click.option(
+    "--top-per-segment",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="每环节显示的目标企业数 / target enterprises shown per segment.",
+)
+@click.option("--segment", default=None, help="只画该环节附近 / only around this segment.")
+@click.option(
+    "--depth",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="与 --segment 同用: 上下游跳数 / hops up and down from --segment.",
+)
+@click.option("--physics/--no-physics", default=False, help="力导向布局 / let nodes move.")
+def map_cmd(
+    chain: str,
+    output: Path,
+    home: str | None,
+    enterprises: Path | None,
+    profile: Path | None,
+    top_per_segment: int,
+    segment: str | None,
+    depth: int,
+    physics: bool,
+) -> None:
+    """生成交互式产业链图谱 (离线 HTML) / Write an interactive, offline HTML chain map.
+
+    Example: chainmap map fluorochem -o map.html --top-per-segment 3
+    """
+    from chainmap.analysis.gaps import segment_status
+    from chainmap.analysis.scoring import rank_enterprises
+    from chainmap.outputs.maps import build_map, write_map
+
+    loaded, table, prof = load_inputs(chain, enterprises, profile)
+    drawn = loaded.neighbourhood(segment, depth) if segment else loaded
+    overlay: dict[str, Any] = {}
+    if len(table):
+        status = segment_status(loaded, table, home=home, profile=prof)
+        note_home(status.attrs)
+        # The map shows no stability share, so skip its resampling.
+        ranking = rank_enterprises(
+            loaded,
+            table,
+            home=status.attrs["home"],
+            profile=prof,
+            status=status,
+            with_stability=False,
+        )
+        overlay = {
+            "enterprises": table,
+            "home": status.attrs["home"],
+            "status": status,
+            "ranking": ranking,
+        }
+    else:
+        note("无企业叠加 / no enterprises for this chain: plain map")
+    net = build_map(drawn, **overlay, top_per_segment=top_per_segment, physics=physics)
+    for line in net.chainmap["notes"]:
+        note(line)
+    note(f"已写入 / wrote {write_map(net, output)}")
 
 
 # ---------------------------------------------------------------------- classify
@@ -616,50 +864,6 @@ def classify_cmd(
             rec["segments"] = ";".join(rec["segments"])
     emit(records, fmt=fmt, output=output, columns=columns, title=loaded.name_zh, sheet="classified")
     note(f"{found}/{len(records)} 行有环节 / rows with segments ({loaded.id})")
-
-
-# ---------------------------------------------------------------------- import
-
-
-@cli.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="输出文件 / write the canonical table here (.parquet, .csv or .xlsx).",
-)
-@click.option(
-    "--report",
-    "report_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="导入报告 / write the row-by-row import report (.csv or .xlsx).",
-)
-@click.option("--strict", is_flag=True, help="拒绝无效信用代码 / reject rows with an invalid USCC.")
-@click.option(
-    "--mapping",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help='表头映射 / TOML with [columns] "原表头" = "canonical_column".',
-)
-def import_cmd(
-    file: Path, output: Path, report_path: Path | None, strict: bool, mapping: Path | None
-) -> None:
-    """导入企业名单 / Import an enterprise list (CSV/XLSX/Parquet) into the canonical table.
-
-    Example: chainmap import firms.csv -o firms.parquet --report report.csv
-    """
-    from chainmap.model.enterprises import read_enterprises
-    from chainmap.outputs.enterprises import write_enterprises
-
-    table, report = read_enterprises(file, mapping=mapping, strict=strict)
-    write_enterprises(table, output)
-    if report_path is not None:
-        report.write(report_path)
-    note(report.summary())
-    note(f"已写入 / wrote {output}" + (f", {report_path}" if report_path else ""))
 
 
 # ---------------------------------------------------------------------- engines (stream, dask)

@@ -33,14 +33,30 @@ def _all_enterprises() -> pd.DataFrame:
         frames.append(table)
     table = pd.concat(frames, ignore_index=True)
     # The same firm may be listed for several chains: keep the first row per name,
-    # with the segments of every listing.
-    segments = table.groupby("name", sort=False)["segments"].agg(
+    # with the segments, products and sources of every listing (no source is lost).
+    grouped = table.groupby("name", sort=False)
+    segments = grouped["segments"].agg(
         lambda lists: list(dict.fromkeys(s for seg in lists for s in seg))
     )
-    table = table.drop_duplicates("name", keep="first").reset_index(drop=True)
+    sources = grouped["source"].agg(lambda v: _union(v, " "))
+    products = grouped["products_zh"].agg(lambda v: _union(v, ";"))
+    # Keep the listing with the latest revenue figure, so no sourced figure is dropped
+    # in favour of a listing that has none (a stable sort keeps file order otherwise).
+    year = pd.to_numeric(table["revenue_year"], errors="coerce").fillna(-1)
+    table = table.assign(_year=year).sort_values("_year", ascending=False, kind="stable")
+    table = table.drop_duplicates("name", keep="first").sort_index().drop(columns="_year")
+    table = table.reset_index(drop=True)
     table["segments"] = table["name"].map(segments)
+    table["source"] = table["name"].map(sources)
+    table["products_zh"] = table["name"].map(products)
     table["segments_source"] = table["segments"].map(lambda s: "tagged" if s else None)
     return table.drop(columns=["source_row"])
+
+
+def _union(values: pd.Series, sep: str) -> str | None:
+    """Join the distinct items of ``sep``-separated cells, in first-seen order."""
+    items = [i for v in values if isinstance(v, str) for i in v.split(sep) if i.strip()]
+    return sep.join(dict.fromkeys(items)) or None
 
 
 def enterprises(chain: str | Chain = "fluorochem") -> pd.DataFrame:

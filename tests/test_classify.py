@@ -173,6 +173,10 @@ def test_application_needs_an_operation_verb(clf):
     # a use or grade qualifier is not the market itself
     assert clf.classify_one("汽车用氟橡胶制造")[0] == ["fkm"]
     assert clf.classify_one("冶金级萤石生产")[0] == ["fluorspar"]
+    # an application term right before another term modifies it
+    assert clf.classify_one("锂电池PVDF粘结剂生产")[0] == ["pvdf"]
+    assert clf.classify_one("半导体电子特气生产；以萤石为原料")[0] == ["electronic_gases"]
+    assert clf.classify_one("锂电池、PVDF粘结剂生产")[0] == ["pvdf", "lithium_battery"]
 
 
 def test_latin_terms_need_boundaries_and_ignore_case(clf):
@@ -189,7 +193,7 @@ def test_segments_follow_stage_order_and_evidence_is_sorted(clf, fluorochem):
     assert evidence["ahf"] == ["无水氢氟酸", "氢氟酸"]
 
 
-@pytest.mark.parametrize("text", [None, "", float("nan"), "餐饮服务"])
+@pytest.mark.parametrize("text", [None, "", float("nan"), pd.NA, 42, "餐饮服务"])
 def test_empty_or_unrelated_texts_give_nothing(clf, text):
     assert clf.classify_one(text) == ([], {})
 
@@ -206,6 +210,12 @@ def test_works_for_any_chain_and_caches_per_content(tiny_ttl):
 
 
 # ---------------------------------------------------------------------- tables
+
+
+def test_numpy_strings_are_texts(clf):
+    import numpy as np
+
+    assert clf.classify_one(np.str_("萤石精粉生产"))[0] == ["fluorspar"]
 
 
 def test_classify_keeps_series_index(fluorochem):
@@ -232,10 +242,9 @@ def test_assign_segments_tags_win(fluorochem):
     assert table["segments"].tolist()[0] is None  # the input is not changed
 
 
-def test_assign_segments_rejects_unknown_tags_and_columns(fluorochem):
-    table = pd.DataFrame({"scope": ["x"], "segments": ["不存在的环节"]})
-    with pytest.raises(InputError, match=r"row 1.*不存在的环节"):
-        assign_segments(fluorochem, table)
+def test_assign_segments_keeps_foreign_tags_and_names_missing_columns(fluorochem):
+    table = pd.DataFrame({"scope": ["x"], "segments": ["cathode; 萤石"]})
+    assert assign_segments(fluorochem, table)["segments"].tolist() == [["fluorspar", "cathode"]]
     with pytest.raises(InputError, match=r"经营范围.*scope"):
         assign_segments(fluorochem, table, text_column="经营范围")
 
@@ -302,3 +311,75 @@ def test_cli_classify_unknown_column_is_one_line(runner, scopes_csv):
     assert len(message.splitlines()) == 1
     assert "范围" in message and "企业名称, 经营范围, 环节" in message
     assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------------- benchmark
+
+
+@pytest.fixture(scope="module")
+def bench():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "classify.py"
+    spec = importlib.util.spec_from_file_location("classify_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_texts_are_seeded_and_sized(bench, fluorochem):
+    terms = sorted({t for ts in segment_terms(fluorochem).values() for t in ts})
+    texts = bench.synthetic_texts(terms, 500, seed=3)
+    assert texts == bench.synthetic_texts(terms, 500, seed=3)
+    assert all(150 <= len(t) <= 250 for t in texts)
+    assert any(term in texts[0] for term in terms) or any(term in texts[1] for term in terms)
+
+
+def test_benchmark_runs_small(bench, capsys):
+    assert bench.main(["--n", "300", "--chunk", "100"]) == 0
+    out = capsys.readouterr().out
+    assert "SYNTHETIC" in out and "speed-up" in out and "peak memory" in out
+
+
+def test_tuning_to_frequent_characters_changes_no_result(fluorochem, bench):
+    from chainmap.analysis.classify import frequent_chars
+
+    terms = sorted({t for ts in segment_terms(fluorochem).values() for t in ts})
+    texts = [r["text"] for r in _fixture_rows()] + bench.synthetic_texts(terms, 1500, seed=5)
+    chars = frequent_chars(texts, n=200)
+    assert len(chars) == 200 and "氟" in chars
+    plain, tuned = Classifier(fluorochem), Classifier(fluorochem, frequent_chars=chars)
+    assert tuned._automaton is not plain._automaton
+    assert tuned.classify_many(texts) == plain.classify_many(texts)
+    assert tuned.classify_one("含\x00氢氟酸") == plain.classify_one("含\x00氢氟酸")
+
+
+def test_cli_classify_reads_xlsx_with_chinese_headers(invoke, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["企业名称", "经营范围", "环节"])
+    sheet.append(["甲", "六氟磷酸锂生产；锂电池电解液销售", None])
+    sheet.append(["乙", "技术服务", "pvdf; 萤石"])
+    path = tmp_path / "firms.xlsx"
+    book.save(path)
+    result = invoke("classify", "fluorochem", path, "--text-column", "经营范围", "--format", "json")
+    records = json.loads(result.stdout)
+    assert [r["segments"] for r in records] == [["electrolyte", "lipf6"], ["fluorspar", "pvdf"]]
+    assert [r["segments_source"] for r in records] == ["classified", "tagged"]
+    assert records[1]["环节"] == "pvdf; 萤石"  # the input column is kept as it was
+
+
+def test_cli_classify_reads_gbk_registry_export_with_title_row(invoke):
+    """The registry fixture of the import tests: GBK, a title row above the header."""
+    path = Path(__file__).parent / "fixtures" / "registry_gbk_title.csv"
+    result = invoke("classify", "fluorochem", path, "--text-column", "经营范围", "--format", "json")
+    records = json.loads(result.stdout)
+    assert len(records) == 10  # every data row, even the empty ones
+    by_scope = {r["经营范围"]: r["segments"] for r in records}
+    assert by_scope["无水氟化氢、氟化工产品的生产、销售"] == ["ahf"]
+    assert by_scope["萤石开采、销售"] == ["fluorspar"]
+    assert by_scope["化工原料销售(不含危险化学品)"] == []
+    assert by_scope["五金制品制造"] == []
+    assert {r["segments_source"] for r in records} == {"classified"}

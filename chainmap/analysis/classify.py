@@ -14,7 +14,7 @@ text. The rules, documented with examples in ``docs/classify.md``:
 2. **Negation.** A mention inside a negated span is ignored. A trigger
    (``不含``, ``不包括``, ``不得从事`` …) negates up to the end of its clause
    (the next ``，,；;。：:`` or line break; ``、`` joins items of the negated
-   list and does not end it) or, inside brackets, up to the closing bracket;
+   list and does not end it) or, inside round brackets, up to the closing one;
    ``的`` also ends it (``不含氢氟酸的化工原料``: the 化工原料 are not negated).
    ``除…外`` negates what lies between 除 and 外.
 3. **Markets and raw materials.** What follows ``用于 / 应用于 / 适用于 / 面向``
@@ -23,10 +23,11 @@ text. The rules, documented with examples in ``docs/classify.md``:
    neither is a product of the firm, so neither is assigned.
 4. **Application stage.** A segment of stage ``application`` is assigned only
    when its clause also has an operation verb (生产, 制造, 经营, 运营, 建设 …)
-   and the term is not a grade or use qualifier (``汽车用…``, ``冶金级…``).
+   and the term is not a qualifier: a grade or use (``汽车用…``, ``冶金级…``)
+   or a modifier of the term right after it (``锂电池PVDF粘结剂``).
 
-Matching is case-sensitive except for Latin letters, which match in upper,
-lower and full-width forms (``pvdf``, ``ＰＶＤＦ``).
+Latin letters match in any case and in full-width upper case (``pvdf``,
+``ＰＶＤＦ``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+import gc
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +55,7 @@ __all__ = [
     "assign_segments",
     "classification_records",
     "classify",
+    "frequent_chars",
     "segment_terms",
 ]
 
@@ -101,21 +104,18 @@ _RAW_TRIGGERS = ("原料", "原材料", "利用")
 _EXCEPT_TRIGGER = "除"
 
 _CLAUSE_END = "，,；;。：:！!？?\n\r"
-_OPEN = "（(【[〔"
-_CLOSE = "）)】]〕"
+_CLOSE = "）)"
 _CLAUSE_RE = re.compile(f"[{re.escape(_CLAUSE_END)}]")
 # A negation or market scope also ends at 的, after which the product it modifies is named
 # (生产用于锂电池的PVDF); inside brackets it ends at the closing bracket.
 _SCOPE_END_RE = re.compile(f"[{re.escape(_CLAUSE_END)}的]")
 _BRACKET_SCOPE_END_RE = re.compile(f"[{re.escape(_CLAUSE_END + _CLOSE)}的]")
 _LAST_CLAUSE_END = re.compile(f".*[{re.escape(_CLAUSE_END)}]", re.DOTALL)
-_LAST_BRACKET = re.compile(f".*[{re.escape(_OPEN + _CLOSE)}]", re.DOTALL)
 _VERB_RE = re.compile("|".join(OPERATION_VERBS))
+_VERB_OR_CLAUSE_END_RE = re.compile("|".join(OPERATION_VERBS) + f"|[{re.escape(_CLAUSE_END)}]")
 # 除…外: 除 not part of 去除/除湿/除尘 … (words where 除 means "remove").
-_EXCEPT_RE = re.compile(
-    r"(?<![去消清排拆删扣剔免破革切根])除(?![草湿尘锈臭垢霜雾味冰油虫螨甲])"
-    f"[^{re.escape(_CLAUSE_END)}]*?外"
-)
+_NOT_EXCEPT_BEFORE = frozenset("去消清排拆删扣剔免破革切根")
+_NOT_EXCEPT_AFTER = frozenset("草湿尘锈臭垢霜雾味冰油虫螨甲")
 _RAW_RES = (
     re.compile(f"以([^{re.escape(_CLAUSE_END)}]*?)为(?:主要)?(?:原料|原材料|主原料|基料)"),
     re.compile(
@@ -124,8 +124,12 @@ _RAW_RES = (
     re.compile(f"利用([^{re.escape(_CLAUSE_END)}]*?)(?:生产|制备|制取|提取|回收)"),
 )
 _QUALIFIER_AFTER = ("用", "级")
+_PAD = "\x00"  # second character of pad words (see _compile); never in a scope text
+#: classify_many learns the frequent characters from this many texts, when it has
+#: at least _TUNE_MIN texts, and puts this many of them first in the automaton.
+_TUNE_SAMPLE, _TUNE_MIN, _TUNE_CHARS = 2_000, 10_000, 64
 _LABEL_BRACKETS = re.compile(r"[（(][^）)]*[）)]")
-_FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in map(chr, range(0x21, 0x7F))}
+_FULLWIDTH = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in map(chr, range(0x21, 0x7F))})
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +143,7 @@ class _Term:
     ascii_left: bool  # starts with a Latin letter or digit: needs a boundary
     ascii_right: bool
     latin_edge: bool  # either of the two
+    plain: bool  # one non-application segment, no Latin edge: assigned on sight
     qualifier: bool  # the term itself is a grade (冶金级萤石): never an application
 
 
@@ -162,21 +167,23 @@ def segment_terms(chain: Chain) -> dict[str, list[str]]:
     >>> "电子级氢氟酸" in terms["electronic_hf"]
     True
     """
-    out: dict[str, list[str]] = {}
-    for seg in chain.ordered_segments():
-        terms = {k.strip() for k in seg.keywords if k and k.strip()}
-        terms.update(_label_terms(seg.name_zh))
-        out[seg.id] = sorted(terms)
-    return out
+    return {s.id: sorted(_terms(s.keywords, s.name_zh)) for s in chain.ordered_segments()}
+
+
+def _terms(keywords: Iterable[str], name_zh: str) -> set[str]:
+    return {k.strip() for k in keywords if k and k.strip()} | set(_label_terms(name_zh))
 
 
 def _variants(term: str) -> set[str]:
-    """Case and full-width forms of the Latin letters in a term."""
+    """The forms of a term the automaton holds: upper case, ASCII and full-width.
+
+    Texts with lower-case ASCII letters are upper-cased before matching, so
+    lower-case forms are not needed; each extra first letter slows every scan.
+    """
     if not any(c.isascii() and c.isalpha() for c in term):
         return {term}
-    forms = {term, term.upper(), term.lower()}
-    forms |= {f.translate(str.maketrans(_FULLWIDTH)) for f in list(forms)}
-    return forms
+    upper = term.upper()
+    return {upper, upper.translate(_FULLWIDTH)}
 
 
 def _compile_key(chain: Chain) -> tuple:
@@ -186,26 +193,35 @@ def _compile_key(chain: Chain) -> tuple:
 
 
 @lru_cache(maxsize=32)
-def _compile(key: tuple) -> tuple[Any, dict[str, int]]:
-    """Build the automaton for a chain's segment content (cached on that content)."""
+def _compile(key: tuple, frequent_chars: str = "") -> tuple[Any, dict[str, int]]:
+    """Build the automaton for a chain's segment content (cached on that content).
+
+    pyahocorasick finds a node's child by a linear scan in insertion order, and
+    most characters of a text are tried at the root. Inserting the text's
+    frequent characters first, as pad nodes that end no word, makes those
+    scans short; matches do not change.
+    """
     import ahocorasick
 
+    automaton = ahocorasick.Automaton()
+    for ch in frequent_chars:
+        automaton.add_word(ch + _PAD, None)
     by_term: dict[str, list[tuple[str, str]]] = {}
     for sid, stage, name_zh, keywords in key:
-        terms = {k.strip() for k in keywords if k and k.strip()} | set(_label_terms(name_zh))
-        for term in terms:
+        for term in _terms(keywords, name_zh):
             by_term.setdefault(term, []).append((sid, stage))
-    automaton = ahocorasick.Automaton()
     for term, owners in sorted(by_term.items()):
         owners.sort()
+        left, right = _is_ascii_alnum(term[0]), _is_ascii_alnum(term[-1])
         info = _Term(
             term=term,
             length=len(term),
             products=tuple(s for s, st in owners if st != APPLICATION_STAGE),
             markets=tuple(s for s, st in owners if st == APPLICATION_STAGE),
-            ascii_left=_is_ascii_alnum(term[0]),
-            ascii_right=_is_ascii_alnum(term[-1]),
-            latin_edge=_is_ascii_alnum(term[0]) or _is_ascii_alnum(term[-1]),
+            ascii_left=left,
+            ascii_right=right,
+            latin_edge=left or right,
+            plain=len(owners) == 1 and owners[0][1] != APPLICATION_STAGE and not (left or right),
             qualifier="级" in term,
         )
         for form in _variants(term):
@@ -244,51 +260,138 @@ class Classifier:
     ['fkm']
     """
 
-    def __init__(self, chain: Chain):
+    def __init__(self, chain: Chain, *, frequent_chars: str = ""):
         self.chain = chain
+        self.frequent_chars = frequent_chars
         # Segments in stage order then id; the cache key is the segment content.
-        self._automaton, self._rank = _compile(_compile_key(chain))
+        self._automaton, self._rank = _compile(_compile_key(chain), frequent_chars)
 
     def classify_one(self, text: str | None) -> tuple[list[str], dict[str, list[str]]]:
         """Segments of one text (stage order, then id) and the terms that matched each."""
-        if not text or text.__class__ is not str:
+        if not isinstance(text, str) or not text:
             return [], {}
-        hits: list[tuple[int, int, _Term]] = []
-        triggers: list[tuple[int, int, str]] | None = None
-        # Leftmost-longest, non-overlapping (rule 1), in one pass of the automaton.
-        for end, info in self._automaton.iter_long(text):
-            if info.__class__ is tuple:  # a trigger word: (kind, length)
-                if triggers is None:
-                    triggers = []
-                triggers.append((end + 1 - info[1], end + 1, info[0]))
-                continue
-            start = end + 1 - info.length
-            if info.latin_edge and not _word_bounded(text, start, end + 1, info):
-                continue
-            hits.append((start, end + 1, info))
-        if not hits:
-            return [], {}
-        if triggers is not None:
-            hits = _drop_excluded(text, hits, triggers)
+        latin = text.encode("ascii", "ignore")
+        if latin != latin.upper():  # lower-case Latin letters: match upper-cased
+            upper = text.upper()
+            if len(upper) == len(text):
+                text = upper
         found: dict[str, list[str]] = {}
-        for start, end, info in hits:
+        add = found.setdefault
+        term_class = _Term
+        fence = -1  # negation and market scopes seen so far reach up to here
+        held: tuple[int, int, _Term] | None = None  # application term, settled by what follows
+        pending: list[tuple[int, int, str]] = []  # triggers whose scope is not computed yet
+        # Leftmost-longest, non-overlapping (rule 1), in one pass of the automaton. Scopes
+        # reach forward only, so a trigger's scope is computed when a term follows it.
+        for end, info in self._automaton.iter_long(text):
+            if info.__class__ is not term_class:  # a trigger word (kind, length), or a pad
+                if info is None:
+                    continue
+                if info[0] == "raw":  # 以…为原料 reaches back: the general path
+                    return self._classify_with_inputs(text)
+                pending.append((end + 1 - info[1], end + 1, info[0]))
+                continue
+            end += 1
+            start = end - info.length
+            if pending:
+                for trigger in pending:
+                    reach = _scope_reach(text, *trigger)
+                    if reach > fence:
+                        fence = reach
+                pending.clear()
+            if start < fence:
+                continue
+            if info.latin_edge and not _word_bounded(text, start, end, info):
+                continue
+            if held is not None:  # an application term right before this one modifies it
+                if start != held[1]:
+                    _add_markets(text, *held, add)
+                held = None
+            if info.plain:
+                add(info.products[0], []).append(info.term)
+                continue
+            for sid in info.products:
+                add(sid, []).append(info.term)
+            if info.markets:
+                held = (start, end, info)
+        if held is not None:
+            _add_markets(text, *held, add)
+        return self._result(found)
+
+    def _classify_with_inputs(self, text: str) -> tuple[list[str], dict[str, list[str]]]:
+        """The general path for texts that name raw materials: all spans, then all terms."""
+        hits: list[tuple[int, int, _Term]] = []
+        spans: list[tuple[int, int]] = []
+        for end, info in self._automaton.iter_long(text):
+            if info.__class__ is _Term:
+                start = end + 1 - info.length
+                if not info.latin_edge or _word_bounded(text, start, end + 1, info):
+                    hits.append((start, end + 1, info))
+            elif info is not None and info[0] != "raw":
+                spans.append((end + 1, _scope_reach(text, end + 1 - info[1], end + 1, info[0])))
+        for regex in _RAW_RES:
+            spans.extend(match.span(1) for match in regex.finditer(text))
+        found: dict[str, list[str]] = {}
+        kept = [h for h in hits if not any(a <= h[0] and h[1] <= b for a, b in spans)]
+        for i, (start, end, info) in enumerate(kept):
             for sid in info.products:
                 found.setdefault(sid, []).append(info.term)
-            if info.markets:
-                if _operated(text, start, end, info):
-                    for sid in info.markets:
-                        found.setdefault(sid, []).append(info.term)
+            if info.markets and (i + 1 == len(kept) or kept[i + 1][0] != end):
+                _add_markets(text, start, end, info, found.setdefault)
+        return self._result(found)
+
+    def _result(self, found: dict[str, list[str]]) -> tuple[list[str], dict[str, list[str]]]:
+        """Segments in stage order and their sorted, distinct terms."""
         if not found:
             return [], {}
+        if len(found) == 1:
+            ((sid, terms),) = found.items()
+            return [sid], {sid: terms if len(terms) == 1 else sorted(set(terms))}
         order = sorted(found, key=self._rank.__getitem__)
-        return order, {sid: sorted(set(found[sid])) for sid in order}
+        return order, {
+            sid: found[sid] if len(found[sid]) == 1 else sorted(set(found[sid])) for sid in order
+        }
 
     def classify_many(
         self, texts: Iterable[str | None]
     ) -> list[tuple[list[str], dict[str, list[str]]]]:
-        """:meth:`classify_one` over many texts, in order."""
-        one = self.classify_one
-        return [one(t) for t in texts]
+        """:meth:`classify_one` over many texts, in order.
+
+        With many texts, the automaton is first tuned to their frequent
+        characters (faster, same results).
+        """
+        texts = texts if isinstance(texts, list) else list(texts)
+        clf = self
+        if not self.frequent_chars and len(texts) >= _TUNE_MIN:
+            clf = Classifier(self.chain, frequent_chars=frequent_chars(texts[:_TUNE_SAMPLE]))
+        one = clf.classify_one
+        # Each result adds a list and a dict, which triggers the cyclic garbage collector
+        # again and again over all results so far; they hold no cycles, so pause it
+        # (this halves the time for a million texts).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return [one(t) for t in texts]
+        finally:
+            if collecting:
+                gc.enable()
+
+
+def frequent_chars(texts: Iterable[str | None], n: int = _TUNE_CHARS) -> str:
+    """The ``n`` most frequent characters of ``texts``, most frequent first (ties by code point).
+
+    Pass them as ``Classifier(chain, frequent_chars=...)`` to speed up matching.
+
+    Examples
+    --------
+    >>> frequent_chars(["技术服务", "技术咨询"], n=3)
+    '技术务'
+    """
+    from collections import Counter
+
+    counts = Counter("".join(t for t in texts if isinstance(t, str)))
+    counts.pop(_PAD, None)
+    return "".join(sorted(counts, key=lambda ch: (-counts[ch], ch))[:n])
 
 
 def _word_bounded(text: str, start: int, end: int, info: _Term) -> bool:
@@ -306,57 +409,43 @@ def _scope_end(text: str, pos: int) -> int:
 
 
 def _inside_brackets(text: str, pos: int) -> bool:
-    """Whether the last bracket before ``pos`` is an opening one."""
-    match = _LAST_BRACKET.match(text, 0, pos)
-    return match is not None and text[match.end() - 1] in _OPEN
+    """Whether a round bracket opened before ``pos`` is still open there."""
+    opened = max(text.rfind("（", 0, pos), text.rfind("(", 0, pos))
+    return opened >= 0 and opened > max(text.rfind("）", 0, pos), text.rfind(")", 0, pos))
 
 
-def _excluded_spans(
-    text: str, triggers: list[tuple[int, int, str]], last_start: int
-) -> list[tuple[int, int]]:
-    """Negated, market and raw-material spans of a text (rules 2 and 3)."""
-    spans = []
-    kinds = set()
-    for start, end, kind in triggers:
-        kinds.add(kind)
-        if kind in ("negation", "market") and start <= last_start:
-            spans.append((end, _scope_end(text, end)))
-    if "except" in kinds:
-        for match in _EXCEPT_RE.finditer(text):
-            if match.start() <= last_start:
-                spans.append((match.start() + 1, match.end() - 1))
-    if "raw" in kinds:
-        for regex in _RAW_RES:
-            for match in regex.finditer(text):
-                spans.append(match.span(1))
-    return spans
+def _scope_reach(text: str, start: int, end: int, kind: str) -> int:
+    """Where the scope of a negation, market or 除…外 trigger at ``start:end`` ends.
+
+    An empty scope returns ``end``. 除 inside a word meaning "remove" (去除, 除湿 …)
+    and 除 without a 外 later in its clause have no scope.
+    """
+    if kind != "except":
+        return _scope_end(text, end)
+    if text[start - 1 : start] in _NOT_EXCEPT_BEFORE or text[end : end + 1] in _NOT_EXCEPT_AFTER:
+        return end
+    stop = _CLAUSE_RE.search(text, end)
+    close = text.find("外", end, stop.start() if stop else len(text))
+    return close if close > 0 else end
 
 
-def _drop_excluded(
-    text: str, hits: list[tuple[int, int, _Term]], triggers: list[tuple[int, int, str]]
-) -> list[tuple[int, int, _Term]]:
-    spans = _excluded_spans(text, triggers, max(h[0] for h in hits))
-    if not spans:
-        return hits
-    kept = []
-    for hit in hits:
-        for a, b in spans:
-            if a <= hit[0] and hit[1] <= b:
-                break
-        else:
-            kept.append(hit)
-    return kept
+def _add_markets(text: str, start: int, end: int, info: _Term, add: Any) -> None:
+    """Assign an application term's segments if its clause says the firm makes or runs them."""
+    if _operated(text, start, end, info):
+        for sid in info.markets:
+            add(sid, []).append(info.term)
 
 
 def _operated(text: str, start: int, end: int, info: _Term) -> bool:
     """Whether an application term names what the firm makes or runs (rule 4)."""
     if info.qualifier or text.startswith(_QUALIFIER_AFTER, end):
         return False
+    # Registry scopes mostly put the verb after the object (汽车零部件制造): look there first.
+    ahead = _VERB_OR_CLAUSE_END_RE.search(text, start)  # the term may hold the verb (芯片制造)
+    if ahead is not None and ahead.group() not in _CLAUSE_END:
+        return True
     before = _LAST_CLAUSE_END.match(text, 0, start)
-    after = _CLAUSE_RE.search(text, end)
-    lo = before.end() if before else 0
-    hi = after.start() if after else len(text)
-    return _VERB_RE.search(text, lo, hi) is not None
+    return _VERB_RE.search(text, before.end() if before else 0, start) is not None
 
 
 # ---------------------------------------------------------------------- tables
@@ -400,32 +489,28 @@ def classify(chain: Chain, texts: Sequence[str | None] | pd.Series) -> pd.DataFr
 _TAG_SPLIT = re.compile(r"[;；,，、|\s]+")
 
 
-def _parse_tags(value: Any, chain: Chain, file: str | None, row: int, column: str) -> list[str]:
-    """Segment ids from a tag cell (list, or text joined by ; , 、 |); empty if none."""
-    if value is None:
-        return []
-    if isinstance(value, float) and value != value:
+def _parse_tags(value: Any, chain: Chain) -> list[str]:
+    """Segment ids from a tag cell (list, or text joined by ; , 、 |); empty if none.
+
+    Ids and labels of ``chain`` resolve to its ids, in stage order; other tags
+    (segments of other chains, for instance) are kept as given, after them.
+    """
+    if value is None or (isinstance(value, float) and value != value):
         return []
     items = list(value) if isinstance(value, (list, tuple, set)) else _TAG_SPLIT.split(str(value))
-    ids = []
+    ids: list[str] = []
     for item in items:
         item = str(item).strip()
         if not item:
             continue
         try:
-            sid = chain.resolve(item)
-        except KeyError as exc:
-            raise InputError(
-                f"未知环节标签 / unknown segment tag {item!r}",
-                file=file,
-                row=row,
-                column=column,
-                hint=f"{exc}; 请使用环节编号或中文名 / use a segment id or zh label of {chain.id}",
-            ) from None
-        if sid not in ids:
-            ids.append(sid)
+            item = chain.resolve(item)
+        except KeyError:
+            pass
+        if item not in ids:
+            ids.append(item)
     rank = {s.id: i for i, s in enumerate(chain.ordered_segments())}
-    return sorted(ids, key=rank.__getitem__)
+    return sorted(ids, key=lambda s: (rank.get(s, len(rank)), ids.index(s)))
 
 
 def assign_segments(
@@ -436,14 +521,14 @@ def assign_segments(
     tag_column: str | None = "segments",
     evidence: bool = False,
     file: str | None = None,
-    first_row: int = 1,
 ) -> pd.DataFrame:
     """Return a copy of an enterprise table with ``segments`` and ``segments_source``.
 
     Rows whose ``tag_column`` holds segment tags keep them (``"tagged"``): tags
     always win. Other rows get the segments classified from ``text_column``
     (``"classified"``). Tags may be ids or zh labels, as a list or joined by
-    ``;``, ``,`` or ``、``; an unknown tag raises :class:`InputError`.
+    ``;``, ``,`` or ``、``; labels of ``chain`` become its ids, and tags it does
+    not know (segments of another chain) are kept as given.
 
     Parameters
     ----------
@@ -455,9 +540,8 @@ def assign_segments(
         The column of explicit tags, if present (``None``: ignore tags).
     evidence
         Also add an ``evidence`` column (dict segment id -> matched terms; ``{}`` if tagged).
-    file, first_row
-        Where the table came from and the row number of its first data row,
-        for error messages.
+    file
+        Where the table came from, for error messages.
 
     Examples
     --------
@@ -482,19 +566,16 @@ def assign_segments(
         if tag_column is not None and tag_column in out.columns
         else [None] * len(out)
     )
-    classifier = Classifier(chain)
+    tagged = [_parse_tags(tag, chain) for tag in tags]
+    texts = out[text_column].tolist()
+    untagged = [i for i, ids in enumerate(tagged) if not ids]
+    results = iter(Classifier(chain).classify_many([texts[i] for i in untagged]))
     segments, sources, proofs = [], [], []
-    for row, (tag, text) in enumerate(zip(tags, out[text_column].tolist(), strict=True)):
-        tagged = _parse_tags(tag, chain, file, row + first_row, str(tag_column))
-        if tagged:
-            segments.append(tagged)
-            sources.append("tagged")
-            proofs.append({})
-        else:
-            found, proof = classifier.classify_one(text)
-            segments.append(found)
-            sources.append("classified")
-            proofs.append(proof)
+    for ids in tagged:
+        found, proof = (ids, {}) if ids else next(results)
+        segments.append(found)
+        sources.append("tagged" if ids else "classified")
+        proofs.append(proof)
     out["segments"] = segments
     out["segments_source"] = sources
     if evidence:
@@ -513,7 +594,6 @@ def classification_records(
 
     The tag column is the first of :data:`TAG_COLUMNS` present. Returns the
     records and the column order (input columns, then the three added ones).
-    Rows are numbered as in a sheet whose header is row 1.
     """
     tag_column = next((c for c in TAG_COLUMNS if c in table.columns), None)
     out = assign_segments(
@@ -523,7 +603,6 @@ def classification_records(
         tag_column=tag_column,
         evidence=True,
         file=file,
-        first_row=2,
     )
     added = ["segments", "evidence", "segments_source"]
     columns = [c for c in table.columns if c not in added] + added

@@ -411,6 +411,7 @@ def status_from_counts(
     out = pd.DataFrame(rows).set_index("id", drop=False).rename_axis(None)
     # pandas 3 infers a string dtype that turns None into NaN; keep None for "no strategy".
     out["strategy"] = pd.Series([r["strategy"] for r in rows], index=out.index, dtype=object)
+    out["hops"] = pd.Series([r["hops"] for r in rows], index=out.index, dtype=object)
     out["reason"] = [
         _reason(chain, row, strong_lq, seg_excluded=(not row["target"] and row["strategy"]))
         for row in rows
@@ -545,6 +546,11 @@ def _reason(chain: Chain, row: Mapping[str, Any], strong_lq: float, seg_excluded
     else:
         zh = "缺失: 与本地已有环节不相连"
         en = "missing: not connected to any segment held at home"
+    members = list(row.get("chains") or [])
+    if len(members) > 1:
+        names = "、".join(chain.member_names.get(m, m) for m in members)
+        zh += f"; 共享环节, 属于{names}"
+        en += f"; shared by {', '.join(members)}"
     if seg_excluded:
         zh += "; 应用环节, 作为背景不作为招商目标"
         en += "; application stage: context, not a target"

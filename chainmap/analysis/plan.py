@@ -25,6 +25,7 @@ from chainmap.analysis.gaps import (
 )
 from chainmap.analysis.relatedness import rca
 from chainmap.analysis.scoring import (
+    RANK_FIELDS,
     _zones_of,
     describe_ranking,
     rank_enterprises,
@@ -81,18 +82,7 @@ ENTERPRISE_COLUMNS_PLAN = (
     "field",
     "field_name",
     "rank_in_field",
-    "rank",
-    "enterprise_id",
-    "name",
-    "uscc",
-    "region_code",
-    "region",
-    "segment",
-    "strategy",
-    "score",
-    "contributions",
-    "stability",
-    "reasons",
+    *RANK_FIELDS,
     "legal_rep",
     "address",
 )
@@ -452,7 +442,9 @@ def _key_regions(
             rows.append(
                 {
                     "region_code": None,
-                    "region": f"{country} (境外)",
+                    "region": f"{country} (地区未知)"
+                    if country in ("中国", "China")
+                    else f"{country} (境外)",
                     "level": "country",
                     "count": n,
                     "lq": None,

@@ -26,7 +26,14 @@ from chainmap.analysis.gaps import (
 from chainmap.model.chain import Chain
 from chainmap.model.profile import CRITERIA
 
-__all__ = ["RANK_FIELDS", "describe_ranking", "rank_enterprises", "rank_records", "stability"]
+__all__ = [
+    "RANK_FIELDS",
+    "describe_ranking",
+    "flat_rank_columns",
+    "rank_enterprises",
+    "rank_records",
+    "stability",
+]
 
 #: Keys of a ``rank`` JSON record, in order (CONTRACTS.md).
 RANK_FIELDS = (
@@ -44,6 +51,22 @@ RANK_FIELDS = (
     "reasons",
 )
 
+
+def flat_rank_columns(fields: tuple[str, ...] = RANK_FIELDS) -> list[str]:
+    """Column names for CSV/XLSX: ``contributions`` expanded to ``contributions.<criterion>``.
+
+    Examples
+    --------
+    >>> flat_rank_columns()[9:13]
+    ['contributions.gap_priority', 'contributions.feasibility', 'contributions.strength', 'contributions.affinity']
+    """
+    out: list[str] = []
+    for f in fields:
+        out.extend([f"contributions.{c}" for c in CRITERIA] if f == "contributions" else [f])
+    return out
+
+
+_CHINA = ("中国", "China", "CN", "中华人民共和国")
 _QUALITY_FLAGS = ("高新技术企业", "专精特新", "小巨人", "单项冠军", "瞪羚")
 
 
@@ -503,7 +526,10 @@ def _describe(
         zones_col.append(zones_here)
         if code is None:
             country = row.get("country") or "境外"
-            parts.append(f"境外企业({country}), 距离不计")
+            if country in _CHINA:
+                parts.append("地区未能解析, 距离与经济区按中性计")
+            else:
+                parts.append(f"境外企业({country}), 距离不计")
             dist_col.append(None)
         else:
             d = regions.distance_km(code, where.code)

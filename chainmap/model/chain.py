@@ -109,10 +109,12 @@ class Chain:
     membership: dict[str, tuple[str, ...]] = field(default_factory=dict)
     link_membership: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     origin: str = ""  # file the chain came from, for messages
+    member_names: dict[str, str] = field(default_factory=dict)  # member id -> zh name
 
     def __post_init__(self) -> None:
         if not self.members:
             self.members = (self.id,)
+        self.member_names = {self.id: self.name_zh} if len(self.members) == 1 else self.member_names
         for sid in self.segments_by_id:
             self.membership.setdefault(sid, self.members[:1])
         for link in self.link_list:
@@ -246,6 +248,7 @@ class Chain:
                 k: v for k, v in self.link_membership.items() if k[0] in keep and k[1] in keep
             },
             origin=self.origin,
+            member_names=dict(self.member_names),
         )
 
     # ------------------------------------------------------------------ tables
@@ -471,6 +474,7 @@ def join_chains(chains: Sequence[Chain]) -> Chain:
         members=tuple(members),
         membership={k: tuple(v) for k, v in membership.items()},
         link_membership={k: tuple(v) for k, v in link_membership.items()},
+        member_names={m: n for c in chains for m, n in c.member_names.items()},
     )
 
 

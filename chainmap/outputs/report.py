@@ -93,10 +93,9 @@ _STATUS_COLOUR = {
 def plan_tables(plan: TargetingPlan) -> dict[str, pd.DataFrame]:
     """The plan as flat tables keyed by sheet name (record keys as column names)."""
     from chainmap.analysis.plan import ENTERPRISE_COLUMNS_PLAN, FIELD_COLUMNS, REGION_COLUMNS
+    from chainmap.analysis.scoring import flat_rank_columns
 
-    ent_cols = [c for c in ENTERPRISE_COLUMNS_PLAN if c != "contributions"]
-    at = ent_cols.index("score") + 1
-    ent_cols[at:at] = [f"contributions.{c}" for c in _CONTRIB]
+    ent_cols = flat_rank_columns(ENTERPRISE_COLUMNS_PLAN)
     return {
         "重点领域": records_to_frame(plan.key_fields, list(FIELD_COLUMNS)),
         "重点区域": records_to_frame(plan.key_regions, list(REGION_COLUMNS)),

@@ -250,7 +250,7 @@ def render_table(
     for col in frame.columns:
         table.add_column(str(col), overflow="fold", max_width=max_colwidth)
     for row in frame.itertuples(index=False, name=None):
-        table.add_row(*["" if v is None else str(v) for v in row])
+        table.add_row(*[_short(v) for v in row])
     console = Console(
         file=io.StringIO(),
         width=width,
@@ -261,6 +261,15 @@ def render_table(
     )
     console.print(table)
     return console.file.getvalue()
+
+
+def _short(value: Any) -> str:
+    """Terminal cell text: floats to 3 decimals, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.3f}"
+    return str(value)
 
 
 def resolve_format(

@@ -1,0 +1,443 @@
+"""Project KPIs from a ledger: signings, landings, 开工率, 入统率, targets, 实物量投资.
+
+Pure functions over the tables :func:`chainmap.model.ledger.read_ledger` returns
+and the :class:`~chainmap.model.kpi_targets.KpiTargets` of a targets file.
+
+Definitions (the KPI issue's, with the choices it leaves open):
+
+- A period is inclusive at both ends; a project is *signed* / *landed* in it when
+  ``signed_on`` / ``landed_on`` falls inside.
+- ``started_count`` and ``in_stats_count`` count projects landed in the period
+  whose ``started_on`` / ``in_stats_on`` is on or before the period end.
+- The target that applies is the one for the year in which the period ends;
+  ``target_completion = landed_count / target_landed`` (the period's landings
+  against the annual target, as the issue defines it), and
+  ``physical_investment_completion`` divides that year's months up to the period
+  end by the annual physical-investment target.
+- A rate whose denominator is zero (or whose target is absent) is ``None``.
+  Target keys are always present, ``None`` when the file sets no target.
+- Amounts (亿元) are never rounded here; rounding is for display only.
+- A class matches a project when every filter it sets matches: ``sector`` and
+  ``origin`` exactly, ``investment >= min_investment`` (a project without an
+  investment matches no ``min_investment`` class). Classes may overlap.
+- ``by`` splits by ``chain``, ``segment`` or ``platform``; a cell may list several
+  values separated by ``;`` (the project counts in each); empty cells form the
+  group ``None``. Every class appears with every group, with zeros where empty.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+
+import pandas as pd
+
+from chainmap.errors import InputError
+from chainmap.model.kpi_targets import KpiClass, KpiTarget, KpiTargets
+from chainmap.model.ledger import STAGES, parse_date
+
+__all__ = [
+    "BY_COLUMNS",
+    "COHORT_FIELDS",
+    "KPI_FIELDS",
+    "class_mask",
+    "funnel",
+    "kpi_report",
+    "kpi_table",
+    "overdue",
+    "parse_cohort",
+    "parse_period",
+]
+
+BY_COLUMNS = ("chain", "segment", "platform")
+
+#: Fields of a KPI record, in order (after ``class``, ``name`` and, with ``by``, ``group``).
+KPI_FIELDS = (
+    "signed_count",
+    "signed_investment",
+    "landed_count",
+    "landed_investment",
+    "started_count",
+    "in_stats_count",
+    "start_rate",
+    "in_stats_rate",
+    "target_landed",
+    "target_completion",
+    "physical_investment_period",
+    "physical_investment_cumulative",
+    "target_physical_investment",
+    "physical_investment_completion",
+)
+#: Fields of a KPI record with a cohort.
+COHORT_FIELDS = (
+    "cohort_landed_count",
+    "cohort_start_rate",
+    "cohort_in_stats_rate",
+    "cohort_physical_investment_period",
+    "cohort_physical_investment_cumulative",
+)
+
+Period = tuple[dt.date, dt.date]
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def parse_period(text: str) -> Period:
+    """The first and last day of a period: ``2024``, ``2024H1``, ``2024Q3``, ``2024-01..2024-06``.
+
+    A single month ``2024-03`` is accepted too.
+
+    Examples
+    --------
+    >>> parse_period("2024H1")
+    (datetime.date(2024, 1, 1), datetime.date(2024, 6, 30))
+    >>> parse_period("2024q4")
+    (datetime.date(2024, 10, 1), datetime.date(2024, 12, 31))
+    >>> parse_period("2023-11..2024-02")
+    (datetime.date(2023, 11, 1), datetime.date(2024, 2, 29))
+    """
+    s = str(text).strip().upper()
+    if m := re.fullmatch(r"(\d{4})", s):
+        y = int(m[1])
+        return dt.date(y, 1, 1), dt.date(y, 12, 31)
+    if m := re.fullmatch(r"(\d{4})H([12])", s):
+        y, h = int(m[1]), int(m[2])
+        return dt.date(y, 6 * h - 5, 1), _month_end(y, 6 * h)
+    if m := re.fullmatch(r"(\d{4})Q([1-4])", s):
+        y, q = int(m[1]), int(m[2])
+        return dt.date(y, 3 * q - 2, 1), _month_end(y, 3 * q)
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:\.\.(\d{4})-(\d{1,2}))?", s)
+    if m and 1 <= int(m[2]) <= 12 and (m[4] is None or 1 <= int(m[4]) <= 12):
+        start = dt.date(int(m[1]), int(m[2]), 1)
+        end = _month_end(int(m[3] or m[1]), int(m[4] or m[2]))
+        if end >= start:
+            return start, end
+    raise InputError(
+        f"无法识别的期间 / cannot read period {text!r}",
+        hint="use 2024, 2024H1, 2024Q3 or 2024-01..2024-06",
+    )
+
+
+def parse_cohort(text: str | int | tuple[int, int]) -> tuple[int, int]:
+    """First and last landing year of a cohort: ``2022``, ``2022-2023`` or a pair.
+
+    Examples
+    --------
+    >>> parse_cohort("2022-2023"), parse_cohort(2021)
+    ((2022, 2023), (2021, 2021))
+    """
+    if isinstance(text, tuple):
+        first, last = text
+    else:
+        m = re.fullmatch(r"\s*(\d{4})\s*(?:[-–~]\s*(\d{4}))?\s*", str(text))
+        if not m:
+            raise InputError(
+                f"无法识别的批次 / cannot read cohort {text!r}", hint="use 2022 or 2022-2023"
+            )
+        first, last = int(m[1]), int(m[2] or m[1])
+    if last < first:
+        raise InputError(f"批次年份倒置 / cohort {text!r} ends before it starts")
+    return int(first), int(last)
+
+
+def _as_period(period: str | Period) -> Period:
+    return parse_period(period) if isinstance(period, str) else (period[0], period[1])
+
+
+def _rate(numerator: float, denominator: float | None) -> float | None:
+    if denominator is None or denominator == 0:
+        return None
+    return numerator / denominator
+
+
+def _between(dates: pd.Series, start: dt.date, end: dt.date) -> pd.Series:
+    return (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
+
+
+def class_mask(ledger: pd.DataFrame, klass: KpiClass) -> pd.Series:
+    """Which ledger rows belong to ``klass`` (a boolean Series).
+
+    Examples
+    --------
+    >>> ledger = pd.DataFrame({"sector": ["制造业", "制造业"], "origin": ["招引", "内培"],
+    ...                        "investment": [10.0, 12.0]})
+    >>> class_mask(ledger, KpiClass("m", "m", sector="制造业", min_investment=10)).tolist()
+    [True, True]
+    >>> class_mask(ledger, KpiClass("z", "z", origin="招引", min_investment=11)).tolist()
+    [False, False]
+    """
+    mask = pd.Series(True, index=ledger.index)
+    if klass.sector is not None:
+        mask &= ledger["sector"].map(lambda v: isinstance(v, str) and v.strip() == klass.sector)
+    if klass.origin is not None:
+        mask &= ledger["origin"].map(lambda v: isinstance(v, str) and v.strip() == klass.origin)
+    if klass.min_investment is not None:
+        mask &= ledger["investment"].ge(klass.min_investment).fillna(False).astype(bool)
+    return mask
+
+
+def _split(value: object) -> list[str]:
+    if not isinstance(value, str):
+        return []
+    return [p.strip() for p in re.split(r"[;；]", value) if p.strip()]
+
+
+def _groups(ledger: pd.DataFrame, by: str | None) -> list[tuple[str | None, pd.Series]]:
+    """``(group, mask)`` pairs, groups sorted with the empty group ``None`` last."""
+    if by is None:
+        return [(None, pd.Series(True, index=ledger.index))]
+    if by not in BY_COLUMNS:
+        raise InputError(
+            f"无法按 {by!r} 分组 / cannot break down by {by!r}; use chain|segment|platform"
+        )
+    values = ledger[by].map(_split) if by in ledger.columns else pd.Series([[]] * len(ledger))
+    names = sorted({v for vs in values for v in vs})
+    out = [(g, values.map(lambda vs, g=g: g in vs)) for g in names]
+    empty = values.map(lambda vs: not vs)
+    if empty.any():
+        out.append((None, empty))
+    return out
+
+
+def _physical(
+    investment: pd.DataFrame, ids: pd.Series, start: dt.date, end: dt.date
+) -> tuple[float, float, float]:
+    """Physical investment of ``ids``: in the period, cumulative to its end, year to date."""
+    rows = investment[investment["project_id"].isin(set(ids))]
+    month = rows["month"]
+    last = f"{end.year:04d}-{end.month:02d}"
+    first = f"{start.year:04d}-{start.month:02d}"
+    upto = rows["amount"][month <= last]
+    return (
+        float(rows["amount"][(month >= first) & (month <= last)].sum()),
+        float(upto.sum()),
+        float(rows["amount"][(month >= f"{end.year:04d}-01") & (month <= last)].sum()),
+    )
+
+
+def _period_fields(
+    projects: pd.DataFrame,
+    investment: pd.DataFrame,
+    period: Period,
+    target: KpiTarget | None,
+) -> dict:
+    start, end = period
+    signed = projects[_between(projects["signed_on"], start, end)]
+    landed = projects[_between(projects["landed_on"], start, end)]
+    started = int((landed["started_on"] <= pd.Timestamp(end)).sum())
+    in_stats = int((landed["in_stats_on"] <= pd.Timestamp(end)).sum())
+    pi_period, pi_cumulative, pi_ytd = _physical(investment, projects["project_id"], start, end)
+    target_landed = None if target is None else target.landed
+    target_pi = None if target is None else target.physical_investment
+    return {
+        "signed_count": len(signed),
+        "signed_investment": float(signed["investment"].sum()),
+        "landed_count": len(landed),
+        "landed_investment": float(landed["investment"].sum()),
+        "started_count": started,
+        "in_stats_count": in_stats,
+        "start_rate": _rate(started, len(landed)),
+        "in_stats_rate": _rate(in_stats, len(landed)),
+        "target_landed": target_landed,
+        "target_completion": _rate(len(landed), target_landed),
+        "physical_investment_period": pi_period,
+        "physical_investment_cumulative": pi_cumulative,
+        "target_physical_investment": target_pi,
+        "physical_investment_completion": _rate(pi_ytd, target_pi),
+    }
+
+
+def _cohort_fields(
+    projects: pd.DataFrame, investment: pd.DataFrame, period: Period, years: tuple[int, int]
+) -> dict:
+    start, end = period
+    first = dt.date(years[0], 1, 1)
+    last = min(dt.date(years[1], 12, 31), end)  # nothing lands after the period end yet
+    cohort = projects[_between(projects["landed_on"], first, last)]
+    started = int((cohort["started_on"] <= pd.Timestamp(end)).sum())
+    in_stats = int((cohort["in_stats_on"] <= pd.Timestamp(end)).sum())
+    pi_period, pi_cumulative, _ = _physical(investment, cohort["project_id"], start, end)
+    return {
+        "cohort_landed_count": len(cohort),
+        "cohort_start_rate": _rate(started, len(cohort)),
+        "cohort_in_stats_rate": _rate(in_stats, len(cohort)),
+        "cohort_physical_investment_period": pi_period,
+        "cohort_physical_investment_cumulative": pi_cumulative,
+    }
+
+
+def kpi_table(
+    ledger: pd.DataFrame,
+    investment: pd.DataFrame,
+    targets: KpiTargets,
+    *,
+    period: str | Period,
+    cohort: str | tuple[int, int] | None = None,
+    by: str | None = None,
+) -> list[dict]:
+    """One KPI record per class (per class × group with ``by``), in the targets' class order.
+
+    Records hold ``class``, ``name``, ``group`` (only with ``by``) and then
+    :data:`KPI_FIELDS`, or :data:`COHORT_FIELDS` with ``cohort`` (the class's
+    projects landed in those years, as of the period end). See the module
+    docstring for the definitions.
+
+    Examples
+    --------
+    >>> from chainmap.model.kpi_targets import KpiClass, KpiTargets
+    >>> ledger = pd.DataFrame({
+    ...     "project_id": ["P1", "P2"], "sector": ["制造业"] * 2, "origin": ["招引"] * 2,
+    ...     "investment": [12.0, 3.0],
+    ...     "signed_on": pd.to_datetime(["2024-02-01", "2024-03-01"]),
+    ...     "landed_on": pd.to_datetime(["2024-04-01", None]),
+    ...     "started_on": pd.to_datetime(["2024-08-01", None]),
+    ...     "in_stats_on": pd.to_datetime([None, None]),
+    ... })
+    >>> inv = pd.DataFrame({"project_id": ["P1"], "month": ["2024-05"], "amount": [0.5]})
+    >>> t = KpiTargets(classes=(KpiClass("all", "全部"),))
+    >>> r = kpi_table(ledger, inv, t, period="2024H1")[0]
+    >>> r["signed_count"], r["signed_investment"], r["landed_count"], r["start_rate"]
+    (2, 15.0, 1, 0.0)
+    >>> r["target_completion"], r["physical_investment_period"]
+    (None, 0.5)
+    """
+    span = _as_period(period)
+    years = None if cohort is None else parse_cohort(cohort)
+    groups = _groups(ledger, by)
+    records = []
+    for klass in targets.classes:
+        in_class = class_mask(ledger, klass)
+        target = targets.target(klass.id, span[1].year)
+        for group, in_group in groups:
+            projects = ledger[in_class & in_group]
+            record: dict = {"class": klass.id, "name": klass.name}
+            if by is not None:
+                record["group"] = group
+            if years is None:
+                record.update(_period_fields(projects, investment, span, target))
+            else:
+                record.update(_cohort_fields(projects, investment, span, years))
+            records.append(record)
+    return records
+
+
+def _furthest_stage(ledger: pd.DataFrame, as_of: dt.date) -> pd.Series:
+    """Index into :data:`STAGES` of the furthest stage reached by ``as_of``.
+
+    A row with no stage dates at all is a lead (盯引, 0); a row whose dates all lie
+    after ``as_of`` has not entered the pipeline yet (-1).
+    """
+    cutoff = pd.Timestamp(as_of)
+    furthest = pd.Series(-1, index=ledger.index)
+    any_date = pd.Series(False, index=ledger.index)
+    for i, (col, _) in enumerate(STAGES):
+        dates = ledger[col] if col in ledger.columns else pd.Series(pd.NaT, index=ledger.index)
+        any_date |= dates.notna()
+        furthest = furthest.where(~(dates <= cutoff), i)
+    return furthest.where(any_date, 0)
+
+
+_STAGE_EN = ("tracked", "signed", "landed", "started", "in_stats", "operating")
+
+
+def funnel(ledger: pd.DataFrame, *, as_of: dt.date, by: str | None = "chain") -> list[dict]:
+    """Projects by furthest stage reached as of ``as_of``, and conversion between stages.
+
+    For each group and stage 盯引 → 签约 → 落地 → 开工 → 入统 → 投产: ``count`` at
+    that furthest stage, ``reached`` (at that stage or beyond) and ``conversion`` =
+    reached / reached at the previous stage (``None`` for 盯引 or a zero denominator).
+
+    Examples
+    --------
+    >>> ledger = pd.DataFrame({"chain": ["c", "c", "c"],
+    ...     "tracked_on": pd.to_datetime(["2024-01-01"] * 3),
+    ...     "signed_on": pd.to_datetime(["2024-02-01", "2024-02-01", None]),
+    ...     "landed_on": pd.to_datetime(["2024-03-01", None, None])})
+    >>> [(r["stage"], r["count"], r["reached"], r["conversion"])
+    ...  for r in funnel(ledger, as_of=dt.date(2024, 6, 30))][:3]
+    [('盯引', 1, 3, None), ('签约', 1, 2, 0.6666666666666666), ('落地', 1, 1, 0.5)]
+    """
+    furthest = _furthest_stage(ledger, as_of)
+    records = []
+    for group, mask in _groups(ledger, by):
+        stages = furthest[mask]
+        previous = None
+        for i, (_, name) in enumerate(STAGES):
+            reached = int((stages >= i).sum())
+            records.append(
+                {
+                    "group": group,
+                    "stage": name,
+                    "stage_en": _STAGE_EN[i],
+                    "count": int((stages == i).sum()),
+                    "reached": reached,
+                    "conversion": None if previous is None else _rate(reached, previous),
+                }
+            )
+            previous = reached
+    return records
+
+
+def overdue(ledger: pd.DataFrame, targets: KpiTargets, *, as_of: dt.date) -> list[dict]:
+    """Projects stuck past the targets' thresholds as of ``as_of``.
+
+    ``signed_not_landed``: signed on or before ``as_of``, not landed by then, and
+    more than ``signed_not_landed_days`` days since signing; ``landed_not_started``
+    likewise from landing. Sorted by list, longest wait first, then project id.
+    """
+    cutoff = pd.Timestamp(as_of)
+    records = []
+    for name, since_col, next_col, limit in (
+        ("signed_not_landed", "signed_on", "landed_on", targets.signed_not_landed_days),
+        ("landed_not_started", "landed_on", "started_on", targets.landed_not_started_days),
+    ):
+        since = ledger[since_col]
+        waiting = (since <= cutoff) & ~(ledger[next_col] <= cutoff)
+        days = (cutoff - since).dt.days
+        for i in ledger.index[waiting & (days > limit)]:
+            row = ledger.loc[i]
+            text = {c: row.get(c) for c in ("project", "enterprise", "chain", "platform")}
+            records.append(
+                {
+                    "list": name,
+                    "project_id": row["project_id"],
+                    **{c: None if pd.isna(v) else v for c, v in text.items()},
+                    "since": since[i].date().isoformat(),
+                    "days": int(days[i]),
+                    "limit": limit,
+                }
+            )
+    order = {"signed_not_landed": 0, "landed_not_started": 1}
+    return sorted(records, key=lambda r: (order[r["list"]], -r["days"], str(r["project_id"])))
+
+
+def kpi_report(
+    ledger: pd.DataFrame,
+    investment: pd.DataFrame,
+    targets: KpiTargets,
+    *,
+    period: str | Period,
+    cohort: str | tuple[int, int] | None = None,
+    by: str | None = None,
+    as_of: dt.date | str | None = None,
+) -> dict[str, list[dict]]:
+    """KPIs, funnel and overdue lists in one call: ``{"kpi", "funnel", "overdue"}``.
+
+    ``as_of`` (for the funnel and overdue lists; a date or ``YYYY-MM-DD``) defaults
+    to the period end. The funnel is broken down by ``by``, or by chain.
+    """
+    span = _as_period(period)
+    try:
+        when = span[1] if as_of is None else parse_date(as_of)
+    except ValueError:
+        when = None
+    if when is None:
+        raise InputError(f"无法识别日期 / cannot read --as-of {as_of!r}", hint="use YYYY-MM-DD")
+    return {
+        "kpi": kpi_table(ledger, investment, targets, period=span, cohort=cohort, by=by),
+        "funnel": funnel(ledger, as_of=when, by=by or "chain"),
+        "overdue": overdue(ledger, targets, as_of=when),
+    }

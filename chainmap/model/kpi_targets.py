@@ -1,0 +1,211 @@
+"""KPI classes, annual targets and overdue thresholds, from a TOML file.
+
+The file has exactly this form (every key but ``id``, ``name``, ``class`` and
+``year`` is optional)::
+
+    [[class]]
+    id = "mfg10"                 # used in output
+    name = "10亿元以上制造业项目"
+    sector = "制造业"            # filter: 制造业 | 服务业 | 农业 | 文旅 | 其他
+    origin = "招引"              # filter: 招引 | 内培
+    min_investment = 10          # 亿元, inclusive (以上 includes the bound)
+
+    [[target]]
+    class = "mfg10"
+    year = 2024
+    landed = 4                   # annual count target
+    physical_investment = 16     # 亿元
+
+    [overdue]
+    signed_not_landed_days = 180   # default 180
+    landed_not_started_days = 180  # default 180
+
+Classes may overlap: a project counts in every class it matches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+import tomllib
+from typing import Any
+
+from chainmap.errors import InputError
+from chainmap.model.ledger import ORIGINS, SECTORS
+
+__all__ = ["DEFAULT_OVERDUE_DAYS", "KpiClass", "KpiTarget", "KpiTargets", "read_targets"]
+
+DEFAULT_OVERDUE_DAYS = 180
+
+
+@dataclass(frozen=True)
+class KpiClass:
+    """A class of projects that KPIs are reported for (e.g. 10亿元以上制造业项目)."""
+
+    id: str
+    name: str
+    sector: str | None = None
+    origin: str | None = None
+    min_investment: float | None = None
+
+
+@dataclass(frozen=True)
+class KpiTarget:
+    """The annual targets of one class for one year; ``None`` where not set."""
+
+    klass: str
+    year: int
+    landed: int | None = None
+    physical_investment: float | None = None
+
+
+@dataclass(frozen=True)
+class KpiTargets:
+    """Everything a targets file holds.
+
+    Examples
+    --------
+    >>> t = KpiTargets.from_dict({
+    ...     "class": [{"id": "all", "name": "全部项目"}],
+    ...     "target": [{"class": "all", "year": 2024, "landed": 4}],
+    ... })
+    >>> t.target("all", 2024).landed, t.target("all", 2025), t.signed_not_landed_days
+    (4, None, 180)
+    """
+
+    classes: tuple[KpiClass, ...]
+    targets: tuple[KpiTarget, ...] = ()
+    signed_not_landed_days: int = DEFAULT_OVERDUE_DAYS
+    landed_not_started_days: int = DEFAULT_OVERDUE_DAYS
+
+    def target(self, class_id: str, year: int) -> KpiTarget | None:
+        """The target of ``class_id`` for ``year``, or ``None``."""
+        for t in self.targets:
+            if t.klass == class_id and t.year == year:
+                return t
+        return None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str | None = None) -> KpiTargets:
+        """Validate parsed TOML; errors name the file and the key."""
+
+        def fail(key: str, what: str) -> InputError:
+            return InputError(
+                f"{what} / key {key!r}", file=source, hint="see `chainmap kpi --help`"
+            )
+
+        _only(data, {"class", "target", "overdue"}, "", fail)
+        raw_classes = data.get("class")
+        if not isinstance(raw_classes, list) or not raw_classes:
+            raise fail("class", "至少需要一个 [[class]] / at least one [[class]] table is needed")
+        classes, ids = [], set()
+        for i, c in enumerate(raw_classes):
+            where = f"class[{i}]"
+            _only(c, {"id", "name", "sector", "origin", "min_investment"}, where, fail)
+            cid = _text(c, "id", where, fail, required=True)
+            if cid in ids:
+                raise fail(f"{where}.id", f"类别编号重复 / duplicate class id {cid!r}")
+            ids.add(cid)
+            sector = _text(c, "sector", where, fail)
+            if sector is not None and sector not in SECTORS:
+                raise fail(
+                    f"{where}.sector",
+                    f"未知产业类别 / unknown sector {sector!r}, use " + "/".join(SECTORS),
+                )
+            origin = _text(c, "origin", where, fail)
+            if origin is not None and origin not in ORIGINS:
+                raise fail(
+                    f"{where}.origin",
+                    f"未知来源 / unknown origin {origin!r}, use " + "/".join(ORIGINS),
+                )
+            classes.append(
+                KpiClass(
+                    id=cid,
+                    name=_text(c, "name", where, fail, required=True),
+                    sector=sector,
+                    origin=origin,
+                    min_investment=_number(c, "min_investment", where, fail),
+                )
+            )
+        raw_targets = data.get("target", [])
+        if not isinstance(raw_targets, list):
+            raise fail("target", "应为 [[target]] 表数组 / must be [[target]] tables")
+        targets, seen = [], set()
+        for i, t in enumerate(raw_targets):
+            where = f"target[{i}]"
+            _only(t, {"class", "year", "landed", "physical_investment"}, where, fail)
+            klass = _text(t, "class", where, fail, required=True)
+            if klass not in ids:
+                raise fail(
+                    f"{where}.class", f"未定义的类别 / class {klass!r} is not a [[class]] id"
+                )
+            year = _number(t, "year", where, fail, integer=True, required=True)
+            if (klass, year) in seen:
+                raise fail(where, f"目标重复 / two targets for {klass!r} in {year}")
+            seen.add((klass, year))
+            targets.append(
+                KpiTarget(
+                    klass=klass,
+                    year=int(year),
+                    landed=_number(t, "landed", where, fail, integer=True),
+                    physical_investment=_number(t, "physical_investment", where, fail),
+                )
+            )
+        overdue = data.get("overdue", {})
+        if not isinstance(overdue, dict):
+            raise fail("overdue", "应为 [overdue] 表 / must be an [overdue] table")
+        _only(overdue, {"signed_not_landed_days", "landed_not_started_days"}, "overdue", fail)
+        days = {}
+        for key in ("signed_not_landed_days", "landed_not_started_days"):
+            value = _number(overdue, key, "overdue", fail, integer=True)
+            days[key] = DEFAULT_OVERDUE_DAYS if value is None else value
+        return cls(classes=tuple(classes), targets=tuple(targets), **days)
+
+
+def _only(table: Any, allowed: set[str], where: str, fail) -> None:
+    if not isinstance(table, dict):
+        raise fail(where, "应为表 / must be a table")
+    for key in table:
+        if key not in allowed:
+            raise fail(
+                f"{where}.{key}" if where else key,
+                f"未知键 / unknown key; allowed: {', '.join(sorted(allowed))}",
+            )
+
+
+def _text(table: dict, key: str, where: str, fail, *, required: bool = False) -> str | None:
+    value = table.get(key)
+    if value is None:
+        if required:
+            raise fail(f"{where}.{key}", "缺少必需键 / missing required key")
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise fail(f"{where}.{key}", f"应为非空文本 / must be non-empty text, got {value!r}")
+    return value.strip()
+
+
+def _number(
+    table: dict, key: str, where: str, fail, *, integer: bool = False, required: bool = False
+) -> Any:
+    value = table.get(key)
+    if value is None:
+        if required:
+            raise fail(f"{where}.{key}", "缺少必需键 / missing required key")
+        return None
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or value < 0:
+        kind = "整数 / a whole number" if integer else "数 / a number"
+        raise fail(f"{where}.{key}", f"应为非负{kind} ≥ 0, got {value!r}")
+    return value
+
+
+def read_targets(path: str | Path) -> KpiTargets:
+    """Read and validate a KPI targets TOML file (see the module docstring for its form)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("文件不存在 / file not found", file=str(path))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"TOML 语法错误 / TOML syntax error: {exc}", file=str(path)) from None
+    return KpiTargets.from_dict(data, source=str(path))

@@ -1,0 +1,550 @@
+"""The project ledger (项目台账): one row per project, with its stage dates and amounts.
+
+A ledger follows each project from lead to operation, 盯引 → 签约 → 落地 → 开工 → 入统 → 投产.
+It arrives as CSV or XLSX with Chinese or canonical headers; a second table holds
+physical investment (实物量投资) per project and month. :func:`read_ledger` reads
+both through :func:`chainmap.model.sheets.read_table` and accounts for every row in
+an :class:`~chainmap.model.report.ImportReport`.
+
+What is rejected and what is only warned about
+-----------------------------------------------
+A row is **rejected** (listed in the report, left out of the table) when keeping it
+would put a wrong number into a KPI: no project id, a duplicate project id (the first
+row wins), an investment or date that cannot be read, a negative investment. A row
+is **kept with a warning** when its numbers are sound but something looks off:
+stage dates out of order, an unknown sector or origin (kept as given, so it matches
+only classes that do not filter on that field), no chain, no investment (counted in
+project counts, adds nothing to sums, matches no ``min_investment`` class).
+
+Physical-investment rows are rejected for a missing or unknown project id (one not
+kept in the ledger), a month or amount that cannot be read, or a negative amount.
+Two rows for the same project and month are both kept (their amounts add up) with a
+warning. Fully blank rows are layout, not data: they are skipped and not counted.
+
+The ``segment`` column is optional. When the ledger gives it, ``segments_source`` is
+``"given"``; when it is empty, ``segments_source`` stays empty: that is where
+classification from the project and enterprise names
+(:mod:`chainmap.analysis.classify`) fills in ``segment`` and sets ``"classified"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+import datetime as dt
+from pathlib import Path
+import re
+
+import pandas as pd
+
+from chainmap.errors import InputError
+from chainmap.model.report import ImportReport
+
+__all__ = [
+    "INVESTMENT_COLUMNS",
+    "INVESTMENT_HEADERS_ZH",
+    "INVESTMENT_SHEET",
+    "LEDGER_COLUMNS",
+    "LEDGER_HEADERS_ZH",
+    "ORIGINS",
+    "SECTORS",
+    "STAGES",
+    "LedgerReport",
+    "leads_to_ledger",
+    "parse_date",
+    "parse_month",
+    "read_ledger",
+]
+
+#: Canonical ledger columns, in output order.
+LEDGER_COLUMNS = (
+    "project_id",
+    "project",
+    "enterprise",
+    "uscc",
+    "chain",
+    "segment",
+    "segments_source",
+    "platform",
+    "sector",
+    "origin",
+    "investment",
+    "tracked_on",
+    "signed_on",
+    "landed_on",
+    "started_on",
+    "in_stats_on",
+    "operating_on",
+)
+
+#: Chinese header → canonical column (the issue's list).
+LEDGER_HEADERS_ZH = {
+    "项目编号": "project_id",
+    "项目名称": "project",
+    "企业名称": "enterprise",
+    "统一社会信用代码": "uscc",
+    "产业链": "chain",
+    "细分环节": "segment",
+    "落地平台": "platform",
+    "产业类别": "sector",
+    "来源": "origin",
+    "总投资": "investment",
+    "盯引日期": "tracked_on",
+    "签约日期": "signed_on",
+    "落地日期": "landed_on",
+    "开工日期": "started_on",
+    "入统日期": "in_stats_on",
+    "投产日期": "operating_on",
+}
+
+#: Physical investment (实物量投资): one row per project and month, amounts in 亿元.
+INVESTMENT_COLUMNS = ("project_id", "month", "amount")
+INVESTMENT_HEADERS_ZH = {"项目编号": "project_id", "月份": "month", "金额": "amount"}
+#: Sheet of a ledger workbook that holds physical investment.
+INVESTMENT_SHEET = "实物量投资"
+
+#: Stage date columns in pipeline order, with their Chinese names.
+STAGES = (
+    ("tracked_on", "盯引"),
+    ("signed_on", "签约"),
+    ("landed_on", "落地"),
+    ("started_on", "开工"),
+    ("in_stats_on", "入统"),
+    ("operating_on", "投产"),
+)
+SECTORS = ("制造业", "服务业", "农业", "文旅", "其他")
+ORIGINS = ("招引", "内培")
+
+# Common variants of the Chinese headers seen in office ledgers (not part of the contract;
+# pass ``mapping=`` to read_ledger for anything else).
+_ALIASES_ZH = {
+    "项目代码": "project_id",
+    "总投资额": "investment",
+    "计划总投资": "investment",
+    "所属产业链": "chain",
+    "产业环节": "segment",
+    **{f"{name}时间": col for col, name in STAGES},
+}
+_DATE_COLUMNS = tuple(c for c, _ in STAGES)
+_EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's 1900 date system
+_REQUIRED = ("project_id",)
+# How far down a sheet to look for the header row (title rows above it are common).
+_HEADER_SEARCH_ROWS = 10
+
+
+@dataclass
+class LedgerReport(ImportReport):
+    """The ledger's :class:`ImportReport`, with the physical-investment table's own.
+
+    ``read``/``kept``/``rejected`` and ``items`` describe the ledger rows;
+    ``investment`` accounts for the physical-investment rows the same way.
+    """
+
+    investment: ImportReport = field(default_factory=ImportReport)
+
+    def summary(self) -> str:
+        """The ledger summary, then the physical-investment summary when there is one."""
+        text = super().summary()
+        if self.investment.source:
+            text += "\n" + self.investment.summary()
+        return text
+
+
+def _header_key(text: object) -> str:
+    """Normalise a header: drop units in brackets and spaces, lower-case.
+
+    >>> _header_key("总投资（亿元）")
+    '总投资'
+    >>> _header_key(" Project_ID ")
+    'project_id'
+    """
+    s = re.sub(r"[(（\[【].*?[)）\]】]", "", str(text))
+    return re.sub(r"\s+", "", s).lower()
+
+
+def _header_map(columns: tuple[str, ...], zh: Mapping[str, str], extra: Mapping[str, str] | None):
+    mapping = {c: c for c in columns}
+    mapping.update(zh)
+    mapping.update(extra or {})
+    return {_header_key(k): v for k, v in mapping.items()}
+
+
+def parse_date(value: object) -> dt.date | None:
+    """Read a date as offices write it; ``None`` for empty, ``ValueError`` if unreadable.
+
+    Examples
+    --------
+    >>> parse_date("2024/3/5"), parse_date("2024年3月5日"), parse_date("20240305")
+    (datetime.date(2024, 3, 5), datetime.date(2024, 3, 5), datetime.date(2024, 3, 5))
+    >>> parse_date("2024-03-05 14:30:00"), parse_date("45356")
+    (datetime.date(2024, 3, 5), datetime.date(2024, 3, 5))
+    """
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    s = str(value).strip()
+    if not s:
+        return None
+    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T][\d:.]+)?", s)
+    if not m:
+        m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s)
+    if not m:
+        if re.fullmatch(r"[2-7]\d{4}(?:\.0)?", s):  # an Excel serial day number kept as text
+            return _EXCEL_EPOCH + dt.timedelta(days=int(float(s)))
+        raise ValueError(s)
+    return dt.date(int(m[1]), int(m[2]), int(m[3]))
+
+
+def parse_month(value: object) -> str | None:
+    """Read a month as ``YYYY-MM``; ``None`` for empty, ``ValueError`` if unreadable.
+
+    Examples
+    --------
+    >>> parse_month("2024/3"), parse_month("2024年03月"), parse_month("2024-03-01 00:00:00")
+    ('2024-03', '2024-03', '2024-03')
+    """
+    if value is None:
+        return None
+    s = str(value).strip()
+    if not s:
+        return None
+    m = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})月?(?:[-/.]01(?: 00:00:00)?)?", s)
+    if not m or not 1 <= int(m[2]) <= 12 or (len(m[2]) == 1 and not re.search(r"\D", s)):
+        raise ValueError(s)
+    return f"{int(m[1]):04d}-{int(m[2]):02d}"
+
+
+def _parse_amount(value: object) -> float | None:
+    if value is None:
+        return None
+    s = str(value).strip().replace(",", "").replace("，", "")
+    if not s:
+        return None
+    return float(s)
+
+
+def _checked_amount(
+    rec: dict, column: str, name: str, n: int, report: ImportReport, *, required: bool = False
+) -> tuple[float | None, bool]:
+    """An amount in 亿元 and whether the row is rejected for it (unreadable or negative)."""
+    try:
+        amount = _parse_amount(rec[column])
+        if amount is None and required:
+            raise ValueError
+    except ValueError:
+        msg = f"{name}不是数字 / {column} is not a number: {rec[column]!r}"
+        report.reject(n, column, "bad_amount", msg)
+        return None, True
+    if amount is not None and amount < 0:
+        msg = f"{name}为负 / negative {column}: {amount}"
+        report.reject(n, column, "negative_amount", msg)
+        return amount, True
+    return amount, False
+
+
+def _locate(raw: pd.DataFrame, keys: Mapping[str, str], file: str) -> tuple[int, list[str]]:
+    """Find the header row (the first with at least two known headers) in raw rows."""
+    for i in range(min(_HEADER_SEARCH_ROWS, len(raw))):
+        cells = ["" if v is None else str(v) for v in raw.iloc[i].tolist()]
+        if sum(_header_key(c) in keys for c in cells) >= 2:
+            return i, cells
+    raise InputError(
+        "找不到表头 / no header row with the expected columns in the first "
+        f"{_HEADER_SEARCH_ROWS} rows",
+        file=file,
+        hint="expected e.g. " + ", ".join(list(keys)[:6]),
+    )
+
+
+def _canonical(
+    raw: pd.DataFrame, columns: tuple[str, ...], zh: Mapping[str, str], extra, file: str
+) -> tuple[pd.DataFrame, list[int]]:
+    """Raw rows → canonical columns (extra input columns kept) and user-facing row numbers."""
+    keys = _header_map(columns, zh, extra)
+    head, cells = _locate(raw, keys, file)
+    names, seen = [], set()
+    for j, cell in enumerate(cells):
+        name = keys.get(_header_key(cell), cell.strip() or f"column_{j + 1}")
+        if name in seen:
+            raise InputError(
+                f"列重复 / two columns map to {name!r}", file=file, row=head + 1, column=cell
+            )
+        seen.add(name)
+        names.append(name)
+    for col in _REQUIRED:
+        if col not in seen:
+            raise InputError(
+                f"缺少必需列 / missing column {col!r}",
+                file=file,
+                row=head + 1,
+                hint="add a 项目编号 / project_id column",
+            )
+    body = raw.iloc[head + 1 :].copy()
+    body.columns = names
+    rows = [int(i) + 1 for i in body.index]  # 0-based raw index → spreadsheet row number
+    blank = body.isna().all(axis=1).to_numpy()
+    body = body.loc[~blank].reset_index(drop=True)
+    rows = [r for r, b in zip(rows, blank, strict=True) if not b]
+    if "row" in body.columns:  # "row" is ours: the row number in the file
+        body = body.rename(columns={"row": "row_input"})
+    for col in columns:
+        if col not in body.columns:
+            body[col] = None
+    order = list(columns) + [c for c in body.columns if c not in columns]
+    return body[order], rows
+
+
+def _validate_projects(body: pd.DataFrame, rows: list[int], report: ImportReport) -> pd.DataFrame:
+    keep: list[int] = []
+    first_row: dict[str, int] = {}
+    out: dict[str, list] = {c: [] for c in ("investment", *_DATE_COLUMNS)}
+    for i, row in enumerate(body.itertuples(index=False)):
+        rec = row._asdict()
+        n = rows[i]
+        bad = False
+        pid = (rec["project_id"] or "").strip() if isinstance(rec["project_id"], str) else None
+        if not pid:
+            report.reject(n, "project_id", "missing_id", "缺少项目编号 / no project id")
+            bad = True
+        elif pid in first_row:
+            report.reject(
+                n,
+                "project_id",
+                "duplicate_id",
+                f"项目编号重复, 与第{first_row[pid]}行相同 / duplicate of row {first_row[pid]}",
+            )
+            bad = True
+        amount, bad_amount = _checked_amount(rec, "investment", "总投资", n, report)
+        bad |= bad_amount
+        dates = {}
+        for col in _DATE_COLUMNS:
+            try:
+                dates[col] = parse_date(rec[col])
+            except ValueError:
+                report.reject(n, col, "bad_date", f"无法识别日期 / cannot read date {rec[col]!r}")
+                dates[col], bad = None, True
+        if bad:
+            continue
+        first_row[pid] = n
+        keep.append(i)
+        body.at[i, "project_id"] = pid
+        out["investment"].append(float("nan") if amount is None else amount)
+        for col in _DATE_COLUMNS:
+            out[col].append(dates[col])
+        _warn_soft(rec, n, amount, dates, report)
+    kept = body.iloc[keep].reset_index(drop=True)
+    kept["investment"] = pd.Series(out["investment"], dtype="float64")
+    for col in _DATE_COLUMNS:
+        kept[col] = pd.to_datetime(pd.Series(out[col], dtype="object")).astype("datetime64[ns]")
+    kept["segments_source"] = [
+        "given" if isinstance(s, str) and s.strip() else None for s in kept["segment"]
+    ]
+    kept.insert(0, "row", pd.Series([rows[i] for i in keep], dtype="int64"))
+    return kept
+
+
+def _warn_soft(rec: dict, n: int, amount, dates: dict, report: ImportReport) -> None:
+    """Warnings for a row that is kept."""
+    for col, allowed in (("sector", SECTORS), ("origin", ORIGINS)):
+        value = rec[col]
+        if value is not None and str(value).strip() not in allowed:
+            report.warn(
+                n,
+                col,
+                f"unknown_{col}",
+                f"未知取值 / unknown {col} {value!r}; expected {'/'.join(allowed)}",
+            )
+    if not rec["chain"]:
+        report.warn(n, "chain", "missing_chain", "缺少产业链 / no chain")
+    if amount is None:
+        report.warn(n, "investment", "missing_amount", "缺少总投资 / no investment amount")
+    last_col, last = None, None
+    for col, name in STAGES:
+        d = dates[col]
+        if d is None:
+            continue
+        if last is not None and d < last:
+            report.warn(
+                n,
+                col,
+                "stage_order",
+                f"阶段日期顺序有误 / {name} {col} {d} is before {last_col} {last}",
+            )
+        last_col, last = col, d
+
+
+def _validate_investment(
+    body: pd.DataFrame, rows: list[int], projects: set[str], report: ImportReport
+) -> pd.DataFrame:
+    keep, months, amounts = [], [], []
+    seen: dict[tuple[str, str], int] = {}
+    for i, row in enumerate(body.itertuples(index=False)):
+        rec = row._asdict()
+        n = rows[i]
+        bad = False
+        pid = str(rec["project_id"]).strip() if rec["project_id"] is not None else ""
+        if not pid:
+            report.reject(n, "project_id", "missing_id", "缺少项目编号 / no project id")
+            bad = True
+        elif pid not in projects:
+            report.reject(
+                n,
+                "project_id",
+                "unknown_project",
+                f"台账中没有该项目 / project {pid!r} is not in the ledger (or was rejected)",
+            )
+            bad = True
+        try:
+            month = parse_month(rec["month"])
+            if month is None:
+                raise ValueError
+        except ValueError:
+            report.reject(
+                n,
+                "month",
+                "bad_month",
+                f"月份应为 YYYY-MM / month must be YYYY-MM: {rec['month']!r}",
+            )
+            month, bad = None, True
+        amount, bad_amount = _checked_amount(rec, "amount", "金额", n, report, required=True)
+        bad |= bad_amount
+        if bad:
+            continue
+        if (pid, month) in seen:
+            report.warn(
+                n,
+                "month",
+                "duplicate_month",
+                f"同一项目同月已有第{seen[pid, month]}行, 金额相加 / same project and month as "
+                f"row {seen[pid, month]}; amounts are added",
+            )
+        seen.setdefault((pid, month), n)
+        keep.append(i)
+        body.at[i, "project_id"] = pid
+        months.append(month)
+        amounts.append(amount)
+    kept = body.iloc[keep].reset_index(drop=True)
+    kept["month"] = pd.Series(months, dtype="object")
+    kept["amount"] = pd.Series(amounts, dtype="float64")
+    kept.insert(0, "row", pd.Series([rows[i] for i in keep], dtype="int64"))
+    return kept
+
+
+def read_ledger(
+    path: str | Path,
+    *,
+    investment: str | Path | None = None,
+    mapping: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, LedgerReport]:
+    """Read a project ledger and its physical investment, validated.
+
+    Parameters
+    ----------
+    path
+        CSV or XLSX ledger. An XLSX may hold physical investment in a sheet named
+        ``实物量投资`` (the ledger is then its first other sheet).
+    investment
+        A separate physical-investment file (``project_id, month, amount``);
+        overrides the ``实物量投资`` sheet.
+    mapping
+        Extra ``{header: canonical column}`` pairs for headers not in
+        :data:`LEDGER_HEADERS_ZH` or :data:`INVESTMENT_HEADERS_ZH`.
+
+    Returns
+    -------
+    (projects, physical_investment, report)
+        ``projects`` has :data:`LEDGER_COLUMNS` (dates as ``datetime64``,
+        ``investment`` as float, NaN when not given) after a ``row`` column giving
+        the row number in the file; extra input columns are kept. ``physical_investment``
+        has ``row, project_id, month ("YYYY-MM"), amount``. ``report`` is a
+        :class:`LedgerReport`: the ledger's accounting, with the physical-investment
+        table's in ``report.investment``; ``read == kept + rejected`` holds for both.
+    """
+    from chainmap.model.sheets import read_table, sheet_names
+
+    path = Path(path)
+    inv_sheet = None
+    ledger_sheet: str | int | None = None
+    if path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
+        names = sheet_names(path)
+        others = [n for n in names if n.strip() != INVESTMENT_SHEET]
+        ledger_sheet = others[0] if others else None
+        if len(others) < len(names):
+            inv_sheet = next(n for n in names if n.strip() == INVESTMENT_SHEET)
+    raw = read_table(path, sheet=ledger_sheet, header=None)
+    headers = {**_ALIASES_ZH, **LEDGER_HEADERS_ZH}
+    body, rows = _canonical(raw, LEDGER_COLUMNS, headers, mapping, str(path))
+    report = LedgerReport(source=str(path), read=len(body))
+    projects = _validate_projects(body, rows, report)
+
+    inv_report = report.investment
+    if investment is not None or inv_sheet is not None:
+        inv_file = Path(investment) if investment is not None else path
+        inv_report.source = str(inv_file) if investment is not None else f"{path}[{inv_sheet}]"
+        raw = read_table(inv_file, sheet=None if investment is not None else inv_sheet, header=None)
+        body, rows = _canonical(
+            raw, INVESTMENT_COLUMNS, INVESTMENT_HEADERS_ZH, mapping, inv_report.source
+        )
+        inv_report.read = len(body)
+        inv = _validate_investment(body, rows, set(projects["project_id"]), inv_report)
+    else:
+        inv = pd.DataFrame(
+            {
+                "row": pd.Series(dtype="int64"),
+                "project_id": pd.Series(dtype="object"),
+                "month": pd.Series(dtype="object"),
+                "amount": pd.Series(dtype="float64"),
+            }
+        )
+    report.check()
+    inv_report.check()
+    return projects, inv, report
+
+
+def leads_to_ledger(
+    key_enterprises: pd.DataFrame, *, chain: str, tracked_on: dt.date | str | None = None
+) -> pd.DataFrame:
+    """Turn a plan's key enterprises into new ledger rows at stage 盯引 (tracked).
+
+    ``tracked_on`` None leaves the 盯引日期 empty.
+
+    ``key_enterprises`` has at least ``name``; ``enterprise_id``, ``uscc`` and
+    ``segment`` are used when present. The project id is ``"{chain}-{enterprise_id}"``
+    (or the name when there is no id), so the same lead gets the same id on every run.
+
+    Examples
+    --------
+    >>> keys = pd.DataFrame({"enterprise_id": ["E1"], "name": ["示例企业甲"], "segment": ["pvdf"]})
+    >>> row = leads_to_ledger(keys, chain="fluorochem", tracked_on="2024-05-01").iloc[0]
+    >>> row["project_id"], row["origin"], str(row["tracked_on"].date()), row["signed_on"]
+    ('fluorochem-E1', '招引', '2024-05-01', NaT)
+    """
+    when = parse_date(tracked_on)
+    n = len(key_enterprises)
+
+    def col(name: str) -> list:
+        if name not in key_enterprises.columns:
+            return [None] * n
+        return [None if pd.isna(v) else v for v in key_enterprises[name].tolist()]
+
+    ids = [e if e else nm for e, nm in zip(col("enterprise_id"), col("name"), strict=True)]
+    segments = col("segment")
+    out = pd.DataFrame({c: [None] * n for c in LEDGER_COLUMNS}, dtype="object")
+    out["project_id"] = [f"{chain}-{i}" for i in ids]
+    out["project"] = col("name")
+    out["enterprise"] = col("name")
+    out["uscc"] = col("uscc")
+    out["chain"] = chain
+    out["segment"] = segments
+    out["segments_source"] = ["plan" if s else None for s in segments]
+    out["origin"] = "招引"
+    out["investment"] = pd.Series([float("nan")] * n, dtype="float64")
+    for c in _DATE_COLUMNS:
+        out[c] = pd.Series([pd.NaT] * n, dtype="datetime64[ns]")
+    # No date given: left empty for the analyst to fill (never taken from the clock).
+    stamp = pd.Timestamp(when) if when else pd.NaT
+    out["tracked_on"] = pd.Series([stamp] * n, dtype="datetime64[ns]")
+    return out

@@ -1,0 +1,189 @@
+"""KPI outputs: the terminal table and the multi-sheet XLSX report.
+
+Amounts are rounded here for display only (two decimals, rates as percentages);
+the XLSX keeps every number unrounded, as numbers, formula-safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from chainmap.model.report import ImportReport
+from chainmap.outputs.tables import records_to_frame, render_table, write_xlsx
+
+__all__ = [
+    "KPI_HEADERS",
+    "kpi_display_frame",
+    "render_kpi_table",
+    "write_kpi_workbook",
+    "write_leads",
+]
+
+#: Chinese-first column headers for every KPI output field.
+KPI_HEADERS = {
+    "class": "类别 class",
+    "name": "名称 name",
+    "group": "分组 group",
+    "signed_count": "签约项目数",
+    "signed_investment": "签约总投资(亿元)",
+    "landed_count": "落地项目数",
+    "landed_investment": "落地总投资(亿元)",
+    "started_count": "开工项目数",
+    "in_stats_count": "入统项目数",
+    "start_rate": "开工率",
+    "in_stats_rate": "入统率",
+    "target_landed": "落地目标(个)",
+    "target_completion": "落地目标完成率",
+    "physical_investment_period": "本期实物量投资(亿元)",
+    "physical_investment_cumulative": "累计实物量投资(亿元)",
+    "target_physical_investment": "实物量投资目标(亿元)",
+    "physical_investment_completion": "实物量投资完成率",
+    "cohort_landed_count": "批次落地项目数",
+    "cohort_start_rate": "批次开工率",
+    "cohort_in_stats_rate": "批次入统率",
+    "cohort_physical_investment_period": "批次本期实物量投资(亿元)",
+    "cohort_physical_investment_cumulative": "批次累计实物量投资(亿元)",
+    "stage": "阶段",
+    "stage_en": "stage",
+    "count": "停留数 count",
+    "reached": "到达数 reached",
+    "conversion": "转化率 conversion",
+    "list": "清单 list",
+    "project_id": "项目编号",
+    "project": "项目名称",
+    "enterprise": "企业名称",
+    "chain": "产业链",
+    "platform": "落地平台",
+    "since": "起始日期 since",
+    "days": "已过天数 days",
+    "limit": "期限(天) limit",
+    "table": "表 table",
+    "row": "行 row",
+    "column": "列 column",
+    "code": "代码 code",
+    "message": "说明 message",
+    "severity": "处理 severity",
+}
+
+_LABEL = ("class", "name", "group")
+# Compact columns for the long table (with a breakdown), so it fits 100 columns.
+_COMPACT = {
+    "landed_count": "落地",
+    "landed_investment": "落地额",
+    "signed_count": "签约",
+    "start_rate": "开工率",
+    "in_stats_rate": "入统率",
+    "target_completion": "完成率",
+    "physical_investment_period": "实物量",
+    "cohort_landed_count": "落地",
+    "cohort_start_rate": "开工率",
+    "cohort_in_stats_rate": "入统率",
+    "cohort_physical_investment_period": "实物量",
+    "cohort_physical_investment_cumulative": "累计",
+}
+
+
+def _show(field: str, value: object) -> str:
+    """Display text: rates as percentages, amounts with two decimals, missing as '—'."""
+    if value is None:
+        return "—"
+    if field.endswith(("_rate", "_completion")):
+        return f"{value:.1%}"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def kpi_display_frame(records: Sequence[Mapping]) -> pd.DataFrame:
+    """The KPI records as a display table (text cells, rounded).
+
+    Without groups: one row per metric, one column per class (Chinese headers).
+    With groups: one row per class × group, with the compact key columns.
+    """
+    if not records:
+        return pd.DataFrame({"指标 metric": []})
+    fields = [f for f in records[0] if f not in _LABEL]
+    if "group" not in records[0]:
+        data = {"指标 metric": [f"{KPI_HEADERS[f]}" for f in fields]}
+        for rec in records:
+            data[f"{rec['name']}"] = [_show(f, rec[f]) for f in fields]
+        return pd.DataFrame(data)
+    shown = [f for f in _COMPACT if f in fields]
+    rows = []
+    for rec in records:
+        group = "(未填 none)" if rec["group"] is None else rec["group"]
+        rows.append([rec["class"], group, *[_show(f, rec[f]) for f in shown]])
+    return pd.DataFrame(rows, columns=["类别", "分组", *[_COMPACT[f] for f in shown]])
+
+
+def render_kpi_table(records: Sequence[Mapping], *, title: str | None = None) -> str:
+    """The KPI records as a terminal table at most 100 columns wide."""
+    return render_table(kpi_display_frame(records), title=title, width=100)
+
+
+def _report_frame(report: ImportReport, table: str) -> pd.DataFrame:
+    frame = report.to_frame().astype(object)
+    frame.insert(0, "table", table)
+    return frame
+
+
+def write_kpi_workbook(
+    result: Mapping[str, Sequence[Mapping]],
+    path: str | Path,
+    *,
+    reports: Mapping[str, ImportReport] | None = None,
+) -> Path:
+    """Write KPIs, funnel, overdue lists and import reports as one XLSX, one sheet each."""
+    from chainmap.analysis.kpi import COHORT_FIELDS, KPI_FIELDS
+
+    kpi = list(result["kpi"])
+    fields = COHORT_FIELDS if kpi and "cohort_landed_count" in kpi[0] else KPI_FIELDS
+    label = [c for c in _LABEL if not kpi or c in kpi[0]]
+    overdue_cols = [
+        "list", "project_id", "project", "enterprise", "chain", "platform", "since", "days",
+        "limit",
+    ]  # fmt: skip
+    funnel_cols = ["group", "stage", "stage_en", "count", "reached", "conversion"]
+    imports = [_report_frame(r, name) for name, r in (reports or {}).items()]
+    sheets = {
+        "KPI": records_to_frame(kpi, [*label, *fields]),
+        "漏斗 funnel": records_to_frame(list(result["funnel"]), funnel_cols),
+        "超期 overdue": records_to_frame(list(result["overdue"]), overdue_cols),
+        "导入报告 import": (
+            pd.concat(imports, ignore_index=True).astype(object).where(lambda f: f.notna(), None)
+            if imports
+            else pd.DataFrame(columns=["table", "row", "column", "code", "message", "severity"])
+        ),
+    }
+    return write_xlsx(sheets, path, headers=KPI_HEADERS, title="chainmap kpi")
+
+
+def write_leads(plan, path, *, tracked_on=None):
+    """Write a plan's key enterprises as new ledger rows at stage 盯引 (.xlsx or .csv).
+
+    The headers are the ledger's Chinese headers, so `chainmap kpi` reads the file
+    back as it is; dates are written as YYYY-MM-DD, empty when not given.
+    """
+    from pathlib import Path
+
+    from chainmap.model.ledger import LEDGER_COLUMNS, LEDGER_HEADERS_ZH, leads_to_ledger
+    from chainmap.outputs.tables import to_csv, write_xlsx
+
+    keys = pd.DataFrame(plan.key_enterprises)
+    rows = leads_to_ledger(keys, chain=plan.params["chain"], tracked_on=tracked_on)
+    rows = rows.drop_duplicates("project_id", keep="first")  # one firm may lead two fields
+    zh = {canon: header for header, canon in LEDGER_HEADERS_ZH.items()}
+    frame = rows[[c for c in LEDGER_COLUMNS if c in zh]].astype(object)
+    for col in frame.columns:
+        if col.endswith("_on"):
+            frame[col] = frame[col].map(lambda d: None if pd.isna(d) else d.strftime("%Y-%m-%d"))
+    frame = frame.where(frame.notna(), None).rename(columns=zh)
+    path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        write_xlsx({"项目台账": frame}, path, title="招商项目台账 / project ledger")
+    else:
+        to_csv(frame, path)
+    return path

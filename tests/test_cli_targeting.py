@@ -1,0 +1,146 @@
+"""gaps, rank and plan on the bundled fluorochem sample, through the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from openpyxl import load_workbook
+import pytest
+
+WUYI_FIRMS = {"浙江三美化工股份有限公司", "浙江森田新材料有限公司", "浙江武义神龙浮选有限公司"}
+
+
+def test_rank_json_excludes_home_firms_and_contributions_sum(invoke):
+    result = invoke("rank", "fluorochem", "--format", "json")
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.stdout)
+    assert records and not WUYI_FIRMS & {r["name"] for r in records}
+    keys = {
+        "rank",
+        "enterprise_id",
+        "name",
+        "uscc",
+        "region_code",
+        "region",
+        "segment",
+        "strategy",
+        "score",
+        "contributions",
+        "stability",
+        "reasons",
+    }
+    for r in records:
+        assert set(r) == keys
+        assert sum(r["contributions"].values()) == r["score"]
+        assert r["strategy"] in ("补链", "强链", "延链")
+        assert 0 <= r["stability"] <= 1
+    assert [r["rank"] for r in records] == list(range(1, len(records) + 1))
+    assert "武义县 (330723)" in result.stderr  # the home used, and how to change it
+    assert "--home" in result.stderr
+
+
+def test_rank_is_byte_identical_across_runs(invoke):
+    a = invoke("rank", "fluorochem", "--format", "json").stdout
+    b = invoke("rank", "fluorochem", "--format", "json").stdout
+    assert a == b
+
+
+def test_gaps_lists_home_firms_as_anchors_with_strategies_and_reasons(invoke):
+    result = invoke("gaps", "fluorochem", "--home", "武义县", "--format", "json")
+    records = {r["id"]: r for r in json.loads(result.stdout)}
+    anchors = {a for r in records.values() for a in r["anchors"]}
+    assert WUYI_FIRMS <= anchors
+    assert records["fluorspar"]["status"] in ("strong", "weak")
+    assert "浙江武义神龙浮选有限公司" in records["fluorspar"]["anchors"]
+    # AHF and refrigerants held, PVDF missing: 延链 by the CONTRACTS example.
+    assert records["pvdf"]["status"] == "missing" and records["pvdf"]["strategy"] == "延链"
+    assert {r["strategy"] for r in records.values()} >= {"延链"}
+    for r in records.values():
+        assert " / " in r["reason"]  # zh then en
+        assert set(r) == {
+            "id",
+            "name_zh",
+            "name_en",
+            "stage",
+            "count_home",
+            "count_total",
+            "lq",
+            "feasibility",
+            "density",
+            "status",
+            "strategy",
+            "reason",
+            "anchors",
+        }
+
+
+def test_rank_filters_and_csv_is_formula_safe(invoke, tmp_path):
+    out = tmp_path / "r.csv"
+    assert invoke("rank", "fluorochem", "--segment", "pvdf", "-o", out).exit_code == 0
+    text = out.read_bytes().decode("utf-8-sig")
+    assert "contributions.gap_priority" in text.splitlines()[0]
+    records = json.loads(
+        invoke("rank", "fluorochem", "--segment", "pvdf", "--format", "json").stdout
+    )
+    assert records and {r["segment"] for r in records} == {"pvdf"}
+    zoned = json.loads(invoke("rank", "fluorochem", "--zone", "珠三角", "--format", "json").stdout)
+    assert zoned and all(r["region_code"].startswith("44") for r in zoned)
+
+
+def test_rank_table_fits_100_columns(invoke):
+    result = invoke("rank", "fluorochem", "--top", "5")
+    table = result.stdout.split("理由 / reasons:")[0]
+    assert max(len(line) for line in table.splitlines()) <= 100
+    assert "聚偏氟乙烯" in result.stdout or "含氟" in result.stdout
+
+
+def test_unknown_home_is_a_one_line_error(invoke):
+    result = invoke("rank", "fluorochem", "--home", "朝阳区")
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "110105" in result.stderr  # the candidates are listed
+
+
+@pytest.mark.slow
+def test_plan_formats_on_bundled_data(invoke, tmp_path):
+    data = json.loads(invoke("plan", "fluorochem", "--format", "json").stdout)
+    assert data["key_fields"] and data["key_enterprises"]
+    assert not WUYI_FIRMS & {e["name"] for e in data["key_enterprises"]}
+    xlsx = tmp_path / "plan.xlsx"
+    assert invoke("plan", "fluorochem", "-o", xlsx).exit_code == 0
+    book = load_workbook(xlsx)
+    assert book.sheetnames == ["重点领域", "重点区域", "重点企业", "说明"]
+    names = [row[5] for row in list(book["重点企业"].values)[1:]]
+    assert names == [e["name"] for e in data["key_enterprises"]]
+    html = tmp_path / "plan.html"
+    invoke("plan", "fluorochem", "-o", html)
+    page = html.read_text(encoding="utf-8")
+    assert not re.search(r"<(script|link)[^>]*(src|href)\s*=\s*['\"]?https?:", page)
+    assert not re.search(r"@import|url\(\s*['\"]?https?:", page)
+    docx = pytest.importorskip("docx")
+    path = tmp_path / "plan.docx"
+    invoke("plan", "fluorochem", "-o", path)
+    text = "\n".join(
+        c.text for t in docx.Document(str(path)).tables for r in t.rows for c in r.cells
+    )
+    for e in data["key_enterprises"]:
+        assert e["name"] in text
+    md = invoke("plan", "fluorochem").stdout
+    assert md.startswith("# 氟化工产业链招商目标方案")
+
+
+def test_plan_leads_become_ledger_rows_that_kpi_reads(invoke, tmp_path):
+    from chainmap.model.ledger import read_ledger
+
+    leads = tmp_path / "leads.xlsx"
+    result = invoke(
+        "plan", "fluorochem", "--leads", leads, "--tracked-on", "2024-03-01", "--format", "json"
+    )
+    plan = json.loads(result.stdout)
+    projects, _, report = read_ledger(leads)
+    report.check()
+    expected = {e["enterprise_id"] for e in plan["key_enterprises"]}
+    assert set(projects["project_id"]) == {f"fluorochem-{e}" for e in expected}
+    assert set(projects["enterprise"]) == {e["name"] for e in plan["key_enterprises"]}
+    assert (projects["tracked_on"].dt.strftime("%Y-%m-%d") == "2024-03-01").all()
+    assert projects["signed_on"].isna().all()

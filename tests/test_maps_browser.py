@@ -1,0 +1,146 @@
+"""Maps in a real headless Chromium: rendered nodes, no network, no script injection."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from cdp import Chromium, file_url, find_chromium
+import pytest
+from test_maps import XSS, xss_inputs
+
+from chainmap.outputs.maps import build_map, write_map
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = find_chromium()
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="no chromium binary (/usr/bin/chromium); .ci/run installs Debian's chromium",
+)
+
+RENDERED = "document.body && document.body.getAttribute('data-rendered')"
+TITLE_SENTINEL = "chainmap-sentinel-title"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("no chromium binary (/usr/bin/chromium); .ci/run installs Debian's chromium")
+    with Chromium(CHROMIUM) as chromium:
+        yield chromium
+
+
+def only_the_file(page, path) -> list[str]:
+    """Requests other than the map file itself (data: URLs are inline, not requests out)."""
+    own = file_url(path)
+    return [u for u in page.requests if u != own and not u.startswith("data:")]
+
+
+@needs_chromium
+def test_fluorochem_map_renders_offline_from_another_directory(browser, tmp_path, fluorochem):
+    net = build_map(fluorochem)
+    path = write_map(net, tmp_path / "elsewhere" / "nested" / "fluorochem map.html")
+    page = browser.open(file_url(path))
+    assert int(page.wait_for(RENDERED)) == len(net.nodes)
+    assert page.eval("window.chainmapNodes.length") == len(fluorochem)
+    assert page.eval("window.chainmapEdges.length") == len(fluorochem.link_list)
+    # vis-network drew onto its canvas at the precomputed position of a segment
+    pos = page.eval("JSON.stringify(chainmapNetwork.getPosition('seg:pvdf'))")
+    node = next(n for n in net.nodes if n["id"] == "seg:pvdf")
+    assert json.loads(pos) == {"x": node["x"], "y": node["y"]}
+    assert page.eval("document.querySelectorAll('canvas').length") >= 1
+    assert only_the_file(page, path) == []
+    assert page.exceptions == []
+
+
+@pytest.fixture
+def xss_page(browser, tmp_path):
+    chain, status, ranking = xss_inputs()
+    net = build_map(
+        chain, status=status, ranking=ranking, title=TITLE_SENTINEL, data_date=XSS["js"]
+    )
+    path = write_map(net, tmp_path / "xss.html")
+    page = browser.open(file_url(path))
+    page.wait_for(RENDERED)
+    return page, net, path
+
+
+def node_point(page, node_id: str) -> tuple[float, float]:
+    """Viewport coordinates of a node's centre."""
+    xy = page.eval(
+        "(function(){var p=chainmapNetwork.canvasToDOM(chainmapNetwork.getPosition("
+        + json.dumps(node_id)
+        + "));var r=document.getElementById('chainmap-canvas').getBoundingClientRect();"
+        "return [p.x + r.left, p.y + r.top];})()"
+    )
+    return xy[0], xy[1]
+
+
+@needs_chromium
+def test_xss_payloads_do_not_execute(xss_page):
+    page, net, path = xss_page
+    assert page.eval("window.chainmapNodes.length") == len(net.nodes)
+    assert page.eval("document.title") == TITLE_SENTINEL
+    # Hover every node (tooltips), click to select it, then use the search and filter.
+    for node in net.nodes:
+        x, y = node_point(page, node["id"])
+        page.mouse("mouseMoved", x, y)
+        page.wait_for("document.querySelector('div.vis-tooltip') !== null", timeout=5)
+        page.click(x, y)
+    for query in ("<img", "script", "javascript", '" onmouse', "企业"):
+        page.eval("var i=document.getElementById('cm-search'); i.value=''; i.focus(); true")
+        page.type_text(query)
+        page.eval("document.getElementById('cm-only').click(); true")
+        page.eval(
+            "Array.from(document.querySelectorAll('#cm-matches button')).forEach(b => b.click()); true"
+        )
+        page.eval("document.getElementById('cm-only').click(); true")
+    time.sleep(0.5)  # let any injected onerror handler fire
+    assert page.eval("typeof window.__xss") == "undefined"
+    # The search really ran: matches were listed as text, not markup.
+    page.eval("var i=document.getElementById('cm-search'); i.value=''; i.focus(); true")
+    page.type_text("<img")
+    labels = page.eval(
+        "Array.from(document.querySelectorAll('#cm-matches button')).map(b => b.textContent)"
+    )
+    assert XSS["img"] in labels
+    assert page.eval("document.querySelectorAll('#cm-matches img, #cm-matches script').length") == 0
+    # Tooltips were built as text too: the last one holds the payload as a string.
+    assert page.eval("document.querySelectorAll('div.vis-tooltip img').length") == 0
+    assert page.eval("document.title") == TITLE_SENTINEL
+    assert only_the_file(page, path) == []  # an executed <img src=x> would request file:///…/x
+    assert page.exceptions == []
+
+
+@needs_chromium
+def test_payload_text_is_visible_as_text(xss_page):
+    page = xss_page[0]
+    facts = page.eval("document.querySelector('.cm-facts').textContent")
+    assert XSS["js"] in facts  # the data date shown verbatim, as text
+    x, y = node_point(page, "seg:s1")
+    page.mouse("mouseMoved", x, y)
+    tip = page.wait_for(
+        "(function(){var t=document.querySelector('div.vis-tooltip');"
+        "return t && t.style.visibility !== 'hidden' ? t.textContent : '';})()",
+        timeout=5,
+    )
+    assert XSS["img"] in tip
+
+
+@needs_chromium
+def test_search_filter_keeps_matches_and_their_neighbours(xss_page):
+    page, net, _ = xss_page
+    hit = "seg:s3"  # 正常 / Normal
+    expected = {hit}
+    for e in net.edges:
+        if hit in (e["from"], e["to"]):
+            expected |= {e["from"], e["to"]}
+    page.eval("var i=document.getElementById('cm-search'); i.value=''; i.focus(); true")
+    page.type_text("正常")
+    page.eval("document.getElementById('cm-only').click(); true")
+    shown = page.eval("chainmapNodes.get({filter: n => !n.hidden}).map(n => n.id)")
+    assert set(shown) == expected and len(expected) < len(net.nodes)
+    assert page.eval("chainmapNetwork.getSelectedNodes()") == [hit]
+    page.eval("document.getElementById('cm-only').click(); true")  # filter off: all back
+    assert page.eval("chainmapNodes.get({filter: n => !n.hidden}).length") == len(net.nodes)

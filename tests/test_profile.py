@@ -1,0 +1,69 @@
+"""Profiles: the bundled default, user files merged key by key, and clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from chainmap.errors import InputError
+from chainmap.model.profile import CRITERIA, default_profile, load_profile
+
+
+def test_default_profile_matches_the_contract():
+    p = default_profile()
+    assert p["home"]["region"] == "330723"
+    assert sum(p["weights"][c] for c in CRITERIA) == pytest.approx(1.0)
+    assert p["strategy_weight"] == {"补链": 1.0, "延链": 0.8, "强链": 0.6}
+    assert p["segments"]["exclude_stages"] == ["application"]
+    assert p["stability"] == {"n": 200, "spread": 0.2, "top_k": 20, "seed": 0}
+
+
+def test_user_file_is_merged_key_by_key(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        '[home]\nregion = "永康市"\n[thresholds]\nhop_decay = 0.5\n'
+        '[zones]\n"金华周边" = ["330700", "330100"]\n',
+        encoding="utf-8",
+    )
+    p = load_profile(path)
+    assert p["home"]["region"] == "永康市"
+    assert p["thresholds"]["hop_decay"] == 0.5
+    assert p["thresholds"]["strong_lq"] == 1.0  # untouched keys keep the default
+    assert p["zones"] == {"金华周边": ["330700", "330100"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[weights]\ngap_priority = 0.9\n", "[weights]"),
+        ("[weights]\nluck = 0.1\n", "[weights]"),
+        ("[thresholds]\nhop_decay = 1.5\n", "[thresholds.hop_decay]"),
+        ('[segments]\nexclude_stages = ["retail"]\n', "[segments.exclude_stages]"),
+        ("[stability]\ntop_k = 0\n", "[stability.top_k]"),
+        ("[home\n", "invalid TOML"),
+    ],
+)
+def test_bad_profiles_name_the_file_and_key(tmp_path, text, key):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_profile(path)
+    assert "bad.toml" in str(err.value) and key in str(err.value)
+
+
+def test_profile_changes_the_ranking(invoke, tmp_path):
+    import json
+
+    path = tmp_path / "zone.toml"
+    path.write_text(
+        "[weights]\ngap_priority = 0.0\nfeasibility = 0.0\nstrength = 0.0\naffinity = 1.0\n",
+        encoding="utf-8",
+    )
+    default = json.loads(invoke("rank", "fluorochem", "--format", "json").stdout)
+    affinity = json.loads(
+        invoke("rank", "fluorochem", "--profile", path, "--format", "json").stdout
+    )
+    assert [r["name"] for r in default] != [r["name"] for r in affinity]
+    for r in affinity:
+        assert (
+            r["contributions"]["gap_priority"] == 0 and r["score"] == r["contributions"]["affinity"]
+        )
