@@ -67,6 +67,19 @@ def flat_rank_columns(fields: tuple[str, ...] = RANK_FIELDS) -> list[str]:
 
 
 _CHINA = ("中国", "China", "CN", "中华人民共和国")
+#: The columns the four criteria and the tie-breaks read.
+_SCORING_COLUMNS = (
+    "enterprise_id",
+    "name",
+    "revenue",
+    "revenue_year",
+    "registered_capital",
+    "capital_currency",
+    "employees",
+    "listed",
+    "flags",
+    "parent",
+)
 _QUALITY_FLAGS = ("高新技术企业", "专精特新", "小巨人", "单项冠军", "瞪羚")
 
 
@@ -160,7 +173,10 @@ def rank_enterprises(
     )
     best = long.drop_duplicates("_row").set_index("_row")["chain_segments"]
     n_no_gap = len(rows) - len(best)
-    frame = frame.loc[best.index].assign(segment=best.values)
+    # Score on the few columns the criteria read; the others join the returned rows only.
+    wide = frame
+    narrow = [c for c in frame.columns if c in _SCORING_COLUMNS]
+    frame = frame[narrow].loc[best.index].assign(segment=best.values, _pos=best.index.to_numpy())
     codes = codes.loc[best.index]
 
     extra_zones = prof.get("zones") or {}
@@ -210,6 +226,10 @@ def rank_enterprises(
     if top is not None:
         out = out.head(top)
     out = out.reset_index(drop=True)
+    rest = [c for c in wide.columns if c not in out.columns]
+    out = pd.concat([out, wide[rest].take(out["_pos"].to_numpy()).reset_index(drop=True)], axis=1)
+    out = out[[*wide.columns, *(c for c in out.columns if c not in wide.columns)]]
+    out = out.drop(columns="_pos")
     out["strategy"] = out["segment"].map(status["strategy"])
     out.attrs.update(
         home=where.code,
