@@ -46,6 +46,7 @@ __all__ = [
     "CANDIDATE_COLUMNS",
     "ENGINES",
     "Part",
+    "Reduced",
     "Scan",
     "canonical",
     "choose_engine",
@@ -56,6 +57,7 @@ __all__ = [
     "plan_with",
     "rank_with",
     "read_canonical",
+    "reduce_frame",
     "reduce_part",
     "scan",
     "stream_plan",
@@ -235,10 +237,11 @@ def reduce_frame(
     frame = chain_enterprises(chain, table)
     status = status_counts(chain, frame, level, home_code)
     plan = plan_counts(chain, frame, region_level=region_level, table=table)
-    keep = frame[_active(frame)]
-    keep = keep.assign(segments=keep["chain_segments"])
-    candidates = keep[[c for c in CANDIDATE_COLUMNS if c in keep.columns]]
-    return Reduced(status, plan, [candidates.reset_index(drop=True)])
+    # Narrow first, then keep the active rows: the scope texts are never copied.
+    cols = [c for c in CANDIDATE_COLUMNS if c in frame.columns or c == "segments"]
+    narrow = frame.assign(segments=frame["chain_segments"])[cols]
+    candidates = narrow[_active(frame).to_numpy(dtype=bool)].reset_index(drop=True)
+    return Reduced(status, plan, [candidates])
 
 
 def reduce_part(
