@@ -63,8 +63,11 @@ _LAZY: dict[str, str] = {
     "regions": "chainmap.model.regions",
     "resolve_region": "chainmap.model.regions",
     "segment_status": "chainmap.analysis.gaps",
+    "stream_plan": "chainmap.analysis.stream",
+    "stream_rank": "chainmap.analysis.stream",
     "validate_kg": "chainmap.outputs.kg",
     "write_kg": "chainmap.outputs.kg",
+    "write_synthetic_registry": "chainmap.synthetic",
 }
 
 __all__ = [
@@ -102,8 +105,11 @@ __all__ = [
     "regions",
     "resolve_region",
     "segment_status",
+    "stream_plan",
+    "stream_rank",
     "validate_kg",
     "write_kg",
+    "write_synthetic_registry",
 ]
 
 
@@ -127,6 +133,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from chainmap.analysis.kpi import kpi_table
     from chainmap.analysis.plan import TargetingPlan, build_plan
     from chainmap.analysis.scoring import rank_enterprises
+    from chainmap.analysis.stream import stream_plan, stream_rank
     from chainmap.model.chain import Chain, Link, Segment, load_chain, load_chains
     from chainmap.model.enterprises import normalise_enterprises, read_enterprises
     from chainmap.model.kpi_targets import read_targets
@@ -136,3 +143,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from chainmap.model.report import ImportReport
     from chainmap.outputs.kg import build_kg, query_kg, validate_kg, write_kg
     from chainmap.outputs.maps import build_map, display_map
+    from chainmap.synthetic import write_synthetic_registry

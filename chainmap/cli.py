@@ -265,7 +265,7 @@ def enterprises_option(func: Callable) -> Callable:
     """``--enterprises FILE`` (CSV/XLSX/Parquet); default: the bundled sample."""
     return click.option(
         "--enterprises",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=click.Path(path_type=Path),
         default=None,
         help="企业名单 / enterprise table (CSV/XLSX/Parquet); default: the bundled sample.",
     )(func)
@@ -278,6 +278,20 @@ def profile_option(func: Callable) -> Callable:
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
         help="配置文件 / TOML profile merged over the default (weights, thresholds, home).",
+    )(func)
+
+
+def engine_options(func: Callable) -> Callable:
+    """``--engine memory|stream|dask|auto`` and ``--scheduler ADDRESS`` (docs/scale.md)."""
+    func = click.option(
+        "--scheduler", default=None, help="Dask 调度器地址 / dask scheduler address."
+    )(func)
+    return click.option(
+        "--engine",
+        type=click.Choice(["memory", "stream", "dask", "auto"]),
+        default="memory",
+        show_default=True,
+        help="计算引擎 / memory, stream (chunks), dask (cluster) or auto (by input size).",
     )(func)
 
 
@@ -295,6 +309,8 @@ def load_inputs(chain: str, enterprises: Path | None, profile: Path | None):
         note(
             f"企业 / enterprises: 内置样本 bundled sample, {len(table)} rows (--enterprises FILE to use yours)"
         )
+    elif (table := _read_canonical(enterprises)) is not None:
+        note(f"企业 / enterprises: {enterprises}: canonical table, {len(table)} rows")
     else:
         from chainmap.model.enterprises import read_enterprises
 
@@ -417,6 +433,7 @@ def _gap_row_for_terminal(record: Mapping[str, Any]) -> dict[str, Any]:
     "--zone", default=None, help="只看该经济区内企业 / only targets in this zone, e.g. 长三角."
 )
 @profile_option
+@engine_options
 @output_options()
 def rank_cmd(
     chain: str,
@@ -426,6 +443,8 @@ def rank_cmd(
     segments: tuple[str, ...],
     zone: str | None,
     profile: Path | None,
+    engine: str,
+    scheduler: str | None,
     fmt: str | None,
     output: Path | None,
 ) -> None:
@@ -433,13 +452,12 @@ def rank_cmd(
 
     Example: chainmap rank fluorochem --top 10
     """
-    from chainmap.analysis.scoring import flat_rank_columns, rank_enterprises, rank_records
+    from chainmap.analysis.scoring import flat_rank_columns, rank_records
+    from chainmap.analysis.stream import rank_with
     from chainmap.outputs.tables import resolve_format
 
-    loaded, table, prof = load_inputs(chain, enterprises, profile)
-    ranking = rank_enterprises(
-        loaded, table, home=home, profile=prof, segments=list(segments) or None, zone=zone, top=top
-    )
+    loaded, run = engine_inputs(chain, enterprises, profile, engine, scheduler, home)
+    ranking = run(rank_with, segments=list(segments) or None, zone=zone, top=top)
     a = ranking.attrs
     note_home(a)
     note(
@@ -532,6 +550,7 @@ def render_ranking(ranking, *, title: str) -> str:
     default=None,
     help="与 --leads 同用: 盯引日期 / the 盯引 date for --leads rows (default: left empty).",
 )
+@engine_options
 def plan_cmd(
     chain: str,
     home: str | None,
@@ -544,16 +563,18 @@ def plan_cmd(
     output: Path | None,
     leads: Path | None,
     tracked_on: str | None,
+    engine: str,
+    scheduler: str | None,
 ) -> None:
     """招商目标方案 (重点领域+重点区域+重点企业) / The targeting plan: key fields, regions, enterprises.
 
     Example: chainmap plan fluorochem -o plan.xlsx
     """
-    from chainmap.analysis.plan import build_plan
+    from chainmap.analysis.stream import plan_with
     from chainmap.outputs import report
     from chainmap.outputs.tables import resolve_format, to_json
 
-    loaded, table, prof = load_inputs(chain, enterprises, profile)
+    _, run = engine_inputs(chain, enterprises, profile, engine, scheduler, home)
     fmt = resolve_format(fmt, output, ("markdown", "json", "html", "xlsx", "docx"))
     if fmt == "docx" and output is None:
         raise click.UsageError("docx 需要 -o 输出文件 / docx needs -o/--output FILE.docx")
@@ -562,11 +583,8 @@ def plan_cmd(
         if enterprises
         else ["chainmap 内置样本企业 / bundled sample enterprises (graphs/companies_*.csv)"]
     )
-    plan = build_plan(
-        loaded,
-        table,
-        home=home,
-        profile=prof,
+    plan = run(
+        plan_with,
         fields=fields,
         per_field=per_field,
         region_level=region_level,
@@ -804,15 +822,22 @@ def map_cmd(
 
 @cli.command("classify")
 @chain_argument
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option(
     "--text-column",
     required=True,
     help="经营范围所在列 / the column holding the business scope (经营范围).",
 )
+@engine_options
 @output_options()
 def classify_cmd(
-    chain: str, file: Path, text_column: str, fmt: str | None, output: Path | None
+    chain: str,
+    file: Path,
+    text_column: str,
+    engine: str,
+    scheduler: str | None,
+    fmt: str | None,
+    output: Path | None,
 ) -> None:
     """经营范围分类到产业链环节 / Classify business scopes into chain segments.
 
@@ -826,6 +851,8 @@ def classify_cmd(
     from chainmap.model.sheets import read_table
     from chainmap.outputs.tables import resolve_format
 
+    if classify_streamed(chain, file, text_column, output, engine, scheduler):
+        return
     loaded = load_chain(chain)
     fmt = resolve_format(fmt, output)
     records, columns = classification_records(
@@ -964,6 +991,79 @@ def validate_cmd(file: Path, fmt: str | None, output: Path | None) -> None:
     )
     note(f"不符合 / does not conform: {len(result.violations)} violations in {file}")
     raise SystemExit(1)
+
+
+# ---------------------------------------------------------------------- engines (stream, dask)
+
+
+def engine_inputs(
+    chain: str,
+    enterprises: Path | None,
+    profile: Path | None,
+    engine: str,
+    scheduler: str | None,
+    home: str | None,
+):
+    """Resolve CHAIN and ``--engine`` (``auto`` by input size); return ``(chain, run)``.
+
+    ``run(func, **options)`` calls ``func(engine, chain, source, scheduler=…,
+    home=…, profile=…, **options)`` (:func:`chainmap.analysis.stream.rank_with`
+    or ``plan_with``), where ``source`` is the loaded table for ``memory`` and
+    the ``--enterprises`` path, read part by part, for ``stream``/``dask``.
+    """
+    from chainmap.analysis.stream import choose_engine
+    from chainmap.model.chain import load_chain
+    from chainmap.model.profile import load_profile
+
+    engine = choose_engine(engine, enterprises)
+    if engine == "memory":
+        loaded, source, prof = load_inputs(chain, enterprises, profile)
+    elif enterprises is None:
+        raise click.UsageError(
+            f"--engine {engine} 需要 --enterprises 文件或目录 / needs --enterprises FILE or DIR"
+        )
+    else:
+        note(f"企业 / enterprises: {enterprises} (engine {engine}, 按块读取 / read part by part)")
+        loaded, source, prof = load_chain(chain), enterprises, load_profile(profile)
+
+    def run(func: Callable, **options: Any) -> Any:
+        return func(engine, loaded, source, scheduler=scheduler, home=home, profile=prof, **options)
+
+    return loaded, run
+
+
+def _read_canonical(path: Path):
+    """A canonical Parquet table as it is (the stream engines read it so too), else None."""
+    from chainmap.analysis.stream import read_canonical
+
+    return read_canonical(path)
+
+
+def classify_streamed(
+    chain: str,
+    file: Path,
+    text_column: str,
+    output: Path | None,
+    engine: str,
+    scheduler: str | None,
+) -> bool:
+    """``classify --engine stream|dask``: write a Parquet dataset to ``-o DIR``; False for memory."""
+    from chainmap.analysis.stream import choose_engine, classify_file
+    from chainmap.model.chain import load_chain
+
+    engine = choose_engine(engine, file)
+    if engine == "memory":
+        return False
+    if output is None:
+        raise click.UsageError(
+            f"--engine {engine} 需要 -o 输出目录 / needs -o DIR (a Parquet dataset is written)"
+        )
+    counts = classify_file(
+        load_chain(chain), file, output, text_column=text_column, engine=engine, scheduler=scheduler
+    )
+    note(f"{counts['with_segments']}/{counts['rows']} 行有环节 / rows with segments")
+    note(f"已写入 / wrote {output}")
+    return True
 
 
 _HEADERS = {

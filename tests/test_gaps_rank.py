@@ -166,3 +166,32 @@ def test_a_hand_made_table_without_ids_gets_the_documented_ids(tiny_chain, firms
         row = bare[bare["name"] == e["name"]].iloc[0]
         code = row["region_code"] if isinstance(row["region_code"], str) else None
         assert e["enterprise_id"] == enterprise_id(None, row["name"], code)
+
+
+def test_stability_pruning_equals_the_full_computation():
+    from chainmap.analysis.scoring import _top_k_hits, stability
+
+    rng = np.random.default_rng(5)
+    # Percentile-like criteria with many exact ties, in a base rank order.
+    crit = np.round(rng.random((20_000, 4)) * 50) / 50
+    w = np.array([0.3, 0.25, 0.25, 0.2])
+    crit = crit[np.argsort(-(crit @ w), kind="stable")]
+    got = stability(crit, w, n=30, spread=0.9, top_k=20, seed=2)
+    sets = w * np.random.default_rng(2).uniform(0.1, 1.9, size=(30, 4))
+    sets /= sets.sum(axis=1, keepdims=True)
+    assert (got == _top_k_hits(crit, sets, 20) / 30).all()
+    assert 20 <= (got > 0).sum() < 2_000  # pruning had work to do, and some rows entered
+
+
+def test_stability_pruning_keeps_rows_that_lead_under_another_weight_set():
+    from chainmap.analysis.scoring import _stability_candidates, _top_k_hits
+
+    # 10 firms strong on criterion 0, 10 on criterion 1, 1000 weak ones; base weights equal.
+    crit = np.array([[1.0, 0.0]] * 10 + [[0.0, 0.5]] * 10 + [[0.1, 0.1]] * 1000)
+    sets = np.array([[0.9, 0.1], [0.1, 0.9]])
+    rows = _stability_candidates(crit, sets, 5)
+    assert set(rows) == set(range(20))  # both leading groups kept, the weak firms pruned
+    hits = np.zeros(len(crit))
+    hits[rows] = _top_k_hits(crit[rows], sets, 5)
+    assert (hits == _top_k_hits(crit, sets, 5)).all()
+    assert hits[:5].tolist() == [1] * 5 and hits[10:15].tolist() == [1] * 5

@@ -22,12 +22,15 @@ from chainmap.model.profile import load_profile
 __all__ = [
     "GAP_FIELDS",
     "Home",
+    "StatusCounts",
     "chain_enterprises",
     "gap_records",
     "region_segment_matrix",
     "resolve_home",
     "segment_importance",
     "segment_status",
+    "status_counts",
+    "status_from_counts",
 ]
 
 #: Keys of a ``gaps`` JSON record, in order (CONTRACTS.md).
@@ -91,50 +94,68 @@ def chain_enterprises(chain: Chain, enterprises: pd.DataFrame) -> pd.DataFrame:
     win). Returns a copy with a ``chain_segments`` list column; rows holding no
     segment of the chain are dropped.
     """
-    frame = enterprises.copy()
-    if "name" not in frame.columns:
+    if "name" not in enterprises.columns:
         from chainmap.errors import InputError
 
         raise InputError(
             "企业表缺少 name 列 / the enterprise table has no 'name' column",
             hint="read files with read_enterprises, which maps 企业名称 to name",
         )
-    if "enterprise_id" not in frame.columns:  # a hand-made table: the documented id
+    if "enterprise_id" not in enterprises.columns:  # a hand-made table: the documented id
         from chainmap.model.enterprises import enterprise_id
 
-        get = frame.get
-        frame["enterprise_id"] = [
-            enterprise_id(
-                u if isinstance(u, str) else None, str(n), r if isinstance(r, str) else None
-            )
-            for u, n, r in zip(
-                get("uscc", pd.Series(None, index=frame.index)),
-                frame["name"],
-                get("region_code", pd.Series(None, index=frame.index)),
-                strict=True,
-            )
-        ]
-    if "segments" not in frame.columns:
-        frame["segments"] = [[] for _ in range(len(frame))]
-    frame["segments"] = frame["segments"].map(_as_list)
-    needs = frame["segments"].map(len).eq(0)
-    if needs.any() and "scope" in frame.columns and frame.loc[needs, "scope"].notna().any():
+        none = pd.Series(None, index=enterprises.index)
+        enterprises = enterprises.assign(
+            enterprise_id=[
+                enterprise_id(
+                    u if isinstance(u, str) else None, str(n), r if isinstance(r, str) else None
+                )
+                for u, n, r in zip(
+                    enterprises.get("uscc", none),
+                    enterprises["name"],
+                    enterprises.get("region_code", none),
+                    strict=True,
+                )
+            ]
+        )
+    n = len(enterprises)
+    cols = enterprises.columns
+    segs = [_as_list(v) for v in enterprises["segments"]] if "segments" in cols else None
+    lists = segs if segs is not None else [[] for _ in range(n)]
+    needs = np.fromiter(map(len, lists), dtype=np.int64, count=n) == 0
+    if "segments_source" in cols:  # already classified (and found nothing): done
+        needs &= enterprises["segments_source"].astype(object).ne("classified").to_numpy()
+    source = None
+    if needs.any() and "scope" in cols and enterprises.loc[needs, "scope"].notna().any():
         from chainmap.analysis.classify import assign_segments
 
-        # Classify only the untagged rows: tagged rows may hold other chains' segment
-        # ids (a table spanning several chains), which are not tags of this chain.
-        found = iter(assign_segments(chain, frame[needs], tag_column=None)["segments"].tolist())
-        frame["segments"] = [
-            _as_list(next(found)) if need else segs
-            for need, segs in zip(needs.tolist(), frame["segments"].tolist(), strict=True)
-        ]
-        frame["segments_source"] = ["classified" if need else "tagged" for need in needs.tolist()]
+        # Classify only the untagged rows: tags always win, so the others keep theirs.
+        done = assign_segments(chain, enterprises.loc[needs, ["scope"]])
+        for i, found in zip(np.flatnonzero(needs), done["segments"], strict=True):
+            lists[i] = _as_list(found)
+        source = (
+            enterprises["segments_source"].astype(object).to_numpy(copy=True)
+            if "segments_source" in cols
+            else np.full(n, np.nan, dtype=object)
+        )
+        source[needs] = done["segments_source"].to_numpy()
     ids = set(chain.segments_by_id)
-    frame["chain_segments"] = frame["segments"].map(lambda segs: [s for s in segs if s in ids])
-    return frame[frame["chain_segments"].map(len) > 0]
+    # Reuse a row's list when all its ids are in the chain (the usual case): fewer objects.
+    in_chain = [v if ids.issuperset(v) else [s for s in v if s in ids] for v in lists]
+    keep = np.fromiter(map(len, in_chain), dtype=np.int64, count=n) > 0
+    rows = np.flatnonzero(keep)
+    # At most one row selection of the (possibly wide) table, then the new columns.
+    kept = enterprises if len(rows) == n else enterprises[keep]
+    frame = kept.assign(segments=[lists[i] for i in rows])
+    if source is not None:
+        frame["segments_source"] = source[keep]
+    frame["chain_segments"] = [in_chain[i] for i in rows]
+    return frame
 
 
 def _as_list(value: Any) -> list[str]:
+    if value.__class__ is list and all(v.__class__ is str for v in value):
+        return value  # already a list of ids (the common case on large tables)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return []
     if isinstance(value, str):
@@ -145,6 +166,8 @@ def _as_list(value: Any) -> list[str]:
 def _active(frame: pd.DataFrame) -> pd.Series:
     if "active" not in frame.columns:
         return pd.Series(True, index=frame.index)
+    if frame["active"].dtype == bool:
+        return frame["active"].copy()
     return frame["active"].map(lambda v: v is not False and v is not np.False_ and v != "False")
 
 
@@ -152,19 +175,20 @@ def _region_at(codes: pd.Series, level: str) -> pd.Series:
     """Each enterprise's region at ``level`` (None when foreign or resolved only more coarsely)."""
     from chainmap.model import regions
 
-    table = regions.regions()
+    levels = regions.regions()["level"].to_dict()
     rank = {lv: i for i, lv in enumerate(_LEVELS)}
 
     def at(code: Any) -> str | None:
-        if not isinstance(code, str) or code not in table.index:
+        if not isinstance(code, str) or code not in levels:
             return None
-        if rank[str(table.loc[code, "level"])] < rank[level]:
+        if rank[str(levels[code])] < rank[level]:
             return None
         return regions.ancestor(code, level)
 
     # Resolve each distinct code once: registry-sized tables repeat a few thousand codes.
-    lookup = {code: at(code) for code in pd.unique(codes.dropna())}
-    return codes.map(lookup).astype(object).where(codes.notna(), None)
+    positions, uniques = pd.factorize(codes)
+    values = np.array([at(code) for code in uniques] + [None], dtype=object)
+    return pd.Series(values[positions], index=codes.index, dtype=object)  # -1: missing
 
 
 # ---------------------------------------------------------------------- matrix
@@ -203,10 +227,15 @@ def region_segment_matrix(
     frame = frame.assign(
         _region=_region_at(frame.get("region_code", pd.Series(dtype=object)), level)
     )
+    if weight is not None and weight not in frame.columns:
+        raise KeyError(f"weight column {weight!r} not in the enterprise table")
+    return _matrix(chain, frame, weight)
+
+
+def _matrix(chain: Chain, frame: pd.DataFrame, weight: str | None = None) -> pd.DataFrame:
+    """The matrix from active chain rows that carry ``_region`` (None: not counted)."""
     frame = frame[frame["_region"].notna()]
     if weight is not None:
-        if weight not in frame.columns:
-            raise KeyError(f"weight column {weight!r} not in the enterprise table")
         values = pd.to_numeric(frame[weight], errors="coerce").fillna(0.0)
     else:
         values = pd.Series(1.0, index=frame.index)
@@ -290,23 +319,77 @@ def segment_status(
     where = resolve_home(home, prof)
     level = level or where.level
     home_code = _home_at(where, level)
-    strong_lq = float(prof["thresholds"]["strong_lq"])
+    counts = status_counts(chain, chain_enterprises(chain, enterprises), level, home_code)
+    return status_from_counts(chain, counts, where=where, level=level, profile=prof)
 
-    frame = chain_enterprises(chain, enterprises)
+
+@dataclass
+class StatusCounts:
+    """The aggregates behind :func:`segment_status`; ``a + b`` merges disjoint parts.
+
+    ``matrix`` is the region × segment count matrix at the comparison level,
+    ``count_total`` and ``count_home`` count active firms per segment (all, and
+    at home), ``anchors`` holds the names of home firms per segment.
+    """
+
+    matrix: pd.DataFrame
+    count_total: pd.Series
+    count_home: pd.Series
+    anchors: dict[str, set[str]]
+    inactive: int
+    enterprises: int
+
+    def __add__(self, other: StatusCounts) -> StatusCounts:
+        matrix = self.matrix.add(other.matrix, fill_value=0.0)
+        matrix = matrix.reindex(columns=self.matrix.columns, fill_value=0.0).sort_index()
+        matrix.index.name, matrix.columns.name = "region", "segment"
+        anchors = {s: set(v) for s, v in self.anchors.items()}
+        for s, names in other.anchors.items():
+            anchors.setdefault(s, set()).update(names)
+        return StatusCounts(
+            matrix.astype(float),
+            self.count_total + other.count_total,
+            self.count_home + other.count_home,
+            anchors,
+            self.inactive + other.inactive,
+            self.enterprises + other.enterprises,
+        )
+
+
+def status_counts(chain: Chain, frame: pd.DataFrame, level: str, home_code: str) -> StatusCounts:
+    """:class:`StatusCounts` of ``frame`` (an output of :func:`chain_enterprises`)."""
     active = _active(frame)
     inactive = int((~active).sum())
     frame = frame[active]
     frame = frame.assign(
         _region=_region_at(frame.get("region_code", pd.Series(dtype=object)), level)
     )
-    matrix = region_segment_matrix(chain, frame, level=level)
-
+    matrix = _matrix(chain, frame)
     order = [s.id for s in chain.ordered_segments()]
     exploded = frame[["chain_segments", "name", "_region"]].explode("chain_segments")
     count_total = exploded.groupby("chain_segments").size().reindex(order, fill_value=0)
     at_home = exploded[exploded["_region"] == home_code]
     count_home = at_home.groupby("chain_segments").size().reindex(order, fill_value=0)
-    anchors = {s: sorted(set(g["name"].astype(str))) for s, g in at_home.groupby("chain_segments")}
+    anchors = {s: set(g["name"].astype(str)) for s, g in at_home.groupby("chain_segments")}
+    return StatusCounts(matrix, count_total, count_home, anchors, inactive, len(frame))
+
+
+def status_from_counts(
+    chain: Chain,
+    counts: StatusCounts,
+    *,
+    where: Home,
+    level: str,
+    profile: Mapping[str, Any],
+) -> pd.DataFrame:
+    """The :func:`segment_status` frame from merged :class:`StatusCounts`."""
+    prof = profile
+    home_code = _home_at(where, level)
+    strong_lq = float(prof["thresholds"]["strong_lq"])
+    matrix, count_total, count_home = counts.matrix, counts.count_total, counts.count_home
+    anchors = {s: sorted(names) for s, names in counts.anchors.items()}
+    inactive = counts.inactive
+    order = [s.id for s in chain.ordered_segments()]
 
     lq = pd.Series(0.0, index=order)
     density = pd.Series(np.nan, index=order)
@@ -384,7 +467,7 @@ def segment_status(
         home_at_level=home_code,
         regions=n_regions,
         inactive_excluded=inactive,
-        enterprises=len(frame),
+        enterprises=counts.enterprises,
     )
     return out
 

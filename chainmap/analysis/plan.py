@@ -24,15 +24,24 @@ from chainmap.analysis.gaps import (
     segment_status,
 )
 from chainmap.analysis.relatedness import rca
-from chainmap.analysis.scoring import RANK_FIELDS, rank_enterprises, rank_records
+from chainmap.analysis.scoring import (
+    RANK_FIELDS,
+    _zones_of,
+    describe_ranking,
+    rank_enterprises,
+    rank_records,
+)
 from chainmap.model.chain import Chain
 
 __all__ = [
     "ENTERPRISE_COLUMNS_PLAN",
     "FIELD_COLUMNS",
     "REGION_COLUMNS",
+    "PlanCounts",
     "TargetingPlan",
+    "assemble_plan",
     "build_plan",
+    "plan_counts",
 ]
 
 #: Record keys of the three plan lists, in output order.
@@ -173,11 +182,102 @@ def build_plan(
     prof = _profile(profile)
     where = resolve_home(home, prof)
     status = segment_status(chain, enterprises, home=where.code, profile=prof)
-    ranking = rank_enterprises(chain, enterprises, home=where.code, profile=prof, status=status)
+    ranking = rank_enterprises(
+        chain, enterprises, home=where.code, profile=prof, status=status, describe=False
+    )
+    counts = plan_counts(
+        chain, chain_enterprises(chain, enterprises), region_level=region_level, table=enterprises
+    )
+    return assemble_plan(
+        chain,
+        status,
+        ranking,
+        counts,
+        profile=prof,
+        where=where,
+        fields=fields,
+        per_field=per_field,
+        regions_per_field=regions_per_field,
+        region_level=region_level,
+        sources=sources,
+    )
 
+
+@dataclass
+class PlanCounts:
+    """What a plan needs from the whole table besides the status and the ranking.
+
+    ``matrix``: region × segment counts at the key-region level; ``abroad``:
+    active foreign firms per (segment, country); ``input``/``in_chain``: rows
+    read and rows in the chain; ``data_year``: the latest ``revenue_year``.
+    ``a + b`` merges the counts of disjoint parts of a table.
+    """
+
+    matrix: pd.DataFrame
+    abroad: dict[tuple[str, str], int]
+    input: int
+    in_chain: int
+    data_year: int | None
+
+    def __add__(self, other: PlanCounts) -> PlanCounts:
+        matrix = self.matrix.add(other.matrix, fill_value=0.0)
+        matrix = matrix.reindex(columns=self.matrix.columns, fill_value=0.0).sort_index()
+        matrix.index.name, matrix.columns.name = "region", "segment"
+        abroad = dict(self.abroad)
+        for key, n in other.abroad.items():
+            abroad[key] = abroad.get(key, 0) + n
+        years = [y for y in (self.data_year, other.data_year) if y is not None]
+        return PlanCounts(
+            matrix.astype(float),
+            abroad,
+            self.input + other.input,
+            self.in_chain + other.in_chain,
+            max(years) if years else None,
+        )
+
+
+def plan_counts(
+    chain: Chain, frame: pd.DataFrame, *, region_level: str, table: pd.DataFrame
+) -> PlanCounts:
+    """:class:`PlanCounts` of ``table``, given ``frame = chain_enterprises(chain, table)``."""
+    X = region_segment_matrix(chain, frame, level=region_level)
+    active = frame[_active(frame)]
+    codes = (
+        active["region_code"] if "region_code" in active else pd.Series(None, index=active.index)
+    )
+    abroad_rows = active[codes.isna() | (codes.astype(str) == "")]
+    abroad: dict[tuple[str, str], int] = {}
+    if "country" in abroad_rows:
+        countries = abroad_rows["country"].astype(object).fillna("境外")
+        for segs, country in zip(abroad_rows["chain_segments"], countries, strict=True):
+            for s in segs:
+                abroad[(s, country)] = abroad.get((s, country), 0) + 1
+    return PlanCounts(X, abroad, len(table), len(frame), _data_year(table))
+
+
+def assemble_plan(
+    chain: Chain,
+    status: pd.DataFrame,
+    ranking: pd.DataFrame,
+    counts: PlanCounts,
+    *,
+    profile: Mapping[str, Any],
+    where: Any,
+    fields: int = 5,
+    per_field: int = 5,
+    regions_per_field: int = 5,
+    region_level: str = "city",
+    sources: list[str] | None = None,
+) -> TargetingPlan:
+    """The plan from a status frame, the full ranking (``describe=False``) and :class:`PlanCounts`.
+
+    :func:`build_plan` computes these in memory; the streaming engines
+    (:mod:`chainmap.analysis.stream`) compute them chunk by chunk.
+    """
+    prof = profile
     targets = status[status["target"]].copy()
-    counts = ranking["segment"].value_counts()
-    targets["candidates"] = targets.index.map(lambda s: int(counts.get(s, 0)))
+    per_segment = ranking["segment"].value_counts()
+    targets["candidates"] = targets.index.map(lambda s: int(per_segment.get(s, 0)))
     stage_order = {s.id: s.stage_order for s in chain.ordered_segments()}
     targets["_stage"] = targets.index.map(stage_order)
     targets = targets.sort_values(
@@ -213,11 +313,13 @@ def build_plan(
             }
         )
 
-    ranked = rank_records(ranking)
+    # Describe only the rows a key field can show (each row's description is its own).
+    shown = ranking[ranking.groupby("segment").cumcount() < per_field]
+    ranked = rank_records(describe_ranking(shown, chain, status, prof, where))
     extra = {
         rec["enterprise_id"]: rec
-        for rec in ranking[
-            ["enterprise_id", *[c for c in ("legal_rep", "address") if c in ranking]]
+        for rec in shown[
+            ["enterprise_id", *[c for c in ("legal_rep", "address") if c in shown]]
         ].to_dict(orient="records")
     }
     key_enterprises = []
@@ -237,7 +339,7 @@ def build_plan(
             )
 
     key_regions = _key_regions(
-        chain, enterprises, ranking, key_fields, prof, where, region_level, regions_per_field
+        counts, ranking, key_fields, prof, where, region_level, regions_per_field
     )
 
     notes = []
@@ -252,7 +354,6 @@ def build_plan(
             f"仅有{len(key_fields)}个目标环节 / only {len(key_fields)} target segment(s) found"
         )
     a = ranking.attrs
-    frame = chain_enterprises(chain, enterprises)
     params = {
         "chain": chain.id,
         "chain_name": chain.name_zh,
@@ -268,11 +369,11 @@ def build_plan(
         "thresholds": dict(prof["thresholds"]),
         "affinity_zones": list(prof["affinity"]["zones"]),
         "sources": list(sources or []),
-        "data_year": _data_year(enterprises),
+        "data_year": counts.data_year,
         "counts": {
-            "input": len(enterprises),
-            "in_chain": len(frame),
-            "not_in_chain": int(len(enterprises) - len(frame)),
+            "input": counts.input,
+            "in_chain": counts.in_chain,
+            "not_in_chain": int(counts.input - counts.in_chain),
             "deregistered": int(a["inactive_excluded"]),
             "home_anchors": int(a["home_anchors_excluded"]),
             "no_gap_segment": int(a["no_gap_segment"]),
@@ -285,8 +386,7 @@ def build_plan(
 
 
 def _key_regions(
-    chain: Chain,
-    enterprises: pd.DataFrame,
+    counts: PlanCounts,
     ranking: pd.DataFrame,
     key_fields: list[dict[str, Any]],
     prof: Mapping[str, Any],
@@ -299,7 +399,7 @@ def _key_regions(
 
     if not key_fields:
         return []
-    X = region_segment_matrix(chain, enterprises, level=level)
+    X = counts.matrix
     lq = rca(X) if len(X) else X
     home_at = (
         regions.ancestor(where.code, level)
@@ -316,10 +416,11 @@ def _key_regions(
         else pd.Series(dtype=object)
     )
     foreign = ranking[ranking["region_code"].isna() | (ranking["region_code"].astype(str) == "")]
-    frame = chain_enterprises(chain, enterprises)
-    frame = frame[_active(frame)]
-    codes = frame["region_code"] if "region_code" in frame else pd.Series(None, index=frame.index)
-    abroad = frame[codes.isna() | (codes.astype(str) == "")]
+    # Candidates per (segment, region) and per (segment, country), counted once.
+    by_region = _pair_counts(ranking["segment"], rank_region)
+    by_country = (
+        _pair_counts(foreign["segment"], foreign["country"]) if "country" in foreign else {}
+    )
     out: list[dict[str, Any]] = []
     for f in key_fields:
         s = f["id"]
@@ -327,9 +428,10 @@ def _key_regions(
         if s in X.columns:
             col = X[s]
             col = col[(col > 0) & (col.index != home_at)]
+            zone_of = _zones_of(list(col.index), extra)
             for code, n in col.items():
-                zones_here = regions.region_zones(code, extra)
-                cand = int(((ranking["segment"] == s) & (rank_region == code)).sum())
+                zones_here = zone_of[code]
+                cand = by_region.get((s, code), 0)
                 rows.append(
                     {
                         "region_code": code,
@@ -344,25 +446,25 @@ def _key_regions(
                     }
                 )
         # Foreign firms have no region: group them by country so the plan still shows them.
-        fx = abroad[abroad["chain_segments"].map(lambda segs, s=s: s in segs)]
-        if "country" in fx:
-            for country, g in fx.groupby(fx["country"].fillna("境外")):
-                cand = int(((foreign["segment"] == s) & (foreign.get("country") == country)).sum())
-                rows.append(
-                    {
-                        "region_code": None,
-                        "region": f"{country} (地区未知)"
-                        if country in ("中国", "China")
-                        else f"{country} (境外)",
-                        "level": "country",
-                        "count": len(g),
-                        "lq": None,
-                        "zones": [],
-                        "candidates": cand,
-                        "distance_km": None,
-                        "_boost": 1.0,
-                    }
-                )
+        for (seg, country), n in sorted(counts.abroad.items()):
+            if seg != s:
+                continue
+            cand = by_country.get((s, country), 0)
+            rows.append(
+                {
+                    "region_code": None,
+                    "region": f"{country} (地区未知)"
+                    if country in ("中国", "China")
+                    else f"{country} (境外)",
+                    "level": "country",
+                    "count": n,
+                    "lq": None,
+                    "zones": [],
+                    "candidates": cand,
+                    "distance_km": None,
+                    "_boost": 1.0,
+                }
+            )
         if not rows:
             continue
         max_n = max(r["count"] for r in rows) or 1
@@ -375,6 +477,12 @@ def _key_regions(
         for i, r in enumerate(rows[:limit], start=1):
             out.append({"field": s, "field_name": f["name_zh"], "rank": i, **r})
     return [{k: r[k] for k in REGION_COLUMNS} for r in out]
+
+
+def _pair_counts(a: pd.Series, b: pd.Series) -> dict[tuple[Any, Any], int]:
+    """Rows per (a, b) pair; pairs with a missing value are not counted."""
+    pairs = pd.DataFrame({"a": a.to_numpy(dtype=object), "b": b.to_numpy(dtype=object)})
+    return {k: int(v) for k, v in pairs.value_counts().items()}
 
 
 def _dist(value: Any) -> float | None:

@@ -26,7 +26,14 @@ from chainmap.analysis.gaps import (
 from chainmap.model.chain import Chain
 from chainmap.model.profile import CRITERIA
 
-__all__ = ["RANK_FIELDS", "flat_rank_columns", "rank_enterprises", "rank_records", "stability"]
+__all__ = [
+    "RANK_FIELDS",
+    "describe_ranking",
+    "flat_rank_columns",
+    "rank_enterprises",
+    "rank_records",
+    "stability",
+]
 
 #: Keys of a ``rank`` JSON record, in order (CONTRACTS.md).
 RANK_FIELDS = (
@@ -60,11 +67,24 @@ def flat_rank_columns(fields: tuple[str, ...] = RANK_FIELDS) -> list[str]:
 
 
 _CHINA = ("中国", "China", "CN", "中华人民共和国")
+#: The columns the four criteria and the tie-breaks read.
+_SCORING_COLUMNS = (
+    "enterprise_id",
+    "name",
+    "revenue",
+    "revenue_year",
+    "registered_capital",
+    "capital_currency",
+    "employees",
+    "listed",
+    "flags",
+    "parent",
+)
 _QUALITY_FLAGS = ("高新技术企业", "专精特新", "小巨人", "单项冠军", "瞪羚")
 
 
-def _pct(values: pd.Series, groups: pd.Series | None = None) -> pd.Series:
-    """Percentile rank in [0, 1]; NaN (missing signal) stays NaN."""
+def _pct(values: pd.Series, groups: pd.Series | list[pd.Series] | None = None) -> pd.Series:
+    """Percentile rank in [0, 1], within ``groups`` if given; NaN (missing signal) stays NaN."""
     if groups is None:
         return values.rank(method="average", pct=True)
     return values.groupby(groups, sort=False).rank(method="average", pct=True)
@@ -82,6 +102,7 @@ def rank_enterprises(
     top: int | None = None,
     top_per_segment: int | None = None,
     with_stability: bool = True,
+    describe: bool = True,
 ) -> pd.DataFrame:
     """Rank outside enterprises by how well they fill the home region's gaps.
 
@@ -101,6 +122,9 @@ def rank_enterprises(
         Keep the first ``top`` rows overall, or per gap segment.
     with_stability
         Compute stability under random weight perturbations (profile ``[stability]``).
+    describe
+        Add contributions, names and reasons (:func:`describe_ranking`); when
+        False the rows keep the per-criterion ``_c_*`` columns instead.
 
     Returns
     -------
@@ -131,26 +155,24 @@ def rank_enterprises(
     home_code = status.attrs.get("home_at_level", where.code)
 
     frame = chain_enterprises(chain, enterprises).reset_index(drop=True)
-    active = _active(frame)
+    active = _active(frame).to_numpy(dtype=bool)
     n_inactive = int((~active).sum())
-    frame = frame[active].reset_index(drop=True)
     codes = (
         frame["region_code"]
         if "region_code" in frame.columns
         else pd.Series(None, index=frame.index)
     )
     codes = codes.astype(object).where(codes.notna() & (codes.astype(str) != ""), None)
-    at_home = _region_at(codes, level).eq(home_code)
+    at_home = _region_at(codes, level).eq(home_code).to_numpy() & active
     n_home = int(at_home.sum())
-    frame = frame[~at_home].reset_index(drop=True)
-    codes = codes[~at_home].reset_index(drop=True)
+    rows = np.flatnonzero(active & ~at_home)  # positions of the candidate targets
 
     targets = status[status["target"]]
     priority = targets["priority"]
     stage_order = {s.id: s.stage_order for s in chain.ordered_segments()}
 
     # Best gap segment per enterprise: highest priority, then stage order, then id.
-    long = frame[["chain_segments"]].explode("chain_segments").dropna()
+    long = frame[["chain_segments"]].iloc[rows].explode("chain_segments").dropna()
     long = long[long["chain_segments"].isin(priority.index)]
     if segments:
         wanted = {chain.resolve(s) for s in segments}
@@ -164,8 +186,11 @@ def rank_enterprises(
         ["_row", "_p", "_o", "chain_segments"], ascending=[True, False, True, True]
     )
     best = long.drop_duplicates("_row").set_index("_row")["chain_segments"]
-    n_no_gap = len(frame) - len(best)
-    frame = frame.loc[best.index].assign(segment=best.values)
+    n_no_gap = len(rows) - len(best)
+    # Score on the few columns the criteria read; the others join the returned rows only.
+    wide = frame
+    narrow = [c for c in frame.columns if c in _SCORING_COLUMNS]
+    frame = frame[narrow].loc[best.index].assign(segment=best.values, _pos=best.index.to_numpy())
     codes = codes.loc[best.index]
 
     extra_zones = prof.get("zones") or {}
@@ -178,7 +203,7 @@ def rank_enterprises(
             in_zone[:] = False
         frame, codes = frame[in_zone.values], codes[in_zone.values]
 
-    crit, signals = _criteria(frame, codes, status, prof, where.code)
+    crit, _signals = _criteria(frame, codes, status, prof, where.code)
     weights = np.array([float(prof["weights"][c]) for c in CRITERIA])
     contrib = crit[list(CRITERIA)].to_numpy() * weights
     # score = ((c1 + c2) + c3) + c4, the same order in which a reader sums the contributions
@@ -215,11 +240,11 @@ def rank_enterprises(
     if top is not None:
         out = out.head(top)
     out = out.reset_index(drop=True)
+    rest = [c for c in wide.columns if c not in out.columns]
+    out = pd.concat([out, wide[rest].take(out["_pos"].to_numpy()).reset_index(drop=True)], axis=1)
+    out = out[[*wide.columns, *(c for c in out.columns if c not in wide.columns)]]
+    out = out.drop(columns="_pos")
     out["strategy"] = out["segment"].map(status["strategy"])
-    out["contributions"] = [
-        {c: float(row[f"_c_{c}"]) for c in CRITERIA} for row in out.to_dict(orient="records")
-    ]
-    out = _describe(out, chain, status, signals, where, extra_zones)
     out.attrs.update(
         home=where.code,
         home_name=where.name,
@@ -229,6 +254,29 @@ def rank_enterprises(
         no_gap_segment=n_no_gap,
         candidates=len(frame),
     )
+    return describe_ranking(out, chain, status, prof, where) if describe else out
+
+
+def describe_ranking(
+    ranking: pd.DataFrame,
+    chain: Chain,
+    status: pd.DataFrame,
+    profile: Mapping[str, Any],
+    where: Any,
+) -> pd.DataFrame:
+    """Add ``contributions``, region and segment names and ``reasons`` to ranked rows.
+
+    :func:`rank_enterprises` does this for the rows it returns; with
+    ``describe=False`` a caller can pick rows first (as the plan does) and
+    describe only those. Each row's description depends on that row alone.
+    """
+    attrs = dict(ranking.attrs)
+    out = ranking.reset_index(drop=True)
+    out["contributions"] = [
+        {c: float(row[f"_c_{c}"]) for c in CRITERIA} for row in out.to_dict(orient="records")
+    ]
+    out = _describe(out, chain, status, None, where, profile.get("zones") or {})
+    out.attrs.update(attrs)
     return out
 
 
@@ -259,11 +307,11 @@ def _criteria(
     codes = codes.reset_index(drop=True)
 
     # gap priority: strategy weight × segment importance of the best gap segment
-    gap_raw = seg.map(status["priority"]).astype(float)
+    gap_raw = _lookup(seg, status["priority"].to_dict())
 
     # feasibility: chain adjacency, averaged with co-location density when computed
-    adj = seg.map(status["feasibility"]).astype(float)
-    dens = seg.map(status["density"]).astype(float)
+    adj = _lookup(seg, status["feasibility"].to_dict())
+    dens = _lookup(seg, status["density"].to_dict())
     feas_raw = adj.where(dens.isna(), (adj + dens) / 2)
 
     # strength: size and quality signals, each a percentile within the segment
@@ -276,29 +324,29 @@ def _criteria(
     year = num("revenue_year")
     # Figures from different years are never compared: percentile within segment × year,
     # and only where at least two firms report that year.
-    rev_group = seg.astype(str) + "|" + year.astype(str)
-    comparable = revenue.notna() & year.notna() & (rev_group.map(rev_group.value_counts()) >= 2)
-    rev_pct = _pct(revenue.where(comparable), rev_group)
+    rev_size = year.groupby([seg, year], sort=False).transform("size")
+    comparable = revenue.notna() & year.notna() & (rev_size >= 2)
+    rev_pct = _pct(revenue.where(comparable), [seg, year])
     capital = num("registered_capital")
     currency = (
         frame["capital_currency"].reset_index(drop=True).fillna("?")
         if "capital_currency" in frame.columns
         else pd.Series("?", index=idx)
     )
-    cap_pct = _pct(capital, seg.astype(str) + "|" + currency.astype(str))
+    cap_pct = _pct(capital, [seg, currency.astype(str)])
     emp_pct = _pct(num("employees"), seg)
     listed = (
-        frame["listed"].reset_index(drop=True).map(lambda v: isinstance(v, str) and v.strip() != "")
+        _per_value(frame["listed"], lambda v: isinstance(v, str) and v.strip() != "")
         if "listed" in frame.columns
         else pd.Series(False, index=idx)
     )
     flags = (
-        frame["flags"].reset_index(drop=True).map(_quality_flags)
+        _per_value(frame["flags"], _quality_flags)
         if "flags" in frame.columns
         else pd.Series([[] for _ in idx], index=idx)
     )
-    listed_sig = listed.map({True: 1.0, False: np.nan}).astype(float)
-    flag_sig = flags.map(lambda f: 1.0 if f else np.nan).astype(float)
+    listed_sig = pd.Series(np.where(listed.to_numpy(dtype=bool), 1.0, np.nan), index=idx)
+    flag_sig = pd.Series(np.where(flags.map(len).to_numpy() > 0, 1.0, np.nan), index=idx)
     signals_pct = pd.DataFrame(
         {
             "revenue": rev_pct,
@@ -314,13 +362,11 @@ def _criteria(
     extra = prof.get("zones") or {}
     wanted = list(prof["affinity"]["zones"])
     uniq = [c for c in pd.unique(codes.dropna()) if c]
-    zone_of = {c: regions.region_zones(c, extra) for c in uniq}
-    in_zone = codes.map(
-        lambda c: float(any(z in wanted for z in zone_of.get(c, ()))) if c else np.nan
-    )
-    dist = pd.Series(
-        regions.distance_km_many(codes.fillna("").tolist(), home_code), index=idx, dtype=float
-    )
+    zone_of = _zones_of(uniq, extra)
+    in_zone = _lookup(codes, {c: float(any(z in wanted for z in zone_of[c])) for c in uniq})
+    # Distances of each distinct region, looked up per row (registry tables repeat codes).
+    dist_of = dict(zip(uniq, regions.distance_km_many(uniq, home_code).tolist(), strict=True))
+    dist = _lookup(codes, dist_of)
     half = float(prof["affinity"]["distance_half_life_km"])
     decay = np.power(0.5, dist / half)
     ties = _ties(frame, status)
@@ -350,13 +396,46 @@ def _criteria(
             "employees": num("employees"),
             "listed": frame["listed"].reset_index(drop=True) if "listed" in frame else None,
             "flags": flags,
-            "zones": codes.map(lambda c: zone_of.get(c, []) if c else []),
+            "zones": [zone_of.get(c, []) if c else [] for c in codes],
             "in_target_zone": in_zone,
             "distance_km": dist,
             "ties": ties,
         }
     )
     return crit, signals
+
+
+def _lookup(keys: pd.Series, mapping: Mapping[Any, Any]) -> pd.Series:
+    """``keys.map(mapping).astype(float)``, one dictionary look-up per distinct key."""
+    codes, uniques = pd.factorize(keys)
+    values = np.array([mapping.get(u, np.nan) for u in uniques] + [np.nan], dtype=float)
+    return pd.Series(values[codes], index=keys.index)  # code -1 (missing key) takes the NaN
+
+
+def _per_value(column: pd.Series, func: Any) -> pd.Series:
+    """``func`` of each cell, computed once per distinct value when the cells are hashable."""
+    column = column.reset_index(drop=True)
+    try:
+        codes, uniques = pd.factorize(column)
+    except TypeError:  # unhashable cells (lists): one call per row
+        return column.map(func)
+    results = [func(v) for v in uniques] + [func(None)]
+    return pd.Series([results[c] for c in codes])
+
+
+_ZONE_CACHE: dict[tuple, dict[str, list[str]]] = {}
+
+
+def _zones_of(codes: list[str], extra: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Zone names of each code (:func:`regions.region_zones`), memoised per code and zones."""
+    from chainmap.model import regions
+
+    key = tuple(sorted((str(k), str(v)) for k, v in extra.items()))
+    cache = _ZONE_CACHE.setdefault(key, {})
+    for c in codes:
+        if c not in cache:
+            cache[c] = regions.region_zones(c, extra)
+    return {c: cache[c] for c in codes}
 
 
 def _quality_flags(value: Any) -> list[str]:
@@ -376,8 +455,8 @@ def _ties(frame: pd.DataFrame, status: pd.DataFrame) -> pd.Series:
     known = parents.notna() & (parents.astype(str).str.strip() != "")
     if not known.any():
         return pd.Series(np.nan, index=idx)
-    tie = parents.map(lambda p: 1.0 if isinstance(p, str) and (p in anchors) else 0.0)
-    return tie.where(known, np.nan).astype(float)
+    tie = pd.Series(np.where(parents.isin(anchors).to_numpy(dtype=bool), 1.0, 0.0))
+    return tie.where(known.to_numpy(), np.nan).astype(float)
 
 
 def stability(
@@ -409,9 +488,25 @@ def stability(
     factors = rng.uniform(1 - spread, 1 + spread, size=(n, len(weights)))
     sets = weights * factors
     sets /= sets.sum(axis=1, keepdims=True)
+    criteria = np.asarray(criteria, dtype=float)
+    rows = _stability_candidates(criteria, sets, k)
     hits = np.zeros(m)
+    hits[rows] = _top_k_hits(criteria[rows], sets, k)
+    return hits / n
+
+
+def _weighted(criteria: np.ndarray, w: np.ndarray) -> np.ndarray:
+    # Column by column, so each row's score is the same whichever rows are passed.
+    out = criteria[:, 0] * w[0]
+    for j in range(1, criteria.shape[1]):
+        out = out + criteria[:, j] * w[j]
+    return out
+
+
+def _top_k_hits(criteria: np.ndarray, sets: np.ndarray, k: int) -> np.ndarray:
+    hits = np.zeros(len(criteria))
     for w in sets:
-        scores = criteria @ w
+        scores = _weighted(criteria, w)
         kth = np.partition(-scores, k - 1)[k - 1]
         inside = -scores < kth
         need = k - int(inside.sum())
@@ -419,14 +514,32 @@ def stability(
             ties = np.flatnonzero(-scores == kth)[:need]  # rank order breaks ties
             inside[ties] = True
         hits += inside
-    return hits / n
+    return hits
+
+
+def _stability_candidates(criteria: np.ndarray, sets: np.ndarray, k: int) -> np.ndarray:
+    """Rows that can enter the top ``k`` under some weight set (exact pruning).
+
+    Criteria are percentiles (≥ 0), so no row scores more than its score under
+    the column-wise largest weights. The ``k``-th best score among the first
+    rows is a lower bound of the ``k``-th best overall under every set; a row
+    whose bound stays below the smallest such threshold is never in the top
+    ``k`` nor tied at its edge, and leaving it out changes no other row's count.
+    """
+    m = len(criteria)
+    head = min(m, 64 * k)
+    if head == m or not np.isfinite(criteria).all() or (criteria < 0).any():
+        return np.arange(m)
+    floor = max(np.partition(-_weighted(criteria[:head], w), k - 1)[k - 1] for w in sets)
+    best = _weighted(criteria, sets.max(axis=0))
+    return np.flatnonzero(-best <= floor + 1e-9)
 
 
 def _describe(
     out: pd.DataFrame,
     chain: Chain,
     status: pd.DataFrame,
-    signals: pd.DataFrame,
+    signals: pd.DataFrame | None,
     where: Any,
     extra_zones: Mapping[str, Any],
 ) -> pd.DataFrame:

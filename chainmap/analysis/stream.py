@@ -1,0 +1,533 @@
+"""National scale: classify, score and rank enterprise tables chunk by chunk, or on Dask.
+
+Three engines give the same result (``docs/scale.md``):
+
+- ``memory``: read the whole table, then :func:`~chainmap.analysis.scoring.rank_enterprises`.
+- ``stream``: read CSV in chunks and Parquet by row group. Each chunk is
+  classified and reduced to additive counts (:class:`~chainmap.analysis.gaps.StatusCounts`,
+  :class:`~chainmap.analysis.plan.PlanCounts`) plus its *candidates*: the active
+  rows in the chain, cut to the columns that scoring and the outputs read.
+  The status then comes from the merged counts, and the very same
+  ``rank_enterprises`` scores the candidates, so percentiles are exact (no
+  sketch) and the output equals the in-memory one. Memory is one chunk plus
+  the candidates' kept columns, never the whole table.
+- ``dask``: the same per-part function (:func:`reduce_part`) mapped over the
+  row groups of a Parquet dataset on ``dask.distributed`` (a ``LocalCluster``
+  unless a scheduler address is given); the client merges the parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+import functools
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from chainmap.analysis.gaps import (
+    StatusCounts,
+    _active,
+    _home_at,
+    _profile,
+    chain_enterprises,
+    resolve_home,
+    status_counts,
+    status_from_counts,
+)
+from chainmap.analysis.plan import PlanCounts, TargetingPlan, assemble_plan, plan_counts
+from chainmap.analysis.scoring import rank_enterprises
+from chainmap.errors import InputError
+from chainmap.model.chain import Chain
+
+__all__ = [
+    "AUTO_STREAM_BYTES",
+    "CANDIDATE_COLUMNS",
+    "ENGINES",
+    "Part",
+    "Reduced",
+    "Scan",
+    "canonical",
+    "choose_engine",
+    "classify_file",
+    "is_canonical",
+    "iter_chunks",
+    "parts",
+    "plan_with",
+    "rank_with",
+    "read_canonical",
+    "reduce_frame",
+    "reduce_part",
+    "scan",
+    "stream_plan",
+    "stream_rank",
+]
+
+#: Engine names accepted by ``--engine`` (``auto`` picks by input size).
+ENGINES = ("memory", "stream", "dask", "auto")
+
+#: Under ``--engine auto``, inputs larger than this many bytes on disk stream.
+AUTO_STREAM_BYTES = 256 * 2**20
+
+#: Columns kept for each candidate row (all others are dropped after classification).
+CANDIDATE_COLUMNS = (
+    "enterprise_id",
+    "name",
+    "uscc",
+    "region_code",
+    "country",
+    "segments",
+    "segments_source",
+    "revenue",
+    "revenue_year",
+    "registered_capital",
+    "capital_currency",
+    "employees",
+    "listed",
+    "flags",
+    "parent",
+    "legal_rep",
+    "address",
+)
+
+# Read as text so adcodes, USCCs and stock codes keep their leading zeros and letters.
+_TEXT_COLUMNS = ("enterprise_id", "uscc", "region_code", "listed", "capital_currency", "parent")
+
+_SUFFIXES = (".parquet", ".pq", ".csv", ".txt")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One unit of work: a file, or one row group of a Parquet file."""
+
+    path: str
+    row_group: int | None = None
+
+
+def parts(source: str | Path) -> list[Part]:
+    """The parts of ``source``: each row group of each Parquet file, or each CSV file.
+
+    ``source`` is a file or a directory of ``.parquet``/``.csv`` files (read in
+    sorted path order).
+    """
+    root = Path(source)
+    if root.is_dir():
+        files = sorted(p for p in root.rglob("*") if p.suffix.lower() in _SUFFIXES)
+    elif root.exists():
+        files = [root]
+    else:
+        raise InputError(f"找不到输入 / no such file or directory: {root}", file=str(root))
+    out = []
+    for f in files:
+        if f.suffix.lower() in (".parquet", ".pq"):
+            import pyarrow.parquet as pq
+
+            groups = pq.ParquetFile(f).metadata.num_row_groups
+            out.extend(Part(str(f), g) for g in range(groups))
+        elif f.suffix.lower() in (".csv", ".txt"):
+            out.append(Part(str(f)))
+        else:
+            raise InputError(
+                f"流式引擎只读 CSV/Parquet / the stream engine reads CSV or Parquet, not {f.suffix}",
+                file=str(f),
+                hint="convert the file, or use --engine memory",
+            )
+    return out
+
+
+def iter_chunks(part: Part, *, chunk_rows: int = 250_000) -> Iterator[pd.DataFrame]:
+    """The rows of one part, canonical, as chunks of ``chunk_rows`` rows (CSV) or a row group.
+
+    Non-canonical chunks are normalised as ``chainmap import`` would (:func:`canonical`).
+    """
+    if part.row_group is not None:
+        import pyarrow.parquet as pq
+
+        table = pq.ParquetFile(part.path).read_row_group(part.row_group)
+        yield canonical(table.to_pandas(), source=part.path)
+        return
+    dtype = dict.fromkeys(_TEXT_COLUMNS, str)
+    first = 2  # the header is row 1
+    for chunk in pd.read_csv(part.path, chunksize=chunk_rows, dtype=dtype, encoding="utf-8-sig"):
+        yield canonical(chunk.reset_index(drop=True), source=part.path, first_row=first)
+        first += len(chunk)
+
+
+def is_canonical(columns: Sequence[str]) -> bool:
+    """True when ``columns`` hold every canonical enterprise column (``segments`` may be absent).
+
+    Such tables (written by ``chainmap import`` or :mod:`chainmap.synthetic`)
+    are used as they are; others go through
+    :func:`~chainmap.model.enterprises.normalise_enterprises` first.
+    """
+    from chainmap.model.enterprises import ENTERPRISE_COLUMNS
+
+    optional = {"segments", "segments_source"}
+    return set(ENTERPRISE_COLUMNS) - optional <= set(columns)
+
+
+def canonical(table: pd.DataFrame, *, source: str = "<frame>", first_row: int = 2) -> pd.DataFrame:
+    """``table`` itself when canonical, else its normalised form (rejected rows dropped)."""
+    if is_canonical(list(table.columns)):
+        return table
+    from chainmap.model.enterprises import normalise_enterprises
+
+    rows = range(first_row, first_row + len(table))
+    return normalise_enterprises(table, source=source, row_numbers=rows)[0]
+
+
+def read_canonical(path: str | Path) -> pd.DataFrame | None:
+    """A canonical Parquet file or dataset read as it is; None for anything else."""
+    root = Path(path)
+    files = sorted(root.rglob("*.parquet")) if root.is_dir() else [root]
+    if not files or any(f.suffix.lower() not in (".parquet", ".pq") for f in files):
+        return None
+    import pyarrow.parquet as pq
+
+    if not all(is_canonical(pq.read_schema(f).names) for f in files):
+        return None
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
+def choose_engine(engine: str, source: str | Path | None) -> str:
+    """Resolve ``auto``: ``stream`` when ``source`` is larger than :data:`AUTO_STREAM_BYTES`.
+
+    Examples
+    --------
+    >>> choose_engine("dask", None), choose_engine("auto", None)
+    ('dask', 'memory')
+    """
+    if engine != "auto":
+        return engine
+    if source is None:
+        return "memory"
+    root = Path(source)
+    size = (
+        sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+        if root.is_dir()
+        else root.stat().st_size
+    )
+    return "stream" if size > AUTO_STREAM_BYTES else "memory"
+
+
+# ---------------------------------------------------------------------- one part
+
+
+@dataclass
+class Reduced:
+    """What one part (or the merge of several) reduces to."""
+
+    status: StatusCounts
+    plan: PlanCounts
+    candidates: list[pd.DataFrame]
+
+    def __add__(self, other: Reduced) -> Reduced:
+        return Reduced(
+            self.status + other.status,
+            self.plan + other.plan,
+            self.candidates + other.candidates,
+        )
+
+
+def reduce_frame(
+    chain: Chain, table: pd.DataFrame, *, level: str, home_code: str, region_level: str
+) -> Reduced:
+    """Classify one chunk and reduce it to counts and candidate rows."""
+    frame = chain_enterprises(chain, table)
+    status = status_counts(chain, frame, level, home_code)
+    plan = plan_counts(chain, frame, region_level=region_level, table=table)
+    # Narrow first, then keep the active rows: the scope texts are never copied.
+    cols = [c for c in CANDIDATE_COLUMNS if c in frame.columns or c == "segments"]
+    narrow = frame.assign(segments=frame["chain_segments"])[cols]
+    candidates = narrow[_active(frame).to_numpy(dtype=bool)].reset_index(drop=True)
+    return Reduced(status, plan, [candidates])
+
+
+def reduce_part(
+    part: Part,
+    chain: Chain,
+    *,
+    level: str,
+    home_code: str,
+    region_level: str,
+    chunk_rows: int = 250_000,
+) -> Reduced:
+    """:func:`reduce_frame` over every chunk of ``part``, merged (the per-partition function)."""
+    out = None
+    for table in iter_chunks(part, chunk_rows=chunk_rows):
+        one = reduce_frame(
+            chain, table, level=level, home_code=home_code, region_level=region_level
+        )
+        out = one if out is None else out + one
+    if out is None:  # an empty file
+        empty = pd.DataFrame({"segments": pd.Series([], dtype=object)})
+        return reduce_frame(
+            chain, empty, level=level, home_code=home_code, region_level=region_level
+        )
+    return out
+
+
+# ---------------------------------------------------------------------- whole input
+
+
+@dataclass
+class Scan:
+    """The merged reduction of a whole input, ready for status, ranking and plan."""
+
+    chain: Chain
+    profile: dict[str, Any]
+    where: Any
+    level: str
+    region_level: str
+    status_counts: StatusCounts
+    plan_counts: PlanCounts
+    candidates: pd.DataFrame
+
+    def status(self) -> pd.DataFrame:
+        """The :func:`~chainmap.analysis.gaps.segment_status` frame."""
+        return status_from_counts(
+            self.chain,
+            self.status_counts,
+            where=self.where,
+            level=self.level,
+            profile=self.profile,
+        )
+
+
+def scan(
+    chain: Chain,
+    source: str | Path,
+    *,
+    home: str | None = None,
+    profile: Mapping[str, Any] | str | None = None,
+    level: str | None = None,
+    region_level: str = "city",
+    engine: str = "stream",
+    scheduler: str | None = None,
+    chunk_rows: int = 250_000,
+) -> Scan:
+    """Read ``source`` once with the ``stream`` or ``dask`` engine and merge its parts."""
+    prof = _profile(profile)
+    where = resolve_home(home, prof)
+    level = level or where.level
+    kwargs = {
+        "level": level,
+        "home_code": _home_at(where, level),
+        "region_level": region_level,
+        "chunk_rows": chunk_rows,
+    }
+    work = parts(source)
+    if engine == "dask":
+        reduced = _on_dask(work, chain, kwargs, scheduler)
+    elif engine == "stream":
+        reduced = [reduce_part(p, chain, **kwargs) for p in work]
+    else:
+        raise ValueError(f"engine must be 'stream' or 'dask', got {engine!r}")
+    if not reduced:
+        raise InputError(f"输入为空 / no input files in {source}", file=str(source))
+    total = functools.reduce(lambda a, b: a + b, reduced)
+    candidates = pd.concat(total.candidates, ignore_index=True)
+    return Scan(chain, prof, where, level, region_level, total.status, total.plan, candidates)
+
+
+def _on_dask(
+    work: Sequence[Part], chain: Chain, kwargs: Mapping[str, Any], scheduler: str | None
+) -> list[Reduced]:
+    """Map :func:`reduce_part` over ``work`` on dask.distributed; results in part order."""
+    with _client(scheduler) as client:
+        futures = client.map(reduce_part, list(work), chain=chain, pure=False, **kwargs)
+        return client.gather(futures)
+
+
+class _client:
+    """A dask.distributed Client on ``scheduler``, or on a fresh LocalCluster (closed after)."""
+
+    def __init__(self, scheduler: str | None):
+        self.scheduler = scheduler
+
+    def __enter__(self) -> Any:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as exc:  # pragma: no cover - the dask extra is missing
+            raise InputError(
+                "需要 dask / --engine dask needs the dask extra",
+                hint="pip install 'chainmap[dask]'",
+            ) from exc
+        if self.scheduler:
+            self.cluster = None
+            self.client = Client(self.scheduler)
+        else:
+            self.cluster = LocalCluster(
+                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+            )
+            self.client = Client(self.cluster)
+        return self.client
+
+    def __exit__(self, *exc: Any) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+# ---------------------------------------------------------------------- rank and plan
+
+
+def stream_rank(
+    chain: Chain,
+    source: str | Path,
+    *,
+    home: str | None = None,
+    profile: Mapping[str, Any] | str | None = None,
+    engine: str = "stream",
+    scheduler: str | None = None,
+    chunk_rows: int = 250_000,
+    **options: Any,
+) -> pd.DataFrame:
+    """:func:`~chainmap.analysis.scoring.rank_enterprises` over ``source`` without loading it.
+
+    ``options`` are those of ``rank_enterprises`` (``segments``, ``zone``,
+    ``top``, ``top_per_segment``, ``with_stability``). Same result, same ``attrs``.
+    """
+    s = scan(
+        chain,
+        source,
+        home=home,
+        profile=profile,
+        engine=engine,
+        scheduler=scheduler,
+        chunk_rows=chunk_rows,
+    )
+    return _rank(s, s.status(), **options)
+
+
+def _rank(s: Scan, status: pd.DataFrame, **options: Any) -> pd.DataFrame:
+    ranking = rank_enterprises(
+        s.chain, s.candidates, home=s.where.code, profile=s.profile, status=status, **options
+    )
+    # Deregistered firms were dropped chunk by chunk; the counts kept their number.
+    ranking.attrs["inactive_excluded"] = s.status_counts.inactive
+    return ranking
+
+
+def stream_plan(
+    chain: Chain,
+    source: str | Path,
+    *,
+    home: str | None = None,
+    profile: Mapping[str, Any] | str | None = None,
+    engine: str = "stream",
+    scheduler: str | None = None,
+    chunk_rows: int = 250_000,
+    region_level: str = "city",
+    **options: Any,
+) -> TargetingPlan:
+    """:func:`~chainmap.analysis.plan.build_plan` over ``source`` without loading it.
+
+    ``options``: ``fields``, ``per_field``, ``regions_per_field``, ``sources``.
+    """
+    s = scan(
+        chain,
+        source,
+        home=home,
+        profile=profile,
+        region_level=region_level,
+        engine=engine,
+        scheduler=scheduler,
+        chunk_rows=chunk_rows,
+    )
+    status = s.status()
+    ranking = _rank(s, status, describe=False)
+    return assemble_plan(
+        chain,
+        status,
+        ranking,
+        s.plan_counts,
+        profile=s.profile,
+        where=s.where,
+        region_level=region_level,
+        **options,
+    )
+
+
+def rank_with(
+    engine: str, chain: Chain, source: Any, *, scheduler: str | None = None, **options: Any
+) -> pd.DataFrame:
+    """Rank with ``engine``: ``source`` is a table for ``memory``, else a file or directory."""
+    if engine == "memory":
+        return rank_enterprises(chain, source, **options)
+    return stream_rank(chain, source, engine=engine, scheduler=scheduler, **options)
+
+
+def plan_with(
+    engine: str, chain: Chain, source: Any, *, scheduler: str | None = None, **options: Any
+) -> TargetingPlan:
+    """Build the plan with ``engine``: ``source`` as in :func:`rank_with`."""
+    if engine == "memory":
+        from chainmap.analysis.plan import build_plan
+
+        return build_plan(chain, source, **options)
+    return stream_plan(chain, source, engine=engine, scheduler=scheduler, **options)
+
+
+# ---------------------------------------------------------------------- classify
+
+
+def classify_file(
+    chain: Chain,
+    source: str | Path,
+    output: str | Path,
+    *,
+    text_column: str = "scope",
+    engine: str = "stream",
+    scheduler: str | None = None,
+    chunk_rows: int = 250_000,
+) -> dict[str, int]:
+    """Classify every row of ``source`` chunk by chunk into ``output`` (a Parquet directory).
+
+    Each part becomes ``output/part-NNNNN.parquet`` with ``segments`` and
+    ``segments_source`` added (tags win, as in
+    :func:`~chainmap.analysis.classify.assign_segments`). Returns row counts:
+    ``rows`` and ``with_segments``.
+    """
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    work = parts(source)
+    targets = [str(out / f"part-{i:05d}.parquet") for i in range(len(work))]
+    job = functools.partial(
+        _classify_part, chain=chain, text_column=text_column, chunk_rows=chunk_rows
+    )
+    if engine == "dask":
+        with _client(scheduler) as client:
+            counts = client.gather(client.map(job, work, targets, pure=False))
+    else:
+        counts = [job(p, t) for p, t in zip(work, targets, strict=True)]
+    return {
+        "rows": sum(c[0] for c in counts),
+        "with_segments": sum(c[1] for c in counts),
+    }
+
+
+def _classify_part(
+    part: Part, target: str, *, chain: Chain, text_column: str, chunk_rows: int
+) -> tuple[int, int]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from chainmap.analysis.classify import assign_segments
+
+    rows = found = 0
+    writer = None
+    try:
+        for table in iter_chunks(part, chunk_rows=chunk_rows):
+            done = assign_segments(chain, table, text_column=text_column)
+            rows += len(done)
+            found += int(done["segments"].map(len).gt(0).sum())
+            arrow = pa.Table.from_pandas(done, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(target, arrow.schema)
+            writer.write_table(arrow.cast(writer.schema))
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows, found
