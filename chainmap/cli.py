@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+import sys
 from typing import Any
 
 import click
@@ -919,7 +920,7 @@ def export_cmd(
         suffixes = {v: k for k, v in FORMATS.items()}
         fmt = suffixes.get(output.suffix.lower(), "ttl") if output else "ttl"
     table = _kg_enterprises(enterprises, chain)
-    target = output if output is not None else click.get_binary_stream("stdout")
+    target = output if output is not None else sys.stdout.buffer
     write_kg(
         _kg_chain(chain), target, enterprises=table, regions=True if regions else None, format=fmt
     )
