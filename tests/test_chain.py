@@ -218,3 +218,17 @@ def test_public_api_is_curated_and_lazy():
     assert lazy <= set(chainmap.__all__)
     for name in chainmap.__all__:
         assert getattr(chainmap, name) is not None
+
+
+def test_fluorochem_ttl_is_the_import_of_its_reference_tables(fluorochem):
+    from pathlib import Path
+
+    sources = Path(__file__).resolve().parents[1] / "graphs" / "sources"
+    again = read_chain_tables(
+        sources / "fluorochem_segments.csv",
+        sources / "fluorochem_links.csv",
+        chain_id="fluorochem",
+        name_zh=fluorochem.name_zh,
+    )
+    assert again.segments_by_id == fluorochem.segments_by_id
+    assert sorted(again.link_list, key=str) == sorted(fluorochem.link_list, key=str)
