@@ -212,9 +212,7 @@ def rank_enterprises(
         else out["name"].astype(str),
     )
     # Ties break by: higher gap priority, earlier stage, then enterprise id.
-    out = out.sort_values(
-        ["score", "gap_priority", "_stage", "_eid"], ascending=[False, False, True, True]
-    ).reset_index(drop=True)
+    out = out.take(_rank_order(out)).reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1)
     if with_stability:
         st = prof["stability"]
@@ -396,6 +394,29 @@ def _criteria(
         }
     )
     return crit, signals
+
+
+_RANK_KEYS = {
+    "by": ["score", "gap_priority", "_stage", "_eid"],
+    "ascending": [False, False, True, True],
+}
+
+
+def _rank_order(out: pd.DataFrame) -> np.ndarray:
+    """Positions of ``out`` sorted by :data:`_RANK_KEYS` (as ``sort_values``, stable).
+
+    Few rows tie on all three numbers (50 of 477k at 1M firms), so the numbers are
+    sorted alone and the ids are compared only among tied rows: sorting every id
+    string cost 0.68 s, this 0.1 s.
+    """
+    numbers = out[["score", "gap_priority", "_stage"]]
+    score, gap, stage = (numbers[c].to_numpy(dtype=float) for c in numbers.columns)
+    order = np.lexsort((stage, -gap, -score))  # the last key sorts first; NaN last, as pandas
+    tied = numbers.take(order).duplicated(keep=False).to_numpy()  # NaN equals NaN here
+    if tied.any():  # the tied rows' slots, in the same groups, now ordered by id within each
+        sub = out.take(order[tied]).reset_index(drop=True)
+        order[tied] = order[tied][sub.sort_values(**_RANK_KEYS).index.to_numpy()]
+    return order
 
 
 def _first_of(lists: np.ndarray, order: list[str], chain: Chain) -> np.ndarray:
