@@ -196,7 +196,7 @@ def rank_enterprises(
             in_zone[:] = False
         frame, codes = frame[in_zone.values], codes[in_zone.values]
 
-    crit, _signals = _criteria(frame, codes, status, prof, where.code)
+    crit = _criteria(frame, codes, status, prof, where.code)
     weights = np.array([float(prof["weights"][c]) for c in CRITERIA])
     contrib = crit[list(CRITERIA)].to_numpy() * weights
     # score = ((c1 + c2) + c3) + c4, the same order in which a reader sums the contributions
@@ -289,11 +289,14 @@ def _criteria(
     status: pd.DataFrame,
     prof: Mapping[str, Any],
     home_code: str,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The four criteria as percentiles, and the raw signals behind them."""
+) -> pd.DataFrame:
+    """The four criteria as percentiles (the reasons text re-reads the raw signals per row)."""
     from chainmap.model import regions
 
     seg = frame["segment"].reset_index(drop=True)
+    # Group by integer codes of the segment, not its strings: the same groups, fewer
+    # string hashes (five groupings over every target).
+    group = pd.Series(pd.factorize(seg)[0])
     idx = seg.index
     codes = codes.reset_index(drop=True)
 
@@ -315,17 +318,17 @@ def _criteria(
     year = num("revenue_year")
     # Figures from different years are never compared: percentile within segment × year,
     # and only where at least two firms report that year.
-    rev_size = year.groupby([seg, year], sort=False).transform("size")
+    rev_size = year.groupby([group, year], sort=False).transform("size")
     comparable = revenue.notna() & year.notna() & (rev_size >= 2)
-    rev_pct = _pct(revenue.where(comparable), [seg, year])
+    rev_pct = _pct(revenue.where(comparable), [group, year])
     capital = num("registered_capital")
     currency = (
         frame["capital_currency"].reset_index(drop=True).fillna("?")
         if "capital_currency" in frame.columns
         else pd.Series("?", index=idx)
     )
-    cap_pct = _pct(capital, [seg, currency.astype(str)])
-    emp_pct = _pct(num("employees"), seg)
+    cap_pct = _pct(capital, [group, currency.astype(str)])
+    emp_pct = _pct(num("employees"), group)
     listed = (
         _per_value(frame["listed"], lambda v: isinstance(v, str) and v.strip() != "")
         if "listed" in frame.columns
@@ -370,30 +373,11 @@ def _criteria(
         {
             "gap_priority": _pct(gap_raw),
             "feasibility": _pct(feas_raw),
-            "strength": _pct(strength_raw, seg),
+            "strength": _pct(strength_raw, group),
             "affinity": _pct(affinity_raw),
         }
     )
-    signals = pd.DataFrame(
-        {
-            "priority": gap_raw,
-            "adjacency": adj,
-            "density": dens,
-            "revenue": revenue,
-            "revenue_year": year,
-            "revenue_comparable": comparable,
-            "capital": capital,
-            "currency": currency,
-            "employees": num("employees"),
-            "listed": frame["listed"].reset_index(drop=True) if "listed" in frame else None,
-            "flags": flags,
-            "zones": [zone_of.get(c, []) if c else [] for c in codes],
-            "in_target_zone": in_zone,
-            "distance_km": dist,
-            "ties": ties,
-        }
-    )
-    return crit, signals
+    return crit
 
 
 _RANK_KEYS = {
