@@ -124,8 +124,10 @@ def chain_enterprises(chain: Chain, enterprises: pd.DataFrame) -> pd.DataFrame:
     segs = _as_lists(enterprises["segments"]) if "segments" in cols else None
     lists = segs if segs is not None else [[] for _ in range(n)]
     needs = np.fromiter(map(len, lists), dtype=np.int64, count=n) == 0
-    if "segments_source" in cols:  # already classified (and found nothing): done
-        needs &= enterprises["segments_source"].astype(object).ne("classified").to_numpy()
+    if "segments_source" in cols and needs.any():  # already classified (found nothing): done
+        empty = np.flatnonzero(needs)  # only these rows: the column is registry-long
+        source_of = enterprises["segments_source"].take(empty).astype(object)
+        needs[empty] = source_of.ne("classified").to_numpy()
     source = None
     if needs.any() and "scope" in cols and enterprises.loc[needs, "scope"].notna().any():
         from chainmap.analysis.classify import assign_segments
@@ -149,10 +151,14 @@ def chain_enterprises(chain: Chain, enterprises: pd.DataFrame) -> pd.DataFrame:
     rows = np.flatnonzero(keep)
     # At most one row selection of the (possibly wide) table, then the new columns.
     kept = enterprises if len(rows) == n else enterprises[keep]
-    frame = kept.assign(segments=lists if len(rows) == n else [lists[i] for i in rows])
+    kept_lists = lists if len(rows) == n else [lists[i] for i in rows]
+    frame = kept.assign(segments=kept_lists)
     if source is not None:
         frame["segments_source"] = source[keep]
-    frame["chain_segments"] = in_chain if len(rows) == n else [in_chain[i] for i in rows]
+    if in_chain is lists:  # the same lists: select them once
+        frame["chain_segments"] = kept_lists
+    else:
+        frame["chain_segments"] = in_chain if len(rows) == n else [in_chain[i] for i in rows]
     return frame
 
 

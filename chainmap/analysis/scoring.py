@@ -163,7 +163,7 @@ def rank_enterprises(
         if "region_code" in frame.columns
         else pd.Series(None, index=frame.index)
     )
-    codes = codes.astype(object).where(codes.notna() & (codes.astype(str) != ""), None)
+    # Missing and empty codes resolve to None alike, so the raw column serves here.
     at_home = _region_at(codes, level).eq(home_code).to_numpy() & active
     n_home = int(at_home.sum())
     rows = np.flatnonzero(active & ~at_home)  # positions of the candidate targets
@@ -184,7 +184,8 @@ def rank_enterprises(
     wide = frame
     narrow = [c for c in frame.columns if c in _SCORING_COLUMNS]
     frame = frame[narrow].take(best.index).assign(segment=best.values, _pos=best.index.to_numpy())
-    codes = codes.loc[best.index]
+    codes = codes.take(best.index)  # None for a missing or empty code, on the targets only
+    codes = codes.astype(object).where(codes.notna() & (codes.astype(str) != ""), None)
 
     extra_zones = prof.get("zones") or {}
     if zone is not None:
