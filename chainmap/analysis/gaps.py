@@ -123,7 +123,8 @@ def chain_enterprises(chain: Chain, enterprises: pd.DataFrame) -> pd.DataFrame:
     cols = enterprises.columns
     segs = _as_lists(enterprises["segments"]) if "segments" in cols else None
     lists = segs if segs is not None else [[] for _ in range(n)]
-    needs = np.fromiter(map(len, lists), dtype=np.int64, count=n) == 0
+    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=n)
+    needs = lengths == 0
     if "segments_source" in cols and needs.any():  # already classified (found nothing): done
         empty = np.flatnonzero(needs)  # only these rows: the column is registry-long
         source_of = enterprises["segments_source"].take(empty).astype(object)
@@ -136,6 +137,7 @@ def chain_enterprises(chain: Chain, enterprises: pd.DataFrame) -> pd.DataFrame:
         done = assign_segments(chain, enterprises.loc[needs, ["scope"]])
         for i, found in zip(np.flatnonzero(needs), done["segments"], strict=True):
             lists[i] = _as_list(found)
+            lengths[i] = len(lists[i])
         source = (
             enterprises["segments_source"].astype(object).to_numpy(copy=True)
             if "segments_source" in cols
@@ -145,9 +147,10 @@ def chain_enterprises(chain: Chain, enterprises: pd.DataFrame) -> pd.DataFrame:
     ids = set(chain.segments_by_id)
     if ids.issuperset(itertools.chain.from_iterable(lists)):  # every id in the chain: one check
         in_chain = lists
+        keep = lengths > 0  # the lengths known already: no second pass over 1M lists
     else:  # reuse a row's list when all its ids are in the chain (the usual case): fewer objects
         in_chain = [v if ids.issuperset(v) else [s for s in v if s in ids] for v in lists]
-    keep = np.fromiter(map(len, in_chain), dtype=np.int64, count=n) > 0
+        keep = np.fromiter(map(len, in_chain), dtype=np.int64, count=n) > 0
     rows = np.flatnonzero(keep)
     # At most one row selection of the (possibly wide) table, then the new columns.
     kept = enterprises if len(rows) == n else enterprises[keep]

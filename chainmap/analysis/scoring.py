@@ -203,14 +203,17 @@ def rank_enterprises(
     # score = ((c1 + c2) + c3) + c4, the same order in which a reader sums the contributions
     score = contrib[:, 0] + contrib[:, 1] + contrib[:, 2] + contrib[:, 3]
 
-    out = frame.assign(score=score, **{c: crit[c].to_numpy() for c in CRITERIA})
+    # Sort and cut without the input's columns: they join the returned rows only, at the end
+    # (carrying the string columns of every target through the sort cost 0.2 s at 1M firms).
+    out = frame[["segment", "_pos"]].assign(score=score)
+    out = out.assign(**{c: crit[c].to_numpy() for c in CRITERIA})
     for i, c in enumerate(CRITERIA):
         out[f"_c_{c}"] = contrib[:, i]
     out = out.assign(
         _stage=out["segment"].map(stage_order),
-        _eid=out["enterprise_id"].astype(str)
-        if "enterprise_id" in out
-        else out["name"].astype(str),
+        _eid=frame["enterprise_id"].astype(str)
+        if "enterprise_id" in frame
+        else frame["name"].astype(str),
     )
     # Ties break by: higher gap priority, earlier stage, then enterprise id.
     out = out.take(_rank_order(out)).reset_index(drop=True)
