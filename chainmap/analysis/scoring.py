@@ -179,11 +179,14 @@ def rank_enterprises(
     first = _first_of(frame["chain_segments"].to_numpy()[rows], list(order), chain)
     has_gap = first < len(order)
     best = pd.Series(np.asarray(order)[first[has_gap]], index=rows[has_gap], dtype="str")
+    # The stage of each best segment, by position (Series.map of 477k strings took 0.15 s).
+    stages = np.array([stage_order[s] for s in order], dtype=np.int64)[first[has_gap]]
     n_no_gap = len(rows) - len(best)
     # Score on the few columns the criteria read; the others join the returned rows only.
     wide = frame
     narrow = [c for c in frame.columns if c in _SCORING_COLUMNS]
-    frame = frame[narrow].take(best.index).assign(segment=best.values, _pos=best.index.to_numpy())
+    frame = frame[narrow].take(best.index)
+    frame = frame.assign(segment=best.values, _pos=best.index.to_numpy(), _stage=stages)
     codes = codes.take(best.index)  # None for a missing or empty code, on the targets only
     codes = codes.astype(object).where(codes.notna() & (codes.astype(str) != ""), None)
 
@@ -210,7 +213,7 @@ def rank_enterprises(
     for i, c in enumerate(CRITERIA):
         out[f"_c_{c}"] = contrib[:, i]
     out = out.assign(
-        _stage=out["segment"].map(stage_order),
+        _stage=frame["_stage"].to_numpy(),
         _eid=frame["enterprise_id"].astype(str)
         if "enterprise_id" in frame
         else frame["name"].astype(str),
