@@ -9,6 +9,7 @@ per-criterion contributions. ``docs/methods.md`` gives every formula.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import itertools
 import math
 from typing import Any
 
@@ -162,36 +163,32 @@ def rank_enterprises(
         if "region_code" in frame.columns
         else pd.Series(None, index=frame.index)
     )
-    codes = codes.astype(object).where(codes.notna() & (codes.astype(str) != ""), None)
+    # Missing and empty codes resolve to None alike, so the raw column serves here.
     at_home = _region_at(codes, level).eq(home_code).to_numpy() & active
     n_home = int(at_home.sum())
     rows = np.flatnonzero(active & ~at_home)  # positions of the candidate targets
 
     targets = status[status["target"]]
-    priority = targets["priority"]
     stage_order = {s.id: s.stage_order for s in chain.ordered_segments()}
 
     # Best gap segment per enterprise: highest priority, then stage order, then id.
-    long = frame[["chain_segments"]].iloc[rows].explode("chain_segments").dropna()
-    long = long[long["chain_segments"].isin(priority.index)]
+    order = targets.assign(_o=targets.index.map(stage_order), _id=targets.index)
     if segments:
-        wanted = {chain.resolve(s) for s in segments}
-        long = long[long["chain_segments"].isin(wanted)]
-    long = long.assign(
-        _p=long["chain_segments"].map(priority),
-        _o=long["chain_segments"].map(stage_order),
-    )
-    long = long.rename_axis("_row").reset_index()
-    long = long.sort_values(
-        ["_row", "_p", "_o", "chain_segments"], ascending=[True, False, True, True]
-    )
-    best = long.drop_duplicates("_row").set_index("_row")["chain_segments"]
+        order = order[order.index.isin({chain.resolve(s) for s in segments})]
+    order = order.sort_values(["priority", "_o", "_id"], ascending=[False, True, True]).index
+    first = _first_of(frame["chain_segments"].to_numpy()[rows], list(order), chain)
+    has_gap = first < len(order)
+    best = pd.Series(np.asarray(order)[first[has_gap]], index=rows[has_gap], dtype="str")
+    # The stage of each best segment, by position (Series.map of 477k strings took 0.15 s).
+    stages = np.array([stage_order[s] for s in order], dtype=np.int64)[first[has_gap]]
     n_no_gap = len(rows) - len(best)
     # Score on the few columns the criteria read; the others join the returned rows only.
     wide = frame
     narrow = [c for c in frame.columns if c in _SCORING_COLUMNS]
-    frame = frame[narrow].loc[best.index].assign(segment=best.values, _pos=best.index.to_numpy())
-    codes = codes.loc[best.index]
+    frame = frame[narrow].take(best.index)
+    frame = frame.assign(segment=best.values, _pos=best.index.to_numpy(), _stage=stages)
+    codes = codes.take(best.index)  # None for a missing or empty code, on the targets only
+    codes = codes.astype(object).where(codes.notna() & (codes.astype(str) != ""), None)
 
     extra_zones = prof.get("zones") or {}
     if zone is not None:
@@ -203,25 +200,26 @@ def rank_enterprises(
             in_zone[:] = False
         frame, codes = frame[in_zone.values], codes[in_zone.values]
 
-    crit, _signals = _criteria(frame, codes, status, prof, where.code)
+    crit = _criteria(frame, codes, status, prof, where.code)
     weights = np.array([float(prof["weights"][c]) for c in CRITERIA])
     contrib = crit[list(CRITERIA)].to_numpy() * weights
     # score = ((c1 + c2) + c3) + c4, the same order in which a reader sums the contributions
     score = contrib[:, 0] + contrib[:, 1] + contrib[:, 2] + contrib[:, 3]
 
-    out = frame.assign(score=score, **{c: crit[c].to_numpy() for c in CRITERIA})
+    # Sort and cut without the input's columns: they join the returned rows only, at the end
+    # (carrying the string columns of every target through the sort cost 0.2 s at 1M firms).
+    out = frame[["segment", "_pos"]].assign(score=score)
+    out = out.assign(**{c: crit[c].to_numpy() for c in CRITERIA})
     for i, c in enumerate(CRITERIA):
         out[f"_c_{c}"] = contrib[:, i]
     out = out.assign(
-        _stage=out["segment"].map(stage_order),
-        _eid=out["enterprise_id"].astype(str)
-        if "enterprise_id" in out
-        else out["name"].astype(str),
+        _stage=frame["_stage"].to_numpy(),
+        _eid=frame["enterprise_id"].astype(str)
+        if "enterprise_id" in frame
+        else frame["name"].astype(str),
     )
     # Ties break by: higher gap priority, earlier stage, then enterprise id.
-    out = out.sort_values(
-        ["score", "gap_priority", "_stage", "_eid"], ascending=[False, False, True, True]
-    ).reset_index(drop=True)
+    out = out.take(_rank_order(out)).reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1)
     if with_stability:
         st = prof["stability"]
@@ -298,11 +296,14 @@ def _criteria(
     status: pd.DataFrame,
     prof: Mapping[str, Any],
     home_code: str,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The four criteria as percentiles, and the raw signals behind them."""
+) -> pd.DataFrame:
+    """The four criteria as percentiles (the reasons text re-reads the raw signals per row)."""
     from chainmap.model import regions
 
     seg = frame["segment"].reset_index(drop=True)
+    # Group by integer codes of the segment, not its strings: the same groups, fewer
+    # string hashes (five groupings over every target).
+    group = pd.Series(pd.factorize(seg)[0])
     idx = seg.index
     codes = codes.reset_index(drop=True)
 
@@ -324,17 +325,17 @@ def _criteria(
     year = num("revenue_year")
     # Figures from different years are never compared: percentile within segment × year,
     # and only where at least two firms report that year.
-    rev_size = year.groupby([seg, year], sort=False).transform("size")
+    rev_size = year.groupby([group, year], sort=False).transform("size")
     comparable = revenue.notna() & year.notna() & (rev_size >= 2)
-    rev_pct = _pct(revenue.where(comparable), [seg, year])
+    rev_pct = _pct(revenue.where(comparable), [group, year])
     capital = num("registered_capital")
     currency = (
         frame["capital_currency"].reset_index(drop=True).fillna("?")
         if "capital_currency" in frame.columns
         else pd.Series("?", index=idx)
     )
-    cap_pct = _pct(capital, [seg, currency.astype(str)])
-    emp_pct = _pct(num("employees"), seg)
+    cap_pct = _pct(capital, [group, currency.astype(str)])
+    emp_pct = _pct(num("employees"), group)
     listed = (
         _per_value(frame["listed"], lambda v: isinstance(v, str) and v.strip() != "")
         if "listed" in frame.columns
@@ -379,30 +380,53 @@ def _criteria(
         {
             "gap_priority": _pct(gap_raw),
             "feasibility": _pct(feas_raw),
-            "strength": _pct(strength_raw, seg),
+            "strength": _pct(strength_raw, group),
             "affinity": _pct(affinity_raw),
         }
     )
-    signals = pd.DataFrame(
-        {
-            "priority": gap_raw,
-            "adjacency": adj,
-            "density": dens,
-            "revenue": revenue,
-            "revenue_year": year,
-            "revenue_comparable": comparable,
-            "capital": capital,
-            "currency": currency,
-            "employees": num("employees"),
-            "listed": frame["listed"].reset_index(drop=True) if "listed" in frame else None,
-            "flags": flags,
-            "zones": [zone_of.get(c, []) if c else [] for c in codes],
-            "in_target_zone": in_zone,
-            "distance_km": dist,
-            "ties": ties,
-        }
+    return crit
+
+
+_RANK_KEYS = {
+    "by": ["score", "gap_priority", "_stage", "_eid"],
+    "ascending": [False, False, True, True],
+}
+
+
+def _rank_order(out: pd.DataFrame) -> np.ndarray:
+    """Positions of ``out`` sorted by :data:`_RANK_KEYS` (as ``sort_values``, stable).
+
+    Few rows tie on all three numbers (50 of 477k at 1M firms), so the numbers are
+    sorted alone and the ids are compared only among tied rows: sorting every id
+    string cost 0.68 s, this 0.1 s.
+    """
+    numbers = out[["score", "gap_priority", "_stage"]]
+    score, gap, stage = (numbers[c].to_numpy(dtype=float) for c in numbers.columns)
+    order = np.lexsort((stage, -gap, -score))  # the last key sorts first; NaN last, as pandas
+    tied = numbers.take(order).duplicated(keep=False).to_numpy()  # NaN equals NaN here
+    if tied.any():  # the tied rows' slots, in the same groups, now ordered by id within each
+        sub = out.take(order[tied]).reset_index(drop=True)
+        order[tied] = order[tied][sub.sort_values(**_RANK_KEYS).index.to_numpy()]
+    return order
+
+
+def _first_of(lists: np.ndarray, order: list[str], chain: Chain) -> np.ndarray:
+    """Per list, the position in ``order`` of its earliest id (``len(order)`` when none).
+
+    Replaces exploding the lists and sorting the long table (1M rows: 0.5 s → 0.15 s):
+    each id becomes its position, and a row's best is the minimum over its run.
+    """
+    none = len(order)
+    position = dict.fromkeys(chain.segments_by_id, none) | {s: i for i, s in enumerate(order)}
+    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    flat = np.fromiter(
+        map(position.__getitem__, itertools.chain.from_iterable(lists)),
+        dtype=np.int64,
+        count=int(lengths.sum()),
     )
-    return crit, signals
+    flat = np.append(flat, none)  # so that the run of an empty last list starts inside
+    starts = np.cumsum(lengths) - lengths
+    return np.where(lengths > 0, np.minimum.reduceat(flat, starts), none) if len(lists) else starts
 
 
 def _lookup(keys: pd.Series, mapping: Mapping[Any, Any]) -> pd.Series:

@@ -189,10 +189,14 @@ def _descendants(code: str) -> frozenset[str]:
     return frozenset(out)
 
 
+# Memoised: ``ancestor`` walks these per row when describing a ranking, and ``.at`` costs
+# about 30 µs a call (the table is read once and never changes).
+@functools.cache
 def _level(code: str) -> str:
     return _table().at[code, "level"]
 
 
+@functools.cache
 def _parent(code: str) -> str:
     return _table().at[code, "parent"]
 

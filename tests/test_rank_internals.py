@@ -1,0 +1,52 @@
+"""The vectorised helpers of the ranking against the plain pandas/Python they replace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from chainmap.analysis.gaps import _as_list, _as_lists
+from chainmap.analysis.scoring import _RANK_KEYS, _first_of, _rank_order
+from chainmap.model.chain import load_chain
+
+
+def test_rank_order_equals_sort_values_with_many_ties_and_nan():
+    rng = np.random.default_rng(3)
+    n = 2000
+    frame = pd.DataFrame(
+        {
+            "score": rng.choice([0.1, 0.5, 0.9, np.nan], n),
+            "gap_priority": rng.choice([1.0, 2.0, np.nan], n),
+            "_stage": rng.choice([1, 2, 3], n),
+            "_eid": [f"e{i:03d}" for i in rng.integers(0, 300, n)],  # repeated ids too
+        }
+    )
+    expected = frame.sort_values(**_RANK_KEYS).index.to_numpy()
+    assert _rank_order(frame).tolist() == expected.tolist()
+
+
+def test_rank_order_without_ties():
+    frame = pd.DataFrame(
+        {"score": [0.2, 0.9, 0.5], "gap_priority": 1.0, "_stage": 1, "_eid": ["c", "b", "a"]}
+    )
+    assert _rank_order(frame).tolist() == [1, 2, 0]
+
+
+def test_first_of_picks_the_earliest_id_in_order_and_flags_rows_without():
+    chain = load_chain("fluorochem")
+    ids = list(chain.segments_by_id)
+    order = [ids[3], ids[0], ids[5]]
+    lists = np.empty(5, dtype=object)
+    lists[:] = [[ids[0], ids[3]], [ids[1]], [], [ids[5], ids[1], ids[0]], [ids[5]]]
+    # by hand: ids[3] comes first in order, ids[1] is not a target, ids[0] before ids[5]
+    assert _first_of(lists, order, chain).tolist() == [0, 3, 3, 1, 2]
+    assert _first_of(lists[:0], order, chain).tolist() == []
+
+
+def test_as_lists_matches_as_list_on_mixed_cells():
+    cells = [["a", "b"], "x; y；z", None, float("nan"), ("p", 1), [np.str_("q")], []]
+    column = pd.Series(cells, dtype=object)
+    assert _as_lists(column) == [_as_list(v) for v in cells]
+    plain = pd.Series([["a"], ["b", "c"]], dtype=object)
+    assert _as_lists(plain) == [["a"], ["b", "c"]]
+    assert all(type(v) is str for v in _as_lists(pd.Series([[np.str_("q")]]))[0])
