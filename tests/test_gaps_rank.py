@@ -195,3 +195,18 @@ def test_stability_pruning_keeps_rows_that_lead_under_another_weight_set():
     hits[rows] = _top_k_hits(crit[rows], sets, 5)
     assert (hits == _top_k_hits(crit, sets, 5)).all()
     assert hits[:5].tolist() == [1] * 5 and hits[10:15].tolist() == [1] * 5
+
+
+def test_zone_filter_on_a_large_synthetic_table():
+    from chainmap.model.chain import load_chain
+    from chainmap.synthetic import synthetic_registry
+
+    chain = load_chain("fluorochem")
+    table = synthetic_registry(3000, chain, seed=5, chain_share=0.5)
+    zoned = rank_enterprises(chain, table, zone="长三角", with_stability=False)
+    assert len(zoned) and zoned["region_code"].str[:2].isin(["31", "32", "33", "34"]).all()
+
+
+def test_zone_filter_with_no_candidates_gives_an_empty_ranking(tiny_chain, firms):
+    empty = rank_enterprises(tiny_chain, firms, home="330723", segments=["ore"], zone="长三角")
+    assert len(empty) == 0 and "segment" in empty.columns

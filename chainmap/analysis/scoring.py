@@ -195,10 +195,14 @@ def rank_enterprises(
         from chainmap.model import regions
 
         members = _zone_members(zone, extra_zones)
-        in_zone = codes.map(lambda c: bool(c) and zone in regions.region_zones(c, extra_zones))
-        if not members:
-            in_zone[:] = False
-        frame, codes = frame[in_zone.values], codes[in_zone.values]
+        inside = {
+            c: zone in regions.region_zones(c, extra_zones)
+            for c in pd.unique(codes.dropna())
+            if isinstance(c, str) and c
+        }
+        # A plain bool array: an object-dtype mask would select columns, not rows.
+        mask = codes.map(inside).fillna(False).to_numpy(dtype=bool) & bool(members)
+        frame, codes = frame[mask], codes[mask]
 
     crit = _criteria(frame, codes, status, prof, where.code)
     weights = np.array([float(prof["weights"][c]) for c in CRITERIA])
