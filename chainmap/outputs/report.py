@@ -154,6 +154,15 @@ def _fmt(value: Any) -> Any:
     return value
 
 
+def _shown(col: str, value: Any) -> Any:
+    """Display form of a cell for readers: Chinese stage and status names."""
+    if col == "stage" and value in STAGE_LABELS:
+        return STAGE_LABELS[value][0]
+    if col == "status" and value in _STATUS_ZH:
+        return _STATUS_ZH[value]
+    return value
+
+
 def _md_table(records: Sequence[Mapping[str, Any]], cols: Sequence[str]) -> str:
     if not records:
         return "_(无 / none)_\n"
@@ -163,7 +172,7 @@ def _md_table(records: Sequence[Mapping[str, Any]], cols: Sequence[str]) -> str:
     for r in records:
         cells = []
         for c in cols:
-            v = r.get(c)
+            v = _shown(c, r.get(c))
             if isinstance(v, (list, tuple)):
                 v = "、".join(map(str, v))
             cells.append(_md_cell(_fmt(v)))
@@ -267,7 +276,7 @@ def _html_table(records: Sequence[Mapping[str, Any]], cols: Sequence[str]) -> st
     for r in records:
         cells = []
         for c in cols:
-            v = r.get(c)
+            v = _shown(c, r.get(c))
             cls = " class='num'" if isinstance(v, (int, float)) and not isinstance(v, bool) else ""
             cells.append(f"<td{cls}>{_h(v)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
