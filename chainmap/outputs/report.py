@@ -517,8 +517,9 @@ def write_plan_docx(plan: TargetingPlan, path: str | Path, *, font: str = "宋�
             cell.text = PLAN_HEADERS.get(col, col)
         for row in frame[cols].itertuples(index=False, name=None):
             cells = table.add_row().cells
-            for cell, value in zip(cells, row, strict=True):
-                cell.text = "" if value is None else str(neutralise(_fmt(value)))
+            for cell, col, value in zip(cells, cols, row, strict=True):
+                shown = _shown(col, value)
+                cell.text = "" if shown is None else str(neutralise(_fmt(shown)))
     if plan.notes:
         doc.add_heading("说明 / Notes", level=1)
         for n in plan.notes:
