@@ -770,6 +770,12 @@ def _read_ledger_noted(ledger: Path, investment: Path | None) -> tuple:
     help="与 --segment 同用: 上下游跳数 / hops up and down from --segment.",
 )
 @click.option("--physics/--no-physics", default=False, help="力导向布局 / let nodes move.")
+@click.option(
+    "--ledger",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="项目台账 / mark segments with projects in the pipeline (a `chainmap kpi` ledger).",
+)
 def map_cmd(
     chain: str,
     output: Path,
@@ -780,6 +786,7 @@ def map_cmd(
     segment: str | None,
     depth: int,
     physics: bool,
+    ledger: Path | None,
 ) -> None:
     """生成交互式产业链图谱 (离线 HTML) / Write an interactive, offline HTML chain map.
 
@@ -812,6 +819,12 @@ def map_cmd(
         }
     else:
         note("无企业叠加 / no enterprises for this chain: plain map")
+    if ledger is not None:
+        from chainmap.analysis.kpi import active_projects, classify_projects
+
+        projects, _, _ = _read_ledger_noted(ledger, None)
+        overlay["projects"] = active_projects(classify_projects(projects), loaded.members)
+        note(f"在谈/在建项目所在环节 / segments with active projects: {len(overlay['projects'])}")
     net = build_map(drawn, **overlay, top_per_segment=top_per_segment, physics=physics)
     for line in net.chainmap["notes"]:
         note(line)

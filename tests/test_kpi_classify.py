@@ -57,3 +57,42 @@ def test_kpi_by_segment_counts_a_classified_project(invoke, tmp_path):
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert any(r.get("group") == "pvdf" and r["landed_count"] == 1 for r in rows)
+
+
+def test_active_projects_by_segment():
+    from chainmap.analysis.kpi import active_projects
+
+    ledger = pd.DataFrame(
+        {
+            "project_id": ["P1", "P2", "P3", "P4"],
+            "project": ["聚偏氟乙烯项目", "氟橡胶项目", "已投产项目", "别的链"],
+            "chain": ["fluorochem", "fluorochem", "fluorochem", "nev"],
+            "segment": ["pvdf", "fkm;pvdf", "ptfe", "fkm"],
+            "operating_on": [pd.NaT, pd.NaT, pd.Timestamp("2024-05-01"), pd.NaT],
+        }
+    )
+    assert active_projects(ledger, ["fluorochem"]) == {
+        "fkm": ["氟橡胶项目"],
+        "pvdf": ["氟橡胶项目", "聚偏氟乙烯项目"],
+    }
+
+
+def test_map_marks_segments_with_active_projects(invoke, tmp_path):
+    from pathlib import Path
+
+    ledger = Path(__file__).resolve().parents[1] / "graphs" / "ledger_synthetic.csv"
+    out = tmp_path / "m.html"
+    result = invoke("map", "fluorochem", "--ledger", ledger, "-o", out)
+    assert result.exit_code == 0, result.output
+    import json
+    import re
+
+    page = out.read_text(encoding="utf-8")
+    block = re.search(
+        r'<script type="application/json" id="chainmap-data">(.*?)</script>', page, re.S
+    )
+    nodes = {n["id"]: n for n in json.loads(block.group(1))["nodes"]}
+    # SX-001 (PVDF) is in the synthetic ledger without an operating date.
+    assert nodes["seg:pvdf"]["projects"] >= 1 and "个项目" in nodes["seg:pvdf"]["label"]
+    assert "示例项目A" in nodes["seg:pvdf"]["title"]
+    assert "projects" not in nodes["seg:trifluoromethane"]  # no project there

@@ -28,6 +28,7 @@ Definitions (the KPI issue's, with the choices it leaves open):
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 import datetime as dt
 import re
 
@@ -41,6 +42,7 @@ __all__ = [
     "BY_COLUMNS",
     "COHORT_FIELDS",
     "KPI_FIELDS",
+    "active_projects",
     "class_mask",
     "classify_projects",
     "funnel",
@@ -486,3 +488,26 @@ def classify_projects(ledger: pd.DataFrame) -> pd.DataFrame:
         out.at[idx, "segment"] = ";".join(segments) or None
         out.at[idx, "segments_source"] = "classified"
     return out
+
+
+def active_projects(ledger: pd.DataFrame, chain_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Segment id → names of the ledger's projects still in the pipeline (not yet 投产).
+
+    Only projects whose ``chain`` is one of ``chain_ids`` count; a ``segment`` cell
+    may hold several ``;``-separated ids. Names are sorted, for deterministic maps.
+    """
+    out: dict[str, set[str]] = {}
+    wanted = set(chain_ids)
+    for row in ledger.itertuples(index=False):
+        if getattr(row, "chain", None) not in wanted or not pd.isna(
+            getattr(row, "operating_on", None)
+        ):
+            continue
+        segment = getattr(row, "segment", None)
+        if not isinstance(segment, str):
+            continue
+        name = getattr(row, "project", None) or getattr(row, "project_id", "")
+        for sid in (s.strip() for s in segment.split(";")):
+            if sid:
+                out.setdefault(sid, set()).add(str(name))
+    return {sid: sorted(names) for sid, names in sorted(out.items())}

@@ -16,7 +16,7 @@ the pyvis package, Apache-2.0/MIT, licence header kept) are inlined.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 import functools
 import html
 import json
@@ -106,6 +106,7 @@ def build_map(
     physics: bool = False,
     title: str | None = None,
     data_date: str | None = None,
+    projects: Mapping[str, Sequence[str]] | None = None,
 ) -> Network:
     """Build an interactive map of ``chain`` with status colours and enterprise satellites.
 
@@ -127,6 +128,10 @@ def build_map(
         Output of ``segment_status`` (indexed by segment id): fills the segment colours,
         strategies and anchors. Computed from ``enterprises`` when not given; without
         either, segments are drawn in a neutral colour.
+    projects
+        Segment id → names of projects in the pipeline there (from a ledger, see
+        ``chainmap.analysis.kpi.active_projects``): such segments are marked
+        ``▶N`` and list the projects in their tooltip.
     top_per_segment
         Targets kept per segment; ``None`` keeps all.
     physics
@@ -168,11 +173,15 @@ def build_map(
     edges: list[dict[str, Any]] = []
     for seg in chain.ordered_segments():
         row = status_rows.get(seg.id, {})
-        nodes.append(
-            _segment_node(
-                seg, row, positions[seg.id], chain.membership.get(seg.id, ()), member_colour
-            )
+        node = _segment_node(
+            seg, row, positions[seg.id], chain.membership.get(seg.id, ()), member_colour
         )
+        mine = list((projects or {}).get(seg.id, ()))
+        if mine:  # projects in the pipeline: the briefing's "where is work under way"
+            node["label"] += f"\n▶{len(mine)}个项目"
+            node["title"] += "\n在谈/在建项目 projects: " + "、".join(mine)
+            node["projects"] = len(mine)
+        nodes.append(node)
     for link in chain.links:
         edges.append(_link_edge(chain, link, positions))
     ent_nodes: dict[str, dict[str, Any]] = {}
