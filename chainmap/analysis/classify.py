@@ -405,8 +405,14 @@ def _word_bounded(text: str, start: int, end: int, info: _Term) -> bool:
 
 def _scope_end(text: str, pos: int) -> int:
     """End of a negation or market scope starting at ``pos`` (rules 2 and 3)."""
-    stop = _BRACKET_SCOPE_END_RE if _inside_brackets(text, pos) else _SCOPE_END_RE
-    match = stop.search(text, pos)
+    # Both scopes end at the first clause end or 的; only a closing bracket found first
+    # needs the (slower) bracket test, so most scopes take one search.
+    match = _BRACKET_SCOPE_END_RE.search(text, pos)
+    if match is None:
+        return len(text)
+    if match.group() not in _CLOSE or _inside_brackets(text, pos):
+        return match.start()
+    match = _SCOPE_END_RE.search(text, match.end())
     return match.start() if match else len(text)
 
 
