@@ -348,9 +348,11 @@ class Classifier:
             ((sid, terms),) = found.items()
             return [sid], {sid: terms if len(terms) == 1 else sorted(set(terms))}
         order = sorted(found, key=self._rank.__getitem__)
-        return order, {
-            sid: found[sid] if len(found[sid]) == 1 else sorted(set(found[sid])) for sid in order
-        }
+        evidence = {}
+        for sid in order:  # one lookup per segment; most have one term
+            terms = found[sid]
+            evidence[sid] = terms if len(terms) == 1 else sorted(set(terms))
+        return order, evidence
 
     def classify_many(
         self, texts: Iterable[str | None]
@@ -403,8 +405,14 @@ def _word_bounded(text: str, start: int, end: int, info: _Term) -> bool:
 
 def _scope_end(text: str, pos: int) -> int:
     """End of a negation or market scope starting at ``pos`` (rules 2 and 3)."""
-    stop = _BRACKET_SCOPE_END_RE if _inside_brackets(text, pos) else _SCOPE_END_RE
-    match = stop.search(text, pos)
+    # Both scopes end at the first clause end or 的; only a closing bracket found first
+    # needs the (slower) bracket test, so most scopes take one search.
+    match = _BRACKET_SCOPE_END_RE.search(text, pos)
+    if match is None:
+        return len(text)
+    if match.group() not in _CLOSE or _inside_brackets(text, pos):
+        return match.start()
+    match = _SCOPE_END_RE.search(text, match.end())
     return match.start() if match else len(text)
 
 
@@ -430,22 +438,20 @@ def _scope_reach(text: str, start: int, end: int, kind: str) -> int:
 
 
 def _add_markets(text: str, start: int, end: int, info: _Term, add: Any) -> None:
-    """Assign an application term's segments if its clause says the firm makes or runs them."""
-    if _operated(text, start, end, info):
-        for sid in info.markets:
-            add(sid, []).append(info.term)
+    """Assign an application term's segments if its clause says the firm makes or runs them.
 
-
-def _operated(text: str, start: int, end: int, info: _Term) -> bool:
-    """Whether an application term names what the firm makes or runs (rule 4)."""
+    Rule 4, inlined here (one call per application term, the most frequent helper call).
+    """
     if info.qualifier or text.startswith(_QUALIFIER_AFTER, end):
-        return False
+        return
     # Registry scopes mostly put the verb after the object (汽车零部件制造): look there first.
     ahead = _VERB_OR_CLAUSE_END_RE.search(text, start)  # the term may hold the verb (芯片制造)
-    if ahead is not None and ahead.group() not in _CLAUSE_END:
-        return True
-    before = _LAST_CLAUSE_END.match(text, 0, start)
-    return _VERB_RE.search(text, before.end() if before else 0, start) is not None
+    if ahead is None or ahead.group() in _CLAUSE_END:
+        before = _LAST_CLAUSE_END.match(text, 0, start)
+        if _VERB_RE.search(text, before.end() if before else 0, start) is None:
+            return
+    for sid in info.markets:
+        add(sid, []).append(info.term)
 
 
 # ---------------------------------------------------------------------- tables
