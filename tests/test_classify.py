@@ -383,3 +383,13 @@ def test_cli_classify_reads_gbk_registry_export_with_title_row(invoke):
     assert by_scope["化工原料销售(不含危险化学品)"] == []
     assert by_scope["五金制品制造"] == []
     assert {r["segments_source"] for r in records} == {"classified"}
+
+
+def test_a_text_ending_inside_a_longer_keyword_keeps_the_shorter_one():
+    from chainmap.analysis.classify import Classifier
+    from chainmap.model.chain import load_chain
+
+    clf = Classifier(load_chain("fluorochem"))
+    # 高品位萤石块矿 is a keyword; a text cut after 块 still names 萤石 (leftmost-longest).
+    assert clf.classify_one("销售高品位萤石块") == (["fluorspar"], {"fluorspar": ["萤石"]})
+    assert clf.classify_one("销售高品位萤石块。") == clf.classify_one("销售高品位萤石块")

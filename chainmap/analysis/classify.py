@@ -125,6 +125,9 @@ _RAW_RES = (
 )
 _QUALIFIER_AFTER = ("用", "级")
 _PAD = "\x00"  # second character of pad words (see _compile); never in a scope text
+# pyahocorasick's iter_long drops a shorter keyword when the text ends inside a longer
+# one ("…高品位萤石块" lost 萤石); a character no keyword holds lets it fall back (rule 1).
+_END = "\x01"
 #: classify_many learns the frequent characters from this many texts, when it has
 #: at least _TUNE_MIN texts, and puts this many of them first in the automaton.
 _TUNE_SAMPLE, _TUNE_MIN, _TUNE_CHARS = 2_000, 10_000, 64
@@ -283,7 +286,7 @@ class Classifier:
         pending: list[tuple[int, int, str]] = []  # triggers whose scope is not computed yet
         # Leftmost-longest, non-overlapping (rule 1), in one pass of the automaton. Scopes
         # reach forward only, so a trigger's scope is computed when a term follows it.
-        for end, info in self._automaton.iter_long(text):
+        for end, info in self._automaton.iter_long(text + _END):
             if info.__class__ is not term_class:  # a trigger word (kind, length), or a pad
                 if info is None:
                     continue
@@ -322,7 +325,7 @@ class Classifier:
         """The general path for texts that name raw materials: all spans, then all terms."""
         hits: list[tuple[int, int, _Term]] = []
         spans: list[tuple[int, int]] = []
-        for end, info in self._automaton.iter_long(text):
+        for end, info in self._automaton.iter_long(text + _END):
             if info.__class__ is _Term:
                 start = end + 1 - info.length
                 if not info.latin_edge or _word_bounded(text, start, end + 1, info):
