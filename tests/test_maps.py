@@ -394,12 +394,12 @@ def test_cli_writes_the_map_and_reports_the_path(invoke, tmp_path, tiny_ttl):
     assert data["options"]["physics"]["enabled"] is False
 
 
-def test_cli_default_output_neighbourhood_and_physics(invoke, runner, tiny_ttl):
-    with runner.isolated_filesystem():
-        Path("tiny.ttl").write_text(tiny_ttl, encoding="utf-8")
-        result = invoke("map", "tiny.ttl", "--segment", "ore", "--depth", "1", "--physics")
-        assert result.exit_code == 0
-        data = page_data(Path("map.html").read_text(encoding="utf-8"))
+def test_cli_default_output_neighbourhood_and_physics(invoke, tiny_ttl, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the default output is ./map.html
+    Path("tiny.ttl").write_text(tiny_ttl, encoding="utf-8")
+    result = invoke("map", "tiny.ttl", "--segment", "ore", "--depth", "1", "--physics")
+    assert result.exit_code == 0
+    data = page_data(Path("map.html").read_text(encoding="utf-8"))
     assert sorted(n["id"] for n in data["nodes"] if n["kind"] == "segment") == [
         "seg:metal",
         "seg:ore",
