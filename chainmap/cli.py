@@ -28,8 +28,38 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except ChainmapError as exc:
             raise click.ClickException(str(exc)) from None
+        except ImportError as exc:  # an optional dependency of this one feature is missing
+            extra = _missing_extra(exc)
+            if extra is None:
+                raise
+            raise click.ClickException(
+                f"缺少可选依赖 / this needs an optional package ({extra[0]}): "
+                f"pip install 'chainmap[{extra[1]}]'"
+            ) from None
         except (BrokenPipeError, KeyboardInterrupt):  # `chainmap … | head`, Ctrl-C
             raise SystemExit(1) from None
+
+
+#: Optional packages → the extra that installs them (pyproject.toml).
+_EXTRAS = {
+    "docx": ("python-docx", "docx"),
+    "pyarrow": ("pyarrow", "parquet"),
+    "fastparquet": ("pyarrow", "parquet"),
+    "pyshacl": ("pyshacl", "shacl"),
+    "pyoxigraph": ("pyoxigraph", "fast"),
+    "dask": ("dask[distributed]", "dask"),
+    "distributed": ("dask[distributed]", "dask"),
+    "matplotlib": ("matplotlib", "notebooks"),
+}
+
+
+def _missing_extra(exc: ImportError) -> tuple[str, str] | None:
+    """The (package, extra) behind an ImportError, if it is one of our optional ones."""
+    name = (exc.name or "").split(".")[0]
+    if name in _EXTRAS:
+        return _EXTRAS[name]
+    text = str(exc)
+    return next((v for k, v in _EXTRAS.items() if k in text), None)
 
 
 def note(message: str) -> None:

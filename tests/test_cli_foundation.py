@@ -163,3 +163,19 @@ def test_help_imports_no_heavy_dependencies():
 @pytest.mark.parametrize("args", [["--help"], ["chains", "--help"], ["show", "--help"]])
 def test_help_pages_render(invoke, args):
     assert invoke(*args).exit_code == 0
+
+
+def test_a_missing_optional_package_names_the_extra(invoke, monkeypatch, tmp_path):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_docx(name, *args, **kwargs):
+        if name == "docx" or name.startswith("docx."):
+            raise ModuleNotFoundError("No module named 'docx'", name="docx")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_docx)
+    result = invoke("plan", "fluorochem", "-o", tmp_path / "p.docx")
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "pip install 'chainmap[docx]'" in result.stderr
