@@ -78,6 +78,49 @@ PLAN_HEADERS: dict[str, str] = {
     "address": "地址",
 }
 
+#: The columns each plan section shows to readers (Markdown, DOCX); HTML adds a few.
+_SHOWN: dict[str, tuple[str, ...]] = {
+    "fields": (
+        "rank",
+        "name_zh",
+        "stage",
+        "strategy",
+        "status",
+        "count_home",
+        "lq",
+        "feasibility",
+        "candidates",
+        "reason",
+    ),
+    "regions": (
+        "field_name",
+        "rank",
+        "region",
+        "count",
+        "lq",
+        "zones",
+        "candidates",
+        "distance_km",
+    ),
+    "enterprises": (
+        "field_name",
+        "rank_in_field",
+        "name",
+        "region",
+        "strategy",
+        "score",
+        "stability",
+        "reasons",
+    ),
+}
+
+
+def _with(cols: Sequence[str], *extra: str, before: str) -> list[str]:
+    """``cols`` with ``extra`` inserted before the column ``before``."""
+    at = list(cols).index(before)
+    return [*cols[:at], *extra, *cols[at:]]
+
+
 _STATUS_ZH = {"strong": "优势", "weak": "薄弱", "missing": "缺失", "no_data": "无数据"}
 _STATUS_COLOUR = {
     "strong": "#2e7d32",
@@ -188,40 +231,11 @@ def plan_to_markdown(plan: TargetingPlan) -> str:
         f"_{p['chain_name_en']} targeting plan for {p['home_name']} ({p['home']})_\n",
         _summary_md(plan),
         "## 一、重点领域 / Key fields\n",
-        _md_table(
-            plan.key_fields,
-            [
-                "rank",
-                "name_zh",
-                "stage",
-                "strategy",
-                "status",
-                "count_home",
-                "lq",
-                "feasibility",
-                "candidates",
-                "reason",
-            ],
-        ),
+        _md_table(plan.key_fields, _SHOWN["fields"]),
         "## 二、重点区域 / Key regions\n",
-        _md_table(
-            plan.key_regions,
-            ["field_name", "rank", "region", "count", "lq", "zones", "candidates", "distance_km"],
-        ),
+        _md_table(plan.key_regions, _SHOWN["regions"]),
         "## 三、重点企业 / Key enterprises\n",
-        _md_table(
-            plan.key_enterprises,
-            [
-                "field_name",
-                "rank_in_field",
-                "name",
-                "region",
-                "strategy",
-                "score",
-                "stability",
-                "reasons",
-            ],
-        ),
+        _md_table(plan.key_enterprises, _SHOWN["enterprises"]),
     ]
     if plan.notes:
         out.append("## 说明 / Notes\n")
@@ -321,51 +335,14 @@ def plan_to_html(plan: TargetingPlan) -> str:
         + "<h2>一、重点领域 / Key fields</h2>"
         + _html_table(
             plan.key_fields,
-            [
-                "rank",
-                "name_zh",
-                "stage",
-                "strategy",
-                "status",
-                "count_home",
-                "lq",
-                "feasibility",
-                "candidates",
-                "anchors_upstream",
-                "anchors_downstream",
-                "reason",
-            ],
+            _with(_SHOWN["fields"], "anchors_upstream", "anchors_downstream", before="reason"),
         )
         + "<h2>二、重点区域 / Key regions</h2>"
-        + _html_table(
-            plan.key_regions,
-            [
-                "field_name",
-                "rank",
-                "region",
-                "level",
-                "count",
-                "lq",
-                "zones",
-                "candidates",
-                "distance_km",
-            ],
-        )
+        + _html_table(plan.key_regions, _with(_SHOWN["regions"], "level", before="count"))
         + "<h2>三、重点企业 / Key enterprises</h2>"
         + _html_table(
             plan.key_enterprises,
-            [
-                "field_name",
-                "rank_in_field",
-                "name",
-                "region",
-                "strategy",
-                "score",
-                "stability",
-                "legal_rep",
-                "address",
-                "reasons",
-            ],
+            _with(_SHOWN["enterprises"], "legal_rep", "address", before="reasons"),
         )
         + (f"<h2>说明 / Notes</h2><ul>{notes}</ul>" if notes else "")
         + f"<h2>参数与方法 / Parameters and method</h2><table>{explanation}</table>"
@@ -480,29 +457,12 @@ def write_plan_docx(plan: TargetingPlan, path: str | Path, *, font: str = "宋�
         doc.add_paragraph(line.lstrip("- "), style="List Bullet")
     tables = plan_tables(plan)
     sections = [
-        (
-            "一、重点领域 / Key fields",
-            "重点领域",
-            ["rank", "name_zh", "strategy", "status", "count_home", "lq", "candidates", "reason"],
-        ),
-        (
-            "二、重点区域 / Key regions",
-            "重点区域",
-            ["field_name", "rank", "region", "count", "lq", "zones", "candidates", "distance_km"],
-        ),
+        ("一、重点领域 / Key fields", "重点领域", _SHOWN["fields"]),
+        ("二、重点区域 / Key regions", "重点区域", _SHOWN["regions"]),
         (
             "三、重点企业 / Key enterprises",
             "重点企业",
-            [
-                "field_name",
-                "rank_in_field",
-                "name",
-                "region",
-                "score",
-                "stability",
-                "legal_rep",
-                "reasons",
-            ],
+            _with(_SHOWN["enterprises"], "legal_rep", before="reasons"),
         ),
     ]
     for title, sheet, cols in sections:
@@ -515,7 +475,7 @@ def write_plan_docx(plan: TargetingPlan, path: str | Path, *, font: str = "宋�
         table.style = "Table Grid"
         for cell, col in zip(table.rows[0].cells, cols, strict=True):
             cell.text = PLAN_HEADERS.get(col, col)
-        for row in frame[cols].itertuples(index=False, name=None):
+        for row in frame[list(cols)].itertuples(index=False, name=None):
             cells = table.add_row().cells
             for cell, col, value in zip(cells, cols, row, strict=True):
                 shown = _shown(col, value)
