@@ -892,8 +892,8 @@ def classify_cmd(
     """
     from chainmap.analysis.classify import classification_records
     from chainmap.model.chain import load_chain
-    from chainmap.model.sheets import read_table
     from chainmap.outputs.tables import resolve_format
+    from chainmap.readwrite.reader import read_table
 
     if classify_streamed(chain, file, text_column, output, engine, scheduler):
         return

@@ -22,7 +22,7 @@ from chainmap.model.enterprises import (
     read_enterprises,
 )
 from chainmap.model.regions import regions
-from chainmap.model.sheets import detect_header_row, read_table
+from chainmap.readwrite.reader import detect_header_row, read_table
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GBK = FIXTURES / "registry_gbk_title.csv"

@@ -40,6 +40,8 @@ from chainmap.analysis.plan import PlanCounts, TargetingPlan, assemble_plan, pla
 from chainmap.analysis.scoring import rank_enterprises
 from chainmap.errors import InputError
 from chainmap.model.chain import Chain
+from chainmap.readwrite.formats import STREAMABLE, format_of
+from chainmap.readwrite.reader import iter_table, read_row_group, row_groups
 
 __all__ = [
     "AUTO_STREAM_BYTES",
@@ -91,11 +93,6 @@ CANDIDATE_COLUMNS = (
     "address",
 )
 
-# Read as text so adcodes, USCCs and stock codes keep their leading zeros and letters.
-_TEXT_COLUMNS = ("enterprise_id", "uscc", "region_code", "listed", "capital_currency", "parent")
-
-_SUFFIXES = (".parquet", ".pq", ".csv", ".txt")
-
 
 @dataclass(frozen=True)
 class Part:
@@ -113,45 +110,36 @@ def parts(source: str | Path) -> list[Part]:
     """
     root = Path(source)
     if root.is_dir():
-        files = sorted(p for p in root.rglob("*") if p.suffix.lower() in _SUFFIXES)
+        files = sorted(p for p in root.rglob("*") if format_of(p) in STREAMABLE)
     elif root.exists():
         files = [root]
     else:
         raise InputError(f"找不到输入 / no such file or directory: {root}", file=str(root))
     out = []
     for f in files:
-        if f.suffix.lower() in (".parquet", ".pq"):
-            import pyarrow.parquet as pq
-
-            groups = pq.ParquetFile(f).metadata.num_row_groups
-            out.extend(Part(str(f), g) for g in range(groups))
-        elif f.suffix.lower() in (".csv", ".txt"):
-            out.append(Part(str(f)))
+        if format_of(f) == "parquet":
+            out.extend(Part(str(f), g) for g in range(row_groups(f)))
         else:
-            raise InputError(
-                f"流式引擎只读 CSV/Parquet / the stream engine reads CSV or Parquet, not {f.suffix}",
-                file=str(f),
-                hint="convert the file, or use --engine memory",
-            )
+            out.append(Part(str(f)))
     return out
 
 
-def iter_chunks(part: Part, *, chunk_rows: int = 250_000) -> Iterator[pd.DataFrame]:
+def iter_chunks(
+    part: Part, *, chunk_rows: int = 250_000, mapping: Mapping[str, str] | None = None
+) -> Iterator[pd.DataFrame]:
     """The rows of one part, canonical, as chunks of ``chunk_rows`` rows (CSV) or a row group.
 
-    Non-canonical chunks are normalised as ``chainmap import`` would (:func:`canonical`).
+    Parts are read by :func:`chainmap.readwrite.reader.iter_table`, the reader
+    ``--engine memory`` uses, so both engines see the same cells (encodings, title
+    rows). A canonical Parquet row group is used as it is; everything else is
+    normalised as ``chainmap import`` would (:func:`canonical`), with ``mapping``.
     """
     if part.row_group is not None:
-        import pyarrow.parquet as pq
-
-        table = pq.ParquetFile(part.path).read_row_group(part.row_group)
-        yield canonical(table.to_pandas(), source=part.path)
+        table = read_row_group(part.path, part.row_group)
+        yield canonical(table, source=part.path, mapping=mapping)
         return
-    dtype = dict.fromkeys(_TEXT_COLUMNS, str)
-    first = 2  # the header is row 1
-    for chunk in pd.read_csv(part.path, chunksize=chunk_rows, dtype=dtype, encoding="utf-8-sig"):
-        yield canonical(chunk.reset_index(drop=True), source=part.path, first_row=first)
-        first += len(chunk)
+    for chunk in iter_table(part.path, chunk_rows):
+        yield _normalised(chunk, source=part.path, mapping=mapping)
 
 
 def is_canonical(columns: Sequence[str]) -> bool:
@@ -167,21 +155,39 @@ def is_canonical(columns: Sequence[str]) -> bool:
     return set(ENTERPRISE_COLUMNS) - optional <= set(columns)
 
 
-def canonical(table: pd.DataFrame, *, source: str = "<frame>", first_row: int = 2) -> pd.DataFrame:
+def canonical(
+    table: pd.DataFrame,
+    *,
+    source: str = "<frame>",
+    first_row: int | None = None,
+    mapping: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """``table`` itself when canonical, else its normalised form (rejected rows dropped)."""
     if is_canonical(list(table.columns)):
         return table
+    return _normalised(table, source=source, first_row=first_row, mapping=mapping)
+
+
+def _normalised(
+    table: pd.DataFrame,
+    *,
+    source: str,
+    first_row: int | None = None,
+    mapping: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """:func:`~chainmap.model.enterprises.normalise_enterprises`, rows numbered as the user sees them."""
     from chainmap.model.enterprises import normalise_enterprises
 
-    rows = range(first_row, first_row + len(table))
-    return normalise_enterprises(table, source=source, row_numbers=rows)[0]
+    first = first_row if first_row is not None else int(table.attrs.get("first_row", 2))
+    rows = range(first, first + len(table))
+    return normalise_enterprises(table, source=source, row_numbers=rows, mapping=mapping)[0]
 
 
 def read_canonical(path: str | Path) -> pd.DataFrame | None:
     """A canonical Parquet file or dataset read as it is; None for anything else."""
     root = Path(path)
     files = sorted(root.rglob("*.parquet")) if root.is_dir() else [root]
-    if not files or any(f.suffix.lower() not in (".parquet", ".pq") for f in files):
+    if not files or any(format_of(f) != "parquet" for f in files):
         return None
     import pyarrow.parquet as pq
 
@@ -252,10 +258,11 @@ def reduce_part(
     home_code: str,
     region_level: str,
     chunk_rows: int = 250_000,
+    mapping: Mapping[str, str] | None = None,
 ) -> Reduced:
     """:func:`reduce_frame` over every chunk of ``part``, merged (the per-partition function)."""
     out = None
-    for table in iter_chunks(part, chunk_rows=chunk_rows):
+    for table in iter_chunks(part, chunk_rows=chunk_rows, mapping=mapping):
         one = reduce_frame(
             chain, table, level=level, home_code=home_code, region_level=region_level
         )
@@ -306,8 +313,16 @@ def scan(
     engine: str = "stream",
     scheduler: str | None = None,
     chunk_rows: int = 250_000,
+    mapping: str | Path | Mapping[str, str] | None = None,
 ) -> Scan:
-    """Read ``source`` once with the ``stream`` or ``dask`` engine and merge its parts."""
+    """Read ``source`` once with the ``stream`` or ``dask`` engine and merge its parts.
+
+    ``mapping`` is the header mapping of ``chainmap import --mapping`` (a dict or TOML file).
+    """
+    if isinstance(mapping, (str, Path)):
+        from chainmap.model.enterprises import read_mapping
+
+        mapping = read_mapping(mapping)
     prof = _profile(profile)
     where = resolve_home(home, prof)
     level = level or where.level
@@ -316,6 +331,7 @@ def scan(
         "home_code": _home_at(where, level),
         "region_level": region_level,
         "chunk_rows": chunk_rows,
+        "mapping": mapping,
     }
     work = parts(source)
     if engine == "dask":
@@ -382,6 +398,7 @@ def stream_rank(
     engine: str = "stream",
     scheduler: str | None = None,
     chunk_rows: int = 250_000,
+    mapping: str | Path | Mapping[str, str] | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """:func:`~chainmap.analysis.scoring.rank_enterprises` over ``source`` without loading it.
@@ -397,6 +414,7 @@ def stream_rank(
         engine=engine,
         scheduler=scheduler,
         chunk_rows=chunk_rows,
+        mapping=mapping,
     )
     return _rank(s, s.status(), **options)
 
@@ -420,6 +438,7 @@ def stream_plan(
     scheduler: str | None = None,
     chunk_rows: int = 250_000,
     region_level: str = "city",
+    mapping: str | Path | Mapping[str, str] | None = None,
     **options: Any,
 ) -> TargetingPlan:
     """:func:`~chainmap.analysis.plan.build_plan` over ``source`` without loading it.
@@ -435,6 +454,7 @@ def stream_plan(
         engine=engine,
         scheduler=scheduler,
         chunk_rows=chunk_rows,
+        mapping=mapping,
     )
     status = s.status()
     ranking = _rank(s, status, describe=False)

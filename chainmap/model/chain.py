@@ -903,7 +903,7 @@ def read_chain_tables(
     (or ``环节`` and ``链接``).
     """
     from chainmap.errors import InputError
-    from chainmap.model.sheets import read_table, sheet_names
+    from chainmap.readwrite.reader import read_table, sheet_names
 
     seg_path = Path(segments_path)
     if links_path is None:

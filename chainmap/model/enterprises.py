@@ -1,7 +1,7 @@
 """Enterprise tables: read registry exports as they are, normalise, account for every row.
 
 :func:`read_enterprises` reads CSV/XLSX/Parquet (encoding and title rows detected
-by :mod:`chainmap.model.sheets`); :func:`normalise_enterprises` does the same work
+by :mod:`chainmap.readwrite.reader`); :func:`normalise_enterprises` does the same work
 on a DataFrame. Both return the canonical table (:data:`ENTERPRISE_COLUMNS`, then
 the extra normalised columns, then every other input column unchanged) and an
 :class:`~chainmap.model.report.ImportReport` in which each row is kept or rejected
@@ -521,7 +521,7 @@ def read_enterprises(
     [[3, '企业名称', 'missing_name']]
     >>> tmp.cleanup()
     """
-    from chainmap.model.sheets import read_table
+    from chainmap.readwrite.reader import read_table
 
     path = Path(path)
     frame = read_table(path, sheet=sheet)

@@ -3,7 +3,7 @@
 A ledger follows each project from lead to operation, 盯引 → 签约 → 落地 → 开工 → 入统 → 投产.
 It arrives as CSV or XLSX with Chinese or canonical headers; a second table holds
 physical investment (实物量投资) per project and month. :func:`read_ledger` reads
-both through :func:`chainmap.model.sheets.read_table` and accounts for every row in
+both through :func:`chainmap.readwrite.reader.read_table` and accounts for every row in
 an :class:`~chainmap.model.report.ImportReport`.
 
 What is rejected and what is only warned about
@@ -463,7 +463,7 @@ def read_ledger(
         :class:`LedgerReport`: the ledger's accounting, with the physical-investment
         table's in ``report.investment``; ``read == kept + rejected`` holds for both.
     """
-    from chainmap.model.sheets import read_table, sheet_names
+    from chainmap.readwrite.reader import read_table, sheet_names
 
     path = Path(path)
     inv_sheet = None
