@@ -39,6 +39,7 @@ import pandas as pd
 
 from chainmap.errors import InputError
 from chainmap.model.report import ImportReport
+from chainmap.model.values import parse_date
 
 __all__ = [
     "INVESTMENT_COLUMNS",
@@ -126,7 +127,6 @@ _ALIASES_ZH = {
     **{f"{name}时间": col for col, name in STAGES},
 }
 _DATE_COLUMNS = tuple(c for c, _ in STAGES)
-_EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's 1900 date system
 _REQUIRED = ("project_id",)
 # How far down a sheet to look for the header row (title rows above it are common).
 _HEADER_SEARCH_ROWS = 10
@@ -167,35 +167,6 @@ def _header_map(columns: tuple[str, ...], zh: Mapping[str, str], extra: Mapping[
     mapping.update(zh)
     mapping.update(extra or {})
     return {_header_key(k): v for k, v in mapping.items()}
-
-
-def parse_date(value: object) -> dt.date | None:
-    """Read a date as offices write it; ``None`` for empty, ``ValueError`` if unreadable.
-
-    Examples
-    --------
-    >>> parse_date("2024/3/5"), parse_date("2024年3月5日"), parse_date("20240305")
-    (datetime.date(2024, 3, 5), datetime.date(2024, 3, 5), datetime.date(2024, 3, 5))
-    >>> parse_date("2024-03-05 14:30:00"), parse_date("45356")
-    (datetime.date(2024, 3, 5), datetime.date(2024, 3, 5))
-    """
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    s = str(value).strip()
-    if not s:
-        return None
-    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T][\d:.]+)?", s)
-    if not m:
-        m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s)
-    if not m:
-        if re.fullmatch(r"[2-7]\d{4}(?:\.0)?", s):  # an Excel serial day number kept as text
-            return _EXCEL_EPOCH + dt.timedelta(days=int(float(s)))
-        raise ValueError(s)
-    return dt.date(int(m[1]), int(m[2]), int(m[3]))
 
 
 def parse_month(value: object) -> str | None:
