@@ -483,12 +483,21 @@ def rank_cmd(
 
     Example: chainmap rank fluorochem --top 10
     """
-    from chainmap.analysis.scoring import flat_rank_columns, rank_records
-    from chainmap.analysis.stream import rank_with
+    from chainmap.analysis.scoring import flat_rank_columns, rank_enterprises, rank_records
     from chainmap.outputs.tables import resolve_format
 
-    loaded, run = engine_inputs(chain, enterprises, profile, engine, scheduler, home)
-    ranking = run(rank_with, segments=list(segments) or None, zone=zone, top=top)
+    loaded, source, prof, engine = engine_inputs(chain, enterprises, profile, engine)
+    ranking = rank_enterprises(
+        loaded,
+        source,
+        home=home,
+        profile=prof,
+        segments=list(segments) or None,
+        zone=zone,
+        top=top,
+        engine=engine,
+        scheduler=scheduler,
+    )
     a = ranking.attrs
     note_home(a)
     note(
@@ -601,11 +610,11 @@ def plan_cmd(
 
     Example: chainmap plan fluorochem -o plan.xlsx
     """
-    from chainmap.analysis.stream import plan_with
+    from chainmap.analysis.plan import build_plan
     from chainmap.outputs import report
     from chainmap.outputs.tables import resolve_format, to_json
 
-    _, run = engine_inputs(chain, enterprises, profile, engine, scheduler, home)
+    loaded, source, prof, engine = engine_inputs(chain, enterprises, profile, engine)
     fmt = resolve_format(fmt, output, ("markdown", "json", "html", "xlsx", "docx"))
     if fmt == "docx" and output is None:
         raise click.UsageError("docx 需要 -o 输出文件 / docx needs -o/--output FILE.docx")
@@ -614,12 +623,17 @@ def plan_cmd(
         if enterprises
         else ["chainmap 内置样本企业 / bundled sample enterprises (graphs/companies_*.csv)"]
     )
-    plan = run(
-        plan_with,
+    plan = build_plan(
+        loaded,
+        source,
+        home=home,
+        profile=prof,
         fields=fields,
         per_field=per_field,
         region_level=region_level,
         sources=sources,
+        engine=engine,
+        scheduler=scheduler,
     )
     note_home(plan.params)
     for line in plan.notes:
@@ -823,30 +837,23 @@ def map_cmd(
     Example: chainmap map fluorochem -o map.html --top-per-segment 3
     """
     from chainmap.analysis.gaps import segment_status
+    from chainmap.analysis.holdings import prepare_holdings
     from chainmap.analysis.scoring import rank_enterprises
+    from chainmap.model.home import resolve_home
     from chainmap.outputs.maps import build_map, write_map
 
     loaded, table, prof = load_inputs(chain, enterprises, profile)
     drawn = loaded.neighbourhood(segment, depth) if segment else loaded
     overlay: dict[str, Any] = {}
     if len(table):
-        status = segment_status(loaded, table, home=home, profile=prof)
+        where, held = resolve_home(home, prof), prepare_holdings(loaded, table)
+        status = segment_status(loaded, held, home=where, profile=prof)
         note_home(status.attrs)
         # The map shows no stability share, so skip its resampling.
         ranking = rank_enterprises(
-            loaded,
-            table,
-            home=status.attrs["home"],
-            profile=prof,
-            status=status,
-            with_stability=False,
+            loaded, held, home=where, profile=prof, status=status, with_stability=False
         )
-        overlay = {
-            "enterprises": table,
-            "home": status.attrs["home"],
-            "status": status,
-            "ranking": ranking,
-        }
+        overlay = {"enterprises": table, "home": where, "status": status, "ranking": ranking}
     else:
         note("无企业叠加 / no enterprises for this chain: plain map")
     if ledger is not None:
@@ -1041,19 +1048,13 @@ def validate_cmd(file: Path, fmt: str | None, output: Path | None) -> None:
 
 
 def engine_inputs(
-    chain: str,
-    enterprises: Path | None,
-    profile: Path | None,
-    engine: str,
-    scheduler: str | None,
-    home: str | None,
-):
-    """Resolve CHAIN and ``--engine`` (``auto`` by input size); return ``(chain, run)``.
+    chain: str, enterprises: Path | None, profile: Path | None, engine: str
+) -> tuple[Any, Any, Any, str]:
+    """Resolve CHAIN, the profile and ``--engine`` (``auto`` by input size).
 
-    ``run(func, **options)`` calls ``func(engine, chain, source, scheduler=…,
-    home=…, profile=…, **options)`` (:func:`chainmap.analysis.stream.rank_with`
-    or ``plan_with``), where ``source`` is the loaded table for ``memory`` and
-    the ``--enterprises`` path, read part by part, for ``stream``/``dask``.
+    Returns ``(chain, source, profile, engine)``: ``source`` is the loaded table
+    for ``memory``, and the ``--enterprises`` path, read part by part, for
+    ``stream``/``dask``; the library call takes it with ``engine=``.
     """
     from chainmap.analysis.stream import choose_engine
     from chainmap.model.chain import load_chain
@@ -1062,18 +1063,13 @@ def engine_inputs(
     engine = choose_engine(engine, enterprises)
     if engine == "memory":
         loaded, source, prof = load_inputs(chain, enterprises, profile)
-    elif enterprises is None:
+        return loaded, source, prof, engine
+    if enterprises is None:
         raise click.UsageError(
             f"--engine {engine} 需要 --enterprises 文件或目录 / needs --enterprises FILE or DIR"
         )
-    else:
-        note(f"企业 / enterprises: {enterprises} (engine {engine}, 按块读取 / read part by part)")
-        loaded, source, prof = load_chain(chain), enterprises, load_profile(profile)
-
-    def run(func: Callable, **options: Any) -> Any:
-        return func(engine, loaded, source, scheduler=scheduler, home=home, profile=prof, **options)
-
-    return loaded, run
+    note(f"企业 / enterprises: {enterprises} (engine {engine}, 按块读取 / read part by part)")
+    return load_chain(chain), enterprises, load_profile(profile), engine
 
 
 def _read_canonical(path: Path):

@@ -3,6 +3,10 @@
 Three engines give the same result (``docs/scale.md``):
 
 - ``memory``: read the whole table, then :func:`~chainmap.analysis.scoring.rank_enterprises`.
+
+:func:`~chainmap.analysis.scoring.rank_enterprises` and
+:func:`~chainmap.analysis.plan.build_plan` take ``engine=`` and call
+:func:`stream_rank` / :func:`stream_plan` here: one entry point per analysis.
 - ``stream``: read CSV in chunks and Parquet by row group. Each chunk is
   classified and reduced to additive counts (:class:`~chainmap.analysis.gaps.StatusCounts`,
   :class:`~chainmap.analysis.plan.PlanCounts`) plus its *candidates*: the active
@@ -26,20 +30,14 @@ from typing import Any
 
 import pandas as pd
 
-from chainmap.analysis.gaps import (
-    StatusCounts,
-    _active,
-    _home_at,
-    _profile,
-    chain_enterprises,
-    resolve_home,
-    status_counts,
-    status_from_counts,
-)
+from chainmap.analysis.gaps import StatusCounts, status_counts, status_from_counts
+from chainmap.analysis.holdings import prepare_holdings
 from chainmap.analysis.plan import PlanCounts, TargetingPlan, assemble_plan, plan_counts
 from chainmap.analysis.scoring import rank_enterprises
 from chainmap.errors import InputError
 from chainmap.model.chain import Chain
+from chainmap.model.home import Home, resolve_home
+from chainmap.model.profile import as_profile
 from chainmap.readwrite.formats import STREAMABLE, format_of
 from chainmap.readwrite.reader import iter_table, read_row_group, row_groups
 
@@ -53,11 +51,10 @@ __all__ = [
     "canonical",
     "choose_engine",
     "classify_file",
+    "engine_for",
     "is_canonical",
     "iter_chunks",
     "parts",
-    "plan_with",
-    "rank_with",
     "read_canonical",
     "reduce_frame",
     "reduce_part",
@@ -217,6 +214,15 @@ def choose_engine(engine: str, source: str | Path | None) -> str:
     return "stream" if size > AUTO_STREAM_BYTES else "memory"
 
 
+def engine_for(engine: str, enterprises: Any) -> str:
+    """The engine for ``enterprises``: ``memory`` for a table in hand, else :func:`choose_engine`."""
+    from chainmap.analysis.holdings import Holdings
+
+    if isinstance(enterprises, (pd.DataFrame, Holdings)):
+        return "memory"
+    return choose_engine(engine, enterprises)
+
+
 # ---------------------------------------------------------------------- one part
 
 
@@ -239,14 +245,15 @@ class Reduced:
 def reduce_frame(
     chain: Chain, table: pd.DataFrame, *, level: str, home_code: str, region_level: str
 ) -> Reduced:
-    """Classify one chunk and reduce it to counts and candidate rows."""
-    frame = chain_enterprises(chain, table)
-    status = status_counts(chain, frame, level, home_code)
-    plan = plan_counts(chain, frame, region_level=region_level, table=table)
+    """Classify one chunk (once) and reduce it to counts and candidate rows."""
+    held = prepare_holdings(chain, table)
+    status = status_counts(chain, held, level, home_code)
+    plan = plan_counts(chain, held, region_level=region_level, table=table)
     # Narrow first, then keep the active rows: the scope texts are never copied.
+    frame = held.frame
     cols = [c for c in CANDIDATE_COLUMNS if c in frame.columns or c == "segments"]
     narrow = frame.assign(segments=frame["chain_segments"])[cols]
-    candidates = narrow[_active(frame).to_numpy(dtype=bool)].reset_index(drop=True)
+    candidates = narrow[held.active].reset_index(drop=True)
     return Reduced(status, plan, [candidates])
 
 
@@ -284,7 +291,7 @@ class Scan:
 
     chain: Chain
     profile: dict[str, Any]
-    where: Any
+    where: Home
     level: str
     region_level: str
     status_counts: StatusCounts
@@ -323,12 +330,12 @@ def scan(
         from chainmap.model.enterprises import read_mapping
 
         mapping = read_mapping(mapping)
-    prof = _profile(profile)
+    prof = as_profile(profile)
     where = resolve_home(home, prof)
     level = level or where.level
     kwargs = {
         "level": level,
-        "home_code": _home_at(where, level),
+        "home_code": where.at(level),
         "region_level": region_level,
         "chunk_rows": chunk_rows,
         "mapping": mapping,
@@ -421,7 +428,13 @@ def stream_rank(
 
 def _rank(s: Scan, status: pd.DataFrame, **options: Any) -> pd.DataFrame:
     ranking = rank_enterprises(
-        s.chain, s.candidates, home=s.where.code, profile=s.profile, status=status, **options
+        s.chain,
+        s.candidates,
+        home=s.where,
+        profile=s.profile,
+        status=status,
+        level=s.level,
+        **options,
     )
     # Deregistered firms were dropped chunk by chunk; the counts kept their number.
     ranking.attrs["inactive_excluded"] = s.status_counts.inactive
@@ -468,26 +481,6 @@ def stream_plan(
         region_level=region_level,
         **options,
     )
-
-
-def rank_with(
-    engine: str, chain: Chain, source: Any, *, scheduler: str | None = None, **options: Any
-) -> pd.DataFrame:
-    """Rank with ``engine``: ``source`` is a table for ``memory``, else a file or directory."""
-    if engine == "memory":
-        return rank_enterprises(chain, source, **options)
-    return stream_rank(chain, source, engine=engine, scheduler=scheduler, **options)
-
-
-def plan_with(
-    engine: str, chain: Chain, source: Any, *, scheduler: str | None = None, **options: Any
-) -> TargetingPlan:
-    """Build the plan with ``engine``: ``source`` as in :func:`rank_with`."""
-    if engine == "memory":
-        from chainmap.analysis.plan import build_plan
-
-        return build_plan(chain, source, **options)
-    return stream_plan(chain, source, engine=engine, scheduler=scheduler, **options)
 
 
 # ---------------------------------------------------------------------- classify

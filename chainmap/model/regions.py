@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from chainmap.errors import InputError, UnknownRegionError, closest
 from chainmap.model.catalog import data_path, read_text
+from chainmap.model.vocab import LEVELS
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -55,10 +56,10 @@ __all__ = [
     "resolve_region",
     "zone_sources",
     "zones",
+    "zones_of",
 ]
 
 #: Levels from coarse to fine.
-LEVELS = ("province", "city", "county")
 
 #: Columns of :func:`regions` (``adcode`` is the index).
 REGION_COLUMNS = (
@@ -565,6 +566,30 @@ def region_zones(adcode: str, extra: Mapping[str, Sequence[str]] | None = None) 
         code = _parent(code)
         chain.add(code)
     return sorted(name for name, members in zones(extra).items() if chain & set(members))
+
+
+def zones_of(
+    adcodes: Sequence[str], extra: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, list[str]]:
+    """:func:`region_zones` of each code, with the zone table read once for all of them.
+
+    Examples
+    --------
+    >>> zones_of(["330723", "440306"])
+    {'330723': ['长三角'], '440306': ['珠三角', '粤港澳大湾区']}
+    """
+    members = {name: set(codes) for name, codes in zones(extra).items()}
+    out: dict[str, list[str]] = {}
+    for adcode in adcodes:
+        if adcode in out:
+            continue
+        code = _current_code(adcode)
+        chain = {code}
+        while _parent(code):
+            code = _parent(code)
+            chain.add(code)
+        out[adcode] = sorted(name for name, m in members.items() if chain & m)
+    return out
 
 
 # ---------------------------------------------------------------------- distance
