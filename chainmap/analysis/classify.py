@@ -51,6 +51,7 @@ __all__ = [
     "MARKET_TRIGGERS",
     "NEGATION_TRIGGERS",
     "OPERATION_VERBS",
+    "TAG_COLUMNS",
     "Classifier",
     "assign_segments",
     "classification_records",

@@ -32,6 +32,7 @@ __all__ = [
     "ENTERPRISE_COLUMNS_PLAN",
     "FIELD_COLUMNS",
     "REGION_COLUMNS",
+    "ZONE_BOOST",
     "PlanCounts",
     "TargetingPlan",
     "assemble_plan",

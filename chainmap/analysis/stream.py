@@ -34,7 +34,7 @@ from chainmap.analysis.gaps import StatusCounts, status_counts, status_from_coun
 from chainmap.analysis.holdings import prepare_holdings
 from chainmap.analysis.plan import PlanCounts, TargetingPlan, assemble_plan, plan_counts
 from chainmap.analysis.scoring import rank_enterprises
-from chainmap.errors import InputError
+from chainmap.errors import InputError, MissingExtraError
 from chainmap.model.chain import Chain
 from chainmap.model.home import Home, resolve_home
 from chainmap.model.profile import as_profile
@@ -372,11 +372,8 @@ class _client:
     def __enter__(self) -> Any:
         try:
             from dask.distributed import Client, LocalCluster
-        except ImportError as exc:  # pragma: no cover - the dask extra is missing
-            raise InputError(
-                "需要 dask / --engine dask needs the dask extra",
-                hint="pip install 'chainmap[dask]'",
-            ) from exc
+        except ImportError:  # pragma: no cover - the dask extra is missing
+            raise MissingExtraError("dask") from None
         if self.scheduler:
             self.cluster = None
             self.client = Client(self.scheduler)

@@ -34,9 +34,13 @@ __all__ = [
     "Link",
     "Segment",
     "chain_from_tables",
+    "describe_bundled_chains",
+    "join_chains",
     "load_chain",
     "load_chains",
     "parse_chain",
+    "read_chain_tables",
+    "segment_records",
 ]
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
