@@ -284,6 +284,7 @@ def assemble_plan(
     *,
     profile: Mapping[str, Any],
     where: Home,
+    level: str | None = None,
     fields: int = 5,
     per_field: int = 5,
     regions_per_field: int = 5,
@@ -293,7 +294,8 @@ def assemble_plan(
     """The plan from a status frame, the full ranking (``describe=False``) and :class:`PlanCounts`.
 
     :func:`build_plan` computes these in memory; the streaming engines
-    (:mod:`chainmap.analysis.stream`) compute them chunk by chunk.
+    (:mod:`chainmap.analysis.stream`) compute them chunk by chunk. ``level`` is the
+    comparison level of ``status`` (default: the home's own level).
     """
     prof = profile
     targets = status[status["target"]].copy()
@@ -381,7 +383,7 @@ def assemble_plan(
         "chain_name_en": chain.name_en,
         "home": where.code,
         "home_name": where.name,
-        "level": status.attrs["level"],
+        "level": level or where.level,
         "region_level": region_level,
         "fields": fields,
         "per_field": per_field,

@@ -475,6 +475,7 @@ def stream_plan(
         s.plan_counts,
         profile=s.profile,
         where=s.where,
+        level=s.level,
         region_level=region_level,
         **options,
     )

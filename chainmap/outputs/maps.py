@@ -127,8 +127,11 @@ def build_map(
         become satellites sized by score, with score, region and reasons in the tooltip.
     status
         Output of ``segment_status`` (indexed by segment id): fills the segment colours,
-        strategies and anchors. Computed from ``enterprises`` when not given; without
-        either, segments are drawn in a neutral colour.
+        strategies and anchors. When not given, ``segment_status(chain, enterprises,
+        home=home)`` computes it (the map module computes nothing else); without
+        either, segments are drawn in a neutral colour. For a neighbourhood of a
+        chain, pass the status of the whole chain, as ``chainmap map --segment`` does:
+        location quotients depend on every segment of the chain.
     projects
         Segment id → names of projects in the pipeline there (from a ledger, see
         ``chainmap.analysis.kpi.active_projects``): such segments are marked
