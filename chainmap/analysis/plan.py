@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 import html
-import math
 from typing import Any
 
 import pandas as pd
@@ -26,6 +25,7 @@ from chainmap.analysis.scoring import (
 from chainmap.model.chain import Chain
 from chainmap.model.home import Home, resolve_home
 from chainmap.model.profile import as_profile
+from chainmap.model.values import is_blank, text
 from chainmap.model.vocab import is_chinese
 
 __all__ = [
@@ -513,14 +513,11 @@ def _dist(value: Any) -> float | None:
 
 
 def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    return is_blank(value)
 
 
 def _text(value: Any) -> str | None:
-    if _missing(value) or value is pd.NA:
-        return None
-    text = str(value).strip()
-    return text or None
+    return text(value)
 
 
 def _data_year(enterprises: pd.DataFrame) -> int | None:

@@ -21,6 +21,7 @@ from chainmap.analysis.holdings import Holdings, prepare_holdings
 from chainmap.model.chain import Chain
 from chainmap.model.home import Home, resolve_home
 from chainmap.model.profile import as_profile
+from chainmap.model.values import is_blank, split_list
 from chainmap.model.vocab import CRITERIA, is_chinese
 
 __all__ = [
@@ -479,9 +480,9 @@ def _per_value(column: pd.Series, func: Any) -> pd.Series:
 
 
 def _quality_flags(value: Any) -> list[str]:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if not isinstance(value, (list, tuple)) and is_blank(value):
         return []
-    items = value if isinstance(value, (list, tuple)) else str(value).replace("；", ";").split(";")
+    items = value if isinstance(value, (list, tuple)) else split_list(value)
     return [f.strip() for f in items if any(q in str(f) for q in _QUALITY_FLAGS)]
 
 
@@ -710,4 +711,4 @@ def rank_records(ranking: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _nan(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
+    return is_blank(v)

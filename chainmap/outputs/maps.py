@@ -640,18 +640,9 @@ def _short(name: str) -> str:
 
 
 def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    try:
-        import pandas as pd
+    from chainmap.model.values import text
 
-        if value is pd.NA or value is pd.NaT:
-            return ""
-    except ImportError:  # pragma: no cover
-        pass
-    return str(value).strip()
+    return text(value) or ""
 
 
 def _num(value: Any) -> float | None:

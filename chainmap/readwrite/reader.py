@@ -28,6 +28,7 @@ from typing import Literal
 import pandas as pd
 
 from chainmap.errors import InputError
+from chainmap.model.values import is_blank
 from chainmap.readwrite.formats import STREAMABLE, TABLE_FORMATS, format_of
 
 __all__ = [
@@ -99,9 +100,7 @@ def file_encoding(path: str | Path, *, block: int = 2**22) -> str:
 
 
 def _filled(value: object) -> bool:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return False
-    return bool(str(value).strip())
+    return not is_blank(value)
 
 
 def detect_header_row(rows: list[list[object]], *, scan: int = 20) -> int:
