@@ -88,3 +88,12 @@ def test_cli_stream_equals_memory_on_gbk(invoke):
         assert res.exit_code == 0, res.output
         out[engine] = json.loads(res.stdout)
     assert out["stream"] == out["memory"] != []
+
+
+def test_trailing_commas_give_the_same_columns_whole_and_in_parts(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("企业名单\n企业名称,地址\n甲公司,武义县,\n乙公司,衢州市,\n", encoding="gbk")
+    whole = read_table(path)
+    parts = list(iter_table(path, chunk_rows=1))
+    assert [list(p.columns) for p in parts] == [list(whole.columns)] * 2
+    assert _cells(pd.concat(parts, ignore_index=True)) == _cells(whole)

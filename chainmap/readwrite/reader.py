@@ -24,6 +24,7 @@ import io
 import math
 from pathlib import Path
 from typing import Literal
+import warnings
 
 import pandas as pd
 
@@ -281,7 +282,10 @@ def iter_table(
     if not head:
         raise InputError("文件为空 / the file is empty", file=str(path))
     at = detect_header_row(head) if header == "auto" else header
-    names = _unique_names(head[at]) if at < len(head) else []
+    # As read_table: cells beyond the header (trailing commas) get "Unnamed: i" columns,
+    # as wide as the widest of the first rows; wider rows further down lose those cells.
+    width = max((len(row) for row in head[at:]), default=0)
+    names = _unique_names([*head[at], *[""] * (width - len(head[at]))]) if at < len(head) else []
     first = at + 2
     try:
         reader = pd.read_csv(
@@ -297,7 +301,7 @@ def iter_table(
             index_col=False,
             chunksize=chunk_rows,
         )
-        for chunk in reader:
+        for chunk in _quietly(reader):
             chunk = _as_text_cells(chunk.reset_index(drop=True))
             chunk.attrs["first_row"] = first
             first += len(chunk)
@@ -311,6 +315,17 @@ def iter_table(
             row=first,
             hint="a row has more cells than the header; check the quoting",
         ) from None
+
+
+def _quietly(reader: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The chunks of ``reader`` without pandas' warning about cells beyond the header."""
+    while True:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            chunk = next(reader, None)
+        if chunk is None:
+            return
+        yield chunk
 
 
 def row_groups(path: str | Path) -> int:
