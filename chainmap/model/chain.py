@@ -907,11 +907,12 @@ def read_chain_tables(
     (or ``环节`` and ``链接``).
     """
     from chainmap.errors import InputError
+    from chainmap.readwrite.formats import format_of
     from chainmap.readwrite.reader import read_table, sheet_names
 
     seg_path = Path(segments_path)
     if links_path is None:
-        if seg_path.suffix.lower() != ".xlsx":
+        if format_of(seg_path) != "xlsx":
             raise InputError(
                 "需要链接表 / a links file is needed unless SEGMENTS is an XLSX with two sheets",
                 file=str(seg_path),

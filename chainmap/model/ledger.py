@@ -434,12 +434,13 @@ def read_ledger(
         :class:`LedgerReport`: the ledger's accounting, with the physical-investment
         table's in ``report.investment``; ``read == kept + rejected`` holds for both.
     """
+    from chainmap.readwrite.formats import format_of
     from chainmap.readwrite.reader import read_table, sheet_names
 
     path = Path(path)
     inv_sheet = None
     ledger_sheet: str | int | None = None
-    if path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
+    if format_of(path) == "xlsx" and path.is_file():
         names = sheet_names(path)
         others = [n for n in names if n.strip() != INVESTMENT_SHEET]
         ledger_sheet = others[0] if others else None

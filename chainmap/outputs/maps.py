@@ -100,7 +100,7 @@ def build_map(
     chain: Chain,
     *,
     enterprises: pd.DataFrame | None = None,
-    home: str | None = None,
+    home: str | Home | None = None,
     ranking: pd.DataFrame | None = None,
     status: pd.DataFrame | None = None,
     top_per_segment: int | None = 5,
@@ -120,8 +120,9 @@ def build_map(
         anchors; without ``ranking`` the others become satellites (all of them when the
         table has at most ``SMALL_DATA`` rows, else the ``top_per_segment`` largest by revenue).
     home
-        Home region (adcode or name); decides which enterprises are local anchors.
-        None means the profile's home when ``enterprises`` is given.
+        Home region (adcode, name or :class:`~chainmap.model.home.Home`); decides which
+        enterprises are local anchors. None means the profile's home when
+        ``enterprises`` or ``status`` is given.
     ranking
         Output of ``rank_enterprises``: the top ``top_per_segment`` targets per segment
         become satellites sized by score, with score, region and reasons in the tooltip.
