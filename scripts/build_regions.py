@@ -25,8 +25,11 @@ Rules:
    where the name and the point came from.
 3. Aliases: every code of the history that is no longer in use at 2023-12-31 maps to
    the unit(s) it became, following later changes to a unit in use. One unit:
-   ``successor`` (临安市 330185 → 临安区 330112). Several, all in one prefecture or
-   province: that unit, ``split``. A code still in use under another name keeps its
+   ``successor`` (临安市 330185 → 临安区 330112); among several, the one that kept
+   the name's first two characters (永年县 → 永年区, part to 丛台区). Else, several, all in one prefecture or
+   province: that unit, ``split``. A prefecture whose record names no successor takes
+   those of its units that ended with it (莱芜市 → 济南市). A code still in use under
+   another name keeps its
    old name findable (``renamed``). Partial transfers (``[year]`` in ``新代码``) are
    not successors.
 
@@ -186,6 +189,19 @@ def build_aliases(table: list[dict]) -> list[dict]:
         year = int(record["变更/弃用时间"])
         codes = [c for c in record["新代码"].split(";") if c and "[" not in c]
         out: set[str] = set()
+        if not codes and record["代码"].endswith("00"):
+            # a prefecture's record names no successor; its units', ended with it, do
+            # (莱芜市 371200: 莱城区 -> 莱芜区, 钢城区 -> 钢城区, both of 济南市)
+            for child in history:
+                code = child["代码"]
+                if (
+                    code[:4] == record["代码"][:4]
+                    and not code.endswith("00")
+                    and child["变更/弃用时间"] == record["变更/弃用时间"]
+                    and id(child) not in seen
+                ):
+                    out |= successors(child, seen | {id(record)})
+            return out
         for code in codes:
             later = [r for r in by_code.get(code, []) if _live(r, year)]
             if not later:
@@ -207,6 +223,11 @@ def build_aliases(table: list[dict]) -> list[dict]:
         targets = successors(record)
         if not targets:
             continue
+        named = {t for t in targets if live[t]["name"][:2] == name[:2]}
+        if len(targets) > 1 and len(named) == 1 and not code.endswith("00"):
+            # the unit that kept the name is the successor; the rest took parts of the
+            # territory (永年县 -> 永年区, part to 丛台区)
+            targets = named
         if len(targets) == 1:
             (target,) = targets
             method = "successor"
@@ -215,11 +236,14 @@ def build_aliases(table: list[dict]) -> list[dict]:
             provinces = {t[:2] + "0000" for t in targets}
             if len(parents) == 1:
                 target = parents.pop()
+                if code.endswith("00") and not target.endswith("0000"):
+                    # a prefecture whose units all went to one prefecture (那曲地区 -> 那曲市)
+                    targets = {target}
             elif len(provinces) == 1:
                 target = provinces.pop()
             else:
                 continue
-            method = "split"
+            method = "split" if len(targets) > 1 else "successor"
         if code in live:
             if name == live[code]["name"]:
                 continue

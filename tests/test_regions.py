@@ -120,6 +120,10 @@ def test_known_units(table, code, name, parent):
         ("371202", "莱城区", "370116"),  # -> 莱芜区, not the province
         ("220724", "扶余县", "220781"),
         ("330185", "临安市", "330112"),
+        ("130429", "永年县", "130408"),  # 永年区 kept the name; part went to 丛台区
+        ("520221", "水城县", "520204"),
+        ("371200", "莱芜市", "370100"),  # a prefecture merged into 济南市
+        ("542400", "那曲地区", "540600"),  # -> 那曲市
     ],
 )
 def test_abolished_units_resolve_to_their_successor(table, old, name, successor):
