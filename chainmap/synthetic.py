@@ -222,6 +222,7 @@ def synthetic_registry(
             "listed": listed,
             "flags": flags,
             "parent": parent,
+            "short_name": None,
             "source": "synthetic",
         }
     )

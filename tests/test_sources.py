@@ -91,3 +91,25 @@ def test_every_company_row_has_a_primary_source(name):
 
 def test_the_company_files_are_not_empty():
     assert COMPANY_FILES and all(_rows(name) for name in COMPANY_FILES)
+
+
+def test_readme_reports_the_current_counts_by_source_kind():
+    # graphs/README.md states the number of company rows (by strongest source) and links by kind
+    from collections import Counter
+    from pathlib import Path
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "graphs" / "README.md").read_text("utf-8")
+    stated = {
+        m[1]: (int(m[2]), int(m[3]))
+        for m in re.finditer(r"^\| `(\w+)` \| (\d+) \| (\d+) \|$", readme, flags=re.MULTILINE)
+    }
+    rows: Counter[str] = Counter()
+    links: Counter[str] = Counter()
+    for _name, _number, _firm, url in _cited():
+        links[source_kind(url)] += 1
+    for name in COMPANY_FILES:
+        for row in _rows(name):
+            kinds = [source_kind(u) for u in row["source_url"].split()]
+            rows[min(kinds, key=KINDS.index)] += 1
+    assert stated == {k: (rows[k], links[k]) for k in KINDS}
