@@ -109,7 +109,8 @@ def test_chain_joins_fluorochem_on_identical_shared_segments(chain):
 
 def test_sample_companies_are_sourced_and_tagged_with_known_segments(chain):
     rows = _rows(GRAPHS / f"companies_{chain.id}.csv")
-    assert len(rows) >= 20
+    # the sample shrank when rows without a primary source were removed (graphs/README.md)
+    assert len(rows) >= 10
     assert len({r["name_zh"] for r in rows}) == len(rows)
     for row in rows:
         assert row["source_url"].startswith("http"), row["name_zh"]

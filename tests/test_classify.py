@@ -373,7 +373,7 @@ def test_cli_classify_reads_xlsx_with_chinese_headers(invoke, tmp_path):
 
 def test_cli_classify_reads_gbk_registry_export_with_title_row(invoke):
     """The registry fixture of the import tests: GBK, a title row above the header."""
-    path = Path(__file__).parent / "fixtures" / "registry_gbk_title.csv"
+    path = Path(__file__).parent / "fixtures" / "registry_gbk_title_synthetic.csv"
     result = invoke("classify", "fluorochem", path, "--text-column", "经营范围", "--format", "json")
     records = json.loads(result.stdout)
     assert len(records) == 10  # every data row, even the empty ones

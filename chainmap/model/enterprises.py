@@ -84,6 +84,7 @@ ENTERPRISE_COLUMNS = (
     "listed",
     "flags",
     "parent",
+    "short_name",
     "source",
 )
 
@@ -204,6 +205,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "revenue_year": ("营收年份", "年份", "revenueyear", "revenue_year"),
     "listed": ("股票代码", "证券代码", "上市代码", "stockcode", "stock_code", "ticker", "listed"),
     "parent": ("母公司", "所属集团", "集团", "parent", "parentcompany"),
+    "short_name": ("简称", "企业简称", "证券简称", "股票简称", "short_name", "shortname"),
     "source": ("来源", "数据来源", "source", "source_url", "sourceurl"),
     "segments": ("segments", "环节", "产业链环节", "segment"),
     "flags": ("企业标签", "标签", "资质", "flags", "tags"),
@@ -568,7 +570,7 @@ def _normalise_row(
         return None
     rec: dict = {"name": name, "source_row": rownum}
     for col in ("legal_rep", "status", "province", "city", "county", "address", "scope",
-                "listed", "parent", "source", "size", "industry_section",
+                "listed", "parent", "short_name", "source", "size", "industry_section",
                 "industry_division", "industry_group", "industry_class"):  # fmt: skip
         rec[col] = values.text(get(col))
 
