@@ -14,6 +14,7 @@ from typing import Any
 
 from chainmap.errors import InputError
 from chainmap.model import catalog
+from chainmap.model.chain import current_segment_ids
 from chainmap.model.vocab import STAGES
 
 __all__ = ["CRITERIA", "STRATEGIES", "default_profile", "load_profile", "merge_profile"]
@@ -77,6 +78,10 @@ def load_profile(
     if overrides:
         profile = merge_profile(profile, overrides)
     _validate(profile, source)
+    segs = profile.get("segments", {})
+    for key in ("include", "exclude"):  # retired ids map to their successors, with a warning
+        if isinstance(segs.get(key), list):
+            segs[key] = current_segment_ids(segs[key])
     return profile
 
 
