@@ -37,10 +37,10 @@ __all__ = [
     "RetiredSegmentWarning",
     "Segment",
     "chain_from_tables",
+    "current_segment_ids",
     "load_chain",
     "load_chains",
     "parse_chain",
-    "current_segment_ids",
     "segment_aliases",
 ]
 
@@ -401,7 +401,9 @@ def _build_graph(chain: Chain) -> nx.DiGraph:
 def _feedstock_view(graph: nx.DiGraph) -> nx.DiGraph:
     """The ``feedstock_of`` links only: ``used_in`` links name markets and may close a loop
     (PFSA membrane → chlor-alkali → … → TFE → PFSA), so cycle checks ignore them (CONTRACTS)."""
-    return nx.subgraph_view(graph, filter_edge=lambda u, v: graph.edges[u, v]["relation"] == "feedstock_of")
+    return nx.subgraph_view(
+        graph, filter_edge=lambda u, v: graph.edges[u, v]["relation"] == "feedstock_of"
+    )
 
 
 # ---------------------------------------------------------------------- loading

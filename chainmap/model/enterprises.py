@@ -42,8 +42,8 @@ import unicodedata
 import pandas as pd
 
 from chainmap.errors import InputError
-from chainmap.model.report import ImportReport
 from chainmap.model.chain import segment_aliases
+from chainmap.model.report import ImportReport
 
 __all__ = [
     "ENTERPRISE_COLUMNS",
