@@ -206,13 +206,23 @@ class Chain:
             hint=f"查看环节列表 / list segments: chainmap show {self.id}",
         )
 
-    def upstream(self, segment: str, depth: int | None = None) -> list[str]:
-        """Segments upstream of ``segment`` within ``depth`` hops (all if None), nearest first."""
-        return self._reach(segment, depth, self.graph.reverse(copy=False))
+    def upstream(
+        self, segment: str, depth: int | None = None, *, feedstock_only: bool = False
+    ) -> list[str]:
+        """Segments upstream of ``segment`` within ``depth`` hops (all if None), nearest first.
 
-    def downstream(self, segment: str, depth: int | None = None) -> list[str]:
+        With ``feedstock_only``, only ``feedstock_of`` links are followed: ``used_in`` links
+        name markets and never make one segment upstream of another (CONTRACTS, strategy).
+        """
+        graph = _feedstock_view(self.graph) if feedstock_only else self.graph
+        return self._reach(segment, depth, graph.reverse(copy=False))
+
+    def downstream(
+        self, segment: str, depth: int | None = None, *, feedstock_only: bool = False
+    ) -> list[str]:
         """Segments downstream of ``segment`` within ``depth`` hops (all if None), nearest first."""
-        return self._reach(segment, depth, self.graph)
+        graph = _feedstock_view(self.graph) if feedstock_only else self.graph
+        return self._reach(segment, depth, graph)
 
     def _reach(self, segment: str, depth: int | None, graph: nx.DiGraph) -> list[str]:
         sid = self.resolve(segment)
