@@ -716,14 +716,14 @@ def _normalise_row(
 
     segments = _split_list(get("segments"))
     retired = segment_aliases()
-    for old in [s for s in segments if s in retired]:  # a retired id maps to its successor
-        report.warn(
-            rownum,
-            by_target.get("segments"),
-            "retired_segment",
-            f"环节编号已停用 / segment id {old!r} is retired; read as {retired[old]!r}",
-        )
-    if any(s in retired for s in segments):
+    if segments and not retired.keys().isdisjoint(segments):  # retired ids map to successors
+        for old in [s for s in segments if s in retired]:
+            report.warn(
+                rownum,
+                by_target.get("segments"),
+                "retired_segment",
+                f"环节编号已停用 / segment id {old!r} is retired; read as {retired[old]!r}",
+            )
         segments = list(dict.fromkeys(retired.get(s, s) for s in segments))
     rec["segments"] = segments
     rec["segments_source"] = "tagged" if segments else None
