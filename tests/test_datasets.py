@@ -9,6 +9,7 @@ import pytest
 
 from chainmap.datasets import enterprises
 from chainmap.model.catalog import bundled_files, read_text
+from chainmap.model.chain import segment_aliases
 from chainmap.model.enterprises import ENTERPRISE_COLUMNS
 
 
@@ -29,7 +30,9 @@ def test_every_firm_is_loaded_once_with_its_sources(raw_rows):
         firm = by_name.loc[row["name_zh"]]
         assert set(row["source_url"].split()) <= set(firm["source"].split())
         assert firm["listed"] == (row["stock_code"] or None)
-        assert set(row["segments"].split(";")) <= set(firm["segments"])
+        assert {segment_aliases().get(s, s) for s in row["segments"].split(";")} <= set(
+            firm["segments"]
+        )
         assert set(row["products_zh"].split(";")) <= set(firm["products_zh"].split(";"))
         listings = [r for r in raw_rows if r["name_zh"] == row["name_zh"]]
         years = [int(r["revenue_year"]) for r in listings if r["revenue_cny_100m"]]

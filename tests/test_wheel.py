@@ -56,7 +56,7 @@ def test_wheel_installs_and_finds_bundled_graphs(tmp_path):
         env=env,
     )
     records = {r["id"]: r for r in json.loads(out.stdout)}
-    assert (records["fluorochem"]["segments"], records["fluorochem"]["links"]) == (50, 80)
+    assert (records["fluorochem"]["segments"], records["fluorochem"]["links"]) == (50, 91)
 
     def run_python(code: str) -> str:
         return subprocess.run(

@@ -283,9 +283,10 @@ def status_from_counts(
     rows = []
     for seg in chain.ordered_segments():
         s = seg.id
-        ups = [u for u in chain.upstream(s) if u in held]
-        downs = [d for d in chain.downstream(s) if d in held]
-        strategy = _strategy(status[s], bool(ups), bool(downs))
+        ups = [u for u in chain.upstream(s, feedstock_only=True) if u in held]
+        downs = [d for d in chain.downstream(s, feedstock_only=True) if d in held]
+        # by-products (cm:byProduct) are made only alongside another segment: no strategy
+        strategy = None if seg.by_product else _strategy(status[s], bool(ups), bool(downs))
         target = strategy is not None and (seg.stage not in exclude or s in include)
         priority = float(weights[strategy]) * (0.5 + 0.5 * float(importance[s])) if target else 0.0
         rows.append(
@@ -434,6 +435,9 @@ def _reason(chain: Chain, row: Mapping[str, Any], strong_lq: float, seg_excluded
             f"extend: missing at home; home holds {side_en} {_names_en(chain, ids)} "
             f"({hop} hop{'s' if hop != 1 else ''} away)"
         )
+    elif chain.segment(row["id"]).by_product:
+        zh = "副产品: 随其他环节产出, 不单独招引"
+        en = "by-product: made only alongside another segment; not a target on its own"
     else:
         zh = "缺失: 与本地已有环节不相连"
         en = "missing: not connected to any segment held at home"

@@ -41,6 +41,7 @@ import pandas as pd
 
 from chainmap.errors import InputError
 from chainmap.model import values
+from chainmap.model.chain import segment_aliases
 from chainmap.model.report import ImportReport
 from chainmap.model.values import DASHES, is_blank, parse_date, split_list, to_number
 from chainmap.model.vocab import is_chinese
@@ -647,6 +648,16 @@ def _normalise_row(
             )
 
     segments = split_list(get("segments"))
+    retired = segment_aliases()
+    if segments and not retired.keys().isdisjoint(segments):  # retired ids map to successors
+        for old in [s for s in segments if s in retired]:
+            report.warn(
+                rownum,
+                by_target.get("segments"),
+                "retired_segment",
+                f"环节编号已停用 / segment id {old!r} is retired; read as {retired[old]!r}",
+            )
+        segments = list(dict.fromkeys(retired.get(s, s) for s in segments))
     rec["segments"] = segments
     rec["segments_source"] = "tagged" if segments else None
     flags = split_list(get("flags"))

@@ -15,6 +15,7 @@ from typing import Any
 from chainmap.errors import InputError
 from chainmap.model import catalog
 from chainmap.model.vocab import CRITERIA, STAGES, STRATEGIES
+from chainmap.model.chain import current_segment_ids
 
 __all__ = [
     "CRITERIA",
@@ -98,6 +99,10 @@ def load_profile(path: str | Path | Mapping[str, Any] | None = None, **overrides
     if overrides:
         profile = merge_profile(profile, overrides)
     _validate(profile, source)
+    segs = profile.get("segments", {})
+    for key in ("include", "exclude"):  # retired ids map to their successors, with a warning
+        if isinstance(segs.get(key), list):
+            segs[key] = current_segment_ids(segs[key])
     return Profile(profile)
 
 
