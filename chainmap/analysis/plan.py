@@ -32,6 +32,7 @@ from chainmap.analysis.scoring import (
     rank_records,
 )
 from chainmap.model.chain import Chain
+from chainmap.model.profile import min_confidence
 
 __all__ = [
     "ENTERPRISE_COLUMNS_PLAN",
@@ -185,9 +186,8 @@ def build_plan(
     ranking = rank_enterprises(
         chain, enterprises, home=where.code, profile=prof, status=status, describe=False
     )
-    counts = plan_counts(
-        chain, chain_enterprises(chain, enterprises), region_level=region_level, table=enterprises
-    )
+    held = chain_enterprises(chain, enterprises, min_confidence=min_confidence(prof))
+    counts = plan_counts(chain, held, region_level=region_level, table=enterprises)
     return assemble_plan(
         chain,
         status,

@@ -25,7 +25,7 @@ from chainmap.analysis.gaps import (
     segment_status,
 )
 from chainmap.model.chain import Chain
-from chainmap.model.profile import CRITERIA
+from chainmap.model.profile import CRITERIA, min_confidence
 
 __all__ = [
     "RANK_FIELDS",
@@ -155,7 +155,9 @@ def rank_enterprises(
     level = status.attrs.get("level", where.level)
     home_code = status.attrs.get("home_at_level", where.code)
 
-    frame = chain_enterprises(chain, enterprises).reset_index(drop=True)
+    frame = chain_enterprises(chain, enterprises, min_confidence=min_confidence(prof)).reset_index(
+        drop=True
+    )
     active = _active(frame).to_numpy(dtype=bool)
     n_inactive = int((~active).sum())
     codes = (

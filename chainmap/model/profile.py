@@ -16,12 +16,37 @@ from chainmap.errors import InputError
 from chainmap.model import catalog
 from chainmap.model.vocab import STAGES
 
-__all__ = ["CRITERIA", "STRATEGIES", "default_profile", "load_profile", "merge_profile"]
+__all__ = [
+    "CRITERIA",
+    "STRATEGIES",
+    "default_profile",
+    "load_profile",
+    "merge_profile",
+    "min_confidence",
+]
 
 #: The four score criteria, in output order (CONTRACTS.md ``contributions`` keys).
 CRITERIA = ("gap_priority", "feasibility", "strength", "affinity")
 #: Strategies in priority order.
 STRATEGIES = ("补链", "延链", "强链")
+
+
+#: Classification confidences, strongest first (chainmap.analysis.classify.CONFIDENCE_LEVELS).
+_CONFIDENCE = ("code+scope", "scope", "code")
+
+
+def min_confidence(profile: Mapping[str, Any]) -> str:
+    """The weakest classification confidence the analyses accept (default ``scope``).
+
+    ``code`` also accepts segments known from the GB/T 4754 code alone;
+    ``code+scope`` only those the code and the scope agree on.
+
+    Examples
+    --------
+    >>> min_confidence(default_profile())
+    'scope'
+    """
+    return str(profile.get("thresholds", {}).get("min_confidence", "scope"))
 
 
 def default_profile() -> dict[str, Any]:
@@ -105,6 +130,11 @@ def _validate(p: Mapping[str, Any], source: str) -> None:
             raise bad(f"thresholds.{key}", f"must be a number, got {th.get(key)!r}")
     if not 0 < th["hop_decay"] <= 1:
         raise bad("thresholds.hop_decay", "must be in (0, 1]")
+    if th.get("min_confidence", "scope") not in _CONFIDENCE:
+        raise bad(
+            "thresholds.min_confidence",
+            f"must be one of {', '.join(_CONFIDENCE)}, got {th.get('min_confidence')!r}",
+        )
     stages = p.get("segments", {}).get("exclude_stages", [])
     wrong = [s for s in stages if s not in STAGES]
     if wrong:
