@@ -45,6 +45,7 @@ Latin letters match in any case and in full-width upper case (``pvdf``,
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -490,16 +491,10 @@ class Classifier:
         made: dict[str, list[str]] = {}
         traded: dict[str, list[str]] = {}
         # Without a trade verb anywhere, every mention is production (the common case).
-        trading = _TRADE_RE.search(text) is not None
-        kinds: dict[int, str] = {}
+        items = _Items(text) if _TRADE_RE.search(text) is not None else None
         for sid, mentions in found.items():
             for start, info in mentions:
-                kind = info.fixed
-                if kind is None:
-                    if not trading:
-                        kind = "production"
-                    elif (kind := kinds.get(start)) is None:
-                        kind = kinds[start] = _mention_kind(text, start, start + info.length)
+                kind = info.fixed or ("production" if items is None else items.kind(start))
                 (made if kind == "production" else traded).setdefault(sid, []).append(info.term)
         return made, traded
 
@@ -561,8 +556,12 @@ def _without_gc(fn: Any, items: list) -> list:
             gc.enable()
 
 
+@lru_cache(maxsize=1 << 16)
 def _verb_kind(part: str) -> str | None:
-    """``production``, ``trade`` or None for one item of a clause (closed brackets ignored)."""
+    """``production``, ``trade`` or None for one item of a clause (closed brackets ignored).
+
+    Cached: registry scopes repeat the same items (化工产品销售) across many firms.
+    """
     if "（" in part or "(" in part:
         part = _CLOSED_BRACKETS.sub("", part)
     if _PRODUCTION_RE.search(part):
@@ -572,47 +571,64 @@ def _verb_kind(part: str) -> str | None:
     return None
 
 
-def _mention_kind(text: str, start: int, end: int) -> str:
-    """Whether the mention at ``start:end`` is production or trade (rule 6).
+class _Items:
+    """The clauses of one text, split into ``、`` items, for rule 6 (each clause read once).
 
-    The item holding the mention (its ``、``-separated part of the clause) decides;
-    an item without a verb takes the verb of the next items (``萤石、氢氟酸生产``),
-    then of the previous ones (``销售萤石、氢氟酸``), then of a heading before a
-    colon (``销售：氢氟酸``). A bare making verb before a trading item makes it
-    production (``生产、销售氢氟酸``). No verb at all: production.
+    The item holding a mention decides whether it is production or trade; an item
+    without a verb takes the verb of the next items (``萤石、氢氟酸生产``), then of
+    the previous ones (``销售萤石、氢氟酸``), then of a heading before a colon
+    (``销售：氢氟酸``). A bare making verb before a trading item makes it production
+    (``生产、销售氢氟酸``). No verb at all: production.
     """
-    before = _LAST_CLAUSE_END.match(text, 0, start)
-    c0 = before.end() if before else 0
-    after = _CLAUSE_RE.search(text, end)
-    c1 = after.start() if after else len(text)
-    i0 = text.rfind("、", c0, start) + 1 or c0
-    i1 = text.find("、", end, c1)
-    i1 = c1 if i1 < 0 else i1
-    kind = _verb_kind(text[i0:i1])
-    if kind == "trade" and i0 > c0:
-        p0 = text.rfind("、", c0, i0 - 1) + 1 or c0
-        if _BARE_PRODUCTION_RE.fullmatch(text, p0, i0 - 1):
-            return "production"
-    if kind:
-        return kind
-    pos = i1
-    while pos < c1:  # the next items: 萤石精矿、酸级萤石精粉生产
-        nxt = text.find("、", pos + 1, c1)
-        nxt = c1 if nxt < 0 else nxt
-        if kind := _verb_kind(text[pos + 1 : nxt]):
+
+    __slots__ = ("clauses", "reverse", "text")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.reverse = text[::-1]  # finds the clause start with one forward search
+        self.clauses: dict[int, tuple[list[int], list[str | None], list[str]]] = {}
+
+    def _start(self, pos: int) -> int:
+        """Start of the clause holding ``pos``: after the last delimiter before it."""
+        n = len(self.text)
+        before = _CLAUSE_RE.search(self.reverse, n - pos)
+        return n - before.start() if before else 0
+
+    def kind(self, start: int) -> str:
+        """``production`` or ``trade`` for the mention starting at ``start``."""
+        text = self.text
+        c0 = self._start(start)
+        after = _CLAUSE_RE.search(text, start)
+        c1 = after.start() if after else len(text)
+        if _TRADE_RE.search(text, c0, c1) is None:  # most clauses: no trading here
+            kind = None
+        elif text.find("、", c0, c1) < 0:  # one item
+            kind = _verb_kind(text[c0:c1])
+        else:
+            starts, kinds, parts = self._items(c0, c1)
+            j = bisect_right(starts, start) - 1
+            kind = kinds[j]
+            if kind == "trade" and j and _BARE_PRODUCTION_RE.fullmatch(parts[j - 1]):
+                return "production"
+            # An item without a verb: the next items', then the previous ones'.
+            kind = kind or next((k for k in kinds[j + 1 :] if k), None)
+            kind = kind or next((k for k in reversed(kinds[:j]) if k), None)
+        if kind:
             return kind
-        pos = nxt
-    pos = i0 - 1
-    while pos > c0:  # the previous items: 销售萤石、氢氟酸
-        prv = text.rfind("、", c0, pos)
-        if kind := _verb_kind(text[prv + 1 if prv >= 0 else c0 : pos]):
-            return kind
-        pos = prv
-    if c0 > 0 and text[c0 - 1] in "：:":  # a heading: 销售：萤石、氢氟酸
-        head = _LAST_CLAUSE_END.match(text, 0, c0 - 1)
-        if kind := _verb_kind(text[head.end() if head else 0 : c0 - 1]):
-            return kind
-    return "production"
+        if c0 and text[c0 - 1] in "：:":  # a heading: 销售：萤石、氢氟酸
+            return _verb_kind(text[self._start(c0 - 1) : c0 - 1]) or "production"
+        return "production"
+
+    def _items(self, c0: int, c1: int) -> tuple[list[int], list[str | None], list[str]]:
+        """Item starts, item kinds and item texts of the clause ``c0:c1`` (read once)."""
+        if c0 not in self.clauses:
+            parts = self.text[c0:c1].split("、")
+            starts, at = [], c0
+            for part in parts:
+                starts.append(at)
+                at += len(part) + 1
+            self.clauses[c0] = (starts, [_verb_kind(p) for p in parts], parts)
+        return self.clauses[c0]
 
 
 def frequent_chars(texts: Iterable[str | None], n: int = _TUNE_CHARS) -> str:
