@@ -322,3 +322,20 @@ def test_rows_are_deterministic_and_tuning_changes_nothing(classifiers):
     many = clf.classify_rows(texts, codes)
     assert many == [clf.classify_row(t, c) for t, c in zip(texts, codes, strict=True)]
     assert many == clf.classify_rows(texts, codes)
+
+
+def test_stream_classify_keeps_trade_and_confidence_across_chunks(tmp_path):
+    """A first chunk with empty lists everywhere must not fix their Parquet type as null."""
+    from chainmap.analysis.stream import classify_file
+
+    source = tmp_path / "firms.csv"
+    scopes = ["技术服务"] * 4 + ["氢氟酸销售", "氢氟酸生产"] * 2  # SYNTHETIC rows
+    pd.DataFrame({"企业名称": [f"甲{i}" for i in range(8)], "经营范围": scopes}).to_csv(
+        source, index=False
+    )
+    out = tmp_path / "out"
+    classify_file(load_chain("fluorochem"), source, out, chunk_rows=4)
+    table = pd.read_parquet(out)
+    assert [list(v) for v in table["segments"]][4:] == [[], ["ahf"], [], ["ahf"]]
+    assert [list(v) for v in table["trade_segments"]][4:] == [["ahf"], [], ["ahf"], []]
+    assert [list(v) for v in table["segments_confidence"]][5] == ["scope"]
