@@ -207,7 +207,10 @@ def _label_terms(name_zh: str) -> list[str]:
 
 
 def segment_terms(chain: Chain) -> dict[str, list[str]]:
-    """The terms each segment is matched by: its keywords plus its usable zh label.
+    """The chain's own terms of each segment: its keywords plus its usable zh label.
+
+    The catalogue phrases of ``graphs/scope_catalog.csv`` are matched too (rule 5);
+    :func:`chainmap.model.registry_terms.scope_phrases` lists them.
 
     Examples
     --------
