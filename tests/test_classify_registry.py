@@ -295,7 +295,11 @@ def test_assign_segments_reads_the_code_column_and_keeps_tags():
         }
     )
     out = assign_segments(chain, table)
-    assert out["segments"].tolist() == [["lithium_battery"], [], ["lithium_battery"]]  # li_cell is retired
+    assert out["segments"].tolist() == [
+        ["lithium_battery"],
+        [],
+        ["lithium_battery"],
+    ]  # li_cell is retired
     assert out["segments_confidence"].tolist() == [["code"], [], []]
     assert out["trade_segments"].tolist() == [[], ["lithium_battery"], []]
     assert assign_segments(chain, table, code_column=None)["segments"].tolist()[0] == []

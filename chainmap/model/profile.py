@@ -14,8 +14,8 @@ from typing import Any
 
 from chainmap.errors import InputError
 from chainmap.model import catalog
-from chainmap.model.vocab import CRITERIA, STAGES, STRATEGIES
 from chainmap.model.chain import current_segment_ids
+from chainmap.model.vocab import CRITERIA, STAGES, STRATEGIES
 
 __all__ = [
     "CRITERIA",
