@@ -87,6 +87,12 @@ CANDIDATE_COLUMNS = (
     "listed",
     "flags",
     "parent",
+    "short_name",
+    "exit_status",
+    "exit_date",
+    "province",
+    "city",
+    "county",
     "legal_rep",
     "address",
 )
@@ -437,7 +443,7 @@ def stream_plan(
         chunk_rows=chunk_rows,
     )
     status = s.status()
-    ranking = _rank(s, status, describe=False)
+    ranking = _rank(s, status, describe=False, signals=options.pop("signals", None))
     return assemble_plan(
         chain,
         status,
