@@ -80,11 +80,11 @@ def test_bundled_firms_are_named_and_placed_as_in_the_company_table():
     for row in load_signals().itertuples():
         firm = by_name.get(row.enterprise)
         assert firm is not None, f"{row.enterprise!r} is not a name in companies_fluorochem.csv"
-        if firm["country"] == "中国":
-            expected = resolve_region(
-                "/".join(p for p in (firm["province"], firm["city"], firm["county"]) if p)
-            )
-            assert resolve_region(row.region) == expected, row.enterprise
+        place = "/".join(p for p in (firm["province"], firm["city"], firm["county"]) if p)
+        if firm["country"] == "中国" and not place:  # the table gives no location
+            assert row.region is None, row.enterprise
+        elif firm["country"] == "中国":
+            assert resolve_region(row.region) == resolve_region(place), row.enterprise
         else:
             assert row.region == firm["country"], row.enterprise
 
@@ -176,7 +176,7 @@ def test_kind_groups_partition_the_vocabulary():
 def test_bundled_intent_depends_on_the_data_date_only():
     signals = load_signals()
     early = intent_events(signals, as_of="2022-12-31")
-    assert set(early["enterprise"]) == {
+    assert set(early["enterprise"]) == {  # the two 2021 LiPF6 expansions only
         "浙江三美化工股份有限公司",
         "胜华新材料集团股份有限公司(原山东石大胜华化工集团股份有限公司)",
     }
@@ -224,3 +224,17 @@ def test_user_file_keeps_extra_columns_and_sorts(tmp_path):
     assert row["enterprise_id"] == "91330000AAAAAAAAAA"
     assert row["sources"] == ["https://example.org/1", "https://example.org/3"]
     assert row["date"] == dt.date(2023, 1, 1)
+
+
+def test_header_only_file_gives_empty_tables_with_their_columns(tmp_path):
+    signals = load_signals(_write(tmp_path, header="enterprise,date,kind,source_url"))
+    assert signals.empty and list(signals.columns)[:6] == list(SIGNAL_COLUMNS)
+    status = exit_status(signals, as_of="2024-01-01")
+    assert status.empty and list(status.columns) == [
+        "enterprise",
+        "region",
+        "exit_status",
+        "exit_date",
+        "sources",
+    ]
+    assert intent_events(signals, as_of="2024-01-01").empty

@@ -139,7 +139,7 @@ def sourced_frame(
     """
     names = list(dict.fromkeys([*columns, *present, "sources", "source_row"]))
     table = pd.DataFrame.from_records(records, columns=names)
-    for column in columns:
-        if column not in present:
-            table[column] = pd.Series([None] * len(table), index=table.index, dtype=object)
+    for column in names[:-2]:  # empty cells and absent columns are None, never NaN
+        values = table[column].astype(object)
+        table[column] = values.where(values.notna(), None)
     return table
