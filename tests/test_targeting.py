@@ -29,6 +29,7 @@ NO_POLICY = pd.DataFrame(
         "source_url",
     ]
 )
+TINY_IDS = ("ore", "acid", "metal", "coating", "part", "device", "vehicle")
 
 
 def _rank(chain, firms, **kw):
@@ -38,28 +39,35 @@ def _rank(chain, firms, **kw):
     return rank_enterprises(chain, firms, home="330723", **kw)
 
 
-def _policy(*rows):
-    return pd.DataFrame(
+def _policy(tmp_path, *rows):
+    """A policy table as a user would pass it: a CSV read by ``load_policy``."""
+    from chainmap.model.policy import load_policy
+
+    path = tmp_path / "policy.csv"
+    pd.DataFrame(
         [
             {
                 "segment_id": s,
                 "class": c,
                 "instrument": f"文件{i}",
                 "article": "",
-                "effective": "2024-01-01",
+                "effective": f"202{i}-01-01",
                 "scope_note": "原料用途除外",
                 "source_url": f"https://www.gov.cn/{i}",
             }
             for i, (s, c) in enumerate(rows)
         ]
-    )
+    ).to_csv(path, index=False)
+    return load_policy(path, segment_ids=TINY_IDS)
 
 
 # ---------------------------------------------------------------------- policy gates
 
 
-def test_a_banned_segment_keeps_its_status_but_loses_its_strategy(tiny_chain, firms):
-    st = segment_status(tiny_chain, firms, home="330723", policy=_policy(("part", "banned_new")))
+def test_a_banned_segment_keeps_its_status_but_loses_its_strategy(tiny_chain, firms, tmp_path):
+    st = segment_status(
+        tiny_chain, firms, home="330723", policy=_policy(tmp_path, ("part", "banned_new"))
+    )
     assert st.loc["part", "status"] == "missing"  # the status stays
     assert st.loc["part", "strategy"] is None and not st.loc["part", "target"]
     assert "禁止新建/扩建" in st.loc["part", "reason"] and "文件0" in st.loc["part", "reason"]
@@ -67,21 +75,27 @@ def test_a_banned_segment_keeps_its_status_but_loses_its_strategy(tiny_chain, fi
     assert record["policy"] == {
         "class": "banned_new",
         "instrument": "文件0",
-        "effective": "2024-01-01",
+        "effective": "2020-01-01",
         "note": "原料用途除外",
         "sources": ["https://www.gov.cn/0"],
     }
-    ranking = _rank(tiny_chain, firms, policy=_policy(("part", "banned_new")))
+    ranking = _rank(tiny_chain, firms, policy=_policy(tmp_path, ("part", "banned_new")))
     assert "part" not in set(ranking["segment"])  # never a target's gap
     plan = build_plan(
-        tiny_chain, firms, home="330723", policy=_policy(("part", "banned_new")), signals=False
+        tiny_chain,
+        firms,
+        home="330723",
+        policy=_policy(tmp_path, ("part", "banned_new")),
+        signals=False,
     )
     assert "part" not in {f["id"] for f in plan.key_fields}
     assert any("政策限制" in n for n in plan.notes)
 
 
-def test_the_strictest_row_is_reported_and_include_lifts_the_gate(tiny_chain, firms):
-    policy = _policy(("part", "encouraged"), ("part", "eliminated"), ("part", "restricted"))
+def test_the_strictest_row_is_reported_and_include_lifts_the_gate(tiny_chain, firms, tmp_path):
+    policy = _policy(
+        tmp_path, ("part", "encouraged"), ("part", "eliminated"), ("part", "restricted")
+    )
     st = segment_status(tiny_chain, firms, home="330723", policy=policy)
     assert st.loc["part", "policy"]["class"] == "eliminated" and st.loc["part", "gated"]
     prof = {"segments": {"include": ["part"]}}
@@ -90,8 +104,8 @@ def test_the_strictest_row_is_reported_and_include_lifts_the_gate(tiny_chain, fi
     assert "配置已要求保留" in lifted.loc["part", "reason"]
 
 
-def test_park_required_gates_only_without_a_chemical_park(tiny_chain, firms):
-    policy = _policy(("acid", "park_required"))
+def test_park_required_gates_only_without_a_chemical_park(tiny_chain, firms, tmp_path):
+    policy = _policy(tmp_path, ("acid", "park_required"))
     unknown = segment_status(tiny_chain, firms, home="330723", policy=policy)
     assert unknown.loc["acid", "strategy"] == "延链" and unknown.loc["acid", "policy_warning"]
     no_park = segment_status(
@@ -382,8 +396,10 @@ def test_exited_and_seriously_flagged_firms_are_not_targets(tiny_chain, firms):
     assert ranking.attrs["exited_excluded"] == 1 and ranking.attrs["risk_excluded"] == 1
 
 
-def test_exit_and_intent_come_from_dated_signals(tiny_chain, firms):
-    signals = pd.DataFrame(
+def test_exit_and_intent_come_from_dated_signals(tiny_chain, firms, tmp_path):
+    from chainmap.model.signals import load_signals
+
+    pd.DataFrame(
         {
             "enterprise": ["昆山金属", "南山零件", "南山零件", "余杭金属"],
             "region": ["", "", "", ""],
@@ -392,7 +408,8 @@ def test_exit_and_intent_come_from_dated_signals(tiny_chain, firms):
             "note": ["", "", "", "too old"],
             "source_url": ["https://x.gov.cn/1"] * 4,
         }
-    )
+    ).to_csv(tmp_path / "signals.csv", index=False)
+    signals = load_signals(tmp_path / "signals.csv")
     by = _rank(tiny_chain, firms, signals=signals).set_index("name")
     assert "昆山金属" not in by.index
     assert by.loc["南山零件", "intent"] == 1.0  # two events within 24 months of 2024-05-01

@@ -15,17 +15,10 @@ from typing import Any
 
 import pandas as pd
 
+from chainmap.model.policy import POLICY_CLASSES, segment_policy, strictest
+
 __all__ = ["POLICY_CLASSES", "POLICY_LABELS", "Gate", "policy_gates"]
 
-#: Policy classes, strictest first (CONTRACTS).
-POLICY_CLASSES = (
-    "eliminated",
-    "banned_new",
-    "relocation_only",
-    "restricted",
-    "park_required",
-    "encouraged",
-)
 #: Chinese labels of the classes, for reasons and human-facing outputs.
 POLICY_LABELS = {
     "eliminated": "淘汰类",
@@ -53,28 +46,6 @@ class Gate:
     warning: str = ""
 
 
-def _urls(value: Any) -> list[str]:
-    if not isinstance(value, str):
-        return []
-    return [u for u in value.split() if u]
-
-
-def _object(row: Mapping[str, Any]) -> dict[str, Any]:
-    effective = row.get("effective")
-    if isinstance(effective, pd.Timestamp):
-        effective = effective.date().isoformat()
-    elif effective is not None and not isinstance(effective, str):
-        effective = None if pd.isna(effective) else str(effective)
-    note = row.get("scope_note")
-    return {
-        "class": row["class"],
-        "instrument": row.get("instrument"),
-        "effective": effective or None,
-        "note": note if isinstance(note, str) and note else None,
-        "sources": _urls(row.get("source_url")),
-    }
-
-
 def policy_gates(
     segment_ids: Iterable[str],
     policy: pd.DataFrame | None,
@@ -86,39 +57,34 @@ def policy_gates(
     ``park_required`` while ``[home] chemical_park`` is false; ``[segments] include``
     lifts the gate (the policy object stays, and the reason says it was lifted).
 
+    ``policy`` is a table from :func:`chainmap.model.policy.load_policy`.
+
     Examples
     --------
-    >>> rows = pd.DataFrame({"segment_id": ["hcfc", "hcfc", "ahf"],
-    ...     "class": ["restricted", "banned_new", "park_required"],
-    ...     "instrument": ["目录", "环大气〔2018〕5号", "园区规定"],
-    ...     "effective": ["2024-02-01", "2018-01-23", None], "scope_note": ["", "原料用途除外", ""],
-    ...     "source_url": ["u1", "u2", "u3"]})
+    >>> from chainmap.model.policy import load_policy
     >>> prof = {"policy": {"exclude": ["banned_new", "eliminated"]},
     ...         "home": {"chemical_park": False}, "segments": {"include": []}}
-    >>> gates = policy_gates(["hcfc", "ahf", "pvdf"], rows, prof)
-    >>> gates["hcfc"].gated, gates["hcfc"].policy["class"], gates["hcfc"].policy["sources"]
-    (True, 'banned_new', ['u2'])
-    >>> gates["ahf"].gated, gates["pvdf"].policy
-    (True, None)
+    >>> gates = policy_gates(["hcfc_refrigerants", "pvdf"], load_policy(), prof)
+    >>> gates["hcfc_refrigerants"].gated, gates["hcfc_refrigerants"].policy["class"]
+    (True, 'banned_new')
+    >>> gates["pvdf"].policy is None
+    True
     """
     exclude = set((profile.get("policy") or {}).get("exclude", ()))
     park = (profile.get("home") or {}).get("chemical_park", "unknown")
     include = set((profile.get("segments") or {}).get("include", ()))
-    by_segment: dict[str, list[dict[str, Any]]] = {}
-    if policy is not None and len(policy):
+    objects = segment_policy(policy) if policy is not None and len(policy) else {}
+    rows_of: dict[str, list[dict[str, Any]]] = {}
+    if objects:
         for row in policy.to_dict(orient="records"):
-            by_segment.setdefault(str(row["segment_id"]), []).append(row)
-    order = {c: i for i, c in enumerate(POLICY_CLASSES)}
+            rows_of.setdefault(str(row["segment_id"]), []).append(row)
     out: dict[str, Gate] = {}
     for sid in segment_ids:
-        rows = sorted(
-            by_segment.get(sid, []),
-            key=lambda r: (order.get(r["class"], 99), str(r.get("instrument") or "")),
-        )
+        rows = rows_of.get(sid, [])
         if not rows:
             out[sid] = Gate(None, False)
             continue
-        strictest = _object(rows[0])
+        top = objects[sid]
         barring = [r for r in rows if r["class"] in exclude]
         if park is False:
             barring += [r for r in rows if r["class"] == "park_required" and r not in barring]
@@ -129,9 +95,9 @@ def policy_gates(
                 "park required: set [home] chemical_park in the profile"
             )
         if not barring:
-            out[sid] = Gate(strictest, False, warning=warning)
+            out[sid] = Gate(top, False, warning=warning)
             continue
-        bar = barring[0]
+        bar = strictest(barring)
         label = POLICY_LABELS.get(bar["class"], bar["class"])
         note = bar.get("scope_note")
         note = f": {note}" if isinstance(note, str) and note else ""
@@ -139,11 +105,11 @@ def policy_gates(
         en = f"policy gate: {bar['class']} ({bar.get('instrument')})"
         if sid in include:
             out[sid] = Gate(
-                strictest,
+                top,
                 False,
                 reason=f"{zh}; 配置已要求保留 / {en}; kept by [segments] include",
                 warning=warning,
             )
         else:
-            out[sid] = Gate(strictest, True, reason=f"{zh} / {en}", warning=warning)
+            out[sid] = Gate(top, True, reason=f"{zh} / {en}", warning=warning)
     return out

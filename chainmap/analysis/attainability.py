@@ -216,17 +216,36 @@ def match_signals(
 
     A signal row matches a firm by ``enterprise_id`` when it has one, else by exact
     ``name`` (the ``enterprise`` column), and, when its ``region`` is filled, only a
-    firm whose region code or province/city/county names contain it. Positive and
-    negative events count within ``months`` before ``as_of`` (the data date).
+    firm whose region code, province/city/county names or country contain it.
+    Intent and loss events count within ``months`` before ``as_of`` (the data date;
+    :func:`chainmap.model.signals.intent_events`); exits follow
+    :func:`chainmap.model.signals.exit_status`.
     """
     if signals is None or not len(signals) or as_of is None:
         return [None] * len(frame)
-    start = _months_before(as_of, months)
-    by_key: dict[str, list[dict[str, Any]]] = {}
-    for row in signals.to_dict(orient="records"):
-        key = row.get("enterprise_id")
-        key = key if isinstance(key, str) and key else f"name:{row.get('enterprise')}"
-        by_key.setdefault(key, []).append(row)
+    from chainmap.model import signals as sig
+
+    groups: dict[tuple[str, str], dict[str, list]] = {}
+    for kind, table in (
+        ("positive", sig.intent_events(signals, as_of=as_of, months=months)),
+        (
+            "negative",
+            sig.events_in_window(signals, as_of=as_of, months=months, kinds=INTENT_NEGATIVE),
+        ),
+        ("exit", sig.exit_status(signals, as_of=as_of)),
+    ):
+        for row in table.to_dict(orient="records"):
+            eid = row.get("enterprise_id")
+            key = eid if isinstance(eid, str) and eid else f"name:{row.get('enterprise')}"
+            region = row.get("region") if isinstance(row.get("region"), str) else ""
+            if kind == "exit":
+                item = (row["exit_date"].isoformat(), row["exit_status"], "")
+            else:
+                item = (row["date"].isoformat(), str(row["kind"]), str(row.get("note") or ""))
+            groups.setdefault((key, region), {}).setdefault(kind, []).append(item)
+    by_key: dict[str, list[tuple[str, dict[str, list]]]] = {}
+    for (key, region), entry in groups.items():
+        by_key.setdefault(key, []).append((region, entry))
     ids = _texts(frame, "enterprise_id")
     names = _texts(frame, "name")
     places = [
@@ -236,55 +255,37 @@ def match_signals(
             _texts(frame, "province"),
             _texts(frame, "city"),
             _texts(frame, "county"),
+            _texts(frame, "country"),
             strict=True,
         )
     ]
     out: list[FirmSignals | None] = []
     for eid, name, place in zip(ids, names, places, strict=True):
-        rows = by_key.get(eid, []) + [
-            r
-            for r in by_key.get(f"name:{name}", [])
-            if not isinstance(r.get("region"), str) or not r["region"] or r["region"] in place
+        entries = [e for _, e in by_key.get(eid, [])] + [
+            e for region, e in by_key.get(f"name:{name}", []) if _region_matches(region, place)
         ]
-        out.append(_firm_signals(rows, as_of, start) if rows else None)
+        if not entries:
+            out.append(None)
+            continue
+        pos = sorted(i for e in entries for i in e.get("positive", []))
+        neg = sorted(i for e in entries for i in e.get("negative", []))
+        exits = sorted(i for e in entries for i in e.get("exit", []))
+        exited = next((x for x in exits if x[1] == "exited"), None)
+        exiting = next((x for x in exits if x[1] == "exiting"), None)
+        out.append(FirmSignals(tuple(pos), tuple(neg), exited, None if exited else exiting))
     return out
 
 
-def _months_before(day: dt.date, months: int) -> dt.date:
-    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
-    return dt.date(y, m + 1, min(day.day, 28))
+def _region_matches(region: str, place: str) -> bool:
+    """A signal's region (``省/市/县`` or a country) against a firm's place names.
 
-
-def _firm_signals(rows: list[dict[str, Any]], as_of: dt.date, start: dt.date) -> FirmSignals:
-    pos, neg, exits, future = [], [], [], []
-    for r in sorted(rows, key=lambda r: (str(r["date"]), str(r["kind"]), str(r.get("note")))):
-        day = _as_date(r["date"])
-        if day is None:
-            continue
-        item = (day.isoformat(), str(r["kind"]), str(r.get("note") or ""))
-        if r["kind"] in EXIT_KINDS:
-            (exits if day <= as_of else future).append(item)
-        elif start < day <= as_of:
-            if r["kind"] in INTENT_POSITIVE:
-                pos.append(item)
-            elif r["kind"] in INTENT_NEGATIVE:
-                neg.append(item)
-    return FirmSignals(
-        tuple(pos), tuple(neg), exits[-1] if exits else None, future[0] if future else None
-    )
-
-
-def _as_date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.date()
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
+    >>> _region_matches("浙江省/金华市/武义县", "330723 浙江 金华 武义县 中国"), _region_matches("日本", "")
+    (True, False)
+    """
+    if not region:
+        return True
+    parts = [p for p in region.replace("/", " ").split() if p]
+    return all(p in place or p.rstrip("省市县区") in place for p in parts)
 
 
 def risk_flags(value: Any) -> tuple[list[str], list[str]]:

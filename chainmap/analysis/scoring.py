@@ -170,12 +170,12 @@ def _signals_table(signals: pd.DataFrame | bool | None) -> pd.DataFrame | None:
 
 
 def _signals_date(signals: pd.DataFrame | None) -> dt.date | None:
-    """The data date of the signals table: its latest event (never the clock)."""
+    """The data date of the signals table (never the clock)."""
     if signals is None or not len(signals):
         return None
-    dates = [att._as_date(v) for v in signals["date"].tolist()]
-    dates = [d for d in dates if d is not None]
-    return max(dates) if dates else None
+    from chainmap.model.signals import data_date
+
+    return data_date(signals)
 
 
 def rank_enterprises(
@@ -276,7 +276,7 @@ def rank_enterprises(
         [
             g
             if g in ("exiting", "exited")
-            else ("exited" if s is not None and s.exit else "exiting" if s and s.exiting else "")
+            else ("exited" if s and s.exit else "exiting" if s and s.exiting else "")
             for g, s in zip(given_exit, firm_signals, strict=True)
         ],
         dtype=object,

@@ -33,6 +33,8 @@ __all__ = [
     "INTENT_KINDS",
     "SIGNAL_COLUMNS",
     "SIGNAL_KINDS",
+    "data_date",
+    "events_in_window",
     "exit_status",
     "intent_events",
     "load_signals",
@@ -132,6 +134,50 @@ def _key_columns(signals: pd.DataFrame) -> list[str]:
     return ["enterprise", "region", *(["enterprise_id"] if "enterprise_id" in signals else [])]
 
 
+def data_date(signals: pd.DataFrame) -> dt.date | None:
+    """The data date of a signals table: its latest dated fact, planned exit dates excluded.
+
+    A firm's first ``停产``/``退出`` row is the announcement; its later exit rows are the
+    planned dates it announced, which are not facts known on those dates.
+
+    >>> rows = pd.DataFrame({"enterprise": ["甲", "甲", "乙"], "region": [None] * 3,
+    ...     "date": [dt.date(2025, 5, 26), dt.date(2026, 3, 31), dt.date(2024, 1, 1)],
+    ...     "kind": ["退出", "停产", "扩产"]})
+    >>> data_date(rows)
+    datetime.date(2025, 5, 26)
+    """
+    if signals is None or signals.empty:
+        return None
+    keys = _key_columns(signals)
+    is_exit = signals["kind"].isin(EXIT_KINDS)
+    first_exit = (
+        signals[is_exit]
+        .assign(_o=signals["date"].map(_ordinal))
+        .sort_values([*keys, "_o"])
+        .groupby([signals[k].fillna("") for k in keys], sort=False)
+        .head(1)
+        .index
+    )
+    facts = signals[~is_exit | signals.index.isin(first_exit)]
+    return max(facts["date"]) if len(facts) else None
+
+
+def events_in_window(
+    signals: pd.DataFrame, *, as_of: object, months: int = 24, kinds: tuple[str, ...]
+) -> pd.DataFrame:
+    """The events of ``kinds`` dated within ``[as_of - months, as_of]``, both ends included.
+
+    >>> rows = pd.DataFrame({"enterprise": ["甲"], "region": [None],
+    ...     "date": [dt.date(2024, 6, 1)], "kind": ["亏损"]})
+    >>> len(events_in_window(rows, as_of="2024-12-31", kinds=("亏损",)))
+    1
+    """
+    end = _as_of(as_of)
+    start = _months_before(end, months)
+    keep = signals["kind"].isin(kinds) & signals["date"].map(lambda d: start <= d <= end)
+    return signals[keep].reset_index(drop=True)
+
+
 def intent_events(signals: pd.DataFrame, *, as_of: object, months: int = 24) -> pd.DataFrame:
     """The intent events (:data:`INTENT_KINDS`) dated within ``months`` before ``as_of``.
 
@@ -146,11 +192,7 @@ def intent_events(signals: pd.DataFrame, *, as_of: object, months: int = 24) -> 
     >>> intent_events(rows, as_of="2024-12-31")[["enterprise", "kind"]].values.tolist()
     [['甲', '融资']]
     """
-    end = _as_of(as_of)
-    start = _months_before(end, months)
-    dates = signals["date"]
-    keep = signals["kind"].isin(INTENT_KINDS) & dates.map(lambda d: start <= d <= end)
-    return signals[keep].reset_index(drop=True)
+    return events_in_window(signals, as_of=as_of, months=months, kinds=INTENT_KINDS)
 
 
 def exit_status(signals: pd.DataFrame, *, as_of: object) -> pd.DataFrame:
