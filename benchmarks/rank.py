@@ -70,8 +70,10 @@ def _run(tree: Path, table: Path, chain: str, stability: bool) -> dict:
         cwd=tree,
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
+    if out.returncode:
+        raise SystemExit(f"{tree}: the child failed:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -80,6 +82,9 @@ def _baseline_tree(rev: str, where: Path) -> Path:
     subprocess.run(
         ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), rev], check=True
     )
+    # The wheel ships graphs/ as chainmap.graphs; from a bare tree on PYTHONPATH, point the
+    # package at the tree's own data (not at the installed checkout's).
+    (tree / "chainmap" / "graphs").symlink_to(tree / "graphs", target_is_directory=True)
     return tree
 
 

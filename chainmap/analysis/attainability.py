@@ -246,33 +246,38 @@ def match_signals(
     by_key: dict[str, list[tuple[str, dict[str, list]]]] = {}
     for (key, region), entry in groups.items():
         by_key.setdefault(key, []).append((region, entry))
-    ids = _texts(frame, "enterprise_id")
-    names = _texts(frame, "name")
+    # Only rows whose id or name has an event are looked at (registry tables are long).
+    ids = frame["enterprise_id"] if "enterprise_id" in frame else pd.Series([None] * len(frame))
+    names = frame["name"] if "name" in frame else pd.Series([None] * len(frame))
+    wanted = ids.isin(list(by_key)).to_numpy() | ("name:" + names.astype(str)).isin(
+        list(by_key)
+    ).to_numpy()
+    out: list[FirmSignals | None] = [None] * len(frame)
+    rows = np.flatnonzero(wanted)
+    if not len(rows):
+        return out
+    sub = frame.take(rows)
     places = [
         " ".join(t)
         for t in zip(
-            _texts(frame, "region_code"),
-            _texts(frame, "province"),
-            _texts(frame, "city"),
-            _texts(frame, "county"),
-            _texts(frame, "country"),
+            *(_texts(sub, c) for c in ("region_code", "province", "city", "county", "country")),
             strict=True,
         )
     ]
-    out: list[FirmSignals | None] = []
-    for eid, name, place in zip(ids, names, places, strict=True):
+    for i, eid, name, place in zip(
+        rows, _texts(sub, "enterprise_id"), _texts(sub, "name"), places, strict=True
+    ):
         entries = [e for _, e in by_key.get(eid, [])] + [
             e for region, e in by_key.get(f"name:{name}", []) if _region_matches(region, place)
         ]
         if not entries:
-            out.append(None)
             continue
         pos = sorted(i for e in entries for i in e.get("positive", []))
         neg = sorted(i for e in entries for i in e.get("negative", []))
         exits = sorted(i for e in entries for i in e.get("exit", []))
         exited = next((x for x in exits if x[1] == "exited"), None)
         exiting = next((x for x in exits if x[1] == "exiting"), None)
-        out.append(FirmSignals(tuple(pos), tuple(neg), exited, None if exited else exiting))
+        out[i] = FirmSignals(tuple(pos), tuple(neg), exited, None if exited else exiting)
     return out
 
 
@@ -305,10 +310,15 @@ def risk_flags(value: Any) -> tuple[list[str], list[str]]:
 
 
 def flag_lists(frame: pd.DataFrame) -> list[list[str]]:
-    """The ``flags`` cell of every row as a list of labels."""
+    """The ``flags`` cell of every row as a list of labels (one parse per distinct cell)."""
     if "flags" not in frame.columns:
         return [[] for _ in range(len(frame))]
-    return [_flag_list(v) for v in frame["flags"].tolist()]
+    cells = frame["flags"].tolist()
+    try:
+        parsed = {v: _flag_list(v) for v in set(cells)}
+    except TypeError:  # unhashable cells (lists)
+        return [_flag_list(v) for v in cells]
+    return [parsed[v] for v in cells]
 
 
 def weights_of(profile: Mapping[str, Any], criteria: tuple[str, ...]) -> np.ndarray:

@@ -282,7 +282,8 @@ def rank_enterprises(
         dtype=object,
     )
     flags = att.flag_lists(frame)
-    risks = [att.risk_flags(f) for f in flags]
+    no_risk: tuple[list[str], list[str]] = ([], [])
+    risks = [att.risk_flags(f) if f else no_risk for f in flags]
     barred_risk = np.array([bool(b) for b, _ in risks], dtype=bool)
     home_city = regions.ancestor(where.code, "city") if where.level == "county" else None
     same_city = (
@@ -481,10 +482,12 @@ def _nearest_site(
     nearest active Chinese site (None where the group has none)."""
     from chainmap.model import regions
 
-    has_code = np.array([c is not None for c in codes], dtype=bool) & active
+    has_code = codes.notna().to_numpy() & active
+    needed = {groups[i] for i in cand if codes.iat[i] is None}
     sites: dict[str, list[int]] = {}
-    for i in np.flatnonzero(has_code):
-        sites.setdefault(groups[i], []).append(int(i))
+    if needed:
+        for i in np.flatnonzero(has_code & np.isin(groups, list(needed))):
+            sites.setdefault(groups[i], []).append(int(i))
     code_out = np.full(len(cand), None, dtype=object)
     name_out = [""] * len(cand)
     for j, i in enumerate(cand):
