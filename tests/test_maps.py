@@ -445,13 +445,16 @@ def test_status_computed_from_enterprises_when_not_given(tiny_ttl):
 
     chain = parse_chain(tiny_ttl)
     nodes = by_id(build_map(chain, enterprises=home_and_targets(), home="武义县"))
-    assert nodes["seg:metal"]["strategy"] == "补链"
+    # metal → part is a used_in (market) link, so part does not count as held downstream:
+    # metal is 延链 from the held ore, not 补链 (CONTRACTS: strategies follow feedstock_of).
+    assert nodes["seg:metal"]["strategy"] == "延链"
     assert nodes["seg:metal"]["color"]["background"] == STATUS_COLOURS["missing"]
     assert nodes["ent:H1"]["kind"] == "anchor"  # the home given by name was resolved
 
 
 def test_cli_overlays_from_the_bundled_sample(invoke, tmp_path, tiny_ttl, monkeypatch):
-    """ore → metal → part; home holds ore and part, so metal is 补链 and others are targets."""
+    """ore → metal → part; home holds ore and part; metal → part is a market (used_in) link,
+    so metal is 延链 from ore (not 补链), and others are targets."""
     importlib.import_module("chainmap.analysis.scoring")
     importlib.import_module("chainmap.analysis.gaps")
     importlib.import_module("chainmap.model.regions")
@@ -467,7 +470,7 @@ def test_cli_overlays_from_the_bundled_sample(invoke, tmp_path, tiny_ttl, monkey
     result = invoke("map", ttl, "-o", out, "--home", "330723", "--top-per-segment", "2")
     assert result.exit_code == 0, result.output
     nodes = {n["id"]: n for n in page_data(out.read_text(encoding="utf-8"))["nodes"]}
-    assert nodes["seg:metal"]["status"] == "missing" and nodes["seg:metal"]["strategy"] == "补链"
+    assert nodes["seg:metal"]["status"] == "missing" and nodes["seg:metal"]["strategy"] == "延链"
     assert nodes["seg:ore"]["status"] == "strong"
     assert nodes["ent:H1"]["kind"] == "anchor"
     targets = [n for n in nodes.values() if n["kind"] == "target"]
