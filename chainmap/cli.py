@@ -24,6 +24,7 @@ from chainmap.cli_options import (
     output_option,
     output_options,
     profile_option,
+    signals_option,
 )
 from chainmap.errors import ChainmapError, MissingExtraError
 
@@ -268,6 +269,47 @@ def _few(items: Sequence[str], limit: int = 4) -> str:
     return f"{len(items)}: {head}" + (" …" if len(items) > limit else "") if items else "0"
 
 
+def load_signals_option(spec: str | None):
+    """The ``signals=`` argument of the library calls for a ``--signals`` value."""
+    if spec is None:
+        return None
+    if spec.strip().lower() == "none":
+        return False
+    from chainmap.model.signals import load_signals
+
+    return load_signals(Path(spec))
+
+
+def note_targeting(attrs: Mapping[str, Any]) -> None:
+    """What admissibility removed before scoring (stderr, one line each)."""
+    if attrs.get("gated_segments"):
+        note(
+            f"政策限制 / policy gates: {attrs['gated_segments']} 个环节不作为目标 segments barred, "
+            f"{attrs.get('gated_firms', 0)} 家企业因此无可招引环节 firms left without a gap"
+        )
+    if attrs.get("exited_excluded"):
+        note(
+            f"已退出/正在退出 / exited or exiting, not targets: {attrs['exited_excluded']} "
+            f"({', '.join(attrs.get('exited_names', [])[:6])})"
+        )
+    if attrs.get("risk_excluded"):
+        note(
+            f"严重违法失信/失信被执行人 / serious risk flags, not targets: {attrs['risk_excluded']}"
+        )
+    if attrs.get("same_city_excluded"):
+        note(f"同城企业按配置排除 / same-city firms excluded: {attrs['same_city_excluded']}")
+    if attrs.get("group_duplicates"):
+        note(
+            f"同一集团只列一次 / one target per group: {attrs['group_duplicates']} "
+            "further sites listed under `sites`"
+        )
+    if attrs.get("missing_everywhere"):
+        note(
+            "所有企业均缺少 / missing for every firm (scored at the bottom of its scale): "
+            + "、".join(attrs["missing_everywhere"])
+        )
+
+
 def note_home(attrs: Mapping[str, Any]) -> None:
     """Say which home was used and how to change it (stderr)."""
     note(
@@ -309,6 +351,21 @@ def gaps_cmd(
     if status.attrs["inactive_excluded"]:
         note(
             f"已排除注销/吊销企业 / excluded deregistered firms: {status.attrs['inactive_excluded']}"
+        )
+    gated = status[status["gated"].astype(bool)]
+    if len(gated):
+        note(
+            f"政策限制 / policy gates: {len(gated)} 个环节不作为招商目标 segments barred: "
+            + "、".join(gated["name_zh"].tolist())
+        )
+    for name, warning in status.loc[
+        status["policy_warning"].astype(str) != "", ["name_zh", "policy_warning"]
+    ].itertuples(index=False):
+        note(f"{name}: {warning}")
+    if not status["count_home"].astype(int).any():
+        note(
+            "本地在该链尚无企业, 按建链分析链首环节 / the home holds nothing in this chain: "
+            "entry segments are labelled 建链 (docs/methods.md)"
         )
     records = gap_records(status)
     if fmt is None and output is None:  # terminal: Chinese labels, anchors summarised
@@ -371,6 +428,7 @@ def _gap_row_for_terminal(record: Mapping[str, Any]) -> dict[str, Any]:
     "--zone", default=None, help="只看该经济区内企业 / only targets in this zone, e.g. 长三角."
 )
 @profile_option
+@signals_option
 @engine_options
 @output_options()
 def rank_cmd(
@@ -381,6 +439,7 @@ def rank_cmd(
     segments: tuple[str, ...],
     zone: str | None,
     profile: Path | None,
+    signals: str | None,
     engine: str,
     scheduler: str | None,
     fmt: str | None,
@@ -390,7 +449,13 @@ def rank_cmd(
 
     Example: chainmap rank fluorochem --top 10
     """
-    from chainmap.analysis.scoring import flat_rank_columns, rank_enterprises, rank_records
+    from chainmap.analysis.scoring import (
+        flat_rank_columns,
+        flat_rank_records,
+        rank_enterprises,
+        rank_records,
+    )
+    from chainmap.model.vocab import CRITERIA
     from chainmap.outputs.tables import resolve_format
 
     loaded, source, prof, engine = engine_inputs(chain, enterprises, profile, engine)
@@ -404,6 +469,7 @@ def rank_cmd(
         top=top,
         engine=engine,
         scheduler=scheduler,
+        signals=load_signals_option(signals),
     )
     a = ranking.attrs
     note_home(a)
@@ -411,6 +477,13 @@ def rank_cmd(
         f"目标 / targets: {len(ranking)} of {a['candidates']}; 本地企业作为锚点未列入 / home firms kept as anchors: "
         f"{a['home_anchors_excluded']}; 注销/吊销排除 / deregistered excluded: {a['inactive_excluded']}"
     )
+    note_targeting(a)
+    if not len(ranking):
+        note(
+            "没有目标企业: 数据中没有企业持有本地可招引的环节(见 `chainmap gaps` 的理由) / no target: "
+            "no firm in the data holds a segment the home can target; `chainmap gaps` says why "
+            "for each segment"
+        )
     if resolve_format(fmt, output) == "table":
         _write_text(
             render_ranking(
@@ -419,13 +492,14 @@ def rank_cmd(
             output,
         )
         return
+    records = rank_records(ranking)
     emit(
-        rank_records(ranking),
+        records if resolve_format(fmt, output) == "json" else flat_rank_records(records),
         fmt=fmt,
         output=output,
         columns=flat_rank_columns(),
         headers=_HEADERS,
-        flatten={"contributions": ["gap_priority", "feasibility", "strength", "affinity"]},
+        flatten={"contributions": list(CRITERIA)},
         sheet="rank",
     )
 
@@ -487,12 +561,14 @@ def render_ranking(ranking, *, title: str) -> str:
     default=None,
     help="与 --leads 同用: 盯引日期 / the 盯引 date for --leads rows (default: left empty).",
 )
+@signals_option
 @engine_options
 def plan_cmd(
     chain: str,
     home: str | None,
     enterprises: Path | str | None,
     profile: Path | None,
+    signals: str | None,
     fields: int,
     per_field: int,
     region_level: str,
@@ -531,6 +607,7 @@ def plan_cmd(
         sources=sources,
         engine=engine,
         scheduler=scheduler,
+        signals=load_signals_option(signals),
     )
     note_home(plan.params)
     for line in plan.notes:
@@ -707,12 +784,14 @@ def _read_ledger_noted(ledger: Path, investment: Path | None) -> tuple:
     default=None,
     help="项目台账 / mark segments with projects in the pipeline (a `chainmap kpi` ledger).",
 )
+@signals_option
 def map_cmd(
     chain: str,
     output: Path,
     home: str | None,
     enterprises: Path | str | None,
     profile: Path | None,
+    signals: str | None,
     top_per_segment: int,
     segment: str | None,
     depth: int,
@@ -742,7 +821,13 @@ def map_cmd(
         note_home(status.attrs)
         # The map shows no stability share, so skip its resampling.
         ranking = rank_enterprises(
-            loaded, held, home=where, profile=prof, status=status, with_stability=False
+            loaded,
+            held,
+            home=where,
+            profile=prof,
+            status=status,
+            with_stability=False,
+            signals=load_signals_option(signals),
         )
         overlay = {"enterprises": table, "home": where, "status": status, "ranking": ranking}
     else:
@@ -1032,6 +1117,11 @@ _HEADERS = {
     "segment": "环节 segment",
     "score": "得分 score",
     "stability": "稳定性",
+    "rank_band": "排名区间 rank band",
+    "group": "集团 group",
+    "sites": "集团其他企业 sites",
+    "flags": "标记 flags",
+    "policy": "政策 policy",
     "reasons": "理由 reasons",
     "evidence": "依据 evidence",
     "segments_source": "环节来源 segments_source",

@@ -445,13 +445,13 @@ def test_status_computed_from_enterprises_when_not_given(tiny_ttl):
 
     chain = parse_chain(tiny_ttl)
     nodes = by_id(build_map(chain, enterprises=home_and_targets(), home="武义县"))
-    assert nodes["seg:metal"]["strategy"] == "补链"
+    assert nodes["seg:metal"]["strategy"] == "补链"  # ore held upstream, part downstream
     assert nodes["seg:metal"]["color"]["background"] == STATUS_COLOURS["missing"]
     assert nodes["ent:H1"]["kind"] == "anchor"  # the home given by name was resolved
 
 
 def test_cli_overlays_from_the_bundled_sample(invoke, tmp_path, tiny_ttl, monkeypatch):
-    """ore → metal → part; home holds ore and part, so metal is 补链 and others are targets."""
+    """ore → metal → part (feedstock links); home holds ore and part, so metal is 补链."""
     importlib.import_module("chainmap.analysis.scoring")
     importlib.import_module("chainmap.analysis.gaps")
     importlib.import_module("chainmap.model.regions")

@@ -23,6 +23,7 @@ __all__ = [
     "CM",
     "CRITERIA",
     "ENTERPRISE",
+    "FIRM_CRITERIA",
     "LEVELS",
     "LINK",
     "NS",
@@ -31,6 +32,7 @@ __all__ = [
     "REGION",
     "RELATIONS",
     "SEGMENT",
+    "SEGMENT_CRITERIA",
     "STAGE",
     "STAGES",
     "STAGE_LABELS",
@@ -97,10 +99,13 @@ STATUS_LABELS: dict[str, str] = {
 }
 
 #: Strategies in priority order (CONTRACTS.md).
-STRATEGIES: tuple[str, ...] = ("补链", "延链", "强链")
+STRATEGIES: tuple[str, ...] = ("补链", "延链", "强链", "建链")
 
 #: The score criteria, in output order (CONTRACTS.md ``contributions`` keys).
-CRITERIA: tuple[str, ...] = ("gap_priority", "feasibility", "strength", "affinity")
+CRITERIA: tuple[str, ...] = ("gap_priority", "feasibility", "strength", "affinity", "intent")
+#: Stage one of the score (segments) and stage two (firms) (docs/methods.md).
+SEGMENT_CRITERIA: tuple[str, ...] = ("gap_priority", "feasibility")
+FIRM_CRITERIA: tuple[str, ...] = ("strength", "affinity", "intent")
 
 #: Spellings of the country column that mean China (compared case-insensitively).
 CHINA_NAMES = frozenset({"中国", "中华人民共和国", "china", "cn", "prc", "中国大陆"})
