@@ -806,6 +806,14 @@ def _read_ledger_noted(ledger: Path, investment: Path | None) -> tuple:
     default=None,
     help="项目台账 / mark segments with projects in the pipeline (a `chainmap kpi` ledger).",
 )
+@click.option(
+    "--hide-stage",
+    "hide_stages",
+    multiple=True,
+    metavar="STAGE",
+    help="不画该阶段 (可重复) / leave out a stage, e.g. application (repeatable).",
+)
+@click.option("--title", default=None, help="标题 / title (default: chain, home and focus).")
 def map_cmd(
     chain: str,
     output: Path,
@@ -817,6 +825,8 @@ def map_cmd(
     depth: int,
     physics: bool,
     ledger: Path | None,
+    hide_stages: tuple[str, ...],
+    title: str | None,
 ) -> None:
     """生成交互式产业链图谱 (离线 HTML) / Write an interactive, offline HTML chain map.
 
@@ -828,6 +838,18 @@ def map_cmd(
 
     loaded, table, prof = load_inputs(chain, enterprises, profile)
     drawn = loaded.neighbourhood(segment, depth) if segment else loaded
+    if hide_stages:
+        from chainmap.model.vocab import STAGES
+
+        unknown = sorted(set(hide_stages) - set(STAGES))
+        if unknown:
+            raise click.BadParameter(
+                f"{', '.join(unknown)}: 可选 / choose from {', '.join(STAGES)}",
+                param_hint="--hide-stage",
+            )
+        drawn = drawn.subchain(
+            s.id for s in drawn.segments_by_id.values() if s.stage not in hide_stages
+        )
     overlay: dict[str, Any] = {}
     if len(table):
         status = segment_status(loaded, table, home=home, profile=prof)
@@ -855,7 +877,14 @@ def map_cmd(
         projects, _, _ = _read_ledger_noted(ledger, None)
         overlay["projects"] = active_projects(classify_projects(projects), loaded.members)
         note(f"在谈/在建项目所在环节 / segments with active projects: {len(overlay['projects'])}")
-    net = build_map(drawn, **overlay, top_per_segment=top_per_segment, physics=physics)
+    net = build_map(
+        drawn,
+        **overlay,
+        top_per_segment=top_per_segment,
+        physics=physics,
+        title=title,
+        focus=loaded.resolve(segment) if segment else None,
+    )
     for line in net.chainmap["notes"]:
         note(line)
     note(f"已写入 / wrote {write_map(net, output)}")

@@ -1,0 +1,50 @@
+"""Regenerate the README screenshots (docs/img/) in headless Chromium.
+
+    .venv/bin/python benchmarks/screenshots.py [OUTDIR]
+
+Writes the default fluorochem map, the PVDF focus map, the joined-chain map and
+the static poster at 1366×768 and 1920×1080, through the CLI as a user would.
+Not a benchmark; it lives here because it drives the same CDP client.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the CDP client
+from cdp import Chromium, file_url
+
+ROOT = Path(__file__).resolve().parents[1]
+SIZES = ((1366, 768), (1920, 1080))
+VIEWS = {
+    "map-default": (["fluorochem"], ".html"),
+    "map-pvdf": (["fluorochem", "--segment", "pvdf", "--depth", "2"], ".html"),
+    "map-joined": (["fluorochem,lithium_battery"], ".html"),
+    "poster": (["fluorochem"], ".svg"),
+}
+
+
+def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    exe = Path(sys.executable).with_name("chainmap")
+    with tempfile.TemporaryDirectory() as tmp, Chromium() as browser:
+        page = browser.open("about:blank")
+        for name, (args, suffix) in VIEWS.items():
+            target = Path(tmp) / f"{name}{suffix}"
+            subprocess.run([str(exe), "map", *args, "-o", str(target)], check=True)
+            for width, height in SIZES:
+                page.show(file_url(target), width, height)
+                if suffix == ".html":
+                    page.wait_for("document.body && document.body.getAttribute('data-rendered')")
+                time.sleep(0.5)
+                path = out / f"{name}-{width}x{height}.png"
+                path.write_bytes(page.screenshot())
+                print(path, path.stat().st_size // 1024, "KB")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "img")
