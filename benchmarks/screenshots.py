@@ -25,7 +25,14 @@ VIEWS = {
     "map-pvdf": (["fluorochem", "--segment", "pvdf", "--depth", "2"], ".html"),
     "map-joined": (["fluorochem,lithium_battery"], ".html"),
     "poster": (["fluorochem"], ".svg"),
+    "poster-joined": (["fluorochem,lithium_battery"], ".svg"),
 }
+# The poster is shown as on a slide: scaled to fit the window.
+FIT_SVG = (
+    "var s=document.querySelector('svg');"
+    "s.setAttribute('width','100%');s.setAttribute('height','100%');"
+    "document.documentElement.style.cssText='width:100vw;height:100vh;background:#fff';true"
+)
 
 
 def main(out: Path) -> None:
@@ -40,10 +47,27 @@ def main(out: Path) -> None:
                 page.show(file_url(target), width, height)
                 if suffix == ".html":
                     page.wait_for("document.body && document.body.getAttribute('data-rendered')")
+                else:
+                    page.wait_for("document.querySelector('svg') !== null")
+                    page.eval(FIT_SVG)
                 time.sleep(0.5)
                 path = out / f"{name}-{width}x{height}.png"
-                path.write_bytes(page.screenshot())
+                path.write_bytes(small_png(page.screenshot()))
                 print(path, path.stat().st_size // 1024, "KB")
+
+
+def small_png(data: bytes) -> bytes:
+    """The screenshot with a 256-colour palette (README images stay under ~400 KB)."""
+    try:
+        from PIL import Image
+    except ImportError:  # pillow comes with matplotlib (the notebooks extra)
+        return data
+    import io
+
+    image = Image.open(io.BytesIO(data)).convert("RGB").quantize(colors=256)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
 
 
 if __name__ == "__main__":

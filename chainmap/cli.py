@@ -779,7 +779,7 @@ def _read_ledger_noted(ledger: Path, investment: Path | None) -> tuple:
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("map.html"),
     show_default=True,
-    help="输出 HTML 文件 / the HTML file to write.",
+    help="输出文件: .html 交互图, .svg/.png/.pdf 静态图谱 / .html (interactive) or .svg/.png/.pdf (poster).",
 )
 @home_option
 @enterprises_option
@@ -828,7 +828,10 @@ def map_cmd(
     hide_stages: tuple[str, ...],
     title: str | None,
 ) -> None:
-    """生成交互式产业链图谱 (离线 HTML) / Write an interactive, offline HTML chain map.
+    """生成产业链招商图谱 (离线 HTML 或 SVG/PNG/PDF) / Write the chain map: HTML or a poster.
+
+    `-o map.html` writes the interactive map; `-o map.svg|png|pdf` the static
+    poster (PNG and PDF need Chromium and a Chinese font).
 
     Example: chainmap map fluorochem -o map.html --top-per-segment 3
     """
@@ -877,13 +880,28 @@ def map_cmd(
         projects, _, _ = _read_ledger_noted(ledger, None)
         overlay["projects"] = active_projects(classify_projects(projects), loaded.members)
         note(f"在谈/在建项目所在环节 / segments with active projects: {len(overlay['projects'])}")
+    focus = loaded.resolve(segment) if segment else None
+    if output.suffix.lower() in (".svg", ".png", ".pdf"):
+        from chainmap.outputs.poster import build_poster, write_poster
+
+        overlay.pop("projects", None)
+        source = (
+            "企业: 内置样本 bundled sample" if enterprises is None else f"企业: {enterprises.name}"
+        )
+        poster = build_poster(
+            drawn, **overlay, title=title, focus=focus, source=f"来源 source: chainmap · {source}"
+        )
+        for line in poster.notes:
+            note(line)
+        note(f"已写入 / wrote {write_poster(poster, output)}")
+        return
     net = build_map(
         drawn,
         **overlay,
         top_per_segment=top_per_segment,
         physics=physics,
         title=title,
-        focus=loaded.resolve(segment) if segment else None,
+        focus=focus,
     )
     for line in net.chainmap["notes"]:
         note(line)

@@ -25,10 +25,10 @@ import math
 from pathlib import Path
 import re
 from typing import TYPE_CHECKING, Any
-import unicodedata
 
 from chainmap.model.names import derive_short_name
 from chainmap.model.vocab import STAGE_BANDS, STAGE_LABELS
+from chainmap.outputs.textfit import clip_text, text_em, wrap_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -419,43 +419,12 @@ class _Layout:
     scale: float  # the fit scale expected on the laptop canvas
 
 
-def _em(text: str) -> float:
-    """Width of ``text`` in em: wide (CJK) and ambiguous (…, ★) characters 1, others 0.62."""
-    return sum(1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.62 for ch in text)
-
-
 def _wrap(name: str, limit: float = _WRAP_EM) -> str:
-    """Break ``name`` into lines of at most ``limit`` em, never inside a Latin word or number.
-
-    >>> _wrap("全氟烯烃及含氟单体中间体")
-    '全氟烯烃\\n及含氟单\\n体中间体'
-    >>> _wrap("锂离子电池电解液")
-    '锂离子电\\n池电解液'
-    >>> _wrap("三代制冷剂(HFCs)")
-    '三代制冷剂\\n(HFCs)'
-    """
-    tokens = re.findall(r"[(（]?[A-Za-z0-9][A-Za-z0-9.+\-/]*[)）]?|.", name)
-    # Balanced lines: as many as the limit needs, each about the same width.
-    limit = min(limit, _em(name) / math.ceil(_em(name) / limit) + 0.99)
-    lines: list[str] = []
-    line = ""
-    for tok in tokens:
-        if line and _em(line + tok) > limit:
-            lines.append(line)
-            line = tok.lstrip()
-        else:
-            line += tok
-    if line:
-        lines.append(line)
-    return "\n".join(lines)
+    return wrap_text(name, limit)
 
 
 def _clip(text: str, limit: float = _CHIP_MAX_EM) -> str:
-    if _em(text) <= limit:
-        return text
-    while text and _em(text + "…") > limit:
-        text = text[:-1]
-    return text + "…"
+    return clip_text(text, limit)
 
 
 def _box_size(
@@ -468,7 +437,7 @@ def _box_size(
     """
     lines = label.split("\n")
     pad = 2 * margin + 2 * radius + border + 1
-    return max(_em(line) for line in lines) * font + pad, len(lines) * font * _LINE + pad
+    return max(text_em(line) for line in lines) * font + pad, len(lines) * font * _LINE + pad
 
 
 def _column_order(chain: Chain) -> list[list[str]]:
@@ -562,7 +531,9 @@ def _layout_with(
     stage_of = {sid: chain.segments_by_id[sid].stage for sid in box}
     head_h = 2 * _HEAD_FONT * 1.6  # band row + heading row
     heading_w = {
-        ids[0]: _em(STAGE_LABELS[stage_of[ids[0]]][0]) * _HEAD_FONT + 8 for ids in columns if ids
+        ids[0]: text_em(STAGE_LABELS[stage_of[ids[0]]][0]) * _HEAD_FONT + 8
+        for ids in columns
+        if ids
     }
 
     def runs_of(ids: list[str], limit: float) -> list[list[str]]:
