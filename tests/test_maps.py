@@ -490,3 +490,65 @@ def test_cli_bundled_overlays(invoke, tmp_path):
                 per_segment[e["to"]] = per_segment.get(e["to"], 0) + 1
     assert per_segment and max(per_segment.values()) <= 2
     assert any(n["kind"] == "anchor" for n in data["nodes"])
+
+
+# ---------------------------------------------------------------------- briefing
+
+
+def test_ledger_marker_has_a_legend_entry(small, status):
+    net = build_map(small, status=status, projects={"metal": ["项目甲", "项目乙"]})
+    assert by_id(net)["seg:metal"]["label"].endswith("\n▶2个项目")
+    legend = [item["text"] for item in net.chainmap["legend"]]
+    assert any(text.startswith("▶N个项目") for text in legend)
+    assert not any("▶" in item["text"] for item in build_map(small).chainmap["legend"])
+
+
+def test_revenues_of_different_years_are_never_one_scale(small):
+    firms = pd.DataFrame(
+        {
+            "enterprise_id": ["OLD", "NEW", "NEW2", "NONE"],
+            "name": ["老年份大厂", "新年份小厂", "新年份中厂", "无营收厂"],
+            "region_code": ["310101"] * 4,
+            "segments": [["metal"]] * 4,
+            "revenue": [900.0, 1.0, 5.0, None],
+            "revenue_year": [2019, 2024, 2024, None],
+        }
+    )
+    net = build_map(small, enterprises=firms)
+    order = [n["id"] for n in sorted(net.nodes, key=lambda n: n["y"]) if n["kind"] == "enterprise"]
+    # 2024 revenues compared with each other; the 2019 figure is not ranked against them.
+    assert order == ["ent:NEW2", "ent:NEW", "ent:NONE", "ent:OLD"]
+
+
+def test_default_title_names_chain_home_and_focus(fluorochem):
+    title = build_map(fluorochem.neighbourhood("pvdf", 2), home="330723", focus="pvdf")
+    text = title.chainmap["title"]
+    assert "氟化工" in text and "武义县" in text and "聚偏氟乙烯" in text
+    assert build_map(fluorochem, title="自定标题").chainmap["title"] == "自定标题"
+
+
+def test_layout_labels_stages_and_bands(fluorochem):
+    decor = build_map(fluorochem).chainmap["decor"]
+    assert [d["text"] for d in decor if d["kind"] == "band"] == ["上游", "中游", "下游"]
+    headings = [d["text"] for d in decor if d["kind"] == "heading"]
+    assert headings == ["资源", "基础化学品", "中间体", "材料", "应用"]
+
+
+def test_cli_hide_stage_title_and_poster(invoke, tmp_path):
+    out = tmp_path / "m.html"
+    result = invoke(
+        "map", "fluorochem", "--hide-stage", "application", "--title", "T<1>", "-o", out
+    )
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    data = page_data(page)
+    stages = {n["stage"] for n in data["nodes"] if n["kind"] == "segment"}
+    assert stages and "application" not in stages
+    assert "<title>T&lt;1&gt;</title>" in page
+    bad = invoke("map", "fluorochem", "--hide-stage", "nope", "-o", tmp_path / "x.html")
+    assert bad.exit_code != 0 and "nope" in bad.output and "Traceback" not in bad.output
+    svg = tmp_path / "m.svg"
+    assert invoke("map", "fluorochem", "-o", svg).exit_code == 0
+    assert svg.read_text(encoding="utf-8").startswith("<?xml") and "<script" not in svg.read_text(
+        encoding="utf-8"
+    )
