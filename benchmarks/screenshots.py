@@ -64,7 +64,12 @@ def small_png(data: bytes) -> bytes:
         return data
     import io
 
-    image = Image.open(io.BytesIO(data)).convert("RGB").quantize(colors=256)
+    # Fast octree keeps small swatches true; median cut merged the legend's green into grey.
+    image = (
+        Image.open(io.BytesIO(data))
+        .convert("RGB")
+        .quantize(colors=256, method=Image.Quantize.FASTOCTREE)
+    )
     buf = io.BytesIO()
     image.save(buf, format="PNG", optimize=True)
     return buf.getvalue()

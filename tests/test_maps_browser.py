@@ -167,6 +167,10 @@ MEASURE = """(function () {
     box.id = id;
     box.kind = n.options.kind;
     box.label = lab.visible() ? lab.fontOptions.size * scale : 0;
+    // vis-network fades text by its size capped at maxVisible against drawThreshold
+    var sc = lab.elementOptions.scaling.label, e = lab.fontOptions.size * scale;
+    if (e >= sc.maxVisible) { e = sc.maxVisible / scale; }
+    box.alpha = e <= sc.drawThreshold ? Math.max(0, Math.min(1, 1 - (sc.drawThreshold - e))) : 1;
     boxes.push(box);
   });
   chainmapDecor.forEach(function (d) {
@@ -247,6 +251,7 @@ def test_first_view_fits_and_every_label_reads(browser, briefing_maps, view, siz
     # A satellite's name is drawn only when it reads; drawn names are never small.
     chips = [b for b in boxes if b["kind"] in ("anchor", "target", "enterprise")]
     assert all(b["label"] == 0 or b["label"] >= MIN_PX for b in chips)
+    assert [b["id"] for b in boxes if b["label"] and b.get("alpha", 1) < 0.5] == []  # drawn, not faded
     # Nothing overlaps: boxes, chips (with their names), headings and bands.
     bad = overlaps(boxes)
     byid = {b["id"]: b for b in boxes}

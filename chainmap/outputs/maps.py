@@ -247,7 +247,10 @@ def build_map(
         "legend": _legend(
             members=members,
             member_colour=member_colour,
-            statuses=[r.get("status") for r in status_rows.values()] or [None],
+            statuses=[
+                r.get("status") for sid, r in status_rows.items() if sid in chain.segments_by_id
+            ]
+            or [None],
             has_status=bool(status_rows),
             satellites=[k for k in _CHIP_STYLES if any(n["kind"] == k for n in ent_nodes.values())],
             projects=any(n.get("projects") for n in seg_nodes.values()),
@@ -797,7 +800,9 @@ def _chip(label: str, name: str, lines: list[str], kind: str) -> dict[str, Any]:
         "borderWidth": 1,
         "color": {"background": fill, "border": border},
         "font": {"color": text},
-        "scaling": {"label": {"drawThreshold": _CHIP_SHOW_PX + 1, "maxVisible": 24}},
+        # vis-network fades a label whose size, capped at maxVisible, falls under
+        # drawThreshold: so no cap that low.
+        "scaling": {"label": {"drawThreshold": _CHIP_SHOW_PX + 1, "maxVisible": 400}},
         "kind": kind,
         "search": name,
     }

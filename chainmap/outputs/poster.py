@@ -234,7 +234,7 @@ def build_poster(
     >>> from chainmap.model.chain import load_chain
     >>> poster = build_poster(load_chain("fluorochem"))
     >>> poster.paper, poster.svg().count("<text") > 50
-    ('A3', True)
+    ('A4', True)
     """
     if status is None and enterprises is not None and len(enterprises):
         status = maps._status_for(chain, enterprises, home)
