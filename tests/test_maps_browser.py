@@ -251,7 +251,8 @@ def test_first_view_fits_and_every_label_reads(browser, briefing_maps, view, siz
     # A satellite's name is drawn only when it reads; drawn names are never small.
     chips = [b for b in boxes if b["kind"] in ("anchor", "target", "enterprise")]
     assert all(b["label"] == 0 or b["label"] >= MIN_PX for b in chips)
-    assert [b["id"] for b in boxes if b["label"] and b.get("alpha", 1) < 0.5] == []  # drawn, not faded
+    faded = [b["id"] for b in boxes if b["label"] and b.get("alpha", 1) < 0.5]
+    assert faded == []  # a drawn name is opaque, not faded out
     # Nothing overlaps: boxes, chips (with their names), headings and bands.
     bad = overlaps(boxes)
     byid = {b["id"]: b for b in boxes}
