@@ -116,13 +116,13 @@ def _drop_legal_form(name: str) -> str:
 
 
 def _drop_places(name: str) -> str:
-    prefixes = _place_prefixes()
+    places, lengths = _place_prefixes()
     changed = True
     while changed:
         changed = False
-        for prefix in prefixes:  # longest first
-            if name.startswith(prefix) and len(name) - len(prefix) >= _MIN_LEFT:
-                name = name[len(prefix) :]
+        for size in lengths:  # longest first
+            if len(name) - size >= _MIN_LEFT and name[:size] in places:
+                name = name[size:]
                 changed = True
                 break
     return name
@@ -141,8 +141,8 @@ def _drop_industry_word(name: str) -> str:
 
 
 @functools.cache
-def _place_prefixes() -> tuple[str, ...]:
-    """Place names a firm's name may start with, longest first.
+def _place_prefixes() -> tuple[frozenset[str], tuple[int, ...]]:
+    """Place names a firm's name may start with, and their lengths, longest first.
 
     Provinces and prefecture-level cities in full and short form; counties only
     in full form (their short forms, such as 东方 or 永康, are too often a brand).
@@ -155,4 +155,4 @@ def _place_prefixes() -> tuple[str, ...]:
         for text in (name, short if level != "county" else None):
             if isinstance(text, str) and len(text) >= 2:
                 names.add(text)
-    return tuple(sorted(names, key=lambda s: (-len(s), s)))
+    return frozenset(names), tuple(sorted({len(n) for n in names}, reverse=True))

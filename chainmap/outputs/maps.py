@@ -552,6 +552,8 @@ def _layout_with(
             height += need
         return runs
 
+    widest_chip = {sid: max(ws, default=0.0) for sid, ws in chip_w.items()}
+
     def run_width(run: list[str]) -> float:
         cell, cols = chip_cell(run)
         chips_w = cols * cell + (cols - 1) * _CHIP_GAP
@@ -559,8 +561,8 @@ def _layout_with(
 
     def chip_cell(run: list[str]) -> tuple[float, int]:
         """Width of a chip cell in this sub-column, and the number of chip columns."""
-        cell = max((w for sid in run for w in chip_w[sid]), default=0.0)
-        return cell, min(chip_cols, max((len(chip_w[sid]) for sid in run), default=0))
+        cell = max(widest_chip[sid] for sid in run)
+        return cell, min(chip_cols, max(len(chip_w[sid]) for sid in run))
 
     def run_height(run: list[str]) -> float:
         return sum(slot_h[sid] for sid in run) + _ROW_GAP * (len(run) - 1)
@@ -579,8 +581,8 @@ def _layout_with(
     lowest = max(slot_h.values())
     best: tuple[float, float, list[list[list[str]]]] | None = None
     best_scale = -1.0
-    for step in range(41):  # column-height limits from the tallest column down to one slot
-        limit = tallest * (lowest / tallest) ** (step / 40)
+    for step in range(25):  # column-height limits from the tallest column down to one slot
+        limit = tallest * (lowest / tallest) ** (step / 24)
         width, height, plan = arrange(limit)
         scale = min(_CANVAS[0] / width, _CANVAS[1] / height)
         if scale > best_scale + 1e-9:

@@ -8,6 +8,7 @@ the drawn text and hold these bounds to account.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -15,6 +16,7 @@ import unicodedata
 __all__ = ["clip_text", "text_em", "wrap_text"]
 
 
+@functools.lru_cache(maxsize=65536)  # layouts measure the same labels many times
 def text_em(text: str) -> float:
     """Width of ``text`` in em.
 
