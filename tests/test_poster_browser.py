@@ -34,10 +34,24 @@ MEASURE = """(function () {
 })()"""
 
 
+def has_cjk_font() -> bool:
+    """A Chinese font is installed (fontconfig), or there is no fontconfig to ask."""
+    import shutil
+    import subprocess
+
+    fc = shutil.which("fc-list")
+    if fc is None:
+        return True
+    found = subprocess.run([fc, ":lang=zh", "family"], capture_output=True, text=True)
+    return bool(found.stdout.strip())
+
+
 @pytest.fixture(scope="module")
 def browser():
     if CHROMIUM is None:
         pytest.skip("no chromium binary (/usr/bin/chromium); .ci/run installs Debian's chromium")
+    if not has_cjk_font():
+        pytest.skip("no Chinese font (fonts-noto-cjk); .ci/run installs it")
     with Chromium(CHROMIUM) as chromium:
         yield chromium
 
