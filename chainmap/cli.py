@@ -758,7 +758,11 @@ def _read_ledger_noted(ledger: Path, investment: Path | None) -> tuple:
 
 @cli.command("map")
 @chain_argument
-@output_option(default=Path("map.html"), help="输出 HTML 文件 / the HTML file to write.")
+@output_option(
+    default=Path("map.html"),
+    help="输出文件: .html 交互图, .svg/.png/.pdf 静态图谱 / .html (interactive) or .svg/.png/.pdf "
+    "(poster).",
+)
 @home_option
 @enterprises_option(default=SAMPLE)
 @profile_option
@@ -785,6 +789,14 @@ def _read_ledger_noted(ledger: Path, investment: Path | None) -> tuple:
     help="项目台账 / mark segments with projects in the pipeline (a `chainmap kpi` ledger).",
 )
 @signals_option
+@click.option(
+    "--hide-stage",
+    "hide_stages",
+    multiple=True,
+    metavar="STAGE",
+    help="不画该阶段 (可重复) / leave out a stage, e.g. application (repeatable).",
+)
+@click.option("--title", default=None, help="标题 / title (default: chain, home and focus).")
 def map_cmd(
     chain: str,
     output: Path,
@@ -797,8 +809,13 @@ def map_cmd(
     depth: int,
     physics: bool,
     ledger: Path | None,
+    hide_stages: tuple[str, ...],
+    title: str | None,
 ) -> None:
-    """生成交互式产业链图谱 (离线 HTML) / Write an interactive, offline HTML chain map.
+    """生成产业链招商图谱 (离线 HTML 或 SVG/PNG/PDF) / Write the chain map: HTML or a poster.
+
+    `-o map.html` writes the interactive map; `-o map.svg|png|pdf` the static
+    poster (PNG and PDF need Chromium and a Chinese font).
 
     Example: chainmap map fluorochem -o map.html --top-per-segment 3
     """
@@ -811,6 +828,18 @@ def map_cmd(
 
     loaded, table, prof = load_inputs(chain, enterprises, profile)
     drawn = loaded.neighbourhood(segment, depth) if segment else loaded
+    if hide_stages:
+        from chainmap.model.vocab import STAGES
+
+        unknown = sorted(set(hide_stages) - set(STAGES))
+        if unknown:
+            raise click.BadParameter(
+                f"{', '.join(unknown)}: 可选 / choose from {', '.join(STAGES)}",
+                param_hint="--hide-stage",
+            )
+        drawn = drawn.subchain(
+            s.id for s in drawn.segments_by_id.values() if s.stage not in hide_stages
+        )
     overlay: dict[str, Any] = {}
     if len(table):
         where, held = (
@@ -838,7 +867,31 @@ def map_cmd(
         projects, _, _ = _read_ledger_noted(ledger, None)
         overlay["projects"] = active_projects(classify_projects(projects), loaded.members)
         note(f"在谈/在建项目所在环节 / segments with active projects: {len(overlay['projects'])}")
-    net = build_map(drawn, **overlay, top_per_segment=top_per_segment, physics=physics)
+    focus = loaded.resolve(segment) if segment else None
+    if output.suffix.lower() in (".svg", ".png", ".pdf"):
+        from chainmap.outputs.poster import build_poster, write_poster
+
+        overlay.pop("projects", None)
+        source = (
+            "企业: 内置样本 bundled sample"
+            if enterprises is None or enterprises == SAMPLE
+            else f"企业: {Path(enterprises).name}"
+        )
+        poster = build_poster(
+            drawn, **overlay, title=title, focus=focus, source=f"来源 source: chainmap · {source}"
+        )
+        for line in poster.notes:
+            note(line)
+        note(f"已写入 / wrote {write_poster(poster, output)}")
+        return
+    net = build_map(
+        drawn,
+        **overlay,
+        top_per_segment=top_per_segment,
+        physics=physics,
+        title=title,
+        focus=focus,
+    )
     for line in net.chainmap["notes"]:
         note(line)
     note(f"已写入 / wrote {write_map(net, output)}")

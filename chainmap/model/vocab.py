@@ -35,6 +35,7 @@ __all__ = [
     "SEGMENT_CRITERIA",
     "STAGE",
     "STAGES",
+    "STAGE_BANDS",
     "STAGE_LABELS",
     "STAGE_ORDER",
     "STATUSES",
@@ -84,6 +85,19 @@ STAGE_LABELS: dict[str, tuple[str, str]] = {
     "product": ("产品", "Product"),
     "application": ("应用", "Application"),
     "service": ("服务", "Service"),
+}
+#: The three bands of a 招商图谱 (上游 / 中游 / 下游) as stage → (zh, en). The convention
+#: of county chain maps: resources and chemicals upstream, materials and parts in the
+#: middle, products, end-use markets and services downstream.
+STAGE_BANDS: dict[str, tuple[str, str]] = {
+    "resource": ("上游", "upstream"),
+    "basic": ("上游", "upstream"),
+    "intermediate": ("上游", "upstream"),
+    "material": ("中游", "midstream"),
+    "component": ("中游", "midstream"),
+    "product": ("下游", "downstream"),
+    "application": ("下游", "downstream"),
+    "service": ("下游", "downstream"),
 }
 
 #: Region levels, coarse to fine (GB/T 2260).
