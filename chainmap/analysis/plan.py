@@ -579,7 +579,10 @@ def _notes(
             "请在配置 [home] chemical_park 中说明 / park-required segments: set "
             "[home] chemical_park in the profile"
         )
-    exited = list(attrs.get("exited_names", []))
+    exited = [
+        str(n).replace("(exiting)", "(正在退出)").replace("(exited)", "(已退出)")
+        for n in attrs.get("exited_names", [])
+    ]
     if exited:
         notes.append(
             f"已退出或正在退出的企业不作为目标({len(exited)}家): {'、'.join(exited)} / "

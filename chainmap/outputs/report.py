@@ -226,7 +226,7 @@ def plan_tables(plan: TargetingPlan, *, labels: bool = False) -> dict[str, pd.Da
 
 
 #: Codes shown by their Chinese names in XLSX (numbers keep their cell type).
-_LABELLED = ("stage", "status", "level", "rank_band", "sites")
+_LABELLED = ("stage", "status", "level")
 
 
 def issuing_line(plan: TargetingPlan) -> str:
@@ -312,13 +312,10 @@ def _shown(col: str, value: Any) -> Any:
         return STATUS_ZH[value]
     if col == "level" and value in LEVEL_ZH:
         return LEVEL_ZH[value]
-    if col == "rank_band" and isinstance(value, (list, tuple)) and len(value) == 2:
-        return f"{value[0]}–{value[1]}"
-    if col == "sites" and isinstance(value, (list, tuple)):
-        return "、".join(
-            f"{s.get('name', '')}({s.get('region') or '—'})" if isinstance(s, Mapping) else str(s)
-            for s in value
-        )
+    if col in ("rank_band", "sites") and isinstance(value, (list, tuple)):
+        from chainmap.analysis.scoring import flat_rank_records
+
+        return flat_rank_records([{col: value}])[0][col]
     if col == "stability" and isinstance(value, float) and not math.isnan(value):
         return f"{value:.0%}"
     if col == "distance_km" and isinstance(value, float) and not math.isnan(value):
@@ -448,7 +445,7 @@ _FONTS = (
 _CSS = (
     "body{font-family:"
     + _FONTS
-    + """;margin:1.5em auto;max-width:1280px;color:#222;
+    + """;margin:1.5em auto;max-width:1500px;color:#222;
 line-height:1.5;padding:0 1em;font-size:16px}
 h1{font-size:1.7em;margin:.2em 0}h2{font-size:1.25em;border-bottom:2px solid #1565c0;
 padding-bottom:.15em;margin:1.4em 0 .5em}.sub{color:#555;margin:.2em 0}
@@ -459,7 +456,9 @@ padding-bottom:.15em;margin:1.4em 0 .5em}.sub{color:#555;margin:.2em 0}
 margin:.4em 0}th,td{border:1px solid #bbb;padding:4px 6px;vertical-align:top;text-align:left}
 th{background:#e3f2fd;white-space:nowrap;word-break:keep-all}td{word-break:normal;
 overflow-wrap:anywhere}td.num{text-align:right;white-space:nowrap}
-td.c-reasons,td.c-reason{min-width:18em}td.c-name{min-width:9em}.note{color:#b71c1c}
+td.c-reasons,td.c-reason{min-width:16em}td.c-name{min-width:9em}
+td.c-name_zh,td.c-field_name,td.c-stage,td.c-strategy,td.c-status,td.c-level{white-space:nowrap}
+td.c-anchors_upstream,td.c-anchors_downstream{font-size:.9em}.note{color:#b71c1c}
 .sources{font-size:.85em;overflow-wrap:anywhere}svg text{font-size:12px}
 .diagram{overflow-x:auto}.changes td{font-size:.95em}
 @media print{body{margin:0;max-width:none;font-size:9.5pt;padding:0}h1{font-size:16pt}
