@@ -430,3 +430,16 @@ def test_compare_from_the_command_line(tmp_path, invoke):
     assert (
         result.exit_code == 1 and "bad.json" in result.output and "not a plan JSON" in result.output
     )
+
+
+def test_compare_says_where_a_firm_still_ranked_now_stands(fluoro_plan):
+    narrow = build_plan(fluoro_plan.chain, datasets.enterprises(fluoro_plan.chain), per_field=2)
+    ch = compare_plans(json.loads(json.dumps(fluoro_plan.to_dict(), default=str)), narrow)
+    assert ch["fields_new"] == [] and ch["fields_dropped"] == [] and ch["enterprises_new"] == []
+    dropped = {e["enterprise_id"]: e["why"] for e in ch["enterprises_dropped"]}
+    expected = [e for e in fluoro_plan.key_enterprises if e["rank_in_field"] > 2]
+    assert set(dropped) == {e["enterprise_id"] for e in expected}
+    for e in expected:
+        assert dropped[e["enterprise_id"]] == (
+            f"得分 {e['score']:.3f}→{e['score']:.3f}, 领域内第{e['rank_in_field']}名(列前2名)"
+        )
