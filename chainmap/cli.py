@@ -615,32 +615,37 @@ def render_ranking(ranking, *, title: str) -> str:
 # ---------------------------------------------------------------------- plan
 
 
+def plan_options(func: Callable) -> Callable:
+    """``--fields``, ``--per-field`` and ``--region-level``: the plan's size (plan, brief)."""
+    func = click.option(
+        "--region-level",
+        type=click.Choice(["province", "city", "county"]),
+        default="city",
+        show_default=True,
+        help="重点区域级别 / level of key regions.",
+    )(func)
+    func = click.option(
+        "--per-field",
+        type=click.IntRange(min=1),
+        default=5,
+        show_default=True,
+        help="每个领域的重点企业数 / key enterprises per field.",
+    )(func)
+    return click.option(
+        "--fields",
+        type=click.IntRange(min=1),
+        default=5,
+        show_default=True,
+        help="重点领域数 / number of key fields.",
+    )(func)
+
+
 @cli.command("plan")
 @chain_argument
 @home_option
 @enterprises_option
 @profile_option
-@click.option(
-    "--fields",
-    type=click.IntRange(min=1),
-    default=5,
-    show_default=True,
-    help="重点领域数 / number of key fields.",
-)
-@click.option(
-    "--per-field",
-    type=click.IntRange(min=1),
-    default=5,
-    show_default=True,
-    help="每个领域的重点企业数 / key enterprises per field.",
-)
-@click.option(
-    "--region-level",
-    type=click.Choice(["province", "city", "county"]),
-    default="city",
-    show_default=True,
-    help="重点区域级别 / level of key regions.",
-)
+@plan_options
 @click.option(
     "--format",
     "fmt",
@@ -811,14 +816,7 @@ def _plan_sources(enterprises: Path | None) -> list[str]:
 @enterprises_option
 @profile_option
 @signals_option
-@click.option("--fields", type=click.IntRange(min=1), default=5, show_default=True)
-@click.option("--per-field", type=click.IntRange(min=1), default=5, show_default=True)
-@click.option(
-    "--region-level",
-    type=click.Choice(["province", "city", "county"]),
-    default="city",
-    show_default=True,
-)
+@plan_options
 @click.option(
     "--date", "issue_date", default=None, metavar="YYYY-MM-DD", help="印发日期 / issuing date."
 )

@@ -1165,15 +1165,15 @@ def write_plan(plan: TargetingPlan, path: str | Path, *, fmt: str | None = None)
     names = {"markdown": ".md", "html": ".html", "xlsx": ".xlsx", "docx": ".docx", "json": ".json"}
     suffix = names[fmt] if fmt else path.suffix.lower()
     if suffix == ".md":
-        path.write_text(plan_to_markdown(plan), encoding="utf-8")
+        _write_text_atomic(path, plan_to_markdown(plan))
     elif suffix in (".html", ".htm"):
-        path.write_text(plan_to_html(plan), encoding="utf-8")
+        _write_text_atomic(path, plan_to_html(plan))
     elif suffix == ".xlsx":
         write_plan_xlsx(plan, path)
     elif suffix == ".docx":
         write_plan_docx(plan, path)
     elif suffix == ".json":
-        path.write_text(to_json(plan.to_dict()), encoding="utf-8")
+        _write_text_atomic(path, to_json(plan.to_dict()))
     else:
         raise InputError(
             f"不支持的方案格式 / unsupported plan format {suffix!r}",
