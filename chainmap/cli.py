@@ -929,16 +929,29 @@ def _brief_maps(loaded, table, prof, signals, plan):
     overlay = {"enterprises": table, "home": plan.params["home"], "status": plan.status}
     net = build_map(loaded, **overlay, ranking=ranking)
 
+    drawn: list[Any] = []
+
     def poster(path: Path) -> Any:
-        # The static poster (issue 18 §2) lives in chainmap.outputs.poster on another
-        # branch; until it is merged the pack says so instead of failing.
+        # The static poster (issue 18 §2) is chainmap.outputs.poster from the mapviz
+        # branch (build_poster + write_poster as of its commit 27ecb71); until it is
+        # merged the pack lists the poster as skipped instead of failing.
         if importlib.util.find_spec("chainmap.outputs.poster") is None:
             raise SkipFile("chainmap.outputs.poster is not installed in this build")
         from chainmap.outputs import poster as module
 
-        return module.write_poster(loaded, path, **overlay, ranking=ranking)
+        if not drawn:  # built once for the SVG and the PDF
+            drawn.append(
+                module.build_poster(
+                    loaded, **overlay, ranking=ranking, data_date=plan.params.get("signals_date")
+                )
+            )
+        return module.write_poster(drawn[0], path)
 
-    return [("map.html", lambda path: write_map(net, path)), ("map.svg", poster)]
+    return [
+        ("map.html", lambda path: write_map(net, path)),
+        ("map.svg", poster),
+        ("map.pdf", _pdf_or_skip(poster)),
+    ]
 
 
 def _checked_date(text: str) -> str:
