@@ -779,6 +779,7 @@ def _plan_for(
     from chainmap.analysis.stream import plan_with
 
     previous = _read_plan_json(compare) if compare is not None else None
+    issue_date = _checked_date(issue_date) if issue_date is not None else None
     _, run = engine_inputs(chain, enterprises, profile, engine, scheduler, home)
     plan = run(
         plan_with,
@@ -787,7 +788,7 @@ def _plan_for(
         **options,
     )
     if issue_date is not None:
-        plan.params["date"] = _checked_date(issue_date)
+        plan.params["date"] = issue_date
     if previous is not None:
         plan.changes = compare_plans(previous, plan)
     note_home(plan.params)

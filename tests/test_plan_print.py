@@ -443,3 +443,31 @@ def test_compare_says_where_a_firm_still_ranked_now_stands(fluoro_plan):
         assert dropped[e["enterprise_id"]] == (
             f"得分 {e['score']:.3f}→{e['score']:.3f}, 领域内第{e['rank_in_field']}名(列前2名)"
         )
+
+
+def test_one_pager_and_changes_keep_hostile_names_inert(tiny_chain, firms, tmp_path):
+    pytest.importorskip("docx")
+    hostile = firms.copy()
+    hostile.loc[hostile["name"] == "昆山零件", "name"] = '=HYPERLINK("http://x")'
+    hostile.loc[hostile["name"] == "南山零件", "name"] = "<script>alert(1)</script>"
+    plan = build_plan(tiny_chain, hostile, home="330723", fields=3)
+    plan.changes = compare_plans({"key_fields": [], "key_enterprises": []}, plan)
+    page = report.one_page_html(plan) + report.plan_to_html(plan)
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    for path in (tmp_path / "b.docx", tmp_path / "p.docx"):
+        if path.name == "b.docx":
+            report.write_one_page(plan, path)
+        else:
+            report.write_plan_docx(plan, path)
+        cells = [
+            "".join(t.text or "" for t in tc.iter(f"{W}t"))
+            for tc in _document_xml(path).iter(f"{W}tc")
+        ]
+        assert any(c.startswith("'=HYPERLINK") for c in cells)
+        assert not any(c.startswith("=") for c in cells)
+
+
+def test_date_must_be_a_date(invoke, tmp_path):
+    result = invoke("plan", "fluorochem", "--date", "June", "-o", tmp_path / "p.html")
+    assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
+    assert not (tmp_path / "p.html").exists()
