@@ -38,6 +38,7 @@ from chainmap.analysis.gaps import (
 )
 from chainmap.analysis.plan import PlanCounts, TargetingPlan, assemble_plan, plan_counts
 from chainmap.analysis.scoring import rank_enterprises
+from chainmap.atomic import atomic_directory, require_complete
 from chainmap.errors import InputError
 from chainmap.model.chain import Chain
 
@@ -113,6 +114,7 @@ def parts(source: str | Path) -> list[Part]:
     """
     root = Path(source)
     if root.is_dir():
+        require_complete(root)
         files = sorted(p for p in root.rglob("*") if p.suffix.lower() in _SUFFIXES)
     elif root.exists():
         files = [root]
@@ -180,6 +182,7 @@ def canonical(table: pd.DataFrame, *, source: str = "<frame>", first_row: int = 
 def read_canonical(path: str | Path) -> pd.DataFrame | None:
     """A canonical Parquet file or dataset read as it is; None for anything else."""
     root = Path(path)
+    require_complete(root)
     files = sorted(root.rglob("*.parquet")) if root.is_dir() else [root]
     if not files or any(f.suffix.lower() not in (".parquet", ".pq") for f in files):
         return None
@@ -490,18 +493,19 @@ def classify_file(
     :func:`~chainmap.analysis.classify.assign_segments`). Returns row counts:
     ``rows`` and ``with_segments``.
     """
-    out = Path(output)
-    out.mkdir(parents=True, exist_ok=True)
     work = parts(source)
-    targets = [str(out / f"part-{i:05d}.parquet") for i in range(len(work))]
     job = functools.partial(
         _classify_part, chain=chain, text_column=text_column, chunk_rows=chunk_rows
     )
-    if engine == "dask":
-        with _client(scheduler) as client:
-            counts = client.gather(client.map(job, work, targets, pure=False))
-    else:
-        counts = [job(p, t) for p, t in zip(work, targets, strict=True)]
+    # Built in a sibling folder, marked complete, then swapped in: an interrupted
+    # run leaves the previous dataset as it was.
+    with atomic_directory(output) as out:
+        targets = [str(out / f"part-{i:05d}.parquet") for i in range(len(work))]
+        if engine == "dask":
+            with _client(scheduler) as client:
+                counts = client.gather(client.map(job, work, targets, pure=False))
+        else:
+            counts = [job(p, t) for p, t in zip(work, targets, strict=True)]
     return {
         "rows": sum(c[0] for c in counts),
         "with_segments": sum(c[1] for c in counts),

@@ -309,9 +309,9 @@ class Chain:
 
     def save(self, path: str | Path) -> Path:
         """Write the chain as Turtle to ``path``."""
-        path = Path(path)
-        path.write_text(self.to_turtle(), encoding="utf-8")
-        return path
+        from chainmap import atomic
+
+        return atomic.write_text(path, self.to_turtle())
 
     # ------------------------------------------------------------------ Jupyter
     def _repr_html_(self) -> str:

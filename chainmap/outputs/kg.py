@@ -925,7 +925,9 @@ def write_kg(
     else:
         chunks = _bulk_chunks(chain, fmt=format, **kwargs)
     if isinstance(path, str | Path):
-        with open(path, "wb") as handle:
+        from chainmap import atomic
+
+        with atomic.atomic_write(path, "wb") as handle:
             for chunk in chunks:
                 handle.write(chunk)
     else:

@@ -487,9 +487,12 @@ def write_plan_docx(plan: TargetingPlan, path: str | Path, *, font: str = "宋�
     doc.add_heading("参数、方法与来源 / Parameters, method, sources", level=1)
     for k, v in _explanation_rows(plan):
         doc.add_paragraph(f"{k}: {neutralise(v)}")
+    from chainmap import atomic
+
     path = Path(path)
-    doc.save(path)
-    _pin_docx(path)
+    with atomic.atomic_path(path) as tmp:
+        doc.save(tmp)
+        _pin_docx(tmp)
     return path
 
 
@@ -501,6 +504,7 @@ def _pin_docx(path: Path) -> None:
 
 def write_plan(plan: TargetingPlan, path: str | Path, *, fmt: str | None = None) -> Path:
     """Write the plan as ``fmt`` (markdown, html, xlsx, docx, json), default from the suffix."""
+    from chainmap import atomic
     from chainmap.errors import InputError
     from chainmap.outputs.tables import to_json
 
@@ -508,15 +512,15 @@ def write_plan(plan: TargetingPlan, path: str | Path, *, fmt: str | None = None)
     names = {"markdown": ".md", "html": ".html", "xlsx": ".xlsx", "docx": ".docx", "json": ".json"}
     suffix = names[fmt] if fmt else path.suffix.lower()
     if suffix == ".md":
-        path.write_text(plan_to_markdown(plan), encoding="utf-8")
+        atomic.write_text(path, plan_to_markdown(plan))
     elif suffix in (".html", ".htm"):
-        path.write_text(plan_to_html(plan), encoding="utf-8")
+        atomic.write_text(path, plan_to_html(plan))
     elif suffix == ".xlsx":
         write_plan_xlsx(plan, path)
     elif suffix == ".docx":
         write_plan_docx(plan, path)
     elif suffix == ".json":
-        path.write_text(to_json(plan.to_dict()), encoding="utf-8")
+        atomic.write_text(path, to_json(plan.to_dict()))
     else:
         raise InputError(
             f"不支持的方案格式 / unsupported plan format {suffix!r}",
