@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 import html
 import math
 from pathlib import Path
+import re
 from typing import Any
 
 import pandas as pd
@@ -185,10 +186,41 @@ def _explanation_rows(plan: TargetingPlan) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------------- Markdown
 
 
+#: Inline Markdown syntax (CommonMark + GFM): raw HTML and entities, links and
+#: images, emphasis, code spans, strikethrough, table pipes, and the backslash.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>&|!~#])")
+#: Block syntax a line may start with: list markers, heading underline, quote.
+_MD_LINE_START = re.compile(r"^(\s*)(?:([-+=>])|(\d+)([.)]))")
+
+
+def markdown_text(value: Any) -> str:
+    """Data text made inert for Markdown: every syntax character backslash-escaped.
+
+    Backslash escapes (not HTML entities) keep the text as the reader wrote it in
+    every CommonMark viewer; line breaks become spaces, so a value stays on its
+    line (a heading, a list item, a table cell).
+
+    Examples
+    --------
+    >>> markdown_text("![t](http://127.0.0.1:9/x.png)公司")
+    '\\\\!\\\\[t\\\\](http://127.0.0.1:9/x.png)公司'
+    >>> markdown_text("<img src=x onerror=alert(1)>")
+    '\\\\<img src=x onerror=alert(1)\\\\>'
+    >>> markdown_text("- 1. a|b")
+    '\\\\- 1. a\\\\|b'
+    """
+    text = "" if value is None else " ".join(str(value).splitlines())
+    text = _MD_INLINE.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(
+        lambda m: m.group(1) + (f"\\{m.group(2)}" if m.group(2) else f"{m.group(3)}\\{m.group(4)}"),
+        text.lstrip(),
+        count=1,
+    )
+
+
 def _md_cell(value: Any) -> str:
-    # Markdown passes raw HTML through, so data text is HTML-escaped too.
-    text = "" if value is None else html.escape(str(value), quote=False)
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A table cell, list item or heading part: formula-neutralised, then Markdown-escaped."""
+    return markdown_text(neutralise(value))
 
 
 def _fmt(value: Any) -> Any:
@@ -209,7 +241,7 @@ def _shown(col: str, value: Any) -> Any:
 def _md_table(records: Sequence[Mapping[str, Any]], cols: Sequence[str]) -> str:
     if not records:
         return "_(无 / none)_\n"
-    head = "| " + " | ".join(PLAN_HEADERS.get(c, c) for c in cols) + " |"
+    head = "| " + " | ".join(_md_cell(PLAN_HEADERS.get(c, c)) for c in cols) + " |"
     sep = "|" + "---|" * len(cols)
     body = []
     for r in records:
@@ -227,8 +259,9 @@ def plan_to_markdown(plan: TargetingPlan) -> str:
     """The plan as Markdown, for pasting into documents."""
     p = plan.params
     out = [
-        f"# {p['chain_name']}招商目标方案 · {p['home_name']}\n",
-        f"_{p['chain_name_en']} targeting plan for {p['home_name']} ({p['home']})_\n",
+        f"# {_md_cell(p['chain_name'])}招商目标方案 · {_md_cell(p['home_name'])}\n",
+        f"_{_md_cell(p['chain_name_en'])} targeting plan for {_md_cell(p['home_name'])} "
+        f"({_md_cell(p['home'])})_\n",
         _summary_md(plan),
         "## 一、重点领域 / Key fields\n",
         _md_table(plan.key_fields, _SHOWN["fields"]),
@@ -252,7 +285,7 @@ def _summary_md(plan: TargetingPlan) -> str:
         f"- 重点领域 {len(plan.key_fields)} 个, 重点企业 {len(plan.key_enterprises)} 家, "
         f"目标企业共 {c['targets']} 家 (输入 {c['input']} 家, 属本产业链 {c['in_chain']} 家, "
         f"本地锚点 {c['home_anchors']} 家, 注销/吊销排除 {c['deregistered']} 家)\n"
-        f"- 数据最新年份 / latest figure year: {plan.params['data_year'] or '—'}\n"
+        f"- 数据最新年份 / latest figure year: {_md_cell(plan.params['data_year'] or '—')}\n"
     )
 
 
