@@ -1085,6 +1085,88 @@ def _cell(kind: str, value: str, datatype: str | None) -> Any:
     return value
 
 
+_VARIABLE = re.compile(r"[A-Za-z_\u00b7-\uffff][\w\u00b7-\uffff]*")
+
+
+def check_offline(sparql: str) -> None:
+    """Refuse a query that would leave the KG: ``SERVICE``, ``FROM`` or ``FROM NAMED``.
+
+    The query is parsed (rdflib's SPARQL grammar) and its syntax tree searched, so
+    a ``SERVICE`` inside ``FILTER EXISTS`` or a subquery is found too. Syntax errors
+    become one short line (line, column and what was found), not the grammar's
+    list of expected tokens.
+
+    Examples
+    --------
+    >>> check_offline("SELECT ?s WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
+    Traceback (most recent call last):
+    ...
+    chainmap.errors.InputError: chainmap 查询只在本地运行 / chainmap queries run offline: \
+SERVICE <http://127.0.0.1:9/> is refused. query the bundled KG only (no SERVICE, FROM or FROM NAMED)
+    """
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parsed = parseQuery(sparql)
+    except ParseBaseException as exc:
+        near = (exc.line or "").strip()[:60]
+        raise InputError(
+            f"SPARQL 语法错误 / SPARQL syntax error at line {exc.lineno}, column {exc.col}"
+            + (f" near {near!r}" if near else ""),
+            hint="check the query text",
+        ) from None
+    except Exception as exc:  # rdflib raises a few other types for odd input
+        raise InputError(
+            f"SPARQL 语法错误 / SPARQL syntax error: {_first_line(exc)}",
+            hint="check the query text",
+        ) from None
+    for node in _walk(parsed):
+        name = getattr(node, "name", None)
+        if name == "ServiceGraphPattern":
+            what = f"SERVICE {_n3(node.get('term'))}"
+        elif name == "DatasetClause":
+            kind = "FROM NAMED" if node.get("named") is not None else "FROM"
+            what = f"{kind} {_n3(node.get('named', node.get('default')))}"
+        else:
+            continue
+        raise InputError(
+            f"chainmap 查询只在本地运行 / chainmap queries run offline: {what} is refused",
+            hint="query the bundled KG only (no SERVICE, FROM or FROM NAMED)",
+        )
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    """Every node of an rdflib SPARQL parse tree (CompValue dicts and ParseResults lists)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        yield item
+        if type(item).__name__ == "ParseResults":  # registered as a Mapping, but a list
+            stack.extend(list(item))
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+
+
+def _n3(term: Any) -> str:
+    return term.n3() if hasattr(term, "n3") else str(term)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+def _check_bindings(bindings: Mapping[str, Any]) -> None:
+    for name in bindings:
+        if not _VARIABLE.fullmatch(name):
+            raise InputError(
+                f"变量名无效 / not a SPARQL variable name: {name!r}",
+                hint="use letters, digits and _ only, e.g. --bind stage=stage:material",
+            )
+
+
 def _has_pyoxigraph() -> bool:
     try:
         import pyoxigraph  # noqa: F401
@@ -1120,6 +1202,8 @@ def query_kg(
     True
     """
     bindings = dict(bindings or {})
+    _check_bindings(bindings)
+    check_offline(sparql)  # before either engine sees it: both would fetch
     if engine == "auto":
         engine = "oxigraph" if _has_pyoxigraph() else "rdflib"
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
@@ -1135,7 +1219,7 @@ def query_kg(
         try:
             result = store.query(sparql, prefixes=prefixes, substitutions=subs)
         except SyntaxError as exc:
-            raise InputError(f"SPARQL 语法错误 / SPARQL syntax error: {exc}") from None
+            raise InputError(f"SPARQL 语法错误 / SPARQL syntax error: {_first_line(exc)}") from None
         except RuntimeError:
             # pyoxigraph substitutes only projected variables; rdflib binds any.
             return query_kg(
@@ -1150,22 +1234,35 @@ def query_kg(
         if not isinstance(result, ox.QuerySolutions):
             raise InputError("只支持 SELECT 查询 / only SELECT queries are supported")
         columns = [v.value for v in result.variables]
-        rows = []
-        for solution in result:
-            row = []
-            for name in columns:
-                term = solution[name]
-                if term is None:
-                    row.append(None)
-                elif isinstance(term, ox.NamedNode):
-                    row.append(_cell("iri", term.value, None))
-                elif isinstance(term, ox.Literal):
-                    row.append(_cell("lit", term.value, term.datatype.value))
-                else:
-                    row.append(str(term))
-            rows.append(row)
-        return pd.DataFrame(rows, columns=columns, dtype=object)
-    from rdflib import Literal, URIRef, Variable
+        try:
+            return pd.DataFrame(_oxigraph_rows(result, columns), columns=columns, dtype=object)
+        except (OSError, RuntimeError, ValueError) as exc:  # raised lazily, while iterating
+            raise InputError(f"SPARQL 查询失败 / the query failed: {_first_line(exc)}") from None
+    return _rdflib_query(chain, sparql, enterprises, regions, zones, bindings, prefixes)
+
+
+def _oxigraph_rows(result: Any, columns: Sequence[str]) -> list[list[Any]]:
+    import pyoxigraph as ox
+
+    rows = []
+    for solution in result:
+        row = []
+        for name in columns:
+            term = solution[name]
+            if term is None:
+                row.append(None)
+            elif isinstance(term, ox.NamedNode):
+                row.append(_cell("iri", term.value, None))
+            elif isinstance(term, ox.Literal):
+                row.append(_cell("lit", term.value, term.datatype.value))
+            else:
+                row.append(str(term))
+        rows.append(row)
+    return rows
+
+
+def _rdflib_query(chain, sparql, enterprises, regions, zones, bindings, prefixes) -> pd.DataFrame:
+    from rdflib import Variable
 
     graph = build_kg(chain, enterprises=enterprises, regions=regions, zones=zones)
     try:
@@ -1175,10 +1272,20 @@ def query_kg(
             initBindings={Variable(k): v for k, v in bindings.items()},
         )
     except Exception as exc:  # pyparsing raises its own types
-        raise InputError(f"SPARQL 语法错误 / SPARQL syntax error: {exc}") from None
+        raise InputError(f"SPARQL 语法错误 / SPARQL syntax error: {_first_line(exc)}") from None
     if result.type != "SELECT":
         raise InputError("只支持 SELECT 查询 / only SELECT queries are supported")
     columns = [str(v) for v in result.vars]
+    try:
+        rows = _rdflib_rows(result)
+    except Exception as exc:  # rdflib evaluates lazily: errors surface while iterating
+        raise InputError(f"SPARQL 查询失败 / the query failed: {_first_line(exc)}") from None
+    return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
+def _rdflib_rows(result: Any) -> list[list[Any]]:
+    from rdflib import Literal, URIRef
+
     rows = []
     for solution in result:
         row = []
@@ -1193,7 +1300,7 @@ def query_kg(
             else:
                 row.append(str(term))
         rows.append(row)
-    return pd.DataFrame(rows, columns=columns, dtype=object)
+    return rows
 
 
 # ---------------------------------------------------------------------- SHACL
