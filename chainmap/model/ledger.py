@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 import datetime as dt
+import math
 from pathlib import Path
 import re
 
@@ -127,6 +128,8 @@ _ALIASES_ZH = {
 }
 _DATE_COLUMNS = tuple(c for c, _ in STAGES)
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's 1900 date system
+#: Project dates outside these years are typing errors (and pandas timestamps end in 2262).
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2100, 12, 31))
 _REQUIRED = ("project_id",)
 # How far down a sheet to look for the header row (title rows above it are common).
 _HEADER_SEARCH_ROWS = 10
@@ -195,7 +198,14 @@ def parse_date(value: object) -> dt.date | None:
         if re.fullmatch(r"[2-7]\d{4}(?:\.0)?", s):  # an Excel serial day number kept as text
             return _EXCEL_EPOCH + dt.timedelta(days=int(float(s)))
         raise ValueError(s)
-    return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    return _in_range(dt.date(int(m[1]), int(m[2]), int(m[3])))
+
+
+def _in_range(date: dt.date) -> dt.date:
+    """``date`` when inside :data:`DATE_RANGE`, else ``ValueError`` saying so."""
+    if not DATE_RANGE[0] <= date <= DATE_RANGE[1]:
+        raise ValueError(f"{date.isoformat()} is outside {DATE_RANGE[0].year}-{DATE_RANGE[1].year}")
+    return date
 
 
 def parse_month(value: object) -> str | None:
@@ -218,12 +228,15 @@ def parse_month(value: object) -> str | None:
 
 
 def _parse_amount(value: object) -> float | None:
-    if value is None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):  # an empty cell
         return None
     s = str(value).strip().replace(",", "").replace("，", "")
     if not s:
         return None
-    return float(s)
+    amount = float(s)
+    if not math.isfinite(amount):  # inf, nan, 1e309: no project is that large
+        raise ValueError(s)
+    return amount
 
 
 def _checked_amount(
@@ -235,7 +248,7 @@ def _checked_amount(
         if amount is None and required:
             raise ValueError
     except ValueError:
-        msg = f"{name}不是数字 / {column} is not a number: {rec[column]!r}"
+        msg = f"{name}不是有限数字 / {column} is not a finite number: {rec[column]!r}"
         report.reject(n, column, "bad_amount", msg)
         return None, True
     if amount is not None and amount < 0:
@@ -323,8 +336,11 @@ def _validate_projects(body: pd.DataFrame, rows: list[int], report: ImportReport
         for col in _DATE_COLUMNS:
             try:
                 dates[col] = parse_date(rec[col])
-            except ValueError:
-                report.reject(n, col, "bad_date", f"无法识别日期 / cannot read date {rec[col]!r}")
+            except ValueError as exc:
+                why = f" ({exc})" if "outside" in str(exc) else ""
+                report.reject(
+                    n, col, "bad_date", f"无法识别日期 / cannot read date {rec[col]!r}{why}"
+                )
                 dates[col], bad = None, True
         if bad:
             continue
@@ -522,7 +538,13 @@ def leads_to_ledger(
     >>> row["project_id"], row["origin"], str(row["tracked_on"].date()), row["signed_on"]
     ('fluorochem-E1', '招引', '2024-05-01', NaT)
     """
-    when = parse_date(tracked_on)
+    try:
+        when = parse_date(tracked_on)
+    except ValueError as exc:
+        raise InputError(
+            f"无法识别日期 / cannot read the 盯引 date {tracked_on!r}: {exc}",
+            hint="use YYYY-MM-DD, e.g. --tracked-on 2024-05-01",
+        ) from None
     n = len(key_enterprises)
 
     def col(name: str) -> list:

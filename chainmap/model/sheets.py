@@ -19,9 +19,24 @@ import pandas as pd
 
 from chainmap.errors import InputError
 
-__all__ = ["detect_encoding", "detect_header_row", "read_table", "sheet_names"]
+__all__ = [
+    "detect_encoding",
+    "detect_header_row",
+    "guess_encoding",
+    "read_table",
+    "sheet_names",
+]
 
 _ENCODINGS = ("utf-8-sig", "gb18030")
+#: Encodings besides UTF-8 and GB18030 that Chinese registry exports arrive in.
+_OTHER_CHINESE = {"big5", "cp950", "big5hkscs"}
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+_SNIFF_BYTES = 256 * 1024
 
 
 def detect_encoding(raw: bytes) -> str:
@@ -43,6 +58,77 @@ def detect_encoding(raw: bytes) -> str:
             continue
         return enc
     raise UnicodeDecodeError("utf-8/gb18030", raw[:1], 0, 1, "not UTF-8 or GB18030")
+
+
+def guess_encoding(raw: bytes) -> tuple[str, str | None]:
+    """The encoding to read ``raw`` with, and a note when the choice is a guess.
+
+    A UTF-16/32 byte-order mark decides. Otherwise UTF-8, then GB18030, as
+    :func:`detect_encoding`; but GB18030 decodes almost any bytes, and UTF-8
+    decodes NULs, so then charset-normalizer is asked: when it names another
+    encoding that decodes the whole file (Big5, UTF-16 without a BOM …), that
+    one is used and the note says so.
+
+    Examples
+    --------
+    >>> guess_encoding("企业名称,城市".encode("utf-8"))
+    ('utf-8-sig', None)
+    >>> enc, note = guess_encoding("臺灣範例股份有限公司,存續,臺北市中正區\\n".encode("big5") * 20)
+    >>> enc, "Big5" in note
+    ('big5', True)
+    """
+    for bom, enc in _BOMS:
+        if raw.startswith(bom):
+            return enc, None
+    try:
+        enc = detect_encoding(raw)
+    except UnicodeDecodeError:
+        enc = None
+    if enc == "utf-8-sig" and b"\x00" not in raw:
+        return enc, None
+    from charset_normalizer import from_bytes
+
+    # Only encodings Chinese-speaking offices actually send replace GB18030, and only
+    # when GB18030 reads the bytes worse: short GBK files look Korean to any detector.
+    found = {m.encoding: m.chaos for m in from_bytes(raw[:_SNIFF_BYTES])}
+    guess = min(
+        (e for e in found if e in _OTHER_CHINESE or e.startswith(("utf_16", "utf_32"))),
+        key=lambda e: (found[e], e),
+        default=None,
+    )
+    if guess and found[guess] < found.get("gb18030", float("inf")):
+        try:
+            raw.decode(guess)
+        except (UnicodeDecodeError, LookupError):
+            guess = None
+        else:
+            name = {"big5": "Big5", "cp950": "Big5"}.get(guess, guess.upper())
+            return guess, (
+                f"编码不确定 / encoding guessed: read as {name}, not UTF-8 or GB18030; "
+                "check the text, and save the file as UTF-8 to be sure"
+            )
+    if enc is None:
+        raise UnicodeDecodeError("utf-8/gb18030", raw[:1], 0, 1, "not UTF-8 or GB18030")
+    return enc, None
+
+
+def _overlong_rows(raw: pd.DataFrame, header_at: int, first_row: int) -> dict[int, int]:
+    """Rows (as the user numbers them) holding cells right of the header's last name.
+
+    Such a row has more fields than the header, usually an unquoted comma in a
+    cell; its fields would shift, so the row is rejected rather than read.
+    """
+    header = raw.iloc[header_at].tolist()
+    width = max((i + 1 for i, v in enumerate(header) if _filled(v)), default=0)
+    body = raw.iloc[header_at + 1 :, width:]
+    if body.shape[1] == 0:
+        return {}
+    filled = body.map(_filled)
+    out = {}
+    for offset, (_, row) in enumerate(filled.iterrows()):
+        if row.any():
+            out[first_row + offset] = int(row[row].index.max()) + 1
+    return out
 
 
 def _filled(value: object) -> bool:
@@ -118,13 +204,30 @@ def read_table(
             at = 0
         else:
             at = detect_header_row(raw.head(20).values.tolist())
+        notes = list(raw.attrs.get("notes", []))
+        overlong = (
+            _overlong_rows(raw, at, at + 2)
+            if path.suffix.lower() != ".parquet" and len(raw)
+            else {}
+        )
         frame = raw.iloc[at + 1 :].reset_index(drop=True)
         frame.columns = _unique_names(raw.iloc[at].tolist()) if len(raw) else []
-        frame.attrs["first_row"] = at + 2
+        if overlong:  # drop the nameless columns the extra fields spilled into
+            named = [c for c in frame.columns if not str(c).startswith("Unnamed: ")]
+            spill = frame.columns[len(named) :]
+            frame = frame.drop(columns=[c for c in spill if str(c).startswith("Unnamed: ")])
+        frame.attrs.update(first_row=at + 2, notes=notes, overlong_rows=overlong)
         return frame
+    if path.is_dir():
+        raise InputError(
+            "这是目录, 不是文件 / this is a folder, not a file",
+            file=str(path),
+            hint="give one CSV/XLSX/Parquet file (folders of parts: --engine stream)",
+        )
     if not path.is_file():
         raise InputError("文件不存在 / file not found", file=str(path))
     suffix = path.suffix.lower()
+    notes: list[str] = []  # encoding and separator guesses, for the import report
     try:
         if suffix in (".xlsx", ".xlsm"):
             frame = pd.read_excel(
@@ -140,15 +243,16 @@ def read_table(
             if not raw.strip():
                 raise InputError("文件为空 / the file is empty", file=str(path))
             try:
-                enc = detect_encoding(raw)
+                enc, note = guess_encoding(raw)
+                text = raw.decode(enc)
             except UnicodeDecodeError:
                 raise InputError(
                     "无法识别编码 / cannot decode as UTF-8 or GBK/GB18030",
                     file=str(path),
                     hint="save the file as UTF-8 CSV",
                 ) from None
-            text = raw.decode(enc)
-            sep = "\t" if suffix == ".tsv" else ","
+            notes += [f"  {note}"] if note else []
+            sep = "\t" if suffix == ".tsv" else _separator(text, notes)
             # Raw rows: title rows are narrower than the table, so name every column
             # up front or the parser stops at the first wider row.
             width = max((len(r) for r in csv.reader(io.StringIO(text), delimiter=sep)), default=0)
@@ -183,4 +287,17 @@ def read_table(
     frame = frame.astype("object").where(frame.notna(), None)
     frame = frame.map(lambda v: None if isinstance(v, str) and not v.strip() else v)
     frame.attrs["first_row"] = 1 if header is None else header + 2
+    frame.attrs["notes"] = notes
     return frame
+
+
+def _separator(text: str, notes: list[str]) -> str:
+    """``,`` unless the first line has no comma but tabs or semicolons (noted)."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if "," in first:
+        return ","
+    for sep, name in (("\t", "tab"), (";", "semicolon")):
+        if first.count(sep) >= 1:
+            notes.append(f"  分隔符 / fields are {name}-separated: read with {sep!r}")
+            return sep
+    return ","
