@@ -430,8 +430,17 @@ def _split_list(value: object) -> list[str]:
 # ---------------------------------------------------------------------- headers
 
 
+#: Traditional characters of registry headers (Big5 exports from Taiwan and Hong Kong),
+#: so 企業名稱 finds the column 企业名称 does. Headers only; cell text is never changed.
+_TRADITIONAL_HEADER = str.maketrans(
+    "業稱記狀態屬區縣經營範圍統會碼註資參數號電話產類標規點網證實際設辦",
+    "业称记状态属区县经营范围统会码注资参数号电话产类标规点网证实际设办",
+)
+
+
 def _header_key(header: object) -> str:
     text = unicodedata.normalize("NFKC", str(header)).strip().lower()
+    text = text.translate(_TRADITIONAL_HEADER)
     text = re.sub(r"\s+", "", text)
     return re.sub(r"\([^)]*\)$", "", text) or text
 
@@ -594,10 +603,12 @@ def normalise_enterprises(
         raise ValueError("row_numbers must have one entry per row")
     plan = _column_plan(headers, mapping or {}, source)
     if "name" not in plan.values():
+        guessed = " ".join(n.strip() for n in frame.attrs.get("notes") or [])
         raise InputError(
-            f"找不到企业名称列 / no enterprise name column; found {headers[:12]}",
+            f"找不到企业名称列 / no enterprise name column; found {[h[:40] for h in headers[:12]]}",
             file=source,
-            hint='name it 企业名称 or map it with --mapping ([columns] "原表头" = "name")',
+            hint='name it 企业名称 or map it with --mapping ([columns] "原表头" = "name")'
+            + (f" ({guessed})" if guessed else ""),
         )
     report = ImportReport(source=source)
     # plain tuples: row access through pandas costs more than all the parsing

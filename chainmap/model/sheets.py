@@ -13,6 +13,7 @@ import csv
 import io
 import math
 from pathlib import Path
+import statistics
 from typing import Literal
 
 import pandas as pd
@@ -141,8 +142,9 @@ def detect_header_row(rows: list[list[object]], *, scan: int = 20) -> int:
     """Index of the header among raw ``rows``: the first row about as wide as the table.
 
     Title and note rows above a header fill one or two cells; the header fills
-    (nearly) every column. The first of the first ``scan`` rows with at least 60 %
-    of the widest row's filled cells (and at least two) is the header.
+    (nearly) every column. The table's width is the most common count of filled
+    cells among rows with two or more; the first of the first ``scan`` rows with
+    at least 60 % of it (and at least two) is the header.
 
     Examples
     --------
@@ -152,7 +154,10 @@ def detect_header_row(rows: list[list[object]], *, scan: int = 20) -> int:
     0
     """
     counts = [sum(_filled(v) for v in row) for row in rows[:scan]]
-    width = max(counts, default=0)
+    # The most common width of rows with two or more cells, not the widest: one
+    # overlong data row must not pass for the header.
+    wide = [n for n in counts if n >= 2]
+    width = max(statistics.multimode(wide)) if wide else max(counts, default=0)
     if width <= 1:
         return 0
     need = max(2, math.ceil(0.6 * width))
@@ -177,11 +182,24 @@ def sheet_names(path: str | Path) -> list[str]:
     """Sheet names of an XLSX workbook."""
     from openpyxl import load_workbook
 
-    book = load_workbook(path, read_only=True)
+    try:
+        book = load_workbook(path, read_only=True)
+    except OSError:
+        raise
+    except Exception as exc:  # BadZipFile, KeyError for a zip without a workbook …
+        raise _not_a_workbook(path, exc) from None
     try:
         return list(book.sheetnames)
     finally:
         book.close()
+
+
+def _not_a_workbook(path: str | Path, exc: Exception) -> InputError:
+    return InputError(
+        f"无法读取, 不是有效的 Excel 工作簿 / cannot read: not a valid .xlsx workbook ({type(exc).__name__})",
+        file=str(path),
+        hint="open it in Excel or WPS and save it again as .xlsx, or export it as UTF-8 CSV",
+    )
 
 
 def read_table(
@@ -279,7 +297,11 @@ def read_table(
                 f"找不到工作表 / no sheet {sheet!r}", file=str(path), hint=str(exc)
             ) from None
         raise InputError(f"无法读取 / cannot read: {exc}", file=str(path)) from None
+    except OSError:
+        raise  # permission, missing folder …: one line from the CLI
     except Exception as exc:  # corrupt zip, parquet errors, csv tokeniser errors …
+        if suffix in (".xlsx", ".xlsm"):
+            raise _not_a_workbook(path, exc) from None
         raise InputError(
             f"无法读取 / cannot read: {type(exc).__name__}: {exc}".splitlines()[0],
             file=str(path),
