@@ -34,6 +34,7 @@ __all__ = [
     "atomic_directory",
     "atomic_path",
     "atomic_write",
+    "check_writable",
     "is_dataset",
     "require_complete",
     "write_bytes",
@@ -128,6 +129,24 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
 def write_text(path: str | Path, text: str, *, encoding: str = "utf-8") -> Path:
     """Write ``text`` to ``path`` atomically (no newline translation); return the path."""
     return write_bytes(path, text.encode(encoding))
+
+
+def check_writable(*paths: str | Path | None) -> None:
+    """Raise the OSError a write to each path would meet, before any work is done.
+
+    For commands with two outputs (``import -o … --report …``): neither is written
+    when the other could not be.
+    """
+    for path in paths:
+        if path is None:
+            continue
+        target = Path(path)
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a folder", str(target))
+        if not target.parent.is_dir():
+            raise FileNotFoundError(errno.ENOENT, "no such folder", str(target))
+        if not os.access(target.parent, os.W_OK):
+            raise PermissionError(errno.EACCES, "permission denied", str(target))
 
 
 # ---------------------------------------------------------------------- folders

@@ -752,6 +752,7 @@ def import_cmd(
     from chainmap.model.enterprises import read_enterprises
     from chainmap.outputs.enterprises import write_enterprises
 
+    atomic.check_writable(output, report_path)  # both outputs or neither
     table, report = read_enterprises(file, mapping=mapping, strict=strict)
     write_enterprises(table, output)
     if report_path is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 
 from click.testing import CliRunner
 from listener import local_listener
@@ -174,3 +175,164 @@ def test_sparql_syntax_error_is_short():
 def test_bind_name_with_a_space_is_one_line():
     line = one_line_error(run("query", "fluorochem", "segments-of-stage", "--bind", "a b=1"))
     assert "'a b'" in line
+
+
+# ---------------------------------------------------------------------- killed and full disks
+
+
+def _chainmap(*args: str, **kwargs):
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "chainmap", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
+
+
+def _wait_for(predicate, timeout: float = 120.0) -> bool:
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.fixture(scope="module")
+def big_firms(tmp_path_factory):
+    from chainmap.model.chain import load_chain
+    from chainmap.synthetic import synthetic_registry
+
+    path = tmp_path_factory.mktemp("big") / "firms.parquet"
+    synthetic_registry(150_000, load_chain("fluorochem"), seed=3).to_parquet(path)
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGKILL"])
+def test_killed_export_keeps_the_previous_output(big_firms, tmp_path, signal_name):
+    import signal
+
+    target = tmp_path / "kg.nt"
+    target.write_bytes(b"<urn:x:previous> <urn:x:complete> <urn:x:output> .\n")
+    before = target.read_bytes()
+    proc = _chainmap("export", "fluorochem", "--enterprises", str(big_firms), "-o", str(target))
+    partial = lambda: [p for p in tmp_path.iterdir() if p.name.startswith(".kg.nt.")]  # noqa: E731
+    # Wait until the export is writing its temporary file, then kill it mid-way.
+    assert _wait_for(lambda: partial() and partial()[0].stat().st_size > 0), proc.communicate()
+    proc.send_signal(getattr(signal, signal_name))
+    _, err = proc.communicate(timeout=120)
+    assert target.read_bytes() == before
+    if signal_name == "SIGINT":
+        assert proc.returncode == 130, err
+        assert err.strip().splitlines()[-1].startswith("interrupted; previous output kept")
+        assert "Traceback" not in err
+        assert partial() == []  # the partial file is removed
+    else:
+        assert proc.returncode == -signal.SIGKILL  # nothing runs after SIGKILL: the
+        # hidden .kg.nt.*.part file may stay, but kg.nt is the previous, complete one
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    import subprocess
+
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): {done.stderr!r}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_full_disk_keeps_the_previous_output(small_disk):
+    target = small_disk / "show.csv"
+    first = run("show", "fluorochem", "-o", str(target))
+    assert first.exit_code == 0, first.output
+    before = target.read_bytes()
+    filler = small_disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)  # fill the disk to the last byte
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    line = one_line_error(run("show", "fluorochem", "-o", str(target)))
+    assert "show.csv" in line and "disk full" in line
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "show.csv"]
+
+
+def test_import_checks_both_outputs_before_writing_either(tmp_path):
+    from pathlib import Path
+
+    firms = Path(__file__).parent / "fixtures" / "hostile" / "ent_gbk.csv"
+    out = tmp_path / "firms.csv"
+    line = one_line_error(
+        run("import", str(firms), "-o", str(out), "--report", str(tmp_path / "no" / "r.csv"))
+    )
+    assert "r.csv" in line
+    assert not out.exists()
+
+
+# ---------------------------------------------------------------------- Turtle writing
+
+
+def test_chain_name_cannot_inject_triples(tmp_path):
+    from pathlib import Path
+
+    from rdflib import Graph
+
+    hostile = Path(__file__).parent / "fixtures" / "hostile"
+    out = tmp_path / "c.ttl"
+    name = "链\nseg:ore cm:stage stage:service .\n#"
+    result = run(
+        "chain",
+        "import",
+        str(hostile / "chaintab_segments_ok.csv"),
+        str(hostile / "chaintab_links_ok.csv"),
+        "--name-zh",
+        name,
+        "-o",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    from chainmap.model.chain import load_chain
+
+    chain = load_chain(out)
+    assert chain.name_zh == name  # kept whole, as a literal
+    assert chain.segment("ore").stage == "resource"
+    graph = Graph().parse(out, format="turtle")
+    stages = {str(o).rsplit("/", 1)[-1] for o in graph.objects(None, None) if "stage/" in str(o)}
+    assert "service" not in stages
+    comments = [ln for ln in out.read_text(encoding="utf-8").splitlines() if ln.startswith("#")]
+    assert all("\n" not in c for c in comments) and len(comments) == 1
+
+
+def test_source_url_cannot_end_its_iri(tmp_path):
+    from chainmap.model.chain import chain_from_tables, parse_chain
+
+    segments = pd.DataFrame(
+        {
+            "id": ["ore"],
+            "name_zh": ["矿石"],
+            "stage": ["resource"],
+            "source_url": ["http://x/>;cm:stage\tstage:service;<http://y"],
+        }
+    )
+    links = pd.DataFrame(columns=["upstream_id", "downstream_id", "relation"])
+    chain = chain_from_tables(segments, links, chain_id="c", name_zh="链")
+    again = parse_chain(chain.to_turtle())
+    assert again.segment("ore").stage == "resource"
+    assert len(again.segment("ore").sources) == 2  # split on whitespace, each one IRI

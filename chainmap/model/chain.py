@@ -723,15 +723,19 @@ _HEADER = """\
 
 
 def _lit(text: str, lang: str | None = None) -> str:
-    from rdflib import Literal
+    """A one-line Turtle string literal: backslash, quote, CR and LF escaped (ECHAR)."""
+    body = str(text).replace("\\", "\\\\").replace('"', '\\"')
+    body = body.replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{body}"' + (f"@{lang}" if lang else "")
 
-    return Literal(text, lang=lang).n3()
+
+#: Characters Turtle's IRIREF forbids; percent-encoded so a URL cannot end the IRI early.
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
 def _iri(text: str) -> str:
-    from rdflib import URIRef
-
-    return URIRef(text).n3()
+    """``<text>`` with every character IRIREF forbids percent-encoded."""
+    return "<" + _IRI_FORBIDDEN.sub(lambda m: f"%{ord(m.group()):02X}", str(text)) + ">"
 
 
 def _decimal(number: float) -> str:
