@@ -336,3 +336,45 @@ def test_source_url_cannot_end_its_iri(tmp_path):
     again = parse_chain(chain.to_turtle())
     assert again.segment("ore").stage == "resource"
     assert len(again.segment("ore").sources) == 2  # split on whitespace, each one IRI
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["memory", "stream", "dask", "dask-local"])
+def test_ctrl_c_is_one_line_and_exit_130_on_every_engine(big_firms, tmp_path, engine):
+    """Ctrl-C reaches the whole process group (dask workers too), as in a terminal.
+
+    ``dask`` runs on a scheduler of this test's own; ``dask-local`` starts its own
+    LocalCluster, whose workers ignore Ctrl-C (a Ctrl-C during their start-up is
+    dropped, so the signal is sent once the work runs).
+    """
+    import signal
+    import time
+
+    target = tmp_path / "rank.csv"
+    target.write_text("previous\n", encoding="utf-8")
+    options = ["--engine", engine]
+    cluster = None
+    if engine == "dask":
+        distributed = pytest.importorskip("dask.distributed")
+        cluster = distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, protocol="tcp",
+            dashboard_address=":0",
+        )  # fmt: skip
+        options += ["--scheduler", cluster.scheduler_address]
+    elif engine == "dask-local":
+        options = ["--engine", "dask"]
+    proc = _chainmap(
+        "rank", "fluorochem", *options, "--enterprises", str(big_firms), "-o",
+        str(target), start_new_session=True,
+    )  # fmt: skip
+    first = proc.stderr.readline()  # the input is resolved: the work has begun
+    time.sleep(8 if engine == "dask-local" else 1)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=180)
+    err = first + err
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "Task exception" not in err, err
+    assert err.strip().splitlines()[-1].startswith("interrupted; previous output kept")
+    assert target.read_text(encoding="utf-8") == "previous\n"
+    if cluster is not None:
+        cluster.close()

@@ -19,8 +19,10 @@ Three engines give the same result (``docs/scale.md``):
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+import contextlib
 from dataclasses import dataclass
 import functools
+import os
 from pathlib import Path
 from typing import Any
 
@@ -361,16 +363,51 @@ class _client:
             self.cluster = None
             self.client = Client(self.scheduler)
         else:
-            self.cluster = LocalCluster(
-                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-            )
+            with _sigint_ignored():
+                self.cluster = LocalCluster(
+                    n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+                )
             self.client = Client(self.cluster)
         return self.client
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, kind: type | None, *exc: Any) -> None:
+        if kind is not None and issubclass(kind, KeyboardInterrupt):
+            _quiet_dask()  # Ctrl-C: the CLI says one line; cancelled tasks need not
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while workers start: they inherit "ignore" and never see Ctrl-C.
+
+    Ctrl-C then reaches this process alone, which closes the workers. A Ctrl-C
+    in these few seconds of start-up is dropped (press it again).
+    """
+    import signal
+    import threading
+
+    # Workers log cancelled tasks as warnings after Ctrl-C; errors still show.
+    ours = "DASK_LOGGING__DISTRIBUTED" not in os.environ
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+        if ours:
+            os.environ.pop("DASK_LOGGING__DISTRIBUTED", None)
+
+
+def _quiet_dask() -> None:
+    """Silence the loggers that report cancelled tasks and closed comms after Ctrl-C."""
+    import logging
+
+    for name in ("distributed", "asyncio", "tornado"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 # ---------------------------------------------------------------------- rank and plan
