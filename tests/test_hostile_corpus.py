@@ -210,3 +210,64 @@ def test_every_command_over_the_hostile_corpus(name, tmp_path, monkeypatch):
 def test_corpus_is_large_and_every_expectation_names_a_file():
     assert len(FILES) >= 60
     assert {file for file, _ in EXPECT} <= set(FILES)
+
+
+# ---------------------------------------------------------------------- stream and dask engines
+
+READER_FILES = [name for name in FILES if name.startswith("ent_")]
+#: Reader files the stream/dask engines still fail on because they have their own CSV
+#: reader (chainmap.analysis.stream.iter_chunks); `arch` gives both engines the one
+#: reader of model/sheets.py, which passes these on the memory engine.
+STREAM_READER_XFAIL = {
+    "ent_big5.csv",
+    "ent_bom_only.csv",
+    "ent_empty.csv",
+    "ent_gb18030.csv",
+    "ent_gbk.csv",
+    "ent_quote_unbalanced.csv",
+    "ent_ragged_more_fields.csv",
+    "ent_title_rows.csv",
+    "ent_utf16_bom.csv",
+    "ent_utf16_no_bom.csv",
+    "ent_whitespace_only.csv",
+    "ent_wide_row.csv",
+}
+
+
+@pytest.fixture(scope="session")
+def dask_scheduler():
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=":0"
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+def _engine_params():
+    for engine in ("stream", "dask"):
+        for name in READER_FILES:
+            marks = [pytest.mark.slow]
+            if (engine, name) in STREAM_READER_XFAIL or name in STREAM_READER_XFAIL:
+                marks.append(
+                    pytest.mark.xfail(reason="stream reader: merged from arch", strict=False)
+                )
+            yield pytest.param(engine, name, marks=marks, id=f"{engine}-{name}")
+
+
+@pytest.mark.parametrize("engine, name", list(_engine_params()))
+def test_reader_files_on_the_stream_and_dask_engines(engine, name, tmp_path, monkeypatch, request):
+    monkeypatch.chdir(tmp_path)
+    f = str(HOSTILE / name)
+    (tmp_path / "fast.toml").write_text("[stability]\nn = 3\n", encoding="utf-8")
+    options = ["--engine", engine]
+    if engine == "dask":
+        options += ["--scheduler", request.getfixturevalue("dask_scheduler")]
+    runs = [
+        ("rank", ["rank", "fluorochem", "--enterprises", f, "--profile", "fast.toml", *options, "-o", "r.csv"]),
+        ("plan", ["plan", "fluorochem", "--enterprises", f, "--profile", "fast.toml", *options, "-o", "p.md"]),
+        ("classify", ["classify", "fluorochem", f, "--text-column", "经营范围", *options, "-o", "out"]),
+    ]  # fmt: skip
+    for label, argv in runs:
+        result = CliRunner().invoke(cli, argv)
+        check_run(result, label, name)
+        check_csv_outputs(tmp_path)

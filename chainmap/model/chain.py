@@ -415,7 +415,13 @@ def load_chain(name: str | Path) -> Chain:
     if text == "all":
         return load_chains(catalog.bundled_chain_ids())
     if "," in text:
-        return load_chains([p.strip() for p in text.split(",") if p.strip()])
+        names = [p.strip() for p in text.split(",") if p.strip()]
+        if not names:
+            raise UnknownChainError(
+                text,
+                hint="用逗号连接产业链名 / join chain names with commas, e.g. fluorochem,lithium_battery",
+            )
+        return load_chains(names)
     return _load_bundled(text)
 
 
