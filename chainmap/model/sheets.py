@@ -13,6 +13,7 @@ import csv
 import io
 import math
 from pathlib import Path
+import re
 import statistics
 from typing import Literal
 
@@ -273,6 +274,9 @@ def read_table(
             sep = "\t" if suffix == ".tsv" else _separator(text, notes)
             # Raw rows: title rows are narrower than the table, so name every column
             # up front or the parser stops at the first wider row.
+            # Registry exports hold long business scopes; csv's default cell limit is 128 KiB.
+            csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+            text = _bare_carriage_returns(text, notes)
             width = max((len(r) for r in csv.reader(io.StringIO(text), delimiter=sep)), default=0)
             frame = pd.read_csv(
                 io.StringIO(text),
@@ -311,6 +315,30 @@ def read_table(
     frame.attrs["first_row"] = 1 if header is None else header + 2
     frame.attrs["notes"] = notes
     return frame
+
+
+_BARE_CR = re.compile(r"\r(?!\n)")
+
+
+def _bare_carriage_returns(text: str, notes: list[str]) -> str:
+    """Line breaks as the csv module can read them, without inventing rows.
+
+    A file without any LF uses CR alone as its line break (old Mac exports). In a
+    file with LF line breaks a lone CR sits inside a cell (pasted text); an
+    unquoted one would end the row early, so it becomes a space (noted).
+    """
+    if "\r" not in text:
+        return text
+    if "\n" not in text:
+        return text.replace("\r", "\n")
+    try:
+        for _ in csv.reader(io.StringIO(text)):
+            pass
+    except csv.Error:
+        count = len(_BARE_CR.findall(text))
+        notes.append(f"  单元格内的回车 / {count} carriage returns inside cells read as spaces")
+        return _BARE_CR.sub(" ", text)
+    return text
 
 
 def _separator(text: str, notes: list[str]) -> str:
