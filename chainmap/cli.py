@@ -106,12 +106,12 @@ def _leaf_params(ctx: click.Context, exc: BaseException) -> dict[str, Any]:
 
 
 def _interrupted() -> None:
-    """Ctrl-C: one line, exit 130; skip dask's shutdown noise by leaving at once."""
+    """Ctrl-C: one line and exit 130 (128 + SIGINT), as shells report it.
+
+    Every file output is atomic, so what was there before is still there; the dask
+    engine has closed its workers quietly by now (``analysis.stream._client``).
+    """
     click.echo("interrupted; previous output kept / 已中断, 原有输出保留", err=True)
-    if "distributed" in sys.modules:  # its event loop would print asyncio tracebacks
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(130)
     raise SystemExit(130)
 
 
@@ -154,7 +154,9 @@ def output_options(
         func = click.option(
             "-o",
             "--output",
-            type=click.Path(dir_okay=False, path_type=Path),
+            # A folder is refused by the writer, in one line; `classify --engine stream`
+            # writes a folder and may replace an earlier one.
+            type=click.Path(path_type=Path),
             default=None,
             help="输出文件 / write to this file (format from its suffix).",
         )(func)

@@ -142,8 +142,8 @@ def test_missing_output_folder_is_one_line(tmp_path):
 
 
 def test_output_that_is_a_folder_is_one_line(tmp_path):
-    line = one_line_error(run("chains", "-o", str(tmp_path)))
-    assert "folder" in line
+    line = one_line_error(run("chains", "--format", "csv", "-o", str(tmp_path)))
+    assert "is a folder; give a file name" in line
 
 
 # ---------------------------------------------------------------------- SPARQL offline
@@ -378,3 +378,40 @@ def test_ctrl_c_is_one_line_and_exit_130_on_every_engine(big_firms, tmp_path, en
     assert target.read_text(encoding="utf-8") == "previous\n"
     if cluster is not None:
         cluster.close()
+
+
+def test_interrupted_stream_classify_keeps_the_previous_dataset(tmp_path, monkeypatch):
+    from chainmap.analysis import stream
+
+    parts = tmp_path / "in"
+    parts.mkdir()
+    for i in range(3):
+        pd.DataFrame({"name": [f"公司{i}"], "scope": ["聚偏氟乙烯的生产"]}).to_csv(
+            parts / f"f{i}.csv", index=False
+        )
+    out = tmp_path / "classified"
+    args = ["classify", "fluorochem", str(parts), "--text-column", "scope", "--engine", "stream"]
+    assert run(*args, "-o", str(out)).exit_code == 0
+    before = sorted((p.name, p.read_bytes()) for p in out.iterdir())
+    assert (out / atomic.COMPLETE_MARKER).exists()
+
+    real, calls = stream._classify_part, []
+
+    def interrupted(part, target, **kwargs):  # Ctrl-C while the second part is written
+        calls.append(part)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(part, target, **kwargs)
+
+    monkeypatch.setattr(stream, "_classify_part", interrupted)
+    result = run(*args, "-o", str(out))
+    assert result.exit_code == 130
+    assert result.stderr.strip().splitlines()[-1].startswith("interrupted; previous output kept")
+    assert sorted((p.name, p.read_bytes()) for p in out.iterdir()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["classified", "in"]  # no leftovers
+    # A dataset without its marker (a copy cut short) is refused by the readers, in one line.
+    (out / atomic.COMPLETE_MARKER).unlink()
+    line = one_line_error(
+        run("rank", "fluorochem", "--enterprises", str(out), "--engine", "stream")
+    )
+    assert "incomplete dataset" in line
