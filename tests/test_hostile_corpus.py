@@ -182,6 +182,19 @@ def check_run(result, label: str, name: str) -> None:
 
 
 def check_csv_outputs(tmp: Path) -> None:
+    """Every CSV and XLSX written: no cell a spreadsheet would run as a formula."""
+    from openpyxl import load_workbook
+
+    for path in tmp.glob("*.xlsx"):
+        for sheet in load_workbook(path).worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    text = cell.value if isinstance(cell.value, str) else ""
+                    assert cell.data_type != "f", (path.name, cell.coordinate)
+                    assert not (text.startswith(FORMULA) and not NUMBER.fullmatch(text)), (
+                        path.name,
+                        text[:80],
+                    )
     for path in tmp.glob("*.csv"):
         with open(path, encoding="utf-8-sig", newline="") as handle:
             for row in csv.reader(handle, strict=True):
