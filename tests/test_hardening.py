@@ -415,3 +415,73 @@ def test_interrupted_stream_classify_keeps_the_previous_dataset(tmp_path, monkey
         run("rank", "fluorochem", "--enterprises", str(out), "--engine", "stream")
     )
     assert "incomplete dataset" in line
+
+
+# ---------------------------------------------------------------------- readers
+
+
+def _hostile(name: str):
+    from pathlib import Path
+
+    return Path(__file__).parent / "fixtures" / "hostile" / name
+
+
+def test_row_with_more_fields_is_rejected_by_number_and_nothing_shifts():
+    from chainmap.model.enterprises import read_enterprises
+
+    table, report = read_enterprises(_hostile("ent_ragged_more_fields.csv"))
+    rejected = [(i.row, i.code) for i in report.items if i.severity == "rejected"]
+    assert rejected == [(3, "too_many_fields")]  # header row 1, the bad row is row 3
+    assert not [c for c in table.columns if str(c).startswith("Unnamed")]
+    assert report.read == report.kept + report.rejected == 3
+
+
+def test_numbers_and_dates_that_cannot_be_meant_are_blanked_with_a_reason():
+    from chainmap.model.enterprises import read_enterprises
+
+    for name, column in [
+        ("ent_negative_capital.csv", "registered_capital"),
+        ("ent_capital_401_digits.csv", "registered_capital"),
+        ("ent_negative_employees.csv", "employees"),
+        ("ent_huge_numbers.csv", "employees"),
+    ]:
+        table, report = read_enterprises(_hostile(name))
+        assert table.loc[0, column] is None, (name, table.loc[0, column])
+        assert report.items and report.items[0].row == 2
+    table, report = read_enterprises(_hostile("ent_dates_out_of_range.csv"))
+    assert table["founded"].tolist()[:4] == [None] * 4
+    assert table.loc[4, "founded"] is not None  # the ordinary row keeps its date
+
+
+def test_segment_tags_are_folded_or_warned():
+    from chainmap.model.enterprises import read_enterprises
+
+    table, report = read_enterprises(_hostile("ent_segment_tags_case.csv"))
+    assert table.loc[0, "segments"] == ["pvdf"]
+    assert {i.code for i in report.items} == {"segment_case", "unknown_segment"}
+
+
+@pytest.mark.parametrize(
+    "name, encoding", [("ent_big5.csv", "big5"), ("ent_utf16_no_bom.csv", "utf_16_le")]
+)
+def test_unsure_encodings_are_read_right_and_noted(name, encoding):
+    from chainmap.model.sheets import guess_encoding
+
+    raw = _hostile(name).read_bytes()
+    found, note = guess_encoding(raw)
+    assert found == encoding and note
+    assert "臺灣" in raw.decode(found) or "示例" in raw.decode(found)
+
+
+def test_profile_refuses_booleans_and_non_finite_numbers():
+    from chainmap.model.profile import LIMITS, load_profile
+
+    weights = {"gap_priority": 0.25, "feasibility": 0.25, "strength": 0.25, "affinity": 0.25}
+    load_profile(weights=weights)
+    for bad in (True, float("nan"), float("inf"), -0.1):
+        with pytest.raises(InputError, match=r"weights\.gap_priority"):
+            load_profile(weights={**weights, "gap_priority": bad})
+    with pytest.raises(InputError, match=r"stability\.n"):
+        load_profile(stability={"n": LIMITS["stability.n"] + 1})
+    with pytest.raises(InputError, match="strong_lq"):
+        load_profile(thresholds={"strong_lq": float("nan")})
