@@ -13,13 +13,23 @@ import csv
 import io
 import math
 from pathlib import Path
-import re
 import statistics
 from typing import Literal
 
 import pandas as pd
 
 from chainmap.errors import InputError
+from chainmap.sniff import (
+    detect_encoding,
+    fix_bare_carriage_returns,
+    guess_encoding,
+    guess_separator,
+    not_a_workbook,
+    overlong_rows,
+)
+from chainmap.sniff import (
+    is_filled as _filled,
+)
 
 __all__ = [
     "detect_encoding",
@@ -28,115 +38,6 @@ __all__ = [
     "read_table",
     "sheet_names",
 ]
-
-_ENCODINGS = ("utf-8-sig", "gb18030")
-#: Encodings besides UTF-8 and GB18030 that Chinese registry exports arrive in.
-_OTHER_CHINESE = {"big5", "cp950", "big5hkscs"}
-_BOMS = (
-    (b"\xff\xfe\x00\x00", "utf-32"),
-    (b"\x00\x00\xfe\xff", "utf-32"),
-    (b"\xff\xfe", "utf-16"),
-    (b"\xfe\xff", "utf-16"),
-)
-_SNIFF_BYTES = 256 * 1024
-
-
-def detect_encoding(raw: bytes) -> str:
-    """Return the first of UTF-8 (BOM-aware) and GB18030 that decodes ``raw``.
-
-    GB18030 is a superset of GBK and GB2312, so GBK exports decode with it.
-
-    Examples
-    --------
-    >>> detect_encoding("企业名称".encode("gbk"))
-    'gb18030'
-    >>> detect_encoding("企业名称".encode("utf-8"))
-    'utf-8-sig'
-    """
-    for enc in _ENCODINGS:
-        try:
-            raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        return enc
-    raise UnicodeDecodeError("utf-8/gb18030", raw[:1], 0, 1, "not UTF-8 or GB18030")
-
-
-def guess_encoding(raw: bytes) -> tuple[str, str | None]:
-    """The encoding to read ``raw`` with, and a note when the choice is a guess.
-
-    A UTF-16/32 byte-order mark decides. Otherwise UTF-8, then GB18030, as
-    :func:`detect_encoding`; but GB18030 decodes almost any bytes, and UTF-8
-    decodes NULs, so then charset-normalizer is asked: when it names another
-    encoding that decodes the whole file (Big5, UTF-16 without a BOM …), that
-    one is used and the note says so.
-
-    Examples
-    --------
-    >>> guess_encoding("企业名称,城市".encode("utf-8"))
-    ('utf-8-sig', None)
-    >>> enc, note = guess_encoding("臺灣範例股份有限公司,存續,臺北市中正區\\n".encode("big5") * 20)
-    >>> enc, "Big5" in note
-    ('big5', True)
-    """
-    for bom, enc in _BOMS:
-        if raw.startswith(bom):
-            return enc, None
-    try:
-        enc = detect_encoding(raw)
-    except UnicodeDecodeError:
-        enc = None
-    if enc == "utf-8-sig" and b"\x00" not in raw:
-        return enc, None
-    from charset_normalizer import from_bytes
-
-    # Only encodings Chinese-speaking offices actually send replace GB18030, and only
-    # when GB18030 reads the bytes worse: short GBK files look Korean to any detector.
-    found = {m.encoding: m.chaos for m in from_bytes(raw[:_SNIFF_BYTES])}
-    guess = min(
-        (e for e in found if e in _OTHER_CHINESE or e.startswith(("utf_16", "utf_32"))),
-        key=lambda e: (found[e], e),
-        default=None,
-    )
-    if guess and found[guess] < found.get("gb18030", float("inf")):
-        try:
-            raw.decode(guess)
-        except (UnicodeDecodeError, LookupError):
-            guess = None
-        else:
-            name = {"big5": "Big5", "cp950": "Big5"}.get(guess, guess.upper())
-            return guess, (
-                f"编码不确定 / encoding guessed: read as {name}, not UTF-8 or GB18030; "
-                "check the text, and save the file as UTF-8 to be sure"
-            )
-    if enc is None:
-        raise UnicodeDecodeError("utf-8/gb18030", raw[:1], 0, 1, "not UTF-8 or GB18030")
-    return enc, None
-
-
-def _overlong_rows(raw: pd.DataFrame, header_at: int, first_row: int) -> dict[int, int]:
-    """Rows (as the user numbers them) holding cells right of the header's last name.
-
-    Such a row has more fields than the header, usually an unquoted comma in a
-    cell; its fields would shift, so the row is rejected rather than read.
-    """
-    header = raw.iloc[header_at].tolist()
-    width = max((i + 1 for i, v in enumerate(header) if _filled(v)), default=0)
-    body = raw.iloc[header_at + 1 :, width:]
-    if body.shape[1] == 0:
-        return {}
-    filled = body.map(_filled)
-    out = {}
-    for offset, (_, row) in enumerate(filled.iterrows()):
-        if row.any():
-            out[first_row + offset] = int(row[row].index.max()) + 1
-    return out
-
-
-def _filled(value: object) -> bool:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return False
-    return bool(str(value).strip())
 
 
 def detect_header_row(rows: list[list[object]], *, scan: int = 20) -> int:
@@ -188,19 +89,11 @@ def sheet_names(path: str | Path) -> list[str]:
     except OSError:
         raise
     except Exception as exc:  # BadZipFile, KeyError for a zip without a workbook …
-        raise _not_a_workbook(path, exc) from None
+        raise not_a_workbook(path, exc) from None
     try:
         return list(book.sheetnames)
     finally:
         book.close()
-
-
-def _not_a_workbook(path: str | Path, exc: Exception) -> InputError:
-    return InputError(
-        f"无法读取, 不是有效的 Excel 工作簿 / cannot read: not a valid .xlsx workbook ({type(exc).__name__})",
-        file=str(path),
-        hint="open it in Excel or WPS and save it again as .xlsx, or export it as UTF-8 CSV",
-    )
 
 
 def read_table(
@@ -225,9 +118,7 @@ def read_table(
             at = detect_header_row(raw.head(20).values.tolist())
         notes = list(raw.attrs.get("notes", []))
         overlong = (
-            _overlong_rows(raw, at, at + 2)
-            if path.suffix.lower() != ".parquet" and len(raw)
-            else {}
+            overlong_rows(raw, at, at + 2) if path.suffix.lower() != ".parquet" and len(raw) else {}
         )
         frame = raw.iloc[at + 1 :].reset_index(drop=True)
         frame.columns = _unique_names(raw.iloc[at].tolist()) if len(raw) else []
@@ -271,12 +162,12 @@ def read_table(
                     hint="save the file as UTF-8 CSV",
                 ) from None
             notes += [f"  {note}"] if note else []
-            sep = "\t" if suffix == ".tsv" else _separator(text, notes)
+            sep = "\t" if suffix == ".tsv" else guess_separator(text, notes)
             # Raw rows: title rows are narrower than the table, so name every column
             # up front or the parser stops at the first wider row.
             # Registry exports hold long business scopes; csv's default cell limit is 128 KiB.
             csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
-            text = _bare_carriage_returns(text, notes)
+            text = fix_bare_carriage_returns(text, notes)
             width = max((len(r) for r in csv.reader(io.StringIO(text), delimiter=sep)), default=0)
             frame = pd.read_csv(
                 io.StringIO(text),
@@ -305,7 +196,7 @@ def read_table(
         raise  # permission, missing folder …: one line from the CLI
     except Exception as exc:  # corrupt zip, parquet errors, csv tokeniser errors …
         if suffix in (".xlsx", ".xlsm"):
-            raise _not_a_workbook(path, exc) from None
+            raise not_a_workbook(path, exc) from None
         raise InputError(
             f"无法读取 / cannot read: {type(exc).__name__}: {exc}".splitlines()[0],
             file=str(path),
@@ -315,39 +206,3 @@ def read_table(
     frame.attrs["first_row"] = 1 if header is None else header + 2
     frame.attrs["notes"] = notes
     return frame
-
-
-_BARE_CR = re.compile(r"\r(?!\n)")
-
-
-def _bare_carriage_returns(text: str, notes: list[str]) -> str:
-    """Line breaks as the csv module can read them, without inventing rows.
-
-    A file without any LF uses CR alone as its line break (old Mac exports). In a
-    file with LF line breaks a lone CR sits inside a cell (pasted text); an
-    unquoted one would end the row early, so it becomes a space (noted).
-    """
-    if "\r" not in text:
-        return text
-    if "\n" not in text:
-        return text.replace("\r", "\n")
-    try:
-        for _ in csv.reader(io.StringIO(text)):
-            pass
-    except csv.Error:
-        count = len(_BARE_CR.findall(text))
-        notes.append(f"  单元格内的回车 / {count} carriage returns inside cells read as spaces")
-        return _BARE_CR.sub(" ", text)
-    return text
-
-
-def _separator(text: str, notes: list[str]) -> str:
-    """``,`` unless the first line has no comma but tabs or semicolons (noted)."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    if "," in first:
-        return ","
-    for sep, name in (("\t", "tab"), (";", "semicolon")):
-        if first.count(sep) >= 1:
-            notes.append(f"  分隔符 / fields are {name}-separated: read with {sep!r}")
-            return sep
-    return ","
