@@ -127,6 +127,19 @@ def commands(name: str, tmp: Path) -> list[tuple[str, list[str]]]:
                 ],
             ),
             ("export", ["export", "fluorochem", "--enterprises", f, "-o", str(tmp / "kg.nt")]),
+            ("validate", ["validate", f]),
+            (
+                "query",
+                [
+                    "query",
+                    "fluorochem",
+                    "SELECT ?name WHERE { ?e a cm:Enterprise ; schema:name ?name }",
+                    "--enterprises",
+                    f,
+                    "-o",
+                    str(tmp / "q.csv"),
+                ],
+            ),
         ]
     if kind == "chain":
         return [
