@@ -9,6 +9,8 @@ messages, never tracebacks.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+import errno
+import os
 from pathlib import Path
 import sys
 from typing import Any
@@ -27,6 +29,7 @@ from chainmap.cli_options import (
     signals_option,
 )
 from chainmap.errors import ChainmapError, MissingExtraError
+from chainmap.readwrite import atomic
 
 __all__ = ["cli", "emit", "main", "note", "output_options"]
 
@@ -44,8 +47,80 @@ class _Group(click.Group):
             if missing is None:
                 raise
             raise click.ClickException(str(missing)) from None
-        except (BrokenPipeError, KeyboardInterrupt):  # `chainmap … | head`, Ctrl-C
+        except BrokenPipeError:  # `chainmap … | head`
             raise SystemExit(1) from None
+        except KeyboardInterrupt:  # every file output is atomic (chainmap.readwrite.atomic)
+            _interrupted()
+        except OSError as exc:  # permission, missing folder, disk full … at a file edge
+            raise click.ClickException(_os_error_line(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # a library error no edge turned into a message
+            if os.environ.get("CHAINMAP_DEBUG"):
+                raise
+            raise click.ClickException(_library_error_line(exc, ctx)) from None
+
+
+#: What to do about an OS error, by errno.
+_OS_ADVICE = {
+    errno.ENOENT: "找不到文件或目录 / no such file or folder; check the path (the folder must exist)",
+    errno.EACCES: "没有权限 / permission denied; choose a folder you may write to, or fix its permissions",
+    errno.EPERM: "没有权限 / operation not permitted; fix the file's permissions",
+    errno.EROFS: "只读文件系统 / read-only file system; write somewhere else",
+    errno.ENOSPC: "磁盘已满 / disk full; free some space and run again (previous output kept)",
+    errno.EDQUOT: "超出磁盘配额 / disk quota exceeded; free some space and run again",
+    errno.EISDIR: "这是目录 / is a folder; give a file name",
+    errno.ENOTDIR: "路径中有一部分不是目录 / part of the path is not a folder; check the path",
+    errno.ENAMETOOLONG: "文件名太长 / file name too long; use a shorter path",
+    errno.EMFILE: "打开的文件太多 / too many open files; raise the limit (ulimit -n)",
+}
+
+
+def _os_error_line(exc: OSError) -> str:
+    """One line naming the file and what to do about an OS error."""
+    what = _OS_ADVICE.get(exc.errno or 0) or (
+        f"{exc.strerror or type(exc).__name__}"
+        + (f": {str(exc).splitlines()[0]}" if not exc.strerror and str(exc) else "")
+    )
+    where = exc.filename if exc.filename is not None else "(file)"
+    return f"{where}: {what}"
+
+
+def _library_error_line(exc: Exception, ctx: click.Context) -> str:
+    """One line for an error no input edge caught: the files involved and the error's first line."""
+    files = [
+        str(v)
+        for v in _leaf_params(ctx, exc).values()
+        if isinstance(v, Path) or (isinstance(v, str) and os.path.sep in v)
+    ]
+    text = (str(exc).strip().splitlines() or [""])[0][:300]
+    where = f" ({', '.join(files)})" if files else ""
+    return (
+        f"无法处理输入{where} / cannot process the input: {type(exc).__name__}: {text}. "
+        "请检查文件, 或报告此问题 / check the file, or report this (CHAINMAP_DEBUG=1 shows details)"
+    )
+
+
+def _leaf_params(ctx: click.Context, exc: BaseException) -> dict[str, Any]:
+    """The parameters of the innermost command that was running when ``exc`` was raised."""
+    leaf = ctx
+    tb = exc.__traceback__
+    while tb is not None:
+        found = tb.tb_frame.f_locals.get("ctx")
+        if isinstance(found, click.Context):
+            leaf = found
+        tb = tb.tb_next
+    return dict(leaf.params)
+
+
+def _interrupted() -> None:
+    """Ctrl-C: one line and exit 130 (128 + SIGINT), as shells report it.
+
+    Every file output is atomic, so what was there before is still there; the dask
+    engine has closed its workers quietly by now (``analysis.stream._client``).
+    """
+    click.echo("interrupted; previous output kept / 已中断, 原有输出保留", err=True)
+    raise SystemExit(130)
 
 
 def note(message: str) -> None:
@@ -79,7 +154,7 @@ def emit(
         if output is None:
             click.echo(text.removeprefix("\ufeff"), nl=False)
         else:
-            output.write_bytes(text.encode("utf-8"))
+            atomic.write_bytes(output, text.encode("utf-8"))
     elif fmt == "xlsx":
         tables.write_xlsx({sheet: frame}, output, headers=headers, title=title or "chainmap")
     else:
@@ -93,7 +168,7 @@ def _write_text(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        atomic.write_text(output, text)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -915,6 +990,7 @@ def import_cmd(
     from chainmap.model.enterprises import read_enterprises
     from chainmap.outputs.enterprises import write_enterprises, write_import_report
 
+    atomic.check_writable(output, report_path)  # both outputs or neither
     table, report = read_enterprises(file, mapping=mapping, strict=strict)
     write_enterprises(table, output)
     if report_path is not None:

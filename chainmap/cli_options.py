@@ -50,7 +50,9 @@ def output_option(
     return click.option(
         "-o",
         "--output",
-        type=click.Path(dir_okay=folder, file_okay=not folder, path_type=Path),
+        # A folder given for a file is refused by the writer, in one line; a streaming
+        # `classify -o DIR` writes a folder and may replace an earlier one.
+        type=click.Path(file_okay=not folder, path_type=Path),
         required=required,
         default=default,
         show_default=default is not None,

@@ -263,18 +263,19 @@ def write_synthetic_registry(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from chainmap.readwrite.atomic import atomic_directory
+
     root = Path(path)
-    root.mkdir(parents=True, exist_ok=True)
-    files = []
-    for i, (start, size) in enumerate(_blocks(n, rows_per_file)):
-        frame = synthetic_registry(
-            size, chain, seed=seed, start=start, chain_share=chain_share, home=home
-        )
-        target = root / f"part-{i:05d}.parquet"
-        pq.write_table(
-            pa.Table.from_pandas(frame, preserve_index=False),
-            target,
-            row_group_size=row_group_size,
-        )
-        files.append(target)
-    return files
+    names = []
+    with atomic_directory(root) as building:  # marked complete, then swapped in
+        for i, (start, size) in enumerate(_blocks(n, rows_per_file)):
+            frame = synthetic_registry(
+                size, chain, seed=seed, start=start, chain_share=chain_share, home=home
+            )
+            names.append(f"part-{i:05d}.parquet")
+            pq.write_table(
+                pa.Table.from_pandas(frame, preserve_index=False),
+                building / names[-1],
+                row_group_size=row_group_size,
+            )
+    return [root / name for name in names]

@@ -102,7 +102,10 @@ def test_bundled_file_is_what_the_writer_writes(fluorochem):
         ),
         (
             lambda t: (
-                t.replace("link:metal--part .", "link:metal--part, link:part--ore .")
+                t.replace("link:metal--part .", "link:metal--part, link:part--ore .").replace(
+                    "cm:downstream seg:part ; cm:relation cm:usedIn",
+                    "cm:downstream seg:part ; cm:relation cm:feedstockOf",
+                )
                 + "link:part--ore a cm:Link ; cm:upstream seg:part ; cm:downstream seg:ore ; cm:relation cm:feedstockOf .\n"
             ),
             "cycle",
@@ -128,9 +131,18 @@ def test_malformed_chains_raise_chain_error_naming_the_problem(tiny_ttl, edit, e
 
 def test_cycle_message_reports_the_cycle(tiny_ttl):
     bad = tiny_ttl.replace("link:metal--part .", "link:metal--part, link:part--ore .")
+    bad = bad.replace("seg:part ; cm:relation cm:usedIn", "seg:part ; cm:relation cm:feedstockOf")
     bad += "link:part--ore a cm:Link ; cm:upstream seg:part ; cm:downstream seg:ore ; cm:relation cm:feedstockOf .\n"
     with pytest.raises(ChainError, match="ore → metal → part → ore"):
         parse_chain(bad)
+
+
+def test_used_in_links_may_close_a_loop(tiny_ttl):
+    """CONTRACTS "Stages": a used_in link may point back (PFSA → chlor-alkali → … → PFSA)."""
+    loop = tiny_ttl.replace("link:metal--part .", "link:metal--part, link:part--ore .")
+    loop += "link:part--ore a cm:Link ; cm:upstream seg:part ; cm:downstream seg:ore ; cm:relation cm:usedIn .\n"
+    chain = parse_chain(loop)
+    assert ("part", "ore") in chain.graph.edges
 
 
 def test_syntax_error_names_the_line(tiny_ttl):

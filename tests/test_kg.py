@@ -395,6 +395,7 @@ def test_broken_chain_violations_name_focus_and_path(tmp_path):
         ("seg:metal", "cm:stage"),
         ("link:ore--metal", "cm:relation"),
         ("link:metal--ghost", "cm:downstream"),
+        ("chain:broken", ""),  # the ghost end is not one of the chain's segments
     }
 
 

@@ -140,9 +140,12 @@ def test_hostile_names_are_inert_in_every_format(tiny_chain, firms, tmp_path):
     plan = build_plan(tiny_chain, hostile, home="330723", fields=3)
     names = {e["name"] for e in plan.key_enterprises}
     assert {'=HYPERLINK("http://x")', "<script>alert(1)</script>"} <= names
+    from markdown_it import MarkdownIt
+
     md = report.plan_to_markdown(plan)
     page = report.plan_to_html(plan)
-    for text in (md, page):
+    assert "\\<script\\>alert(1)\\</script\\>" in md  # Markdown escapes, not entities
+    for text in (MarkdownIt("commonmark").render(md), page):
         assert "<script>alert(1)</script>" not in text and "&lt;script&gt;" in text
     book = load_workbook(report.write_plan_xlsx(plan, tmp_path / "p.xlsx"))
     cells = [c for row in book["重点企业"].values for c in row if isinstance(c, str)]

@@ -845,7 +845,8 @@ def assign_segments(
     if text_column not in enterprises.columns:
         raise InputError(
             f"找不到文本列 / no column {text_column!r}; 现有列 / columns: "
-            + ", ".join(str(c) for c in enterprises.columns),
+            + ", ".join(str(c)[:40] for c in list(enterprises.columns)[:30])
+            + (" …" if len(enterprises.columns) > 30 else ""),
             file=file,
             hint="请指定经营范围所在列 / name the business-scope column",
         )

@@ -103,6 +103,12 @@ def parse_period(text: str) -> Period:
     (datetime.date(2023, 11, 1), datetime.date(2024, 2, 29))
     """
     s = str(text).strip().upper()
+    years = [int(y) for y in re.findall(r"\d{4}", s)]
+    if any(not 1900 <= y <= 2100 for y in years):
+        raise InputError(
+            f"期间年份超出范围 / period {text!r}: years run from 1900 to 2100",
+            hint="use 2024, 2024H1, 2024Q3 or 2024-01..2024-06",
+        )
     if m := re.fullmatch(r"(\d{4})", s):
         y = int(m[1])
         return dt.date(y, 1, 1), dt.date(y, 12, 31)

@@ -23,8 +23,10 @@ Three engines give the same result (``docs/scale.md``):
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+import contextlib
 from dataclasses import dataclass
 import functools
+import os
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,7 @@ from chainmap.errors import InputError, MissingExtraError
 from chainmap.model.chain import Chain
 from chainmap.model.home import Home, resolve_home
 from chainmap.model.profile import as_profile
+from chainmap.readwrite.atomic import atomic_directory, require_complete
 from chainmap.readwrite.formats import STREAMABLE, format_of
 from chainmap.readwrite.reader import iter_table, read_row_group, row_groups
 
@@ -113,6 +116,7 @@ def parts(source: str | Path) -> list[Part]:
     """
     root = Path(source)
     if root.is_dir():
+        require_complete(root)
         files = sorted(p for p in root.rglob("*") if format_of(p) in STREAMABLE)
     elif root.exists():
         files = [root]
@@ -189,6 +193,7 @@ def _normalised(
 def read_canonical(path: str | Path) -> pd.DataFrame | None:
     """A canonical Parquet file or dataset read as it is; None for anything else."""
     root = Path(path)
+    require_complete(root)
     files = sorted(root.rglob("*.parquet")) if root.is_dir() else [root]
     if not files or any(format_of(f) != "parquet" for f in files):
         return None
@@ -385,16 +390,51 @@ class _client:
             self.cluster = None
             self.client = Client(self.scheduler)
         else:
-            self.cluster = LocalCluster(
-                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-            )
+            with _sigint_ignored():
+                self.cluster = LocalCluster(
+                    n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+                )
             self.client = Client(self.cluster)
         return self.client
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, kind: type | None, *exc: Any) -> None:
+        if kind is not None and issubclass(kind, KeyboardInterrupt):
+            _quiet_dask()  # Ctrl-C: the CLI says one line; cancelled tasks need not
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while workers start: they inherit "ignore" and never see Ctrl-C.
+
+    Ctrl-C then reaches this process alone, which closes the workers. A Ctrl-C
+    in these few seconds of start-up is dropped (press it again).
+    """
+    import signal
+    import threading
+
+    # Workers log cancelled tasks as warnings after Ctrl-C; errors still show.
+    ours = "DASK_LOGGING__DISTRIBUTED" not in os.environ
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+        if ours:
+            os.environ.pop("DASK_LOGGING__DISTRIBUTED", None)
+
+
+def _quiet_dask() -> None:
+    """Silence the loggers that report cancelled tasks and closed comms after Ctrl-C."""
+    import logging
+
+    for name in ("distributed", "asyncio", "tornado"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 # ---------------------------------------------------------------------- rank and plan
@@ -509,18 +549,19 @@ def classify_file(
     :func:`~chainmap.analysis.classify.assign_segments`). Returns row counts:
     ``rows`` and ``with_segments``.
     """
-    out = Path(output)
-    out.mkdir(parents=True, exist_ok=True)
     work = parts(source)
-    targets = [str(out / f"part-{i:05d}.parquet") for i in range(len(work))]
     job = functools.partial(
         _classify_part, chain=chain, text_column=text_column, chunk_rows=chunk_rows
     )
-    if engine == "dask":
-        with _client(scheduler) as client:
-            counts = client.gather(client.map(job, work, targets, pure=False))
-    else:
-        counts = [job(p, t) for p, t in zip(work, targets, strict=True)]
+    # Built in a sibling folder, marked complete, then swapped in: an interrupted
+    # run leaves the previous dataset as it was.
+    with atomic_directory(output) as out:
+        targets = [str(out / f"part-{i:05d}.parquet") for i in range(len(work))]
+        if engine == "dask":
+            with _client(scheduler) as client:
+                counts = client.gather(client.map(job, work, targets, pure=False))
+        else:
+            counts = [job(p, t) for p, t in zip(work, targets, strict=True)]
     return {
         "rows": sum(c[0] for c in counts),
         "with_segments": sum(c[1] for c in counts),

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 import functools
 import html
+import math
 from pathlib import Path
 import re
 import warnings
@@ -337,9 +338,9 @@ class Chain:
 
     def save(self, path: str | Path) -> Path:
         """Write the chain as Turtle to ``path``."""
-        path = Path(path)
-        path.write_text(self.to_turtle(), encoding="utf-8")
-        return path
+        from chainmap.readwrite import atomic
+
+        return atomic.write_text(path, self.to_turtle())
 
     # ------------------------------------------------------------------ Jupyter
     def _repr_html_(self) -> str:
@@ -388,6 +389,11 @@ def _build_graph(chain: Chain) -> nx.DiGraph:
                     f"{link.upstream} → {link.downstream} names unknown segment {end!r}; "
                     "define the segment or fix the link"
                 )
+        if link.upstream == link.downstream:
+            raise ChainError(
+                f"{chain.origin or chain.id}: 链接指向自身 / link {link.upstream} → "
+                f"{link.downstream} runs from a segment to itself; remove it"
+            )
         if graph.has_edge(link.upstream, link.downstream):
             raise ChainError(
                 f"{chain.origin or chain.id}: 重复链接 / duplicate link "
@@ -401,6 +407,8 @@ def _build_graph(chain: Chain) -> nx.DiGraph:
             weight=1.0 if link.weight is None else link.weight,
             note=link.note,
         )
+    # Only feedstock_of links may not loop; used_in links name markets and may
+    # point back (CONTRACTS "Stages").
     try:
         cycle = nx.find_cycle(_feedstock_view(graph))
     except nx.NetworkXNoCycle:
@@ -440,7 +448,13 @@ def load_chain(name: str | Path) -> Chain:
     if text == "all":
         return load_chains(catalog.bundled_chain_ids())
     if "," in text:
-        return load_chains([p.strip() for p in text.split(",") if p.strip()])
+        names = [p.strip() for p in text.split(",") if p.strip()]
+        if not names:
+            raise UnknownChainError(
+                text,
+                hint="用逗号连接产业链名 / join chain names with commas, e.g. fluorochem,lithium_battery",
+            )
+        return load_chains(names)
     return _load_bundled(text)
 
 
@@ -567,6 +581,10 @@ def parse_chain(text: str, *, origin: str = "<string>") -> Chain:
     for node in sorted(set(graph.objects(scheme, CM.hasSegment))):
         sid = _local(node, "segment/", origin)
         term = f"{origin}: 环节 / segment {sid}"
+        if (node, RDF.type, CM.Segment) not in graph:
+            raise ChainError(
+                f"{term}: 未声明为 cm:Segment / not typed cm:Segment; add 'a cm:Segment'"
+            )
         notations = sorted(str(o) for o in graph.objects(node, SKOS.notation))
         if notations and notations != [sid]:
             raise ChainError(
@@ -630,7 +648,9 @@ def parse_chain(text: str, *, origin: str = "<string>") -> Chain:
                 f"{origin}: 链接 / link {up} → {down}: unknown relation {rels[0]}; "
                 "use cm:feedstockOf or cm:usedIn"
             )
-        weights = [float(w) for w in graph.objects(node, CM.weight)]
+        weights = _link_weights(
+            list(graph.objects(node, CM.weight)), f"{origin}: 链接 / link {up} → {down}"
+        )
         notes = [str(n) for n in graph.objects(node, RDFS.comment)]
         links.append(
             Link(
@@ -643,6 +663,7 @@ def parse_chain(text: str, *, origin: str = "<string>") -> Chain:
             )
         )
 
+    _check_link_triples(graph, links, origin)
     return Chain(
         id=chain_id,
         name_zh=chain_labels["zh"][0],
@@ -654,6 +675,47 @@ def parse_chain(text: str, *, origin: str = "<string>") -> Chain:
         description_en=(descriptions.get("en") or [""])[0],
         origin=origin,
     )
+
+
+def _link_weights(values: list, where: str) -> list[float]:
+    """A link's ``cm:weight``: at most one finite, non-negative xsd:decimal (or integer)."""
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    if len(values) > 1:
+        raise ChainError(f"{where}: 权重重复 / more than one cm:weight")
+    out = []
+    for value in values:
+        ok = isinstance(value, Literal) and value.datatype in (XSD.decimal, XSD.integer)
+        number = value.toPython() if ok and value.ill_typed is False else None
+        if number is None or isinstance(number, str) or not math.isfinite(float(number)):
+            raise ChainError(
+                f"{where}: 权重不是十进制数 / cm:weight {value.n3() if hasattr(value, 'n3') else value}"
+                ' is not a decimal number; write it as "0.5"^^xsd:decimal'
+            )
+        if number < 0:
+            raise ChainError(f"{where}: 权重为负 / cm:weight {number} is negative")
+        out.append(float(number))
+    return out
+
+
+def _check_link_triples(graph, links: Sequence[Link], origin: str) -> None:
+    """Each direct triple (``seg:a cm:feedstockOf seg:b``) is described by a ``cm:Link``.
+
+    The loader builds links from ``cm:Link`` nodes and SHACL checks cycles over the
+    direct triples (graphs/shapes.ttl), so a stray triple is refused by both.
+    """
+    by_name = {"feedstock_of": CM.feedstockOf, "used_in": CM.usedIn}
+    declared = {(k.upstream, k.downstream, k.relation) for k in links}
+    prefix = str(chain_iri("")).removesuffix("chain/") + "segment/"
+    for relation, predicate in by_name.items():
+        for up, down in graph.subject_objects(predicate):
+            pair = (str(up).removeprefix(prefix), str(down).removeprefix(prefix), relation)
+            if pair not in declared:
+                raise ChainError(
+                    f"{origin}: {pair[0]} {predicate.n3()} {pair[1]}: 没有对应的 cm:Link / "
+                    "no cm:Link node describes this triple; add the link or remove the triple"
+                )
 
 
 def _check_syntax(text: str, origin: str) -> None:
@@ -703,15 +765,32 @@ _HEADER = """\
 
 
 def _lit(text: str, lang: str | None = None) -> str:
-    from rdflib import Literal
+    """A one-line Turtle string literal: backslash, quote, CR and LF escaped (ECHAR)."""
+    body = str(text).replace("\\", "\\\\").replace('"', '\\"')
+    body = body.replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{body}"' + (f"@{lang}" if lang else "")
 
-    return Literal(text, lang=lang).n3()
+
+#: Characters Turtle's IRIREF forbids; percent-encoded so a URL cannot end the IRI early.
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
 def _iri(text: str) -> str:
-    from rdflib import URIRef
+    """``<text>`` with every character IRIREF forbids percent-encoded."""
+    return "<" + _IRI_FORBIDDEN.sub(lambda m: f"%{ord(m.group()):02X}", str(text)) + ">"
 
-    return URIRef(text).n3()
+
+def _decimal(number: float) -> str:
+    """An xsd:decimal lexical form (no exponent): ``1e-05`` → ``0.00001``."""
+    from decimal import Decimal
+
+    text = format(Decimal(repr(float(number))), "f")
+    return text if "." in text else text + ".0"
+
+
+def _comment(text: str) -> str:
+    """Text for a ``#`` comment: one line, so data can never end the comment."""
+    return " ".join(str(text).split())
 
 
 def _objects(items: Iterable[str]) -> str:
@@ -722,7 +801,7 @@ def _write_turtle(chain: Chain) -> str:
     if len(chain.members) > 1:
         raise ChainError(f"joined chain {chain.id}: save each member chain to its own file instead")
     out = [_HEADER]
-    out.append(f"\n# {chain.name_zh} / {chain.name_en}\n")
+    out.append(f"\n# {_comment(chain.name_zh)} / {_comment(chain.name_en)}\n")
     c = f"chain:{chain.id}"
     props = [
         "a skos:ConceptScheme, cm:Chain",
@@ -777,7 +856,7 @@ def _write_turtle(chain: Chain) -> str:
             f"cm:relation cm:{'feedstockOf' if k.relation == 'feedstock_of' else 'usedIn'}",
         ]
         if k.weight is not None:
-            p.append(f'cm:weight "{k.weight!r}"^^xsd:decimal')
+            p.append(f'cm:weight "{_decimal(k.weight)}"^^xsd:decimal')
         if k.note:
             p.append(f"rdfs:comment {_lit(k.note, 'zh')}")
         if k.sources:
@@ -910,9 +989,11 @@ def chain_from_tables(
         weight = cell(row, "weight") if "weight" in links.columns else ""
         try:
             w = float(weight) if weight else None
+            if w is not None and not (math.isfinite(w) and w >= 0):
+                raise ValueError(weight)
         except ValueError:
             raise InputError(
-                f"权重不是数字 / weight {weight!r} is not a number",
+                f"权重须为非负有限数 / weight {weight!r} is not a finite, non-negative number",
                 file=links_file,
                 row=rownum,
                 column="weight",

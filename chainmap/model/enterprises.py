@@ -31,7 +31,10 @@ Rules (see also ``docs/identifiers.md``):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+import datetime as dt
+import functools
 import hashlib
+import math
 from pathlib import Path
 import re
 import tomllib
@@ -52,6 +55,7 @@ __all__ = [
     "HEADER_ALIASES",
     "enterprise_id",
     "is_active",
+    "known_segment_ids",
     "normalise_enterprises",
     "parse_capital",
     "parse_date",
@@ -252,6 +256,12 @@ _CURRENCIES = (
 )  # fmt: skip
 _CAPITAL_NUMBER = re.compile(r"(\d[\d,，]*(?:\.\d+)?)\s*(亿|万|千)?")
 _UNIT_SCALE = {"亿": 1e4, "万": 1.0, "千": 0.1, None: None}
+#: A sign before the amount ("-100万", "－100万"): no registered capital is negative.
+_NEGATIVE = re.compile(r"^\s*[-−－]\s*\d")
+#: 10^12 万 (10^16 元) is far above any registered capital; larger is a typing error.
+_MAX_CAPITAL = 1e12
+#: Founding dates outside these are typing errors (9999-12-31 is a common placeholder).
+_FOUNDED_RANGE = (dt.date(1800, 1, 1), dt.date(2100, 12, 31))
 
 _INACTIVE = re.compile(
     r"注销|吊销|撤销|责令关闭|歇业|停业|清算|dissolved|revoked|deregistered|cancell?ed|closed",
@@ -290,6 +300,8 @@ def parse_capital(text: object, *, unit: str | None = "万") -> tuple[float | No
     m = _CAPITAL_NUMBER.search(raw)
     if not m:
         raise ValueError(f"no amount in {raw!r}")
+    if _NEGATIVE.match(raw[: m.start()] + raw[m.start() : m.start() + 1]):
+        raise ValueError(f"资本为负 / negative capital {raw!r}")
     amount = float(m.group(1).replace(",", "").replace("，", ""))
     scale = _UNIT_SCALE[m.group(2)]
     if scale is None:
@@ -297,7 +309,10 @@ def parse_capital(text: object, *, unit: str | None = "万") -> tuple[float | No
         if re.search(r"\d\s*元", raw) and unit != "元":
             scale = 1e-4  # "500000元" states its unit
     currency = next((code for word, code in _CURRENCIES if word in raw.upper()), "CNY")
-    return round(amount * scale, 6), currency
+    value = round(amount * scale, 6)
+    if not math.isfinite(value) or value > _MAX_CAPITAL:
+        raise ValueError(f"资本超出范围 / capital out of range {raw[:40]!r}")
+    return value, currency
 
 
 def is_active(status: object) -> bool:
@@ -353,8 +368,17 @@ def _clean_uscc(value: object) -> str | None:
 # ---------------------------------------------------------------------- headers
 
 
+#: Traditional characters of registry headers (Big5 exports from Taiwan and Hong Kong),
+#: so 企業名稱 finds the column 企业名称 does. Headers only; cell text is never changed.
+_TRADITIONAL_HEADER = str.maketrans(
+    "業稱記狀態屬區縣經營範圍統會碼註資參數號電話產類標規點網證實際設辦",
+    "业称记状态属区县经营范围统会码注资参数号电话产类标规点网证实际设办",
+)
+
+
 def _header_key(header: object) -> str:
     text = unicodedata.normalize("NFKC", str(header)).strip().lower()
+    text = text.translate(_TRADITIONAL_HEADER)
     text = re.sub(r"\s+", "", text)
     return re.sub(r"\([^)]*\)$", "", text) or text
 
@@ -517,10 +541,12 @@ def normalise_enterprises(
         raise ValueError("row_numbers must have one entry per row")
     plan = _column_plan(headers, mapping or {}, source)
     if "name" not in plan.values():
+        guessed = " ".join(n.strip() for n in frame.attrs.get("notes") or [])
         raise InputError(
-            f"找不到企业名称列 / no enterprise name column; found {headers[:12]}",
+            f"找不到企业名称列 / no enterprise name column; found {[h[:40] for h in headers[:12]]}",
             file=source,
-            hint='name it 企业名称 or map it with --mapping ([columns] "原表头" = "name")',
+            hint='name it 企业名称 or map it with --mapping ([columns] "原表头" = "name")'
+            + (f" ({guessed})" if guessed else ""),
         )
     report = ImportReport(source=source)
     # plain tuples: row access through pandas costs more than all the parsing
@@ -534,8 +560,20 @@ def normalise_enterprises(
     position = {target: headers.index(header) for target, header in by_target.items()}
     extras = [(h, i) for i, h in enumerate(headers) if h not in plan and h not in _TARGETS]
     records: list[dict] = []
+    overlong = frame.attrs.get("overlong_rows") or {}
+    report.notes.extend(frame.attrs.get("notes") or [])
     for i in keep_rows:
         row = rows[i]
+        if row_numbers[i] in overlong:
+            report.reject(
+                row_numbers[i],
+                None,
+                "too_many_fields",
+                f"本行有 {overlong[row_numbers[i]]} 个字段, 表头只有 {len(headers)} 个 / the row has "
+                f"{overlong[row_numbers[i]]} fields, the header {len(headers)}; "
+                "quote cells that hold commas",
+            )
+            continue
         rec = _normalise_row(row, row_numbers[i], position, by_target, report, strict)
         if rec is None:
             continue
@@ -623,22 +661,22 @@ def _normalise_row(
         header = by_target.get(target)
         try:
             amount, currency = parse_capital(get(target), unit=_header_unit(header or "") or "万")
-        except ValueError:
+        except ValueError as exc:
             amount, currency = None, None
-            report.warn(
-                rownum, header, "bad_capital", f"无法解析资本 / cannot parse {get(target)!r}"
-            )
+            why = str(exc) if "/" in str(exc) else f"无法解析资本 / cannot parse {get(target)!r}"
+            report.warn(rownum, header, "bad_capital", f"{why}; 已留空 / left blank")
         rec[amount_col], rec[currency_col] = amount, currency
 
     try:
-        rec["founded"] = parse_date(get("founded"))
-    except ValueError:
+        rec["founded"] = _founded(parse_date(get("founded")))
+    except ValueError as exc:
         rec["founded"] = None
+        why = "; 超出 1800-2100 / out of range" if "out of range" in str(exc) else ""
         report.warn(
             rownum,
             by_target.get("founded"),
             "bad_date",
-            f"无法解析日期 / cannot parse {get('founded')!r}",
+            f"无法解析日期 / cannot parse {get('founded')!r}{why}; 已留空 / left blank",
         )
     for col, kind in (("employees", int), ("revenue", float), ("revenue_year", int)):
         try:
@@ -652,6 +690,14 @@ def _normalise_row(
                 f"无法解析数字 / cannot parse {get(col)!r}",
             )
 
+    if rec["employees"] is not None and rec["employees"] < 0:
+        report.warn(
+            rownum,
+            by_target.get("employees"),
+            "bad_number",
+            f"人数为负 / negative employee count {rec['employees']}; 已留空 / left blank",
+        )
+        rec["employees"] = None
     segments = split_list(get("segments"))
     retired = segment_aliases()
     if segments and not retired.keys().isdisjoint(segments):  # retired ids map to successors
@@ -663,6 +709,7 @@ def _normalise_row(
                 f"环节编号已停用 / segment id {old!r} is retired; read as {retired[old]!r}",
             )
         segments = list(dict.fromkeys(retired.get(s, s) for s in segments))
+    segments = _segment_tags(segments, rownum, by_target.get("segments"), report)
     rec["segments"] = segments
     rec["segments_source"] = "tagged" if segments else None
     flags = split_list(get("flags"))
@@ -680,6 +727,55 @@ def _normalise_row(
     rec["flags"] = flags
     rec["enterprise_id"] = enterprise_id(uscc, name, rec["region_code"])
     return rec
+
+
+def _founded(date: dt.date | None) -> dt.date | None:
+    """A founding date inside :data:`_FOUNDED_RANGE`, else ``ValueError`` (placeholders)."""
+    if date is not None and not _FOUNDED_RANGE[0] <= date <= _FOUNDED_RANGE[1]:
+        raise ValueError(f"founding date {date} out of range")
+    return date
+
+
+def _segment_tags(
+    tags: list[str], rownum: int, column: str | None, report: ImportReport
+) -> list[str]:
+    """Tags as segment ids: case and width folded where that names a known id, else warned.
+
+    A tag no bundled chain knows is kept (it may name a segment of the user's own
+    chain) with a warning, since rank and gaps will not count it for bundled chains.
+    """
+    if not tags:
+        return tags
+    known = known_segment_ids()
+    out = []
+    for tag in tags:
+        folded = unicodedata.normalize("NFKC", tag).strip().lower()
+        if tag not in known and folded in known:
+            report.warn(rownum, column, "segment_case", f"环节 {tag!r} 读作 / read as {folded!r}")
+            tag = folded
+        elif tag not in known:
+            report.warn(
+                rownum,
+                column,
+                "unknown_segment",
+                f"未知环节 / no bundled chain has segment {tag!r}; rank and gaps will not count it",
+            )
+        if tag not in out:
+            out.append(tag)
+    return out
+
+
+@functools.cache
+def known_segment_ids() -> frozenset[str]:
+    """Segment ids of every bundled chain, read from the Turtle text (cheap, no RDF parse)."""
+    from chainmap.model import catalog
+
+    found: set[str] = set()
+    for chain_id in catalog.bundled_chain_ids():
+        found.update(
+            re.findall(r"\bseg:([a-z0-9][a-z0-9_]*)", catalog.read_text(f"{chain_id}.ttl"))
+        )
+    return frozenset(found)
 
 
 def _region(rec: Mapping[str, object]) -> tuple[str | None, str]:

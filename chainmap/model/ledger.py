@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 import datetime as dt
+import math
 from pathlib import Path
 import re
 
@@ -127,6 +128,8 @@ _ALIASES_ZH = {
     **{f"{name}时间": col for col, name in STAGES},
 }
 _DATE_COLUMNS = tuple(c for c, _ in STAGES)
+#: Project dates outside these years are typing errors (and pandas timestamps end in 2262).
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2100, 12, 31))
 _REQUIRED = ("project_id",)
 # How far down a sheet to look for the header row (title rows above it are common).
 _HEADER_SEARCH_ROWS = 10
@@ -169,6 +172,13 @@ def _header_map(columns: tuple[str, ...], zh: Mapping[str, str], extra: Mapping[
     return {_header_key(k): v for k, v in mapping.items()}
 
 
+def _in_range(date: dt.date | None) -> dt.date | None:
+    """``date`` when inside :data:`DATE_RANGE` (or None), else ``ValueError`` saying so."""
+    if date is not None and not DATE_RANGE[0] <= date <= DATE_RANGE[1]:
+        raise ValueError(f"{date.isoformat()} is outside {DATE_RANGE[0].year}-{DATE_RANGE[1].year}")
+    return date
+
+
 def parse_month(value: object) -> str | None:
     """Read a month as ``YYYY-MM``; ``None`` for empty, ``ValueError`` if unreadable.
 
@@ -189,12 +199,15 @@ def parse_month(value: object) -> str | None:
 
 
 def _parse_amount(value: object) -> float | None:
-    if value is None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):  # an empty cell
         return None
     s = str(value).strip().replace(",", "").replace("，", "")
     if not s:
         return None
-    return float(s)
+    amount = float(s)
+    if not math.isfinite(amount):  # inf, nan, 1e309: no project is that large
+        raise ValueError(s)
+    return amount
 
 
 def _checked_amount(
@@ -206,7 +219,7 @@ def _checked_amount(
         if amount is None and required:
             raise ValueError
     except ValueError:
-        msg = f"{name}不是数字 / {column} is not a number: {rec[column]!r}"
+        msg = f"{name}不是有限数字 / {column} is not a finite number: {rec[column]!r}"
         report.reject(n, column, "bad_amount", msg)
         return None, True
     if amount is not None and amount < 0:
@@ -293,9 +306,12 @@ def _validate_projects(body: pd.DataFrame, rows: list[int], report: ImportReport
         dates = {}
         for col in _DATE_COLUMNS:
             try:
-                dates[col] = parse_date(rec[col])
-            except ValueError:
-                report.reject(n, col, "bad_date", f"无法识别日期 / cannot read date {rec[col]!r}")
+                dates[col] = _in_range(parse_date(rec[col]))
+            except ValueError as exc:
+                why = f" ({exc})" if "outside" in str(exc) else ""
+                report.reject(
+                    n, col, "bad_date", f"无法识别日期 / cannot read date {rec[col]!r}{why}"
+                )
                 dates[col], bad = None, True
         if bad:
             continue
@@ -494,7 +510,13 @@ def leads_to_ledger(
     >>> row["project_id"], row["origin"], str(row["tracked_on"].date()), row["signed_on"]
     ('fluorochem-E1', '招引', '2024-05-01', NaT)
     """
-    when = parse_date(tracked_on)
+    try:
+        when = _in_range(parse_date(tracked_on))
+    except ValueError as exc:
+        raise InputError(
+            f"无法识别日期 / cannot read the 盯引 date {tracked_on!r}: {exc}",
+            hint="use YYYY-MM-DD, e.g. --tracked-on 2024-05-01",
+        ) from None
     n = len(key_enterprises)
 
     def col(name: str) -> list:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import copy
+import math
 from pathlib import Path
 import tomllib
 from typing import Any
@@ -21,6 +22,7 @@ from chainmap.model.vocab import CRITERIA, FIRM_CRITERIA, SEGMENT_CRITERIA, STAG
 __all__ = [
     "CRITERIA",
     "FIRM_CRITERIA",
+    "LIMITS",
     "MAX_STABILITY_RUNS",
     "SEGMENT_CRITERIA",
     "STRATEGIES",
@@ -34,7 +36,7 @@ __all__ = [
 
 
 #: Upper bound of ``[stability] n`` (each run re-scores the shown rows).
-MAX_STABILITY_RUNS = 10_000
+MAX_STABILITY_RUNS = 10_000  # = LIMITS["stability.n"]
 
 
 class Profile(dict):
@@ -122,7 +124,11 @@ def load_profile(path: str | Path | Mapping[str, Any] | None = None, **overrides
         try:
             user = tomllib.loads(file.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"TOML 语法错误 / invalid TOML: {exc}", file=source) from None
+            raise InputError(
+                f"TOML 语法错误 / invalid TOML: {exc}",
+                file=source,
+                hint='中文键名需加引号 / quote non-ASCII keys, e.g. "补链" = 1.0; save as UTF-8',
+            ) from None
         _check_weights_form(user, source)
         profile = merge_profile(profile, user)
     if overrides:
@@ -140,7 +146,8 @@ def _check_weights_form(user: Mapping[str, Any], source: str) -> None:
     """One clear line for a profile written before ``intent`` joined the weights."""
     weights = user.get("weights")
     if isinstance(weights, Mapping) and weights and "intent" not in weights:
-        if set(weights) == set(CRITERIA) - {"intent"}:
+        finite = all(_is_number(v) for v in weights.values())  # else the value is the error
+        if set(weights) == set(CRITERIA) - {"intent"} and finite:
             raise InputError(
                 "旧版四项权重配置 / a four-weight profile from before chainmap 0.2: add "
                 "`intent = …` to [weights] and make the five weights sum to 1 (the default is "
@@ -149,18 +156,45 @@ def _check_weights_form(user: Mapping[str, Any], source: str) -> None:
             )
 
 
+LIMITS = {
+    "stability.n": 10_000,
+    "stability.top_k": 10_000,
+    "thresholds.min_regions_for_density": 100_000,
+    "thresholds.strong_lq": 1_000.0,
+    "strategy_weight": 100.0,
+    "affinity.distance_half_life_km": 40_075.0,  # Earth's circumference
+}
+
+
+def _is_number(value: Any) -> bool:
+    """A finite int or float; booleans are not numbers (TOML ``true`` is a bool)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _validate(p: Mapping[str, Any], source: str) -> None:
     def bad(key: str, why: str) -> InputError:
         return InputError(f"配置项 / key [{key}]: {why}", file=source)
+
+    def number(key: str, value: Any, lo: float, hi: float, *, low_open: bool = False) -> None:
+        above = value > lo if low_open else value >= lo
+        if not (_is_number(value) and above and value <= hi):
+            span = f"{'(' if low_open else '['}{lo:g}, {hi:g}]"
+            raise bad(
+                key, f"须为 {span} 内的有限数 / must be a finite number in {span}, got {value!r}"
+            )
+
+    def count(key: str, value: Any, lo: int, hi: int) -> None:
+        if not (isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi):
+            raise bad(
+                key, f"须为 {lo}..{hi} 的整数 / must be an integer from {lo} to {hi}, got {value!r}"
+            )
 
     weights = p.get("weights", {})
     unknown = sorted(set(weights) - set(CRITERIA))
     if unknown:
         raise bad("weights", f"unknown criteria {unknown}; use {', '.join(CRITERIA)}")
     for name in CRITERIA:
-        value = weights.get(name)
-        if not isinstance(value, (int, float)) or value < 0:
-            raise bad(f"weights.{name}", f"must be a number ≥ 0, got {value!r}")
+        number(f"weights.{name}", weights.get(name), 0, 1)
     total = sum(float(weights[c]) for c in CRITERIA)
     if abs(total - 1.0) > 1e-6:
         raise bad("weights", f"权重之和须为1 / weights must sum to 1, they sum to {total:g}")
@@ -180,14 +214,22 @@ def _validate(p: Mapping[str, Any], source: str) -> None:
             raise bad(f"segments.{key}", "must be a list of segment ids")
     for name in STRATEGIES:
         value = p.get("strategy_weight", {}).get(name)
-        if not isinstance(value, (int, float)) or value < 0:
-            raise bad(f"strategy_weight.{name}", f"must be a number ≥ 0, got {value!r}")
+        number(f"strategy_weight.{name}", value, 0, LIMITS["strategy_weight"])
     th = p.get("thresholds", {})
-    for key in ("strong_lq", "min_regions_for_density", "hop_decay"):
-        if not isinstance(th.get(key), (int, float)):
-            raise bad(f"thresholds.{key}", f"must be a number, got {th.get(key)!r}")
-    if not 0 < th["hop_decay"] <= 1:
-        raise bad("thresholds.hop_decay", "must be in (0, 1]")
+    number(
+        "thresholds.strong_lq",
+        th.get("strong_lq"),
+        0,
+        LIMITS["thresholds.strong_lq"],
+        low_open=True,
+    )
+    count(
+        "thresholds.min_regions_for_density",
+        th.get("min_regions_for_density"),
+        0,
+        LIMITS["thresholds.min_regions_for_density"],
+    )
+    number("thresholds.hop_decay", th.get("hop_decay"), 0, 1, low_open=True)
     if th.get("min_confidence", "scope") not in _CONFIDENCE:
         raise bad(
             "thresholds.min_confidence",
@@ -200,20 +242,23 @@ def _validate(p: Mapping[str, Any], source: str) -> None:
     if not isinstance(p.get("home", {}).get("region"), str):
         raise bad("home.region", "must be a string: an adcode or a region name")
     st = p.get("stability", {})
-    if not (
-        isinstance(st.get("n"), int)
-        and not isinstance(st.get("n"), bool)
-        and 0 <= st["n"] <= MAX_STABILITY_RUNS
-    ):
-        raise bad("stability.n", f"must be an integer from 0 to {MAX_STABILITY_RUNS}")
-    if not (isinstance(st.get("top_k"), int) and st["top_k"] >= 1):
-        raise bad("stability.top_k", "must be an integer ≥ 1")
-    if not isinstance(st.get("spread"), (int, float)) or not 0 <= st["spread"] < 1:
-        raise bad("stability.spread", "must be in [0, 1)")
+    count("stability.n", st.get("n"), 0, LIMITS["stability.n"])
+    count("stability.top_k", st.get("top_k"), 1, LIMITS["stability.top_k"])
+    if not _is_number(st.get("spread")) or not 0 <= st["spread"] < 1:
+        raise bad(
+            "stability.spread", f"must be a finite number in [0, 1), got {st.get('spread')!r}"
+        )
+    if "seed" in st:
+        count("stability.seed", st["seed"], 0, 2**32 - 1)
     zones = p.get("zones", {})
     for name, members in zones.items():
         if not (isinstance(members, list) and all(isinstance(m, str) for m in members)):
             raise bad(f"zones.{name}", "must be a list of adcodes or region names")
     half = p.get("affinity", {}).get("distance_half_life_km")
-    if not isinstance(half, (int, float)) or half <= 0:
-        raise bad("affinity.distance_half_life_km", "must be a number > 0")
+    number(
+        "affinity.distance_half_life_km",
+        half,
+        0,
+        LIMITS["affinity.distance_half_life_km"],
+        low_open=True,
+    )

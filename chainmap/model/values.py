@@ -111,7 +111,8 @@ def parse_date(value: object) -> dt.date | None:
 def to_number(value: object, kind: type = float) -> float | int | None:
     """The number in a cell (``"3,000 人"`` → 3000.0); ``None`` if blank or a dash.
 
-    Raises ``ValueError`` when the cell holds no number.
+    Raises ``ValueError`` when the cell holds no number, or one beyond ±10^15 (a
+    400-digit cell is a typing error, not a figure).
 
     Examples
     --------
@@ -125,4 +126,6 @@ def to_number(value: object, kind: type = float) -> float | int | None:
     if not m:
         raise ValueError(f"not a number: {raw!r}")
     number = float(m.group(1).replace(",", ""))
+    if not math.isfinite(number) or abs(number) > 1e15:
+        raise ValueError(f"数字超出范围 / number out of range: {raw[:40]!r}")
     return int(number) if kind is int else number

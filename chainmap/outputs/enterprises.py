@@ -32,7 +32,10 @@ def write_enterprises(table: pd.DataFrame, path: str | Path) -> Path:
             hint="use .parquet, .csv or .xlsx",
         )
     if suffix == ".parquet":
-        table.to_parquet(path, index=False)
+        from chainmap.readwrite import atomic
+
+        with atomic.atomic_path(path) as tmp:
+            table.to_parquet(tmp, index=False)
         return path
     flat = tables.records_to_frame(table, list_sep=";")
     if suffix == ".csv":

@@ -923,7 +923,9 @@ def write_kg(
     else:
         chunks = _bulk_chunks(chain, fmt=format, **kwargs)
     if isinstance(path, str | Path):
-        with open(path, "wb") as handle:
+        from chainmap.readwrite import atomic
+
+        with atomic.atomic_write(path, "wb") as handle:
             for chunk in chunks:
                 handle.write(chunk)
     else:
@@ -1081,6 +1083,88 @@ def _cell(kind: str, value: str, datatype: str | None) -> Any:
     return value
 
 
+_VARIABLE = re.compile(r"[A-Za-z_\u00b7-\uffff][\w\u00b7-\uffff]*")
+
+
+def check_offline(sparql: str) -> None:
+    """Refuse a query that would leave the KG: ``SERVICE``, ``FROM`` or ``FROM NAMED``.
+
+    The query is parsed (rdflib's SPARQL grammar) and its syntax tree searched, so
+    a ``SERVICE`` inside ``FILTER EXISTS`` or a subquery is found too. Syntax errors
+    become one short line (line, column and what was found), not the grammar's
+    list of expected tokens.
+
+    Examples
+    --------
+    >>> check_offline("SELECT ?s WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
+    Traceback (most recent call last):
+    ...
+    chainmap.errors.InputError: chainmap 查询只在本地运行 / chainmap queries run offline: \
+SERVICE <http://127.0.0.1:9/> is refused. query the bundled KG only (no SERVICE, FROM or FROM NAMED)
+    """
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parsed = parseQuery(sparql)
+    except ParseBaseException as exc:
+        near = (exc.line or "").strip()[:60]
+        raise InputError(
+            f"SPARQL 语法错误 / SPARQL syntax error at line {exc.lineno}, column {exc.col}"
+            + (f" near {near!r}" if near else ""),
+            hint="check the query text",
+        ) from None
+    except Exception as exc:  # rdflib raises a few other types for odd input
+        raise InputError(
+            f"SPARQL 语法错误 / SPARQL syntax error: {_first_line(exc)}",
+            hint="check the query text",
+        ) from None
+    for node in _walk(parsed):
+        name = getattr(node, "name", None)
+        if name == "ServiceGraphPattern":
+            what = f"SERVICE {_n3(node.get('term'))}"
+        elif name == "DatasetClause":
+            kind = "FROM NAMED" if node.get("named") is not None else "FROM"
+            what = f"{kind} {_n3(node.get('named', node.get('default')))}"
+        else:
+            continue
+        raise InputError(
+            f"chainmap 查询只在本地运行 / chainmap queries run offline: {what} is refused",
+            hint="query the bundled KG only (no SERVICE, FROM or FROM NAMED)",
+        )
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    """Every node of an rdflib SPARQL parse tree (CompValue dicts and ParseResults lists)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        yield item
+        if type(item).__name__ == "ParseResults":  # registered as a Mapping, but a list
+            stack.extend(list(item))
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+
+
+def _n3(term: Any) -> str:
+    return term.n3() if hasattr(term, "n3") else str(term)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+def _check_bindings(bindings: Mapping[str, Any]) -> None:
+    for name in bindings:
+        if not _VARIABLE.fullmatch(name):
+            raise InputError(
+                f"变量名无效 / not a SPARQL variable name: {name!r}",
+                hint="use letters, digits and _ only, e.g. --bind stage=stage:material",
+            )
+
+
 def _has_pyoxigraph() -> bool:
     try:
         import pyoxigraph  # noqa: F401
@@ -1116,6 +1200,8 @@ def query_kg(
     True
     """
     bindings = dict(bindings or {})
+    _check_bindings(bindings)
+    check_offline(sparql)  # before either engine sees it: both would fetch
     if engine == "auto":
         engine = "oxigraph" if _has_pyoxigraph() else "rdflib"
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
@@ -1131,7 +1217,7 @@ def query_kg(
         try:
             result = store.query(sparql, prefixes=prefixes, substitutions=subs)
         except SyntaxError as exc:
-            raise InputError(f"SPARQL 语法错误 / SPARQL syntax error: {exc}") from None
+            raise InputError(f"SPARQL 语法错误 / SPARQL syntax error: {_first_line(exc)}") from None
         except RuntimeError:
             # pyoxigraph substitutes only projected variables; rdflib binds any.
             return query_kg(
@@ -1146,22 +1232,35 @@ def query_kg(
         if not isinstance(result, ox.QuerySolutions):
             raise InputError("只支持 SELECT 查询 / only SELECT queries are supported")
         columns = [v.value for v in result.variables]
-        rows = []
-        for solution in result:
-            row = []
-            for name in columns:
-                term = solution[name]
-                if term is None:
-                    row.append(None)
-                elif isinstance(term, ox.NamedNode):
-                    row.append(_cell("iri", term.value, None))
-                elif isinstance(term, ox.Literal):
-                    row.append(_cell("lit", term.value, term.datatype.value))
-                else:
-                    row.append(str(term))
-            rows.append(row)
-        return pd.DataFrame(rows, columns=columns, dtype=object)
-    from rdflib import Literal, URIRef, Variable
+        try:
+            return pd.DataFrame(_oxigraph_rows(result, columns), columns=columns, dtype=object)
+        except (OSError, RuntimeError, ValueError) as exc:  # raised lazily, while iterating
+            raise InputError(f"SPARQL 查询失败 / the query failed: {_first_line(exc)}") from None
+    return _rdflib_query(chain, sparql, enterprises, regions, zones, bindings, prefixes)
+
+
+def _oxigraph_rows(result: Any, columns: Sequence[str]) -> list[list[Any]]:
+    import pyoxigraph as ox
+
+    rows = []
+    for solution in result:
+        row = []
+        for name in columns:
+            term = solution[name]
+            if term is None:
+                row.append(None)
+            elif isinstance(term, ox.NamedNode):
+                row.append(_cell("iri", term.value, None))
+            elif isinstance(term, ox.Literal):
+                row.append(_cell("lit", term.value, term.datatype.value))
+            else:
+                row.append(str(term))
+        rows.append(row)
+    return rows
+
+
+def _rdflib_query(chain, sparql, enterprises, regions, zones, bindings, prefixes) -> pd.DataFrame:
+    from rdflib import Variable
 
     graph = build_kg(chain, enterprises=enterprises, regions=regions, zones=zones)
     try:
@@ -1171,10 +1270,20 @@ def query_kg(
             initBindings={Variable(k): v for k, v in bindings.items()},
         )
     except Exception as exc:  # pyparsing raises its own types
-        raise InputError(f"SPARQL 语法错误 / SPARQL syntax error: {exc}") from None
+        raise InputError(f"SPARQL 语法错误 / SPARQL syntax error: {_first_line(exc)}") from None
     if result.type != "SELECT":
         raise InputError("只支持 SELECT 查询 / only SELECT queries are supported")
     columns = [str(v) for v in result.vars]
+    try:
+        rows = _rdflib_rows(result)
+    except Exception as exc:  # rdflib evaluates lazily: errors surface while iterating
+        raise InputError(f"SPARQL 查询失败 / the query failed: {_first_line(exc)}") from None
+    return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
+def _rdflib_rows(result: Any) -> list[list[Any]]:
+    from rdflib import Literal, URIRef
+
     rows = []
     for solution in result:
         row = []
@@ -1189,7 +1298,7 @@ def query_kg(
             else:
                 row.append(str(term))
         rows.append(row)
-    return pd.DataFrame(rows, columns=columns, dtype=object)
+    return rows
 
 
 # ---------------------------------------------------------------------- SHACL
@@ -1206,11 +1315,13 @@ class Validation:
         return self.conforms
 
 
-def validate_kg(graph: Graph) -> Validation:
+def validate_kg(graph: Graph, *, one_chain: bool = False) -> Validation:
     """Validate a graph against the bundled shapes (``graphs/shapes.ttl``) with pyshacl.
 
     Violations are records ``{severity, focus, path, value, message}`` with IRIs
-    compacted, sorted by focus node, path and message.
+    compacted, sorted by focus node, path and message. ``one_chain`` applies the
+    file rule "one chain per file" (``chainmap validate`` of a file, as
+    :func:`~chainmap.model.chain.load_chain` does); a KG may join several chains.
 
     Examples
     --------
@@ -1227,8 +1338,15 @@ def validate_kg(graph: Graph) -> Validation:
 
     shapes = Graph()
     shapes.parse(data=catalog.read_text("shapes.ttl"), format="turtle")
+    if not one_chain:
+        for rule in ("OneChainPerFileShape", "ChainPresentShape"):
+            shapes.add(
+                (URIRef(f"https://w3id.org/chainmap/shapes#{rule}"), SH.deactivated, Literal(True))
+            )
+    # advanced: the shapes' one SHACL-AF rule adds each link's direct triple for the
+    # cycle check (on a copy: ``graph`` is left as it is).
     conforms, report, _ = pyshacl.validate(
-        graph, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=True
+        graph, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
     )
 
     def show(term) -> str:
@@ -1265,6 +1383,7 @@ def validate_file(path: str | Path) -> Validation:
     (``chainmap validate`` does so for CSV/XLSX/Parquet files).
     """
     from rdflib import Graph
+    from rdflib.namespace import RDF
 
     from chainmap.readwrite.formats import TABLE_FORMATS, format_of
 
@@ -1285,4 +1404,7 @@ def validate_file(path: str | Path) -> Validation:
     except Exception as exc:  # rdflib raises several types for bad syntax
         detail = str(getattr(exc, "message", "") or exc).strip().splitlines()[0]
         raise ChainError(f"{path}: RDF 语法错误 / syntax error: {detail}") from None
-    return validate_kg(graph)
+    # A chain file (as load_chain reads it) holds one chain; a KG export also holds
+    # the stage vocabulary and may join several chains.
+    is_export = (None, RDF.type, CM.Stage) in graph
+    return validate_kg(graph, one_chain=not is_export)

@@ -1113,7 +1113,9 @@ def write_map(net: Network, path: str | Path) -> Path:
     """Write the map's self-contained HTML to ``path`` (UTF-8, parents created); return it."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(map_html(net), encoding="utf-8")
+    from chainmap.readwrite import atomic
+
+    atomic.write_text(out, map_html(net))
     return out
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 import html
 import math
 from pathlib import Path
+import re
 from typing import Any
 
 import pandas as pd
@@ -21,7 +22,6 @@ from chainmap.outputs.tables import (
     FIXED_XLSX_DATE,
     neutralise,
     records_to_frame,
-    replace_from_temp,
     write_xlsx,
 )
 
@@ -290,10 +290,41 @@ def _explanation_rows(plan: TargetingPlan) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------------- Markdown
 
 
+#: Inline Markdown syntax (CommonMark + GFM): raw HTML and entities, links and
+#: images, emphasis, code spans, strikethrough, table pipes, and the backslash.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>&|!~#])")
+#: Block syntax a line may start with: list markers, heading underline, quote.
+_MD_LINE_START = re.compile(r"^(\s*)(?:([-+=>])|(\d+)([.)]))")
+
+
+def markdown_text(value: Any) -> str:
+    """Data text made inert for Markdown: every syntax character backslash-escaped.
+
+    Backslash escapes (not HTML entities) keep the text as the reader wrote it in
+    every CommonMark viewer; line breaks become spaces, so a value stays on its
+    line (a heading, a list item, a table cell).
+
+    Examples
+    --------
+    >>> markdown_text("![t](http://127.0.0.1:9/x.png)公司")
+    '\\\\!\\\\[t\\\\](http://127.0.0.1:9/x.png)公司'
+    >>> markdown_text("<img src=x onerror=alert(1)>")
+    '\\\\<img src=x onerror=alert(1)\\\\>'
+    >>> markdown_text("- 1. a|b")
+    '\\\\- 1. a\\\\|b'
+    """
+    text = "" if value is None else " ".join(str(value).splitlines())
+    text = _MD_INLINE.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(
+        lambda m: m.group(1) + (f"\\{m.group(2)}" if m.group(2) else f"{m.group(3)}\\{m.group(4)}"),
+        text.lstrip(),
+        count=1,
+    )
+
+
 def _md_cell(value: Any) -> str:
-    # Markdown passes raw HTML through, so data text is HTML-escaped too.
-    text = "" if value is None else html.escape(str(value), quote=False)
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A table cell, list item or heading part: formula-neutralised, then Markdown-escaped."""
+    return markdown_text(neutralise(value))
 
 
 def _fmt(value: Any) -> Any:
@@ -358,7 +389,7 @@ def _md_table(records: Sequence[Mapping[str, Any]], cols: Sequence[str]) -> str:
     if not records:
         return "_(无 / none)_\n"
     cols = _shown_columns(records, cols)
-    head = "| " + " | ".join(PLAN_HEADERS.get(c, c) for c in cols) + " |"
+    head = "| " + " | ".join(_md_cell(PLAN_HEADERS.get(c, c)) for c in cols) + " |"
     sep = "|" + "---|" * len(cols)
     body = []
     for r in records:
@@ -408,10 +439,10 @@ def plan_to_markdown(plan: TargetingPlan) -> str:
     """The plan as Markdown, for pasting into documents."""
     p = plan.params
     out = [
-        f"# {p['chain_name']}招商目标方案 · {p['home_name']}\n",
-        f"_{_md_cell(issuing_line(plan))} · {p['chain_name_en']} targeting plan for "
-        f"{p['home_name']} ({p['home']}) · 数据最新年份 latest figure year: "
-        f"{p['data_year'] or '—'}_\n",
+        f"# {_md_cell(p['chain_name'])}招商目标方案 · {_md_cell(p['home_name'])}\n",
+        f"_{_md_cell(issuing_line(plan))} · {_md_cell(p['chain_name_en'])} targeting plan for "
+        f"{_md_cell(p['home_name'])} ({_md_cell(p['home'])}) · 数据最新年份 latest figure year: "
+        f"{_md_cell(p['data_year'] or '—')}_\n",
         _summary_md(plan),
     ]
     for title, records, cols in _sections(plan):
@@ -888,19 +919,12 @@ def write_plan_docx(plan: TargetingPlan, path: str | Path, *, font: str = "宋�
 
 def _save_docx(doc, path: str | Path) -> Path:
     """Save through a temp file beside ``path``, pin the zip times, then rename."""
-    import os
-    import tempfile
+    from chainmap.readwrite import atomic
 
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    os.close(fd)
-    try:
+    with atomic.atomic_path(path) as tmp:
         doc.save(tmp)
-        _pin_docx(Path(tmp))
-        replace_from_temp(Path(tmp), path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        _pin_docx(tmp)
     return path
 
 
@@ -1121,11 +1145,12 @@ def write_one_page(plan: TargetingPlan, path: str | Path) -> Path:
     PDF is the HTML printed by a headless Chromium (:mod:`chainmap.outputs.printing`).
     """
     from chainmap.errors import InputError
+    from chainmap.readwrite import atomic
 
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".html", ".htm"):
-        _write_text_atomic(path, one_page_html(plan))
+        atomic.write_text(path, one_page_html(plan))
     elif suffix == ".docx":
         _write_one_page_docx(plan, path)
     elif suffix == ".pdf":
@@ -1141,14 +1166,6 @@ def write_one_page(plan: TargetingPlan, path: str | Path) -> Path:
     return path
 
 
-def _write_text_atomic(path: Path, text: str) -> None:
-    import os
-
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def _pin_docx(path: Path) -> None:
     from chainmap.outputs.tables import _pin_zip_times
 
@@ -1159,20 +1176,21 @@ def write_plan(plan: TargetingPlan, path: str | Path, *, fmt: str | None = None)
     """Write the plan as ``fmt`` (markdown, html, xlsx, docx, json), default from the suffix."""
     from chainmap.errors import InputError
     from chainmap.outputs.tables import to_json
+    from chainmap.readwrite import atomic
     from chainmap.readwrite.formats import format_of
 
     path = Path(path)
     fmt = fmt or format_of(path)
     if fmt == "markdown":
-        _write_text_atomic(path, plan_to_markdown(plan))
+        atomic.write_text(path, plan_to_markdown(plan))
     elif fmt == "html":
-        _write_text_atomic(path, plan_to_html(plan))
+        atomic.write_text(path, plan_to_html(plan))
     elif fmt == "xlsx":
         write_plan_xlsx(plan, path)
     elif fmt == "docx":
         write_plan_docx(plan, path)
     elif fmt == "json":
-        _write_text_atomic(path, to_json(plan.to_dict()))
+        atomic.write_text(path, to_json(plan.to_dict()))
     else:
         raise InputError(
             f"不支持的方案格式 / unsupported plan format {fmt or path.suffix.lower()!r}",

@@ -1,9 +1,11 @@
 """Tabular outputs: terminal table, CSV (UTF-8 with BOM), JSON and XLSX.
 
 All writers take a list of records (dicts, the JSON shape of a command) or a
-DataFrame. Text cells that start with ``= + - @`` are neutralised against
-formula injection in CSV and XLSX; numbers stay numbers. Output is
-deterministic: no timestamps, fixed XLSX document properties.
+DataFrame. Every tabular writer (CSV, XLSX, DOCX tables, Markdown) passes
+headers and cells through :func:`neutralise` against formula injection
+(CONTRACTS "Formula injection"); numbers stay numbers. Files are written
+atomically (:mod:`chainmap.readwrite.atomic`). Output is deterministic: no timestamps,
+fixed XLSX document properties.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import io
 import json
 import math
 from pathlib import Path
+import re
 from typing import IO, Any
 
 import pandas as pd
 
 from chainmap.errors import InputError
+from chainmap.readwrite import atomic
 
 __all__ = [
     "FIXED_XLSX_DATE",
@@ -27,9 +31,9 @@ __all__ = [
     "format_sheet",
     "format_xlsx",
     "neutralise",
+    "neutralise_frame",
     "records_to_frame",
     "render_table",
-    "replace_from_temp",
     "resolve_format",
     "to_csv",
     "to_json",
@@ -37,7 +41,12 @@ __all__ = [
 ]
 
 FORMATS = ("table", "csv", "json", "xlsx")
-_FORMULA_START = ("=", "+", "-", "@")
+#: A spreadsheet reads a cell starting with one of these as a formula (or, for TAB
+#: and CR, strips them and then does); after an embedded line break too.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_AFTER_BREAK = re.compile(r"[\r\n][=+\-@\t]")
+#: A cell that is wholly a number (``-120.5``, ``+3``, ``1e5``) is data, not a formula.
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 #: XLSX created/modified stamp, pinned so the same data gives the same bytes.
 FIXED_XLSX_DATE = _dt.datetime(2000, 1, 1)
 
@@ -45,16 +54,31 @@ FIXED_XLSX_DATE = _dt.datetime(2000, 1, 1)
 def neutralise(value: Any) -> Any:
     """Prefix a text cell that a spreadsheet would read as a formula with ``'``.
 
+    A text cell starting with ``= + - @``, TAB or CR, or holding one after an
+    embedded line break, is prefixed; one that is wholly a number is left alone,
+    and non-text values pass through, so column types never change.
+
     Examples
     --------
     >>> neutralise('=HYPERLINK("http://x")')
     '\\'=HYPERLINK("http://x")'
-    >>> neutralise(-3.5)
-    -3.5
+    >>> neutralise("本地公司\\r=1+2")
+    "'本地公司\\r=1+2"
+    >>> neutralise("-120.5"), neutralise(-3.5), neutralise("002156")
+    ('-120.5', -3.5, '002156')
     """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if not isinstance(value, str) or _NUMBER.fullmatch(value):
+        return value
+    if value.startswith(_FORMULA_START) or _AFTER_BREAK.search(value):
         return "'" + value
     return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with :func:`neutralise` applied to every header and cell."""
+    safe = frame.apply(lambda s: s.map(neutralise)) if len(frame.columns) else frame.copy()
+    safe.columns = [neutralise(str(c)) for c in frame.columns]
+    return safe
 
 
 def _cell(value: Any, list_sep: str = "; ") -> Any:
@@ -132,16 +156,18 @@ def to_json(data: Any) -> str:
 def to_csv(frame: pd.DataFrame, target: str | Path | IO[str] | None = None) -> str | None:
     """Write CSV as UTF-8 with BOM (so Chinese Excel opens it), formula-safe.
 
-    With ``target=None`` return the text (BOM included).
+    Rows end in CRLF (RFC 4180): Python's ``csv`` quotes a field that holds
+    any character of the line terminator, so with CRLF a cell with a bare CR
+    or LF is quoted and stays one cell. With ``target=None`` return the text
+    (BOM included).
     """
-    safe = frame.apply(lambda s: s.map(neutralise))
     buffer = io.StringIO()
-    safe.to_csv(buffer, index=False, lineterminator="\n")
+    neutralise_frame(frame).to_csv(buffer, index=False, lineterminator="\r\n")
     text = "\ufeff" + buffer.getvalue()
     if target is None:
         return text
     if isinstance(target, (str, Path)):
-        Path(target).write_bytes(text.encode("utf-8"))
+        atomic.write_bytes(target, text.encode("utf-8"))
     else:
         target.write(text)
     return None
@@ -169,9 +195,9 @@ def write_xlsx(
         sheet = book.create_sheet(title=name[:31])
         cols = [str(c) for c in frame.columns]
         shown = [headers.get(c, c) if headers else c for c in cols]
-        sheet.append([neutralise(h) for h in shown])
+        sheet.append([_xlsx_text(neutralise(h)) for h in shown])
         for row in frame.itertuples(index=False, name=None):
-            sheet.append([neutralise(_xlsx_value(v)) for v in row])
+            sheet.append([_xlsx_text(neutralise(_xlsx_value(v))) for v in row])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
@@ -187,8 +213,9 @@ def write_xlsx(
     props.created = created
     props.modified = created
     path = Path(path)
-    book.save(path)
-    _pin_zip_times(path, created)
+    with atomic.atomic_path(path) as tmp:
+        book.save(tmp)
+        _pin_zip_times(tmp, created)
     return path
 
 
@@ -222,17 +249,6 @@ def format_sheet(sheet: Any, spec: Mapping[str, Any]) -> None:
         sheet.freeze_panes = "A2"
 
 
-def replace_from_temp(tmp: Path, path: Path) -> None:
-    """Rename a finished temp file over ``path``, with the mode a new file would get
-    (``mkstemp`` makes it owner-only)."""
-    import os
-
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(tmp, 0o666 & ~mask)
-    os.replace(tmp, path)
-
-
 def format_xlsx(
     path: str | Path,
     specs: Mapping[str, Mapping[str, Any]],
@@ -241,10 +257,9 @@ def format_xlsx(
 ) -> Path:
     """Apply :func:`format_sheet` to the named sheets of a workbook on disk, in place
     (through a temp file and a rename), keeping the bytes deterministic."""
-    import os
-    import tempfile
-
     from openpyxl import load_workbook
+
+    from chainmap.readwrite import atomic
 
     path = Path(path)
     book = load_workbook(path)
@@ -253,16 +268,19 @@ def format_xlsx(
             format_sheet(book[name[:31]], spec)
     book.properties.created = created
     book.properties.modified = created
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic.atomic_path(path) as tmp:
         book.save(tmp)
         _pin_zip_times(Path(tmp), created)
-        replace_from_temp(Path(tmp), path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
+
+
+def _xlsx_text(value: Any) -> Any:
+    """Replace the control characters XML 1.0 cannot hold (openpyxl refuses them)."""
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return value
 
 
 def _xlsx_value(value: Any) -> Any:

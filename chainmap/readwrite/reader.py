@@ -23,6 +23,7 @@ import csv
 import io
 import math
 from pathlib import Path
+import statistics
 from typing import Literal
 import warnings
 
@@ -31,6 +32,13 @@ import pandas as pd
 from chainmap.errors import InputError
 from chainmap.model.values import is_blank
 from chainmap.readwrite.formats import STREAMABLE, TABLE_FORMATS, format_of
+from chainmap.readwrite.sniff import (
+    fix_bare_carriage_returns,
+    guess_encoding,
+    guess_separator,
+    not_a_workbook,
+    overlong_rows,
+)
 
 __all__ = [
     "detect_encoding",
@@ -108,8 +116,9 @@ def detect_header_row(rows: list[list[object]], *, scan: int = 20) -> int:
     """Index of the header among raw ``rows``: the first row about as wide as the table.
 
     Title and note rows above a header fill one or two cells; the header fills
-    (nearly) every column. The first of the first ``scan`` rows with at least 60 %
-    of the widest row's filled cells (and at least two) is the header.
+    (nearly) every column. The table's width is the most common count of filled
+    cells among rows with two or more; the first of the first ``scan`` rows with
+    at least 60 % of it (and at least two) is the header.
 
     Examples
     --------
@@ -119,7 +128,10 @@ def detect_header_row(rows: list[list[object]], *, scan: int = 20) -> int:
     0
     """
     counts = [sum(_filled(v) for v in row) for row in rows[:scan]]
-    width = max(counts, default=0)
+    # The most common width of rows with two or more cells, not the widest: one
+    # overlong data row must not pass for the header.
+    wide = [n for n in counts if n >= 2]
+    width = max(statistics.multimode(wide)) if wide else max(counts, default=0)
     if width <= 1:
         return 0
     need = max(2, math.ceil(0.6 * width))
@@ -144,7 +156,12 @@ def sheet_names(path: str | Path) -> list[str]:
     """Sheet names of an XLSX workbook."""
     from openpyxl import load_workbook
 
-    book = load_workbook(path, read_only=True)
+    try:
+        book = load_workbook(path, read_only=True)
+    except OSError:
+        raise
+    except Exception as exc:  # BadZipFile, KeyError for a zip without a workbook …
+        raise not_a_workbook(path, exc) from None
     try:
         return list(book.sheetnames)
     finally:
@@ -172,12 +189,25 @@ def read_table(
             at = 0
         else:
             at = detect_header_row(raw.head(20).values.tolist())
+        notes = list(raw.attrs.get("notes", []))
+        overlong = overlong_rows(raw, at, at + 2) if fmt != "parquet" and len(raw) else {}
         frame = raw.iloc[at + 1 :].reset_index(drop=True)
         frame.columns = _unique_names(raw.iloc[at].tolist()) if len(raw) else []
-        frame.attrs["first_row"] = at + 2
+        if overlong:  # drop the nameless columns the extra fields spilled into
+            named = [c for c in frame.columns if not str(c).startswith("Unnamed: ")]
+            spill = frame.columns[len(named) :]
+            frame = frame.drop(columns=[c for c in spill if str(c).startswith("Unnamed: ")])
+        frame.attrs.update(first_row=at + 2, notes=notes, overlong_rows=overlong)
         return frame
+    if path.is_dir():
+        raise InputError(
+            "这是目录, 不是文件 / this is a folder, not a file",
+            file=str(path),
+            hint="give one CSV/XLSX/Parquet file (folders of parts: --engine stream)",
+        )
     if not path.is_file():
         raise InputError("文件不存在 / file not found", file=str(path))
+    notes: list[str] = []  # encoding and separator guesses, for the import report
     try:
         if fmt == "xlsx":
             frame = pd.read_excel(
@@ -193,17 +223,21 @@ def read_table(
             if not raw.strip():
                 raise InputError("文件为空 / the file is empty", file=str(path))
             try:
-                enc = detect_encoding(raw)
+                enc, note = guess_encoding(raw)
+                text = raw.decode(enc)
             except UnicodeDecodeError:
                 raise InputError(
                     "无法识别编码 / cannot decode as UTF-8 or GBK/GB18030",
                     file=str(path),
                     hint="save the file as UTF-8 CSV",
                 ) from None
-            text = raw.decode(enc)
-            sep = "\t" if fmt == "tsv" else ","
+            notes += [f"  {note}"] if note else []
+            sep = "\t" if fmt == "tsv" else guess_separator(text, notes)
             # Raw rows: title rows are narrower than the table, so name every column
             # up front or the parser stops at the first wider row.
+            # Registry exports hold long business scopes; csv's default cell limit is 128 KiB.
+            csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+            text = fix_bare_carriage_returns(text, notes)
             width = max((len(r) for r in csv.reader(io.StringIO(text), delimiter=sep)), default=0)
             frame = pd.read_csv(
                 io.StringIO(text),
@@ -224,13 +258,18 @@ def read_table(
                 f"找不到工作表 / no sheet {sheet!r}", file=str(path), hint=str(exc)
             ) from None
         raise InputError(f"无法读取 / cannot read: {exc}", file=str(path)) from None
+    except OSError:
+        raise  # permission, missing folder …: one line from the CLI
     except Exception as exc:  # corrupt zip, parquet errors, csv tokeniser errors …
+        if fmt == "xlsx":
+            raise not_a_workbook(path, exc) from None
         raise InputError(
             f"无法读取 / cannot read: {type(exc).__name__}: {exc}".splitlines()[0],
             file=str(path),
         ) from None
     frame = _as_text_cells(frame)
     frame.attrs["first_row"] = 1 if header is None else header + 2
+    frame.attrs["notes"] = notes
     return frame
 
 
@@ -277,6 +316,7 @@ def iter_table(
         return
     enc = file_encoding(path)
     sep = "\t" if fmt == "tsv" else ","
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
     with path.open(encoding=enc, newline="") as f:
         head = [row for _, row in zip(range(20), csv.reader(f, delimiter=sep), strict=False)]
     if not head:

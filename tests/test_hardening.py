@@ -1,0 +1,493 @@
+"""Hardening: no traceback, no lost row, no destroyed output, no injection, no network.
+
+Library and CLI checks for issue 15; the hostile corpus runs in test_hostile_corpus.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+
+from click.testing import CliRunner
+from listener import local_listener
+import pandas as pd
+import pytest
+
+from chainmap.cli import cli
+from chainmap.errors import InputError
+from chainmap.outputs import tables
+from chainmap.readwrite import atomic
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def one_line_error(result) -> str:
+    """The result failed with exactly one non-empty stderr line naming the problem."""
+    assert result.exit_code not in (0, None), result.output
+    assert "Traceback" not in result.output
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert lines and lines[-1].startswith("Error: "), result.stderr
+    return lines[-1]
+
+
+# ---------------------------------------------------------------------- formula injection
+
+HOSTILE_CELLS = [
+    "本地公司\r=1+2",
+    "本地公司\n@SUM(A1)",
+    "\t=1+1",
+    "\r=1+1",
+    '=HYPERLINK("http://127.0.0.1:9/","y")',
+    "+86-571",
+    "-x",
+    "@cmd",
+]
+
+
+def test_csv_reads_back_with_no_cell_starting_a_formula():
+    header = '=HYPERLINK("http://127.0.0.1:9/","y")'
+    frame = pd.DataFrame(
+        {
+            header: HOSTILE_CELLS,
+            "number_text": ["-120.5", "002156", "+3", "1e5", "-0", ".5", "7", "-1.5e-3"],
+            "number": [-1.5, 2, 3, 4, 5, 6, 7, 8],
+        }
+    )
+    text = tables.to_csv(frame).removeprefix("\ufeff")
+    rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    assert len(rows) == 1 + len(frame)  # a bare CR did not start a new row
+    assert all(len(row) == 3 for row in rows)
+    first_cells = [cell for row in rows for cell in (row[0],)]
+    assert not any(cell.startswith(FORMULA_START) for cell in first_cells)
+    # Every hostile cell comes back whole, behind one quote.
+    assert [row[0] for row in rows[1:]] == ["'" + v for v in HOSTILE_CELLS]
+    # Numbers written as text stay exactly as they were (types never change).
+    assert [row[1] for row in rows[1:]] == frame["number_text"].tolist()
+
+
+def test_xlsx_neutralises_headers_and_cells(tmp_path):
+    from openpyxl import load_workbook
+
+    frame = pd.DataFrame({"=cmd|' /C calc'!A0": HOSTILE_CELLS, "code": ["002156"] * 8})
+    path = tables.write_xlsx({"s": frame}, tmp_path / "x.xlsx")
+    sheet = load_workbook(path)["s"]
+    values = [c.value for row in sheet.iter_rows() for c in row]
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    assert not any(isinstance(v, str) and v.startswith(FORMULA_START) for v in values)
+    assert values.count("002156") == 8  # a stock code stays text
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("-120.5", "-120.5"),
+        ("002156", "002156"),
+        ("a\n=b", "'a\n=b"),
+        ("a\r\n+b", "'a\r\n+b"),
+        ("\t1", "'\t1"),
+        ("普通文本", "普通文本"),
+        (-3, -3),
+        (None, None),
+    ],
+)
+def test_neutralise_cases(value, expected):
+    assert tables.neutralise(value) == expected
+
+
+# ---------------------------------------------------------------------- atomic writes
+
+
+def test_failed_write_keeps_previous_output_and_leaves_no_temp_file(tmp_path):
+    target = tmp_path / "rank.csv"
+    target.write_text("previous, complete\n", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt), atomic.atomic_write(target) as handle:
+        handle.write(b"half")
+        raise KeyboardInterrupt
+    assert target.read_text(encoding="utf-8") == "previous, complete\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rank.csv"]
+
+
+def test_incomplete_dataset_is_refused(tmp_path):
+    root = tmp_path / "classified"
+    root.mkdir()
+    pd.DataFrame({"a": [1]}).to_parquet(root / "part-00000.parquet")
+    with pytest.raises(InputError, match="incomplete dataset"):
+        atomic.require_complete(root)
+    (root / atomic.COMPLETE_MARKER).write_text("{}")
+    atomic.require_complete(root)  # complete now
+
+
+def test_atomic_directory_replaces_the_old_dataset_only_when_done(tmp_path):
+    root = tmp_path / "out"
+    with atomic.atomic_directory(root) as building:
+        (building / "part-00000.parquet").write_bytes(b"old")
+    with pytest.raises(RuntimeError), atomic.atomic_directory(root) as building:
+        (building / "part-00000.parquet").write_bytes(b"new, partial")
+        raise RuntimeError("killed")
+    assert (root / "part-00000.parquet").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    with pytest.raises(InputError, match="not a chainmap dataset"):
+        with atomic.atomic_directory(tmp_path):  # holds "out": a user folder
+            pass
+
+
+def test_missing_output_folder_is_one_line(tmp_path):
+    line = one_line_error(run("chains", "-o", str(tmp_path / "no" / "such" / "x.csv")))
+    assert "x.csv" in line and "folder must exist" in line
+
+
+def test_output_that_is_a_folder_is_one_line(tmp_path):
+    line = one_line_error(run("chains", "--format", "csv", "-o", str(tmp_path)))
+    assert "is a folder; give a file name" in line
+
+
+# ---------------------------------------------------------------------- SPARQL offline
+
+OFFLINE_CASES = [
+    "SELECT ?s WHERE {{ SERVICE <{base}/sparql> {{ ?s ?p ?o }} }}",
+    "SELECT ?s WHERE {{ ?s ?p ?o FILTER EXISTS {{ SERVICE <{base}/q> {{ ?s ?p ?o }} }} }}",
+    "SELECT ?s FROM <{base}/g> WHERE {{ ?s ?p ?o }}",
+    "SELECT ?s FROM NAMED <{base}/g> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+    "SELECT ?s WHERE {{ SERVICE <file:///etc/passwd> {{ ?s ?p ?o }} }}",
+]
+
+
+@pytest.mark.parametrize("template", OFFLINE_CASES)
+@pytest.mark.parametrize("bind", [(), ("--bind", "x=1")])  # --bind takes the rdflib path
+def test_sparql_never_leaves_the_machine(template, bind):
+    with local_listener() as (base, hits):
+        result = run("query", "fluorochem", template.format(base=base), *bind)
+    assert hits == []
+    line = one_line_error(result)
+    assert "chainmap queries run offline" in line
+
+
+def test_sparql_syntax_error_is_short():
+    line = one_line_error(run("query", "fluorochem", "SELECT ?s WHERE { ?s ?p "))
+    assert "line 1, column" in line and len(line) < 300
+
+
+def test_bind_name_with_a_space_is_one_line():
+    line = one_line_error(run("query", "fluorochem", "segments-of-stage", "--bind", "a b=1"))
+    assert "'a b'" in line
+
+
+# ---------------------------------------------------------------------- killed and full disks
+
+
+def _chainmap(*args: str, **kwargs):
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "chainmap", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
+
+
+def _wait_for(predicate, timeout: float = 120.0) -> bool:
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.fixture(scope="module")
+def big_firms(tmp_path_factory):
+    from chainmap.model.chain import load_chain
+    from chainmap.synthetic import synthetic_registry
+
+    path = tmp_path_factory.mktemp("big") / "firms.parquet"
+    synthetic_registry(150_000, load_chain("fluorochem"), seed=3).to_parquet(path)
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGKILL"])
+def test_killed_export_keeps_the_previous_output(big_firms, tmp_path, signal_name):
+    import signal
+
+    target = tmp_path / "kg.nt"
+    target.write_bytes(b"<urn:x:previous> <urn:x:complete> <urn:x:output> .\n")
+    before = target.read_bytes()
+    proc = _chainmap("export", "fluorochem", "--enterprises", str(big_firms), "-o", str(target))
+    partial = lambda: [p for p in tmp_path.iterdir() if p.name.startswith(".kg.nt.")]  # noqa: E731
+    # Wait until the export is writing its temporary file, then kill it mid-way.
+    assert _wait_for(lambda: partial() and partial()[0].stat().st_size > 0), proc.communicate()
+    proc.send_signal(getattr(signal, signal_name))
+    _, err = proc.communicate(timeout=120)
+    assert target.read_bytes() == before
+    if signal_name == "SIGINT":
+        assert proc.returncode == 130, err
+        assert err.strip().splitlines()[-1].startswith("interrupted; previous output kept")
+        assert "Traceback" not in err
+        assert partial() == []  # the partial file is removed
+    else:
+        assert proc.returncode == -signal.SIGKILL  # nothing runs after SIGKILL: the
+        # hidden .kg.nt.*.part file may stay, but kg.nt is the previous, complete one
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    import subprocess
+
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): {done.stderr!r}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_full_disk_keeps_the_previous_output(small_disk):
+    target = small_disk / "show.csv"
+    first = run("show", "fluorochem", "-o", str(target))
+    assert first.exit_code == 0, first.output
+    before = target.read_bytes()
+    filler = small_disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)  # fill the disk to the last byte
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    line = one_line_error(run("show", "fluorochem", "-o", str(target)))
+    assert "show.csv" in line and "disk full" in line
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "show.csv"]
+
+
+def test_import_checks_both_outputs_before_writing_either(tmp_path):
+    from pathlib import Path
+
+    firms = Path(__file__).parent / "fixtures" / "hostile" / "ent_gbk.csv"
+    out = tmp_path / "firms.csv"
+    line = one_line_error(
+        run("import", str(firms), "-o", str(out), "--report", str(tmp_path / "no" / "r.csv"))
+    )
+    assert "r.csv" in line
+    assert not out.exists()
+
+
+# ---------------------------------------------------------------------- Turtle writing
+
+
+def test_chain_name_cannot_inject_triples(tmp_path):
+    from pathlib import Path
+
+    from rdflib import Graph
+
+    hostile = Path(__file__).parent / "fixtures" / "hostile"
+    out = tmp_path / "c.ttl"
+    name = "链\nseg:ore cm:stage stage:service .\n#"
+    result = run(
+        "chain",
+        "import",
+        str(hostile / "chaintab_segments_ok.csv"),
+        str(hostile / "chaintab_links_ok.csv"),
+        "--name-zh",
+        name,
+        "-o",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    from chainmap.model.chain import load_chain
+
+    chain = load_chain(out)
+    assert chain.name_zh == name  # kept whole, as a literal
+    assert chain.segment("ore").stage == "resource"
+    graph = Graph().parse(out, format="turtle")
+    stages = {str(o).rsplit("/", 1)[-1] for o in graph.objects(None, None) if "stage/" in str(o)}
+    assert "service" not in stages
+    comments = [ln for ln in out.read_text(encoding="utf-8").splitlines() if ln.startswith("#")]
+    assert all("\n" not in c for c in comments) and len(comments) == 1
+
+
+def test_source_url_cannot_end_its_iri(tmp_path):
+    from chainmap.model.chain import chain_from_tables, parse_chain
+
+    segments = pd.DataFrame(
+        {
+            "id": ["ore"],
+            "name_zh": ["矿石"],
+            "stage": ["resource"],
+            "source_url": ["http://x/>;cm:stage\tstage:service;<http://y"],
+        }
+    )
+    links = pd.DataFrame(columns=["upstream_id", "downstream_id", "relation"])
+    chain = chain_from_tables(segments, links, chain_id="c", name_zh="链")
+    again = parse_chain(chain.to_turtle())
+    assert again.segment("ore").stage == "resource"
+    assert len(again.segment("ore").sources) == 2  # split on whitespace, each one IRI
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["memory", "stream", "dask", "dask-local"])
+def test_ctrl_c_is_one_line_and_exit_130_on_every_engine(big_firms, tmp_path, engine):
+    """Ctrl-C reaches the whole process group (dask workers too), as in a terminal.
+
+    ``dask`` runs on a scheduler of this test's own; ``dask-local`` starts its own
+    LocalCluster, whose workers ignore Ctrl-C (a Ctrl-C during their start-up is
+    dropped, so the signal is sent once the work runs).
+    """
+    import signal
+    import time
+
+    target = tmp_path / "rank.csv"
+    target.write_text("previous\n", encoding="utf-8")
+    options = ["--engine", engine]
+    cluster = None
+    if engine == "dask":
+        distributed = pytest.importorskip("dask.distributed")
+        cluster = distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, protocol="tcp",
+            dashboard_address=":0",
+        )  # fmt: skip
+        options += ["--scheduler", cluster.scheduler_address]
+    elif engine == "dask-local":
+        options = ["--engine", "dask"]
+    proc = _chainmap(
+        "rank", "fluorochem", *options, "--enterprises", str(big_firms), "-o",
+        str(target), start_new_session=True,
+    )  # fmt: skip
+    first = proc.stderr.readline()  # the input is resolved: the work has begun
+    time.sleep(8 if engine == "dask-local" else 1)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=180)
+    err = first + err
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "Task exception" not in err, err
+    assert err.strip().splitlines()[-1].startswith("interrupted; previous output kept")
+    assert target.read_text(encoding="utf-8") == "previous\n"
+    if cluster is not None:
+        cluster.close()
+
+
+def test_interrupted_stream_classify_keeps_the_previous_dataset(tmp_path, monkeypatch):
+    from chainmap.analysis import stream
+
+    parts = tmp_path / "in"
+    parts.mkdir()
+    for i in range(3):
+        pd.DataFrame({"name": [f"公司{i}"], "scope": ["聚偏氟乙烯的生产"]}).to_csv(
+            parts / f"f{i}.csv", index=False
+        )
+    out = tmp_path / "classified"
+    args = ["classify", "fluorochem", str(parts), "--text-column", "scope", "--engine", "stream"]
+    assert run(*args, "-o", str(out)).exit_code == 0
+    before = sorted((p.name, p.read_bytes()) for p in out.iterdir())
+    assert (out / atomic.COMPLETE_MARKER).exists()
+
+    real, calls = stream._classify_part, []
+
+    def interrupted(part, target, **kwargs):  # Ctrl-C while the second part is written
+        calls.append(part)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(part, target, **kwargs)
+
+    monkeypatch.setattr(stream, "_classify_part", interrupted)
+    result = run(*args, "-o", str(out))
+    assert result.exit_code == 130
+    assert result.stderr.strip().splitlines()[-1].startswith("interrupted; previous output kept")
+    assert sorted((p.name, p.read_bytes()) for p in out.iterdir()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["classified", "in"]  # no leftovers
+    # A dataset without its marker (a copy cut short) is refused by the readers, in one line.
+    (out / atomic.COMPLETE_MARKER).unlink()
+    line = one_line_error(
+        run("rank", "fluorochem", "--enterprises", str(out), "--engine", "stream")
+    )
+    assert "incomplete dataset" in line
+
+
+# ---------------------------------------------------------------------- readers
+
+
+def _hostile(name: str):
+    from pathlib import Path
+
+    return Path(__file__).parent / "fixtures" / "hostile" / name
+
+
+def test_row_with_more_fields_is_rejected_by_number_and_nothing_shifts():
+    from chainmap.model.enterprises import read_enterprises
+
+    table, report = read_enterprises(_hostile("ent_ragged_more_fields.csv"))
+    rejected = [(i.row, i.code) for i in report.items if i.severity == "rejected"]
+    assert rejected == [(3, "too_many_fields")]  # header row 1, the bad row is row 3
+    assert not [c for c in table.columns if str(c).startswith("Unnamed")]
+    assert report.read == report.kept + report.rejected == 3
+
+
+def test_numbers_and_dates_that_cannot_be_meant_are_blanked_with_a_reason():
+    from chainmap.model.enterprises import read_enterprises
+
+    for name, column in [
+        ("ent_negative_capital.csv", "registered_capital"),
+        ("ent_capital_401_digits.csv", "registered_capital"),
+        ("ent_negative_employees.csv", "employees"),
+        ("ent_huge_numbers.csv", "employees"),
+    ]:
+        table, report = read_enterprises(_hostile(name))
+        assert table.loc[0, column] is None, (name, table.loc[0, column])
+        assert report.items and report.items[0].row == 2
+    table, report = read_enterprises(_hostile("ent_dates_out_of_range.csv"))
+    assert table["founded"].tolist()[:4] == [None] * 4
+    assert table.loc[4, "founded"] is not None  # the ordinary row keeps its date
+
+
+def test_segment_tags_are_folded_or_warned():
+    from chainmap.model.enterprises import read_enterprises
+
+    table, report = read_enterprises(_hostile("ent_segment_tags_case.csv"))
+    assert table.loc[0, "segments"] == ["pvdf"]
+    assert {i.code for i in report.items} == {"segment_case", "unknown_segment"}
+
+
+@pytest.mark.parametrize(
+    "name, encoding", [("ent_big5.csv", "big5"), ("ent_utf16_no_bom.csv", "utf_16_le")]
+)
+def test_unsure_encodings_are_read_right_and_noted(name, encoding):
+    from chainmap.readwrite.sniff import guess_encoding
+
+    raw = _hostile(name).read_bytes()
+    found, note = guess_encoding(raw)
+    assert found == encoding and note
+    assert "臺灣" in raw.decode(found) or "示例" in raw.decode(found)
+
+
+def test_profile_refuses_booleans_and_non_finite_numbers():
+    from chainmap.model.profile import LIMITS, load_profile
+
+    weights = {
+        "gap_priority": 0.25,
+        "feasibility": 0.25,
+        "strength": 0.25,
+        "affinity": 0.25,
+        "intent": 0.0,
+    }
+    load_profile(weights=weights)
+    for bad in (True, float("nan"), float("inf"), -0.1):
+        with pytest.raises(InputError, match=r"weights\.gap_priority"):
+            load_profile(weights={**weights, "gap_priority": bad})
+    with pytest.raises(InputError, match=r"stability\.n"):
+        load_profile(stability={"n": LIMITS["stability.n"] + 1})
+    with pytest.raises(InputError, match="strong_lq"):
+        load_profile(thresholds={"strong_lq": float("nan")})
