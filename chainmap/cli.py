@@ -693,8 +693,8 @@ def import_cmd(
 @click.option(
     "--targets",
     type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="类别与目标 TOML / classes and targets file.",
+    default=None,
+    help="类别与目标 TOML / classes and targets file (without it: actuals only).",
 )
 @click.option("--period", required=True, help="期间 / 2024, 2024H1, 2024Q3 or 2024-01..2024-06.")
 @click.option("--cohort", default=None, help="落地批次年份 / landing years, e.g. 2022-2023.")
@@ -714,7 +714,7 @@ def import_cmd(
 @output_options()
 def kpi_cmd(
     ledger: Path,
-    targets: Path,
+    targets: Path | None,
     period: str,
     cohort: str | None,
     by: str | None,
@@ -728,14 +728,29 @@ def kpi_cmd(
     Example: chainmap kpi ledger.xlsx --targets targets.toml --period 2024H1
     """
     from chainmap.analysis.kpi import classify_projects, kpi_report
-    from chainmap.model.kpi_targets import read_targets
+    from chainmap.model.kpi_targets import actuals_only, read_targets
     from chainmap.outputs import kpi_report as out
     from chainmap.outputs.tables import resolve_format
 
     projects, physical, report = _read_ledger_noted(ledger, investment)
     projects = classify_projects(projects)
+    if targets is None:
+        note(
+            "未给 --targets: 只报实际数, 不计完成率 / no --targets: actuals only, no completion rates"
+        )
+    if not report.investment.source:
+        physical = None  # no physical-investment data: shown as "—", not 0
+        note(
+            "未给实物量投资 / no physical investment (--investment or a 实物量投资 sheet): shown as —"
+        )
     result = kpi_report(
-        projects, physical, read_targets(targets), period=period, cohort=cohort, by=by, as_of=as_of
+        projects,
+        physical,
+        actuals_only() if targets is None else read_targets(targets),
+        period=period,
+        cohort=cohort,
+        by=by,
+        as_of=as_of,
     )
     late = [r["list"] for r in result["overdue"]]
     note(

@@ -349,7 +349,7 @@ def test_chinese_header_xlsx_with_title_row_and_investment_sheet(tmp_path):
     path = tmp_path / "台账.xlsx"
     _chinese_workbook(path)
     projects, physical, report = read_ledger(path)
-    assert list(projects.columns[1:18]) == list(LEDGER_COLUMNS)
+    assert list(projects.columns[1 : 1 + len(LEDGER_COLUMNS)]) == list(LEDGER_COLUMNS)
     assert list(projects["project_id"]) == ["X1", "X2", "X6"]
     assert list(projects["row"]) == [4, 5, 11]
     assert projects.loc[0, "investment"] == 12.0

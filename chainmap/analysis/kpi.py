@@ -206,9 +206,15 @@ def _groups(ledger: pd.DataFrame, by: str | None) -> list[tuple[str | None, pd.S
 
 
 def _physical(
-    investment: pd.DataFrame, ids: pd.Series, start: dt.date, end: dt.date
-) -> tuple[float, float, float]:
-    """Physical investment of ``ids``: in the period, cumulative to its end, year to date."""
+    investment: pd.DataFrame | None, ids: pd.Series, start: dt.date, end: dt.date
+) -> tuple[float | None, float | None, float | None]:
+    """Physical investment of ``ids``: in the period, cumulative to its end, year to date.
+
+    ``None`` for all three when there is no physical-investment table at all: no data
+    is not zero (it prints "—").
+    """
+    if investment is None:
+        return None, None, None
     rows = investment[investment["project_id"].isin(set(ids))]
     month = rows["month"]
     last = f"{end.year:04d}-{end.month:02d}"
@@ -249,7 +255,7 @@ def _period_fields(
         "physical_investment_period": pi_period,
         "physical_investment_cumulative": pi_cumulative,
         "target_physical_investment": target_pi,
-        "physical_investment_completion": _rate(pi_ytd, target_pi),
+        "physical_investment_completion": None if pi_ytd is None else _rate(pi_ytd, target_pi),
     }
 
 
@@ -274,7 +280,7 @@ def _cohort_fields(
 
 def kpi_table(
     ledger: pd.DataFrame,
-    investment: pd.DataFrame,
+    investment: pd.DataFrame | None,
     targets: KpiTargets,
     *,
     period: str | Period,
@@ -286,7 +292,8 @@ def kpi_table(
     Records hold ``class``, ``name``, ``group`` (only with ``by``) and then
     :data:`KPI_FIELDS`, or :data:`COHORT_FIELDS` with ``cohort`` (the class's
     projects landed in those years, as of the period end). See the module
-    docstring for the definitions.
+    docstring for the definitions. ``investment`` None means no physical-investment
+    data: those fields are ``None``, not zero.
 
     Examples
     --------
@@ -419,7 +426,7 @@ def overdue(ledger: pd.DataFrame, targets: KpiTargets, *, as_of: dt.date) -> lis
 
 def kpi_report(
     ledger: pd.DataFrame,
-    investment: pd.DataFrame,
+    investment: pd.DataFrame | None,
     targets: KpiTargets,
     *,
     period: str | Period,

@@ -33,7 +33,14 @@ from typing import Any
 from chainmap.errors import InputError
 from chainmap.model.ledger import ORIGINS, SECTORS
 
-__all__ = ["DEFAULT_OVERDUE_DAYS", "KpiClass", "KpiTarget", "KpiTargets", "read_targets"]
+__all__ = [
+    "DEFAULT_OVERDUE_DAYS",
+    "KpiClass",
+    "KpiTarget",
+    "KpiTargets",
+    "actuals_only",
+    "read_targets",
+]
 
 DEFAULT_OVERDUE_DAYS = 180
 
@@ -209,3 +216,15 @@ def read_targets(path: str | Path) -> KpiTargets:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"TOML 语法错误 / TOML syntax error: {exc}", file=str(path)) from None
     return KpiTargets.from_dict(data, source=str(path))
+
+
+def actuals_only() -> KpiTargets:
+    """The targets used without a targets file: one class of every project, no targets.
+
+    Examples
+    --------
+    >>> t = actuals_only()
+    >>> [c.id for c in t.classes], t.targets
+    (['all'], ())
+    """
+    return KpiTargets(classes=(KpiClass(id="all", name="全部项目"),))

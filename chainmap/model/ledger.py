@@ -38,9 +38,12 @@ import re
 import pandas as pd
 
 from chainmap.errors import InputError
+from chainmap.model.ledger_values import parse_amount, resolve_chain, resolve_segment
 from chainmap.model.report import ImportReport
 
 __all__ = [
+    "ALL_STAGES",
+    "CHANNELS",
     "INVESTMENT_COLUMNS",
     "INVESTMENT_HEADERS_ZH",
     "INVESTMENT_SHEET",
@@ -69,12 +72,24 @@ LEDGER_COLUMNS = (
     "sector",
     "origin",
     "investment",
+    "investment_approx",
     "tracked_on",
     "signed_on",
     "landed_on",
     "started_on",
     "in_stats_on",
     "operating_on",
+    # The office's own columns (issue 19): who follows the project, where it came from.
+    "owner",
+    "contact",
+    "channel",
+    "fund",
+    "fund_amount",
+    "next_action",
+    "due",
+    "problem",
+    "info_on",
+    "intent_on",
 )
 
 #: Chinese header → canonical column (the issue's list).
@@ -95,6 +110,16 @@ LEDGER_HEADERS_ZH = {
     "开工日期": "started_on",
     "入统日期": "in_stats_on",
     "投产日期": "operating_on",
+    "责任单位": "owner",
+    "跟进人": "contact",
+    "来源渠道": "channel",
+    "基金": "fund",
+    "基金金额": "fund_amount",
+    "下一步": "next_action",
+    "截止日期": "due",
+    "存在问题": "problem",
+    "信息日期": "info_on",
+    "意向日期": "intent_on",
 }
 
 #: Physical investment (实物量投资): one row per project and month, amounts in 亿元.
@@ -112,7 +137,11 @@ STAGES = (
     ("in_stats_on", "入统"),
     ("operating_on", "投产"),
 )
+#: Every stage date, earliest first: 信息 (information) and 意向 (intent) around 盯引.
+ALL_STAGES = (("info_on", "信息"), STAGES[0], ("intent_on", "意向"), *STAGES[1:])
 SECTORS = ("制造业", "服务业", "农业", "文旅", "其他")
+#: 来源渠道: how a lead reached the office.
+CHANNELS = ("乡贤", "基金", "商会", "协会", "活动", "以商引商", "驻点", "中介", "其他")
 ORIGINS = ("招引", "内培")
 
 # Common variants of the Chinese headers seen in office ledgers (not part of the contract;
@@ -124,8 +153,12 @@ _ALIASES_ZH = {
     "所属产业链": "chain",
     "产业环节": "segment",
     **{f"{name}时间": col for col, name in STAGES},
+    "信息": "info_on",
+    "意向": "intent_on",
+    "渠道": "channel",
+    "基金金额(亿元)": "fund_amount",
 }
-_DATE_COLUMNS = tuple(c for c, _ in STAGES)
+_DATE_COLUMNS = (*(c for c, _ in ALL_STAGES), "due")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's 1900 date system
 _REQUIRED = ("project_id",)
 # How far down a sheet to look for the header row (title rows above it are common).
@@ -217,27 +250,31 @@ def parse_month(value: object) -> str | None:
     return f"{int(m[1]):04d}-{int(m[2]):02d}"
 
 
-def _parse_amount(value: object) -> float | None:
-    if value is None:
-        return None
-    s = str(value).strip().replace(",", "").replace("，", "")
-    if not s:
-        return None
-    return float(s)
-
-
 def _checked_amount(
     rec: dict, column: str, name: str, n: int, report: ImportReport, *, required: bool = False
 ) -> tuple[float | None, bool]:
-    """An amount in 亿元 and whether the row is rejected for it (unreadable or negative)."""
+    """An amount in 亿元 and whether the row is rejected for it (unreadable, infinite, negative).
+
+    An approximate amount ("约6", "6-8") is kept with a warning; see
+    :func:`chainmap.model.ledger_values.parse_amount`.
+    """
     try:
-        amount = _parse_amount(rec[column])
+        amount, approx = parse_amount(rec[column])
         if amount is None and required:
-            raise ValueError
-    except ValueError:
-        msg = f"{name}不是数字 / {column} is not a number: {rec[column]!r}"
+            raise ValueError(f"missing: {rec[column]!r}")
+    except ValueError as exc:
+        msg = f"{name}不是有效数字 / {column} is not a usable number ({exc})"
         report.reject(n, column, "bad_amount", msg)
         return None, True
+    if approx:
+        rec[f"{column}_approx"] = True
+        report.warn(
+            n,
+            column,
+            "approx_amount",
+            f"{name}为约数, 按 {amount:g} 计 / approximate {column} {rec[column]!r} counted as "
+            f"{amount:g} (a range at its lower bound)",
+        )
     if amount is not None and amount < 0:
         msg = f"{name}为负 / negative {column}: {amount}"
         report.reject(n, column, "negative_amount", msg)
@@ -300,7 +337,8 @@ def _canonical(
 def _validate_projects(body: pd.DataFrame, rows: list[int], report: ImportReport) -> pd.DataFrame:
     keep: list[int] = []
     first_row: dict[str, int] = {}
-    out: dict[str, list] = {c: [] for c in ("investment", *_DATE_COLUMNS)}
+    amounts = ("investment", "fund_amount")
+    out: dict[str, list] = {c: [] for c in (*amounts, "investment_approx", *_DATE_COLUMNS)}
     for i, row in enumerate(body.itertuples(index=False)):
         rec = row._asdict()
         n = rows[i]
@@ -317,13 +355,22 @@ def _validate_projects(body: pd.DataFrame, rows: list[int], report: ImportReport
                 f"项目编号重复, 与第{first_row[pid]}行相同 / duplicate of row {first_row[pid]}",
             )
             bad = True
-        amount, bad_amount = _checked_amount(rec, "investment", "总投资", n, report)
-        bad |= bad_amount
+        rec["investment_approx"] = False
+        values = {}
+        for col, name in zip(amounts, ("总投资", "基金金额"), strict=True):
+            values[col], bad_amount = _checked_amount(rec, col, name, n, report)
+            bad |= bad_amount
         dates = {}
         for col in _DATE_COLUMNS:
             try:
                 dates[col] = parse_date(rec[col])
             except ValueError:
+                if col == "due":  # a deadline feeds no KPI: kept empty, warned
+                    report.warn(
+                        n, col, "bad_date", f"无法识别截止日期, 留空 / cannot read {rec[col]!r}"
+                    )
+                    dates[col] = None
+                    continue
                 report.reject(n, col, "bad_date", f"无法识别日期 / cannot read date {rec[col]!r}")
                 dates[col], bad = None, True
         if bad:
@@ -331,14 +378,18 @@ def _validate_projects(body: pd.DataFrame, rows: list[int], report: ImportReport
         first_row[pid] = n
         keep.append(i)
         body.at[i, "project_id"] = pid
-        out["investment"].append(float("nan") if amount is None else amount)
+        for col in amounts:
+            out[col].append(float("nan") if values[col] is None else values[col])
+        out["investment_approx"].append(bool(rec["investment_approx"]))
         for col in _DATE_COLUMNS:
             out[col].append(dates[col])
-        _warn_soft(rec, n, amount, dates, report)
+        _warn_soft(rec, n, values["investment"], dates, report)
     kept = body.iloc[keep].reset_index(drop=True)
-    kept["investment"] = pd.Series(out["investment"], dtype="float64")
+    for col in (*amounts, "investment_approx"):
+        kept[col] = pd.Series(out[col], dtype="bool" if col.endswith("approx") else "float64")
     for col in _DATE_COLUMNS:
         kept[col] = pd.to_datetime(pd.Series(out[col], dtype="object")).astype("datetime64[ns]")
+    _resolve_names(kept, [rows[i] for i in keep], report)
     kept["segments_source"] = [
         "given" if isinstance(s, str) and s.strip() else None for s in kept["segment"]
     ]
@@ -346,23 +397,63 @@ def _validate_projects(body: pd.DataFrame, rows: list[int], report: ImportReport
     return kept
 
 
+def _blank(value: object) -> bool:
+    """An empty cell: None, NaN (how readers give an empty cell) or only spaces."""
+    return value is None or (isinstance(value, float) and pd.isna(value)) or not str(value).strip()
+
+
+def _resolve_names(kept: pd.DataFrame, rows: list[int], report: ImportReport) -> None:
+    """Chain and segment cells → ids (氟化工 → fluorochem); unresolved ones kept and warned."""
+    from chainmap.model.catalog import bundled_chain_ids
+
+    known = set(bundled_chain_ids())
+    for i in range(len(kept)):
+        chains: list[str] = []
+        for col in ("chain", "segment"):
+            value = kept.at[i, col]
+            if _blank(value):
+                kept.at[i, col] = None
+                continue
+            parts = [p.strip() for p in re.split(r"[;；,，、]", str(value)) if p.strip()]
+            ids = []
+            for part in parts:
+                if col == "chain":
+                    found = part if part in known else resolve_chain(part)
+                else:
+                    found = resolve_segment(part, [c for c in chains if c in known])
+                if found is None:
+                    found = part
+                    report.warn(
+                        rows[i],
+                        col,
+                        f"unknown_{col}",
+                        f"未识别的{'产业链' if col == 'chain' else '细分环节'}, 按原值保留 / "
+                        f"{col} {part!r} matches no bundled {col}; kept as given",
+                    )
+                if found not in ids:
+                    ids.append(found)
+            if col == "chain":
+                chains = ids
+            kept.at[i, col] = ";".join(ids)
+
+
 def _warn_soft(rec: dict, n: int, amount, dates: dict, report: ImportReport) -> None:
     """Warnings for a row that is kept."""
-    for col, allowed in (("sector", SECTORS), ("origin", ORIGINS)):
+    for col, allowed in (("sector", SECTORS), ("origin", ORIGINS), ("channel", CHANNELS)):
         value = rec[col]
-        if value is not None and str(value).strip() not in allowed:
+        if not _blank(value) and str(value).strip() not in allowed:
             report.warn(
                 n,
                 col,
                 f"unknown_{col}",
                 f"未知取值 / unknown {col} {value!r}; expected {'/'.join(allowed)}",
             )
-    if not rec["chain"]:
+    if _blank(rec["chain"]):
         report.warn(n, "chain", "missing_chain", "缺少产业链 / no chain")
     if amount is None:
         report.warn(n, "investment", "missing_amount", "缺少总投资 / no investment amount")
     last_col, last = None, None
-    for col, name in STAGES:
+    for col, name in ALL_STAGES:
         d = dates[col]
         if d is None:
             continue
@@ -542,6 +633,8 @@ def leads_to_ledger(
     out["segments_source"] = ["plan" if s else None for s in segments]
     out["origin"] = "招引"
     out["investment"] = pd.Series([float("nan")] * n, dtype="float64")
+    out["fund_amount"] = pd.Series([float("nan")] * n, dtype="float64")
+    out["investment_approx"] = False
     for c in _DATE_COLUMNS:
         out[c] = pd.Series([pd.NaT] * n, dtype="datetime64[ns]")
     # No date given: left empty for the analyst to fill (never taken from the clock).
