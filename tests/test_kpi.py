@@ -546,7 +546,7 @@ def test_cli_xlsx_report_is_formula_safe_and_byte_identical(invoke, tmp_path):
     assert a.read_bytes() == b.read_bytes()
     rows = list(load_workbook(a)["超期 overdue"].values)
     # signed 2023-01-01, never landed; as of the period end 2024-12-31
-    assert rows[1][:3] == ("signed_not_landed", "A", '\'=HYPERLINK("http://x")')
+    assert rows[1][:3] == ("签约未落地", "A", '\'=HYPERLINK("http://x")')
     assert rows[1][7] == 730  # 365 days to 2024-01-01, then 365 to Dec 31 of leap-year 2024
 
 

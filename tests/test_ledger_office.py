@@ -101,3 +101,34 @@ def test_kpi_runs_without_targets_and_without_investment(invoke, tmp_path):
     table = invoke("kpi", tmp_path / "l.csv", "--period", "2024H1").stdout
     line = next(x for x in table.splitlines() if "本期实物量投资" in x)
     assert line.split()[-1] == "—" and "0.00" not in line
+
+
+def test_kpi_xlsx_has_number_formats_chinese_labels_and_print_setup(invoke, tmp_path):
+    from openpyxl import load_workbook
+
+    from chainmap.model.catalog import data_path
+
+    out = tmp_path / "report.xlsx"
+    args = [data_path("ledger_synthetic.csv"), "--investment"]
+    args += [data_path("ledger_synthetic_investment.csv"), "--targets"]
+    args += [data_path("kpi_targets_synthetic.toml"), "--period", "2024H1", "-o", out]
+    assert invoke("kpi", *args).exit_code == 0
+    book = load_workbook(out)
+    kpi = book["KPI"]
+    header = [c.value for c in kpi[1]]
+    formats = {h: kpi.cell(row=2, column=j + 1).number_format for j, h in enumerate(header)}
+    assert formats["开工率"] == formats["落地目标完成率"] == "0.0%"
+    assert formats["签约总投资(亿元)"] == formats["本期实物量投资(亿元)"] == "0.00"
+    assert formats["落地项目数"] == "0"
+    assert isinstance(kpi.cell(row=2, column=header.index("开工率") + 1).value, float)
+    funnel = book["漏斗 funnel"]
+    conv = [c.value for c in funnel[1]].index("转化率 conversion") + 1
+    assert funnel.cell(row=3, column=conv).number_format == "0.0%"
+    overdue = list(book["超期 overdue"].values)
+    assert {r[0] for r in overdue[1:]} == {"签约未落地", "落地未开工"}
+    for sheet in book.worksheets:
+        assert sheet.page_setup.paperSize == 9  # A4 in the OOXML paper-size table
+        assert sheet.page_setup.orientation == "landscape"
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows.replace("$", "") == "1:1" and sheet.freeze_panes == "A2"

@@ -17,9 +17,11 @@ from chainmap.outputs.tables import records_to_frame, render_table, write_xlsx
 __all__ = [
     "KPI_HEADERS",
     "kpi_display_frame",
+    "number_format",
     "render_kpi_table",
     "write_kpi_workbook",
     "write_leads",
+    "write_print_ready_xlsx",
 ]
 
 #: Chinese-first column headers for every KPI output field.
@@ -148,7 +150,7 @@ def write_kpi_workbook(
     ]  # fmt: skip
     funnel_cols = ["group", "stage", "stage_en", "count", "reached", "conversion"]
     imports = [_report_frame(r, name) for name, r in (reports or {}).items()]
-    sheets = {
+    sheets: dict[str, pd.DataFrame] = {
         "KPI": records_to_frame(kpi, [*label, *fields]),
         "漏斗 funnel": records_to_frame(list(result["funnel"]), funnel_cols),
         "超期 overdue": records_to_frame(list(result["overdue"]), overdue_cols),
@@ -158,7 +160,90 @@ def write_kpi_workbook(
             else pd.DataFrame(columns=["table", "row", "column", "code", "message", "severity"])
         ),
     }
-    return write_xlsx(sheets, path, headers=KPI_HEADERS, title="chainmap kpi")
+    for frame in sheets.values():
+        for col in ("list", "severity"):
+            if col in frame.columns:
+                frame[col] = frame[col].map(lambda v: _LABELS_ZH.get(v, v))
+    return write_print_ready_xlsx(sheets, path, headers=KPI_HEADERS, title="chainmap kpi")
+
+
+#: Codes shown in Chinese in the XLSX report (JSON and CSV keep the codes).
+_LABELS_ZH = {
+    "signed_not_landed": "签约未落地",
+    "landed_not_started": "落地未开工",
+    "rejected": "拒绝",
+    "warning": "警告",
+}
+
+
+def number_format(field: str) -> str | None:
+    """The XLSX number format of a KPI field: rates ``0.0%``, amounts ``0.00``, scores ``0.000``.
+
+    Examples
+    --------
+    >>> number_format("start_rate"), number_format("landed_investment"), number_format("days")
+    ('0.0%', '0.00', '0')
+    """
+    if field.endswith(("_rate", "_completion", "conversion", "_share")):
+        return "0.0%"
+    if field.endswith(("investment", "_period", "_cumulative", "amount", "_gap", "size")):
+        return "0.00"
+    if field == "score" or field.endswith("_score"):
+        return "0.000"
+    if field.endswith(("count", "days", "limit", "landed", "signed", "started", "reached")):
+        return "0"
+    return None
+
+
+def write_print_ready_xlsx(
+    sheets: Mapping[str, pd.DataFrame],
+    path: str | Path,
+    *,
+    headers: Mapping[str, str],
+    title: str,
+) -> Path:
+    """Write sheets as XLSX ready to print and read: number formats, A4 landscape.
+
+    Each column gets :func:`number_format` of its field; every sheet prints on A4
+    landscape, one page wide, with the header row repeated and the panes frozen
+    below it. Written to a temporary file, then renamed.
+    """
+    import os
+    import tempfile
+
+    from openpyxl import load_workbook
+
+    from chainmap.outputs.tables import FIXED_XLSX_DATE, _pin_zip_times
+
+    path = Path(path)
+    fd, tmp_name = tempfile.mkstemp(suffix=".xlsx", dir=path.parent or ".")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write_xlsx(sheets, tmp, headers=headers, title=title)
+        book = load_workbook(tmp)
+        for name, frame in sheets.items():
+            sheet = book[name[:31]]
+            for j, field in enumerate(frame.columns, start=1):
+                fmt = number_format(str(field))
+                if fmt is None:
+                    continue
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
+                    if isinstance(cell.value, (int, float)):
+                        cell.number_format = fmt
+            setup = sheet.page_setup
+            setup.paperSize = sheet.PAPERSIZE_A4
+            setup.orientation = sheet.ORIENTATION_LANDSCAPE
+            setup.fitToWidth, setup.fitToHeight = 1, 0
+            sheet.sheet_properties.pageSetUpPr.fitToPage = True
+            sheet.print_title_rows = "1:1"
+            sheet.freeze_panes = "A2"
+        book.save(tmp)
+        _pin_zip_times(tmp, FIXED_XLSX_DATE)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
 
 
 def write_leads(plan, path, *, tracked_on=None):
