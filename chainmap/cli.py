@@ -689,7 +689,13 @@ def import_cmd(
 
 
 @cli.command("kpi")
-@click.argument("ledger", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("ledger", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="台账历史库 / read the snapshot as of --as-of (or the period end) from this store.",
+)
 @click.option(
     "--targets",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -700,9 +706,9 @@ def import_cmd(
 @click.option("--cohort", default=None, help="落地批次年份 / landing years, e.g. 2022-2023.")
 @click.option(
     "--by",
-    type=click.Choice(["chain", "segment", "platform"]),
+    type=click.Choice(["chain", "segment", "platform", "owner"]),
     default=None,
-    help="分组 / break down by chain, segment or platform.",
+    help="分组 / break down by chain, segment, platform or owner (each unit against its targets).",
 )
 @click.option(
     "--investment",
@@ -713,7 +719,8 @@ def import_cmd(
 @click.option("--as-of", "as_of", default=None, help="漏斗与超期的截止日 / default: period end.")
 @output_options()
 def kpi_cmd(
-    ledger: Path,
+    ledger: Path | None,
+    db: Path | None,
     targets: Path | None,
     period: str,
     cohort: str | None,
@@ -727,31 +734,11 @@ def kpi_cmd(
 
     Example: chainmap kpi ledger.xlsx --targets targets.toml --period 2024H1
     """
-    from chainmap.analysis.kpi import classify_projects, kpi_report
-    from chainmap.model.kpi_targets import actuals_only, read_targets
+    from chainmap.cli_ledger import kpi_inputs
     from chainmap.outputs import kpi_report as out
     from chainmap.outputs.tables import resolve_format
 
-    projects, physical, report = _read_ledger_noted(ledger, investment)
-    projects = classify_projects(projects)
-    if targets is None:
-        note(
-            "未给 --targets: 只报实际数, 不计完成率 / no --targets: actuals only, no completion rates"
-        )
-    if not report.investment.source:
-        physical = None  # no physical-investment data: shown as "—", not 0
-        note(
-            "未给实物量投资 / no physical investment (--investment or a 实物量投资 sheet): shown as —"
-        )
-    result = kpi_report(
-        projects,
-        physical,
-        actuals_only() if targets is None else read_targets(targets),
-        period=period,
-        cohort=cohort,
-        by=by,
-        as_of=as_of,
-    )
+    data, result, office = kpi_inputs(ledger, db, investment, targets, period, cohort, by, as_of)
     late = [r["list"] for r in result["overdue"]]
     note(
         f"超期 overdue: 签约未落地 signed_not_landed {late.count('signed_not_landed')}, "
@@ -759,8 +746,8 @@ def kpi_cmd(
     )
     fmt = resolve_format(fmt, output)
     if fmt == "xlsx":
-        reports = {"台账 ledger": report, "实物量投资 investment": report.investment}
-        note(f"已写入 / wrote {out.write_kpi_workbook(result, output, reports=reports)}")
+        written = out.write_kpi_workbook(result, output, reports=data.reports, office=office)
+        note(f"已写入 / wrote {written}")
     elif fmt == "table":
         title = f"项目考核指标 KPIs · {period}" + (f" · 批次 cohort {cohort}" if cohort else "")
         _write_text(out.render_kpi_table(result["kpi"], title=title), output)
@@ -1161,3 +1148,9 @@ _HEADERS = {
 def main(argv: Sequence[str] | None = None) -> Any:
     """Console entry point."""
     return cli.main(args=argv, prog_name="chainmap")
+
+
+# ---------------------------------------------------------------------- ledger (chainmap/cli_ledger.py)
+from chainmap.cli_ledger import ledger_group  # noqa: E402  (registered after cli is defined)
+
+cli.add_command(ledger_group)

@@ -49,6 +49,7 @@ __all__ = [
     "INVESTMENT_SHEET",
     "LEDGER_COLUMNS",
     "LEDGER_HEADERS_ZH",
+    "OFFICE_SHEETS",
     "ORIGINS",
     "SECTORS",
     "STAGES",
@@ -90,6 +91,8 @@ LEDGER_COLUMNS = (
     "problem",
     "info_on",
     "intent_on",
+    "dropped_on",
+    "drop_reason",
 )
 
 #: Chinese header → canonical column (the issue's list).
@@ -120,6 +123,8 @@ LEDGER_HEADERS_ZH = {
     "存在问题": "problem",
     "信息日期": "info_on",
     "意向日期": "intent_on",
+    "放弃日期": "dropped_on",
+    "放弃原因": "drop_reason",
 }
 
 #: Physical investment (实物量投资): one row per project and month, amounts in 亿元.
@@ -127,6 +132,8 @@ INVESTMENT_COLUMNS = ("project_id", "month", "amount")
 INVESTMENT_HEADERS_ZH = {"项目编号": "project_id", "月份": "month", "金额": "amount"}
 #: Sheet of a ledger workbook that holds physical investment.
 INVESTMENT_SHEET = "实物量投资"
+#: Sheets of the office's side tables (chainmap.model.office_tables), never the ledger itself.
+OFFICE_SHEETS = ("走访", "基金", "流转", "实物量计划", "尽调")
 
 #: Stage date columns in pipeline order, with their Chinese names.
 STAGES = (
@@ -158,7 +165,7 @@ _ALIASES_ZH = {
     "渠道": "channel",
     "基金金额(亿元)": "fund_amount",
 }
-_DATE_COLUMNS = (*(c for c, _ in ALL_STAGES), "due")
+_DATE_COLUMNS = (*(c for c, _ in ALL_STAGES), "due", "dropped_on")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's 1900 date system
 _REQUIRED = ("project_id",)
 # How far down a sheet to look for the header row (title rows above it are common).
@@ -365,7 +372,7 @@ def _validate_projects(body: pd.DataFrame, rows: list[int], report: ImportReport
             try:
                 dates[col] = parse_date(rec[col])
             except ValueError:
-                if col == "due":  # a deadline feeds no KPI: kept empty, warned
+                if col in ("due", "dropped_on"):  # feeds no KPI: kept empty, warned
                     report.warn(
                         n, col, "bad_date", f"无法识别截止日期, 留空 / cannot read {rec[col]!r}"
                     )
@@ -561,10 +568,9 @@ def read_ledger(
     ledger_sheet: str | int | None = None
     if path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
         names = sheet_names(path)
-        others = [n for n in names if n.strip() != INVESTMENT_SHEET]
+        others = [n for n in names if n.strip() not in (INVESTMENT_SHEET, *OFFICE_SHEETS)]
         ledger_sheet = others[0] if others else None
-        if len(others) < len(names):
-            inv_sheet = next(n for n in names if n.strip() == INVESTMENT_SHEET)
+        inv_sheet = next((n for n in names if n.strip() == INVESTMENT_SHEET), None)
     raw = read_table(path, sheet=ledger_sheet, header=None)
     headers = {**_ALIASES_ZH, **LEDGER_HEADERS_ZH}
     body, rows = _canonical(raw, LEDGER_COLUMNS, headers, mapping, str(path))

@@ -16,9 +16,11 @@ from chainmap.outputs.tables import records_to_frame, render_table, write_xlsx
 
 __all__ = [
     "KPI_HEADERS",
+    "OFFICE_SHEETS",
     "kpi_display_frame",
     "number_format",
     "render_kpi_table",
+    "save_atomic",
     "write_kpi_workbook",
     "write_leads",
     "write_print_ready_xlsx",
@@ -68,6 +70,51 @@ KPI_HEADERS = {
     "code": "代码 code",
     "message": "说明 message",
     "severity": "处理 severity",
+    "group_name": "单位名称",
+    "project_count": "新增项目数",
+    "target_projects": "项目数目标",
+    "projects_completion": "项目数完成率",
+    "target_signed": "签约目标(个)",
+    "signed_completion": "签约目标完成率",
+    "stage_zh": "阶段",
+    "fund": "基金",
+    "gp": "管理人 GP",
+    "size": "基金规模(亿元)",
+    "reinvestment": "返投要求",
+    "in_funds_table": "在基金表中",
+    "projects": "项目数",
+    "fund_amount": "基金金额(亿元)",
+    "investment": "总投资(亿元)",
+    "owner": "责任单位",
+    "planned": "累计计划(亿元)",
+    "actual": "累计完成(亿元)",
+    "gap": "差额(亿元)",
+    "share_behind": "滞后比例",
+    "behind": "滞后",
+}
+
+#: Sheets of office measures in the KPI workbook: key → (sheet name, columns).
+OFFICE_SHEETS = {
+    "channel_funnel": ("渠道漏斗", ["group", "stage_zh", "stage", "count", "conversion"]),
+    "funds": (
+        "基金",
+        [
+            "fund",
+            "gp",
+            "size",
+            "reinvestment",
+            "in_funds_table",
+            "projects",
+            "fund_amount",
+            "investment",
+            "landed_count",
+            "landed_investment",
+        ],
+    ),
+    "behind_plan": (
+        "实物量滞后",
+        ["project_id", "project", "owner", "planned", "actual", "gap", "share_behind", "behind"],
+    ),
 }
 
 _LABEL = ("class", "name", "group")
@@ -76,6 +123,8 @@ _COMPACT = {
     "landed_count": "落地",
     "landed_investment": "落地额",
     "signed_count": "签约",
+    "signed_completion": "签约完成率",
+    "project_count": "新增",
     "start_rate": "开工率",
     "in_stats_rate": "入统率",
     "target_completion": "完成率",
@@ -116,7 +165,7 @@ def kpi_display_frame(records: Sequence[Mapping]) -> pd.DataFrame:
     shown = [f for f in _COMPACT if f in fields]
     rows = []
     for rec in records:
-        group = "(未填 none)" if rec["group"] is None else rec["group"]
+        group = "(未填 none)" if rec["group"] is None else rec.get("group_name") or rec["group"]
         rows.append([rec["class"], group, *[_show(f, rec[f]) for f in shown]])
     return pd.DataFrame(rows, columns=["类别", "分组", *[_COMPACT[f] for f in shown]])
 
@@ -137,8 +186,13 @@ def write_kpi_workbook(
     path: str | Path,
     *,
     reports: Mapping[str, ImportReport] | None = None,
+    office: Mapping[str, Sequence[Mapping]] | None = None,
 ) -> Path:
-    """Write KPIs, funnel, overdue lists and import reports as one XLSX, one sheet each."""
+    """Write KPIs, funnel, overdue lists and import reports as one XLSX, one sheet each.
+
+    ``office`` adds the office measures of :data:`OFFICE_SHEETS` that it holds
+    (channel funnel, funds, physical investment behind plan), before the import report.
+    """
     from chainmap.analysis.kpi import COHORT_FIELDS, KPI_FIELDS
 
     kpi = list(result["kpi"])
@@ -149,11 +203,19 @@ def write_kpi_workbook(
         "limit",
     ]  # fmt: skip
     funnel_cols = ["group", "stage", "stage_en", "count", "reached", "conversion"]
+    if kpi and "group_name" in kpi[0]:
+        label.append("group_name")
+        fields = (*fields, "project_count", "target_projects", "projects_completion")
+        fields = (*fields, "target_signed", "signed_completion")
     imports = [_report_frame(r, name) for name, r in (reports or {}).items()]
     sheets: dict[str, pd.DataFrame] = {
         "KPI": records_to_frame(kpi, [*label, *fields]),
         "漏斗 funnel": records_to_frame(list(result["funnel"]), funnel_cols),
         "超期 overdue": records_to_frame(list(result["overdue"]), overdue_cols),
+        **{
+            OFFICE_SHEETS[key][0]: records_to_frame(list(rows), OFFICE_SHEETS[key][1])
+            for key, rows in (office or {}).items()
+        },
         "导入报告 import": (
             pd.concat(imports, ignore_index=True).astype(object).where(lambda f: f.notna(), None)
             if imports
@@ -208,37 +270,53 @@ def write_print_ready_xlsx(
     landscape, one page wide, with the header row repeated and the panes frozen
     below it. Written to a temporary file, then renamed.
     """
+    from openpyxl import load_workbook
+
+    def save(tmp: Path) -> None:
+        write_xlsx(sheets, tmp, headers=headers, title=title)
+        book = load_workbook(tmp)
+        for name, frame in sheets.items():
+            _print_ready(book[name[:31]], frame)
+        book.save(tmp)
+
+    return save_atomic(save, path)
+
+
+def _print_ready(sheet, frame: pd.DataFrame) -> None:
+    """Number formats by field, A4 landscape one page wide, header repeated, panes frozen."""
+    for j, field in enumerate(frame.columns, start=1):
+        fmt = number_format(str(field))
+        if fmt is None:
+            continue
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
+            if isinstance(cell.value, (int, float)):
+                cell.number_format = fmt
+    setup = sheet.page_setup
+    setup.paperSize = sheet.PAPERSIZE_A4
+    setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    setup.fitToWidth, setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+    sheet.freeze_panes = "A2"
+
+
+def save_atomic(save, path: str | Path) -> Path:
+    """Call ``save(tmp)`` on a temporary file beside ``path``, pin its zip times, rename it.
+
+    For Office files (XLSX, DOCX): the same data gives the same bytes, and a failed
+    write leaves no half-written file.
+    """
     import os
     import tempfile
-
-    from openpyxl import load_workbook
 
     from chainmap.outputs.tables import FIXED_XLSX_DATE, _pin_zip_times
 
     path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(suffix=".xlsx", dir=path.parent or ".")
+    fd, tmp_name = tempfile.mkstemp(suffix=path.suffix, dir=path.parent or ".")
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        write_xlsx(sheets, tmp, headers=headers, title=title)
-        book = load_workbook(tmp)
-        for name, frame in sheets.items():
-            sheet = book[name[:31]]
-            for j, field in enumerate(frame.columns, start=1):
-                fmt = number_format(str(field))
-                if fmt is None:
-                    continue
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
-                    if isinstance(cell.value, (int, float)):
-                        cell.number_format = fmt
-            setup = sheet.page_setup
-            setup.paperSize = sheet.PAPERSIZE_A4
-            setup.orientation = sheet.ORIENTATION_LANDSCAPE
-            setup.fitToWidth, setup.fitToHeight = 1, 0
-            sheet.sheet_properties.pageSetUpPr.fitToPage = True
-            sheet.print_title_rows = "1:1"
-            sheet.freeze_panes = "A2"
-        book.save(tmp)
+        save(tmp)
         _pin_zip_times(tmp, FIXED_XLSX_DATE)
         os.replace(tmp, path)
     finally:
