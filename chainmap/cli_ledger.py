@@ -32,13 +32,22 @@ def _date(text: str | None, option: str) -> dt.date | None:
 
 
 def _note_reports(reports) -> None:
+    """The ledger's and physical investment's summaries and first items; side tables in one line."""
+    from chainmap.model.report import ImportReport
+
+    side = []
     for name, rep in reports.items():
-        for line in rep.summary().splitlines():
+        if name.split(" ")[0] not in ("台账", "实物量投资") and not rep.items:
+            side.append(f"{name.split(' ')[0]} {rep.kept}/{rep.read}")
+            continue
+        for line in ImportReport.summary(rep).splitlines():
             note(line)
         for item in rep.items[:10]:
             note(f"  {name} row {item.row} {item.column}: {item.severity}: {item.message}")
         if len(rep.items) > 10:
             note(f"  … {len(rep.items) - 10} more; see the import report (-o report.xlsx)")
+    if side:
+        note("其他表 保留/读取 / side tables kept/read: " + ", ".join(side))
 
 
 def ledger_data(ledger: Path | None, db: Path | None, investment: Path | None, when: dt.date):
@@ -361,6 +370,8 @@ def funnel_cmd(ledger, db, period, as_of, by, fmt, output) -> None:
     """
     from chainmap.analysis.kpi import parse_period
     from chainmap.analysis.office import channel_funnel
+    from chainmap.outputs.office_docs import render_funnel
+    from chainmap.outputs.tables import resolve_format
 
     span = parse_period(period)
     when = _date(as_of, "--as-of") or span[1]
@@ -376,12 +387,15 @@ def funnel_cmd(ledger, db, period, as_of, by, fmt, output) -> None:
         r["group"] = (
             "(全部 all)" if r["group"] is None and by == "none" else r["group"] or "(未填 none)"
         )
+    if resolve_format(fmt, output) == "table":
+        title = f"渠道漏斗 funnel · {period} (数量, 括号内为上一阶段转化率)"
+        _write_text(render_funnel(rows, title=title), output)
+        return
     emit(
         rows,
         fmt=fmt,
         output=output,
-        columns=["group", "stage_zh", "count", "conversion"],
+        columns=["group", "stage", "stage_zh", "count", "conversion"],
         headers={"group": "分组", "stage_zh": "阶段", "count": "数量", "conversion": "转化率"},
-        title=f"渠道漏斗 funnel · {period}",
         sheet="funnel",
     )

@@ -272,12 +272,14 @@ def signed_with_open_checks(
 ) -> list[dict]:
     """Projects signed by ``as_of`` whose required checks are failed, open or not done.
 
-    Only when the ledger keeps due diligence at all (a non-empty 尽调 table): then a
-    required item of the checklist (the bundled one by default) with no result counts
-    as 未查 (not done). An item is matched by its id or its name.
+    Only projects whose due diligence is kept (at least one 尽调 row) are checked:
+    there, a required item of the checklist (the bundled one by default) with no
+    result counts as 未查 (not done). An item is matched by its id or its name.
+    Projects signed before the office kept due diligence are therefore not flagged.
     """
     if not len(diligence):
         return []
+    kept = {str(p) for p in diligence["project_id"]}
     if checklist is None:
         from chainmap.model.diligence import read_checklist
 
@@ -292,6 +294,8 @@ def signed_with_open_checks(
         if stage not in signed_at:
             continue
         pid = str(rec["project_id"])
+        if pid not in kept:
+            continue
         for item in checklist:
             if not item.required:
                 continue

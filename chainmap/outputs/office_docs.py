@@ -17,6 +17,7 @@ __all__ = [
     "BULLETIN_SECTIONS",
     "OFFICE_HEADERS",
     "render_bulletin",
+    "render_funnel",
     "write_bulletin_xlsx",
     "write_office_document",
 ]
@@ -79,11 +80,11 @@ BULLETIN_SECTIONS = {
 }
 
 
-def _show(value: object) -> str:
+def _show(value: object, field: str = "") -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
-        return f"{value:.2f}"
+        return f"{value:.1%}" if field.startswith("share") else f"{value:.2f}"
     return str(value)
 
 
@@ -99,11 +100,32 @@ def render_bulletin(result: Mapping[str, Sequence[Mapping]], *, title: str) -> s
         rows = result.get(key) or []
         if not rows:
             continue
-        frame = records_to_frame([{c: _show(r.get(c)) for c in cols} for r in rows], cols)
+        if cols == ["unit"]:  # a list of names reads better as one line
+            lines += [f"{name} ({len(rows)}): " + ", ".join(str(r["unit"]) for r in rows), ""]
+            continue
+        frame = records_to_frame([{c: _show(r.get(c), c) for c in cols} for r in rows], cols)
         frame = frame.rename(columns=OFFICE_HEADERS)
         lines.append(render_table(frame, title=f"{name} ({len(rows)})", width=100).rstrip("\n"))
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def render_funnel(rows: Sequence[Mapping], *, title: str) -> str:
+    """The funnel as one row per group, one column per stage: ``count (conversion)``."""
+    import pandas as pd
+
+    groups: dict[str, dict[str, str]] = {}
+    stages: list[str] = []
+    for r in rows:
+        if r["stage_zh"] not in stages:
+            stages.append(r["stage_zh"])
+        rate = "" if r["conversion"] is None else f" ({r['conversion']:.0%})"
+        groups.setdefault(str(r["group"]), {})[r["stage_zh"]] = f"{r['count']}{rate}"
+    frame = pd.DataFrame(
+        [[g, *[cells.get(s, "") for s in stages]] for g, cells in groups.items()],
+        columns=["分组", *stages],
+    )
+    return render_table(frame, title=title, width=100)
 
 
 def write_bulletin_xlsx(result: Mapping[str, Sequence[Mapping]], path: str | Path) -> Path:
@@ -179,7 +201,7 @@ def _write_docx(rows, path: Path, *, columns, title: str, subtitle: str) -> Path
         cells = table.add_row().cells
         for cell, col in zip(cells, columns, strict=True):
             value = rec.get(col)
-            cell.text = "" if value is None else str(neutralise(_show(value)))
+            cell.text = "" if value is None else str(neutralise(_show(value, col)))
     if not rows:
         doc.add_paragraph("(无 / none)")
     from chainmap.outputs.kpi_report import save_atomic
