@@ -85,7 +85,15 @@ PLAN = (
     + [("SX-003", f"2024-{m:02d}", 1.0) for m in range(4, 7)]
     + [("SX-007", f"2024-{m:02d}", 0.8) for m in range(1, 7)]
 )
-_ITEMS = ("registry_status", "paid_in_capital", "land", "energy", "environment", "policy_gate", "demands")
+_ITEMS = (
+    "registry_status",
+    "paid_in_capital",
+    "land",
+    "energy",
+    "environment",
+    "policy_gate",
+    "demands",
+)
 DILIGENCE = (
     [("SX-004", i, "待查" if i == "energy" else "通过", "", "2024-04-01", "王三") for i in _ITEMS]
     + [("SX-005", i, "未通过" if i == "demands" else "通过", "诉求超出政策" if i == "demands" else "", "2024-05-10", "王三") for i in _ITEMS]
@@ -105,7 +113,23 @@ def _ledger_rows(current: bool) -> tuple[list[str], list[list]]:
             intent = ""  # moved to 意向 during the week
         if not current and row[0] == "SX-010":
             problem = ""  # raised during the week
-        body.append([*row, owner, contact, channel, fund, amount, action, due, problem, info, intent, "", ""])
+        body.append(
+            [
+                *row,
+                owner,
+                contact,
+                channel,
+                fund,
+                amount,
+                action,
+                due,
+                problem,
+                info,
+                intent,
+                "",
+                "",
+            ]
+        )
     leads = [*LEADS, NEW_THIS_WEEK] if current else LEADS
     for lead in leads:
         (pid, project, firm, chain, segment, sector, origin, inv, owner, contact, channel,
@@ -139,7 +163,12 @@ def build(path: Path, *, current: bool) -> Path:
         inv = list(csv.reader(f))
     _sheet(book, "实物量投资", inv[0], [[p, m, float(a)] for p, m, a in inv[1:]])
     _sheet(book, "实物量计划", ["项目编号", "月份", "计划金额"], PLAN)
-    _sheet(book, "走访", ["日期", "单位", "走访对象", "企业/机构", "来源渠道", "结果", "项目编号"], UNITS_VISITS)
+    _sheet(
+        book,
+        "走访",
+        ["日期", "单位", "走访对象", "企业/机构", "来源渠道", "结果", "项目编号"],
+        UNITS_VISITS,
+    )
     _sheet(book, "基金", ["基金", "管理人", "规模", "返投要求"], FUNDS)
     _sheet(book, "流转", ["项目编号", "日期", "转出单位", "转入单位", "说明"], TRANSFERS)
     _sheet(book, "尽调", ["项目编号", "事项", "结果", "说明", "日期", "经办人"], DILIGENCE)
