@@ -138,6 +138,18 @@ def _write_text(text: str, output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
 
 
+def _pipeline_ledger_option(func: Callable) -> Callable:
+    from chainmap.cli_ledger import pipeline_ledger_option
+
+    return pipeline_ledger_option(func)
+
+
+def _pipeline_db_option(func: Callable) -> Callable:
+    from chainmap.cli_ledger import pipeline_db_option
+
+    return pipeline_db_option(func)
+
+
 def chain_argument(func: Callable) -> Callable:
     """The ``CHAIN`` argument: a bundled name, names joined by commas, ``all``, or a ``.ttl`` path."""
     return click.argument("chain", metavar="CHAIN")(func)
@@ -465,6 +477,8 @@ def _gap_row_for_terminal(record: Mapping[str, Any]) -> dict[str, Any]:
 )
 @profile_option
 @engine_options
+@_pipeline_ledger_option
+@_pipeline_db_option
 @output_options()
 def rank_cmd(
     chain: str,
@@ -476,6 +490,8 @@ def rank_cmd(
     profile: Path | None,
     engine: str,
     scheduler: str | None,
+    ledger: Path | None,
+    db: Path | None,
     fmt: str | None,
     output: Path | None,
 ) -> None:
@@ -485,10 +501,12 @@ def rank_cmd(
     """
     from chainmap.analysis.scoring import flat_rank_columns, rank_records
     from chainmap.analysis.stream import rank_with
+    from chainmap.cli_ledger import mark_targets, with_pipeline
     from chainmap.outputs.tables import resolve_format
 
     loaded, run = engine_inputs(chain, enterprises, profile, engine, scheduler, home)
     ranking = run(rank_with, segments=list(segments) or None, zone=zone, top=top)
+    ranking = mark_targets(ranking, ledger=ledger, db=db, profile=profile, chain=chain)
     a = ranking.attrs
     note_home(a)
     note(
@@ -504,10 +522,10 @@ def rank_cmd(
         )
         return
     emit(
-        rank_records(ranking),
+        with_pipeline(rank_records(ranking), ranking),
         fmt=fmt,
         output=output,
-        columns=flat_rank_columns(),
+        columns=[*flat_rank_columns(), *(["pipeline"] if "pipeline" in ranking else [])],
         headers=_HEADERS,
         flatten={"contributions": ["gap_priority", "feasibility", "strength", "affinity"]},
         sheet="rank",
@@ -582,6 +600,8 @@ def render_ranking(ranking, *, title: str) -> str:
     help="与 --leads 同用: 盯引日期 / the 盯引 date for --leads rows (default: left empty).",
 )
 @engine_options
+@_pipeline_ledger_option
+@_pipeline_db_option
 def plan_cmd(
     chain: str,
     home: str | None,
@@ -596,6 +616,8 @@ def plan_cmd(
     tracked_on: str | None,
     engine: str,
     scheduler: str | None,
+    ledger: Path | None,
+    db: Path | None,
 ) -> None:
     """招商目标方案 (重点领域+重点区域+重点企业) / The targeting plan: key fields, regions, enterprises.
 
@@ -622,6 +644,11 @@ def plan_cmd(
         sources=sources,
     )
     note_home(plan.params)
+    from chainmap.cli_ledger import mark_targets
+
+    plan.key_enterprises = mark_targets(
+        plan.key_enterprises, ledger=ledger, db=db, profile=profile, chain=chain
+    )
     for line in plan.notes:
         note(line)
     if leads is not None:
@@ -808,6 +835,7 @@ def _read_ledger_noted(ledger: Path, investment: Path | None) -> tuple:
     default=None,
     help="项目台账 / mark segments with projects in the pipeline (a `chainmap kpi` ledger).",
 )
+@_pipeline_db_option
 def map_cmd(
     chain: str,
     output: Path,
@@ -819,6 +847,7 @@ def map_cmd(
     depth: int,
     physics: bool,
     ledger: Path | None,
+    db: Path | None,
 ) -> None:
     """生成交互式产业链图谱 (离线 HTML) / Write an interactive, offline HTML chain map.
 
@@ -843,6 +872,9 @@ def map_cmd(
             status=status,
             with_stability=False,
         )
+        from chainmap.cli_ledger import mark_targets
+
+        ranking = mark_targets(ranking, ledger=ledger, db=db, profile=profile, chain=chain)
         overlay = {
             "enterprises": table,
             "home": status.attrs["home"],

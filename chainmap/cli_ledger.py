@@ -399,3 +399,72 @@ def funnel_cmd(ledger, db, period, as_of, by, fmt, output) -> None:
         headers={"group": "分组", "stage_zh": "阶段", "count": "数量", "conversion": "转化率"},
         sheet="funnel",
     )
+
+
+# ---------------------------------------------------------------------- rank / plan / map
+
+
+def pipeline_db_option(func):
+    """``--db``: flag targets already in the pipeline of the store's latest snapshot."""
+    return click.option(
+        "--db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="台账历史库 / flag firms already in the pipeline (latest snapshot of this store).",
+    )(func)
+
+
+def pipeline_ledger_option(func):
+    """``--ledger``: flag targets already in the pipeline of this ledger file."""
+    return click.option(
+        "--ledger",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="项目台账 / flag firms already in the pipeline (在跟进/已签约/已落地/已放弃).",
+    )(func)
+
+
+def _pipeline_projects(ledger: Path | None, db: Path | None):
+    if ledger is not None and db is not None:
+        raise click.UsageError("--ledger 与 --db 只能选一 / give --ledger or --db, not both")
+    if db is not None:
+        from chainmap.model.ledger_store import load_snapshot
+
+        day, data = load_snapshot(db, dt.date.max)
+        note(f"台账快照 / pipeline from the snapshot of {day} in {db}")
+        return data.projects
+    from chainmap.model.ledger import read_ledger
+
+    projects, _, report = read_ledger(ledger)
+    note(report.summary().splitlines()[0])
+    return projects
+
+
+def mark_targets(records, *, ledger: Path | None, db: Path | None, profile, chain: str):
+    """Flag ranked firms or plan records already in the pipeline; notes go to stderr.
+
+    Returns ``records`` unchanged when neither ``--ledger`` nor ``--db`` is given.
+    """
+    if ledger is None and db is None:
+        return records
+    from chainmap.analysis.pipeline import exclude_from_profile, mark_pipeline
+    from chainmap.model.profile import load_profile
+
+    exclude = exclude_from_profile(load_profile(profile))
+    projects = _pipeline_projects(ledger, db)
+    marked, notes = mark_pipeline(records, projects, chain=chain, exclude=exclude)
+    for line in notes:
+        note(line)
+    rows = marked.to_dict("records") if hasattr(marked, "to_dict") else marked
+    for r in [r for r in rows if r.get("pipeline")][:20]:
+        note(f"  {r.get('name')}: {r['pipeline']} ({r['pipeline_project']})")
+    return marked
+
+
+def with_pipeline(records: list[dict], ranking) -> list[dict]:
+    """Copy the ``pipeline`` label of a marked ranking onto its rank records (same order)."""
+    if "pipeline" not in getattr(ranking, "columns", ()):
+        return records
+    for rec, label in zip(records, ranking["pipeline"], strict=True):
+        rec["pipeline"] = label
+    return records
