@@ -80,3 +80,29 @@ def test_signed_projects_with_open_required_checks_are_warned_everywhere(invoke,
     rows = {r[0]: r for r in list(load_workbook(tmp_path / "r.xlsx").worksheets[0].values)[1:]}
     assert rows["SX-012"][9] == "paid_in_capital 待查"  # open items show for leads too
     assert rows["SX-016"][3] == "已放弃"
+
+
+def _shown(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.rstrip("\n").splitlines())
+
+
+def test_readme_shows_the_real_unit_table_funnel_and_bulletin(invoke, tmp_path):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = data_path("kpi_units_synthetic.toml")
+    kpi = invoke("kpi", _sample(), "--targets", targets, "--period", "2024H1", "--by", "owner")
+    assert _shown(kpi.stdout) in readme
+    funnel = invoke("ledger", "funnel", _sample(), "--period", "2024H1")
+    assert _shown(funnel.stdout) in readme
+    db = tmp_path / "chainmap.db"
+    invoke(
+        "ledger",
+        "import",
+        _sample("ledger_synthetic_prev.xlsx"),
+        "--as-of",
+        "2024-06-21",
+        "--db",
+        db,
+    )
+    invoke("ledger", "import", _sample(), "--as-of", "2024-06-28", "--db", db)
+    args = ["--from", "2024-06-21", "--to", "2024-06-28", "--db", db, "--targets", targets]
+    assert _shown(invoke("ledger", "changes", *args).stdout) in readme
