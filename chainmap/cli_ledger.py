@@ -50,8 +50,14 @@ def _note_reports(reports) -> None:
         note("其他表 保留/读取 / side tables kept/read: " + ", ".join(side))
 
 
-def ledger_data(ledger: Path | None, db: Path | None, investment: Path | None, when: dt.date):
-    """A ledger file, or the ``--db`` snapshot on or before ``when``; never both."""
+def ledger_data(
+    ledger: Path | None,
+    db: Path | None,
+    investment: Path | None,
+    when: dt.date,
+    visits: Path | None = None,
+):
+    """A ledger file (and a visits file), or the ``--db`` snapshot on or before ``when``."""
     if (ledger is None) == (db is None):
         raise click.UsageError(
             "给出台账文件或 --db 之一 / give either a LEDGER file or --db, not both"
@@ -59,9 +65,11 @@ def ledger_data(ledger: Path | None, db: Path | None, investment: Path | None, w
     if ledger is not None:
         from chainmap.model.office_tables import read_ledger_data
 
-        data = read_ledger_data(ledger, investment=investment)
+        data = read_ledger_data(ledger, investment=investment, files={"visits": visits})
         _note_reports(data.reports)
         return data
+    if visits is not None:
+        raise click.UsageError("--visits 需与台账文件同用 / --visits goes with a LEDGER file")
     from chainmap.model.ledger_store import load_snapshot
 
     day, data = load_snapshot(db, when)
@@ -110,12 +118,33 @@ def kpi_inputs(ledger, db, investment, targets, period, cohort, by, as_of):
     return data, result, office
 
 
+def _note_open_checks(data, when: dt.date) -> None:
+    """One stderr line per signed project whose required due-diligence item is not passed."""
+    from chainmap.analysis.office import signed_with_open_checks
+
+    for w in signed_with_open_checks(data.projects, data.tables["diligence"], as_of=when):
+        note(
+            f"尽调未完成 / {w['project_id']} is at {w['stage']} with required check "
+            f"{w['item']!r} {w['result']}"
+        )
+
+
 @click.group("ledger", cls=_Group)
 def ledger_group() -> None:
     """项目台账历史 / The ledger's history: import snapshots, bulletin, review, slips.
 
     Example: chainmap ledger import 台账.xlsx --as-of 2024-06-07
     """
+
+
+def _visits_option(func):
+    return click.option(
+        "--visits",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="走访记录 / visits file (date, unit, person, organisation, channel, outcome, "
+        "project_id); else the 走访 sheet.",
+    )(func)
 
 
 def db_option(func):
@@ -138,23 +167,19 @@ def db_option(func):
     default=None,
     help="实物量投资表 / physical investment file (else the 实物量投资 sheet).",
 )
-def import_cmd(ledger: Path, as_of: str, db: Path, investment: Path | None) -> None:
+@_visits_option
+def import_cmd(
+    ledger: Path, as_of: str, db: Path, investment: Path | None, visits: Path | None
+) -> None:
     """存入台账快照 / Store a ledger as the snapshot of one date (same snapshot: no change).
 
     Example: chainmap ledger import 台账.xlsx --as-of 2024-06-07 --db chainmap.db
     """
-    from chainmap.analysis.office import signed_with_open_checks
     from chainmap.model.ledger_store import import_snapshot
-    from chainmap.model.office_tables import read_ledger_data
 
     day = _date(as_of, "--as-of")
-    data = read_ledger_data(ledger, investment=investment)
-    _note_reports(data.reports)
-    for w in signed_with_open_checks(data.projects, data.tables["diligence"], as_of=day):
-        note(
-            f"尽调未完成 / {w['project_id']} is at {w['stage']} with required check "
-            f"{w['item']!r} {w['result']}"
-        )
+    data = ledger_data(ledger, None, investment, day, visits)
+    _note_open_checks(data, day)
     done = import_snapshot(db, data, as_of=day, source=ledger.name)
     words = {
         "new": "已存入 / stored",
@@ -325,9 +350,7 @@ def review_cmd(output: Path, db: Path, ledger: Path | None, as_of: str | None) -
 
     when, data = _current(ledger, db, as_of)
     rows = review(data.projects, as_of=when, open_items=open_diligence(data.tables["diligence"]))
-    for r in rows:
-        if r["open_items"] and r["stage"] not in ("信息", "盯引", "意向", "已放弃"):
-            note(f"尽调未完成 / {r['project_id']} ({r['stage']}): {r['open_items']}")
+    _note_open_checks(data, when)
     cols = [
         "project_id",
         "project",
@@ -362,8 +385,9 @@ def review_cmd(output: Path, db: Path, ledger: Path | None, as_of: str | None) -
     show_default=True,
     help="分组 / by channel, by unit, or overall.",
 )
+@_visits_option
 @output_options()
-def funnel_cmd(ledger, db, period, as_of, by, fmt, output) -> None:
+def funnel_cmd(ledger, db, period, as_of, by, visits, fmt, output) -> None:
     """渠道漏斗 / Visits → information → tracked → intent → signed → landed → started → in stats.
 
     Example: chainmap ledger funnel 台账.xlsx --period 2024H1 --by channel
@@ -375,7 +399,7 @@ def funnel_cmd(ledger, db, period, as_of, by, fmt, output) -> None:
 
     span = parse_period(period)
     when = _date(as_of, "--as-of") or span[1]
-    data = ledger_data(ledger, db, None, when)
+    data = ledger_data(ledger, db, None, when, visits)
     rows = channel_funnel(
         data.projects,
         data.tables["visits"],

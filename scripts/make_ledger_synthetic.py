@@ -80,6 +80,8 @@ FUNDS = [
     ("示例新能源母基金", "示例投资有限公司", 20, "返投不低于1倍"),
 ]
 TRANSFERS = [("SX-006", "2024-03-20", "platform_a", "platform_b", "物流用地调整至乙平台")]
+# Moved during the week to 2024-06-28 (the current snapshot only): the owner changes too.
+TRANSFER_THIS_WEEK = ("SX-011", "2024-06-26", "office_sz", "platform_b", "研发中心转平台乙承接")
 PLAN = (
     [("SX-001", f"2024-{m:02d}", 1.5) for m in range(3, 7)]
     + [("SX-003", f"2024-{m:02d}", 1.0) for m in range(4, 7)]
@@ -113,6 +115,8 @@ def _ledger_rows(current: bool) -> tuple[list[str], list[list]]:
             intent = ""  # moved to 意向 during the week
         if not current and row[0] == "SX-010":
             problem = ""  # raised during the week
+        if current and row[0] == "SX-011":
+            owner = TRANSFER_THIS_WEEK[3]
         body.append(
             [
                 *row,
@@ -170,7 +174,8 @@ def build(path: Path, *, current: bool) -> Path:
         UNITS_VISITS,
     )
     _sheet(book, "基金", ["基金", "管理人", "规模", "返投要求"], FUNDS)
-    _sheet(book, "流转", ["项目编号", "日期", "转出单位", "转入单位", "说明"], TRANSFERS)
+    moves = [*TRANSFERS, TRANSFER_THIS_WEEK] if current else TRANSFERS
+    _sheet(book, "流转", ["项目编号", "日期", "转出单位", "转入单位", "说明"], moves)
     _sheet(book, "尽调", ["项目编号", "事项", "结果", "说明", "日期", "经办人"], DILIGENCE)
     props = book.properties
     props.creator = props.lastModifiedBy = "chainmap"

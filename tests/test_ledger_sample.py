@@ -76,7 +76,7 @@ def test_signed_projects_with_open_required_checks_are_warned_everywhere(invoke,
     assert [r["project_id"] for r in got["behind_plan"]] == ["SX-003"]
     assert [r["project_id"] for r in got["new_leads"]] == ["SX-018"]
     review = invoke("ledger", "review", "-o", tmp_path / "r.xlsx", "--db", db)
-    assert "SX-005 (签约): demands 未通过" in review.stderr
+    assert "SX-005 is at 签约 with required check 'demands' 未通过" in review.stderr
     rows = {r[0]: r for r in list(load_workbook(tmp_path / "r.xlsx").worksheets[0].values)[1:]}
     assert rows["SX-012"][9] == "paid_in_capital 待查"  # open items show for leads too
     assert rows["SX-016"][3] == "已放弃"

@@ -325,7 +325,8 @@ def office_bulletin(
     targets: object,
 ) -> dict[str, list[dict]]:
     """The bulletin between two :class:`~chainmap.model.office_tables.LedgerData`, with the
-    projects behind their physical-investment plan and signed projects with open checks.
+    transfers dated after ``start`` up to ``end``, the projects behind their
+    physical-investment plan and signed projects with open checks.
 
     ``before`` None means no earlier snapshot: every project is a new lead.
     """
@@ -339,6 +340,11 @@ def office_bulletin(
         end=end,
         units=[u.id for u in targets.units],
     )
+    moves = after.tables["transfers"]
+    if len(moves):
+        when = moves["date"].astype(str)
+        inside = (when > start.isoformat()) & (when <= end.isoformat())
+        result["transfers"] = moves[inside].sort_values(["date", "project_id"]).to_dict("records")
     if len(after.tables["plan"]):
         rows = plan_comparison(
             after.projects,

@@ -48,6 +48,10 @@ OFFICE_HEADERS = {
     "as_of": "快照日期",
     "changes": "变化",
     "item": "尽调事项",
+    "date": "日期",
+    "from_unit": "转出单位",
+    "to_unit": "转入单位",
+    "note": "说明",
     "result": "结果",
     "planned": "累计计划(亿元)",
     "actual": "累计完成(亿元)",
@@ -68,6 +72,7 @@ BULLETIN_SECTIONS = {
     "problems": ("新提问题 / problems raised", ["project_id", "project", "owner", "problem"]),
     "changes": ("信息变更 / changes", ["project_id", "owner", "field", "old", "new"]),
     "removed": ("移出台账 / removed from the ledger", ["project_id", "project", "owner"]),
+    "transfers": ("项目流转 / transfers", ["project_id", "date", "from_unit", "to_unit", "note"]),
     "idle_units": ("无进展单位 / units with no movement", ["unit"]),
     "behind_plan": (
         "实物量滞后 / physical investment behind plan",
