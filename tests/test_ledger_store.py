@@ -293,3 +293,38 @@ def test_kpi_by_owner_on_the_cli_writes_the_office_sheets(invoke, tmp_path):
     header = [c.value for c in book["KPI"][1]]
     assert "签约目标完成率" in header and "单位名称" in header
     assert KpiTargets  # the public type the records come from
+
+
+def test_the_store_file_copies_and_refuses_what_it_cannot_read(store, invoke, tmp_path):
+    import shutil
+
+    db, _, _ = store
+    copy = tmp_path / "elsewhere" / "copy.db"
+    copy.parent.mkdir()
+    shutil.copy(db, copy)  # journal_mode=DELETE: the one file is the whole store
+    assert not Path(f"{db}-wal").exists()
+    history = invoke("ledger", "history", "C1", "--db", copy, "--format", "json")
+    assert [r["as_of"] for r in json.loads(history.stdout)] == ["2024-06-01", "2024-06-08"]
+    conn = sqlite3.connect(copy)
+    conn.execute("PRAGMA user_version = 99")
+    conn.commit()
+    conn.close()
+    newer = invoke("ledger", "history", "C1", "--db", copy)
+    assert newer.exit_code != 0 and "newer" in newer.output and "Traceback" not in newer.output
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all, just bytes" * 100)
+    bad = invoke("ledger", "history", "C1", "--db", junk)
+    assert bad.exit_code != 0 and "not a chainmap database" in bad.output
+    missing = invoke(
+        "ledger",
+        "changes",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-02-01",
+        "--db",
+        tmp_path / "no.db",
+    )
+    assert missing.exit_code != 0 and "no such database" in missing.output
+    neither = invoke("kpi", "--period", "2024H1")
+    assert neither.exit_code != 0 and "LEDGER" in neither.output
