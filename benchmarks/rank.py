@@ -32,8 +32,9 @@ import numpy as np
 import pandas as pd
 
 from chainmap.analysis.classify import assign_segments
-from chainmap.analysis.gaps import _active, _region_at, chain_enterprises, segment_status
-from chainmap.analysis.scoring import _pct, _quality_flags, _zones_of, rank_enterprises
+from chainmap.analysis.gaps import segment_status
+from chainmap.analysis.holdings import active, chain_enterprises, region_at
+from chainmap.analysis.scoring import _pct, _quality_flags, rank_enterprises
 from chainmap.model import regions
 from chainmap.model.chain import load_chain
 from chainmap.model.profile import CRITERIA, load_profile
@@ -155,11 +156,10 @@ def main() -> None:
 
     # Baselines on the rows they would see: active, in the chain, outside home.
     frame = chain_enterprises(chain, table.sample(args.sample, random_state=0))
-    frame = frame[_active(frame)]
+    frame = frame[active(frame)]
     codes = frame["region_code"].astype(object).where(frame["region_code"].notna(), None)
-    frame = frame[~_region_at(codes, "county").eq(status.attrs["home_at_level"]).to_numpy()]
+    frame = frame[~region_at(codes, "county").eq("330723").to_numpy()]
     frame = frame.reset_index(drop=True)
-    _zones_of([], {})
     scale = args.n / args.sample
     loop, t_loop = _timed(by_itertuples, frame, _context(chain, status, prof, "330723"), prof)
     appl, t_apply = _timed(by_apply, frame, _context(chain, status, prof, "330723"), prof)

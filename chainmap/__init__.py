@@ -25,6 +25,7 @@ from chainmap.errors import (
     ChainError,
     ChainmapError,
     InputError,
+    MissingExtraError,
     UnknownChainError,
     UnknownRegionError,
     UnknownSegmentError,
@@ -37,6 +38,7 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "Chain": "chainmap.model.chain",
     "Classifier": "chainmap.analysis.classify",
+    "Home": "chainmap.model.home",
     "ImportReport": "chainmap.model.report",
     "Link": "chainmap.model.chain",
     "Segment": "chainmap.model.chain",
@@ -53,6 +55,7 @@ _LAZY: dict[str, str] = {
     "load_chains": "chainmap.model.chain",
     "load_profile": "chainmap.model.profile",
     "normalise_enterprises": "chainmap.model.enterprises",
+    "prepare_holdings": "chainmap.analysis.holdings",
     "query_kg": "chainmap.outputs.kg",
     "rank_enterprises": "chainmap.analysis.scoring",
     "read_enterprises": "chainmap.model.enterprises",
@@ -61,6 +64,7 @@ _LAZY: dict[str, str] = {
     "region_segment_matrix": "chainmap.analysis.gaps",
     "region_zones": "chainmap.model.regions",
     "regions": "chainmap.model.regions",
+    "resolve_home": "chainmap.model.home",
     "resolve_region": "chainmap.model.regions",
     "segment_status": "chainmap.analysis.gaps",
     "stream_plan": "chainmap.analysis.stream",
@@ -75,9 +79,11 @@ __all__ = [
     "ChainError",
     "ChainmapError",
     "Classifier",
+    "Home",
     "ImportReport",
     "InputError",
     "Link",
+    "MissingExtraError",
     "Segment",
     "TargetingPlan",
     "UnknownChainError",
@@ -95,6 +101,7 @@ __all__ = [
     "load_chains",
     "load_profile",
     "normalise_enterprises",
+    "prepare_holdings",
     "query_kg",
     "rank_enterprises",
     "read_enterprises",
@@ -103,6 +110,7 @@ __all__ = [
     "region_segment_matrix",
     "region_zones",
     "regions",
+    "resolve_home",
     "resolve_region",
     "segment_status",
     "stream_plan",
@@ -130,12 +138,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from chainmap import datasets
     from chainmap.analysis.classify import Classifier, assign_segments, classify
     from chainmap.analysis.gaps import region_segment_matrix, segment_status
+    from chainmap.analysis.holdings import prepare_holdings
     from chainmap.analysis.kpi import kpi_table
     from chainmap.analysis.plan import TargetingPlan, build_plan
     from chainmap.analysis.scoring import rank_enterprises
     from chainmap.analysis.stream import stream_plan, stream_rank
     from chainmap.model.chain import Chain, Link, Segment, load_chain, load_chains
     from chainmap.model.enterprises import normalise_enterprises, read_enterprises
+    from chainmap.model.home import Home, resolve_home
     from chainmap.model.kpi_targets import read_targets
     from chainmap.model.ledger import read_ledger
     from chainmap.model.profile import load_profile

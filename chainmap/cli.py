@@ -8,14 +8,24 @@ messages, never tracebacks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 import sys
 from typing import Any
 
 import click
 
-from chainmap.errors import ChainmapError
+from chainmap.cli_options import (
+    SAMPLE,
+    chain_argument,
+    engine_options,
+    enterprises_option,
+    home_option,
+    output_option,
+    output_options,
+    profile_option,
+)
+from chainmap.errors import ChainmapError, MissingExtraError
 
 __all__ = ["cli", "emit", "main", "note", "output_options"]
 
@@ -29,70 +39,17 @@ class _Group(click.Group):
         except ChainmapError as exc:
             raise click.ClickException(str(exc)) from None
         except ImportError as exc:  # an optional dependency of this one feature is missing
-            extra = _missing_extra(exc)
-            if extra is None:
+            missing = MissingExtraError.from_import_error(exc)
+            if missing is None:
                 raise
-            raise click.ClickException(
-                f"缺少可选依赖 / this needs an optional package ({extra[0]}): "
-                f"pip install 'chainmap[{extra[1]}]'"
-            ) from None
+            raise click.ClickException(str(missing)) from None
         except (BrokenPipeError, KeyboardInterrupt):  # `chainmap … | head`, Ctrl-C
             raise SystemExit(1) from None
-
-
-#: Optional packages → the extra that installs them (pyproject.toml).
-_EXTRAS = {
-    "docx": ("python-docx", "docx"),
-    "pyarrow": ("pyarrow", "parquet"),
-    "fastparquet": ("pyarrow", "parquet"),
-    "pyshacl": ("pyshacl", "shacl"),
-    "pyoxigraph": ("pyoxigraph", "fast"),
-    "dask": ("dask[distributed]", "dask"),
-    "distributed": ("dask[distributed]", "dask"),
-    "matplotlib": ("matplotlib", "notebooks"),
-}
-
-
-def _missing_extra(exc: ImportError) -> tuple[str, str] | None:
-    """The (package, extra) behind an ImportError, if it is one of our optional ones."""
-    name = (exc.name or "").split(".")[0]
-    if name in _EXTRAS:
-        return _EXTRAS[name]
-    text = str(exc)
-    return next((v for k, v in _EXTRAS.items() if k in text), None)
 
 
 def note(message: str) -> None:
     """Write one note line to stderr (never stdout, which carries only the result)."""
     click.echo(message, err=True)
-
-
-def output_options(
-    formats: Sequence[str] = ("table", "csv", "json", "xlsx"),
-) -> Callable[[Callable], Callable]:
-    """Shared ``--format`` and ``-o/--output`` options for every tabular command.
-
-    The format defaults to the suffix of ``-o``, or ``table`` without ``-o``.
-    """
-
-    def decorator(func: Callable) -> Callable:
-        func = click.option(
-            "-o",
-            "--output",
-            type=click.Path(dir_okay=False, path_type=Path),
-            default=None,
-            help="输出文件 / write to this file (format from its suffix).",
-        )(func)
-        func = click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(list(formats)),
-            default=None,
-            help=f"输出格式 / output format (default: from -o suffix, else {formats[0]}).",
-        )(func)
-        return func
-
-    return decorator
 
 
 def emit(
@@ -138,21 +95,16 @@ def _write_text(text: str, output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
 
 
-def _pipeline_ledger_option(func: Callable) -> Callable:
+def _pipeline_ledger_option(func: Any) -> Any:
     from chainmap.cli_ledger import pipeline_ledger_option
 
     return pipeline_ledger_option(func)
 
 
-def _pipeline_db_option(func: Callable) -> Callable:
+def _pipeline_db_option(func: Any) -> Any:
     from chainmap.cli_ledger import pipeline_db_option
 
     return pipeline_db_option(func)
-
-
-def chain_argument(func: Callable) -> Callable:
-    """The ``CHAIN`` argument: a bundled name, names joined by commas, ``all``, or a ``.ttl`` path."""
-    return click.argument("chain", metavar="CHAIN")(func)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -258,13 +210,7 @@ def chain_group() -> None:
 @chain_group.command("import")
 @click.argument("segments", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("links", type=click.Path(dir_okay=False, path_type=Path), required=False)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="输出 Turtle 文件 / the .ttl file to write.",
-)
+@output_option(required=True, help="输出 Turtle 文件 / the .ttl file to write.")
 @click.option(
     "--id", "chain_id", default=None, help="产业链编号 / chain id (default: from the file name)."
 )
@@ -295,60 +241,22 @@ def chain_import_cmd(
 # ---------------------------------------------------------------------- gaps and ranking
 
 
-def home_option(func: Callable) -> Callable:
-    """``--home REGION``: adcode or unambiguous name (default: the profile's home)."""
-    return click.option(
-        "--home",
-        default=None,
-        help="本地地区 / home region: adcode or name (default: the profile's [home] region).",
-    )(func)
+def load_inputs(chain: str, enterprises: Path | str | None, profile: Path | None):
+    """Resolve CHAIN, the ``--enterprises`` table and the profile; report what was read on stderr.
 
-
-def enterprises_option(func: Callable) -> Callable:
-    """``--enterprises FILE`` (CSV/XLSX/Parquet); default: the bundled sample."""
-    return click.option(
-        "--enterprises",
-        type=click.Path(path_type=Path),
-        default=None,
-        help="企业名单 / enterprise table (CSV/XLSX/Parquet); default: the bundled sample.",
-    )(func)
-
-
-def profile_option(func: Callable) -> Callable:
-    """``--profile FILE``: a TOML profile merged over the bundled default."""
-    return click.option(
-        "--profile",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="配置文件 / TOML profile merged over the default (weights, thresholds, home).",
-    )(func)
-
-
-def engine_options(func: Callable) -> Callable:
-    """``--engine memory|stream|dask|auto`` and ``--scheduler ADDRESS`` (docs/scale.md)."""
-    func = click.option(
-        "--scheduler", default=None, help="Dask 调度器地址 / dask scheduler address."
-    )(func)
-    return click.option(
-        "--engine",
-        type=click.Choice(["memory", "stream", "dask", "auto"]),
-        default="memory",
-        show_default=True,
-        help="计算引擎 / memory, stream (chunks), dask (cluster) or auto (by input size).",
-    )(func)
-
-
-def load_inputs(chain: str, enterprises: Path | None, profile: Path | None):
-    """Resolve CHAIN, the enterprise table and the profile; report what was read on stderr."""
+    ``enterprises`` is a path, :data:`~chainmap.cli_options.SAMPLE` or None (no firms).
+    """
     from chainmap.model.chain import load_chain
     from chainmap.model.profile import load_profile
 
     loaded = load_chain(chain)
     prof = load_profile(profile)
     if enterprises is None:
-        from chainmap import datasets
+        import pandas as pd
 
-        table = datasets.enterprises(loaded)
+        table = pd.DataFrame({"name": pd.Series(dtype=object)})
+    elif enterprises == SAMPLE:
+        table = _sample(loaded)
         note(
             f"企业 / enterprises: 内置样本 bundled sample, {len(table)} rows (--enterprises FILE to use yours)"
         )
@@ -389,14 +297,14 @@ def note_home(attrs: Mapping[str, Any]) -> None:
     default=None,
     help="比较级别 / compare at this level (default: the home's own level).",
 )
-@enterprises_option
+@enterprises_option(default=SAMPLE)
 @profile_option
 @output_options()
 def gaps_cmd(
     chain: str,
     home: str | None,
     level: str | None,
-    enterprises: Path | None,
+    enterprises: Path | str | None,
     profile: Path | None,
     fmt: str | None,
     output: Path | None,
@@ -448,14 +356,13 @@ def gaps_cmd(
 
 
 def _gap_row_for_terminal(record: Mapping[str, Any]) -> dict[str, Any]:
-    from chainmap.model.vocab import STAGE_LABELS
+    from chainmap.model.vocab import STAGE_LABELS, STATUS_LABELS
 
-    status_zh = {"strong": "优势", "weak": "薄弱", "missing": "缺失", "no_data": "无数据"}
     anchors = record["anchors"]
     return {
         **record,
         "stage": STAGE_LABELS[record["stage"]][0],
-        "status": status_zh[record["status"]],
+        "status": STATUS_LABELS[record["status"]],
         "anchors": anchors[0] + (f" 等{len(anchors)}家" if len(anchors) > 1 else "")
         if anchors
         else "",
@@ -465,7 +372,7 @@ def _gap_row_for_terminal(record: Mapping[str, Any]) -> dict[str, Any]:
 @cli.command("rank")
 @chain_argument
 @home_option
-@enterprises_option
+@enterprises_option(default=SAMPLE)
 @click.option(
     "--top", type=click.IntRange(min=1), default=None, help="只列前N家 / show the first N targets."
 )
@@ -483,7 +390,7 @@ def _gap_row_for_terminal(record: Mapping[str, Any]) -> dict[str, Any]:
 def rank_cmd(
     chain: str,
     home: str | None,
-    enterprises: Path | None,
+    enterprises: Path | str | None,
     top: int | None,
     segments: tuple[str, ...],
     zone: str | None,
@@ -499,13 +406,22 @@ def rank_cmd(
 
     Example: chainmap rank fluorochem --top 10
     """
-    from chainmap.analysis.scoring import flat_rank_columns, rank_records
-    from chainmap.analysis.stream import rank_with
+    from chainmap.analysis.scoring import flat_rank_columns, rank_enterprises, rank_records
     from chainmap.cli_ledger import mark_targets, with_pipeline
     from chainmap.outputs.tables import resolve_format
 
-    loaded, run = engine_inputs(chain, enterprises, profile, engine, scheduler, home)
-    ranking = run(rank_with, segments=list(segments) or None, zone=zone, top=top)
+    loaded, source, prof, engine = engine_inputs(chain, enterprises, profile, engine)
+    ranking = rank_enterprises(
+        loaded,
+        source,
+        home=home,
+        profile=prof,
+        segments=list(segments) or None,
+        zone=zone,
+        top=top,
+        engine=engine,
+        scheduler=scheduler,
+    )
     ranking = mark_targets(ranking, ledger=ledger, db=db, profile=profile, chain=chain)
     a = ranking.attrs
     note_home(a)
@@ -550,7 +466,7 @@ def render_ranking(ranking, *, title: str) -> str:
 @cli.command("plan")
 @chain_argument
 @home_option
-@enterprises_option
+@enterprises_option(default=SAMPLE)
 @profile_option
 @click.option(
     "--fields",
@@ -573,18 +489,8 @@ def render_ranking(ranking, *, title: str) -> str:
     show_default=True,
     help="重点区域级别 / level of key regions.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["markdown", "json", "html", "xlsx", "docx"]),
-    default=None,
-    help="输出格式 / format (default: from -o suffix, else markdown).",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
+@output_options(
+    ("markdown", "json", "html", "xlsx", "docx"),
     help="输出文件 / plan.md, plan.html, plan.xlsx, plan.docx or plan.json.",
 )
 @click.option(
@@ -605,7 +511,7 @@ def render_ranking(ranking, *, title: str) -> str:
 def plan_cmd(
     chain: str,
     home: str | None,
-    enterprises: Path | None,
+    enterprises: Path | str | None,
     profile: Path | None,
     fields: int,
     per_field: int,
@@ -623,25 +529,30 @@ def plan_cmd(
 
     Example: chainmap plan fluorochem -o plan.xlsx
     """
-    from chainmap.analysis.stream import plan_with
+    from chainmap.analysis.plan import build_plan
     from chainmap.outputs import report
     from chainmap.outputs.tables import resolve_format, to_json
 
-    _, run = engine_inputs(chain, enterprises, profile, engine, scheduler, home)
+    loaded, source, prof, engine = engine_inputs(chain, enterprises, profile, engine)
     fmt = resolve_format(fmt, output, ("markdown", "json", "html", "xlsx", "docx"))
     if fmt == "docx" and output is None:
         raise click.UsageError("docx 需要 -o 输出文件 / docx needs -o/--output FILE.docx")
     sources = (
         [str(enterprises)]
-        if enterprises
+        if enterprises != SAMPLE
         else ["chainmap 内置样本企业 / bundled sample enterprises (graphs/companies_*.csv)"]
     )
-    plan = run(
-        plan_with,
+    plan = build_plan(
+        loaded,
+        source,
+        home=home,
+        profile=prof,
         fields=fields,
         per_field=per_field,
         region_level=region_level,
         sources=sources,
+        engine=engine,
+        scheduler=scheduler,
     )
     note_home(plan.params)
     from chainmap.cli_ledger import mark_targets
@@ -673,10 +584,7 @@ def plan_cmd(
 
 @cli.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+@output_option(
     required=True,
     help="输出文件 / write the canonical table here (.parquet, .csv or .xlsx).",
 )
@@ -702,12 +610,12 @@ def import_cmd(
     Example: chainmap import firms.csv -o firms.parquet --report report.csv
     """
     from chainmap.model.enterprises import read_enterprises
-    from chainmap.outputs.enterprises import write_enterprises
+    from chainmap.outputs.enterprises import write_enterprises, write_import_report
 
     table, report = read_enterprises(file, mapping=mapping, strict=strict)
     write_enterprises(table, output)
     if report_path is not None:
-        report.write(report_path)
+        write_import_report(report, report_path)
     note(report.summary())
     note(f"已写入 / wrote {output}" + (f", {report_path}" if report_path else ""))
 
@@ -802,16 +710,9 @@ def _read_ledger_noted(ledger: Path, investment: Path | None) -> tuple:
 
 @cli.command("map")
 @chain_argument
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("map.html"),
-    show_default=True,
-    help="输出 HTML 文件 / the HTML file to write.",
-)
+@output_option(default=Path("map.html"), help="输出 HTML 文件 / the HTML file to write.")
 @home_option
-@enterprises_option
+@enterprises_option(default=SAMPLE)
 @profile_option
 @click.option(
     "--top-per-segment",
@@ -840,7 +741,7 @@ def map_cmd(
     chain: str,
     output: Path,
     home: str | None,
-    enterprises: Path | None,
+    enterprises: Path | str | None,
     profile: Path | None,
     top_per_segment: int,
     segment: str | None,
@@ -854,33 +755,26 @@ def map_cmd(
     Example: chainmap map fluorochem -o map.html --top-per-segment 3
     """
     from chainmap.analysis.gaps import segment_status
+    from chainmap.analysis.holdings import prepare_holdings
     from chainmap.analysis.scoring import rank_enterprises
+    from chainmap.model.home import resolve_home
     from chainmap.outputs.maps import build_map, write_map
 
     loaded, table, prof = load_inputs(chain, enterprises, profile)
     drawn = loaded.neighbourhood(segment, depth) if segment else loaded
     overlay: dict[str, Any] = {}
     if len(table):
-        status = segment_status(loaded, table, home=home, profile=prof)
+        where, held = resolve_home(home, prof), prepare_holdings(loaded, table)
+        status = segment_status(loaded, held, home=where, profile=prof)
         note_home(status.attrs)
         # The map shows no stability share, so skip its resampling.
         ranking = rank_enterprises(
-            loaded,
-            table,
-            home=status.attrs["home"],
-            profile=prof,
-            status=status,
-            with_stability=False,
+            loaded, held, home=where, profile=prof, status=status, with_stability=False
         )
         from chainmap.cli_ledger import mark_targets
 
         ranking = mark_targets(ranking, ledger=ledger, db=db, profile=profile, chain=chain)
-        overlay = {
-            "enterprises": table,
-            "home": status.attrs["home"],
-            "status": status,
-            "ranking": ranking,
-        }
+        overlay = {"enterprises": table, "home": where, "status": status, "ranking": ranking}
     else:
         note("无企业叠加 / no enterprises for this chain: plain map")
     if ledger is not None:
@@ -926,8 +820,8 @@ def classify_cmd(
     """
     from chainmap.analysis.classify import classification_records
     from chainmap.model.chain import load_chain
-    from chainmap.model.sheets import read_table
     from chainmap.outputs.tables import resolve_format
+    from chainmap.readwrite.reader import read_table
 
     if classify_streamed(chain, file, text_column, output, engine, scheduler):
         return
@@ -948,17 +842,22 @@ def classify_cmd(
 # ---------------------------------------------------------------------- kg
 
 
-def _kg_enterprises(spec: str | None, chain_id: str):
-    """The ``--enterprises`` table: a file (read_enterprises) or ``sample`` (bundled)."""
+def _sample(chain: Any):
+    """The bundled sample firms of ``chain`` (every firm when there is no chain)."""
+    from chainmap import datasets
+
+    return datasets.enterprises(chain if chain is not None else "all")
+
+
+def _kg_enterprises(spec: Path | str | None, chain: Any):
+    """The ``--enterprises`` table: a file (read_enterprises), ``sample`` (bundled) or None."""
     if spec is None:
         return None
-    if spec == "sample" and not Path(spec).exists():
-        from chainmap.datasets import enterprises
-
-        return enterprises(chain_id.split(",")[0])
+    if spec == SAMPLE:
+        return _sample(chain)
     from chainmap.model.enterprises import read_enterprises
 
-    frame, _report = read_enterprises(Path(spec))
+    frame, _report = read_enterprises(spec)
     note(f"企业 / enterprises: {len(frame)} rows from {spec}")
     return frame
 
@@ -970,37 +869,32 @@ def _kg_chain(chain: str):
     return None if chain == "-" else load_chain(chain)
 
 
-_enterprises_option = click.option(
-    "--enterprises",
-    "enterprises",
-    default=None,
-    metavar="FILE",
-    help="企业表 (CSV/XLSX/Parquet) 或 sample / enterprise table, or `sample` for the bundled one.",
-)
-
-
 @cli.command("export")
 @chain_argument
-@_enterprises_option
+@enterprises_option(default=None)
 @click.option("--regions", is_flag=True, help="导出全部行政区 / export the whole region table.")
 @output_options(("ttl", "nt", "jsonld"))
 def export_cmd(
-    chain: str, enterprises: str | None, regions: bool, fmt: str | None, output: Path | None
+    chain: str,
+    enterprises: Path | str | None,
+    regions: bool,
+    fmt: str | None,
+    output: Path | None,
 ) -> None:
     """导出知识图谱 RDF / Export the chain, enterprises and regions as RDF.
 
     Example: chainmap export fluorochem --enterprises firms.csv --format nt -o kg.nt
     """
     from chainmap.outputs.kg import FORMATS, write_kg
+    from chainmap.readwrite.formats import format_of
 
     if fmt is None:
-        suffixes = {v: k for k, v in FORMATS.items()}
-        fmt = suffixes.get(output.suffix.lower(), "ttl") if output else "ttl"
-    table = _kg_enterprises(enterprises, chain)
+        fmt = format_of(output, "ttl") if output else "ttl"
+        fmt = fmt if fmt in FORMATS else "ttl"
+    loaded = _kg_chain(chain)
+    table = _kg_enterprises(enterprises, loaded)
     target = output if output is not None else sys.stdout.buffer
-    write_kg(
-        _kg_chain(chain), target, enterprises=table, regions=True if regions else None, format=fmt
-    )
+    write_kg(loaded, target, enterprises=table, regions=True if regions else None, format=fmt)
     if output is not None:
         note(f"已写入 / wrote {output}")
 
@@ -1008,7 +902,7 @@ def export_cmd(
 @cli.command("query")
 @chain_argument
 @click.argument("sparql")
-@_enterprises_option
+@enterprises_option(default=None)
 @click.option(
     "--bind",
     "binds",
@@ -1021,7 +915,7 @@ def export_cmd(
 def query_cmd(
     chain: str,
     sparql: str,
-    enterprises: str | None,
+    enterprises: Path | str | None,
     binds: tuple[str, ...],
     fmt: str | None,
     output: Path | None,
@@ -1038,8 +932,9 @@ def query_cmd(
         if not sep or not name.strip():
             raise click.BadParameter(f"需要 NAME=VALUE / expected NAME=VALUE, got {bind!r}")
         bindings[name.strip().lstrip("?$")] = parse_term(value)
-    table = _kg_enterprises(enterprises, chain)
-    rows = query_kg(_kg_chain(chain), read_query(sparql), enterprises=table, bindings=bindings)
+    loaded = _kg_chain(chain)
+    table = _kg_enterprises(enterprises, loaded)
+    rows = query_kg(loaded, read_query(sparql), enterprises=table, bindings=bindings)
     note(f"{len(rows)} 行 / rows")
     emit(rows.to_dict("records"), fmt=fmt, output=output, columns=list(rows.columns))
 
@@ -1054,9 +949,16 @@ def validate_cmd(file: Path, fmt: str | None, output: Path | None) -> None:
 
     Example: chainmap validate graphs/fluorochem.ttl
     """
-    from chainmap.outputs.kg import validate_file
+    from chainmap.outputs.kg import build_kg, validate_file, validate_kg
+    from chainmap.readwrite.formats import TABLE_FORMATS, format_of
 
-    result = validate_file(file)
+    if format_of(file) in TABLE_FORMATS:  # an enterprise table: its rows as RDF
+        from chainmap.model.enterprises import read_enterprises
+
+        table, _report = read_enterprises(file)
+        result = validate_kg(build_kg(None, enterprises=table))
+    else:
+        result = validate_file(file)
     if result.conforms:
         note(f"符合 / conforms: {file}")
         return
@@ -1075,39 +977,28 @@ def validate_cmd(file: Path, fmt: str | None, output: Path | None) -> None:
 
 
 def engine_inputs(
-    chain: str,
-    enterprises: Path | None,
-    profile: Path | None,
-    engine: str,
-    scheduler: str | None,
-    home: str | None,
-):
-    """Resolve CHAIN and ``--engine`` (``auto`` by input size); return ``(chain, run)``.
+    chain: str, enterprises: Path | str | None, profile: Path | None, engine: str
+) -> tuple[Any, Any, Any, str]:
+    """Resolve CHAIN, the profile and ``--engine`` (``auto`` by input size).
 
-    ``run(func, **options)`` calls ``func(engine, chain, source, scheduler=…,
-    home=…, profile=…, **options)`` (:func:`chainmap.analysis.stream.rank_with`
-    or ``plan_with``), where ``source`` is the loaded table for ``memory`` and
-    the ``--enterprises`` path, read part by part, for ``stream``/``dask``.
+    Returns ``(chain, source, profile, engine)``: ``source`` is the loaded table
+    for ``memory``, and the ``--enterprises`` path, read part by part, for
+    ``stream``/``dask``; the library call takes it with ``engine=``.
     """
     from chainmap.analysis.stream import choose_engine
     from chainmap.model.chain import load_chain
     from chainmap.model.profile import load_profile
 
-    engine = choose_engine(engine, enterprises)
+    engine = choose_engine(engine, enterprises if isinstance(enterprises, Path) else None)
     if engine == "memory":
         loaded, source, prof = load_inputs(chain, enterprises, profile)
-    elif enterprises is None:
+        return loaded, source, prof, engine
+    if not isinstance(enterprises, Path):
         raise click.UsageError(
             f"--engine {engine} 需要 --enterprises 文件或目录 / needs --enterprises FILE or DIR"
         )
-    else:
-        note(f"企业 / enterprises: {enterprises} (engine {engine}, 按块读取 / read part by part)")
-        loaded, source, prof = load_chain(chain), enterprises, load_profile(profile)
-
-    def run(func: Callable, **options: Any) -> Any:
-        return func(engine, loaded, source, scheduler=scheduler, home=home, profile=prof, **options)
-
-    return loaded, run
+    note(f"企业 / enterprises: {enterprises} (engine {engine}, 按块读取 / read part by part)")
+    return load_chain(chain), enterprises, load_profile(profile), engine
 
 
 def _read_canonical(path: Path):

@@ -2,7 +2,8 @@
 
 Registered on the main group by :mod:`chainmap.cli`. Each command resolves its
 inputs (a ledger file, or a dated snapshot of the ``--db`` store), makes one library
-call and formats the result; library errors become one line (``_Group``).
+call and formats the result; library errors become one line (the main group's ``_Group``
+handles every subcommand).
 """
 
 from __future__ import annotations
@@ -12,16 +13,24 @@ from pathlib import Path
 
 import click
 
-from chainmap.cli import _Group, _write_text, emit, note, output_options
+from chainmap.cli import emit, note, output_options
 
 __all__ = ["kpi_inputs", "ledger_group"]
 
 _DB_HELP = "台账历史库 / the SQLite store of dated snapshots (default ./chainmap.db)."
 
 
+def _echo(text: str, output: Path | None) -> None:
+    """Text to ``output``, or to stdout."""
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
 def _date(text: str | None, option: str) -> dt.date | None:
     from chainmap.errors import InputError
-    from chainmap.model.ledger import parse_date
+    from chainmap.model.values import parse_date
 
     try:
         return parse_date(text)
@@ -129,7 +138,7 @@ def _note_open_checks(data, when: dt.date) -> None:
         )
 
 
-@click.group("ledger", cls=_Group)
+@click.group("ledger")
 def ledger_group() -> None:
     """项目台账历史 / The ledger's history: import snapshots, bulletin, review, slips.
 
@@ -223,12 +232,12 @@ def changes_cmd(
     result = office_bulletin(before, after, start=first, end=last, targets=goals)
     fmt = resolve_format(fmt, output, ("table", "json", "xlsx"))
     if fmt == "json":
-        _write_text(to_json(result), output)
+        _echo(to_json(result), output)
     elif fmt == "xlsx":
         note(f"已写入 / wrote {office_docs.write_bulletin_xlsx(result, output)}")
     else:
         title = f"招商项目通报 / bulletin {first} → {last}"
-        _write_text(office_docs.render_bulletin(result, title=title), output)
+        _echo(office_docs.render_bulletin(result, title=title), output)
 
 
 @ledger_group.command("history")
@@ -413,7 +422,7 @@ def funnel_cmd(ledger, db, period, as_of, by, visits, fmt, output) -> None:
         )
     if resolve_format(fmt, output) == "table":
         title = f"渠道漏斗 funnel · {period} (数量, 括号内为上一阶段转化率)"
-        _write_text(render_funnel(rows, title=title), output)
+        _echo(render_funnel(rows, title=title), output)
         return
     emit(
         rows,

@@ -1,11 +1,13 @@
 """Bundled sample data: sourced enterprise lists for the bundled chains.
 
-``graphs/companies_<chain>.csv`` hold real companies gathered from public filings,
-company, government and trade-press pages; every row names its sources in
-``source_url`` and fields without a source are empty (see ``graphs/README.md``).
-Caveats carried from the data: 三美's 六氟磷酸锂 line was under construction and is
-deliberately not among its segments; 金华东方萤石's county is not confirmed, so it
-resolves to the city (金华市, 330700) only.
+``graphs/companies_<chain>.csv`` hold real companies; every row names its sources in
+``source_url``, at least one of them a filing, company, government, association or
+press page (kinds from ``graphs/source_domains.csv``, see
+:func:`chainmap.model.sources.source_kind`), and fields without such a source are
+empty (see ``graphs/README.md``). The rows' ``parent`` and ``short_name`` columns
+become the canonical ``parent`` and ``short_name``; ``site_basis``, ``products_year``
+and ``status_note`` are kept as extra columns. Caveat carried from the data: 三美's
+LiPF6 is made at its 福建 subsidiary, so its 武义 row has no ``lipf6``.
 """
 
 from __future__ import annotations

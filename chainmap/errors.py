@@ -10,9 +10,11 @@ from collections.abc import Iterable, Sequence
 import difflib
 
 __all__ = [
+    "EXTRAS",
     "ChainError",
     "ChainmapError",
     "InputError",
+    "MissingExtraError",
     "UnknownChainError",
     "UnknownRegionError",
     "UnknownSegmentError",
@@ -120,3 +122,45 @@ class InputError(ChainmapError, ValueError):
         if hint:
             text += f". {hint}"
         super().__init__(text)
+
+
+#: Optional packages (top-level import names) → (what to install, the extra in pyproject.toml).
+EXTRAS: dict[str, tuple[str, str]] = {
+    "docx": ("python-docx", "docx"),
+    "pyarrow": ("pyarrow", "parquet"),
+    "fastparquet": ("pyarrow", "parquet"),
+    "pyshacl": ("pyshacl", "shacl"),
+    "pyoxigraph": ("pyoxigraph", "fast"),
+    "dask": ("dask[distributed]", "dask"),
+    "distributed": ("dask[distributed]", "dask"),
+    "matplotlib": ("matplotlib", "notebooks"),
+}
+
+
+class MissingExtraError(ChainmapError, ImportError):
+    """An optional package is missing; the message names the extra that installs it.
+
+    Examples
+    --------
+    >>> print(MissingExtraError("pyshacl"))
+    缺少可选依赖 / this needs an optional package (pyshacl): pip install 'chainmap[shacl]'
+    """
+
+    def __init__(self, module: str):
+        package, extra = EXTRAS[module.split(".")[0]]
+        self.package, self.extra = package, extra
+        super().__init__(
+            f"缺少可选依赖 / this needs an optional package ({package}): "
+            f"pip install 'chainmap[{extra}]'"
+        )
+
+    @classmethod
+    def from_import_error(cls, exc: ImportError) -> MissingExtraError | None:
+        """The error for an ImportError of one of our optional packages, else None."""
+        if isinstance(exc, cls):
+            return exc
+        name = (exc.name or "").split(".")[0]
+        if name in EXTRAS:
+            return cls(name)
+        text = str(exc)
+        return next((cls(k) for k in EXTRAS if k in text), None)

@@ -11,8 +11,9 @@ The columns are the canonical enterprise columns of CONTRACTS.md:
   ``home_share`` of the rows sit in ``home`` so that the home region holds some segments.
 - ``scope``: registry-style filler clauses, and for ``chain_share`` of the rows
   one or two real keywords of the chain's segments with an operation verb.
-- ``uscc``: 18 characters; about 80 % carry a valid GB 32100-2015 check digit,
-  15 % a wrong one, 5 % none. ``enterprise_id`` is the USCC when valid, else
+- ``uscc``: 18 characters whose region part is ``99`` + the county's last four
+  digits (no real adcode starts with 99, so no synthetic code is a real firm's);
+  about 80 % carry a valid GB 32100-2015 check digit, 15 % a wrong one, 5 % none. ``enterprise_id`` is the USCC when valid, else
   the ``h:`` hash of :func:`chainmap.model.enterprises.enterprise_id`.
 - ``registered_capital`` (万, log-normal), ``capital_currency`` (mostly CNY),
   ``founded`` (1990-2024), ``employees`` (log-normal, 30 % missing),
@@ -161,7 +162,12 @@ def synthetic_registry(
     names = [f"合成{i:09d}科技有限公司" for i in ids]
     org = rng.integers(0, 31, size=(n, 9))
     alphabet = np.array(list(USCC_ALPHABET))
-    prefix = np.where(foreign, "000000", region.astype(str)).astype(object)
+    # "99" + the county's last four digits: no real adcode starts with 99, so no
+    # synthetic USCC can equal a real firm's (issue #16 §6).
+    prefix = np.array(
+        ["000000" if f else "99" + str(r)[2:] for f, r in zip(foreign, region, strict=True)],
+        dtype=object,
+    )
     bodies = np.array(
         ["91" + p + "".join(row) for p, row in zip(prefix, alphabet[org].tolist(), strict=True)]
     )
@@ -216,6 +222,7 @@ def synthetic_registry(
             "listed": listed,
             "flags": flags,
             "parent": parent,
+            "short_name": None,
             "source": "synthetic",
         }
     )

@@ -101,9 +101,9 @@ combined[["rank", "name", "region", "segment_name", "strategy", "score"]]
 # %%
 import tempfile
 
-from chainmap.outputs.enterprises import write_enterprises
+from chainmap.outputs.enterprises import write_enterprises, write_import_report
 
 out = Path(tempfile.mkdtemp(prefix="chainmap-"))
 write_enterprises(firms, out / "firms.xlsx")
-report.write(out / "import_report.csv")
+write_import_report(report, out / "import_report.csv")
 sorted(p.name for p in out.iterdir())

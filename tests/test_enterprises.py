@@ -22,11 +22,11 @@ from chainmap.model.enterprises import (
     read_enterprises,
 )
 from chainmap.model.regions import regions
-from chainmap.model.sheets import detect_header_row, read_table
+from chainmap.readwrite.reader import detect_header_row, read_table
 
 FIXTURES = Path(__file__).parent / "fixtures"
-GBK = FIXTURES / "registry_gbk_title.csv"
-XLSX = FIXTURES / "registry_zh_headers.xlsx"
+GBK = FIXTURES / "registry_gbk_title_synthetic.csv"
+XLSX = FIXTURES / "registry_zh_headers_synthetic.xlsx"
 
 
 def _codes_by_row(report):
@@ -164,14 +164,14 @@ def test_xlsx_header_detection_and_merge():
 
 
 def test_english_headers_and_user_mapping():
-    table, report = read_enterprises(FIXTURES / "registry_english.csv")
+    table, report = read_enterprises(FIXTURES / "registry_english_synthetic.csv")
     report.check()
     row = table.iloc[0]
     assert row["name"].startswith("Example Fluoro")
     assert row["region_code"] == _code_of("武义县")
     assert (row["registered_capital"], row["capital_currency"]) == (2000.0, "CNY")
     assert "所在园区" in table.columns
-    custom = FIXTURES / "registry_custom.csv"
+    custom = FIXTURES / "registry_custom_synthetic.csv"
     with pytest.raises(InputError, match="name"):
         read_enterprises(custom)
     table, report = read_enterprises(custom, mapping=FIXTURES / "registry_custom_mapping.toml")
@@ -272,10 +272,10 @@ def test_bad_files(tmp_path):
     bad_map = tmp_path / "map.toml"
     bad_map.write_text('[columns]\n"单位全称" = "nonsense"\n', encoding="utf-8")
     with pytest.raises(InputError, match="nonsense"):
-        read_enterprises(FIXTURES / "registry_custom.csv", mapping=bad_map)
+        read_enterprises(FIXTURES / "registry_custom_synthetic.csv", mapping=bad_map)
     bad_map.write_text("x = 1\n", encoding="utf-8")
     with pytest.raises(InputError, match="columns"):
-        read_enterprises(FIXTURES / "registry_custom.csv", mapping=bad_map)
+        read_enterprises(FIXTURES / "registry_custom_synthetic.csv", mapping=bad_map)
 
 
 # ---------------------------------------------------------------------- CLI

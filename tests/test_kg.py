@@ -220,6 +220,7 @@ def test_joined_chain_writes_each_member(fluorochem, tiny_ttl):
     assert isomorphic(graph, _rdflib_parse(kg.serialize_kg(joined, format="nt"), "nt"))
 
 
+@pytest.mark.slow
 def test_output_bytes_do_not_depend_on_hash_seed(tmp_path):
     code = (
         "import sys; from chainmap.model.chain import load_chain; "

@@ -490,3 +490,17 @@ def test_cli_bundled_overlays(invoke, tmp_path):
                 per_segment[e["to"]] = per_segment.get(e["to"], 0) + 1
     assert per_segment and max(per_segment.values()) <= 2
     assert any(n["kind"] == "anchor" for n in data["nodes"])
+
+
+def test_cli_map_and_build_map_draw_the_same_map(invoke, tmp_path):
+    from chainmap import datasets
+    from chainmap.analysis.scoring import rank_enterprises
+    from chainmap.model.chain import load_chain
+
+    chain = load_chain("fluorochem")
+    firms = datasets.enterprises(chain)
+    ranking = rank_enterprises(chain, firms, with_stability=False)
+    library = write_map(build_map(chain, enterprises=firms, ranking=ranking), tmp_path / "a.html")
+    res = invoke("map", "fluorochem", "-o", tmp_path / "b.html")
+    assert res.exit_code == 0, res.output
+    assert library.read_bytes() == (tmp_path / "b.html").read_bytes()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
+import csv
 import math
+from pathlib import Path
 import tomllib
 
 import numpy as np
@@ -12,10 +15,165 @@ from chainmap.errors import UnknownRegionError
 from chainmap.model import regions as rg
 from chainmap.model.catalog import read_text
 
+ROOT = Path(__file__).resolve().parents[1]
+
+# 民政部 county-level-and-above division codes as of 2023-12-31 (graphs/README.md): 34
+# provincial units, 333 prefecture-level, 2,844 county-level (issue #16 cites 2,844).
+OFFICIAL_COUNTS = {"province": 34, "city": 333, "county": 2844}
+# The county-level total by kind: 977 市辖区, 397 县级市, 1,299 县, 117 自治县, 49 旗,
+# 3 自治旗, 1 特区 (六枝), 1 林区 (神农架).
+COUNTY_KINDS = {
+    "市辖区": 977,
+    "县级市": 397,
+    "县": 1299,
+    "自治县": 117,
+    "旗": 49,
+    "自治旗": 3,
+    "特区": 1,
+    "林区": 1,
+}
+# Prefecture level: 293 地级市, 7 地区, 30 自治州, 3 盟.
+CITY_KINDS = {"地级市": 293, "地区": 7, "自治州": 30, "盟": 3}
+
 
 @pytest.fixture(scope="module")
 def table():
     return rg.regions()
+
+
+def _county_kind(code: str, name: str) -> str:
+    if code == "429021":
+        return "林区"  # 神农架林区; other names ending in 林区 are districts (金林区)
+    for suffix, kind in (
+        ("自治县", "自治县"),
+        ("自治旗", "自治旗"),
+        ("特区", "特区"),
+        ("旗", "旗"),
+        ("县", "县"),
+        ("市", "县级市"),
+        ("区", "市辖区"),
+    ):
+        if name.endswith(suffix):
+            return kind
+    raise AssertionError(name)
+
+
+def _city_kind(name: str) -> str:
+    for suffix, kind in (("自治州", "自治州"), ("地区", "地区"), ("盟", "盟"), ("市", "地级市")):
+        if name.endswith(suffix):
+            return kind
+    raise AssertionError(name)
+
+
+def test_counts_by_kind_match_the_official_statistics(table):
+    counties = table[table["level"] == "county"]
+    kinds = Counter(
+        _county_kind(c, n) for c, n in zip(counties.index, counties["name"], strict=True)
+    )
+    assert dict(kinds) == COUNTY_KINDS
+    cities = table[table["level"] == "city"]
+    assert dict(Counter(map(_city_kind, cities["name"]))) == CITY_KINDS
+
+
+def test_table_is_the_mca_list(table):
+    """Every code and name of the vendored MCA list, and nothing else."""
+    lines = (ROOT / "graphs/sources/mca_xzqh_2023.txt").read_text("utf-8").split("\n")
+    mca = dict(line.split()[:2] for line in lines if line.strip())
+    assert dict(zip(table.index, table["name"], strict=True)) == mca
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "parent"),
+    [
+        ("330723", "武义县", "330700"),
+        ("330700", "金华市", "330000"),
+        ("440305", "南山区", "440300"),  # was 珠海市
+        ("450502", "海城区", "450500"),  # was 合浦县
+        ("450503", "银海区", "450500"),  # was 合浦县
+        ("522302", "兴仁市", "522300"),  # was 兴仁县市
+        ("220781", "扶余市", "220700"),  # had a wrong code
+        ("520115", "观山湖区", "520100"),  # had a wrong code
+        ("210111", "苏家屯区", "210100"),  # was missing
+        ("410203", "顺河回族区", "410200"),  # was missing
+        ("460302", "西沙区", "460300"),  # 三沙's districts were missing
+        ("460303", "南沙区", "460300"),
+        ("659001", "石河子市", "650000"),  # 兵团 cities, under the region
+        ("659011", "新星市", "650000"),
+        ("659012", "白杨市", "650000"),
+        ("330112", "临安区", "330100"),
+    ],
+)
+def test_known_units(table, code, name, parent):
+    assert (table.at[code, "name"], table.at[code, "parent"]) == (name, parent)
+
+
+@pytest.mark.parametrize(
+    ("old", "name", "successor"),
+    [
+        ("330283", "奉化市", "330213"),  # 2016 -> 奉化区
+        ("350681", "龙海市", "350604"),  # 2021 -> 龙海区
+        ("370684", "蓬莱市", "370614"),  # 2020 -> 蓬莱区
+        ("441723", "阳东县", "441704"),  # 2014 -> 阳东区
+        ("511422", "彭山县", "511403"),  # 2014 -> 彭山区
+        ("139001", "武安市", "130481"),  # a 1988-1990 code, now under 邯郸
+        ("140203", "矿区", "140214"),  # 大同's 矿区 -> 云冈区, not 阳泉's 矿区 (140303)
+        ("371202", "莱城区", "370116"),  # -> 莱芜区, not the province
+        ("220724", "扶余县", "220781"),
+        ("330185", "临安市", "330112"),
+        ("130429", "永年县", "130408"),  # 永年区 kept the name; part went to 丛台区
+        ("520221", "水城县", "520204"),
+        ("371200", "莱芜市", "370100"),  # a prefecture merged into 济南市
+        ("542400", "那曲地区", "540600"),  # -> 那曲市
+    ],
+)
+def test_abolished_units_resolve_to_their_successor(table, old, name, successor):
+    assert old not in table.index
+    assert rg.region_aliases()[old] == successor
+    assert rg.resolve_region(old) == successor
+    aliases = read_text("region_aliases.csv").splitlines()
+    assert f"{old},{name},{successor},successor" in aliases
+
+
+def test_placeholders_and_stale_names_are_gone(table):
+    assert "632899" not in table.index
+    assert not {"139001", "139002"} & set(table.index)  # duplicates of 武安市 and 辛集市
+    assert "632899" not in rg.region_aliases()
+    assert not table["name"].str.contains("县市$").drop("410782").any()  # 辉县市 is right
+    assert table["name"].is_unique is False  # 朝阳区 … repeat across provinces
+    assert not table.groupby("parent")["name"].apply(lambda s: s.duplicated().any()).any()
+
+
+def test_every_alias_round_trips_to_a_live_unit(table):
+    rows = [line.split(",") for line in read_text("region_aliases.csv").splitlines()[1:]]
+    assert len(rows) > 3000
+    last = {old_code: code for old_code, _name, code, _method in rows}  # latest record wins
+    with (ROOT / "graphs/sources/mca_xzqh_history.csv").open(encoding="utf-8") as fh:
+        history = list(csv.DictReader(fh))
+    named = {(r["代码"], r["名称"]): r for r in history}
+    # the year each code in use at the end of 2023 took its current unit
+    since = {r["代码"]: int(r["启用时间"]) for r in history if not r["变更/弃用时间"]}
+    for old_code, old_name, code, method in rows:
+        assert code in table.index, (old_code, old_name)
+        assert method in {"successor", "split", "renamed"}
+        if old_code not in table.index:
+            assert rg.region_name(old_code) == table.at[last[old_code], "name"]
+        # a unit whose one named successor is in use points to it, never to a parent
+        record = named[(old_code, old_name)]
+        direct = [c for c in record["新代码"].split(";") if c and "[" not in c]
+        ended = int(record["变更/弃用时间"])
+        if len(direct) == 1 and direct[0] in table.index and since.get(direct[0], 9999) <= ended:
+            assert code == direct[0] or method == "renamed", (old_code, old_name, code)
+        if method == "split":
+            assert table.at[code, "level"] in ("province", "city"), (old_code, old_name)
+    names = {old_name for _c, old_name, _t, _m in rows}
+    full, short = set(table["name"]), set(table["short_name"])
+    # (names holding a path separator, 西沙、南沙、中沙群岛, are read as paths)
+    for name in sorted(n for n in names - full - short if "、" not in n):
+        # an old name no current unit has still resolves, or names its candidates
+        try:
+            assert rg.resolve_region(name) in table.index
+        except UnknownRegionError as exc:
+            assert exc.candidates, name
 
 
 def test_table_shape_and_columns(table):
@@ -25,7 +183,7 @@ def test_table_shape_and_columns(table):
     assert table.index.is_unique
     assert table.index.str.fullmatch(r"\d{6}").all()
     counts = table["level"].value_counts()
-    assert counts["province"] == 34
+    assert counts.to_dict() == OFFICIAL_COUNTS
     # every prefecture-level unit and county-level unit has a parent in the table
     children = table[table["level"] != "province"]
     assert children["parent"].isin(table.index).all()
@@ -40,14 +198,35 @@ def test_parents_follow_the_code_structure(table):
     assert (under_city["parent"].str[:4] == under_city.index.str[:4]).all()
 
 
-def test_coordinates_are_in_china_and_flagged(table):
+def test_coordinates_are_in_china_and_own(table):
     have = table.dropna(subset=["lat", "lon"])
     assert len(have) == len(table)
     assert have["lat"].between(3, 54).all() and have["lon"].between(73, 136).all()
-    # approximate coordinates are exactly the parent's
-    approx = table[table["approx_coords"] & (table["parent"] != "")]
-    parents = table.loc[approx["parent"]]
-    assert np.allclose(approx["lat"].to_numpy(), parents["lat"].to_numpy())
+    # no unit borrows its parent's point, except the listed ones, each with its reason
+    children = table[table["parent"] != ""]
+    parents = table.loc[children["parent"]]
+    same = children.index[
+        np.isclose(children["lat"].to_numpy(), parents["lat"].to_numpy())
+        & np.isclose(children["lon"].to_numpy(), parents["lon"].to_numpy())
+    ]
+    assert sorted(same) == sorted(SHARED_SEAT)
+    for code in ("460302", "460303"):
+        assert table.at[code, "approx_coords"]
+        assert "shares 460300's seat" in table.at[code, "source"]
+    # approximate points are the unit's own polygon centroid, or a listed shared seat
+    approx = table[table["approx_coords"]]
+    assert approx["source"].str.contains("polygon centroid|shares").all()
+    assert len(approx) < 40
+    # every point comes from the vendored coordinate table
+    assert table["source"].str.startswith("mca-2023; coords: ").all()
+
+
+# Units with no licensed point of their own (scripts/extract_region_coords.py).
+SHARED_SEAT = {
+    "460302": "西沙区: seat on 永兴岛 with 三沙市",
+    "460303": "南沙区: no licensed point",
+    "620502": "秦州区: cpca's point is 天水市's seat, which lies in 秦州区",
+}
 
 
 @pytest.mark.parametrize(

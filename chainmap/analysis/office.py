@@ -18,8 +18,9 @@ import datetime as dt
 
 import pandas as pd
 
-from chainmap.analysis.kpi import Period, _as_period, _rate, _split, first_date
+from chainmap.analysis.kpi import Period, first_date, parse_period
 from chainmap.model.ledger import ALL_STAGES
+from chainmap.model.values import split_list
 
 __all__ = [
     "FUNNEL_STAGES",
@@ -46,6 +47,11 @@ FUNNEL_STAGES = (
 _FUNNEL_BY = {"channel": ("channel", "channel"), "owner": ("owner", "unit")}
 
 
+def _share(numerator: float, denominator: float) -> float | None:
+    """``numerator / denominator``, ``None`` for a zero denominator (no rate, not 0%)."""
+    return None if not denominator else numerator / denominator
+
+
 def _furthest(ledger: pd.DataFrame, as_of: dt.date) -> pd.Series:
     """Index into ALL_STAGES of the furthest stage dated on or before ``as_of`` (-1: none)."""
     cutoff = pd.Timestamp(as_of)
@@ -59,7 +65,7 @@ def _furthest(ledger: pd.DataFrame, as_of: dt.date) -> pd.Series:
 def _group_values(column: pd.Series | None, n: int) -> list[list[str]]:
     if column is None:
         return [[] for _ in range(n)]
-    return [_split(v) for v in column]
+    return [split_list(v) for v in column]
 
 
 def channel_funnel(
@@ -85,7 +91,7 @@ def channel_funnel(
     ...  for r in channel_funnel(ledger, visits, period="2024H1")][:5]
     [('走访', 4, None), ('信息', 2, 0.5), ('盯引', 1, 0.5), ('意向', 1, 1.0), ('签约', 1, 1.0)]
     """
-    start, end = _as_period(period)
+    start, end = parse_period(period) if isinstance(period, str) else period
     cutoff = min(end, as_of) if as_of else end
     entered = first_date(ledger)
     cohort = ledger[(entered >= pd.Timestamp(start)) & (entered <= pd.Timestamp(cutoff))]
@@ -121,7 +127,7 @@ def channel_funnel(
                     "stage": stage,
                     "stage_zh": zh,
                     "count": counts[i],
-                    "conversion": None if i == 0 else _rate(counts[i], counts[i - 1]),
+                    "conversion": None if i == 0 else _share(counts[i], counts[i - 1]),
                 }
             )
     return records
@@ -192,7 +198,7 @@ def plan_comparison(
     out = []
     for pid in sorted(planned.index):
         p, a = float(planned[pid]), float(actual.get(pid, 0.0))
-        share = _rate(p - a, p)
+        share = _share(p - a, p)
         known = pid in info.index
 
         def get(col: str, pid=pid, known=known):

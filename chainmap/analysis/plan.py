@@ -9,34 +9,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 import html
-import math
 from typing import Any
 
 import pandas as pd
 
-from chainmap.analysis.gaps import (
-    _active,
-    _profile,
-    _region_at,
-    chain_enterprises,
-    region_segment_matrix,
-    resolve_home,
-    segment_status,
-)
+from chainmap.analysis.gaps import region_segment_matrix, segment_status
+from chainmap.analysis.holdings import Holdings, prepare_holdings, region_at
 from chainmap.analysis.relatedness import rca
 from chainmap.analysis.scoring import (
     RANK_FIELDS,
-    _zones_of,
     describe_ranking,
     rank_enterprises,
     rank_records,
 )
 from chainmap.model.chain import Chain
+from chainmap.model.home import Home, resolve_home
+from chainmap.model.profile import as_profile
+from chainmap.model.values import is_blank, text
+from chainmap.model.vocab import is_chinese
 
 __all__ = [
     "ENTERPRISE_COLUMNS_PLAN",
     "FIELD_COLUMNS",
     "REGION_COLUMNS",
+    "ZONE_BOOST",
     "PlanCounts",
     "TargetingPlan",
     "assemble_plan",
@@ -144,20 +140,26 @@ class TargetingPlan:
 
 def build_plan(
     chain: Chain,
-    enterprises: pd.DataFrame,
+    enterprises: pd.DataFrame | Holdings,
     *,
-    home: str | None = None,
+    home: str | Home | None = None,
     profile: Mapping[str, Any] | str | None = None,
     fields: int = 5,
     per_field: int = 5,
     regions_per_field: int = 5,
     region_level: str = "city",
     sources: list[str] | None = None,
+    engine: str = "memory",
+    scheduler: str | None = None,
 ) -> TargetingPlan:
     """Build the targeting plan for ``chain`` and the home region.
 
     Parameters
     ----------
+    chain, enterprises, home, profile
+        As in :func:`~chainmap.analysis.gaps.segment_status`: the table is
+        prepared (classified) once, here, and passed on as
+        :class:`~chainmap.analysis.holdings.Holdings`.
     fields
         Number of key fields (top target segments by priority).
     per_field
@@ -168,6 +170,9 @@ def build_plan(
         ``province``, ``city`` (default) or ``county`` for key regions.
     sources
         Names of the data sources, for the plan's parameters.
+    engine, scheduler
+        As in :func:`~chainmap.analysis.scoring.rank_enterprises`: ``stream`` and
+        ``dask`` read ``enterprises`` (a file or directory) part by part.
 
     Examples
     --------
@@ -179,15 +184,29 @@ def build_plan(
     >>> {e["field"] for e in plan.key_enterprises} <= {f["id"] for f in plan.key_fields}
     True
     """
-    prof = _profile(profile)
+    if engine != "memory":
+        from chainmap.analysis.stream import engine_for, stream_plan
+
+        if engine_for(engine, enterprises) != "memory":
+            return stream_plan(
+                chain,
+                enterprises,
+                home=home,
+                profile=profile,
+                engine=engine_for(engine, enterprises),
+                scheduler=scheduler,
+                region_level=region_level,
+                fields=fields,
+                per_field=per_field,
+                regions_per_field=regions_per_field,
+                sources=sources,
+            )
+    prof = as_profile(profile)
     where = resolve_home(home, prof)
-    status = segment_status(chain, enterprises, home=where.code, profile=prof)
-    ranking = rank_enterprises(
-        chain, enterprises, home=where.code, profile=prof, status=status, describe=False
-    )
-    counts = plan_counts(
-        chain, chain_enterprises(chain, enterprises), region_level=region_level, table=enterprises
-    )
+    held = prepare_holdings(chain, enterprises)
+    status = segment_status(chain, held, home=where, profile=prof)
+    ranking = rank_enterprises(chain, held, home=where, profile=prof, status=status, describe=False)
+    counts = plan_counts(chain, held, region_level=region_level, table=held.table)
     return assemble_plan(
         chain,
         status,
@@ -237,11 +256,13 @@ class PlanCounts:
 
 
 def plan_counts(
-    chain: Chain, frame: pd.DataFrame, *, region_level: str, table: pd.DataFrame
+    chain: Chain, frame: pd.DataFrame | Holdings, *, region_level: str, table: pd.DataFrame
 ) -> PlanCounts:
-    """:class:`PlanCounts` of ``table``, given ``frame = chain_enterprises(chain, table)``."""
-    X = region_segment_matrix(chain, frame, level=region_level)
-    active = frame[_active(frame)]
+    """:class:`PlanCounts` of ``table``, given its :class:`Holdings` or ``chain_enterprises(chain, table)``."""
+    held = frame if isinstance(frame, Holdings) else Holdings(chain, table, frame)
+    X = region_segment_matrix(chain, held, level=region_level)
+    frame = held.frame
+    active = frame[held.active]
     codes = (
         active["region_code"] if "region_code" in active else pd.Series(None, index=active.index)
     )
@@ -262,7 +283,8 @@ def assemble_plan(
     counts: PlanCounts,
     *,
     profile: Mapping[str, Any],
-    where: Any,
+    where: Home,
+    level: str | None = None,
     fields: int = 5,
     per_field: int = 5,
     regions_per_field: int = 5,
@@ -272,7 +294,8 @@ def assemble_plan(
     """The plan from a status frame, the full ranking (``describe=False``) and :class:`PlanCounts`.
 
     :func:`build_plan` computes these in memory; the streaming engines
-    (:mod:`chainmap.analysis.stream`) compute them chunk by chunk.
+    (:mod:`chainmap.analysis.stream`) compute them chunk by chunk. ``level`` is the
+    comparison level of ``status`` (default: the home's own level).
     """
     prof = profile
     targets = status[status["target"]].copy()
@@ -360,7 +383,7 @@ def assemble_plan(
         "chain_name_en": chain.name_en,
         "home": where.code,
         "home_name": where.name,
-        "level": status.attrs["level"],
+        "level": level or where.level,
         "region_level": region_level,
         "fields": fields,
         "per_field": per_field,
@@ -390,7 +413,7 @@ def _key_regions(
     ranking: pd.DataFrame,
     key_fields: list[dict[str, Any]],
     prof: Mapping[str, Any],
-    where: Any,
+    where: Home,
     level: str,
     limit: int,
 ) -> list[dict[str, Any]]:
@@ -409,7 +432,7 @@ def _key_regions(
     extra = prof.get("zones") or {}
     wanted = set(prof["affinity"]["zones"])
     rank_region = (
-        _region_at(
+        region_at(
             ranking["region_code"].astype(object).where(ranking["region_code"].notna(), None), level
         )
         if len(ranking)
@@ -428,7 +451,7 @@ def _key_regions(
         if s in X.columns:
             col = X[s]
             col = col[(col > 0) & (col.index != home_at)]
-            zone_of = _zones_of(list(col.index), extra)
+            zone_of = regions.zones_of(list(col.index), extra)
             for code, n in col.items():
                 zones_here = zone_of[code]
                 cand = by_region.get((s, code), 0)
@@ -454,7 +477,7 @@ def _key_regions(
                 {
                     "region_code": None,
                     "region": f"{country} (地区未知)"
-                    if country in ("中国", "China")
+                    if is_chinese(country)
                     else f"{country} (境外)",
                     "level": "country",
                     "count": n,
@@ -490,14 +513,11 @@ def _dist(value: Any) -> float | None:
 
 
 def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    return is_blank(value)
 
 
 def _text(value: Any) -> str | None:
-    if _missing(value) or value is pd.NA:
-        return None
-    text = str(value).strip()
-    return text or None
+    return text(value)
 
 
 def _data_year(enterprises: pd.DataFrame) -> int | None:

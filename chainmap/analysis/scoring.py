@@ -16,16 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chainmap.analysis.gaps import (
-    _active,
-    _profile,
-    _region_at,
-    chain_enterprises,
-    resolve_home,
-    segment_status,
-)
+from chainmap.analysis.gaps import segment_status
+from chainmap.analysis.holdings import Holdings, prepare_holdings
 from chainmap.model.chain import Chain
-from chainmap.model.profile import CRITERIA
+from chainmap.model.home import Home, resolve_home
+from chainmap.model.profile import as_profile
+from chainmap.model.values import is_blank, split_list
+from chainmap.model.vocab import CRITERIA, is_chinese
 
 __all__ = [
     "RANK_FIELDS",
@@ -67,7 +64,6 @@ def flat_rank_columns(fields: tuple[str, ...] = RANK_FIELDS) -> list[str]:
     return out
 
 
-_CHINA = ("中国", "China", "CN", "中华人民共和国")
 #: The columns the four criteria and the tie-breaks read.
 _SCORING_COLUMNS = (
     "enterprise_id",
@@ -93,28 +89,35 @@ def _pct(values: pd.Series, groups: pd.Series | list[pd.Series] | None = None) -
 
 def rank_enterprises(
     chain: Chain,
-    enterprises: pd.DataFrame,
+    enterprises: pd.DataFrame | Holdings,
     *,
-    home: str | None = None,
+    home: str | Home | None = None,
     profile: Mapping[str, Any] | str | None = None,
     status: pd.DataFrame | None = None,
+    level: str | None = None,
     segments: list[str] | None = None,
     zone: str | None = None,
     top: int | None = None,
     top_per_segment: int | None = None,
     with_stability: bool = True,
     describe: bool = True,
+    engine: str = "memory",
+    scheduler: str | None = None,
 ) -> pd.DataFrame:
     """Rank outside enterprises by how well they fill the home region's gaps.
 
     Parameters
     ----------
     chain, enterprises
-        The chain and the enterprise table (canonical columns).
+        The chain and the enterprise table (canonical columns), or its
+        :class:`~chainmap.analysis.holdings.Holdings` (prepared once, not again).
     home, profile
         As in :func:`chainmap.analysis.gaps.segment_status`.
     status
         A precomputed :func:`segment_status` frame (computed when None).
+    level
+        The comparison level that decides which firms are at home; default the
+        home's own level (pass the ``level`` ``status`` was computed at).
     segments
         Keep only targets whose gap segment is one of these ids.
     zone
@@ -126,6 +129,12 @@ def rank_enterprises(
     describe
         Add contributions, names and reasons (:func:`describe_ranking`); when
         False the rows keep the per-criterion ``_c_*`` columns instead.
+    engine, scheduler
+        ``memory`` (default) ranks the table in hand. ``stream`` and ``dask``
+        read ``enterprises``, a file or directory, part by part
+        (:func:`chainmap.analysis.stream.stream_rank`, same result); ``auto``
+        streams inputs larger than ``AUTO_STREAM_BYTES``. ``scheduler`` is a
+        dask scheduler address (default: a local cluster).
 
     Returns
     -------
@@ -148,15 +157,34 @@ def rank_enterprises(
     >>> bool(abs(sum(first["contributions"].values()) - first["score"]) < 1e-12)
     True
     """
-    prof = _profile(profile)
-    where = resolve_home(home, prof)
-    if status is None:
-        status = segment_status(chain, enterprises, home=where.code, profile=prof)
-    level = status.attrs.get("level", where.level)
-    home_code = status.attrs.get("home_at_level", where.code)
+    if engine != "memory":
+        from chainmap.analysis.stream import engine_for, stream_rank
 
-    frame = chain_enterprises(chain, enterprises).reset_index(drop=True)
-    active = _active(frame).to_numpy(dtype=bool)
+        if engine_for(engine, enterprises) != "memory":
+            return stream_rank(
+                chain,
+                enterprises,
+                home=home,
+                profile=profile,
+                engine=engine_for(engine, enterprises),
+                scheduler=scheduler,
+                segments=segments,
+                zone=zone,
+                top=top,
+                top_per_segment=top_per_segment,
+                with_stability=with_stability,
+                describe=describe,
+            )
+    prof = as_profile(profile)
+    where = resolve_home(home, prof)
+    level = level or where.level
+    held = prepare_holdings(chain, enterprises)
+    if status is None:
+        status = segment_status(chain, held, home=where, profile=prof, level=level)
+    home_code = where.at(level)
+
+    frame = held.frame
+    active = held.active
     n_inactive = int((~active).sum())
     codes = (
         frame["region_code"]
@@ -164,7 +192,7 @@ def rank_enterprises(
         else pd.Series(None, index=frame.index)
     )
     # Missing and empty codes resolve to None alike, so the raw column serves here.
-    at_home = _region_at(codes, level).eq(home_code).to_numpy() & active
+    at_home = held.region_at(level).eq(home_code).to_numpy() & active
     n_home = int(at_home.sum())
     rows = np.flatnonzero(active & ~at_home)  # positions of the candidate targets
 
@@ -264,7 +292,7 @@ def describe_ranking(
     chain: Chain,
     status: pd.DataFrame,
     profile: Mapping[str, Any],
-    where: Any,
+    where: Home,
 ) -> pd.DataFrame:
     """Add ``contributions``, region and segment names and ``reasons`` to ranked rows.
 
@@ -367,7 +395,7 @@ def _criteria(
     extra = prof.get("zones") or {}
     wanted = list(prof["affinity"]["zones"])
     uniq = [c for c in pd.unique(codes.dropna()) if c]
-    zone_of = _zones_of(uniq, extra)
+    zone_of = regions.zones_of(uniq, extra)
     in_zone = _lookup(codes, {c: float(any(z in wanted for z in zone_of[c])) for c in uniq})
     # Distances of each distinct region, looked up per row (registry tables repeat codes).
     dist_of = dict(zip(uniq, regions.distance_km_many(uniq, home_code).tolist(), strict=True))
@@ -451,25 +479,10 @@ def _per_value(column: pd.Series, func: Any) -> pd.Series:
     return pd.Series([results[c] for c in codes])
 
 
-_ZONE_CACHE: dict[tuple, dict[str, list[str]]] = {}
-
-
-def _zones_of(codes: list[str], extra: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Zone names of each code (:func:`regions.region_zones`), memoised per code and zones."""
-    from chainmap.model import regions
-
-    key = tuple(sorted((str(k), str(v)) for k, v in extra.items()))
-    cache = _ZONE_CACHE.setdefault(key, {})
-    for c in codes:
-        if c not in cache:
-            cache[c] = regions.region_zones(c, extra)
-    return {c: cache[c] for c in codes}
-
-
 def _quality_flags(value: Any) -> list[str]:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if not isinstance(value, (list, tuple)) and is_blank(value):
         return []
-    items = value if isinstance(value, (list, tuple)) else str(value).replace("；", ";").split(";")
+    items = value if isinstance(value, (list, tuple)) else split_list(value)
     return [f.strip() for f in items if any(q in str(f) for q in _QUALITY_FLAGS)]
 
 
@@ -568,7 +581,7 @@ def _describe(
     chain: Chain,
     status: pd.DataFrame,
     signals: pd.DataFrame | None,
-    where: Any,
+    where: Home,
     extra_zones: Mapping[str, Any],
 ) -> pd.DataFrame:
     """Region names, segment names and the Chinese reasons text, for the returned rows only."""
@@ -588,7 +601,7 @@ def _describe(
         zones_col.append(zones_here)
         if code is None:
             country = row.get("country") or "境外"
-            if country in _CHINA:
+            if is_chinese(country):
                 parts.append("地区未能解析, 距离与经济区按中性计")
             else:
                 parts.append(f"境外企业({country}), 距离不计")
@@ -698,4 +711,4 @@ def rank_records(ranking: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _nan(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
+    return is_blank(v)

@@ -3,6 +3,10 @@
 Three engines give the same result (``docs/scale.md``):
 
 - ``memory``: read the whole table, then :func:`~chainmap.analysis.scoring.rank_enterprises`.
+
+:func:`~chainmap.analysis.scoring.rank_enterprises` and
+:func:`~chainmap.analysis.plan.build_plan` take ``engine=`` and call
+:func:`stream_rank` / :func:`stream_plan` here: one entry point per analysis.
 - ``stream``: read CSV in chunks and Parquet by row group. Each chunk is
   classified and reduced to additive counts (:class:`~chainmap.analysis.gaps.StatusCounts`,
   :class:`~chainmap.analysis.plan.PlanCounts`) plus its *candidates*: the active
@@ -26,20 +30,16 @@ from typing import Any
 
 import pandas as pd
 
-from chainmap.analysis.gaps import (
-    StatusCounts,
-    _active,
-    _home_at,
-    _profile,
-    chain_enterprises,
-    resolve_home,
-    status_counts,
-    status_from_counts,
-)
+from chainmap.analysis.gaps import StatusCounts, status_counts, status_from_counts
+from chainmap.analysis.holdings import prepare_holdings
 from chainmap.analysis.plan import PlanCounts, TargetingPlan, assemble_plan, plan_counts
 from chainmap.analysis.scoring import rank_enterprises
-from chainmap.errors import InputError
+from chainmap.errors import InputError, MissingExtraError
 from chainmap.model.chain import Chain
+from chainmap.model.home import Home, resolve_home
+from chainmap.model.profile import as_profile
+from chainmap.readwrite.formats import STREAMABLE, format_of
+from chainmap.readwrite.reader import iter_table, read_row_group, row_groups
 
 __all__ = [
     "AUTO_STREAM_BYTES",
@@ -51,11 +51,10 @@ __all__ = [
     "canonical",
     "choose_engine",
     "classify_file",
+    "engine_for",
     "is_canonical",
     "iter_chunks",
     "parts",
-    "plan_with",
-    "rank_with",
     "read_canonical",
     "reduce_frame",
     "reduce_part",
@@ -91,11 +90,6 @@ CANDIDATE_COLUMNS = (
     "address",
 )
 
-# Read as text so adcodes, USCCs and stock codes keep their leading zeros and letters.
-_TEXT_COLUMNS = ("enterprise_id", "uscc", "region_code", "listed", "capital_currency", "parent")
-
-_SUFFIXES = (".parquet", ".pq", ".csv", ".txt")
-
 
 @dataclass(frozen=True)
 class Part:
@@ -113,45 +107,36 @@ def parts(source: str | Path) -> list[Part]:
     """
     root = Path(source)
     if root.is_dir():
-        files = sorted(p for p in root.rglob("*") if p.suffix.lower() in _SUFFIXES)
+        files = sorted(p for p in root.rglob("*") if format_of(p) in STREAMABLE)
     elif root.exists():
         files = [root]
     else:
         raise InputError(f"找不到输入 / no such file or directory: {root}", file=str(root))
     out = []
     for f in files:
-        if f.suffix.lower() in (".parquet", ".pq"):
-            import pyarrow.parquet as pq
-
-            groups = pq.ParquetFile(f).metadata.num_row_groups
-            out.extend(Part(str(f), g) for g in range(groups))
-        elif f.suffix.lower() in (".csv", ".txt"):
-            out.append(Part(str(f)))
+        if format_of(f) == "parquet":
+            out.extend(Part(str(f), g) for g in range(row_groups(f)))
         else:
-            raise InputError(
-                f"流式引擎只读 CSV/Parquet / the stream engine reads CSV or Parquet, not {f.suffix}",
-                file=str(f),
-                hint="convert the file, or use --engine memory",
-            )
+            out.append(Part(str(f)))
     return out
 
 
-def iter_chunks(part: Part, *, chunk_rows: int = 250_000) -> Iterator[pd.DataFrame]:
+def iter_chunks(
+    part: Part, *, chunk_rows: int = 250_000, mapping: Mapping[str, str] | None = None
+) -> Iterator[pd.DataFrame]:
     """The rows of one part, canonical, as chunks of ``chunk_rows`` rows (CSV) or a row group.
 
-    Non-canonical chunks are normalised as ``chainmap import`` would (:func:`canonical`).
+    Parts are read by :func:`chainmap.readwrite.reader.iter_table`, the reader
+    ``--engine memory`` uses, so both engines see the same cells (encodings, title
+    rows). A canonical Parquet row group is used as it is; everything else is
+    normalised as ``chainmap import`` would (:func:`canonical`), with ``mapping``.
     """
     if part.row_group is not None:
-        import pyarrow.parquet as pq
-
-        table = pq.ParquetFile(part.path).read_row_group(part.row_group)
-        yield canonical(table.to_pandas(), source=part.path)
+        table = read_row_group(part.path, part.row_group)
+        yield canonical(table, source=part.path, mapping=mapping)
         return
-    dtype = dict.fromkeys(_TEXT_COLUMNS, str)
-    first = 2  # the header is row 1
-    for chunk in pd.read_csv(part.path, chunksize=chunk_rows, dtype=dtype, encoding="utf-8-sig"):
-        yield canonical(chunk.reset_index(drop=True), source=part.path, first_row=first)
-        first += len(chunk)
+    for chunk in iter_table(part.path, chunk_rows):
+        yield _normalised(chunk, source=part.path, mapping=mapping)
 
 
 def is_canonical(columns: Sequence[str]) -> bool:
@@ -167,21 +152,39 @@ def is_canonical(columns: Sequence[str]) -> bool:
     return set(ENTERPRISE_COLUMNS) - optional <= set(columns)
 
 
-def canonical(table: pd.DataFrame, *, source: str = "<frame>", first_row: int = 2) -> pd.DataFrame:
+def canonical(
+    table: pd.DataFrame,
+    *,
+    source: str = "<frame>",
+    first_row: int | None = None,
+    mapping: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """``table`` itself when canonical, else its normalised form (rejected rows dropped)."""
     if is_canonical(list(table.columns)):
         return table
+    return _normalised(table, source=source, first_row=first_row, mapping=mapping)
+
+
+def _normalised(
+    table: pd.DataFrame,
+    *,
+    source: str,
+    first_row: int | None = None,
+    mapping: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """:func:`~chainmap.model.enterprises.normalise_enterprises`, rows numbered as the user sees them."""
     from chainmap.model.enterprises import normalise_enterprises
 
-    rows = range(first_row, first_row + len(table))
-    return normalise_enterprises(table, source=source, row_numbers=rows)[0]
+    first = first_row if first_row is not None else int(table.attrs.get("first_row", 2))
+    rows = range(first, first + len(table))
+    return normalise_enterprises(table, source=source, row_numbers=rows, mapping=mapping)[0]
 
 
 def read_canonical(path: str | Path) -> pd.DataFrame | None:
     """A canonical Parquet file or dataset read as it is; None for anything else."""
     root = Path(path)
     files = sorted(root.rglob("*.parquet")) if root.is_dir() else [root]
-    if not files or any(f.suffix.lower() not in (".parquet", ".pq") for f in files):
+    if not files or any(format_of(f) != "parquet" for f in files):
         return None
     import pyarrow.parquet as pq
 
@@ -211,6 +214,15 @@ def choose_engine(engine: str, source: str | Path | None) -> str:
     return "stream" if size > AUTO_STREAM_BYTES else "memory"
 
 
+def engine_for(engine: str, enterprises: Any) -> str:
+    """The engine for ``enterprises``: ``memory`` for a table in hand, else :func:`choose_engine`."""
+    from chainmap.analysis.holdings import Holdings
+
+    if isinstance(enterprises, (pd.DataFrame, Holdings)):
+        return "memory"
+    return choose_engine(engine, enterprises)
+
+
 # ---------------------------------------------------------------------- one part
 
 
@@ -233,14 +245,15 @@ class Reduced:
 def reduce_frame(
     chain: Chain, table: pd.DataFrame, *, level: str, home_code: str, region_level: str
 ) -> Reduced:
-    """Classify one chunk and reduce it to counts and candidate rows."""
-    frame = chain_enterprises(chain, table)
-    status = status_counts(chain, frame, level, home_code)
-    plan = plan_counts(chain, frame, region_level=region_level, table=table)
+    """Classify one chunk (once) and reduce it to counts and candidate rows."""
+    held = prepare_holdings(chain, table)
+    status = status_counts(chain, held, level, home_code)
+    plan = plan_counts(chain, held, region_level=region_level, table=table)
     # Narrow first, then keep the active rows: the scope texts are never copied.
+    frame = held.frame
     cols = [c for c in CANDIDATE_COLUMNS if c in frame.columns or c == "segments"]
     narrow = frame.assign(segments=frame["chain_segments"])[cols]
-    candidates = narrow[_active(frame).to_numpy(dtype=bool)].reset_index(drop=True)
+    candidates = narrow[held.active].reset_index(drop=True)
     return Reduced(status, plan, [candidates])
 
 
@@ -252,10 +265,11 @@ def reduce_part(
     home_code: str,
     region_level: str,
     chunk_rows: int = 250_000,
+    mapping: Mapping[str, str] | None = None,
 ) -> Reduced:
     """:func:`reduce_frame` over every chunk of ``part``, merged (the per-partition function)."""
     out = None
-    for table in iter_chunks(part, chunk_rows=chunk_rows):
+    for table in iter_chunks(part, chunk_rows=chunk_rows, mapping=mapping):
         one = reduce_frame(
             chain, table, level=level, home_code=home_code, region_level=region_level
         )
@@ -277,7 +291,7 @@ class Scan:
 
     chain: Chain
     profile: dict[str, Any]
-    where: Any
+    where: Home
     level: str
     region_level: str
     status_counts: StatusCounts
@@ -306,16 +320,25 @@ def scan(
     engine: str = "stream",
     scheduler: str | None = None,
     chunk_rows: int = 250_000,
+    mapping: str | Path | Mapping[str, str] | None = None,
 ) -> Scan:
-    """Read ``source`` once with the ``stream`` or ``dask`` engine and merge its parts."""
-    prof = _profile(profile)
+    """Read ``source`` once with the ``stream`` or ``dask`` engine and merge its parts.
+
+    ``mapping`` is the header mapping of ``chainmap import --mapping`` (a dict or TOML file).
+    """
+    if isinstance(mapping, (str, Path)):
+        from chainmap.model.enterprises import read_mapping
+
+        mapping = read_mapping(mapping)
+    prof = as_profile(profile)
     where = resolve_home(home, prof)
     level = level or where.level
     kwargs = {
         "level": level,
-        "home_code": _home_at(where, level),
+        "home_code": where.at(level),
         "region_level": region_level,
         "chunk_rows": chunk_rows,
+        "mapping": mapping,
     }
     work = parts(source)
     if engine == "dask":
@@ -349,11 +372,8 @@ class _client:
     def __enter__(self) -> Any:
         try:
             from dask.distributed import Client, LocalCluster
-        except ImportError as exc:  # pragma: no cover - the dask extra is missing
-            raise InputError(
-                "需要 dask / --engine dask needs the dask extra",
-                hint="pip install 'chainmap[dask]'",
-            ) from exc
+        except ImportError:  # pragma: no cover - the dask extra is missing
+            raise MissingExtraError("dask") from None
         if self.scheduler:
             self.cluster = None
             self.client = Client(self.scheduler)
@@ -382,6 +402,7 @@ def stream_rank(
     engine: str = "stream",
     scheduler: str | None = None,
     chunk_rows: int = 250_000,
+    mapping: str | Path | Mapping[str, str] | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """:func:`~chainmap.analysis.scoring.rank_enterprises` over ``source`` without loading it.
@@ -397,13 +418,20 @@ def stream_rank(
         engine=engine,
         scheduler=scheduler,
         chunk_rows=chunk_rows,
+        mapping=mapping,
     )
     return _rank(s, s.status(), **options)
 
 
 def _rank(s: Scan, status: pd.DataFrame, **options: Any) -> pd.DataFrame:
     ranking = rank_enterprises(
-        s.chain, s.candidates, home=s.where.code, profile=s.profile, status=status, **options
+        s.chain,
+        s.candidates,
+        home=s.where,
+        profile=s.profile,
+        status=status,
+        level=s.level,
+        **options,
     )
     # Deregistered firms were dropped chunk by chunk; the counts kept their number.
     ranking.attrs["inactive_excluded"] = s.status_counts.inactive
@@ -420,6 +448,7 @@ def stream_plan(
     scheduler: str | None = None,
     chunk_rows: int = 250_000,
     region_level: str = "city",
+    mapping: str | Path | Mapping[str, str] | None = None,
     **options: Any,
 ) -> TargetingPlan:
     """:func:`~chainmap.analysis.plan.build_plan` over ``source`` without loading it.
@@ -435,6 +464,7 @@ def stream_plan(
         engine=engine,
         scheduler=scheduler,
         chunk_rows=chunk_rows,
+        mapping=mapping,
     )
     status = s.status()
     ranking = _rank(s, status, describe=False)
@@ -445,29 +475,10 @@ def stream_plan(
         s.plan_counts,
         profile=s.profile,
         where=s.where,
+        level=s.level,
         region_level=region_level,
         **options,
     )
-
-
-def rank_with(
-    engine: str, chain: Chain, source: Any, *, scheduler: str | None = None, **options: Any
-) -> pd.DataFrame:
-    """Rank with ``engine``: ``source`` is a table for ``memory``, else a file or directory."""
-    if engine == "memory":
-        return rank_enterprises(chain, source, **options)
-    return stream_rank(chain, source, engine=engine, scheduler=scheduler, **options)
-
-
-def plan_with(
-    engine: str, chain: Chain, source: Any, *, scheduler: str | None = None, **options: Any
-) -> TargetingPlan:
-    """Build the plan with ``engine``: ``source`` as in :func:`rank_with`."""
-    if engine == "memory":
-        from chainmap.analysis.plan import build_plan
-
-        return build_plan(chain, source, **options)
-    return stream_plan(chain, source, engine=engine, scheduler=scheduler, **options)
 
 
 # ---------------------------------------------------------------------- classify

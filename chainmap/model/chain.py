@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+import functools
 import html
 from pathlib import Path
 import re
+import warnings
 
 import networkx as nx
 import pandas as pd
@@ -32,11 +34,18 @@ from chainmap.model.vocab import (
 __all__ = [
     "Chain",
     "Link",
+    "RetiredSegmentWarning",
     "Segment",
     "chain_from_tables",
+    "current_segment_ids",
+    "describe_bundled_chains",
+    "join_chains",
     "load_chain",
     "load_chains",
     "parse_chain",
+    "read_chain_tables",
+    "segment_aliases",
+    "segment_records",
 ]
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
@@ -53,6 +62,8 @@ class Segment:
     keywords: tuple[str, ...] = ()
     gbt4754: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    by_product: bool = False  # made only as a by-product of another segment: no strategy
+    entry_point: str = ""  # why the chain starts here (no upstream feedstock_of link), if it does
 
     @property
     def stage_order(self) -> int:
@@ -178,9 +189,16 @@ class Chain:
         return self.segments_by_id[self.resolve(key)]
 
     def resolve(self, key: str) -> str:
-        """Return the segment id for an id or an exact zh/en label."""
+        """Return the segment id for an id or an exact zh/en label.
+
+        A retired id (``graphs/segment_aliases.csv``) resolves to its successor with a warning.
+        """
         if key in self.segments_by_id:
             return key
+        successor = segment_aliases().get(key)
+        if successor in self.segments_by_id:
+            _warn_retired(key, successor)
+            return successor
         for seg in self.segments_by_id.values():
             if key in (seg.name_zh, seg.name_en) or key.lower() == seg.name_en.lower():
                 return seg.id
@@ -192,13 +210,23 @@ class Chain:
             hint=f"查看环节列表 / list segments: chainmap show {self.id}",
         )
 
-    def upstream(self, segment: str, depth: int | None = None) -> list[str]:
-        """Segments upstream of ``segment`` within ``depth`` hops (all if None), nearest first."""
-        return self._reach(segment, depth, self.graph.reverse(copy=False))
+    def upstream(
+        self, segment: str, depth: int | None = None, *, feedstock_only: bool = False
+    ) -> list[str]:
+        """Segments upstream of ``segment`` within ``depth`` hops (all if None), nearest first.
 
-    def downstream(self, segment: str, depth: int | None = None) -> list[str]:
+        With ``feedstock_only``, only ``feedstock_of`` links are followed: ``used_in`` links
+        name markets and never make one segment upstream of another (CONTRACTS, strategy).
+        """
+        graph = _feedstock_view(self.graph) if feedstock_only else self.graph
+        return self._reach(segment, depth, graph.reverse(copy=False))
+
+    def downstream(
+        self, segment: str, depth: int | None = None, *, feedstock_only: bool = False
+    ) -> list[str]:
         """Segments downstream of ``segment`` within ``depth`` hops (all if None), nearest first."""
-        return self._reach(segment, depth, self.graph)
+        graph = _feedstock_view(self.graph) if feedstock_only else self.graph
+        return self._reach(segment, depth, graph)
 
     def _reach(self, segment: str, depth: int | None, graph: nx.DiGraph) -> list[str]:
         sid = self.resolve(segment)
@@ -374,13 +402,21 @@ def _build_graph(chain: Chain) -> nx.DiGraph:
             note=link.note,
         )
     try:
-        cycle = nx.find_cycle(graph)
+        cycle = nx.find_cycle(_feedstock_view(graph))
     except nx.NetworkXNoCycle:
         return graph
     path = " → ".join([cycle[0][0], *[v for _, v in cycle]])
     raise ChainError(
-        f"{chain.origin or chain.id}: 链接成环 / the links form a cycle: {path}; "
-        "remove or reverse one of these links"
+        f"{chain.origin or chain.id}: 原料链接成环 / the feedstock_of links form a cycle: {path}; "
+        "remove or reverse one of these links (used_in links may close a loop)"
+    )
+
+
+def _feedstock_view(graph: nx.DiGraph) -> nx.DiGraph:
+    """The ``feedstock_of`` links only: ``used_in`` links name markets and may close a loop
+    (PFSA membrane → chlor-alkali → … → TFE → PFSA), so cycle checks ignore them (CONTRACTS)."""
+    return nx.subgraph_view(
+        graph, filter_edge=lambda u, v: graph.edges[u, v]["relation"] == "feedstock_of"
     )
 
 
@@ -556,6 +592,7 @@ def parse_chain(text: str, *, origin: str = "<string>") -> Chain:
                 f"{term}: 未知阶段 / unknown stage {str(stages[0])!r}; use one of {', '.join(STAGES)}"
             )
         keywords = sorted(str(o) for o in graph.objects(node, CM.keyword))
+        entry = sorted(str(o) for o in graph.objects(node, CM.entryPoint))
         segments[sid] = Segment(
             id=sid,
             name_zh=lab["zh"][0],
@@ -564,6 +601,8 @@ def parse_chain(text: str, *, origin: str = "<string>") -> Chain:
             keywords=tuple(keywords),
             gbt4754=tuple(sorted(str(o) for o in graph.objects(node, CM.gbt4754))),
             sources=sources(node),
+            by_product=any(o.toPython() is True for o in graph.objects(node, CM.byProduct)),
+            entry_point=entry[0] if entry else "",
         )
     if not segments:
         raise ChainError(f"{origin}: 产业链没有环节 / chain {chain_id} has no cm:hasSegment")
@@ -718,9 +757,17 @@ def _write_turtle(chain: Chain) -> str:
             p.append("cm:keyword " + ", ".join(_lit(k, "zh") for k in seg.keywords))
         if seg.gbt4754:
             p.append("cm:gbt4754 " + ", ".join(_lit(g) for g in seg.gbt4754))
+        if seg.by_product:
+            p.append("cm:byProduct true")
+        if seg.entry_point:
+            p.append(f"cm:entryPoint {_lit(seg.entry_point, 'zh')}")
         if seg.sources:
             p.append("dcterms:source " + _objects(_iri(s) for s in seg.sources))
         out.append(f"\nseg:{seg.id} " + " ;\n    ".join(p) + " .\n")
+    retired = sorted((old, new) for old, new in segment_aliases().items() if new in chain)
+    if retired:  # published ids that a merge or rename retired (graphs/segment_aliases.csv)
+        out.append("\n")
+        out.extend(f"seg:{old} dcterms:isReplacedBy seg:{new} .\n" for old, new in retired)
 
     for k in links:
         p = [
@@ -824,6 +871,8 @@ def chain_from_tables(
                 sorted({g.strip() for g in cell(row, "gbt4754").split(";") if g.strip()})
             ),
             sources=tuple(sorted(set(cell(row, "source_url").split()))),
+            by_product=_flag(cell(row, "by_product"), segments_file, rownum, "by_product"),
+            entry_point=cell(row, "entry_point"),
         )
     out_links: list[Link] = []
     seen: set[tuple[str, str]] = set()
@@ -889,6 +938,61 @@ def chain_from_tables(
     )
 
 
+def _flag(text: str, file: str, row: int, column: str) -> bool:
+    from chainmap.errors import InputError
+
+    if text.lower() in ("", "false", "0", "no", "否"):
+        return False
+    if text.lower() in ("true", "1", "yes", "是"):
+        return True
+    raise InputError(
+        f"不是是/否值 / {text!r} is not true or false", file=file, row=row, column=column
+    )
+
+
+# ---------------------------------------------------------------------- retired ids
+
+
+@functools.cache
+def segment_aliases() -> dict[str, str]:
+    """Retired segment id → its successor, from ``graphs/segment_aliases.csv`` (CONTRACTS).
+
+    >>> segment_aliases()["nev_bms"]
+    'li_bms'
+    """
+    import csv
+    import io
+
+    rows = csv.DictReader(io.StringIO(catalog.read_text("segment_aliases.csv")))
+    return {r["old_id"].strip(): r["new_id"].strip() for r in rows if r["old_id"].strip()}
+
+
+def current_segment_ids(ids: Iterable[str]) -> list[str]:
+    """``ids`` with every retired id replaced by its successor (first occurrence kept), warning once per id."""
+    aliases = segment_aliases()
+    out: list[str] = []
+    for sid in ids:
+        new = aliases.get(sid)
+        if new is not None:
+            _warn_retired(sid, new)
+            sid = new
+        if sid not in out:
+            out.append(sid)
+    return out
+
+
+def _warn_retired(old: str, new: str) -> None:
+    warnings.warn(
+        f"环节编号已停用 / segment id {old!r} is retired; use {new!r} (graphs/segment_aliases.csv)",
+        RetiredSegmentWarning,
+        stacklevel=3,
+    )
+
+
+class RetiredSegmentWarning(UserWarning):
+    """A retired segment id was used; it was mapped to its successor."""
+
+
 def read_chain_tables(
     segments_path: str | Path,
     links_path: str | Path | None = None,
@@ -903,11 +1007,12 @@ def read_chain_tables(
     (or ``环节`` and ``链接``).
     """
     from chainmap.errors import InputError
-    from chainmap.model.sheets import read_table, sheet_names
+    from chainmap.readwrite.formats import format_of
+    from chainmap.readwrite.reader import read_table, sheet_names
 
     seg_path = Path(segments_path)
     if links_path is None:
-        if seg_path.suffix.lower() != ".xlsx":
+        if format_of(seg_path) != "xlsx":
             raise InputError(
                 "需要链接表 / a links file is needed unless SEGMENTS is an XLSX with two sheets",
                 file=str(seg_path),

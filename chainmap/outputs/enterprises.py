@@ -12,8 +12,9 @@ from pathlib import Path
 import pandas as pd
 
 from chainmap.errors import InputError
+from chainmap.model.report import ImportReport
 
-__all__ = ["ENTERPRISE_FILE_SUFFIXES", "write_enterprises"]
+__all__ = ["ENTERPRISE_FILE_SUFFIXES", "write_enterprises", "write_import_report"]
 
 ENTERPRISE_FILE_SUFFIXES = (".parquet", ".csv", ".xlsx")
 
@@ -38,4 +39,17 @@ def write_enterprises(table: pd.DataFrame, path: str | Path) -> Path:
         tables.to_csv(flat, path)
     else:
         tables.write_xlsx({"enterprises": flat}, path, title="chainmap enterprises")
+    return path
+
+
+def write_import_report(report: ImportReport, path: str | Path) -> Path:
+    """Write an :class:`~chainmap.model.report.ImportReport` as CSV (UTF-8 with BOM) or XLSX, by suffix."""
+    from chainmap.outputs.tables import to_csv, write_xlsx
+
+    path = Path(path)
+    frame = report.to_frame().astype(object).where(lambda f: f.notna(), None)
+    if path.suffix.lower() == ".xlsx":
+        write_xlsx({"report": frame}, path, title=f"import report: {report.source}")
+    else:
+        to_csv(frame, path)
     return path

@@ -30,7 +30,7 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from chainmap.errors import ChainError, ChainmapError, InputError
+from chainmap.errors import ChainError, InputError, MissingExtraError
 from chainmap.model import catalog
 from chainmap.model.vocab import (
     CM,
@@ -458,10 +458,8 @@ def _zone_lists(
 
 
 def _bundled_zones() -> Mapping[str, Sequence[str]]:
-    try:
-        from chainmap.model.regions import zones as bundled_zones
-    except ImportError:  # the regions module is optional until it lands
-        return {}
+    from chainmap.model.regions import zones as bundled_zones
+
     return bundled_zones()
 
 
@@ -1223,9 +1221,7 @@ def validate_kg(graph: Graph) -> Validation:
     try:
         import pyshacl
     except ImportError:
-        raise ChainmapError(
-            "校验需要 pyshacl / validation needs pyshacl: pip install 'chainmap[shacl]'"
-        ) from None
+        raise MissingExtraError("pyshacl") from None
     from rdflib import Graph, Literal, URIRef
     from rdflib.namespace import SH
 
@@ -1261,26 +1257,27 @@ def validate_kg(graph: Graph) -> Validation:
     return Validation(bool(conforms), out)
 
 
-_TABLE_SUFFIXES = (".csv", ".xlsx", ".xls", ".parquet", ".tsv", ".txt")
-
-
 def validate_file(path: str | Path) -> Validation:
-    """Validate a Turtle file (a chain or any chainmap KG) or an enterprise table.
+    """Validate an RDF file (a chain or any chainmap KG: Turtle, N-Triples, JSON-LD).
 
-    A table (CSV/XLSX/Parquet) is read with ``read_enterprises`` and converted with
-    :func:`build_kg` (regions it references come from the bundled table).
+    An enterprise table is data, not RDF: read it with ``read_enterprises`` and
+    validate ``build_kg(None, enterprises=table)`` with :func:`validate_kg`
+    (``chainmap validate`` does so for CSV/XLSX/Parquet files).
     """
     from rdflib import Graph
+
+    from chainmap.readwrite.formats import TABLE_FORMATS, format_of
 
     path = Path(path)
     if not path.is_file():
         raise InputError("文件不存在 / no such file", file=str(path))
     suffix = path.suffix.lower()
-    if suffix in _TABLE_SUFFIXES:
-        from chainmap.model.enterprises import read_enterprises
-
-        frame, _report = read_enterprises(path)
-        return validate_kg(build_kg(None, enterprises=frame))
+    if format_of(path) in TABLE_FORMATS:
+        raise InputError(
+            "企业表不是 RDF / an enterprise table is not RDF",
+            file=str(path),
+            hint="validate_kg(build_kg(None, enterprises=read_enterprises(path)[0]))",
+        )
     graph = Graph()
     fmt = {".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld"}.get(suffix, "turtle")
     try:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from pyvis.network import Network
 
     from chainmap.model.chain import Chain
+    from chainmap.model.home import Home
 
 __all__ = [
     "PHYSICS_MAX_NODES",
@@ -99,7 +100,7 @@ def build_map(
     chain: Chain,
     *,
     enterprises: pd.DataFrame | None = None,
-    home: str | None = None,
+    home: str | Home | None = None,
     ranking: pd.DataFrame | None = None,
     status: pd.DataFrame | None = None,
     top_per_segment: int | None = 5,
@@ -119,15 +120,19 @@ def build_map(
         anchors; without ``ranking`` the others become satellites (all of them when the
         table has at most ``SMALL_DATA`` rows, else the ``top_per_segment`` largest by revenue).
     home
-        Home region (adcode or name); decides which enterprises are local anchors.
-        None means the profile's home when ``enterprises`` is given.
+        Home region (adcode, name or :class:`~chainmap.model.home.Home`); decides which
+        enterprises are local anchors. None means the profile's home when
+        ``enterprises`` or ``status`` is given.
     ranking
         Output of ``rank_enterprises``: the top ``top_per_segment`` targets per segment
         become satellites sized by score, with score, region and reasons in the tooltip.
     status
         Output of ``segment_status`` (indexed by segment id): fills the segment colours,
-        strategies and anchors. Computed from ``enterprises`` when not given; without
-        either, segments are drawn in a neutral colour.
+        strategies and anchors. When not given, ``segment_status(chain, enterprises,
+        home=home)`` computes it (the map module computes nothing else); without
+        either, segments are drawn in a neutral colour. For a neighbourhood of a
+        chain, pass the status of the whole chain, as ``chainmap map --segment`` does:
+        location quotients depend on every segment of the chain.
     projects
         Segment id → names of projects in the pipeline there (from a ledger, see
         ``chainmap.analysis.kpi.active_projects``): such segments are marked
@@ -158,12 +163,17 @@ def build_map(
     """
     from pyvis.network import Network
 
+    from chainmap.analysis.gaps import segment_status
+    from chainmap.model.home import resolve_home
+
+    # One home for the colours, the anchors and the title: ``home``, else the profile's.
+    where = resolve_home(home) if home or enterprises is not None or status is not None else None
     if status is None and enterprises is not None and len(enterprises):
-        status = _status_for(chain, enterprises, home)
-    home_code = _home_code(home) or (status.attrs.get("home") if status is not None else None)
+        status = segment_status(chain, enterprises, home=where)
+    home_code = where.code if where is not None else None
     status_rows = _status_rows(status)
     satellites = _satellites(
-        chain, enterprises, ranking, status_rows, home_code, top_per_segment=top_per_segment
+        chain, enterprises, ranking, status_rows, where, top_per_segment=top_per_segment
     )
     positions = _layout(chain, {sid: len(v) for sid, v in satellites.items()})
     members = tuple(chain.members)
@@ -243,14 +253,6 @@ def build_map(
         },
     }
     return net
-
-
-def _status_for(chain: Chain, enterprises: pd.DataFrame, home: str | None) -> pd.DataFrame | None:
-    try:  # lands with the analysis issue (#4); until then: neutral colours
-        from chainmap.analysis.gaps import segment_status
-    except ImportError:
-        return None
-    return segment_status(chain, enterprises, home=home)
 
 
 def _segment_node(
@@ -447,7 +449,7 @@ def _satellites(
     enterprises: pd.DataFrame | None,
     ranking: pd.DataFrame | None,
     status_rows: Mapping[str, Mapping[str, Any]],
-    home: str | None,
+    home: Home | None,
     *,
     top_per_segment: int | None,
 ) -> dict[str, list[dict[str, Any]]]:
@@ -457,7 +459,7 @@ def _satellites(
     records = _enterprise_records(enterprises)
     if home:
         for rec in records:
-            if not _in_home(rec["region_code"], home):
+            if not home.holds(rec["region_code"]):
                 continue
             for sid in rec["segments"]:
                 if sid in out:
@@ -484,7 +486,7 @@ def _satellites(
             kept[sid] = kept.get(sid, 0) + 1
             out[sid].append(_target(rec, best))
     elif records:
-        others = [r for r in records if not (home and _in_home(r["region_code"], home))]
+        others = [r for r in records if not (home and home.holds(r["region_code"]))]
         limit = None if len(records) <= SMALL_DATA else top_per_segment
         others.sort(key=lambda r: (-(r["revenue"] or -1.0), r["name"], r["id"]))
         kept = {}
@@ -606,32 +608,11 @@ def _enterprise_records(enterprises: pd.DataFrame | None) -> list[dict[str, Any]
     return out
 
 
-def _in_home(code: str, home: str) -> bool:
-    """Is adcode ``code`` inside ``home`` (a province, city or county adcode)?"""
-    if not code or not home:
-        return False
-    prefix = home[:2] if home.endswith("0000") else home[:4] if home.endswith("00") else home
-    return code.startswith(prefix)
-
-
 def _status_rows(status: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
     if status is None or not len(status):
         return {}
     frame = status if "id" in status.columns else status.rename_axis("id").reset_index()
     return {_text(r["id"]): r for r in frame.to_dict("records")}
-
-
-def _home_code(home: str | None) -> str | None:
-    if home is None or str(home).strip() == "":
-        return None
-    home = str(home).strip()
-    if re.fullmatch(r"\d{6}", home):
-        return home
-    try:
-        from chainmap.model.regions import resolve_region
-    except ImportError:  # regions land with the analysis issue
-        return home
-    return resolve_region(home)
 
 
 def _region_label(code: str) -> str:
@@ -660,18 +641,9 @@ def _short(name: str) -> str:
 
 
 def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    try:
-        import pandas as pd
+    from chainmap.model.values import text
 
-        if value is pd.NA or value is pd.NaT:
-            return ""
-    except ImportError:  # pragma: no cover
-        pass
-    return str(value).strip()
+    return text(value) or ""
 
 
 def _num(value: Any) -> float | None:

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from chainmap.analysis.plan import TargetingPlan
-from chainmap.model.vocab import STAGE_LABELS, STAGE_ORDER
+from chainmap.model.vocab import STAGE_LABELS, STAGE_ORDER, STATUS_LABELS
 from chainmap.outputs.tables import FIXED_XLSX_DATE, neutralise, records_to_frame, write_xlsx
 
 __all__ = [
@@ -121,7 +121,6 @@ def _with(cols: Sequence[str], *extra: str, before: str) -> list[str]:
     return [*cols[:at], *extra, *cols[at:]]
 
 
-_STATUS_ZH = {"strong": "优势", "weak": "薄弱", "missing": "缺失", "no_data": "无数据"}
 _STATUS_COLOUR = {
     "strong": "#2e7d32",
     "weak": "#f9a825",
@@ -201,8 +200,8 @@ def _shown(col: str, value: Any) -> Any:
     """Display form of a cell for readers: Chinese stage and status names."""
     if col == "stage" and value in STAGE_LABELS:
         return STAGE_LABELS[value][0]
-    if col == "status" and value in _STATUS_ZH:
-        return _STATUS_ZH[value]
+    if col == "status" and value in STATUS_LABELS:
+        return STATUS_LABELS[value]
     return value
 
 
@@ -384,13 +383,13 @@ def _svg_chain(chain, status: pd.DataFrame | None, key: set[str]) -> str:
         label = name if len(name) <= 11 else name[:10] + "…"
         text_fill = "#fff" if st in ("strong", "missing") else "#222"
         parts.append(
-            f"<g><title>{html.escape(name)} · {html.escape(_STATUS_ZH.get(st, '—'))}</title>"
+            f"<g><title>{html.escape(name)} · {html.escape(STATUS_LABELS.get(st, '—'))}</title>"
             f"<rect x='{x}' y='{y}' width='{box_w}' height='{box_h}' rx='4' fill='{fill}' "
             f"stroke='{stroke}'/><text x='{x + 5}' y='{y + 14}' fill='{text_fill}'>"
             f"{html.escape(label)}</text></g>"
         )
     legend = " ".join(
-        f"<span style='background:{col};color:#fff;padding:0 .4em'>{html.escape(_STATUS_ZH[k])}</span>"
+        f"<span style='background:{col};color:#fff;padding:0 .4em'>{html.escape(STATUS_LABELS[k])}</span>"
         for k, col in _STATUS_COLOUR.items()
     )
     return (
@@ -503,23 +502,23 @@ def write_plan(plan: TargetingPlan, path: str | Path, *, fmt: str | None = None)
     """Write the plan as ``fmt`` (markdown, html, xlsx, docx, json), default from the suffix."""
     from chainmap.errors import InputError
     from chainmap.outputs.tables import to_json
+    from chainmap.readwrite.formats import format_of
 
     path = Path(path)
-    names = {"markdown": ".md", "html": ".html", "xlsx": ".xlsx", "docx": ".docx", "json": ".json"}
-    suffix = names[fmt] if fmt else path.suffix.lower()
-    if suffix == ".md":
+    fmt = fmt or format_of(path)
+    if fmt == "markdown":
         path.write_text(plan_to_markdown(plan), encoding="utf-8")
-    elif suffix in (".html", ".htm"):
+    elif fmt == "html":
         path.write_text(plan_to_html(plan), encoding="utf-8")
-    elif suffix == ".xlsx":
+    elif fmt == "xlsx":
         write_plan_xlsx(plan, path)
-    elif suffix == ".docx":
+    elif fmt == "docx":
         write_plan_docx(plan, path)
-    elif suffix == ".json":
+    elif fmt == "json":
         path.write_text(to_json(plan.to_dict()), encoding="utf-8")
     else:
         raise InputError(
-            f"不支持的方案格式 / unsupported plan format {suffix!r}",
+            f"不支持的方案格式 / unsupported plan format {fmt or path.suffix.lower()!r}",
             file=str(path),
             hint="use .md, .html, .xlsx, .docx or .json",
         )

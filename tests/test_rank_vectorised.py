@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chainmap.analysis.gaps import _as_list, _as_lists
+from chainmap.analysis.holdings import as_list, as_lists
 from chainmap.analysis.scoring import _RANK_KEYS, _first_of, _rank_order
 from chainmap.model.chain import load_chain
 
@@ -46,7 +46,7 @@ def test_first_of_picks_the_earliest_id_in_order_and_flags_rows_without():
 def test_as_lists_matches_as_list_on_mixed_cells():
     cells = [["a", "b"], "x; y；z", None, float("nan"), ("p", 1), [np.str_("q")], []]
     column = pd.Series(cells, dtype=object)
-    assert _as_lists(column) == [_as_list(v) for v in cells]
+    assert as_lists(column) == [as_list(v) for v in cells]
     plain = pd.Series([["a"], ["b", "c"]], dtype=object)
-    assert _as_lists(plain) == [["a"], ["b", "c"]]
-    assert all(type(v) is str for v in _as_lists(pd.Series([[np.str_("q")]]))[0])
+    assert as_lists(plain) == [["a"], ["b", "c"]]
+    assert all(type(v) is str for v in as_lists(pd.Series([[np.str_("q")]]))[0])

@@ -8,7 +8,8 @@ import re
 from openpyxl import load_workbook
 import pytest
 
-WUYI_FIRMS = {"浙江三美化工股份有限公司", "浙江森田新材料有限公司", "浙江武义神龙浮选有限公司"}
+# The sample's 武义 firms (神龙浮选 was removed: no primary source, graphs/README.md).
+WUYI_FIRMS = {"浙江三美化工股份有限公司", "浙江森田新材料有限公司"}
 
 
 def test_rank_json_excludes_home_firms_and_contributions_sum(invoke):
@@ -51,8 +52,9 @@ def test_gaps_lists_home_firms_as_anchors_with_strategies_and_reasons(invoke):
     records = {r["id"]: r for r in json.loads(result.stdout)}
     anchors = {a for r in records.values() for a in r["anchors"]}
     assert WUYI_FIRMS <= anchors
-    assert records["fluorspar"]["status"] in ("strong", "weak")
-    assert "浙江武义神龙浮选有限公司" in records["fluorspar"]["anchors"]
+    # 三美's 武义 plant makes HCFC-22/142b/141b: HCFCs are held, with 三美 as anchor.
+    assert records["hcfc_refrigerants"]["status"] in ("strong", "weak")
+    assert "浙江三美化工股份有限公司" in records["hcfc_refrigerants"]["anchors"]
     # AHF and refrigerants held, PVDF missing: 延链 by the CONTRACTS example.
     assert records["pvdf"]["status"] == "missing" and records["pvdf"]["strategy"] == "延链"
     assert {r["strategy"] for r in records.values()} >= {"延链"}

@@ -1,0 +1,224 @@
+"""Holdings: the enterprises of one chain, prepared once and passed on.
+
+Every analysis reads the same three things from an enterprise table: which
+chain segments each firm holds (tags, else classified from ``scope``), whether
+it is active, and its region at the comparison level. :func:`prepare_holdings`
+computes them once; :func:`~chainmap.analysis.gaps.segment_status`,
+:func:`~chainmap.analysis.scoring.rank_enterprises` and
+:func:`~chainmap.analysis.plan.build_plan` accept the raw table or a
+:class:`Holdings` and never prepare twice.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chainmap.model.chain import Chain
+from chainmap.model.values import is_blank, split_list
+
+__all__ = [
+    "Holdings",
+    "active",
+    "as_list",
+    "as_lists",
+    "chain_enterprises",
+    "prepare_holdings",
+    "region_at",
+]
+
+
+class Holdings:
+    """An enterprise table prepared for one chain.
+
+    Attributes
+    ----------
+    chain
+        The chain it was prepared for.
+    table
+        The input table, as given (rows read, data year).
+    frame
+        :func:`chain_enterprises` of ``table``: the rows holding a segment of the
+        chain, with ``segments`` classified where untagged and ``chain_segments``.
+    active
+        Boolean array over ``frame``: False for deregistered firms.
+    """
+
+    def __init__(self, chain: Chain, table: pd.DataFrame, frame: pd.DataFrame):
+        self.chain = chain
+        self.table = table
+        self.frame = frame
+        self.active = active(frame).to_numpy(dtype=bool)
+        self._regions: dict[str, pd.Series] = {}
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __repr__(self) -> str:
+        return f"Holdings({self.chain.id!r}, {len(self.frame)} of {len(self.table)} rows)"
+
+    def region_at(self, level: str) -> pd.Series:
+        """Each row's region at ``level`` (:func:`region_at`), computed once per level."""
+        if level not in self._regions:
+            codes = self.frame.get("region_code", pd.Series(None, index=self.frame.index))
+            self._regions[level] = region_at(codes, level)
+        return self._regions[level]
+
+
+def prepare_holdings(chain: Chain, enterprises: pd.DataFrame | Holdings) -> Holdings:
+    """The :class:`Holdings` of ``enterprises`` for ``chain``; prepared ones pass through.
+
+    Examples
+    --------
+    >>> from chainmap import datasets, load_chain
+    >>> chain = load_chain("fluorochem")
+    >>> held = prepare_holdings(chain, datasets.enterprises(chain))
+    >>> prepare_holdings(chain, held) is held
+    True
+    """
+    if isinstance(enterprises, Holdings):
+        if enterprises.chain is not chain and enterprises.chain.id != chain.id:
+            raise ValueError(
+                f"holdings prepared for chain {enterprises.chain.id!r}, not {chain.id!r}"
+            )
+        return enterprises
+    frame = chain_enterprises(chain, enterprises).reset_index(drop=True)
+    return Holdings(chain, enterprises, frame)
+
+
+def chain_enterprises(chain: Chain, enterprises: pd.DataFrame) -> pd.DataFrame:
+    """Enterprises that operate in ``chain``, with ``segments`` restricted to it.
+
+    Rows without segment tags are classified from ``scope`` first (tags always
+    win). Returns a copy with a ``chain_segments`` list column; rows holding no
+    segment of the chain are dropped.
+    """
+    if "name" not in enterprises.columns:
+        from chainmap.errors import InputError
+
+        raise InputError(
+            "企业表缺少 name 列 / the enterprise table has no 'name' column",
+            hint="read files with read_enterprises, which maps 企业名称 to name",
+        )
+    if "enterprise_id" not in enterprises.columns:  # a hand-made table: the documented id
+        from chainmap.model.enterprises import enterprise_id
+
+        none = pd.Series(None, index=enterprises.index)
+        enterprises = enterprises.assign(
+            enterprise_id=[
+                enterprise_id(
+                    u if isinstance(u, str) else None, str(n), r if isinstance(r, str) else None
+                )
+                for u, n, r in zip(
+                    enterprises.get("uscc", none),
+                    enterprises["name"],
+                    enterprises.get("region_code", none),
+                    strict=True,
+                )
+            ]
+        )
+    n = len(enterprises)
+    cols = enterprises.columns
+    segs = as_lists(enterprises["segments"]) if "segments" in cols else None
+    lists = segs if segs is not None else [[] for _ in range(n)]
+    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=n)
+    needs = lengths == 0
+    if "segments_source" in cols and needs.any():  # already classified (found nothing): done
+        empty = np.flatnonzero(needs)  # only these rows: the column is registry-long
+        source_of = enterprises["segments_source"].take(empty).astype(object)
+        needs[empty] = source_of.ne("classified").to_numpy()
+    source = None
+    if needs.any() and "scope" in cols and enterprises.loc[needs, "scope"].notna().any():
+        from chainmap.analysis.classify import assign_segments
+
+        # Classify only the untagged rows: tags always win, so the others keep theirs.
+        done = assign_segments(chain, enterprises.loc[needs, ["scope"]])
+        for i, found in zip(np.flatnonzero(needs), done["segments"], strict=True):
+            lists[i] = as_list(found)
+            lengths[i] = len(lists[i])
+        source = (
+            enterprises["segments_source"].astype(object).to_numpy(copy=True)
+            if "segments_source" in cols
+            else np.full(n, np.nan, dtype=object)
+        )
+        source[needs] = done["segments_source"].to_numpy()
+    ids = set(chain.segments_by_id)
+    if ids.issuperset(itertools.chain.from_iterable(lists)):  # every id in the chain: one check
+        in_chain = lists
+        keep = lengths > 0  # the lengths known already: no second pass over 1M lists
+    else:  # reuse a row's list when all its ids are in the chain (the usual case): fewer objects
+        in_chain = [v if ids.issuperset(v) else [s for s in v if s in ids] for v in lists]
+        keep = np.fromiter(map(len, in_chain), dtype=np.int64, count=n) > 0
+    rows = np.flatnonzero(keep)
+    # At most one row selection of the (possibly wide) table, then the new columns.
+    kept = enterprises if len(rows) == n else enterprises[keep]
+    kept_lists = lists if len(rows) == n else [lists[i] for i in rows]
+    frame = kept.assign(segments=kept_lists)
+    if source is not None:
+        frame["segments_source"] = source[keep]
+    if in_chain is lists:  # the same lists: select them once
+        frame["chain_segments"] = kept_lists
+    else:
+        frame["chain_segments"] = in_chain if len(rows) == n else [in_chain[i] for i in rows]
+    return frame
+
+
+def as_lists(column: pd.Series) -> list[list[str]]:
+    """:func:`as_list` of every cell; one type check over the whole column in the usual case.
+
+    A classified table holds lists of ``str`` ids: checking the types of all cells and ids
+    at once costs about a fifth of one ``as_list`` call per row (1M rows: 0.9 s → 0.2 s).
+    """
+    cells = column.tolist()
+    ids = itertools.chain.from_iterable(cells)  # read only when every cell is a list
+    if set(map(type, cells)) <= {list} and set(map(type, ids)) <= {str}:
+        return cells
+    return [as_list(v) for v in cells]
+
+
+def as_list(value: Any) -> list[str]:
+    """A segment cell as a list of ids: a list as it is, a text cell split by :func:`split_list`.
+
+    Examples
+    --------
+    >>> as_list("ahf、pvdf"), as_list(["ahf"]), as_list(None)
+    (['ahf', 'pvdf'], ['ahf'], [])
+    """
+    if value.__class__ is list and all(v.__class__ is str for v in value):
+        return value  # already a list of ids (the common case on large tables)
+    if isinstance(value, str) or is_blank(value):
+        return split_list(value)
+    return [str(v) for v in value]
+
+
+def active(frame: pd.DataFrame) -> pd.Series:
+    """True for rows whose ``active`` is not False (a table without the column: all True)."""
+    if "active" not in frame.columns:
+        return pd.Series(True, index=frame.index)
+    if frame["active"].dtype == bool:
+        return frame["active"].copy()
+    return frame["active"].map(lambda v: v is not False and v is not np.False_ and v != "False")
+
+
+def region_at(codes: pd.Series, level: str) -> pd.Series:
+    """Each enterprise's region at ``level`` (None when foreign or resolved only more coarsely)."""
+    from chainmap.model import regions
+    from chainmap.model.vocab import LEVELS
+
+    levels = regions.regions()["level"].to_dict()
+    rank = {lv: i for i, lv in enumerate(LEVELS)}
+
+    def at(code: Any) -> str | None:
+        if not isinstance(code, str) or code not in levels:
+            return None
+        if rank[str(levels[code])] < rank[level]:
+            return None
+        return regions.ancestor(code, level)
+
+    # Resolve each distinct code once: registry-sized tables repeat a few thousand codes.
+    positions, uniques = pd.factorize(codes)
+    values = np.array([at(code) for code in uniques] + [None], dtype=object)
+    return pd.Series(values[positions], index=codes.index, dtype=object)  # -1: missing

@@ -1,0 +1,128 @@
+"""Cell values as registry exports and office ledgers write them: one reading of each.
+
+Every reader (enterprises, ledgers, the analyses on hand-made frames) asks these
+functions whether a cell is blank, how a list cell splits, and what date or
+number it holds, so ``"2024 年 3 月 5 日"`` and ``"ahf、pvdf"`` mean the same
+everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+import pandas as pd
+
+__all__ = ["DASHES", "LIST_SEPARATORS", "is_blank", "parse_date", "split_list", "text", "to_number"]
+
+#: Cells that mean "no value" in registry exports.
+DASHES = frozenset({"-", "--", "—", "——", "/", "无"})
+
+#: Separators between the items of a list cell: ``; ； , ， 、 |``.
+LIST_SEPARATORS = ";；,，、|"
+_LIST_SPLIT = re.compile(r"\s*[" + re.escape(LIST_SEPARATORS) + r"]\s*")
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def is_blank(value: object) -> bool:
+    """True for ``None``, ``pd.NA``, NaN and text that is only whitespace.
+
+    Examples
+    --------
+    >>> is_blank(None), is_blank(float("nan")), is_blank("  "), is_blank("0"), is_blank(0)
+    (True, True, True, False, False)
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def text(value: object) -> str | None:
+    """The stripped text of a cell, ``None`` when blank.
+
+    Examples
+    --------
+    >>> text("  甲公司 "), text("")
+    ('甲公司', None)
+    """
+    return None if is_blank(value) else str(value).strip()
+
+
+def split_list(value: object) -> list[str]:
+    """The items of a list cell, in order, each once; a list or array cell as it is.
+
+    Items are separated by any of :data:`LIST_SEPARATORS`.
+
+    Examples
+    --------
+    >>> split_list("ahf、pvdf"), split_list("高新技术企业；专精特新 | 高新技术企业")
+    (['ahf', 'pvdf'], ['高新技术企业', '专精特新'])
+    >>> split_list(None), split_list(["a", None, " b "])
+    ([], ['a', 'b'])
+    """
+    if hasattr(value, "__len__") and not isinstance(value, str):  # list, array from Parquet
+        return [str(v).strip() for v in value if not is_blank(v)]
+    raw = text(value)
+    if raw is None:
+        return []
+    out: list[str] = []
+    for part in _LIST_SPLIT.split(raw):
+        if part and part not in out:
+            out.append(part)
+    return out
+
+
+def parse_date(value: object) -> dt.date | None:
+    """Read a date as registries and offices write it; ``None`` if blank, ``ValueError`` if not a date.
+
+    Accepts ``2001-03-15``, ``2001/3/15``, ``2001.03.15``, ``2001年3月15日`` (with or
+    without spaces), ``20010315``, ``2001-03-15 00:00:00`` and Excel serial day numbers.
+
+    Examples
+    --------
+    >>> parse_date("2024 年 3 月 5 日"), parse_date("20240305"), parse_date("45356")
+    (datetime.date(2024, 3, 5), datetime.date(2024, 3, 5), datetime.date(2024, 3, 5))
+    >>> parse_date("2024-03-05 14:30:00"), parse_date(" ")
+    (datetime.date(2024, 3, 5), None)
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    raw = text(value)
+    if raw is None:
+        return None
+    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?", raw)
+    if m:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", raw)
+    if m:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    m = re.fullmatch(r"(\d{4,5})(?:\.0+)?", raw)
+    if m and 10000 < int(m.group(1)) < 80000:  # Excel serial day (1927-2119)
+        return _EXCEL_EPOCH + dt.timedelta(days=int(m.group(1)))
+    raise ValueError(f"not a date: {raw!r}")
+
+
+def to_number(value: object, kind: type = float) -> float | int | None:
+    """The number in a cell (``"3,000 人"`` → 3000.0); ``None`` if blank or a dash.
+
+    Raises ``ValueError`` when the cell holds no number.
+
+    Examples
+    --------
+    >>> to_number("3,000 人"), to_number("—"), to_number("12", int)
+    (3000.0, None, 12)
+    """
+    raw = text(value)
+    if raw is None or raw in DASHES:
+        return None
+    m = re.fullmatch(r"[^\d\-]*(-?\d[\d,]*(?:\.\d+)?)\s*[^\d]*", raw)
+    if not m:
+        raise ValueError(f"not a number: {raw!r}")
+    number = float(m.group(1).replace(",", ""))
+    return int(number) if kind is int else number

@@ -1,0 +1,342 @@
+"""The one table reader: user tables (CSV, XLSX, Parquet) as they arrive from registry exports.
+
+Every command and every engine reads through here, whole (:func:`read_table`) or
+part by part (:func:`iter_table`), so both see the same cells:
+
+- CSV encodings are detected (UTF-16 by its BOM, UTF-8 with or without BOM,
+  else GB18030, which covers GBK and GB2312);
+- every cell is read as text (``None`` when blank) so nothing is coerced or lost
+  before validation;
+- title rows above the header (``XX企业名单 (导出时间 …)``) are detected and
+  skipped; ``frame.attrs["first_row"]`` keeps the spreadsheet number of the
+  first data row, so reports can name rows as the user sees them.
+
+Header mapping (``--mapping``) is applied by the normaliser of each table kind
+(:func:`chainmap.model.enterprises.normalise_enterprises`) on what this returns.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+import csv
+import io
+import math
+from pathlib import Path
+from typing import Literal
+import warnings
+
+import pandas as pd
+
+from chainmap.errors import InputError
+from chainmap.model.values import is_blank
+from chainmap.readwrite.formats import STREAMABLE, TABLE_FORMATS, format_of
+
+__all__ = [
+    "detect_encoding",
+    "detect_header_row",
+    "file_encoding",
+    "iter_table",
+    "read_row_group",
+    "read_table",
+    "row_groups",
+    "sheet_names",
+]
+
+_ENCODINGS = ("utf-8-sig", "gb18030")
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def detect_encoding(raw: bytes) -> str:
+    """Return UTF-16 (by its BOM), else the first of UTF-8 (BOM-aware) and GB18030 that decodes ``raw``.
+
+    GB18030 is a superset of GBK and GB2312, so GBK exports decode with it.
+
+    Examples
+    --------
+    >>> detect_encoding("企业名称".encode("gbk"))
+    'gb18030'
+    >>> detect_encoding("企业名称".encode("utf-8"))
+    'utf-8-sig'
+    >>> detect_encoding("企业名称".encode("utf-16"))
+    'utf-16'
+    """
+    if raw.startswith(_UTF16_BOMS):
+        return "utf-16"
+    for enc in _ENCODINGS:
+        try:
+            raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        return enc
+    raise UnicodeDecodeError("utf-8/gb18030", raw[:1], 0, 1, "not UTF-8 or GB18030")
+
+
+def file_encoding(path: str | Path, *, block: int = 2**22) -> str:
+    """:func:`detect_encoding` over a whole file, read block by block (never all at once).
+
+    A GBK file whose first megabytes happen to be ASCII is still found to be GBK.
+    Raises :class:`InputError` naming the file when no encoding decodes it.
+    """
+    path = Path(path)
+    with path.open("rb") as f:
+        head = f.read(4)
+        if head.startswith(_UTF16_BOMS):
+            return "utf-16"
+        for enc in _ENCODINGS:
+            f.seek(0)
+            decoder = codecs.getincrementaldecoder(enc)()
+            try:
+                while chunk := f.read(block):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                continue
+            return enc
+    raise InputError(
+        "无法识别编码 / cannot decode as UTF-8, UTF-16 or GBK/GB18030",
+        file=str(path),
+        hint="save the file as UTF-8 CSV",
+    )
+
+
+def _filled(value: object) -> bool:
+    return not is_blank(value)
+
+
+def detect_header_row(rows: list[list[object]], *, scan: int = 20) -> int:
+    """Index of the header among raw ``rows``: the first row about as wide as the table.
+
+    Title and note rows above a header fill one or two cells; the header fills
+    (nearly) every column. The first of the first ``scan`` rows with at least 60 %
+    of the widest row's filled cells (and at least two) is the header.
+
+    Examples
+    --------
+    >>> detect_header_row([["企业名单"], [], ["企业名称", "地址", "状态"], ["甲", "乙", "存续"]])
+    2
+    >>> detect_header_row([["name", "city"], ["a", "b"]])
+    0
+    """
+    counts = [sum(_filled(v) for v in row) for row in rows[:scan]]
+    width = max(counts, default=0)
+    if width <= 1:
+        return 0
+    need = max(2, math.ceil(0.6 * width))
+    return next(i for i, n in enumerate(counts) if n >= need)
+
+
+def _unique_names(cells: list[object]) -> list[str]:
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for i, cell in enumerate(cells):
+        name = str(cell).strip() if _filled(cell) else f"Unnamed: {i}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        names.append(name)
+    return names
+
+
+def sheet_names(path: str | Path) -> list[str]:
+    """Sheet names of an XLSX workbook."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
+
+
+def read_table(
+    path: str | Path,
+    *,
+    sheet: str | int | None = None,
+    header: int | Literal["auto"] | None = "auto",
+) -> pd.DataFrame:
+    """Read a CSV, XLSX or Parquet file with every cell as text (``None`` when empty).
+
+    ``header`` is the 0-based row of the header, ``"auto"`` (default) to find it
+    below any title rows (:func:`detect_header_row`), or ``None`` to return the raw
+    rows. ``frame.attrs["first_row"]`` is the 1-based spreadsheet row of the first
+    data row. Raises :class:`InputError` naming the file for unreadable or empty files.
+    """
+    path = Path(path)
+    fmt = format_of(path)
+    if header == "auto":
+        raw = read_table(path, sheet=sheet, header=None)
+        if fmt == "parquet" or raw.empty:
+            at = 0
+        else:
+            at = detect_header_row(raw.head(20).values.tolist())
+        frame = raw.iloc[at + 1 :].reset_index(drop=True)
+        frame.columns = _unique_names(raw.iloc[at].tolist()) if len(raw) else []
+        frame.attrs["first_row"] = at + 2
+        return frame
+    if not path.is_file():
+        raise InputError("文件不存在 / file not found", file=str(path))
+    try:
+        if fmt == "xlsx":
+            frame = pd.read_excel(
+                path, sheet_name=sheet or 0, header=header, dtype=str, engine="openpyxl"
+            )
+        elif fmt == "parquet":
+            frame = pd.read_parquet(path)
+            if header is None:
+                frame = pd.concat([frame.columns.to_frame().T, frame], ignore_index=True)
+            frame = frame.astype("object").where(frame.notna(), None)
+        elif fmt in ("csv", "tsv"):
+            raw = path.read_bytes()
+            if not raw.strip():
+                raise InputError("文件为空 / the file is empty", file=str(path))
+            try:
+                enc = detect_encoding(raw)
+            except UnicodeDecodeError:
+                raise InputError(
+                    "无法识别编码 / cannot decode as UTF-8 or GBK/GB18030",
+                    file=str(path),
+                    hint="save the file as UTF-8 CSV",
+                ) from None
+            text = raw.decode(enc)
+            sep = "\t" if fmt == "tsv" else ","
+            # Raw rows: title rows are narrower than the table, so name every column
+            # up front or the parser stops at the first wider row.
+            width = max((len(r) for r in csv.reader(io.StringIO(text), delimiter=sep)), default=0)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=sep,
+                header=header,
+                names=list(range(width)) if header is None else None,
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+            )
+        else:
+            raise _unsupported(path)
+    except InputError:
+        raise
+    except ValueError as exc:
+        if "Worksheet" in str(exc) or "sheet" in str(exc).lower():
+            raise InputError(
+                f"找不到工作表 / no sheet {sheet!r}", file=str(path), hint=str(exc)
+            ) from None
+        raise InputError(f"无法读取 / cannot read: {exc}", file=str(path)) from None
+    except Exception as exc:  # corrupt zip, parquet errors, csv tokeniser errors …
+        raise InputError(
+            f"无法读取 / cannot read: {type(exc).__name__}: {exc}".splitlines()[0],
+            file=str(path),
+        ) from None
+    frame = _as_text_cells(frame)
+    frame.attrs["first_row"] = 1 if header is None else header + 2
+    return frame
+
+
+def _as_text_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.astype("object").where(frame.notna(), None)
+    return frame.map(lambda v: None if isinstance(v, str) and not v.strip() else v)
+
+
+def _unsupported(path: Path) -> InputError:
+    return InputError(
+        f"不支持的文件类型 / unsupported file type {path.suffix.lower()!r}",
+        file=str(path),
+        hint="use " + ", ".join(f".{f}" for f in TABLE_FORMATS if f != "tsv"),
+    )
+
+
+def iter_table(
+    path: str | Path, chunk_rows: int = 250_000, *, header: int | Literal["auto"] = "auto"
+) -> Iterator[pd.DataFrame]:
+    """Read a CSV or Parquet file part by part: the same cells :func:`read_table` reads.
+
+    CSV comes in chunks of ``chunk_rows`` rows, with the encoding and the header
+    row found as :func:`read_table` finds them; each chunk's ``attrs["first_row"]``
+    is the spreadsheet row of its first row. Parquet comes row group by row group,
+    as stored (a canonical table keeps its types; see :func:`read_row_group`).
+    An XLSX workbook is one zip archive and cannot be read in parts: that is an
+    :class:`InputError` saying so.
+    """
+    path = Path(path)
+    fmt = format_of(path)
+    if fmt == "xlsx":
+        raise InputError(
+            "XLSX 工作簿不能分块读取 / an XLSX workbook cannot be read part by part",
+            file=str(path),
+            hint="save it as CSV, import it to Parquet (chainmap import), or use --engine memory",
+        )
+    if fmt not in STREAMABLE:
+        raise _unsupported(path)
+    if not path.is_file():
+        raise InputError("文件不存在 / file not found", file=str(path))
+    if fmt == "parquet":
+        for group in range(row_groups(path)):
+            yield read_row_group(path, group)
+        return
+    enc = file_encoding(path)
+    sep = "\t" if fmt == "tsv" else ","
+    with path.open(encoding=enc, newline="") as f:
+        head = [row for _, row in zip(range(20), csv.reader(f, delimiter=sep), strict=False)]
+    if not head:
+        raise InputError("文件为空 / the file is empty", file=str(path))
+    at = detect_header_row(head) if header == "auto" else header
+    # As read_table: cells beyond the header (trailing commas) get "Unnamed: i" columns,
+    # as wide as the widest of the first rows; wider rows further down lose those cells.
+    width = max((len(row) for row in head[at:]), default=0)
+    names = _unique_names([*head[at], *[""] * (width - len(head[at]))]) if at < len(head) else []
+    first = at + 2
+    try:
+        reader = pd.read_csv(
+            path,
+            sep=sep,
+            encoding=enc,
+            header=None,
+            skiprows=at + 1,
+            names=names,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            index_col=False,
+            chunksize=chunk_rows,
+        )
+        for chunk in _quietly(reader):
+            chunk = _as_text_cells(chunk.reset_index(drop=True))
+            chunk.attrs["first_row"] = first
+            first += len(chunk)
+            yield chunk
+    except pd.errors.EmptyDataError:
+        return
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise InputError(
+            f"无法读取 / cannot read: {exc}".splitlines()[0],
+            file=str(path),
+            row=first,
+            hint="a row has more cells than the header; check the quoting",
+        ) from None
+
+
+def _quietly(reader: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The chunks of ``reader`` without pandas' warning about cells beyond the header."""
+    while True:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            chunk = next(reader, None)
+        if chunk is None:
+            return
+        yield chunk
+
+
+def row_groups(path: str | Path) -> int:
+    """The number of row groups of a Parquet file."""
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_row_groups
+
+
+def read_row_group(path: str | Path, group: int) -> pd.DataFrame:
+    """One row group of a Parquet file as a DataFrame, types as stored."""
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).read_row_group(group).to_pandas()

@@ -1,0 +1,230 @@
+"""The bundled chains' sources, structure and retired ids (issue 16 §1 and §3).
+
+Kinds come from the reviewed domain table ``graphs/source_domains.csv``; rows that still
+wait for a primary source are listed in ``graphs/sources/awaiting_primary_source.csv``,
+a list that may only shrink (a listed row that has gained a primary source fails too).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+import re
+from urllib.parse import urlparse
+import warnings
+
+import pandas as pd
+import pytest
+
+from chainmap.errors import ChainError
+from chainmap.model.chain import (
+    RetiredSegmentWarning,
+    chain_from_tables,
+    load_chain,
+    segment_aliases,
+)
+from chainmap.model.enterprises import normalise_enterprises
+
+GRAPHS = Path(__file__).resolve().parents[1] / "graphs"
+SOURCES = GRAPHS / "sources"
+CHAINS = sorted(p.name.removesuffix("_segments.csv") for p in SOURCES.glob("*_segments.csv"))
+PRIMARY = {"filing", "company", "government", "association", "press"}
+URL = re.compile(r"https?://[^\s<>\"]+")
+
+
+def _domain(url: str) -> str:
+    host = urlparse(url).netloc.lower()
+    return host.removeprefix("www.")
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with open(SOURCES / name, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def kinds() -> dict[str, str]:
+    with open(GRAPHS / "source_domains.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["kind"] for r in rows} <= PRIMARY | {"secondary", "denied"}
+    return {r["domain"]: r["kind"] for r in rows}
+
+
+def _chain_rows():
+    for chain in CHAINS:
+        for r in _rows(f"{chain}_segments.csv"):
+            yield chain, "segment", r["id"], r["source_url"].split()
+        for r in _rows(f"{chain}_links.csv"):
+            key = f"{r['upstream_id']}--{r['downstream_id']}"
+            yield chain, "link", key, r["source_url"].split()
+
+
+def test_no_denied_domain_in_chain_files(kinds):
+    files = [*GRAPHS.glob("*.ttl"), *SOURCES.glob("*.csv")]
+    found = {
+        (f.name, _domain(u))
+        for f in files
+        for u in URL.findall(f.read_text(encoding="utf-8"))
+        if kinds.get(_domain(u)) == "denied"
+    }
+    assert not found, f"denied domains cited: {sorted(found)}"
+    assert "denied" in kinds.values()  # the denylist itself is not empty
+
+
+def test_every_chain_source_domain_is_reviewed(kinds):
+    unknown = {(c, i, _domain(u)) for c, _, i, urls in _chain_rows() for u in urls}
+    unknown = {x for x in unknown if x[2] not in kinds}
+    assert not unknown, f"add these domains to graphs/source_domains.csv: {sorted(unknown)[:20]}"
+
+
+def test_rows_without_a_primary_source_are_listed_and_the_list_only_shrinks(kinds):
+    lacking = {
+        (c, kind, i)
+        for c, kind, i, urls in _chain_rows()
+        if not {kinds[_domain(u)] for u in urls} & PRIMARY
+    }
+    listed = {(r["chain"], r["kind"], r["id"]) for r in _rows("awaiting_primary_source.csv")}
+    assert lacking - listed == set(), "a new or changed row needs a primary source"
+    assert listed - lacking == set(), (
+        "these rows now have a primary source: drop them from the list"
+    )
+
+
+def test_every_segment_has_an_upstream_feedstock_or_is_an_entry_point():
+    chain = load_chain("all")  # shared segments are fed from whichever chain holds their inputs
+    missing = []
+    for seg in chain.ordered_segments():
+        if seg.stage == "resource" or seg.entry_point:
+            continue
+        ups = list(chain.graph.predecessors(seg.id))
+        feed = [u for u in ups if chain.graph.edges[u, seg.id]["relation"] == "feedstock_of"]
+        market = seg.stage in ("application", "service") and ups  # markets are reached by used_in
+        if not feed and not market:
+            missing.append(seg.id)
+    assert missing == []
+
+
+def test_shared_segment_copies_are_identical():
+    by_id: dict[str, list[tuple[str, dict]]] = {}
+    for chain in CHAINS:
+        for r in _rows(f"{chain}_segments.csv"):
+            by_id.setdefault(r["id"], []).append((chain, r))
+    shared = {k: v for k, v in by_id.items() if len(v) > 1}
+    assert "lithium_battery" in shared and "electronic_gases" in shared
+    for sid, copies in shared.items():
+        first = copies[0][1]
+        for chain, row in copies[1:]:
+            assert row == first, f"{sid} differs between {copies[0][0]} and {chain}"
+
+
+def test_chemistry_of_the_fluorochem_chain():
+    chain = load_chain("fluorochem")
+    feed = {(k.upstream, k.downstream) for k in chain.link_list if k.relation == "feedstock_of"}
+    assert (
+        "trifluoromethane",
+        "hfc_refrigerants",
+    ) not in feed  # HFC-125/227ea are not made from F23
+    for link in [
+        ("chlorinated_feedstocks", "hfc_refrigerants"),  # perchloroethylene + HF → HFC-125
+        ("hfp", "hfc_refrigerants"),  # HFP + HF → HFC-227ea
+        ("tfe", "hfp"),
+        ("hfp", "fep_pfa"),
+        ("hfp", "perfluoro_intermediates"),  # HFPO
+        ("tfe", "pfsa_membrane"),
+        ("ahf", "hfo_refrigerants"),
+        ("chlorinated_feedstocks", "hfo_refrigerants"),
+        ("perfluoro_intermediates", "electronic_fluorinated_fluids"),
+        ("inorganic_fluorides", "fluoro_pharma_intermediates"),  # Halex (KF)
+        ("inorganic_fluorides", "fluoro_agro_intermediates"),
+    ]:
+        assert link in feed, link
+    for sid in ("hfp", "hfo_refrigerants", "lifsi", "fec", "electronic_fluorinated_fluids"):
+        assert chain.upstream(sid), sid
+    assert "八氟环丁烷" in chain.segment("electronic_gases").keywords
+    assert "八氟环丁烷" not in chain.segment("perfluoro_intermediates").keywords
+    assert chain.segment("trifluoromethane").by_product
+    assert chain.segment("fluorosilicic_acid").by_product
+    assert not chain.segment("ahf").by_product
+
+
+def test_lithium_carbonate_routes():
+    chain = load_chain("lithium_battery")
+    feed = {(k.upstream, k.downstream) for k in chain.link_list}
+    for down in ("li_cathode_lco", "li_cathode_lmo", "inorganic_fluorides"):
+        assert ("li_lithium_carbonate", down) in feed
+    assert ("inorganic_fluorides", "lipf6") in feed
+
+
+def test_stages_of_segments_that_feed_others():
+    chain = load_chain("all")
+    for sid in ("lithium_battery", "wire_cable", "chlor_alkali", "fuel_cells", "packaging_testing"):
+        assert chain.segment(sid).stage != "application", sid
+        order = chain.segment(sid).stage_order
+        for down in chain.successors(sid):
+            link = chain.link(sid, down)
+            if link.relation == "feedstock_of":
+                assert chain.segment(down).stage_order >= order, (sid, down)
+
+
+def test_retired_ids_resolve_with_a_warning():
+    aliases = segment_aliases()
+    chain = load_chain("all")
+    assert aliases and all(new in chain for new in aliases.values())
+    assert not any(old in chain for old in aliases)
+    with pytest.warns(RetiredSegmentWarning, match="nev_bms"):
+        assert chain.resolve("nev_bms") == "li_bms"
+    text = (GRAPHS / "nev.ttl").read_text(encoding="utf-8")
+    assert "seg:nev_bms dcterms:isReplacedBy seg:li_bms ." in text
+
+
+def test_enterprise_tags_with_a_retired_id_map_to_the_successor():
+    frame = pd.DataFrame({"name": ["甲公司"], "segments": ["nev_bms;li_bms;automotive"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table, report = normalise_enterprises(frame, source="t.csv")
+    assert table.loc[0, "segments"] == ["li_bms", "automotive"]
+    assert any(i.code == "retired_segment" for i in report.items)
+
+
+def test_bundled_company_tags_all_resolve():
+    known = set(load_chain("all").segments_by_id) | set(segment_aliases())
+    for path in sorted(GRAPHS.glob("companies_*.csv")):
+        for row in csv.DictReader(open(path, encoding="utf-8")):
+            for sid in filter(None, (s.strip() for s in row["segments"].split(";"))):
+                assert sid in known, (path.name, row["name_zh"], sid)
+
+
+def _tables(links):
+    segs = pd.DataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "name_zh": ["甲", "乙", "丙"],
+            "stage": ["basic", "material", "product"],
+        }
+    )
+    return segs, pd.DataFrame(links, columns=["upstream_id", "downstream_id", "relation"])
+
+
+def test_used_in_links_may_close_a_loop_but_feedstock_links_may_not():
+    segs, links = _tables(
+        [("a", "b", "feedstock_of"), ("b", "c", "feedstock_of"), ("c", "a", "used_in")]
+    )
+    chain = chain_from_tables(segs, links, chain_id="t", name_zh="t")
+    assert len(chain.link_list) == 3
+    segs, links = _tables(
+        [("a", "b", "feedstock_of"), ("b", "c", "feedstock_of"), ("c", "a", "feedstock_of")]
+    )
+    with pytest.raises(ChainError, match="feedstock_of"):
+        chain_from_tables(segs, links, chain_id="t", name_zh="t")
+
+
+def test_by_product_and_entry_point_round_trip_through_turtle():
+    segs, links = _tables([("a", "b", "feedstock_of"), ("b", "c", "feedstock_of")])
+    segs["by_product"] = ["", "true", ""]
+    segs["entry_point"] = ["原料在链外", "", ""]
+    chain = chain_from_tables(segs, links, chain_id="t", name_zh="t")
+    from chainmap.model.chain import parse_chain
+
+    back = parse_chain(chain.to_turtle())
+    assert back.segment("b").by_product and not back.segment("a").by_product
+    assert back.segment("a").entry_point == "原料在链外"

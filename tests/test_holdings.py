@@ -1,0 +1,113 @@
+"""Inputs prepared once: holdings, home and profile are resolved once and passed on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from chainmap import datasets
+from chainmap.analysis import classify
+from chainmap.analysis.gaps import gap_records, segment_status
+from chainmap.analysis.holdings import Holdings, prepare_holdings
+from chainmap.analysis.plan import build_plan
+from chainmap.analysis.scoring import rank_enterprises, rank_records
+from chainmap.model.home import Home, resolve_home
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Count classification passes and home resolutions."""
+    calls = {"classify": 0, "home": 0}
+    assign = classify.assign_segments
+
+    def counting_assign(*args, **kwargs):
+        calls["classify"] += 1
+        return assign(*args, **kwargs)
+
+    from chainmap.model import regions
+
+    resolve = regions.resolve_region
+
+    def counting_resolve(*args, **kwargs):
+        calls["home"] += 1
+        return resolve(*args, **kwargs)
+
+    monkeypatch.setattr(classify, "assign_segments", counting_assign)
+    monkeypatch.setattr(regions, "resolve_region", counting_resolve)
+    return calls
+
+
+def _untagged(chain):
+    firms = datasets.enterprises(chain).head(12).copy()
+    scopes = ["无水氟化氢生产", "聚偏氟乙烯生产", "萤石开采", "氟橡胶生产"]
+    firms["scope"] = [scopes[i % len(scopes)] for i in range(len(firms))]
+    firms["segments"] = [[] for _ in range(len(firms))]
+    return firms.drop(columns=["segments_source"])
+
+
+def test_plan_classifies_and_resolves_home_once(fluorochem, counted):
+    plan = build_plan(fluorochem, _untagged(fluorochem), home="武义县")
+    assert plan.params["counts"]["in_chain"] > 0
+    assert counted == {"classify": 1, "home": 1}
+
+
+def test_cli_plan_on_a_raw_file_classifies_once(invoke, counted):
+    res = invoke("plan", "fluorochem", "--enterprises", FIXTURES / "registry_gbk_title.csv")
+    assert res.exit_code == 0, res.output
+    assert counted["classify"] == 1
+
+
+def test_prepared_and_raw_inputs_give_the_same_results(fluorochem):
+    raw = _untagged(fluorochem)
+    held = prepare_holdings(fluorochem, raw)
+    assert isinstance(held, Holdings) and prepare_holdings(fluorochem, held) is held
+    where = resolve_home("武义县")
+    assert resolve_home(where) is where
+    assert gap_records(segment_status(fluorochem, held, home=where)) == gap_records(
+        segment_status(fluorochem, raw, home="330723")
+    )
+    kw = {"with_stability": False}
+    assert rank_records(rank_enterprises(fluorochem, held, home=where, **kw)) == rank_records(
+        rank_enterprises(fluorochem, raw, home="武义县", **kw)
+    )
+    with pytest.raises(ValueError, match="prepared for chain"):
+        prepare_holdings(datasets.load_chain("lithium_battery"), held)
+
+
+def test_home_at_level_and_holds():
+    wuyi = Home("330723", "武义县", "county")
+    assert wuyi.at("city") == "330700" and wuyi.at("county") == "330723"
+    jinhua = resolve_home("330700")
+    assert jinhua.holds("330723") and not wuyi.holds("330702") and not wuyi.holds("999999")
+    with pytest.raises(Exception, match="finer"):
+        jinhua.at("county")
+
+
+def test_list_cells_split_alike_everywhere(fluorochem):
+    # A hand-made frame whose segments are one text cell: the firm must not vanish.
+    firms = pd.DataFrame(
+        {
+            "name": ["甲氟材料公司", "乙氟材料公司"],
+            "region_code": ["330723", "330802"],
+            "segments": ["ahf、pvdf", "ahf;pvdf"],
+        }
+    )
+    status = segment_status(fluorochem, firms, home="武义县")
+    assert status.loc["pvdf", "count_total"] == 2 and status.loc["ahf", "count_home"] == 1
+
+
+def test_dates_read_alike_for_firms_and_ledgers():
+    import datetime as dt
+
+    from chainmap.model import enterprises, ledger
+
+    when = dt.date(2024, 3, 5)
+    assert (
+        enterprises.parse_date("2024 年 3 月 5 日")
+        == ledger.parse_date("2024 年 3 月 5 日")
+        == when
+    )

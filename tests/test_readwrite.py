@@ -1,0 +1,99 @@
+"""The one table reader: every engine reads what ``--engine memory`` reads."""
+
+from __future__ import annotations
+
+import codecs
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from chainmap.analysis.scoring import rank_enterprises, rank_records
+from chainmap.analysis.stream import stream_rank
+from chainmap.errors import InputError
+from chainmap.model.enterprises import read_enterprises
+from chainmap.readwrite.reader import file_encoding, iter_table, read_table
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GBK = FIXTURES / "registry_gbk_title.csv"
+
+
+def _cells(frame):
+    return [[None if pd.isna(v) else v for v in row] for row in frame.values.tolist()]
+
+
+def _memory(chain, path, **kw):
+    table, _ = read_enterprises(path, **kw)
+    return rank_records(rank_enterprises(chain, table))
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-8", "utf-16"])
+def test_iter_table_reads_the_cells_read_table_reads(encoding, tmp_path):
+    path = tmp_path / "firms.csv"
+    path.write_bytes(GBK.read_bytes().decode("gb18030").encode(encoding))
+    whole = read_table(path)
+    parts = list(iter_table(path, chunk_rows=3))
+    assert len(parts) > 1
+    assert parts[0].attrs["first_row"] == whole.attrs["first_row"] > 2
+    joined = pd.concat(parts, ignore_index=True)
+    assert list(joined.columns) == list(whole.columns)
+    assert _cells(joined) == _cells(whole)
+
+
+def test_file_encoding_reads_past_an_ascii_head(tmp_path):
+    path = tmp_path / "late.csv"
+    path.write_bytes(b"name,city\n" + b"a,b\n" * 5000 + "甲,乙\n".encode("gbk"))
+    assert file_encoding(path, block=1024) == "gb18030"
+    path.write_bytes(codecs.BOM_UTF16_LE + "name\n甲\n".encode("utf-16-le"))
+    assert file_encoding(path) == "utf-16"
+
+
+@pytest.mark.parametrize("engine", ["stream", pytest.param("dask", marks=pytest.mark.slow)])
+def test_gbk_title_row_ranks_alike_on_every_engine(engine, fluorochem):
+    memory = _memory(fluorochem, GBK)
+    assert memory  # the fixture holds a target
+    if engine == "dask":
+        pytest.importorskip("dask.distributed")
+    streamed = stream_rank(fluorochem, GBK, engine=engine, chunk_rows=3)
+    assert rank_records(streamed) == memory
+
+
+def test_mapping_reaches_the_stream_engine(fluorochem):
+    mapping = FIXTURES / "registry_custom_mapping.toml"
+    custom = FIXTURES / "registry_custom.csv"
+    memory, _ = read_enterprises(custom, mapping=mapping)
+    streamed = stream_rank(fluorochem, custom, mapping=mapping, with_stability=False)
+    expected = rank_enterprises(fluorochem, memory, with_stability=False)
+    assert rank_records(streamed) == rank_records(expected)
+    with pytest.raises(InputError, match="name column"):
+        stream_rank(fluorochem, custom)
+
+
+def test_xlsx_cannot_stream_says_so_in_one_line(invoke):
+    xlsx = FIXTURES / "registry_zh_headers.xlsx"
+    res = invoke("rank", "fluorochem", "--engine", "stream", "--enterprises", xlsx)
+    assert res.exit_code != 0
+    error = [line for line in res.stderr.splitlines() if line.startswith("Error")]
+    assert len(error) == 1 and "XLSX" in error[0] and "--engine memory" in error[0]
+    assert "Traceback" not in res.output
+
+
+def test_cli_stream_equals_memory_on_gbk(invoke):
+    out = {}
+    for engine in ("memory", "stream"):
+        res = invoke(
+            "rank", "fluorochem", "--engine", engine, "--enterprises", GBK, "--format", "json"
+        )
+        assert res.exit_code == 0, res.output
+        out[engine] = json.loads(res.stdout)
+    assert out["stream"] == out["memory"] != []
+
+
+def test_trailing_commas_give_the_same_columns_whole_and_in_parts(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("企业名单\n企业名称,地址\n甲公司,武义县,\n乙公司,衢州市,\n", encoding="gbk")
+    whole = read_table(path)
+    parts = list(iter_table(path, chunk_rows=1))
+    assert [list(p.columns) for p in parts] == [list(whole.columns)] * 2
+    assert _cells(pd.concat(parts, ignore_index=True)) == _cells(whole)
