@@ -758,13 +758,17 @@ def map_cmd(
     from chainmap.analysis.holdings import prepare_holdings
     from chainmap.analysis.scoring import rank_enterprises
     from chainmap.model.home import resolve_home
+    from chainmap.model.profile import min_confidence
     from chainmap.outputs.maps import build_map, write_map
 
     loaded, table, prof = load_inputs(chain, enterprises, profile)
     drawn = loaded.neighbourhood(segment, depth) if segment else loaded
     overlay: dict[str, Any] = {}
     if len(table):
-        where, held = resolve_home(home, prof), prepare_holdings(loaded, table)
+        where, held = (
+            resolve_home(home, prof),
+            prepare_holdings(loaded, table, min_confidence=min_confidence(prof)),
+        )
         status = segment_status(loaded, held, home=where, profile=prof)
         note_home(status.attrs)
         # The map shows no stability share, so skip its resampling.

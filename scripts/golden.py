@@ -27,7 +27,7 @@ INPUTS = {
     "ledger_synthetic_investment.csv": REPO / "graphs" / "ledger_synthetic_investment.csv",
     "kpi_targets_synthetic.toml": REPO / "graphs" / "kpi_targets_synthetic.toml",
     "companies_fluorochem.csv": REPO / "graphs" / "companies_fluorochem.csv",
-    "registry_gbk_title.csv": REPO / "tests" / "fixtures" / "registry_gbk_title.csv",
+    "registry_gbk_title_synthetic.csv": REPO / "tests" / "fixtures" / "registry_gbk_title_synthetic.csv",
     "classify_fluorochem_handwritten.csv": REPO
     / "tests"
     / "fixtures"
@@ -131,7 +131,7 @@ COMMANDS: list[tuple[str, list[str]]] = [
                 "--engine",
                 engine,
                 "--enterprises",
-                "inputs/registry_gbk_title.csv",
+                "inputs/registry_gbk_title_synthetic.csv",
                 "--format",
                 "json",
             ],

@@ -27,8 +27,10 @@ FIXTURE = Path(__file__).parent / "fixtures" / "classify_fluorochem_handwritten.
 KNOWN_LIMITS = {"47", "59", "60", "68"}
 # 60 (废旧锂电池回收利用): lithium_battery is a component now (cell makers are targets, issue 16),
 # so rule 4 no longer screens 锂电池 used as a modifier; a recycler is tagged as a cell maker.
-#: Floors for the hand-written fixture (68 texts, 73 expected pairs). The known limits cost
-#: 2 false positives and 1 miss (P 0.973, R 0.986). Each rule has four or more cases, so
+#: Floors for the hand-written fixture (68 texts, 64 expected production pairs; the 10 trade
+#: pairs of its ``trade`` column are scored in test_classify_registry.py). The known limits
+#: cost a few false positives and 1 miss (figures printed by the test). Each rule has four or
+#: more cases, so
 #: breaking any one rule adds several errors and falls below these floors.
 MIN_PRECISION = 0.95
 MIN_RECALL = 0.95
@@ -134,9 +136,9 @@ def test_matches_agree_with_brute_force_leftmost_longest(clf, fluorochem):
             for sid in owners[hit]:
                 expected.setdefault(sid, set()).add(hit)
             i += len(hit)
-        segments, evidence = clf.classify_one(text)
-        assert {k: set(v) for k, v in evidence.items()} == expected, text
-        assert set(segments) == set(expected)
+        row = clf.classify_row(text)  # production and trade: both are matches
+        assert {k: set(v) for k, v in row.evidence.items()} == expected, text
+        assert set(row.segments) | set(row.trade_segments) == set(expected)
 
 
 @pytest.mark.parametrize(
@@ -156,7 +158,7 @@ def test_negated_mentions_are_ignored(clf, text):
 
 def test_negation_ends_at_clause_or_bracket(clf):
     assert clf.classify_one("销售化工产品，不含硫酸；生产氢氟酸")[0] == ["ahf"]
-    assert clf.classify_one("化工产品（不含硫酸）、氢氟酸销售")[0] == ["ahf"]
+    assert clf.classify_one("化工产品（不含硫酸）、氢氟酸生产")[0] == ["ahf"]
     # 除 in 去除 is not 除…外
     assert clf.classify_one("去除杂质后生产氢氟酸，对外销售")[0] == ["ahf"]
 
@@ -183,8 +185,8 @@ def test_application_needs_an_operation_verb(clf):
 
 def test_latin_terms_need_boundaries_and_ignore_case(clf):
     assert clf.classify_one("R227ea销售") == ([], {})
-    assert clf.classify_one("R22销售")[0] == ["hcfc_refrigerants"]
-    assert clf.classify_one("pvdf粉料、ＰＴＦＥ板材销售")[1] == {"pvdf": ["PVDF"], "ptfe": ["PTFE"]}
+    assert clf.classify_one("R22生产")[0] == ["hcfc_refrigerants"]
+    assert clf.classify_one("pvdf粉料、ＰＴＦＥ板材生产")[1] == {"pvdf": ["PVDF"], "ptfe": ["PTFE"]}
 
 
 def test_segments_follow_stage_order_and_evidence_is_sorted(clf, fluorochem):
@@ -224,7 +226,7 @@ def test_classify_keeps_series_index(fluorochem):
     texts = pd.Series(["萤石精粉生产", None, "聚偏氟乙烯生产"], index=["a", "b", "c"])
     frame = classify(fluorochem, texts)
     assert list(frame.index) == ["a", "b", "c"]
-    assert list(frame.columns) == ["segments", "evidence"]
+    assert list(frame.columns) == ["segments", "evidence", "trade_segments", "segments_confidence"]
     assert frame["segments"].tolist() == [["fluorspar"], [], ["pvdf"]]
     assert frame.loc["c", "evidence"] == {"pvdf": ["聚偏氟乙烯"]}
 
@@ -298,7 +300,13 @@ def test_cli_classify_xlsx(invoke, scopes_csv, tmp_path):
     assert result.exit_code == 0
     sheet = load_workbook(out).active
     header = [c.value for c in sheet[1]]
-    assert header[-3:] == ["segments", "evidence", "segments_source"]
+    assert header[-5:] == [
+        "segments",
+        "evidence",
+        "segments_source",
+        "segments_confidence",
+        "trade_segments",
+    ]
     assert sheet.cell(row=2, column=header.index("segments") + 1).value == "electronic_hf"
 
 
@@ -368,7 +376,9 @@ def test_cli_classify_reads_xlsx_with_chinese_headers(invoke, tmp_path):
     book.save(path)
     result = invoke("classify", "fluorochem", path, "--text-column", "经营范围", "--format", "json")
     records = json.loads(result.stdout)
-    assert [r["segments"] for r in records] == [["electrolyte", "lipf6"], ["fluorspar", "pvdf"]]
+    assert [r["segments"] for r in records] == [["lipf6"], ["fluorspar", "pvdf"]]
+    assert [r["trade_segments"] for r in records] == [["electrolyte"], []]  # 电解液销售: trade
+    assert [r["segments_confidence"] for r in records] == [["scope"], []]
     assert [r["segments_source"] for r in records] == ["classified", "tagged"]
     assert records[1]["环节"] == "pvdf; 萤石"  # the input column is kept as it was
 
@@ -393,5 +403,6 @@ def test_a_text_ending_inside_a_longer_keyword_keeps_the_shorter_one():
 
     clf = Classifier(load_chain("fluorochem"))
     # 高品位萤石块矿 is a keyword; a text cut after 块 still names 萤石 (leftmost-longest).
-    assert clf.classify_one("销售高品位萤石块") == (["fluorspar"], {"fluorspar": ["萤石"]})
+    row = clf.classify_row("销售高品位萤石块")  # 销售: trade evidence (rule 6)
+    assert (row.trade_segments, row.evidence) == (["fluorspar"], {"fluorspar": ["萤石"]})
     assert clf.classify_one("销售高品位萤石块。") == clf.classify_one("销售高品位萤石块")

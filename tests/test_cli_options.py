@@ -28,7 +28,7 @@ def test_enterprises_default_none_for_export(invoke):
 
 def test_a_file_named_sample_is_read_as_a_file(invoke, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "sample").write_bytes((FIXTURES / "registry_english.csv").read_bytes())
+    (tmp_path / "sample").write_bytes((FIXTURES / "registry_english_synthetic.csv").read_bytes())
     res = invoke("export", "fluorochem", "--enterprises", "sample", "--format", "nt")
     # Read as a file (which has no table suffix), not as the bundled sample.
     assert res.exit_code != 0 and "unsupported file type" in res.output

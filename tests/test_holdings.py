@@ -56,7 +56,9 @@ def test_plan_classifies_and_resolves_home_once(fluorochem, counted):
 
 
 def test_cli_plan_on_a_raw_file_classifies_once(invoke, counted):
-    res = invoke("plan", "fluorochem", "--enterprises", FIXTURES / "registry_gbk_title.csv")
+    res = invoke(
+        "plan", "fluorochem", "--enterprises", FIXTURES / "registry_gbk_title_synthetic.csv"
+    )
     assert res.exit_code == 0, res.output
     assert counted["classify"] == 1
 

@@ -16,7 +16,7 @@ from chainmap.model.enterprises import read_enterprises
 from chainmap.readwrite.reader import file_encoding, iter_table, read_table
 
 FIXTURES = Path(__file__).parent / "fixtures"
-GBK = FIXTURES / "registry_gbk_title.csv"
+GBK = FIXTURES / "registry_gbk_title_synthetic.csv"
 
 
 def _cells(frame):
@@ -61,7 +61,7 @@ def test_gbk_title_row_ranks_alike_on_every_engine(engine, fluorochem):
 
 def test_mapping_reaches_the_stream_engine(fluorochem):
     mapping = FIXTURES / "registry_custom_mapping.toml"
-    custom = FIXTURES / "registry_custom.csv"
+    custom = FIXTURES / "registry_custom_synthetic.csv"
     memory, _ = read_enterprises(custom, mapping=mapping)
     streamed = stream_rank(fluorochem, custom, mapping=mapping, with_stability=False)
     expected = rank_enterprises(fluorochem, memory, with_stability=False)
@@ -71,7 +71,7 @@ def test_mapping_reaches_the_stream_engine(fluorochem):
 
 
 def test_xlsx_cannot_stream_says_so_in_one_line(invoke):
-    xlsx = FIXTURES / "registry_zh_headers.xlsx"
+    xlsx = FIXTURES / "registry_zh_headers_synthetic.xlsx"
     res = invoke("rank", "fluorochem", "--engine", "stream", "--enterprises", xlsx)
     assert res.exit_code != 0
     error = [line for line in res.stderr.splitlines() if line.startswith("Error")]

@@ -51,7 +51,7 @@ def test_resolution_walks_up_to_the_registrable_domain():
     assert source_kind("http://quotes.money.163.com/f10/x.html") == "filing"
     assert source_kind("https://c.m.163.com/news/a/x.html") == "secondary"
     # subdomains of a denied registrable domain are denied too
-    assert source_domain("http://m.jizihe.com/page/1.shtml") == "jizihe.com"
+    assert source_domain("http://news.jizihe.com/page/1.shtml") == "jizihe.com"
     assert table["jizihe.com"][0] == "denied"
     assert source_kind("http://lnmo20101130134838704182.lnmo.com.cn/news_1.html") == "denied"
     # www., case and a trailing dot are ignored; unknown hosts are None

@@ -26,18 +26,32 @@ text. The rules, documented with examples in ``docs/classify.md``:
    and the term is not a qualifier: a grade or use (``汽车用…``, ``冶金级…``)
    or a modifier of the term right after it (``锂电池PVDF粘结剂``).
 
+5. **Official wording.** The phrases of SAMR's 《经营范围规范表述目录》 mapped in
+   ``graphs/scope_catalog.csv`` are terms too (``电池制造`` -> ``lithium_battery``);
+   a phrase of kind ``other`` names no segment and only shadows the shorter
+   keywords inside it (``光伏逆变器`` is not a motor controller).
+6. **Trade is not production.** A mention whose item (the ``、``-separated part
+   of its clause) says 销售 / 批发 / 零售 / 进出口 and no making verb is evidence
+   of trade: its segment goes to ``trade_segments``, never to ``segments``
+   (``电池销售``; ``化工产品销售（氢氟酸）``). Catalogue phrases carry their kind.
+
+A row's GB/T 4754 class (``国标行业``) is evidence too, through
+``graphs/gbt4754_segments.csv``: :meth:`Classifier.classify_row` reports each
+segment's confidence, ``code+scope``, ``scope`` or ``code`` (the code alone).
+
 Latin letters match in any case and in full-width upper case (``pvdf``,
 ``ＰＶＤＦ``).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 import gc
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from chainmap.errors import InputError
 from chainmap.model.values import is_blank
@@ -49,15 +63,21 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "APPLICATION_STAGE",
+    "CODE_COLUMNS",
+    "CONFIDENCE_LEVELS",
     "MARKET_TRIGGERS",
     "NEGATION_TRIGGERS",
     "OPERATION_VERBS",
+    "PRODUCTION_VERBS",
     "TAG_COLUMNS",
+    "TRADE_VERBS",
+    "Classification",
     "Classifier",
     "assign_segments",
     "classification_records",
     "classify",
     "frequent_chars",
+    "meets_confidence",
     "segment_terms",
 ]
 
@@ -101,6 +121,27 @@ OPERATION_VERBS: tuple[str, ...] = (
     "建设",
     "施工",
 )
+#: Verbs that make a mention evidence of production, not trade (rule 6).
+PRODUCTION_VERBS: tuple[str, ...] = (
+    *(v for v in OPERATION_VERBS if v != "经营"),
+    "开采",
+    "采选",
+    "冶炼",
+    "提纯",
+    "提取",
+    "合成",
+    "精炼",
+    "回收",
+    "利用",
+    "拆解",
+)
+#: Verbs of trading (rule 6): an item with one of these and no production verb is trade.
+#: 经营 is the registry's word for trading licences (危险化学品经营, 电线、电缆经营).
+TRADE_VERBS: tuple[str, ...] = ("销售", "批发", "零售", "经销", "进出口", "贸易", "经营")
+#: Confidence of a classified segment, strongest first (the code alone is the weakest).
+CONFIDENCE_LEVELS: tuple[str, ...] = ("code+scope", "scope", "code")
+#: Input columns read as the GB/T 4754 industry (国标行业), in order of preference.
+CODE_COLUMNS: tuple[str, ...] = ("gb_industry", "国标行业", "industry_class")
 # Other trigger words found by the automaton: 除…外 and the raw-material forms.
 _RAW_TRIGGERS = ("原料", "原材料", "利用")
 _EXCEPT_TRIGGER = "除"
@@ -126,6 +167,10 @@ _RAW_RES = (
     re.compile(f"利用([^{re.escape(_CLAUSE_END)}]*?)(?:生产|制备|制取|提取|回收)"),
 )
 _QUALIFIER_AFTER = ("用", "级")
+_PRODUCTION_RE = re.compile("|".join(PRODUCTION_VERBS))
+_TRADE_RE = re.compile("|".join(TRADE_VERBS))
+_BARE_PRODUCTION_RE = re.compile(f"(?:{'|'.join(PRODUCTION_VERBS)})+")
+_CLOSED_BRACKETS = re.compile(r"[（(][^（()）]*[）)]")
 _PAD = "\x00"  # second character of pad words (see _compile); never in a scope text
 # pyahocorasick's iter_long drops a shorter keyword when the text ends inside a longer
 # one ("…高品位萤石块" lost 萤石); a character no keyword holds lets it fall back (rule 1).
@@ -150,6 +195,7 @@ class _Term:
     latin_edge: bool  # either of the two
     plain: bool  # one non-application segment, no Latin edge: assigned on sight
     qualifier: bool  # the term itself is a grade (冶金级萤石): never an application
+    fixed: str | None  # "production" / "trade" for catalogue phrases (rule 5), else None
 
 
 def _is_ascii_alnum(ch: str) -> bool:
@@ -163,7 +209,10 @@ def _label_terms(name_zh: str) -> list[str]:
 
 
 def segment_terms(chain: Chain) -> dict[str, list[str]]:
-    """The terms each segment is matched by: its keywords plus its usable zh label.
+    """The chain's own terms of each segment: its keywords plus its usable zh label.
+
+    The catalogue phrases of ``graphs/scope_catalog.csv`` are matched too (rule 5);
+    :func:`chainmap.model.registry_terms.scope_phrases` lists them.
 
     Examples
     --------
@@ -197,8 +246,22 @@ def _compile_key(chain: Chain) -> tuple:
     )
 
 
+def _catalog_key(chain: Chain) -> tuple[tuple[str, str, str], ...]:
+    """The catalogue phrases that concern ``chain``: its segments', and every ``other``."""
+    from chainmap.model.registry_terms import scope_phrases
+
+    ids = set(chain.segments_by_id)
+    return tuple(
+        (p.phrase, p.segment_id, p.kind)
+        for p in scope_phrases()
+        if p.segment_id in ids or p.kind == "other"
+    )
+
+
 @lru_cache(maxsize=32)
-def _compile(key: tuple, frequent_chars: str = "") -> tuple[Any, dict[str, int]]:
+def _compile(
+    key: tuple, catalog: tuple = (), frequent_chars: str = ""
+) -> tuple[Any, dict[str, int]]:
     """Build the automaton for a chain's segment content (cached on that content).
 
     pyahocorasick finds a node's child by a linear scan in insertion order, and
@@ -211,23 +274,31 @@ def _compile(key: tuple, frequent_chars: str = "") -> tuple[Any, dict[str, int]]
     automaton = ahocorasick.Automaton()
     for ch in frequent_chars:
         automaton.add_word(ch + _PAD, None)
-    by_term: dict[str, list[tuple[str, str]]] = {}
+    # term -> (segment, stage, kind); kind None for chain keywords (rule 6 decides).
+    by_term: dict[str, list[tuple[str, str, str | None]]] = {}
     for sid, stage, name_zh, keywords in key:
         for term in _terms(keywords, name_zh):
-            by_term.setdefault(term, []).append((sid, stage))
+            by_term.setdefault(term, []).append((sid, stage, None))
+    for phrase, sid, kind in catalog:  # catalogue phrases are products whatever the stage
+        by_term.setdefault(phrase, []).append((sid, "", kind))
     for term, owners in sorted(by_term.items()):
-        owners.sort()
+        owners = sorted(set(owners), key=lambda o: (o[0], o[1], o[2] or ""))
+        kinds = {o[2] for o in owners}
+        fixed = next(iter(kinds)) if len(kinds) == 1 else None
+        owners = [o for o in owners if o[0]]  # "other" phrases own no segment
         left, right = _is_ascii_alnum(term[0]), _is_ascii_alnum(term[-1])
+        products = tuple(s for s, st, _k in owners if st != APPLICATION_STAGE)
         info = _Term(
             term=term,
             length=len(term),
-            products=tuple(s for s, st in owners if st != APPLICATION_STAGE),
-            markets=tuple(s for s, st in owners if st == APPLICATION_STAGE),
+            products=products,
+            markets=tuple(s for s, st, _k in owners if st == APPLICATION_STAGE),
             ascii_left=left,
             ascii_right=right,
             latin_edge=left or right,
-            plain=len(owners) == 1 and owners[0][1] != APPLICATION_STAGE and not (left or right),
+            plain=len(owners) == 1 and len(products) == 1 and not (left or right),
             qualifier="级" in term,
+            fixed=fixed if fixed in ("production", "trade") else None,
         )
         for form in _variants(term):
             automaton.add_word(form, info)
@@ -246,14 +317,44 @@ def _compile(key: tuple, frequent_chars: str = "") -> tuple[Any, dict[str, int]]
     return automaton, rank
 
 
+class Classification(NamedTuple):
+    """What :meth:`Classifier.classify_row` finds in one row.
+
+    ``segments`` (stage order, then id) are the segments the firm makes or runs,
+    with ``confidence`` in the same order (``code+scope``, ``scope`` or ``code``);
+    ``trade_segments`` are the ones it only trades (rule 6); ``evidence`` maps
+    every segment of either list to the sorted terms (and ``GB/T 4754 ...``
+    codes) that gave it.
+    """
+
+    segments: list[str]
+    evidence: dict[str, list[str]]
+    trade_segments: list[str]
+    confidence: list[str]
+
+
+def meets_confidence(level: str, minimum: str) -> bool:
+    """Whether a segment's confidence ``level`` is at least ``minimum``.
+
+    Examples
+    --------
+    >>> meets_confidence("code", "scope"), meets_confidence("code+scope", "scope")
+    (False, True)
+    """
+    order = {c: i for i, c in enumerate(CONFIDENCE_LEVELS)}
+    if minimum not in order:
+        raise ValueError(f"min_confidence must be one of {CONFIDENCE_LEVELS}, got {minimum!r}")
+    return order.get(level, len(order)) <= order[minimum]
+
+
 class Classifier:
     """Assign chain segments to business-scope texts (see the module docstring for the rules).
 
     Parameters
     ----------
     chain
-        The chain whose segment keywords are matched. The matcher is compiled
-        once per distinct segment content and cached.
+        The chain whose segment keywords (and catalogue phrases) are matched.
+        The matcher is compiled once per distinct segment content and cached.
 
     Examples
     --------
@@ -263,24 +364,66 @@ class Classifier:
     (['electronic_hf'], {'electronic_hf': ['电子级氢氟酸']})
     >>> clf.classify_one("氟橡胶生产，产品用于汽车密封")[0]
     ['fkm']
+    >>> clf.classify_row("氢氟酸销售；氟化铝生产").trade_segments
+    ['ahf']
     """
 
     def __init__(self, chain: Chain, *, frequent_chars: str = ""):
+        from chainmap.model.registry_terms import industry_segments
+
         self.chain = chain
         self.frequent_chars = frequent_chars
         # Segments in stage order then id; the cache key is the segment content.
-        self._automaton, self._rank = _compile(_compile_key(chain), frequent_chars)
+        self._automaton, self._rank = _compile(
+            _compile_key(chain), _catalog_key(chain), frequent_chars
+        )
+        ids = set(chain.segments_by_id)
+        self._codes = {
+            code: found
+            for code, sids in industry_segments().items()
+            if (found := tuple(s for s in sids if s in ids))
+        }
 
     def classify_one(self, text: str | None) -> tuple[list[str], dict[str, list[str]]]:
-        """Segments of one text (stage order, then id) and the terms that matched each."""
-        if not isinstance(text, str) or not text:
+        """Segments the text says the firm makes or runs, and the terms that matched each.
+
+        Trade-only mentions (rule 6) are left out; :meth:`classify_row` reports them.
+        """
+        found = self._scan(text)
+        if not found:
             return [], {}
+        return self._ordered(self._settle(text, found)[0])
+
+    def classify_row(self, text: str | None, code: object = None) -> Classification:
+        """Production and trade segments of one row, from its scope and its GB/T 4754 code."""
+        from chainmap.model.registry_terms import industry_code
+
+        found = self._scan(text)
+        made, traded = self._settle(text, found) if found else ({}, {})
+        digits = industry_code(code) if code is not None else None
+        by_code = self._codes.get(digits, ()) if digits else ()
+        confidence = {sid: "scope" for sid in made}
+        for sid in by_code:
+            confidence[sid] = "code+scope" if sid in made else "code"
+            made.setdefault(sid, []).append(f"GB/T 4754 {digits}")
+        for sid in made.keys() & traded.keys():  # made and also traded: evidence is both
+            made[sid] = made[sid] + traded[sid]
+        segments, evidence = self._ordered(made)
+        trade = {sid: terms for sid, terms in traded.items() if sid not in made}
+        trade_ids, trade_evidence = self._ordered(trade)
+        evidence.update(trade_evidence)
+        return Classification(segments, evidence, trade_ids, [confidence[s] for s in segments])
+
+    def _scan(self, text: str | None) -> dict[str, list[tuple[int, _Term]]]:
+        """Segment id -> (start, term) of every mention kept by rules 1-4."""
+        if not isinstance(text, str) or not text:
+            return {}
         latin = text.encode("ascii", "ignore")
         if latin != latin.upper():  # lower-case Latin letters: match upper-cased
             upper = text.upper()
             if len(upper) == len(text):
                 text = upper
-        found: dict[str, list[str]] = {}
+        found: dict[str, list[tuple[int, _Term]]] = {}
         add = found.setdefault
         term_class = _Term
         fence = -1  # negation and market scopes seen so far reach up to here
@@ -293,7 +436,7 @@ class Classifier:
                 if info is None:
                     continue
                 if info[0] == "raw":  # 以…为原料 reaches back: the general path
-                    return self._classify_with_inputs(text)
+                    return self._scan_with_inputs(text)
                 pending.append((end + 1 - info[1], end + 1, info[0]))
                 continue
             end += 1
@@ -313,17 +456,17 @@ class Classifier:
                     _add_markets(text, *held, add)
                 held = None
             if info.plain:
-                add(info.products[0], []).append(info.term)
+                add(info.products[0], []).append((start, info))
                 continue
             for sid in info.products:
-                add(sid, []).append(info.term)
+                add(sid, []).append((start, info))
             if info.markets:
                 held = (start, end, info)
         if held is not None:
             _add_markets(text, *held, add)
-        return self._result(found)
+        return found
 
-    def _classify_with_inputs(self, text: str) -> tuple[list[str], dict[str, list[str]]]:
+    def _scan_with_inputs(self, text: str) -> dict[str, list[tuple[int, _Term]]]:
         """The general path for texts that name raw materials: all spans, then all terms."""
         hits: list[tuple[int, int, _Term]] = []
         spans: list[tuple[int, int]] = []
@@ -336,16 +479,31 @@ class Classifier:
                 spans.append((end + 1, _scope_reach(text, end + 1 - info[1], end + 1, info[0])))
         for regex in _RAW_RES:
             spans.extend(match.span(1) for match in regex.finditer(text))
-        found: dict[str, list[str]] = {}
+        found: dict[str, list[tuple[int, _Term]]] = {}
         kept = [h for h in hits if not any(a <= h[0] and h[1] <= b for a, b in spans)]
         for i, (start, end, info) in enumerate(kept):
             for sid in info.products:
-                found.setdefault(sid, []).append(info.term)
+                found.setdefault(sid, []).append((start, info))
             if info.markets and (i + 1 == len(kept) or kept[i + 1][0] != end):
                 _add_markets(text, start, end, info, found.setdefault)
-        return self._result(found)
+        return found
 
-    def _result(self, found: dict[str, list[str]]) -> tuple[list[str], dict[str, list[str]]]:
+    @staticmethod
+    def _settle(
+        text: str, found: dict[str, list[tuple[int, _Term]]]
+    ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """Split mentions into production and trade (rule 6): segment id -> terms."""
+        made: dict[str, list[str]] = {}
+        traded: dict[str, list[str]] = {}
+        # Without a trade verb anywhere, every mention is production (the common case).
+        items = _Items(text) if _TRADE_RE.search(text) is not None else None
+        for sid, mentions in found.items():
+            for start, info in mentions:
+                kind = info.fixed or ("production" if items is None else items.kind(start))
+                (made if kind == "production" else traded).setdefault(sid, []).append(info.term)
+        return made, traded
+
+    def _ordered(self, found: dict[str, list[str]]) -> tuple[list[str], dict[str, list[str]]]:
         """Segments in stage order and their sorted, distinct terms."""
         if not found:
             return [], {}
@@ -359,6 +517,12 @@ class Classifier:
             evidence[sid] = terms if len(terms) == 1 else sorted(set(terms))
         return order, evidence
 
+    def _tuned(self, n: int, texts: list) -> Classifier:
+        """This classifier, or one tuned to the texts' frequent characters when there are many."""
+        if not self.frequent_chars and n >= _TUNE_MIN:
+            return Classifier(self.chain, frequent_chars=frequent_chars(texts[:_TUNE_SAMPLE]))
+        return self
+
     def classify_many(
         self, texts: Iterable[str | None]
     ) -> list[tuple[list[str], dict[str, list[str]]]]:
@@ -368,20 +532,108 @@ class Classifier:
         characters (faster, same results).
         """
         texts = texts if isinstance(texts, list) else list(texts)
-        clf = self
-        if not self.frequent_chars and len(texts) >= _TUNE_MIN:
-            clf = Classifier(self.chain, frequent_chars=frequent_chars(texts[:_TUNE_SAMPLE]))
-        one = clf.classify_one
-        # Each result adds a list and a dict, which triggers the cyclic garbage collector
-        # again and again over all results so far; they hold no cycles, so pause it
-        # (this halves the time for a million texts).
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            return [one(t) for t in texts]
-        finally:
-            if collecting:
-                gc.enable()
+        return _without_gc(self._tuned(len(texts), texts).classify_one, texts)
+
+    def classify_rows(
+        self, texts: Iterable[str | None], codes: Iterable[object] | None = None
+    ) -> list[Classification]:
+        """:meth:`classify_row` over many rows (``codes``: their 国标行业 cells, or None)."""
+        texts = texts if isinstance(texts, list) else list(texts)
+        codes = [None] * len(texts) if codes is None else list(codes)
+        if len(codes) != len(texts):
+            raise ValueError("texts and codes differ in length")
+        row = self._tuned(len(texts), texts).classify_row
+        return _without_gc(lambda pair: row(*pair), list(zip(texts, codes, strict=True)))
+
+
+def _without_gc(fn: Any, items: list) -> list:
+    """``[fn(x) for x in items]`` with the cyclic garbage collector paused.
+
+    Each result adds lists and dicts, which triggers the collector again and again
+    over all results so far; they hold no cycles (this halves the time for 1M texts).
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return [fn(x) for x in items]
+    finally:
+        if collecting:
+            gc.enable()
+
+
+@lru_cache(maxsize=1 << 16)
+def _verb_kind(part: str) -> str | None:
+    """``production``, ``trade`` or None for one item of a clause (closed brackets ignored).
+
+    Cached: registry scopes repeat the same items (化工产品销售) across many firms.
+    """
+    if "（" in part or "(" in part:
+        part = _CLOSED_BRACKETS.sub("", part)
+    if _PRODUCTION_RE.search(part):
+        return "production"
+    if _TRADE_RE.search(part):
+        return "trade"
+    return None
+
+
+class _Items:
+    """The clauses of one text, split into ``、`` items, for rule 6 (each clause read once).
+
+    The item holding a mention decides whether it is production or trade; an item
+    without a verb takes the verb of the next items (``萤石、氢氟酸生产``), then of
+    the previous ones (``销售萤石、氢氟酸``), then of a heading before a colon
+    (``销售：氢氟酸``). A bare making verb before a trading item makes it production
+    (``生产、销售氢氟酸``). No verb at all: production.
+    """
+
+    __slots__ = ("clauses", "reverse", "text")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.reverse = text[::-1]  # finds the clause start with one forward search
+        self.clauses: dict[int, tuple[list[int], list[str | None], list[str]]] = {}
+
+    def _start(self, pos: int) -> int:
+        """Start of the clause holding ``pos``: after the last delimiter before it."""
+        n = len(self.text)
+        before = _CLAUSE_RE.search(self.reverse, n - pos)
+        return n - before.start() if before else 0
+
+    def kind(self, start: int) -> str:
+        """``production`` or ``trade`` for the mention starting at ``start``."""
+        text = self.text
+        c0 = self._start(start)
+        after = _CLAUSE_RE.search(text, start)
+        c1 = after.start() if after else len(text)
+        if _TRADE_RE.search(text, c0, c1) is None:  # most clauses: no trading here
+            kind = None
+        elif text.find("、", c0, c1) < 0:  # one item
+            kind = _verb_kind(text[c0:c1])
+        else:
+            starts, kinds, parts = self._items(c0, c1)
+            j = bisect_right(starts, start) - 1
+            kind = kinds[j]
+            if kind == "trade" and j and _BARE_PRODUCTION_RE.fullmatch(parts[j - 1]):
+                return "production"
+            # An item without a verb: the next items', then the previous ones'.
+            kind = kind or next((k for k in kinds[j + 1 :] if k), None)
+            kind = kind or next((k for k in reversed(kinds[:j]) if k), None)
+        if kind:
+            return kind
+        if c0 and text[c0 - 1] in "：:":  # a heading: 销售：萤石、氢氟酸
+            return _verb_kind(text[self._start(c0 - 1) : c0 - 1]) or "production"
+        return "production"
+
+    def _items(self, c0: int, c1: int) -> tuple[list[int], list[str | None], list[str]]:
+        """Item starts, item kinds and item texts of the clause ``c0:c1`` (read once)."""
+        if c0 not in self.clauses:
+            parts = self.text[c0:c1].split("、")
+            starts, at = [], c0
+            for part in parts:
+                starts.append(at)
+                at += len(part) + 1
+            self.clauses[c0] = (starts, [_verb_kind(p) for p in parts], parts)
+        return self.clauses[c0]
 
 
 def frequent_chars(texts: Iterable[str | None], n: int = _TUNE_CHARS) -> str:
@@ -453,16 +705,25 @@ def _add_markets(text: str, start: int, end: int, info: _Term, add: Any) -> None
     ahead = _VERB_OR_CLAUSE_END_RE.search(text, start)  # the term may hold the verb (芯片制造)
     if ahead is None or ahead.group() in _CLAUSE_END:
         before = _LAST_CLAUSE_END.match(text, 0, start)
-        if _VERB_RE.search(text, before.end() if before else 0, start) is None:
-            return
+        c0 = before.end() if before else 0
+        if _VERB_RE.search(text, c0, start) is None:
+            # No making verb: a market traded right here (汽车销售, 销售汽车) is trade
+            # evidence (rule 6 settles it); 汽车零配件批发 names parts, not cars.
+            if not (text.startswith(TRADE_VERBS, end) or text.endswith(TRADE_VERBS, c0, start)):
+                return
     for sid in info.markets:
-        add(sid, []).append(info.term)
+        add(sid, []).append((start, info))
 
 
 # ---------------------------------------------------------------------- tables
 
 
-def classify(chain: Chain, texts: Sequence[str | None] | pd.Series) -> pd.DataFrame:
+def classify(
+    chain: Chain,
+    texts: Sequence[str | None] | pd.Series,
+    *,
+    codes: Sequence[object] | pd.Series | None = None,
+) -> pd.DataFrame:
     """Classify texts into segments, one output row per input text.
 
     Parameters
@@ -471,29 +732,38 @@ def classify(chain: Chain, texts: Sequence[str | None] | pd.Series) -> pd.DataFr
         The chain whose segments are assigned.
     texts
         Business-scope texts; a Series keeps its index. Missing texts give no segments.
+    codes
+        The rows' GB/T 4754 industry (国标行业) cells, or None.
 
     Returns
     -------
     DataFrame
-        ``segments`` (list of ids, stage order then id) and ``evidence``
-        (dict segment id -> sorted list of matched terms).
+        ``segments`` (list of ids, stage order then id), ``evidence`` (dict segment
+        id -> sorted list of matched terms), ``trade_segments`` (segments only
+        traded) and ``segments_confidence`` (one level per segment of ``segments``).
 
     Examples
     --------
     >>> from chainmap.model.chain import load_chain
-    >>> frame = classify(load_chain("fluorochem"), ["电子级氢氟酸、氢氟酸生产", "餐饮服务"])
-    >>> frame["segments"].tolist()
-    [['ahf', 'electronic_hf'], []]
+    >>> frame = classify(load_chain("fluorochem"), ["电子级氢氟酸、氢氟酸生产", "氢氟酸销售"])
+    >>> frame["segments"].tolist(), frame["trade_segments"].tolist()
+    ([['ahf', 'electronic_hf'], []], [[], ['ahf']])
     """
     import pandas as pd
 
     index = texts.index if isinstance(texts, pd.Series) else None
     values = texts.tolist() if isinstance(texts, pd.Series) else list(texts)
-    results = Classifier(chain).classify_many(values)
+    code_values = codes.tolist() if isinstance(codes, pd.Series) else codes
+    results = Classifier(chain).classify_rows(values, code_values)
     return pd.DataFrame(
-        {"segments": [r[0] for r in results], "evidence": [r[1] for r in results]},
+        {
+            "segments": [r.segments for r in results],
+            "evidence": [r.evidence for r in results],
+            "trade_segments": [r.trade_segments for r in results],
+            "segments_confidence": [r.confidence for r in results],
+        },
         index=index,
-        columns=["segments", "evidence"],
+        columns=["segments", "evidence", "trade_segments", "segments_confidence"],
     )
 
 
@@ -530,10 +800,15 @@ def assign_segments(
     *,
     text_column: str = "scope",
     tag_column: str | None = "segments",
+    code_column: str | None = "auto",
     evidence: bool = False,
     file: str | None = None,
 ) -> pd.DataFrame:
     """Return a copy of an enterprise table with ``segments`` and ``segments_source``.
+
+    Also adds ``trade_segments`` (segments the row only trades) and
+    ``segments_confidence`` (per segment of ``segments``: ``code+scope``,
+    ``scope`` or ``code``; empty for tagged rows).
 
     Rows whose ``tag_column`` holds segment tags keep them (``"tagged"``): tags
     always win. Other rows get the segments classified from ``text_column``
@@ -549,6 +824,9 @@ def assign_segments(
         The business-scope column.
     tag_column
         The column of explicit tags, if present (``None``: ignore tags).
+    code_column
+        The GB/T 4754 industry column (国标行业); ``"auto"``: the first of
+        :data:`CODE_COLUMNS` present; ``None``: classify from the scope alone.
     evidence
         Also add an ``evidence`` column (dict segment id -> matched terms; ``{}`` if tagged).
     file
@@ -579,16 +857,25 @@ def assign_segments(
     )
     tagged = [_parse_tags(tag, chain) for tag in tags]
     texts = out[text_column].tolist()
+    if code_column == "auto":
+        code_column = next((c for c in CODE_COLUMNS if c in out.columns), None)
+    codes = out[code_column].tolist() if code_column in out.columns else [None] * len(out)
     untagged = [i for i, ids in enumerate(tagged) if not ids]
-    results = iter(Classifier(chain).classify_many([texts[i] for i in untagged]))
-    segments, sources, proofs = [], [], []
+    results = iter(
+        Classifier(chain).classify_rows([texts[i] for i in untagged], [codes[i] for i in untagged])
+    )
+    segments, sources, proofs, trades, levels = [], [], [], [], []
     for ids in tagged:
-        found, proof = (ids, {}) if ids else next(results)
-        segments.append(found)
+        row = Classification(ids, {}, [], []) if ids else next(results)
+        segments.append(row.segments)
         sources.append("tagged" if ids else "classified")
-        proofs.append(proof)
+        proofs.append(row.evidence)
+        trades.append(row.trade_segments)
+        levels.append(row.confidence)
     out["segments"] = segments
     out["segments_source"] = sources
+    out["segments_confidence"] = levels
+    out["trade_segments"] = trades
     if evidence:
         out["evidence"] = proofs
     return out
@@ -601,10 +888,12 @@ TAG_COLUMNS: tuple[str, ...] = ("segments", "环节")
 def classification_records(
     chain: Chain, table: pd.DataFrame, *, text_column: str, file: str | None = None
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Every row of ``table`` as a record with ``segments``, ``evidence``, ``segments_source``.
+    """Every row of ``table`` as a record with ``segments``, ``evidence``, ``segments_source``,
+    ``segments_confidence`` and ``trade_segments``.
 
-    The tag column is the first of :data:`TAG_COLUMNS` present. Returns the
-    records and the column order (input columns, then the three added ones).
+    The tag column is the first of :data:`TAG_COLUMNS` present, the code column
+    the first of :data:`CODE_COLUMNS`. Returns the records and the column order
+    (input columns, then the added ones).
     """
     tag_column = next((c for c in TAG_COLUMNS if c in table.columns), None)
     out = assign_segments(
@@ -615,7 +904,7 @@ def classification_records(
         evidence=True,
         file=file,
     )
-    added = ["segments", "evidence", "segments_source"]
+    added = ["segments", "evidence", "segments_source", "segments_confidence", "trade_segments"]
     columns = [c for c in table.columns if c not in added] + added
     records = [
         {str(k): _missing_as_none(v) for k, v in rec.items()}

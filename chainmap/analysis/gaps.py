@@ -18,7 +18,7 @@ from chainmap.analysis import relatedness as rel
 from chainmap.analysis.holdings import Holdings, chain_enterprises, prepare_holdings
 from chainmap.model.chain import Chain
 from chainmap.model.home import Home, resolve_home
-from chainmap.model.profile import as_profile
+from chainmap.model.profile import as_profile, min_confidence
 from chainmap.model.vocab import LEVELS
 
 __all__ = [
@@ -180,7 +180,8 @@ def segment_status(
     prof = as_profile(profile)
     where = resolve_home(home, prof)
     level = level or where.level
-    counts = status_counts(chain, prepare_holdings(chain, enterprises), level, where.at(level))
+    held = prepare_holdings(chain, enterprises, min_confidence=min_confidence(prof))
+    counts = status_counts(chain, held, level, where.at(level))
     return status_from_counts(chain, counts, where=where, level=level, profile=prof)
 
 

@@ -68,7 +68,9 @@ class Holdings:
         return self._regions[level]
 
 
-def prepare_holdings(chain: Chain, enterprises: pd.DataFrame | Holdings) -> Holdings:
+def prepare_holdings(
+    chain: Chain, enterprises: pd.DataFrame | Holdings, *, min_confidence: str = "scope"
+) -> Holdings:
     """The :class:`Holdings` of ``enterprises`` for ``chain``; prepared ones pass through.
 
     Examples
@@ -85,16 +87,23 @@ def prepare_holdings(chain: Chain, enterprises: pd.DataFrame | Holdings) -> Hold
                 f"holdings prepared for chain {enterprises.chain.id!r}, not {chain.id!r}"
             )
         return enterprises
-    frame = chain_enterprises(chain, enterprises).reset_index(drop=True)
+    frame = chain_enterprises(chain, enterprises, min_confidence=min_confidence).reset_index(
+        drop=True
+    )
     return Holdings(chain, enterprises, frame)
 
 
-def chain_enterprises(chain: Chain, enterprises: pd.DataFrame) -> pd.DataFrame:
+def chain_enterprises(
+    chain: Chain, enterprises: pd.DataFrame, *, min_confidence: str = "scope"
+) -> pd.DataFrame:
     """Enterprises that operate in ``chain``, with ``segments`` restricted to it.
 
-    Rows without segment tags are classified from ``scope`` first (tags always
-    win). Returns a copy with a ``chain_segments`` list column; rows holding no
-    segment of the chain are dropped.
+    Rows without segment tags are classified from ``scope`` (and the GB/T 4754
+    code, when a 国标行业 column is present) first; tags always win. Classified
+    segments below ``min_confidence`` (``code+scope`` > ``scope`` > ``code``;
+    the profile's ``[thresholds] min_confidence``) are not holdings, and neither
+    are ``trade_segments``. Returns a copy with a ``chain_segments`` list
+    column; rows holding no segment of the chain are dropped.
     """
     if "name" not in enterprises.columns:
         from chainmap.errors import InputError
@@ -131,13 +140,20 @@ def chain_enterprises(chain: Chain, enterprises: pd.DataFrame) -> pd.DataFrame:
         source_of = enterprises["segments_source"].take(empty).astype(object)
         needs[empty] = source_of.ne("classified").to_numpy()
     source = None
+    if "segments_confidence" in cols:  # classified already: keep the confident segments
+        for i, levels in enumerate(enterprises["segments_confidence"].tolist()):
+            lists[i] = _confident(lists[i], levels, min_confidence)
+            lengths[i] = len(lists[i])
     if needs.any() and "scope" in cols and enterprises.loc[needs, "scope"].notna().any():
-        from chainmap.analysis.classify import assign_segments
+        from chainmap.analysis.classify import CODE_COLUMNS, assign_segments
 
         # Classify only the untagged rows: tags always win, so the others keep theirs.
-        done = assign_segments(chain, enterprises.loc[needs, ["scope"]])
-        for i, found in zip(np.flatnonzero(needs), done["segments"], strict=True):
-            lists[i] = as_list(found)
+        code = [c for c in CODE_COLUMNS if c in cols][:1]
+        done = assign_segments(chain, enterprises.loc[needs, ["scope", *code]])
+        for i, found, levels in zip(
+            np.flatnonzero(needs), done["segments"], done["segments_confidence"], strict=True
+        ):
+            lists[i] = _confident(as_list(found), levels, min_confidence)
             lengths[i] = len(lists[i])
         source = (
             enterprises["segments_source"].astype(object).to_numpy(copy=True)
@@ -164,6 +180,24 @@ def chain_enterprises(chain: Chain, enterprises: pd.DataFrame) -> pd.DataFrame:
     else:
         frame["chain_segments"] = in_chain if len(rows) == n else [in_chain[i] for i in rows]
     return frame
+
+
+def _confident(segments: list[str], levels: Any, minimum: str) -> list[str]:
+    """The segments whose confidence (a list in the same order) is at least ``minimum``.
+
+    Rows without levels (tagged, or classified before confidences existed) keep theirs.
+    """
+    if not isinstance(levels, (list, tuple, np.ndarray)) or len(levels) != len(segments):
+        return segments
+    from chainmap.analysis.classify import meets_confidence
+
+    if all(meets_confidence(str(level), minimum) for level in levels):
+        return segments
+    return [
+        s
+        for s, level in zip(segments, levels, strict=True)
+        if meets_confidence(str(level), minimum)
+    ]
 
 
 def as_lists(column: pd.Series) -> list[list[str]]:

@@ -24,7 +24,7 @@ from chainmap.analysis.scoring import (
 )
 from chainmap.model.chain import Chain
 from chainmap.model.home import Home, resolve_home
-from chainmap.model.profile import as_profile
+from chainmap.model.profile import as_profile, min_confidence
 from chainmap.model.values import is_blank, text
 from chainmap.model.vocab import is_chinese
 
@@ -203,7 +203,7 @@ def build_plan(
             )
     prof = as_profile(profile)
     where = resolve_home(home, prof)
-    held = prepare_holdings(chain, enterprises)
+    held = prepare_holdings(chain, enterprises, min_confidence=min_confidence(prof))
     status = segment_status(chain, held, home=where, profile=prof)
     ranking = rank_enterprises(chain, held, home=where, profile=prof, status=status, describe=False)
     counts = plan_counts(chain, held, region_level=region_level, table=held.table)

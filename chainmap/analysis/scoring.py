@@ -20,7 +20,7 @@ from chainmap.analysis.gaps import segment_status
 from chainmap.analysis.holdings import Holdings, prepare_holdings
 from chainmap.model.chain import Chain
 from chainmap.model.home import Home, resolve_home
-from chainmap.model.profile import as_profile
+from chainmap.model.profile import as_profile, min_confidence
 from chainmap.model.values import is_blank, split_list
 from chainmap.model.vocab import CRITERIA, is_chinese
 
@@ -178,7 +178,7 @@ def rank_enterprises(
     prof = as_profile(profile)
     where = resolve_home(home, prof)
     level = level or where.level
-    held = prepare_holdings(chain, enterprises)
+    held = prepare_holdings(chain, enterprises, min_confidence=min_confidence(prof))
     if status is None:
         status = segment_status(chain, held, home=where, profile=prof, level=level)
     home_code = where.at(level)

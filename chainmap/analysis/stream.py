@@ -535,6 +535,12 @@ def _classify_part(
             rows += len(done)
             found += int(done["segments"].map(len).gt(0).sum())
             arrow = pa.Table.from_pandas(done, preserve_index=False)
+            # A chunk where a list column is empty in every row infers list<null>, which
+            # later chunks' list<string> cannot be cast to: fix the id lists as strings.
+            for name in ("segments", "trade_segments", "segments_confidence"):
+                at = arrow.schema.get_field_index(name)
+                if at >= 0 and arrow.schema.field(at).type != pa.list_(pa.string()):
+                    arrow = arrow.set_column(at, name, arrow.column(at).cast(pa.list_(pa.string())))
             if writer is None:
                 writer = pq.ParquetWriter(target, arrow.schema)
             writer.write_table(arrow.cast(writer.schema))

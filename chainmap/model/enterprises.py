@@ -99,6 +99,7 @@ EXTRA_COLUMNS = (
     "industry_division",
     "industry_group",
     "industry_class",
+    "gb_industry",
     "size",
 )
 
@@ -192,6 +193,9 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "industry_division": ("国标行业大类", "行业大类", "所属行业", "industrydivision", "industry"),
     "industry_group": ("国标行业中类", "行业中类", "industrygroup"),
     "industry_class": ("国标行业小类", "行业小类", "industryclass"),
+    # GB/T 4754 as registry exports write it ("C2614 有机化学原料制造" or the name alone);
+    # classify reads its code as evidence (docs/classify.md).
+    "gb_industry": ("国标行业", "国民经济行业", "国民经济行业分类", "国标行业分类", "gbindustry"),
     "employees": (
         "参保人数",
         "员工人数",
@@ -572,7 +576,8 @@ def _normalise_row(
     rec: dict = {"name": name, "source_row": rownum}
     for col in ("legal_rep", "status", "province", "city", "county", "address", "scope",
                 "listed", "parent", "short_name", "source", "size", "industry_section",
-                "industry_division", "industry_group", "industry_class"):  # fmt: skip
+                "industry_division", "industry_group", "industry_class",
+                "gb_industry"):  # fmt: skip
         rec[col] = values.text(get(col))
 
     uscc = _clean_uscc(get("uscc"))

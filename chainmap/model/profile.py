@@ -25,6 +25,7 @@ __all__ = [
     "default_profile",
     "load_profile",
     "merge_profile",
+    "min_confidence",
 ]
 
 
@@ -46,6 +47,24 @@ def as_profile(profile: str | Path | Mapping[str, Any] | None) -> Profile:
     (True, True)
     """
     return profile if isinstance(profile, Profile) else load_profile(profile)
+
+
+#: Classification confidences, strongest first (chainmap.analysis.classify.CONFIDENCE_LEVELS).
+_CONFIDENCE = ("code+scope", "scope", "code")
+
+
+def min_confidence(profile: Mapping[str, Any]) -> str:
+    """The weakest classification confidence the analyses accept (default ``scope``).
+
+    ``code`` also accepts segments known from the GB/T 4754 code alone;
+    ``code+scope`` only those the code and the scope agree on.
+
+    Examples
+    --------
+    >>> min_confidence(default_profile())
+    'scope'
+    """
+    return str(profile.get("thresholds", {}).get("min_confidence", "scope"))
 
 
 def default_profile() -> dict[str, Any]:
@@ -131,6 +150,11 @@ def _validate(p: Mapping[str, Any], source: str) -> None:
             raise bad(f"thresholds.{key}", f"must be a number, got {th.get(key)!r}")
     if not 0 < th["hop_decay"] <= 1:
         raise bad("thresholds.hop_decay", "must be in (0, 1]")
+    if th.get("min_confidence", "scope") not in _CONFIDENCE:
+        raise bad(
+            "thresholds.min_confidence",
+            f"must be one of {', '.join(_CONFIDENCE)}, got {th.get('min_confidence')!r}",
+        )
     stages = p.get("segments", {}).get("exclude_stages", [])
     wrong = [s for s in stages if s not in STAGES]
     if wrong:

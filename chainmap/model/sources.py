@@ -55,7 +55,7 @@ def _host(host: str) -> str:
 def source_domain(url: str) -> str | None:
     """The table row ``url`` resolves to (the most specific matching domain), or ``None``.
 
-    >>> source_domain("http://m.jizihe.com/page/1.shtml")
+    >>> source_domain("http://news.jizihe.com/page/1.shtml")
     'jizihe.com'
     >>> source_domain("https://www.sec.gov/Archives/x.htm")
     'sec.gov'
