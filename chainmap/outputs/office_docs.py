@@ -169,6 +169,36 @@ def write_office_document(
     return _write_docx(rows, path, columns=columns, title=title, subtitle=subtitle)
 
 
+def _fit_columns(table, usable_mm: float) -> None:
+    """Column widths that fit their content at 9 pt, within the usable page width.
+
+    A column needs about 2 mm per display unit of its longest cell (CJK counts two)
+    plus 5 mm of padding. When all fit, the spare width is shared in proportion; when
+    they do not, only the part of each column above 26 mm shrinks, so short columns
+    (ids, dates, stages) never wrap and long texts (names, next steps) take the wraps.
+    """
+    from docx.shared import Mm
+
+    from chainmap.outputs.tables import _display_width
+
+    table.autofit = False
+    needed = []
+    for column in table.columns:
+        longest = max((_display_width(c.text) for c in column.cells), default=4)
+        needed.append(min(longest, 40) * 2.0 + 5)
+    total = sum(needed)
+    if total <= usable_mm:
+        widths = [n + (usable_mm - total) * n / total for n in needed]
+    else:
+        flexible = [max(n - 26, 0) for n in needed]
+        cut = (total - usable_mm) / (sum(flexible) or 1)
+        widths = [n - f * min(cut, 1) for n, f in zip(needed, flexible, strict=True)]
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Mm(width)  # the grid, which LibreOffice reads
+        for cell in column.cells:
+            cell.width = column.width  # and each cell, which Word reads
+
+
 def _write_docx(rows, path: Path, *, columns, title: str, subtitle: str) -> Path:
     from docx import Document
     from docx.enum.section import WD_ORIENT
@@ -207,6 +237,11 @@ def _write_docx(rows, path: Path, *, columns, title: str, subtitle: str) -> Path
         for cell, col in zip(cells, columns, strict=True):
             value = rec.get(col)
             cell.text = "" if value is None else str(neutralise(_show(value, col)))
+    for row in table.rows:  # 9 pt in tables, so dates and ids fit on one line
+        for cell in row.cells:
+            for run in (r for p in cell.paragraphs for r in p.runs):
+                run.font.size = Pt(9)
+    _fit_columns(table, 297 - 30)
     if not rows:
         doc.add_paragraph("(无 / none)")
     from chainmap.outputs.kpi_report import save_atomic
