@@ -203,6 +203,10 @@ def test_assignment_slip_and_review(store, invoke, tmp_path):
     cells = [c.text for c in doc.tables[0].rows[1].cells]
     assert cells[0] == "C1" and "拜访董事长" in cells and "超期" in cells
     assert len(doc.tables[0].rows) == 2  # C4 left the ledger: only C1 is open for u1
+    widths = [col.width.mm for col in doc.tables[0].columns]
+    assert sum(widths) <= 297 - 30 + 0.5  # inside the margins
+    due = [c.text for c in doc.tables[0].rows[0].cells].index("截止日期")
+    assert widths[due] >= 10 * 2.0 + 5 - 0.5  # ten date characters fit on one line
     review = tmp_path / "盘点.xlsx"
     assert invoke("ledger", "review", "-o", review, "--db", db).exit_code == 0
     sheet = load_workbook(review).worksheets[0]
