@@ -332,3 +332,43 @@ def test_the_store_file_copies_and_refuses_what_it_cannot_read(store, invoke, tm
     assert missing.exit_code != 0 and "no such database" in missing.output
     neither = invoke("kpi", "--period", "2024H1")
     assert neither.exit_code != 0 and "LEDGER" in neither.output
+
+
+def test_migrations_upgrade_an_older_store_in_place(tmp_path):
+    from chainmap.model.ledger_store import MIGRATIONS, open_store
+
+    db = tmp_path / "v1.db"
+    conn = sqlite3.connect(db)
+    conn.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
+    conn.execute("INSERT INTO snapshot VALUES ('2024-01-01', 'old.xlsx', 0, 0, 0)")
+    conn.commit()
+    conn.close()
+    with open_store(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 2
+        assert conn.execute("SELECT COUNT(*) FROM import_count").fetchone()[0] == 0
+        assert conn.execute("SELECT source FROM snapshot").fetchone()[0] == "old.xlsx"
+
+
+def test_kpi_from_the_store_keeps_the_import_report(store, invoke, tmp_path):
+    from openpyxl import load_workbook
+
+    db, _, _ = store
+    out = tmp_path / "r.xlsx"
+    assert invoke("kpi", "--db", db, "--period", "2024H1", "-o", out).exit_code == 0
+    rows = list(load_workbook(out)["导入报告 import"].values)
+    # b.csv (the snapshot of 06-08) has no chain and no investment column: each of its
+    # four rows carries both warnings, read back from the store.
+    assert rows[0][0] == "表 table" and len(rows) == 1 + 4 * 2
+    assert {(r[0], r[3]) for r in rows[1:]} == {
+        ("台账 ledger", "missing_chain"),
+        ("台账 ledger", "missing_amount"),
+    }
+    conn = sqlite3.connect(db)
+    counts = conn.execute(
+        "SELECT as_of, tbl, source, rows_read FROM import_count ORDER BY 1"
+    ).fetchall()
+    conn.close()
+    assert counts == [
+        ("2024-06-01", "台账 ledger", "a.csv", 4),
+        ("2024-06-08", "台账 ledger", "b.csv", 4),
+    ]

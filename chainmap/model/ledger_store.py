@@ -86,6 +86,17 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (as_of, tbl, seq)
     );
     """,
+    # 2: how many rows each input table had, so a snapshot's import reports are whole
+    # again when read back (`kpi --db -o report.xlsx` lists them).
+    """
+    CREATE TABLE import_count (
+        as_of TEXT NOT NULL REFERENCES snapshot(as_of),
+        tbl TEXT NOT NULL,
+        source TEXT NOT NULL,
+        rows_read INTEGER NOT NULL,
+        PRIMARY KEY (as_of, tbl)
+    );
+    """,
 )
 _INVESTMENT_KEY = "investment"
 
@@ -176,6 +187,9 @@ def _rows(data: LedgerData, report_items: list[tuple]) -> dict[str, list[tuple]]
         "investment": investment,
         "side_row": side,
         "import_item": report_items,
+        "import_count": sorted(
+            (name, Path(rep.source).name, rep.read) for name, rep in data.reports.items()
+        ),
     }
 
 
@@ -192,6 +206,7 @@ _COLUMNS = {
     "investment": "seq, project_id, month, amount",
     "side_row": "tbl, seq, record",
     "import_item": "tbl, seq, row, col, code, message, severity",
+    "import_count": "tbl, source, rows_read",
 }
 
 
@@ -226,7 +241,8 @@ def import_snapshot(path: str | Path, data: LedgerData, *, as_of: dt.date, sourc
                 return {"as_of": day, "projects": len(data.projects), "status": "unchanged"}
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for table in ("import_item", "side_row", "investment", "project", "snapshot"):
+            tables = ("import_count", "import_item", "side_row", "investment", "project")
+            for table in (*tables, "snapshot"):
                 conn.execute(f"DELETE FROM {table} WHERE as_of = ?", (day,))
             conn.execute("INSERT INTO snapshot VALUES (?, ?, ?, ?, ?)", (day, *meta))
             for table, values in rows.items():
@@ -309,6 +325,20 @@ def load_snapshot(path: str | Path, when: dt.date) -> tuple[str, LedgerData]:
         projects=projects,
         investment=inv if has_investment else None,
         tables=tables,
-        reports={},
+        reports=_reports(stored, day),
     )
     return day, data
+
+
+def _reports(stored: dict[str, list[tuple]], day: str) -> dict[str, ImportReport]:
+    """The snapshot's import reports, rebuilt from its counts and items."""
+    from chainmap.model.report import ReportItem
+
+    reports = {
+        name: ImportReport(source=f"{source} (snapshot {day})", read=read)
+        for name, source, read in stored["import_count"]
+    }
+    for name, _, row, col, code, message, severity in stored["import_item"]:
+        if name in reports:
+            reports[name].items.append(ReportItem(row, col, code, message, severity))
+    return reports
