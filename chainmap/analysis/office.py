@@ -334,7 +334,9 @@ def office_bulletin(
     transfers dated after ``start`` up to ``end``, the projects behind their
     physical-investment plan and signed projects with open checks.
 
-    ``before`` None means no earlier snapshot: every project is a new lead.
+    ``before`` None means no earlier snapshot: every project is a new lead. Every
+    ``owner``/``unit`` field gains a ``…_name`` beside it: the unit's name from
+    ``targets.units``, else the id.
     """
     from chainmap.analysis.bulletin import bulletin
 
@@ -364,4 +366,10 @@ def office_bulletin(
         result["diligence"] = signed_with_open_checks(
             after.projects, after.tables["diligence"], as_of=end
         )
+    names = {u.id: u.name for u in targets.units}
+    for rows in result.values():  # unit names beside the ids, for readers
+        for r in rows:
+            for key in ("owner", "unit", "from_unit", "to_unit"):
+                if key in r:
+                    r[f"{key}_name"] = names.get(r[key], r[key])
     return result

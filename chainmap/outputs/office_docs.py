@@ -93,6 +93,15 @@ def _show(value: object, field: str = "") -> str:
     return str(value)
 
 
+def _named(record: Mapping) -> dict:
+    """A record with unit ids replaced by the names beside them (``owner_name`` …)."""
+    out = dict(record)
+    for key in ("owner", "unit", "from_unit", "to_unit"):
+        if out.get(f"{key}_name") is not None:
+            out[key] = out[f"{key}_name"]
+    return out
+
+
 def render_bulletin(result: Mapping[str, Sequence[Mapping]], *, title: str) -> str:
     """The bulletin as terminal text: one titled table per non-empty section, counts first."""
     counts = ", ".join(
@@ -105,10 +114,11 @@ def render_bulletin(result: Mapping[str, Sequence[Mapping]], *, title: str) -> s
         rows = result.get(key) or []
         if not rows:
             continue
+        named = [_named(r) for r in rows]
         if cols == ["unit"]:  # a list of names reads better as one line
-            lines += [f"{name} ({len(rows)}): " + ", ".join(str(r["unit"]) for r in rows), ""]
+            lines += [f"{name} ({len(rows)}): " + ", ".join(str(r["unit"]) for r in named), ""]
             continue
-        frame = records_to_frame([{c: _show(r.get(c), c) for c in cols} for r in rows], cols)
+        frame = records_to_frame([{c: _show(r.get(c), c) for c in cols} for r in named], cols)
         frame = frame.rename(columns=OFFICE_HEADERS)
         lines.append(render_table(frame, title=f"{name} ({len(rows)})", width=100).rstrip("\n"))
         lines.append("")
