@@ -187,14 +187,17 @@ def _fit_columns(table, usable_mm: float) -> None:
     they do not, only the part of each column above 26 mm shrinks, so short columns
     (ids, dates, stages) never wrap and long texts (names, next steps) take the wraps.
     """
+    import unicodedata
+
     from docx.shared import Mm
 
-    from chainmap.outputs.tables import _display_width
+    def units(text: str) -> int:  # display width: wide (CJK) characters count two
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
     table.autofit = False
     needed = []
     for column in table.columns:
-        longest = max((_display_width(c.text) for c in column.cells), default=4)
+        longest = max((units(c.text) for c in column.cells), default=4)
         needed.append(min(longest, 40) * 2.0 + 5)
     total = sum(needed)
     if total <= usable_mm:
