@@ -24,6 +24,7 @@ from chainmap.cli_options import (
     output_option,
     output_options,
     profile_option,
+    signals_option,
 )
 from chainmap.errors import ChainmapError, MissingExtraError
 
@@ -280,6 +281,47 @@ def _few(items: Sequence[str], limit: int = 4) -> str:
     return f"{len(items)}: {head}" + (" …" if len(items) > limit else "") if items else "0"
 
 
+def load_signals_option(spec: str | None):
+    """The ``signals=`` argument of the library calls for a ``--signals`` value."""
+    if spec is None:
+        return None
+    if spec.strip().lower() == "none":
+        return False
+    from chainmap.model.signals import load_signals
+
+    return load_signals(Path(spec))
+
+
+def note_targeting(attrs: Mapping[str, Any]) -> None:
+    """What admissibility removed before scoring (stderr, one line each)."""
+    if attrs.get("gated_segments"):
+        note(
+            f"政策限制 / policy gates: {attrs['gated_segments']} 个环节不作为目标 segments barred, "
+            f"{attrs.get('gated_firms', 0)} 家企业因此无可招引环节 firms left without a gap"
+        )
+    if attrs.get("exited_excluded"):
+        note(
+            f"已退出/正在退出 / exited or exiting, not targets: {attrs['exited_excluded']} "
+            f"({', '.join(attrs.get('exited_names', [])[:6])})"
+        )
+    if attrs.get("risk_excluded"):
+        note(
+            f"严重违法失信/失信被执行人 / serious risk flags, not targets: {attrs['risk_excluded']}"
+        )
+    if attrs.get("same_city_excluded"):
+        note(f"同城企业按配置排除 / same-city firms excluded: {attrs['same_city_excluded']}")
+    if attrs.get("group_duplicates"):
+        note(
+            f"同一集团只列一次 / one target per group: {attrs['group_duplicates']} "
+            "further sites listed under `sites`"
+        )
+    if attrs.get("missing_everywhere"):
+        note(
+            "所有企业均缺少 / missing for every firm (scored at the bottom of its scale): "
+            + "、".join(attrs["missing_everywhere"])
+        )
+
+
 def note_home(attrs: Mapping[str, Any]) -> None:
     """Say which home was used and how to change it (stderr)."""
     note(
@@ -321,6 +363,21 @@ def gaps_cmd(
     if status.attrs["inactive_excluded"]:
         note(
             f"已排除注销/吊销企业 / excluded deregistered firms: {status.attrs['inactive_excluded']}"
+        )
+    gated = status[status["gated"].astype(bool)]
+    if len(gated):
+        note(
+            f"政策限制 / policy gates: {len(gated)} 个环节不作为招商目标 segments barred: "
+            + "、".join(gated["name_zh"].tolist())
+        )
+    for name, warning in status.loc[
+        status["policy_warning"].astype(str) != "", ["name_zh", "policy_warning"]
+    ].itertuples(index=False):
+        note(f"{name}: {warning}")
+    if not status["count_home"].astype(int).any():
+        note(
+            "本地在该链尚无企业, 按建链分析链首环节 / the home holds nothing in this chain: "
+            "entry segments are labelled 建链 (docs/methods.md)"
         )
     records = gap_records(status)
     if fmt is None and output is None:  # terminal: Chinese labels, anchors summarised
@@ -383,6 +440,7 @@ def _gap_row_for_terminal(record: Mapping[str, Any]) -> dict[str, Any]:
     "--zone", default=None, help="只看该经济区内企业 / only targets in this zone, e.g. 长三角."
 )
 @profile_option
+@signals_option
 @engine_options
 @_pipeline_ledger_option
 @_pipeline_db_option
@@ -395,6 +453,7 @@ def rank_cmd(
     segments: tuple[str, ...],
     zone: str | None,
     profile: Path | None,
+    signals: str | None,
     engine: str,
     scheduler: str | None,
     ledger: Path | None,
@@ -406,8 +465,14 @@ def rank_cmd(
 
     Example: chainmap rank fluorochem --top 10
     """
-    from chainmap.analysis.scoring import flat_rank_columns, rank_enterprises, rank_records
+    from chainmap.analysis.scoring import (
+        flat_rank_columns,
+        flat_rank_records,
+        rank_enterprises,
+        rank_records,
+    )
     from chainmap.cli_ledger import mark_targets, with_pipeline
+    from chainmap.model.vocab import CRITERIA
     from chainmap.outputs.tables import resolve_format
 
     loaded, source, prof, engine = engine_inputs(chain, enterprises, profile, engine)
@@ -421,6 +486,7 @@ def rank_cmd(
         top=top,
         engine=engine,
         scheduler=scheduler,
+        signals=load_signals_option(signals),
     )
     ranking = mark_targets(ranking, ledger=ledger, db=db, profile=profile, chain=chain)
     a = ranking.attrs
@@ -429,6 +495,13 @@ def rank_cmd(
         f"目标 / targets: {len(ranking)} of {a['candidates']}; 本地企业作为锚点未列入 / home firms kept as anchors: "
         f"{a['home_anchors_excluded']}; 注销/吊销排除 / deregistered excluded: {a['inactive_excluded']}"
     )
+    note_targeting(a)
+    if not len(ranking):
+        note(
+            "没有目标企业: 数据中没有企业持有本地可招引的环节(见 `chainmap gaps` 的理由) / no target: "
+            "no firm in the data holds a segment the home can target; `chainmap gaps` says why "
+            "for each segment"
+        )
     if resolve_format(fmt, output) == "table":
         _write_text(
             render_ranking(
@@ -437,13 +510,14 @@ def rank_cmd(
             output,
         )
         return
+    records = with_pipeline(rank_records(ranking), ranking)
     emit(
-        with_pipeline(rank_records(ranking), ranking),
+        records if resolve_format(fmt, output) == "json" else flat_rank_records(records),
         fmt=fmt,
         output=output,
         columns=[*flat_rank_columns(), *(["pipeline"] if "pipeline" in ranking else [])],
         headers=_HEADERS,
-        flatten={"contributions": ["gap_priority", "feasibility", "strength", "affinity"]},
+        flatten={"contributions": list(CRITERIA)},
         sheet="rank",
     )
 
@@ -505,6 +579,7 @@ def render_ranking(ranking, *, title: str) -> str:
     default=None,
     help="与 --leads 同用: 盯引日期 / the 盯引 date for --leads rows (default: left empty).",
 )
+@signals_option
 @engine_options
 @_pipeline_ledger_option
 @_pipeline_db_option
@@ -513,6 +588,7 @@ def plan_cmd(
     home: str | None,
     enterprises: Path | str | None,
     profile: Path | None,
+    signals: str | None,
     fields: int,
     per_field: int,
     region_level: str,
@@ -553,6 +629,7 @@ def plan_cmd(
         sources=sources,
         engine=engine,
         scheduler=scheduler,
+        signals=load_signals_option(signals),
     )
     note_home(plan.params)
     from chainmap.cli_ledger import mark_targets
@@ -710,7 +787,11 @@ def _read_ledger_noted(ledger: Path, investment: Path | None) -> tuple:
 
 @cli.command("map")
 @chain_argument
-@output_option(default=Path("map.html"), help="输出 HTML 文件 / the HTML file to write.")
+@output_option(
+    default=Path("map.html"),
+    help="输出文件: .html 交互图, .svg/.png/.pdf 静态图谱 / .html (interactive) or .svg/.png/.pdf "
+    "(poster).",
+)
 @home_option
 @enterprises_option(default=SAMPLE)
 @profile_option
@@ -737,20 +818,35 @@ def _read_ledger_noted(ledger: Path, investment: Path | None) -> tuple:
     help="项目台账 / mark segments with projects in the pipeline (a `chainmap kpi` ledger).",
 )
 @_pipeline_db_option
+@signals_option
+@click.option(
+    "--hide-stage",
+    "hide_stages",
+    multiple=True,
+    metavar="STAGE",
+    help="不画该阶段 (可重复) / leave out a stage, e.g. application (repeatable).",
+)
+@click.option("--title", default=None, help="标题 / title (default: chain, home and focus).")
 def map_cmd(
     chain: str,
     output: Path,
     home: str | None,
     enterprises: Path | str | None,
     profile: Path | None,
+    signals: str | None,
     top_per_segment: int,
     segment: str | None,
     depth: int,
     physics: bool,
     ledger: Path | None,
     db: Path | None,
+    hide_stages: tuple[str, ...],
+    title: str | None,
 ) -> None:
-    """生成交互式产业链图谱 (离线 HTML) / Write an interactive, offline HTML chain map.
+    """生成产业链招商图谱 (离线 HTML 或 SVG/PNG/PDF) / Write the chain map: HTML or a poster.
+
+    `-o map.html` writes the interactive map; `-o map.svg|png|pdf` the static
+    poster (PNG and PDF need Chromium and a Chinese font).
 
     Example: chainmap map fluorochem -o map.html --top-per-segment 3
     """
@@ -763,6 +859,18 @@ def map_cmd(
 
     loaded, table, prof = load_inputs(chain, enterprises, profile)
     drawn = loaded.neighbourhood(segment, depth) if segment else loaded
+    if hide_stages:
+        from chainmap.model.vocab import STAGES
+
+        unknown = sorted(set(hide_stages) - set(STAGES))
+        if unknown:
+            raise click.BadParameter(
+                f"{', '.join(unknown)}: 可选 / choose from {', '.join(STAGES)}",
+                param_hint="--hide-stage",
+            )
+        drawn = drawn.subchain(
+            s.id for s in drawn.segments_by_id.values() if s.stage not in hide_stages
+        )
     overlay: dict[str, Any] = {}
     if len(table):
         where, held = (
@@ -773,7 +881,13 @@ def map_cmd(
         note_home(status.attrs)
         # The map shows no stability share, so skip its resampling.
         ranking = rank_enterprises(
-            loaded, held, home=where, profile=prof, status=status, with_stability=False
+            loaded,
+            held,
+            home=where,
+            profile=prof,
+            status=status,
+            with_stability=False,
+            signals=load_signals_option(signals),
         )
         from chainmap.cli_ledger import mark_targets
 
@@ -787,7 +901,31 @@ def map_cmd(
         projects, _, _ = _read_ledger_noted(ledger, None)
         overlay["projects"] = active_projects(classify_projects(projects), loaded.members)
         note(f"在谈/在建项目所在环节 / segments with active projects: {len(overlay['projects'])}")
-    net = build_map(drawn, **overlay, top_per_segment=top_per_segment, physics=physics)
+    focus = loaded.resolve(segment) if segment else None
+    if output.suffix.lower() in (".svg", ".png", ".pdf"):
+        from chainmap.outputs.poster import build_poster, write_poster
+
+        overlay.pop("projects", None)
+        source = (
+            "企业: 内置样本 bundled sample"
+            if enterprises is None or enterprises == SAMPLE
+            else f"企业: {Path(enterprises).name}"
+        )
+        poster = build_poster(
+            drawn, **overlay, title=title, focus=focus, source=f"来源 source: chainmap · {source}"
+        )
+        for line in poster.notes:
+            note(line)
+        note(f"已写入 / wrote {write_poster(poster, output)}")
+        return
+    net = build_map(
+        drawn,
+        **overlay,
+        top_per_segment=top_per_segment,
+        physics=physics,
+        title=title,
+        focus=focus,
+    )
     for line in net.chainmap["notes"]:
         note(line)
     note(f"已写入 / wrote {write_map(net, output)}")
@@ -1066,6 +1204,11 @@ _HEADERS = {
     "segment": "环节 segment",
     "score": "得分 score",
     "stability": "稳定性",
+    "rank_band": "排名区间 rank band",
+    "group": "集团 group",
+    "sites": "集团其他企业 sites",
+    "flags": "标记 flags",
+    "policy": "政策 policy",
     "reasons": "理由 reasons",
     "evidence": "依据 evidence",
     "segments_source": "环节来源 segments_source",

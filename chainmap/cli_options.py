@@ -27,6 +27,7 @@ __all__ = [
     "output_option",
     "output_options",
     "profile_option",
+    "signals_option",
 ]
 
 #: The ``--enterprises`` value that means the bundled sample firms.
@@ -124,6 +125,19 @@ def profile_option(func: Callable) -> Callable:
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
         help="配置文件 / TOML profile merged over the default (weights, thresholds, home).",
+    )(func)
+
+
+def signals_option(func: Callable) -> Callable:
+    """``--signals FILE|none``: dated investment events (intent, exits); default: bundled."""
+    return click.option(
+        "--signals",
+        "signals",
+        default=None,
+        metavar="FILE|none",
+        help="企业动态事件表(扩产/募投/退出…) / dated events per firm (intent, exits): a CSV or "
+        "XLSX with enterprise, date, kind, note, source_url; default: the bundled sourced events; "
+        "`none` for no events.",
     )(func)
 
 

@@ -8,6 +8,7 @@ commands on fd 3 and writes replies on fd 4, each a JSON text ended by NUL.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from pathlib import Path
@@ -231,6 +232,18 @@ class Page:
         self.mouse("mouseMoved", x, y)
         for kind in ("mousePressed", "mouseReleased"):
             self.mouse(kind, x, y, button="left", clickCount=1)
+
+    def show(self, url: str, width: int, height: int) -> None:
+        """Load ``url`` in this tab with a ``width``×``height`` CSS px viewport."""
+        metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
+        self.browser.send("Emulation.setDeviceMetricsOverride", metrics, session=self.session)
+        self.browser.send("Page.navigate", {"url": url}, session=self.session)
+        time.sleep(0.2)  # let the navigation replace the old document
+
+    def screenshot(self) -> bytes:
+        """The viewport as PNG bytes."""
+        shot = self.browser.send("Page.captureScreenshot", {"format": "png"}, session=self.session)
+        return base64.b64decode(shot["data"])
 
     def type_text(self, text: str) -> None:
         """Insert text at the focused element, as typing would."""

@@ -29,13 +29,19 @@ def test_rank_json_excludes_home_firms_and_contributions_sum(invoke):
         "score",
         "contributions",
         "stability",
+        "rank_band",
+        "group",
+        "sites",
+        "flags",
         "reasons",
     }
     for r in records:
         assert set(r) == keys
         assert sum(r["contributions"].values()) == r["score"]
         assert r["strategy"] in ("补链", "强链", "延链")
-        assert 0 <= r["stability"] <= 1
+        assert 0 <= r["stability"] <= 1 and r["rank_band"][0] <= r["rank_band"][1]
+    groups = [r["group"] for r in records]
+    assert len(groups) == len(set(groups))  # one target per group
     assert [r["rank"] for r in records] == list(range(1, len(records) + 1))
     assert "武义县 (330723)" in result.stderr  # the home used, and how to change it
     assert "--home" in result.stderr
@@ -74,6 +80,7 @@ def test_gaps_lists_home_firms_as_anchors_with_strategies_and_reasons(invoke):
             "strategy",
             "reason",
             "anchors",
+            "policy",
         }
 
 
@@ -111,7 +118,7 @@ def test_plan_formats_on_bundled_data(invoke, tmp_path):
     xlsx = tmp_path / "plan.xlsx"
     assert invoke("plan", "fluorochem", "-o", xlsx).exit_code == 0
     book = load_workbook(xlsx)
-    assert book.sheetnames == ["重点领域", "重点区域", "重点企业", "说明"]
+    assert book.sheetnames == ["重点领域", "重点区域", "重点企业", "境外企业", "说明"]
     names = [row[5] for row in list(book["重点企业"].values)[1:]]
     assert names == [e["name"] for e in data["key_enterprises"]]
     html = tmp_path / "plan.html"

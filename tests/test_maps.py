@@ -118,14 +118,13 @@ def test_one_node_per_segment_and_one_edge_per_link(fluorochem):
 
 
 def test_columns_follow_the_global_stage_order(fluorochem):
+    # A long stage wraps into sub-columns, but stages never interleave.
     nodes = by_id(build_map(fluorochem))
     x = {sid: nodes[f"seg:{sid}"]["x"] for sid in fluorochem.segments_by_id}
     for a in fluorochem.segments_by_id.values():
         for b in fluorochem.segments_by_id.values():
             if STAGE_ORDER[a.stage] < STAGE_ORDER[b.stage]:
                 assert x[a.id] < x[b.id]
-            elif a.stage == b.stage:
-                assert x[a.id] == x[b.id]
     # no two segments share a position
     assert len({(n["x"], n["y"]) for n in nodes.values()}) == len(nodes)
 
@@ -181,13 +180,14 @@ def test_status_colours_and_strategy_labels(small, status):
 # ---------------------------------------------------------------------- overlays
 
 
-def test_top_k_targets_per_segment_sized_by_score(small):
+def test_top_k_targets_per_segment_stacked_by_rank(small):
     ranking = ranking_rows(7).sample(frac=1, random_state=1)  # order must not matter
     net = build_map(small, ranking=ranking, top_per_segment=3)
     targets = [n for n in net.nodes if n["kind"] == "target"]
     assert [n["id"] for n in targets] == ["ent:E0", "ent:E1", "ent:E2"]
-    sizes = [n["size"] for n in targets]
-    assert sizes == sorted(sizes, reverse=True) and sizes[0] > sizes[-1]
+    ys = [n["y"] for n in targets]  # stacked beside their segment, best first
+    assert ys == sorted(ys) and ys[0] < ys[-1]
+    assert {n["x"] for n in targets} and min(n["x"] for n in targets) > by_id(net)["seg:metal"]["x"]
     assert "上海市" in targets[1]["title"] and "理由1" in targets[1]["title"]
     assert "0.9" in targets[1]["title"]
     spokes = [e for e in net.edges if e["kind"] == "satellite"]
@@ -209,7 +209,7 @@ def test_home_anchors_highlighted_and_small_data_shows_all(small, status):
     )
     net = build_map(small, enterprises=enterprises, home="330723", status=status)
     nodes = by_id(net)
-    assert nodes["ent:L1"]["kind"] == "anchor" and nodes["ent:L1"]["shape"] == "star"
+    assert nodes["ent:L1"]["kind"] == "anchor" and nodes["ent:L1"]["label"] == "★本地金属厂"
     assert nodes["ent:F1"]["kind"] == "enterprise"
     # the status frame's anchor name becomes a node too, next to its segment
     assert nodes["anchor:本地矿业"]["kind"] == "anchor"
@@ -250,7 +250,7 @@ def test_long_names_shortened_in_labels_only(small):
     ranking = ranking_rows(1)
     ranking.loc[0, "name"] = "甲" * 30
     node = by_id(build_map(small, ranking=ranking))["ent:E0"]
-    assert node["label"] == "甲" * 15 + "…"
+    assert node["label"] == "甲" * 5 + "…"  # at most maps._CHIP_MAX_EM wide
     assert node["name"] == "甲" * 30 and node["title"].startswith("甲" * 30)
 
 
@@ -445,13 +445,13 @@ def test_status_computed_from_enterprises_when_not_given(tiny_ttl):
 
     chain = parse_chain(tiny_ttl)
     nodes = by_id(build_map(chain, enterprises=home_and_targets(), home="武义县"))
-    assert nodes["seg:metal"]["strategy"] == "补链"
+    assert nodes["seg:metal"]["strategy"] == "补链"  # ore held upstream, part downstream
     assert nodes["seg:metal"]["color"]["background"] == STATUS_COLOURS["missing"]
     assert nodes["ent:H1"]["kind"] == "anchor"  # the home given by name was resolved
 
 
 def test_cli_overlays_from_the_bundled_sample(invoke, tmp_path, tiny_ttl, monkeypatch):
-    """ore → metal → part; home holds ore and part, so metal is 补链 and others are targets."""
+    """ore → metal → part (feedstock links); home holds ore and part, so metal is 补链."""
     importlib.import_module("chainmap.analysis.scoring")
     importlib.import_module("chainmap.analysis.gaps")
     importlib.import_module("chainmap.model.regions")
@@ -504,3 +504,66 @@ def test_cli_map_and_build_map_draw_the_same_map(invoke, tmp_path):
     res = invoke("map", "fluorochem", "-o", tmp_path / "b.html")
     assert res.exit_code == 0, res.output
     assert library.read_bytes() == (tmp_path / "b.html").read_bytes()
+
+
+# ---------------------------------------------------------------------- briefing
+
+
+def test_ledger_marker_has_a_legend_entry(small, status):
+    net = build_map(small, status=status, projects={"metal": ["项目甲", "项目乙"]})
+    assert by_id(net)["seg:metal"]["label"].endswith("\n▶2个项目")
+    legend = [item["text"] for item in net.chainmap["legend"]]
+    assert any(text.startswith("▶N个项目") for text in legend)
+    assert not any("▶" in item["text"] for item in build_map(small).chainmap["legend"])
+
+
+def test_revenues_of_different_years_are_never_one_scale(small):
+    firms = pd.DataFrame(
+        {
+            "enterprise_id": ["OLD", "NEW", "NEW2", "NONE"],
+            "name": ["老年份大厂", "新年份小厂", "新年份中厂", "无营收厂"],
+            "region_code": ["310101"] * 4,
+            "segments": [["metal"]] * 4,
+            "revenue": [900.0, 1.0, 5.0, None],
+            "revenue_year": [2019, 2024, 2024, None],
+        }
+    )
+    net = build_map(small, enterprises=firms)
+    order = [n["id"] for n in sorted(net.nodes, key=lambda n: n["y"]) if n["kind"] == "enterprise"]
+    # 2024 revenues compared with each other; the 2019 figure is not ranked against them.
+    assert order == ["ent:NEW2", "ent:NEW", "ent:NONE", "ent:OLD"]
+
+
+def test_default_title_names_chain_home_and_focus(fluorochem):
+    title = build_map(fluorochem.neighbourhood("pvdf", 2), home="330723", focus="pvdf")
+    text = title.chainmap["title"]
+    assert "氟化工" in text and "武义县" in text and "聚偏氟乙烯" in text
+    assert build_map(fluorochem, title="自定标题").chainmap["title"] == "自定标题"
+
+
+def test_layout_labels_stages_and_bands(fluorochem):
+    decor = build_map(fluorochem).chainmap["decor"]
+    assert [d["text"] for d in decor if d["kind"] == "band"] == ["上游", "中游", "下游"]
+    headings = [d["text"] for d in decor if d["kind"] == "heading"]
+    # fluorochem has cells (部件: lithium_battery) and fuel cells (产品) since the stage fixes
+    assert headings == ["资源", "基础化学品", "中间体", "材料", "部件", "产品", "应用"]
+
+
+def test_cli_hide_stage_title_and_poster(invoke, tmp_path):
+    out = tmp_path / "m.html"
+    result = invoke(
+        "map", "fluorochem", "--hide-stage", "application", "--title", "T<1>", "-o", out
+    )
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    data = page_data(page)
+    stages = {n["stage"] for n in data["nodes"] if n["kind"] == "segment"}
+    assert stages and "application" not in stages
+    assert "<title>T&lt;1&gt;</title>" in page
+    bad = invoke("map", "fluorochem", "--hide-stage", "nope", "-o", tmp_path / "x.html")
+    assert bad.exit_code != 0 and "nope" in bad.output and "Traceback" not in bad.output
+    svg = tmp_path / "m.svg"
+    assert invoke("map", "fluorochem", "-o", svg).exit_code == 0
+    assert svg.read_text(encoding="utf-8").startswith("<?xml") and "<script" not in svg.read_text(
+        encoding="utf-8"
+    )

@@ -144,3 +144,122 @@ def test_search_filter_keeps_matches_and_their_neighbours(xss_page):
     assert page.eval("chainmapNetwork.getSelectedNodes()") == [hit]
     page.eval("document.getElementById('cm-only').click(); true")  # filter off: all back
     assert page.eval("chainmapNodes.get({filter: n => !n.hidden}).length") == len(net.nodes)
+
+
+# ---------------------------------------------------------------------- legibility
+
+SCREENS = ((1366, 768), (1920, 1080))
+MIN_PX = 12
+
+# Every box drawn at the first view, in screen px: segment boxes (with their label),
+# satellite chips, stage headings and bands; labels carry their drawn font size.
+MEASURE = """(function () {
+  var net = chainmapNetwork, scale = net.getScale();
+  var canvas = document.getElementById("chainmap-canvas").getBoundingClientRect();
+  function dom(l, t, r, b) {
+    var p = net.canvasToDOM({x: l, y: t}), q = net.canvasToDOM({x: r, y: b});
+    return {left: p.x, top: p.y, right: q.x, bottom: q.y};
+  }
+  var boxes = [];
+  net.body.nodeIndices.forEach(function (id) {
+    var n = net.body.nodes[id], s = net.getBoundingBox(id), lab = n.labelModule;
+    var box = dom(s.left, s.top, s.right, s.bottom);
+    box.id = id;
+    box.kind = n.options.kind;
+    box.label = lab.visible() ? lab.fontOptions.size * scale : 0;
+    // vis-network fades text by its size capped at maxVisible against drawThreshold
+    var sc = lab.elementOptions.scaling.label, e = lab.fontOptions.size * scale;
+    if (e >= sc.maxVisible) { e = sc.maxVisible / scale; }
+    box.alpha = e <= sc.drawThreshold ? Math.max(0, Math.min(1, 1 - (sc.drawThreshold - e))) : 1;
+    boxes.push(box);
+  });
+  chainmapDecor.forEach(function (d) {
+    var box = dom(d.box.left, d.box.top, d.box.right, d.box.bottom);
+    box.id = d.kind + ":" + d.text + ":" + d.x;
+    box.kind = d.kind;
+    box.label = d.size * scale;
+    boxes.push(box);
+  });
+  return {boxes: boxes, width: canvas.width, height: canvas.height};
+})()"""
+
+
+def overlaps(boxes: list[dict], slack: float = 0.5) -> list[tuple[str, str]]:
+    """Pairs of boxes that overlap by more than ``slack`` px both ways."""
+    out = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            if (
+                min(a["right"], b["right"]) - max(a["left"], b["left"]) > slack
+                and min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > slack
+            ):
+                out.append((a["id"], b["id"]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def briefing_maps(tmp_path_factory):
+    """The maps a county office shows, written by the CLI from the bundled sample."""
+    from click.testing import CliRunner
+
+    from chainmap.cli import cli
+
+    out = tmp_path_factory.mktemp("maps")
+    views = {
+        "default": ["fluorochem"],
+        "pvdf": ["fluorochem", "--segment", "pvdf", "--depth", "2"],
+        "ptfe": ["fluorochem", "--segment", "ptfe", "--depth", "2"],
+        "joined": ["fluorochem,lithium_battery"],
+        "no-apps": ["fluorochem", "--hide-stage", "application"],
+    }
+    paths = {}
+    for name, args in views.items():
+        path = out / f"{name}.html"
+        result = CliRunner().invoke(cli, ["map", *args, "-o", str(path)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        paths[name] = path
+    return paths
+
+
+def measure(browser, path, width, height) -> dict:
+    page = browser.open("about:blank")
+    page.show(file_url(path), width, height)
+    page.wait_for(RENDERED)
+    page.wait_for("window.chainmapDecor.every(function (d) { return d.box; })")
+    data = page.eval(MEASURE)
+    data["exceptions"] = page.exceptions
+    return data
+
+
+@needs_chromium
+@pytest.mark.parametrize("size", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("view", ["default", "pvdf", "ptfe", "joined", "no-apps"])
+def test_first_view_fits_and_every_label_reads(browser, briefing_maps, view, size):
+    data = measure(browser, briefing_maps[view], *size)
+    boxes = data["boxes"]
+    segments = [b for b in boxes if b["kind"] == "segment"]
+    assert segments and data["exceptions"] == []
+    # Every segment label and heading is drawn, at 12 CSS px or more.
+    small = [
+        (b["id"], round(b["label"], 1))
+        for b in boxes
+        if b["kind"] != "target"
+        and b["kind"] not in ("anchor", "enterprise")
+        and b["label"] < MIN_PX
+    ]
+    assert small == []
+    # A satellite's name is drawn only when it reads; drawn names are never small.
+    chips = [b for b in boxes if b["kind"] in ("anchor", "target", "enterprise")]
+    assert all(b["label"] == 0 or b["label"] >= MIN_PX for b in chips)
+    faded = [b["id"] for b in boxes if b["label"] and b.get("alpha", 1) < 0.5]
+    assert faded == []  # a drawn name is opaque, not faded out
+    # Nothing overlaps: boxes, chips (with their names), headings and bands.
+    bad = overlaps(boxes)
+    byid = {b["id"]: b for b in boxes}
+    assert bad == [], [(a, b, byid[a], byid[b]) for a, b in bad[:2]]
+    # The first view fits the whole drawing inside the canvas (nothing clipped).
+    for b in boxes:
+        assert b["left"] >= -0.5 and b["top"] >= -0.5, b
+        assert b["right"] <= data["width"] + 0.5 and b["bottom"] <= data["height"] + 0.5, b
+    if view == "pvdf":  # a focus view is small enough to name its targets at once
+        assert chips and all(b["label"] >= MIN_PX for b in chips)

@@ -43,11 +43,12 @@ def test_key_enterprises_are_the_ranking_per_field(plan, tiny_chain, firms):
 def test_key_regions_by_count_lq_and_zone(plan):
     part = plan.regions_for("part")
     names = [r["region"] for r in part]
-    # 零件 is held in 苏州 (昆山), 深圳 (南山) and abroad (日本); city level by default.
-    assert set(names) == {"苏州市", "深圳市", "日本 (境外)"}
-    assert all(r["level"] in ("city", "country") for r in part)
-    japan = next(r for r in part if r["region"] == "日本 (境外)")
-    assert japan["lq"] is None and japan["candidates"] == 1
+    # 零件 is held in 苏州 (昆山), 深圳 (南山) and abroad (日本); key regions are places in
+    # China at city level; the Japanese firm goes to the 境外 list instead.
+    assert set(names) == {"苏州市", "深圳市"}
+    assert all(r["level"] == "city" for r in part)
+    assert [e["name"] for e in plan.overseas] == ["日本零件"]
+    assert "日本零件" not in {e["name"] for e in plan.key_enterprises}
     suzhou = next(r for r in part if r["region"] == "苏州市")
     assert suzhou["candidates"] == 1 and "长三角" in suzhou["zones"] and suzhou["distance_km"] > 0
 
@@ -67,7 +68,14 @@ def test_thin_data_says_which_fields_have_no_candidates(tiny_chain, firms):
 
 def test_json_shape(plan):
     data = json.loads(to_json(plan.to_dict()))
-    assert set(data) == {"params", "key_fields", "key_regions", "key_enterprises", "notes"}
+    assert set(data) == {
+        "params",
+        "key_fields",
+        "key_regions",
+        "key_enterprises",
+        "overseas",
+        "notes",
+    }
     assert data["params"]["home"] == "330723" and data["params"]["counts"]["home_anchors"] == 4
     for e in data["key_enterprises"]:
         assert sum(e["contributions"].values()) == pytest.approx(e["score"], abs=1e-12)
@@ -76,7 +84,7 @@ def test_json_shape(plan):
 def test_xlsx_has_four_sheets_and_reopens_into_the_json_records(plan, tmp_path):
     path = report.write_plan_xlsx(plan, tmp_path / "plan.xlsx")
     book = load_workbook(path)
-    assert book.sheetnames == ["重点领域", "重点区域", "重点企业", "说明"]
+    assert book.sheetnames == ["重点领域", "重点区域", "重点企业", "境外企业", "说明"]
     back = {v: k for k, v in report.PLAN_HEADERS.items()}
     rows = list(book["重点企业"].values)
     keys = [back[h] for h in rows[0]]
@@ -85,7 +93,7 @@ def test_xlsx_has_four_sheets_and_reopens_into_the_json_records(plan, tmp_path):
         got = dict(zip(keys, values, strict=True))
         assert got["name"] == rec["name"] and got["enterprise_id"] == rec["enterprise_id"]
         assert got["score"] == pytest.approx(rec["score"])
-        for c in ("gap_priority", "feasibility", "strength", "affinity"):
+        for c in ("gap_priority", "feasibility", "strength", "affinity", "intent"):
             assert got[f"contributions.{c}"] == pytest.approx(rec["contributions"][c])
     fields = list(book["重点领域"].values)
     assert [r[1] for r in fields[1:]] == [f["id"] for f in plan.key_fields]

@@ -12,7 +12,16 @@ def test_default_profile_matches_the_contract():
     p = default_profile()
     assert p["home"]["region"] == "330723"
     assert sum(p["weights"][c] for c in CRITERIA) == pytest.approx(1.0)
-    assert p["strategy_weight"] == {"补链": 1.0, "延链": 0.8, "强链": 0.6}
+    assert p["strategy_weight"] == {"补链": 1.0, "延链": 0.8, "强链": 0.6, "建链": 0.5}
+    assert p["weights"] == {
+        "gap_priority": 0.25,
+        "feasibility": 0.20,
+        "strength": 0.20,
+        "affinity": 0.20,
+        "intent": 0.15,
+    }
+    assert p["policy"]["exclude"] == ["banned_new", "eliminated"]
+    assert p["home"]["chemical_park"] == "unknown" and p["affinity"]["same_city"] == "flag"
     assert p["segments"]["exclude_stages"] == ["application"]
     assert p["stability"] == {"n": 200, "spread": 0.2, "top_k": 20, "seed": 0}
 
@@ -40,6 +49,15 @@ def test_user_file_is_merged_key_by_key(tmp_path):
         ('[segments]\nexclude_stages = ["retail"]\n', "[segments.exclude_stages]"),
         ("[stability]\ntop_k = 0\n", "[stability.top_k]"),
         ("[home\n", "invalid TOML"),
+        (
+            "[weights]\ngap_priority = 0.3\nfeasibility = 0.25\nstrength = 0.25\naffinity = 0.2\n",
+            "four-weight profile",
+        ),
+        ('[policy]\nexclude = ["forbidden"]\n', "[policy.exclude]"),
+        ("[home]\nchemical_park = 1\n", "[home.chemical_park]"),
+        ('[affinity]\nsame_city = "ignore"\n', "[affinity.same_city]"),
+        ("[stability]\nn = 100000000\n", "[stability.n]"),
+        ("[stability]\nn = true\n", "[stability.n]"),
     ],
 )
 def test_bad_profiles_name_the_file_and_key(tmp_path, text, key):
@@ -55,7 +73,8 @@ def test_profile_changes_the_ranking(invoke, tmp_path):
 
     path = tmp_path / "zone.toml"
     path.write_text(
-        "[weights]\ngap_priority = 0.0\nfeasibility = 0.0\nstrength = 0.0\naffinity = 1.0\n",
+        "[weights]\ngap_priority = 0.0\nfeasibility = 0.0\nstrength = 0.0\naffinity = 1.0\n"
+        "intent = 0.0\n",
         encoding="utf-8",
     )
     default = json.loads(invoke("rank", "fluorochem", "--format", "json").stdout)

@@ -163,7 +163,7 @@ def test_stream_equals_memory_on_200k_rows(tmp_path_factory, fluorochem):
 def test_candidates_carry_every_column_scoring_reads():
     # Streaming keeps only CANDIDATE_COLUMNS; a column the ranking reads but streaming
     # drops would make the two engines differ silently.
-    from chainmap.analysis.scoring import _SCORING_COLUMNS
+    from chainmap.analysis.scoring import SCORING_COLUMNS
     from chainmap.analysis.stream import CANDIDATE_COLUMNS
 
-    assert set(_SCORING_COLUMNS) <= set(CANDIDATE_COLUMNS)
+    assert set(SCORING_COLUMNS) <= set(CANDIDATE_COLUMNS)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from chainmap.analysis import relatedness as rel
 from chainmap.analysis.holdings import Holdings, chain_enterprises, prepare_holdings
+from chainmap.analysis.strategy import plan_segments, status_of
 from chainmap.model.chain import Chain
 from chainmap.model.home import Home, resolve_home
 from chainmap.model.profile import as_profile, min_confidence
@@ -51,6 +52,7 @@ GAP_FIELDS = (
     "strategy",
     "reason",
     "anchors",
+    "policy",
 )
 
 # ---------------------------------------------------------------------- matrix
@@ -142,6 +144,7 @@ def segment_status(
     home: str | Home | None = None,
     profile: Mapping[str, Any] | str | None = None,
     level: str | None = None,
+    policy: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Status, strategy and measures of every segment for the home region.
 
@@ -182,7 +185,7 @@ def segment_status(
     level = level or where.level
     held = prepare_holdings(chain, enterprises, min_confidence=min_confidence(prof))
     counts = status_counts(chain, held, level, where.at(level))
-    return status_from_counts(chain, counts, where=where, level=level, profile=prof)
+    return status_from_counts(chain, counts, where=where, level=level, profile=prof, policy=policy)
 
 
 @dataclass
@@ -242,8 +245,11 @@ def status_from_counts(
     where: Home,
     level: str,
     profile: Mapping[str, Any],
+    policy: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The :func:`segment_status` frame from merged :class:`StatusCounts`."""
+    from chainmap.analysis.admissibility import policy_gates
+
     prof = profile
     home_code = where.at(level)
     strong_lq = float(prof["thresholds"]["strong_lq"])
@@ -262,33 +268,35 @@ def status_from_counts(
         M = rel.presence(rel.rca(full), float(strong_lq))
         density = rel.density(M, rel.proximity(M)).loc[home_code].reindex(order)
 
-    held = {s for s in order if count_home[s] > 0}
-    status = {}
-    for s in order:
-        if count_total[s] == 0:
-            status[s] = "no_data"
-        elif count_home[s] == 0:
-            status[s] = "missing"
-        elif lq[s] < strong_lq:
-            status[s] = "weak"
-        else:
-            status[s] = "strong"
-
-    hops = _hops_to_held(chain, held)
-    feasibility = _feasibility(chain, held, hops, float(prof["thresholds"]["hop_decay"]))
+    status = {s: status_of(count_home[s], count_total[s], lq[s], strong_lq) for s in order}
+    context = _context_held(matrix, home_code, level)
+    plans = plan_segments(
+        chain,
+        status,
+        hop_decay=float(prof["thresholds"]["hop_decay"]),
+        context_held=context,
+    )
+    x_home = (
+        matrix.loc[home_code].reindex(order, fill_value=0.0)
+        if home_code in matrix.index
+        else pd.Series(0.0, index=order)
+    )
+    x_total = matrix.sum(axis=0).reindex(order, fill_value=0.0)
+    gates = policy_gates(order, _policy_table(policy), prof)
     importance = segment_importance(chain)
-    exclude = set(prof["segments"]["exclude_stages"])
+    exclude_stages = set(prof["segments"]["exclude_stages"])
+    exclude_ids = {chain.resolve(s) for s in prof["segments"].get("exclude", []) if s in chain}
     include = set(prof["segments"]["include"])
     weights = prof["strategy_weight"]
 
     rows = []
     for seg in chain.ordered_segments():
         s = seg.id
-        ups = [u for u in chain.upstream(s, feedstock_only=True) if u in held]
-        downs = [d for d in chain.downstream(s, feedstock_only=True) if d in held]
-        # by-products (cm:byProduct) are made only alongside another segment: no strategy
-        strategy = None if seg.by_product else _strategy(status[s], bool(ups), bool(downs))
-        target = strategy is not None and (seg.stage not in exclude or s in include)
+        plan = plans[s]
+        gate = gates[s]
+        strategy = None if gate.gated else plan.strategy
+        by_stage = seg.stage in exclude_stages and s not in include
+        target = strategy is not None and not by_stage and s not in exclude_ids
         priority = float(weights[strategy]) * (0.5 + 0.5 * float(importance[s])) if target else 0.0
         rows.append(
             {
@@ -299,29 +307,40 @@ def status_from_counts(
                 "count_home": int(count_home[s]),
                 "count_total": int(count_total[s]),
                 "lq": float(lq[s]),
-                "feasibility": float(feasibility[s]),
+                "feasibility": float(plan.feasibility),
                 "density": None if pd.isna(density[s]) else float(density[s]),
                 "status": status[s],
                 "strategy": strategy,
                 "reason": "",
                 "anchors": anchors.get(s, []),
-                "hops": hops[s],
+                "policy": gate.policy,
+                "hops": plan.hops,
                 "importance": float(importance[s]),
                 "priority": priority,
                 "target": bool(target),
-                "held_upstream": ups,
-                "held_downstream": downs,
+                "held_upstream": list(plan.held_upstream),
+                "held_downstream": list(plan.held_downstream),
                 "chains": list(chain.membership.get(s, ())),
+                "gated": bool(gate.gated and plan.strategy is not None),
+                "by_product": plan.by_product,
+                "build_context": list(plan.build_context),
+                "policy_warning": gate.warning,
+                "policy_gated": bool(gate.gated),
+                "excluded_by_profile": bool(by_stage or s in exclude_ids),
+                "held_nearby": s in context,
+                "x_home": float(x_home[s]),
+                "x_total": float(x_total[s]),
+                "_gate_reason": gate.reason,
+                "_would_be": plan.strategy,
+                "_excluded": "stage" if by_stage else ("id" if s in exclude_ids else ""),
             }
         )
     out = pd.DataFrame(rows).set_index("id", drop=False).rename_axis(None)
     # pandas 3 infers a string dtype that turns None into NaN; keep None for "no strategy".
-    out["strategy"] = pd.Series([r["strategy"] for r in rows], index=out.index, dtype=object)
-    out["hops"] = pd.Series([r["hops"] for r in rows], index=out.index, dtype=object)
-    out["reason"] = [
-        _reason(chain, row, strong_lq, seg_excluded=(not row["target"] and row["strategy"]))
-        for row in rows
-    ]
+    for col in ("strategy", "hops", "policy"):
+        out[col] = pd.Series([r[col] for r in rows], index=out.index, dtype=object)
+    out["reason"] = [_reason(chain, row, strong_lq) for row in rows]
+    out = out.drop(columns=["_gate_reason", "_would_be", "_excluded"])
     out.attrs.update(
         home=where.code,
         home_name=where.name,
@@ -334,70 +353,38 @@ def status_from_counts(
     return out
 
 
+def _policy_table(policy: pd.DataFrame | None) -> pd.DataFrame:
+    """``policy``, or the bundled ``graphs/policy.csv`` when None."""
+    if policy is not None:
+        return policy
+    from chainmap.model.policy import load_policy
+
+    return load_policy()
+
+
+def _context_held(matrix: pd.DataFrame, home_code: str, level: str) -> set[str]:
+    """Segments held in the home's surrounding region (its parent, minus the home itself).
+
+    This is what 建链 starts from when the home holds nothing in the chain.
+    """
+    from chainmap.model import regions
+
+    up = {"county": "city", "city": "province"}.get(level)
+    if up is None or not len(matrix):
+        return set()
+    parent = regions.ancestor(home_code, up)
+    if parent is None:
+        return set()
+    near = [c for c in matrix.index if c != home_code and regions.ancestor(c, up) == parent]
+    if not near:
+        return set()
+    sums = matrix.loc[near].sum(axis=0)
+    return {str(s) for s, v in sums.items() if v > 0}
+
+
 def _with_empty_row(matrix: pd.DataFrame, code: str) -> pd.DataFrame:
     empty = pd.DataFrame(0.0, index=[code], columns=matrix.columns)
     return pd.concat([matrix, empty]).sort_index()
-
-
-def _strategy(status: str, held_up: bool, held_down: bool) -> str | None:
-    # CONTRACTS.md: weak -> 强链; missing inside the held span -> 补链; outside but
-    # connected on one side -> 延链; not connected -> none.
-    if status == "weak":
-        return "强链"
-    if status != "missing":
-        return None
-    if held_up and held_down:
-        return "补链"
-    if held_up or held_down:
-        return "延链"
-    return None
-
-
-def _hops_to_held(chain: Chain, held: set[str]) -> dict[str, int | None]:
-    """Undirected hop distance from each segment to the nearest held segment (None: unreachable)."""
-    if not held:
-        return {s: None for s in chain.segments_by_id}
-    undirected = chain.graph.to_undirected(as_view=True)
-    dist = nx.multi_source_dijkstra_path_length(undirected, held, weight=lambda u, v, d: 1)
-    return {s: (int(dist[s]) if s in dist else None) for s in chain.segments_by_id}
-
-
-def _feasibility(
-    chain: Chain, held: set[str], hops: Mapping[str, int | None], decay: float
-) -> dict[str, float]:
-    """Chain-adjacency feasibility with hop decay (docs/methods.md).
-
-    Within one hop of a held segment: the weighted share of the segment's
-    direct neighbours (upstream and downstream) that the home region holds.
-    Farther away: ``decay`` times the best feasibility among neighbours one hop
-    nearer to what is held, so each extra hop multiplies by ``decay``.
-    """
-    graph = chain.graph
-    out: dict[str, float] = {}
-
-    def share(s: str) -> float:
-        total = held_w = 0.0
-        for n in set(graph.predecessors(s)) | set(graph.successors(s)):
-            w = (graph.edges[n, s] if graph.has_edge(n, s) else graph.edges[s, n])["weight"]
-            total += w
-            held_w += w if n in held else 0.0
-        return held_w / total if total else 0.0
-
-    by_hops = sorted((h, s) for s, h in hops.items() if h is not None)
-    for h, s in by_hops:
-        if h <= 1:
-            out[s] = share(s)
-        else:
-            nearer = [
-                out[n]
-                for n in set(graph.predecessors(s)) | set(graph.successors(s))
-                if hops.get(n) == h - 1
-            ]
-            out[s] = decay * max(nearer, default=0.0)
-    for s, h in hops.items():
-        if h is None:
-            out[s] = 0.0
-    return out
 
 
 def _names(chain: Chain, ids: Sequence[str], limit: int = 3) -> str:
@@ -410,8 +397,9 @@ def _names_en(chain: Chain, ids: Sequence[str], limit: int = 3) -> str:
     return ", ".join(names) + (" …" if len(ids) > limit else "")
 
 
-def _reason(chain: Chain, row: Mapping[str, Any], strong_lq: float, seg_excluded: Any) -> str:
-    status, strategy = row["status"], row["strategy"]
+def _reason(chain: Chain, row: Mapping[str, Any], strong_lq: float) -> str:
+    """One zh / en sentence: the status, the strategy it gives, and what blocks it."""
+    status, strategy = row["status"], row["_would_be"]
     n, lq = row["count_home"], row["lq"]
     ups, downs = row["held_upstream"], row["held_downstream"]
     if status == "no_data":
@@ -436,20 +424,38 @@ def _reason(chain: Chain, row: Mapping[str, Any], strong_lq: float, seg_excluded
             f"extend: missing at home; home holds {side_en} {_names_en(chain, ids)} "
             f"({hop} hop{'s' if hop != 1 else ''} away)"
         )
-    elif chain.segment(row["id"]).by_product:
-        zh = "副产品: 随其他环节产出, 不单独招引"
-        en = "by-product: made only alongside another segment; not a target on its own"
+    elif strategy == "建链":
+        near = row["build_context"]
+        if near:
+            zh = f"建链: 本地尚无本链企业; 周边已有原料{_names(chain, near)}"
+            en = f"build: nothing held at home; inputs {_names_en(chain, near)} held nearby"
+        else:
+            zh = "建链: 本地尚无本链企业; 链首环节"
+            en = "build: nothing held at home; a starting segment of the chain"
+    elif row["by_product"]:
+        zh = "缺失: 副产品, 随主产品装置产生, 不能单独招引"
+        en = "missing: a by-product of another process, not attracted on its own"
     else:
-        zh = "缺失: 与本地已有环节不相连"
-        en = "missing: not connected to any segment held at home"
+        zh = "缺失: 与本地已有环节无原料关系"
+        en = "missing: no feedstock link to any segment held at home"
+    if row["by_product"] and status != "missing" and status != "no_data":
+        zh += "; 副产品, 不单独招引"
+        en += "; by-product, not attracted on its own"
     members = list(row.get("chains") or [])
     if len(members) > 1:
         names = "、".join(chain.member_names.get(m, m) for m in members)
         zh += f"; 共享环节, 属于{names}"
         en += f"; shared by {', '.join(members)}"
-    if seg_excluded:
+    if row["_gate_reason"]:
+        gate_zh, _, gate_en = row["_gate_reason"].partition(" / ")
+        zh += f"; {gate_zh}"
+        en += f"; {gate_en}"
+    elif strategy is not None and row["_excluded"] == "stage":
         zh += "; 应用环节, 作为背景不作为招商目标"
         en += "; application stage: context, not a target"
+    elif strategy is not None and row["_excluded"] == "id":
+        zh += "; 配置排除, 不作为招商目标"
+        en += "; excluded by [segments] exclude"
     return f"{zh} / {en}"
 
 
@@ -459,5 +465,6 @@ def gap_records(status: pd.DataFrame) -> list[dict[str, Any]]:
     for row in status.to_dict(orient="records"):
         rec = {k: row[k] for k in GAP_FIELDS}
         rec["anchors"] = list(rec["anchors"])
+        rec["policy"] = dict(rec["policy"]) if isinstance(rec["policy"], Mapping) else None
         records.append(rec)
     return records

@@ -22,15 +22,16 @@ from chainmap.analysis.scoring import (
     rank_enterprises,
     rank_records,
 )
+from chainmap.analysis.stability import segment_scores
 from chainmap.model.chain import Chain
 from chainmap.model.home import Home, resolve_home
 from chainmap.model.profile import as_profile, min_confidence
 from chainmap.model.values import is_blank, text
-from chainmap.model.vocab import is_chinese
 
 __all__ = [
     "ENTERPRISE_COLUMNS_PLAN",
     "FIELD_COLUMNS",
+    "OVERSEAS_COLUMNS",
     "REGION_COLUMNS",
     "ZONE_BOOST",
     "PlanCounts",
@@ -55,6 +56,7 @@ FIELD_COLUMNS = (
     "feasibility",
     "density",
     "priority",
+    "segment_score",
     "candidates",
     "reason",
     "anchors_upstream",
@@ -83,6 +85,9 @@ ENTERPRISE_COLUMNS_PLAN = (
     "address",
 )
 
+#: Record keys of the 境外 list: foreign firms without a known China presence.
+OVERSEAS_COLUMNS = ("field", "field_name", "rank_in_field", *RANK_FIELDS, "country")
+
 #: Multiplier for a key region inside one of the profile's target zones.
 ZONE_BOOST = 1.2
 
@@ -96,6 +101,7 @@ class TargetingPlan:
     key_regions: list[dict[str, Any]]
     key_enterprises: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
+    overseas: list[dict[str, Any]] = field(default_factory=list)
     #: The chain and the segment-status frame the plan was built from (for diagrams).
     chain: Chain | None = field(default=None, repr=False, compare=False)
     status: pd.DataFrame | None = field(default=None, repr=False, compare=False)
@@ -107,6 +113,7 @@ class TargetingPlan:
             "key_fields": self.key_fields,
             "key_regions": self.key_regions,
             "key_enterprises": self.key_enterprises,
+            "overseas": self.overseas,
             "notes": self.notes,
         }
 
@@ -151,6 +158,8 @@ def build_plan(
     sources: list[str] | None = None,
     engine: str = "memory",
     scheduler: str | None = None,
+    signals: pd.DataFrame | bool | None = None,
+    policy: pd.DataFrame | None = None,
 ) -> TargetingPlan:
     """Build the targeting plan for ``chain`` and the home region.
 
@@ -173,6 +182,8 @@ def build_plan(
     engine, scheduler
         As in :func:`~chainmap.analysis.scoring.rank_enterprises`: ``stream`` and
         ``dask`` read ``enterprises`` (a file or directory) part by part.
+    signals, policy
+        As in :func:`chainmap.analysis.scoring.rank_enterprises`.
 
     Examples
     --------
@@ -200,12 +211,22 @@ def build_plan(
                 per_field=per_field,
                 regions_per_field=regions_per_field,
                 sources=sources,
+                signals=signals,
+                policy=policy,
             )
     prof = as_profile(profile)
     where = resolve_home(home, prof)
     held = prepare_holdings(chain, enterprises, min_confidence=min_confidence(prof))
-    status = segment_status(chain, held, home=where, profile=prof)
-    ranking = rank_enterprises(chain, held, home=where, profile=prof, status=status, describe=False)
+    status = segment_status(chain, held, home=where, profile=prof, policy=policy)
+    ranking = rank_enterprises(
+        chain,
+        held,
+        home=where,
+        profile=prof,
+        status=status,
+        describe=False,
+        signals=signals,
+    )
     counts = plan_counts(chain, held, region_level=region_level, table=held.table)
     return assemble_plan(
         chain,
@@ -293,18 +314,28 @@ def assemble_plan(
 ) -> TargetingPlan:
     """The plan from a status frame, the full ranking (``describe=False``) and :class:`PlanCounts`.
 
-    :func:`build_plan` computes these in memory; the streaming engines
-    (:mod:`chainmap.analysis.stream`) compute them chunk by chunk. ``level`` is the
-    comparison level of ``status`` (default: the home's own level).
+    Key fields are the target segments in order of their stage-one score
+    (``gap_priority`` and ``feasibility`` contributions, scaled across segments);
+    policy-gated segments are never among them. Key enterprises are each field's
+    best-ranked firms with a site in China; foreign firms without a known China
+    presence are listed apart (``overseas``). :func:`build_plan` computes the inputs
+    in memory; the streaming engines (:mod:`chainmap.analysis.stream`) chunk by chunk.
+    ``level`` is the comparison level of ``status`` (default: the home's own level).
     """
     prof = profile
+    w = prof["weights"]
+    seg = segment_scores(status)
     targets = status[status["target"]].copy()
     per_segment = ranking["segment"].value_counts()
     targets["candidates"] = targets.index.map(lambda s: int(per_segment.get(s, 0)))
+    targets["segment_score"] = (
+        float(w["gap_priority"]) * seg["gap_priority"]
+        + float(w["feasibility"]) * seg["feasibility"]
+    ).reindex(targets.index)
     stage_order = {s.id: s.stage_order for s in chain.ordered_segments()}
     targets["_stage"] = targets.index.map(stage_order)
     targets = targets.sort_values(
-        ["priority", "feasibility", "_stage", "id"], ascending=[False, False, True, True]
+        ["segment_score", "priority", "_stage", "id"], ascending=[False, False, True, True]
     ).head(fields)
 
     anchor_names = {s: list(v) for s, v in status["anchors"].items()}
@@ -325,6 +356,7 @@ def assemble_plan(
                 "feasibility": float(row["feasibility"]),
                 "density": None if _missing(row["density"]) else float(row["density"]),
                 "priority": float(row["priority"]),
+                "segment_score": float(row["segment_score"]),
                 "candidates": int(row["candidates"]),
                 "reason": row["reason"],
                 "anchors_upstream": sorted(
@@ -336,47 +368,47 @@ def assemble_plan(
             }
         )
 
+    # Foreign firms without a Chinese site go to the 境外 list, not the key enterprises.
+    abroad = (
+        ranking["_foreign"].to_numpy(dtype=bool) & (ranking["_site"].astype(str) == "").to_numpy()
+        if "_foreign" in ranking
+        else pd.Series(False, index=ranking.index).to_numpy()
+    )
+    home_list = ranking[~abroad]
+    away_list = ranking[abroad]
     # Describe only the rows a key field can show (each row's description is its own).
-    shown = ranking[ranking.groupby("segment").cumcount() < per_field]
+    shown = home_list[home_list.groupby("segment").cumcount() < per_field]
+    shown_away = away_list[away_list.groupby("segment").cumcount() < per_field]
     ranked = rank_records(describe_ranking(shown, chain, status, prof, where))
+    ranked_away = rank_records(describe_ranking(shown_away, chain, status, prof, where))
     extra = {
         rec["enterprise_id"]: rec
-        for rec in shown[
-            ["enterprise_id", *[c for c in ("legal_rep", "address") if c in shown]]
+        for rec in pd.concat([shown, shown_away])[
+            [
+                "enterprise_id",
+                *[c for c in ("legal_rep", "address", "country") if c in shown],
+            ]
         ].to_dict(orient="records")
     }
-    key_enterprises = []
+    key_enterprises, overseas = [], []
     for f in key_fields:
-        mine = [r for r in ranked if r["segment"] == f["id"]][:per_field]
-        for j, rec in enumerate(mine, start=1):
-            more = extra.get(rec["enterprise_id"], {})
-            key_enterprises.append(
-                {
-                    "field": f["id"],
-                    "field_name": f["name_zh"],
-                    "rank_in_field": j,
-                    **rec,
-                    "legal_rep": _text(more.get("legal_rep")),
-                    "address": _text(more.get("address")),
-                }
-            )
+        for target, records in ((key_enterprises, ranked), (overseas, ranked_away)):
+            mine = [r for r in records if r["segment"] == f["id"]][:per_field]
+            for j, rec in enumerate(mine, start=1):
+                more = extra.get(rec["enterprise_id"], {})
+                entry = {"field": f["id"], "field_name": f["name_zh"], "rank_in_field": j, **rec}
+                if target is key_enterprises:
+                    entry["legal_rep"] = _text(more.get("legal_rep"))
+                    entry["address"] = _text(more.get("address"))
+                else:
+                    entry["country"] = _text(more.get("country"))
+                target.append(entry)
 
-    key_regions = _key_regions(
+    key_regions, unresolved = _key_regions(
         counts, ranking, key_fields, prof, where, region_level, regions_per_field
     )
-
-    notes = []
-    for f in key_fields:
-        if f["candidates"] == 0:
-            notes.append(
-                f"{f['name_zh']}: 数据中没有候选企业, 需补充企业名单 / no candidate enterprise "
-                f"in the data for {f['name_en'] or f['id']}; add enterprise lists for it"
-            )
-    if len(key_fields) < fields:
-        notes.append(
-            f"仅有{len(key_fields)}个目标环节 / only {len(key_fields)} target segment(s) found"
-        )
     a = ranking.attrs
+    notes = _notes(key_fields, fields, status, a, unresolved)
     params = {
         "chain": chain.id,
         "chain_name": chain.name_zh,
@@ -391,21 +423,101 @@ def assemble_plan(
         "strategy_weight": dict(prof["strategy_weight"]),
         "thresholds": dict(prof["thresholds"]),
         "affinity_zones": list(prof["affinity"]["zones"]),
+        "policy_exclude": list(prof["policy"]["exclude"]),
+        "chemical_park": prof["home"].get("chemical_park", "unknown"),
         "sources": list(sources or []),
         "data_year": counts.data_year,
+        "signals_date": a.get("data_date"),
         "counts": {
             "input": counts.input,
             "in_chain": counts.in_chain,
             "not_in_chain": int(counts.input - counts.in_chain),
             "deregistered": int(a["inactive_excluded"]),
             "home_anchors": int(a["home_anchors_excluded"]),
+            "exited": int(a.get("exited_excluded", 0)),
+            "risk_excluded": int(a.get("risk_excluded", 0)),
+            "same_city_excluded": int(a.get("same_city_excluded", 0)),
+            "gated_segments": int(a.get("gated_segments", 0)),
+            "gated_firms": int(a.get("gated_firms", 0)),
             "no_gap_segment": int(a["no_gap_segment"]),
             "targets": len(ranking),
         },
     }
     return TargetingPlan(
-        params, key_fields, key_regions, key_enterprises, notes, chain=chain, status=status
+        params,
+        key_fields,
+        key_regions,
+        key_enterprises,
+        notes,
+        overseas=overseas,
+        chain=chain,
+        status=status,
     )
+
+
+def _notes(
+    key_fields: list[dict[str, Any]],
+    fields: int,
+    status: pd.DataFrame,
+    attrs: Mapping[str, Any],
+    unresolved: int,
+) -> list[str]:
+    """The plan's notes: thin data, policy gates, exits, missing signals, unresolved places."""
+    notes = []
+    if key_fields and all(f["strategy"] == "建链" for f in key_fields):
+        notes.append(
+            "本地在该链尚无企业, 重点领域按建链分析: 链首环节及周边已有原料的环节, 按可行性排序 / "
+            "the home holds nothing in this chain: key fields are entry segments for 建链 "
+            "(building the chain), ranked by feasibility"
+        )
+    for f in key_fields:
+        if f["candidates"] == 0:
+            notes.append(
+                f"{f['name_zh']}: 数据中没有候选企业, 需补充企业名单 / no candidate enterprise "
+                f"in the data for {f['name_en'] or f['id']}; add enterprise lists for it"
+            )
+    if len(key_fields) < fields:
+        notes.append(
+            f"仅有{len(key_fields)}个目标环节 / only {len(key_fields)} target segment(s) found"
+        )
+    gated = status[status["gated"].astype(bool)]
+    if len(gated):
+        names = "、".join(gated["name_zh"].tolist())
+        notes.append(
+            f"政策限制: {len(gated)}个环节不作为重点领域({names}), 涉及候选企业"
+            f"{int(attrs.get('gated_firms', 0))}家; 依据见各环节理由 / policy gates removed "
+            f"{len(gated)} segment(s) and {int(attrs.get('gated_firms', 0))} firm(s)"
+        )
+    warned = status[status["policy_warning"].astype(str) != ""]
+    if len(warned):
+        notes.append(
+            f"{'、'.join(warned['name_zh'].tolist())}: 新建项目须进入认定化工园区, 本地园区情况未知, "
+            "请在配置 [home] chemical_park 中说明 / park-required segments: set "
+            "[home] chemical_park in the profile"
+        )
+    exited = list(attrs.get("exited_names", []))
+    if exited:
+        notes.append(
+            f"已退出或正在退出的企业不作为目标({len(exited)}家): {'、'.join(exited)} / "
+            f"{len(exited)} exited or exiting firm(s) are not targets"
+        )
+    if attrs.get("risk_excluded"):
+        notes.append(
+            f"严重违法失信/失信被执行人企业不作为目标: {attrs['risk_excluded']}家 / "
+            f"{attrs['risk_excluded']} firm(s) with serious registry risk flags are not targets"
+        )
+    missing = list(attrs.get("missing_everywhere", []))
+    if missing:
+        notes.append(
+            f"数据中所有企业均缺少: {'、'.join(missing)}; 相应得分按最低计 / missing for every "
+            "firm in the data, scored at the bottom of its scale"
+        )
+    if unresolved:
+        notes.append(
+            f"{unresolved}家候选企业地区未能解析, 未计入重点区域 / {unresolved} candidate(s) "
+            "with an unresolved region are not counted in the key regions"
+        )
+    return notes
 
 
 def _key_regions(
@@ -416,12 +528,16 @@ def _key_regions(
     where: Home,
     level: str,
     limit: int,
-) -> list[dict[str, Any]]:
-    """Regions where each key field concentrates: count and LQ, boosted by target zones."""
+) -> tuple[list[dict[str, Any]], int]:
+    """Places in China where each key field concentrates: count and LQ, boosted by target zones.
+
+    Returns the records and the number of key-field candidates in China whose region
+    could not be resolved (counted in a note, never listed as a place).
+    """
     from chainmap.model import regions
 
     if not key_fields:
-        return []
+        return [], 0
     X = counts.matrix
     lq = rca(X) if len(X) else X
     home_at = (
@@ -431,19 +547,19 @@ def _key_regions(
     )
     extra = prof.get("zones") or {}
     wanted = set(prof["affinity"]["zones"])
-    rank_region = (
-        region_at(
-            ranking["region_code"].astype(object).where(ranking["region_code"].notna(), None), level
-        )
+    codes = (
+        ranking["region_code"].astype(object).where(ranking["region_code"].notna(), None)
         if len(ranking)
         else pd.Series(dtype=object)
     )
-    foreign = ranking[ranking["region_code"].isna() | (ranking["region_code"].astype(str) == "")]
-    # Candidates per (segment, region) and per (segment, country), counted once.
+    rank_region = region_at(codes, level) if len(ranking) else pd.Series(dtype=object)
     by_region = _pair_counts(ranking["segment"], rank_region)
-    by_country = (
-        _pair_counts(foreign["segment"], foreign["country"]) if "country" in foreign else {}
-    )
+    fields_ids = {f["id"] for f in key_fields}
+    foreign = ranking["_foreign"].to_numpy(dtype=bool) if "_foreign" in ranking else None
+    unresolved = 0
+    if len(ranking):
+        none = codes.isna().to_numpy() & ranking["segment"].isin(fields_ids).to_numpy()
+        unresolved = int((none & ~foreign).sum()) if foreign is not None else int(none.sum())
     out: list[dict[str, Any]] = []
     for f in key_fields:
         s = f["id"]
@@ -451,10 +567,8 @@ def _key_regions(
         if s in X.columns:
             col = X[s]
             col = col[(col > 0) & (col.index != home_at)]
-            zone_of = regions.zones_of(list(col.index), extra)
             for code, n in col.items():
-                zones_here = zone_of[code]
-                cand = by_region.get((s, code), 0)
+                zones_here = regions.region_zones(code, extra)
                 rows.append(
                     {
                         "region_code": code,
@@ -463,43 +577,21 @@ def _key_regions(
                         "count": int(n),
                         "lq": float(lq.loc[code, s]),
                         "zones": zones_here,
-                        "candidates": cand,
+                        "candidates": by_region.get((s, code), 0),
                         "distance_km": _dist(regions.distance_km(code, where.code)),
                         "_boost": ZONE_BOOST if wanted & set(zones_here) else 1.0,
                     }
                 )
-        # Foreign firms have no region: group them by country so the plan still shows them.
-        for (seg, country), n in sorted(counts.abroad.items()):
-            if seg != s:
-                continue
-            cand = by_country.get((s, country), 0)
-            rows.append(
-                {
-                    "region_code": None,
-                    "region": f"{country} (地区未知)"
-                    if is_chinese(country)
-                    else f"{country} (境外)",
-                    "level": "country",
-                    "count": n,
-                    "lq": None,
-                    "zones": [],
-                    "candidates": cand,
-                    "distance_km": None,
-                    "_boost": 1.0,
-                }
-            )
         if not rows:
             continue
         max_n = max(r["count"] for r in rows) or 1
-        lqs = [r["lq"] for r in rows if r["lq"] is not None]
-        max_lq = max(lqs) if lqs else 1.0
+        max_lq = max(r["lq"] for r in rows) or 1.0
         for r in rows:
-            lq_part = (r["lq"] / max_lq) if (r["lq"] is not None and max_lq) else 0.0
-            r["score"] = (0.5 * r["count"] / max_n + 0.5 * lq_part) * r.pop("_boost")
-        rows.sort(key=lambda r: (-r["score"], -r["count"], r["region_code"] or "~", r["region"]))
+            r["score"] = (0.5 * r["count"] / max_n + 0.5 * r["lq"] / max_lq) * r.pop("_boost")
+        rows.sort(key=lambda r: (-r["score"], -r["count"], r["region_code"]))
         for i, r in enumerate(rows[:limit], start=1):
             out.append({"field": s, "field_name": f["name_zh"], "rank": i, **r})
-    return [{k: r[k] for k in REGION_COLUMNS} for r in out]
+    return [{k: r[k] for k in REGION_COLUMNS} for r in out], unresolved
 
 
 def _pair_counts(a: pd.Series, b: pd.Series) -> dict[tuple[Any, Any], int]:

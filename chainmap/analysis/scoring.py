@@ -1,14 +1,24 @@
-"""Explainable enterprise ranking: who fills the home region's gaps, and why.
+"""Explainable enterprise ranking in two stages: which gap, then which firm, and why.
 
-Each target enterprise gets four criteria, each a percentile in [0, 1]
-(``rank(method="average", pct=True)``): gap priority, feasibility, strength and
-affinity. The score is their weighted sum, so it splits exactly into
-per-criterion contributions. ``docs/methods.md`` gives every formula.
+Stage one scores segments: ``gap_priority`` (strategy weight × importance) and
+``feasibility`` (relatedness to what the home holds), each scaled across segments
+(:func:`chainmap.analysis.stability.segment_scores`). Stage two scores firms on fixed
+scales: ``strength``, ``affinity`` and ``intent``
+(:mod:`chainmap.analysis.attainability`). The score is the weighted sum of the five,
+so it splits exactly into contributions. A firm's gap is the target segment it holds
+with the highest stage-one score.
+
+Before any score, admissibility: policy-gated segments are no target's gap
+(:mod:`chainmap.analysis.admissibility`); exited and exiting firms, firms flagged
+严重违法失信 or 失信被执行人 and (with ``same_city = "exclude"``) firms elsewhere in the
+home's prefecture are no targets. A group (``parent``) is one target, scored at its
+best site. ``docs/methods.md`` gives every formula.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+import datetime as dt
 import itertools
 import math
 from typing import Any
@@ -16,21 +26,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from chainmap.analysis import attainability as att
 from chainmap.analysis.gaps import segment_status
 from chainmap.analysis.holdings import Holdings, prepare_holdings
+from chainmap.analysis.stability import pool_size, segment_scores, stability_runs
 from chainmap.model.chain import Chain
 from chainmap.model.home import Home, resolve_home
 from chainmap.model.profile import as_profile, min_confidence
-from chainmap.model.values import is_blank, split_list
 from chainmap.model.vocab import CRITERIA, is_chinese
 
 __all__ = [
     "RANK_FIELDS",
+    "SCORING_COLUMNS",
     "describe_ranking",
     "flat_rank_columns",
+    "flat_rank_records",
+    "group_key",
     "rank_enterprises",
     "rank_records",
-    "stability",
 ]
 
 #: Keys of a ``rank`` JSON record, in order (CONTRACTS.md).
@@ -46,28 +59,22 @@ RANK_FIELDS = (
     "score",
     "contributions",
     "stability",
+    "rank_band",
+    "group",
+    "sites",
+    "flags",
     "reasons",
 )
 
-
-def flat_rank_columns(fields: tuple[str, ...] = RANK_FIELDS) -> list[str]:
-    """Column names for CSV/XLSX: ``contributions`` expanded to ``contributions.<criterion>``.
-
-    Examples
-    --------
-    >>> flat_rank_columns()[9:13]
-    ['contributions.gap_priority', 'contributions.feasibility', 'contributions.strength', 'contributions.affinity']
-    """
-    out: list[str] = []
-    for f in fields:
-        out.extend([f"contributions.{c}" for c in CRITERIA] if f == "contributions" else [f])
-    return out
-
-
-#: The columns the four criteria and the tie-breaks read.
-_SCORING_COLUMNS = (
+#: The enterprise columns the ranking reads (the streaming engines must keep them).
+SCORING_COLUMNS = (
     "enterprise_id",
     "name",
+    "region_code",
+    "country",
+    "province",
+    "city",
+    "county",
     "revenue",
     "revenue_year",
     "registered_capital",
@@ -76,15 +83,109 @@ _SCORING_COLUMNS = (
     "listed",
     "flags",
     "parent",
+    "exit_status",
 )
-_QUALITY_FLAGS = ("高新技术企业", "专精特新", "小巨人", "单项冠军", "瞪羚")
 
 
-def _pct(values: pd.Series, groups: pd.Series | list[pd.Series] | None = None) -> pd.Series:
-    """Percentile rank in [0, 1], within ``groups`` if given; NaN (missing signal) stays NaN."""
-    if groups is None:
-        return values.rank(method="average", pct=True)
-    return values.groupby(groups, sort=False).rank(method="average", pct=True)
+def flat_rank_columns(fields: tuple[str, ...] = RANK_FIELDS) -> list[str]:
+    """Column names for CSV/XLSX: ``contributions`` expanded to ``contributions.<criterion>``.
+
+    Examples
+    --------
+    >>> flat_rank_columns()[9:14]
+    ['contributions.gap_priority', 'contributions.feasibility', 'contributions.strength', 'contributions.affinity', 'contributions.intent']
+    """
+    out: list[str] = []
+    for f in fields:
+        out.extend([f"contributions.{c}" for c in CRITERIA] if f == "contributions" else [f])
+    return out
+
+
+def flat_rank_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rank records with ``sites`` and ``rank_band`` as text, for CSV/XLSX/tables.
+
+    >>> flat_rank_records([{"sites": [{"name": "甲", "region": "衢州市"}], "rank_band": [1, 3]}])
+    [{'sites': ['甲(衢州市)'], 'rank_band': '1–3'}]
+    """
+    out = []
+    for rec in records:
+        row = dict(rec)
+        if "sites" in row:
+            row["sites"] = [
+                f"{s['name']}({s['region']})" if s.get("region") else s["name"]
+                for s in row["sites"] or []
+            ]
+        if "rank_band" in row:
+            band = row["rank_band"]
+            row["rank_band"] = None if band is None else f"{band[0]}–{band[1]}"
+        out.append(row)
+    return out
+
+
+def _texts(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in frame.columns:
+        return np.full(len(frame), "", dtype=object)
+    return np.array(
+        ["" if not isinstance(v, str) else v.strip() for v in frame[column].tolist()],
+        dtype=object,
+    )
+
+
+def group_key(frame: pd.DataFrame) -> np.ndarray:
+    """Each firm's group: its ultimate ``parent`` in the data, else its own name.
+
+    A parent that is itself a firm of the table with a parent of its own is followed up
+    (中化蓝天 → 昊华科技 → 中国中化), so a group is one target however deep it is.
+
+    >>> group_key(pd.DataFrame({"name": ["甲公司", "乙公司", "丙公司"],
+    ...                         "parent": ["甲集团", None, "甲公司"]})).tolist()
+    ['甲集团', '乙公司', '甲集团']
+    """
+    parent = _texts(frame, "parent")
+    name = _texts(frame, "name")
+    up = {n: p for n, p in zip(name, parent, strict=True) if p and p != n}
+
+    def root(n: str) -> str:
+        seen = {n}
+        while n in up and up[n] not in seen:
+            n = up[n]
+            seen.add(n)
+        return n
+
+    return np.array(
+        [root(p) if p else root(n) for n, p in zip(name, parent, strict=True)], dtype=object
+    )
+
+
+def _is_foreign(frame: pd.DataFrame) -> np.ndarray:
+    country = _texts(frame, "country")
+    return np.array([c != "" and not is_chinese(c) for c in country], dtype=bool)
+
+
+def _data_year(table: pd.DataFrame) -> int | None:
+    if "revenue_year" not in table.columns:
+        return None
+    years = pd.to_numeric(table["revenue_year"], errors="coerce").dropna()
+    return int(years.max()) if len(years) else None
+
+
+def _signals_table(signals: pd.DataFrame | bool | None) -> pd.DataFrame | None:
+    if signals is False:
+        return None
+    if signals is None or signals is True:
+        from chainmap.model.signals import load_signals
+
+        return load_signals()
+    return signals
+
+
+def _signals_date(signals: pd.DataFrame | None) -> dt.date | None:
+    """The data date of the signals table (never the clock)."""
+    if signals is None or not len(signals):
+        return None
+    from chainmap.model.signals import data_date
+
+    return data_date(signals)
 
 
 def rank_enterprises(
@@ -101,10 +202,13 @@ def rank_enterprises(
     top_per_segment: int | None = None,
     with_stability: bool = True,
     describe: bool = True,
+    signals: pd.DataFrame | bool | None = None,
+    as_of: dt.date | None = None,
+    policy: pd.DataFrame | None = None,
     engine: str = "memory",
     scheduler: str | None = None,
 ) -> pd.DataFrame:
-    """Rank outside enterprises by how well they fill the home region's gaps.
+    """Rank outside enterprises by how well, and how attainably, they fill the home's gaps.
 
     Parameters
     ----------
@@ -125,10 +229,16 @@ def rank_enterprises(
     top, top_per_segment
         Keep the first ``top`` rows overall, or per gap segment.
     with_stability
-        Compute stability under random weight perturbations (profile ``[stability]``).
+        Compute stability and rank bands (profile ``[stability]``).
     describe
-        Add contributions, names and reasons (:func:`describe_ranking`); when
-        False the rows keep the per-criterion ``_c_*`` columns instead.
+        Add contributions, names and reasons (:func:`describe_ranking`).
+    signals
+        Dated events per firm (:func:`chainmap.model.signals.load_signals`): intent and
+        exits. None: the bundled table; False: none.
+    as_of
+        The data date for the signals' 24-month window; default: the table's latest event.
+    policy
+        The policy table; None: the bundled ``graphs/policy.csv``.
     engine, scheduler
         ``memory`` (default) ranks the table in hand. ``stream`` and ``dask``
         read ``enterprises``, a file or directory, part by part
@@ -139,9 +249,9 @@ def rank_enterprises(
     Returns
     -------
     pandas.DataFrame
-        Targets only, sorted by ``rank``, with the ``rank`` record columns of
-        CONTRACTS.md (:data:`RANK_FIELDS`) plus the four criteria, the segment
-        name, country, distance and zones. ``attrs`` records home and counts.
+        Targets only, one per group, sorted by ``rank``, with the ``rank`` record
+        columns of CONTRACTS.md (:data:`RANK_FIELDS`) plus the five criteria, the
+        segment name, distance and zones. ``attrs`` records home and counts.
 
     Examples
     --------
@@ -174,117 +284,303 @@ def rank_enterprises(
                 top_per_segment=top_per_segment,
                 with_stability=with_stability,
                 describe=describe,
+                signals=signals,
+                as_of=as_of,
+                policy=policy,
             )
+    from chainmap.model import regions
+
     prof = as_profile(profile)
     where = resolve_home(home, prof)
     level = level or where.level
     held = prepare_holdings(chain, enterprises, min_confidence=min_confidence(prof))
     if status is None:
-        status = segment_status(chain, held, home=where, profile=prof, level=level)
+        status = segment_status(chain, held, home=where, profile=prof, level=level, policy=policy)
     home_code = where.at(level)
+    table = _signals_table(signals)
+    as_of = as_of or _signals_date(table)
 
     frame = held.frame
+    n = len(frame)
     active = held.active
-    n_inactive = int((~active).sum())
-    codes = (
-        frame["region_code"]
-        if "region_code" in frame.columns
-        else pd.Series(None, index=frame.index)
-    )
-    # Missing and empty codes resolve to None alike, so the raw column serves here.
-    at_home = held.region_at(level).eq(home_code).to_numpy() & active
-    n_home = int(at_home.sum())
-    rows = np.flatnonzero(active & ~at_home)  # positions of the candidate targets
-
-    targets = status[status["target"]]
-    stage_order = {s.id: s.stage_order for s in chain.ordered_segments()}
-
-    # Best gap segment per enterprise: highest priority, then stage order, then id.
-    order = targets.assign(_o=targets.index.map(stage_order), _id=targets.index)
-    if segments:
-        order = order[order.index.isin({chain.resolve(s) for s in segments})]
-    order = order.sort_values(["priority", "_o", "_id"], ascending=[False, True, True]).index
-    first = _first_of(frame["chain_segments"].to_numpy()[rows], list(order), chain)
-    has_gap = first < len(order)
-    best = pd.Series(np.asarray(order)[first[has_gap]], index=rows[has_gap], dtype="str")
-    # The stage of each best segment, by position (Series.map of 477k strings took 0.15 s).
-    stages = np.array([stage_order[s] for s in order], dtype=np.int64)[first[has_gap]]
-    n_no_gap = len(rows) - len(best)
-    # Score on the few columns the criteria read; the others join the returned rows only.
-    wide = frame
-    narrow = [c for c in frame.columns if c in _SCORING_COLUMNS]
-    frame = frame[narrow].take(best.index)
-    frame = frame.assign(segment=best.values, _pos=best.index.to_numpy(), _stage=stages)
-    codes = codes.take(best.index)  # None for a missing or empty code, on the targets only
+    codes = frame["region_code"] if "region_code" in frame.columns else pd.Series([None] * n)
     codes = codes.astype(object).where(codes.notna() & (codes.astype(str) != ""), None)
+    at_home = held.region_at(level).eq(home_code).to_numpy() & active
+    groups = group_key(frame)
+    names_all = _texts(frame, "name")
+    home_members: dict[str, list[str]] = {}
+    for i in np.flatnonzero(at_home):  # a home firm's group, and its own name as a group
+        for key in {groups[i], names_all[i]}:
+            home_members.setdefault(key, []).append(names_all[i])
+    home_groups = set(home_members)
 
-    extra_zones = prof.get("zones") or {}
-    if zone is not None:
-        from chainmap.model import regions
-
-        members = _zone_members(zone, extra_zones)
-        inside = {
-            c: zone in regions.region_zones(c, extra_zones)
-            for c in pd.unique(codes.dropna())
-            if isinstance(c, str) and c
-        }
-        # A plain bool array: an object-dtype mask would select columns, not rows.
-        mask = codes.map(inside).fillna(False).to_numpy(dtype=bool) & bool(members)
-        frame, codes = frame[mask], codes[mask]
-
-    crit = _criteria(frame, codes, status, prof, where.code)
-    weights = np.array([float(prof["weights"][c]) for c in CRITERIA])
-    contrib = crit[list(CRITERIA)].to_numpy() * weights
-    # score = ((c1 + c2) + c3) + c4, the same order in which a reader sums the contributions
-    score = contrib[:, 0] + contrib[:, 1] + contrib[:, 2] + contrib[:, 3]
-
-    # Sort and cut without the input's columns: they join the returned rows only, at the end
-    # (carrying the string columns of every target through the sort cost 0.2 s at 1M firms).
-    out = frame[["segment", "_pos"]].assign(score=score)
-    out = out.assign(**{c: crit[c].to_numpy() for c in CRITERIA})
-    for i, c in enumerate(CRITERIA):
-        out[f"_c_{c}"] = contrib[:, i]
-    out = out.assign(
-        _stage=frame["_stage"].to_numpy(),
-        _eid=frame["enterprise_id"].astype(str)
-        if "enterprise_id" in frame
-        else frame["name"].astype(str),
+    # Exits: the enterprise table's own exit_status, and 停产/退出 events of the signals.
+    firm_signals = att.match_signals(frame, table, as_of=as_of)
+    given_exit = _texts(frame, "exit_status")
+    exit_status = np.array(
+        [
+            g
+            if g in ("exiting", "exited")
+            else ("exited" if s and s.exit else "exiting" if s and s.exiting else "")
+            for g, s in zip(given_exit, firm_signals, strict=True)
+        ],
+        dtype=object,
     )
-    # Ties break by: higher gap priority, earlier stage, then enterprise id.
+    flags = att.flag_lists(frame)
+    no_risk: tuple[list[str], list[str]] = ([], [])
+    risks = [att.risk_flags(f) if f else no_risk for f in flags]
+    barred_risk = np.array([bool(b) for b, _ in risks], dtype=bool)
+    home_city = regions.ancestor(where.code, "city") if where.level == "county" else None
+    same_city = (
+        (held.region_at("city").eq(home_city).to_numpy() & ~at_home)
+        if home_city
+        else np.zeros(n, dtype=bool)
+    )
+    exclude_same_city = prof["affinity"].get("same_city", "flag") == "exclude"
+
+    eligible = active & ~at_home & (exit_status == "") & ~barred_risk
+    if exclude_same_city:
+        eligible &= ~same_city
+
+    # Stage one: the segment scores, and each firm's best gap among the target segments.
+    seg = segment_scores(status)
+    targets = status[status["target"]]
+    weights = np.array([float(prof["weights"][c]) for c in CRITERIA])
+    stage_order = {s.id: s.stage_order for s in chain.ordered_segments()}
+    seg_value = weights[0] * seg["gap_priority"] + weights[1] * seg["feasibility"]
+    order = list(targets.index)
+    if segments:
+        wanted = {chain.resolve(s) for s in segments}
+        order = [s for s in order if s in wanted]
+    order.sort(key=lambda s: (-seg_value[s], stage_order[s], s))
+    rows = np.flatnonzero(eligible)
+    first = _first_of(frame["chain_segments"].to_numpy()[rows], order, chain)
+    has_gap = first < len(order)
+    cand = rows[has_gap]
+    best = np.asarray(order, dtype=object)[first[has_gap]] if len(order) else np.array([])
+
+    # Stage two: the firm-level criteria on fixed scales.
+    sub = frame.take(cand).reset_index(drop=True)
+    sub_codes = codes.take(cand).reset_index(drop=True)
+    strength = att.strength(sub, data_year=_data_year(held.table))
+    site_code, site_name = _nearest_site(frame, groups, codes, active, cand, where.code)
+    foreign = _is_foreign(sub)
+    use_code = np.where(
+        np.array([c is None for c in sub_codes], dtype=bool), site_code, sub_codes.to_numpy()
+    )
+    extra_zones = prof.get("zones") or {}
+    wanted_zones = set(prof["affinity"]["zones"])
+    uniq = sorted({c for c in use_code if isinstance(c, str) and c})
+    dist_of = dict(zip(uniq, regions.distance_km_many(uniq, where.code).tolist(), strict=True))
+    zone_of = {c: regions.region_zones(c, extra_zones) for c in uniq}
+    distance = np.array(
+        [dist_of.get(c, np.nan) if isinstance(c, str) else np.nan for c in use_code], dtype=float
+    )
+    in_zone = np.array(
+        [
+            bool(wanted_zones & set(zone_of.get(c, []))) if isinstance(c, str) else False
+            for c in use_code
+        ],
+        dtype=float,
+    )
+    tie = np.array([g in home_groups for g in groups[cand]], dtype=bool)
+    affinity = att.affinity(
+        distance, in_zone, tie, half_life_km=float(prof["affinity"]["distance_half_life_km"])
+    )
+    intent = np.array([att.intent_score(firm_signals[i]) for i in cand], dtype=float)
+
+    crit = pd.DataFrame(
+        {
+            "gap_priority": seg["gap_priority"].reindex(best).to_numpy(dtype=float),
+            "feasibility": seg["feasibility"].reindex(best).to_numpy(dtype=float),
+            "strength": strength["strength"].to_numpy(),
+            "affinity": affinity,
+            "intent": intent,
+        }
+    )
+    contrib = crit[list(CRITERIA)].to_numpy() * weights
+    score = contrib[:, 0]
+    for j in range(1, len(CRITERIA)):  # summed in the order a reader sums the contributions
+        score = score + contrib[:, j]
+    out = pd.DataFrame(
+        {
+            "segment": best,
+            "_pos": cand,
+            "score": score,
+            **{c: crit[c].to_numpy() for c in CRITERIA},
+            **{f"_c_{c}": contrib[:, i] for i, c in enumerate(CRITERIA)},
+            "_stage": [stage_order[s] for s in best],
+            "_eid": _texts(sub, "enterprise_id") if "enterprise_id" in sub else _texts(sub, "name"),
+            "group": groups[cand],
+            "_tie": tie,
+            "_home_firms": [sorted(set(home_members.get(g, []))) for g in groups[cand]],
+            "_foreign": foreign,
+            "_site": site_name,
+            "_same_city": same_city[cand],
+            "distance_km": distance,
+            "_strength_signals": strength.drop(columns="strength").to_dict(orient="records"),
+        }
+    )
+    if zone is not None:
+        members = _zone_members(zone, extra_zones)
+        mask = np.array(
+            [isinstance(c, str) and zone in regions.region_zones(c, extra_zones) for c in use_code],
+            dtype=bool,
+        )
+        out = out[mask & bool(members)]
     out = out.take(_rank_order(out)).reset_index(drop=True)
+    # One target per group, at its best site (the first in rank order).
+    n_candidates = len(out)
+    out = out[~out["group"].duplicated(keep="first")].reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1)
-    if with_stability:
+    out["stability"] = np.nan
+    out["rank_band"] = None
+    k = int(prof["stability"]["top_k"])
+    if with_stability and len(out) >= k:
         st = prof["stability"]
-        out["stability"] = stability(
-            out[list(CRITERIA)].to_numpy(),
-            weights,
+        m = pool_size(len(out), k)
+        pool = out.head(m).assign(
+            chain_segments=[frame.at[p, "chain_segments"] for p in out["_pos"].head(m)]
+        )
+        stab, lo, hi = stability_runs(
+            chain,
+            status,
+            pool,
+            prof,
             n=int(st["n"]),
             spread=float(st["spread"]),
-            top_k=int(st["top_k"]),
+            top_k=k,
             seed=int(st["seed"]),
         )
-    else:
-        out["stability"] = np.nan
+        out.loc[: m - 1, "stability"] = stab
+        out["rank_band"] = [
+            [int(lo[i]), int(hi[i])] if i < m and not math.isnan(lo[i]) else None
+            for i in range(len(out))
+        ]
     if top_per_segment is not None:
         out = out[out.groupby("segment").cumcount() < top_per_segment]
     if top is not None:
         out = out.head(top)
     out = out.reset_index(drop=True)
+    wide = frame.drop(columns=[c for c in ("group",) if c in frame.columns])
     rest = [c for c in wide.columns if c not in out.columns]
     out = pd.concat([out, wide[rest].take(out["_pos"].to_numpy()).reset_index(drop=True)], axis=1)
-    out = out[[*wide.columns, *(c for c in out.columns if c not in wide.columns)]]
-    out = out.drop(columns="_pos")
-    out["strategy"] = out["segment"].map(status["strategy"])
+    out["strategy"] = out["segment"].map(status["strategy"]).astype(object)
+    out["_signals"] = [firm_signals[p] for p in out["_pos"]]
+    out["_risk_warnings"] = [risks[p][1] for p in out["_pos"]]
+    out["_flags_in"] = [flags[p] for p in out["_pos"]]
+    out["sites"] = _sites(frame, groups, active, out)
     out.attrs.update(
         home=where.code,
         home_name=where.name,
         level=level,
-        inactive_excluded=n_inactive,
-        home_anchors_excluded=n_home,
-        no_gap_segment=n_no_gap,
-        candidates=len(frame),
+        inactive_excluded=int((~active).sum()),
+        home_anchors_excluded=int(at_home.sum()),
+        exited_excluded=int(((exit_status != "") & active & ~at_home).sum()),
+        exited_names=sorted(
+            f"{frame.at[i, 'name']}({exit_status[i]})"
+            for i in np.flatnonzero((exit_status != "") & active & ~at_home)
+        ),
+        risk_excluded=int((barred_risk & active & ~at_home & (exit_status == "")).sum()),
+        same_city_excluded=int((same_city & active).sum()) if exclude_same_city else 0,
+        no_gap_segment=int(len(rows) - len(cand)),
+        gated_segments=int(status["gated"].sum()),
+        gated_firms=_gated_firms(frame, status, rows),
+        candidates=n_candidates,
+        group_duplicates=int(
+            n_candidates - len(out.index) if top is None and top_per_segment is None else 0
+        ),
+        missing_everywhere=_missing_everywhere(strength, intent, table),
+        data_date=None if as_of is None else as_of.isoformat(),
     )
     return describe_ranking(out, chain, status, prof, where) if describe else out
+
+
+def _gated_firms(frame: pd.DataFrame, status: pd.DataFrame, rows: np.ndarray) -> int:
+    """Candidates whose only gap segments are policy-gated (so no target at all)."""
+    gated = set(status.index[status["gated"].to_numpy(dtype=bool)])
+    target = set(status.index[status["target"].to_numpy(dtype=bool)])
+    lists = frame["chain_segments"].to_numpy()[rows]
+    return int(sum(1 for tl in lists if set(tl) & gated and not set(tl) & target))
+
+
+def _missing_everywhere(
+    strength: pd.DataFrame, intent: np.ndarray, table: pd.DataFrame | None
+) -> list[str]:
+    """Signals missing for every candidate: stated once in the notes, not on every row."""
+    names = {"s_revenue": "营收", "s_capital": "注册资本", "s_employees": "参保人数"}
+    out = [zh for col, zh in names.items() if len(strength) and strength[col].isna().all()]
+    if table is None or not len(table) or (len(intent) and not (intent > 0).any()):
+        out.append("投资意向事件")
+    return out
+
+
+def _nearest_site(
+    frame: pd.DataFrame,
+    groups: np.ndarray,
+    codes: pd.Series,
+    active: np.ndarray,
+    cand: np.ndarray,
+    home_code: str,
+) -> tuple[np.ndarray, list[str]]:
+    """For candidates without a Chinese region: the region code and name of their group's
+    nearest active Chinese site (None where the group has none)."""
+    from chainmap.model import regions
+
+    has_code = codes.notna().to_numpy() & active
+    needed = {groups[i] for i in cand if codes.iat[i] is None}
+    sites: dict[str, list[int]] = {}
+    if needed:
+        for i in np.flatnonzero(has_code & np.isin(groups, list(needed))):
+            sites.setdefault(groups[i], []).append(int(i))
+    code_out = np.full(len(cand), None, dtype=object)
+    name_out = [""] * len(cand)
+    for j, i in enumerate(cand):
+        if codes.iat[i] is not None or groups[i] not in sites:
+            continue
+        options = sites[groups[i]]
+        dists = regions.distance_km_many([codes.iat[o] for o in options], home_code).tolist()
+        best = min(
+            range(len(options)),
+            key=lambda t: (
+                np.inf if _nan(dists[t]) else dists[t],
+                str(frame.at[options[t], "name"]),
+            ),
+        )
+        code_out[j] = codes.iat[options[best]]
+        name_out[j] = str(frame.at[options[best], "name"])
+    return code_out, name_out
+
+
+def _sites(
+    frame: pd.DataFrame, groups: np.ndarray, active: np.ndarray, out: pd.DataFrame
+) -> list[list[dict[str, Any]]]:
+    """The group's other active firms in the data, as ``{enterprise_id, name, region}``."""
+    members: dict[str, list[int]] = {}
+    wanted = set(out["group"])
+    for i in np.flatnonzero(active):
+        if groups[i] in wanted:
+            members.setdefault(groups[i], []).append(int(i))
+    result = []
+    for group, pos in zip(out["group"], out["_pos"], strict=True):
+        others = [i for i in members.get(group, []) if i != pos]
+        result.append(
+            sorted(
+                (
+                    {
+                        "enterprise_id": str(frame.at[i, "enterprise_id"]),
+                        "name": str(frame.at[i, "name"]),
+                        "region": _region_label(frame.at[i, "region_code"])
+                        if isinstance(frame.at[i, "region_code"], str)
+                        and frame.at[i, "region_code"]
+                        else str(frame.at[i, "country"] if "country" in frame else ""),
+                    }
+                    for i in others
+                ),
+                key=lambda s: (s["name"], s["enterprise_id"]),
+            )
+        )
+    return result
 
 
 def describe_ranking(
@@ -292,9 +588,9 @@ def describe_ranking(
     chain: Chain,
     status: pd.DataFrame,
     profile: Mapping[str, Any],
-    where: Home,
+    where: Any,
 ) -> pd.DataFrame:
-    """Add ``contributions``, region and segment names and ``reasons`` to ranked rows.
+    """Add ``contributions``, region and segment names, ``flags`` and ``reasons`` to ranked rows.
 
     :func:`rank_enterprises` does this for the rows it returns; with
     ``describe=False`` a caller can pick rows first (as the plan does) and
@@ -305,7 +601,7 @@ def describe_ranking(
     out["contributions"] = [
         {c: float(row[f"_c_{c}"]) for c in CRITERIA} for row in out.to_dict(orient="records")
     ]
-    out = _describe(out, chain, status, None, where, profile.get("zones") or {})
+    out = _describe(out, chain, status, where, profile, set(attrs.get("missing_everywhere", [])))
     out.attrs.update(attrs)
     return out
 
@@ -322,103 +618,6 @@ def _zone_members(zone: str, extra: Mapping[str, Any]) -> list[str]:
     return list(all_zones[zone])
 
 
-def _criteria(
-    frame: pd.DataFrame,
-    codes: pd.Series,
-    status: pd.DataFrame,
-    prof: Mapping[str, Any],
-    home_code: str,
-) -> pd.DataFrame:
-    """The four criteria as percentiles (the reasons text re-reads the raw signals per row)."""
-    from chainmap.model import regions
-
-    seg = frame["segment"].reset_index(drop=True)
-    # Group by integer codes of the segment, not its strings: the same groups, fewer
-    # string hashes (five groupings over every target).
-    group = pd.Series(pd.factorize(seg)[0])
-    idx = seg.index
-    codes = codes.reset_index(drop=True)
-
-    # gap priority: strategy weight × segment importance of the best gap segment
-    gap_raw = _lookup(seg, status["priority"].to_dict())
-
-    # feasibility: chain adjacency, averaged with co-location density when computed
-    adj = _lookup(seg, status["feasibility"].to_dict())
-    dens = _lookup(seg, status["density"].to_dict())
-    feas_raw = adj.where(dens.isna(), (adj + dens) / 2)
-
-    # strength: size and quality signals, each a percentile within the segment
-    def num(col: str) -> pd.Series:
-        if col not in frame.columns:
-            return pd.Series(np.nan, index=idx)
-        return pd.to_numeric(frame[col].reset_index(drop=True), errors="coerce")
-
-    revenue = num("revenue")
-    year = num("revenue_year")
-    # Figures from different years are never compared: percentile within segment × year,
-    # and only where at least two firms report that year.
-    rev_size = year.groupby([group, year], sort=False).transform("size")
-    comparable = revenue.notna() & year.notna() & (rev_size >= 2)
-    rev_pct = _pct(revenue.where(comparable), [group, year])
-    capital = num("registered_capital")
-    currency = (
-        frame["capital_currency"].reset_index(drop=True).fillna("?")
-        if "capital_currency" in frame.columns
-        else pd.Series("?", index=idx)
-    )
-    cap_pct = _pct(capital, [group, currency.astype(str)])
-    emp_pct = _pct(num("employees"), group)
-    listed = (
-        _per_value(frame["listed"], lambda v: isinstance(v, str) and v.strip() != "")
-        if "listed" in frame.columns
-        else pd.Series(False, index=idx)
-    )
-    flags = (
-        _per_value(frame["flags"], _quality_flags)
-        if "flags" in frame.columns
-        else pd.Series([[] for _ in idx], index=idx)
-    )
-    listed_sig = pd.Series(np.where(listed.to_numpy(dtype=bool), 1.0, np.nan), index=idx)
-    flag_sig = pd.Series(np.where(flags.map(len).to_numpy() > 0, 1.0, np.nan), index=idx)
-    signals_pct = pd.DataFrame(
-        {
-            "revenue": rev_pct,
-            "capital": cap_pct,
-            "employees": emp_pct,
-            "listed": listed_sig,
-            "flags": flag_sig,
-        }
-    )
-    strength_raw = signals_pct.fillna(0.5).mean(axis=1)  # a missing signal is neutral
-
-    # affinity: target zones, distance decay from home, existing ties
-    extra = prof.get("zones") or {}
-    wanted = list(prof["affinity"]["zones"])
-    uniq = [c for c in pd.unique(codes.dropna()) if c]
-    zone_of = regions.zones_of(uniq, extra)
-    in_zone = _lookup(codes, {c: float(any(z in wanted for z in zone_of[c])) for c in uniq})
-    # Distances of each distinct region, looked up per row (registry tables repeat codes).
-    dist_of = dict(zip(uniq, regions.distance_km_many(uniq, home_code).tolist(), strict=True))
-    dist = _lookup(codes, dist_of)
-    half = float(prof["affinity"]["distance_half_life_km"])
-    decay = np.power(0.5, dist / half)
-    ties = _ties(frame, status)
-    parts = pd.DataFrame({"zone": in_zone, "distance": decay, "ties": ties})
-    if ties.isna().all():
-        parts = parts.drop(columns="ties")
-    affinity_raw = parts.fillna(0.5).mean(axis=1)
-
-    crit = pd.DataFrame(
-        {
-            "gap_priority": _pct(gap_raw),
-            "feasibility": _pct(feas_raw),
-            "strength": _pct(strength_raw, group),
-            "affinity": _pct(affinity_raw),
-        }
-    )
-    return crit
-
-
 _RANK_KEYS = {
     "by": ["score", "gap_priority", "_stage", "_eid"],
     "ascending": [False, False, True, True],
@@ -428,199 +627,112 @@ _RANK_KEYS = {
 def _rank_order(out: pd.DataFrame) -> np.ndarray:
     """Positions of ``out`` sorted by :data:`_RANK_KEYS` (as ``sort_values``, stable).
 
-    Few rows tie on all three numbers (50 of 477k at 1M firms), so the numbers are
-    sorted alone and the ids are compared only among tied rows: sorting every id
-    string cost 0.68 s, this 0.1 s.
+    The numbers are sorted alone and the ids compared only among tied rows.
     """
     numbers = out[["score", "gap_priority", "_stage"]]
     score, gap, stage = (numbers[c].to_numpy(dtype=float) for c in numbers.columns)
-    order = np.lexsort((stage, -gap, -score))  # the last key sorts first; NaN last, as pandas
-    tied = numbers.take(order).duplicated(keep=False).to_numpy()  # NaN equals NaN here
-    if tied.any():  # the tied rows' slots, in the same groups, now ordered by id within each
+    order = np.lexsort((stage, -gap, -score))  # the last key sorts first
+    tied = numbers.take(order).duplicated(keep=False).to_numpy()
+    if tied.any():
         sub = out.take(order[tied]).reset_index(drop=True)
         order[tied] = order[tied][sub.sort_values(**_RANK_KEYS).index.to_numpy()]
     return order
 
 
 def _first_of(lists: np.ndarray, order: list[str], chain: Chain) -> np.ndarray:
-    """Per list, the position in ``order`` of its earliest id (``len(order)`` when none).
-
-    Replaces exploding the lists and sorting the long table (1M rows: 0.5 s → 0.15 s):
-    each id becomes its position, and a row's best is the minimum over its run.
-    """
+    """Per list, the position in ``order`` of its earliest id (``len(order)`` when none)."""
     none = len(order)
     position = dict.fromkeys(chain.segments_by_id, none) | {s: i for i, s in enumerate(order)}
     lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
     flat = np.fromiter(
-        map(position.__getitem__, itertools.chain.from_iterable(lists)),
+        (position.get(s, none) for s in itertools.chain.from_iterable(lists)),
         dtype=np.int64,
         count=int(lengths.sum()),
     )
-    flat = np.append(flat, none)  # so that the run of an empty last list starts inside
+    flat = np.append(flat, none)
     starts = np.cumsum(lengths) - lengths
     return np.where(lengths > 0, np.minimum.reduceat(flat, starts), none) if len(lists) else starts
-
-
-def _lookup(keys: pd.Series, mapping: Mapping[Any, Any]) -> pd.Series:
-    """``keys.map(mapping).astype(float)``, one dictionary look-up per distinct key."""
-    codes, uniques = pd.factorize(keys)
-    values = np.array([mapping.get(u, np.nan) for u in uniques] + [np.nan], dtype=float)
-    return pd.Series(values[codes], index=keys.index)  # code -1 (missing key) takes the NaN
-
-
-def _per_value(column: pd.Series, func: Any) -> pd.Series:
-    """``func`` of each cell, computed once per distinct value when the cells are hashable."""
-    column = column.reset_index(drop=True)
-    try:
-        codes, uniques = pd.factorize(column)
-    except TypeError:  # unhashable cells (lists): one call per row
-        return column.map(func)
-    results = [func(v) for v in uniques] + [func(None)]
-    return pd.Series([results[c] for c in codes])
-
-
-def _quality_flags(value: Any) -> list[str]:
-    if not isinstance(value, (list, tuple)) and is_blank(value):
-        return []
-    items = value if isinstance(value, (list, tuple)) else split_list(value)
-    return [f.strip() for f in items if any(q in str(f) for q in _QUALITY_FLAGS)]
-
-
-def _ties(frame: pd.DataFrame, status: pd.DataFrame) -> pd.Series:
-    """1 where the firm's group (``parent``) already has a firm at home; NaN where unknown."""
-    idx = range(len(frame))
-    if "parent" not in frame.columns:
-        return pd.Series(np.nan, index=idx)
-    parents = frame["parent"].reset_index(drop=True)
-    anchors = {a for names in status["anchors"] for a in names}
-    known = parents.notna() & (parents.astype(str).str.strip() != "")
-    if not known.any():
-        return pd.Series(np.nan, index=idx)
-    tie = pd.Series(np.where(parents.isin(anchors).to_numpy(dtype=bool), 1.0, 0.0))
-    return tie.where(known.to_numpy(), np.nan).astype(float)
-
-
-def stability(
-    criteria: np.ndarray,
-    weights: np.ndarray,
-    *,
-    n: int = 200,
-    spread: float = 0.20,
-    top_k: int = 20,
-    seed: int = 0,
-) -> np.ndarray:
-    """Share of ``n`` perturbed weight sets under which each row stays in the top ``top_k``.
-
-    ``criteria`` is rows × criteria, already in rank order (row 0 ranks first),
-    so ties at the top-K boundary break by that order. Each weight is multiplied
-    by U(1 − spread, 1 + spread) and the set renormalised to sum to 1.
-
-    Examples
-    --------
-    >>> crit = np.array([[1.0, 1.0], [0.5, 0.5], [0.0, 0.0]])
-    >>> stability(crit, np.array([0.5, 0.5]), n=10, top_k=1).tolist()
-    [1.0, 0.0, 0.0]
-    """
-    m = len(criteria)
-    if m == 0 or n == 0:
-        return np.full(m, np.nan)
-    k = min(top_k, m)
-    rng = np.random.default_rng(seed)
-    factors = rng.uniform(1 - spread, 1 + spread, size=(n, len(weights)))
-    sets = weights * factors
-    sets /= sets.sum(axis=1, keepdims=True)
-    criteria = np.asarray(criteria, dtype=float)
-    rows = _stability_candidates(criteria, sets, k)
-    hits = np.zeros(m)
-    hits[rows] = _top_k_hits(criteria[rows], sets, k)
-    return hits / n
-
-
-def _weighted(criteria: np.ndarray, w: np.ndarray) -> np.ndarray:
-    # Column by column, so each row's score is the same whichever rows are passed.
-    out = criteria[:, 0] * w[0]
-    for j in range(1, criteria.shape[1]):
-        out = out + criteria[:, j] * w[j]
-    return out
-
-
-def _top_k_hits(criteria: np.ndarray, sets: np.ndarray, k: int) -> np.ndarray:
-    hits = np.zeros(len(criteria))
-    for w in sets:
-        scores = _weighted(criteria, w)
-        kth = np.partition(-scores, k - 1)[k - 1]
-        inside = -scores < kth
-        need = k - int(inside.sum())
-        if need > 0:
-            ties = np.flatnonzero(-scores == kth)[:need]  # rank order breaks ties
-            inside[ties] = True
-        hits += inside
-    return hits
-
-
-def _stability_candidates(criteria: np.ndarray, sets: np.ndarray, k: int) -> np.ndarray:
-    """Rows that can enter the top ``k`` under some weight set (exact pruning).
-
-    Criteria are percentiles (≥ 0), so no row scores more than its score under
-    the column-wise largest weights. The ``k``-th best score among the first
-    rows is a lower bound of the ``k``-th best overall under every set; a row
-    whose bound stays below the smallest such threshold is never in the top
-    ``k`` nor tied at its edge, and leaving it out changes no other row's count.
-    """
-    m = len(criteria)
-    head = min(m, 64 * k)
-    if head == m or not np.isfinite(criteria).all() or (criteria < 0).any():
-        return np.arange(m)
-    floor = max(np.partition(-_weighted(criteria[:head], w), k - 1)[k - 1] for w in sets)
-    best = _weighted(criteria, sets.max(axis=0))
-    return np.flatnonzero(-best <= floor + 1e-9)
 
 
 def _describe(
     out: pd.DataFrame,
     chain: Chain,
     status: pd.DataFrame,
-    signals: pd.DataFrame | None,
-    where: Home,
-    extra_zones: Mapping[str, Any],
+    where: Any,
+    profile: Mapping[str, Any],
+    missing_everywhere: set[str],
 ) -> pd.DataFrame:
-    """Region names, segment names and the Chinese reasons text, for the returned rows only."""
+    """Region names, segment names, flags and the Chinese reasons, for the returned rows only."""
     from chainmap.model import regions
 
-    names, reasons, region_names, dist_col, zones_col = [], [], [], [], []
+    extra_zones = profile.get("zones") or {}
+    home_city = regions.ancestor(where.code, "city") if where.level == "county" else None
+    names, reasons, region_names, zones_col, flags_col = [], [], [], [], []
     for row in out.to_dict(orient="records"):
         s = row["segment"]
         srow = status.loc[s]
         code = row.get("region_code")
         code = code if isinstance(code, str) and code else None
-        region = _region_label(code, row) if code else (row.get("country") or "")
+        region = _region_label(code) if code else (row.get("country") or "")
         region_names.append(region)
         names.append(srow["name_zh"])
+        flags: list[str] = []
         parts = [_gap_phrase(chain, srow)]
+        if row["_tie"]:
+            flags.append("已有合作")
+            home_firms = list(row.get("_home_firms") or [])
+            parts.append(
+                "已有合作: 同集团/合资企业已在本地"
+                + (f"({'、'.join(home_firms[:2])})" if home_firms else "")
+                + ", 增资扩产/以商引商线索"
+            )
+        if row["_same_city"]:
+            city = regions.region_name(home_city) if home_city else ""
+            flags.append("同城")
+            parts.append(f"同城({city}): 宜协同, 勿挖角")
         zones_here = regions.region_zones(code, extra_zones) if code else []
         zones_col.append(zones_here)
-        if code is None:
+        if code is None and row["_foreign"]:
             country = row.get("country") or "境外"
-            if is_chinese(country):
-                parts.append("地区未能解析, 距离与经济区按中性计")
+            flags.append("境外")
+            if row["_site"]:
+                parts.append(
+                    f"境外企业({country}); 在华最近基地{row['_site']}, 距{where.name}"
+                    f"{row['distance_km']:.0f}公里"
+                )
             else:
-                parts.append(f"境外企业({country}), 距离不计")
-            dist_col.append(None)
+                parts.append(f"境外企业({country}), 未知在华基地: 亲和度按最低计")
+        elif code is None and row["_site"]:
+            parts.append(
+                f"地区未能解析; 按集团在华最近基地{row['_site']}计, 距{where.name}"
+                f"{row['distance_km']:.0f}公里"
+            )
+        elif code is None:
+            parts.append("地区未能解析: 亲和度按最低计")
         else:
-            d = regions.distance_km(code, where.code)
-            dist_col.append(None if d is None or (isinstance(d, float) and math.isnan(d)) else d)
             if zones_here:
                 parts.append("、".join(zones_here))
-            if dist_col[-1] is not None:
-                parts.append(f"距{where.name}{dist_col[-1]:.0f}公里")
-        parts.extend(_strength_phrases(row))
+            if not _nan(row.get("distance_km")):
+                parts.append(f"距{where.name}{row['distance_km']:.0f}公里")
+        parts.extend(_strength_phrases(row, missing_everywhere))
+        sig = row.get("_signals")
+        if sig is not None and sig.positive:
+            parts.append("投资意向: " + "、".join(f"{d[:7]} {k}" for d, k, _ in sig.positive[-3:]))
+        if sig is not None and sig.negative:
+            parts.append("风险: " + "、".join(f"{d[:7]} {k}" for d, k, _ in sig.negative[-2:]))
+            flags.append("风险:亏损")
+        for w in row.get("_risk_warnings") or []:
+            flags.append(f"风险:{w}")
+        if row.get("_risk_warnings"):
+            parts.append("登记风险提示: " + "、".join(row["_risk_warnings"]))
+        flags_col.append(sorted(set(flags), key=flags.index))
         reasons.append("; ".join(p for p in parts if p))
     out = out.assign(
         region=region_names,
         segment_name=names,
         reasons=reasons,
-        distance_km=dist_col,
         zones=zones_col,
+        flags=flags_col,
     )
     keep = [c for c in out.columns if not c.startswith("_")]
     front = [c for c in RANK_FIELDS if c in keep]
@@ -628,16 +740,13 @@ def _describe(
     return out[front + rest]
 
 
-def _region_label(code: str, row: Mapping[str, Any]) -> str:
+def _region_label(code: str) -> str:
     """Province + city + county names of ``code``, e.g. 浙江省衢州市柯城区."""
     from chainmap.model import regions
 
     chain_codes = []
-    current: str | None = code
     for level in ("county", "city", "province"):
-        if current is None:
-            break
-        up = regions.ancestor(current, level)
+        up = regions.ancestor(code, level)
         if up and up not in chain_codes:
             chain_codes.append(up)
     names = [regions.region_name(c) for c in reversed(chain_codes)]
@@ -648,7 +757,10 @@ def _gap_phrase(chain: Chain, srow: pd.Series) -> str:
     name = srow["name_zh"]
     strategy = srow["strategy"]
     if strategy == "补链":
-        return f"补链: {name} (本地缺失; 上游{_few(chain, srow['held_upstream'])}、下游{_few(chain, srow['held_downstream'])}本地已有)"
+        return (
+            f"补链: {name} (本地缺失; 上游{_few(chain, srow['held_upstream'])}、"
+            f"下游{_few(chain, srow['held_downstream'])}本地已有)"
+        )
     if strategy == "延链":
         side, ids = (
             ("上游", srow["held_upstream"])
@@ -658,6 +770,11 @@ def _gap_phrase(chain: Chain, srow: pd.Series) -> str:
         return f"延链: {name} (本地缺失; {side}{_few(chain, ids)}本地已有, 相距{srow['hops']}跳)"
     if strategy == "强链":
         return f"强链: {name} (本地{srow['count_home']}家, 区位商{srow['lq']:.2f})"
+    if strategy == "建链":
+        near = list(srow.get("build_context") or [])
+        return f"建链: {name} (本地尚无本链企业" + (
+            f"; 周边已有{_few(chain, near)})" if near else "; 链首环节)"
+        )
     return str(name)
 
 
@@ -666,27 +783,31 @@ def _few(chain: Chain, ids: list[str], limit: int = 2) -> str:
     return "、".join(names) + ("…" if len(ids) > limit else "")
 
 
-def _strength_phrases(row: Mapping[str, Any]) -> list[str]:
+def _strength_phrases(row: Mapping[str, Any], missing_everywhere: set[str]) -> list[str]:
     parts = []
     listed = row.get("listed")
     if isinstance(listed, str) and listed.strip():
         parts.append(f"上市公司 {listed.strip()}")
-    flags = _quality_flags(row.get("flags"))
-    if flags:
-        parts.append("、".join(flags))
+    quality = [f for f in row.get("_flags_in") or [] if any(q in f for q in att.QUALITY_FLAGS)]
+    if quality:
+        parts.append("、".join(quality))
+    signals = row.get("_strength_signals") or {}
     revenue, year = row.get("revenue"), row.get("revenue_year")
     missing = []
-    if _is_number(revenue):
+    if _is_number(revenue) and not signals.get("revenue_stale"):
         y = f"{int(float(year))}年" if _is_number(year) else "年份未知"
         parts.append(f"营收{float(revenue):g}亿元({y})")
-    else:
+    elif _is_number(revenue):
+        y = f"{int(float(year))}年" if _is_number(year) else "年份未知"
+        parts.append(f"营收数据过旧({y}), 不计")
+    elif "营收" not in missing_everywhere:
         missing.append("营收")
-    if not _is_number(row.get("registered_capital")):
+    if _nan(signals.get("s_capital")) and "注册资本" not in missing_everywhere:
         missing.append("注册资本")
-    if not _is_number(row.get("employees")):
+    if _nan(signals.get("s_employees")) and "参保人数" not in missing_everywhere:
         missing.append("参保人数")
     if missing:
-        parts.append("缺少" + "/".join(missing) + "信号(按中性计)")
+        parts.append("缺少" + "/".join(missing) + "(按最低计)")
     return parts
 
 
@@ -697,6 +818,10 @@ def _is_number(value: Any) -> bool:
         return False
 
 
+def _nan(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
 def rank_records(ranking: pd.DataFrame) -> list[dict[str, Any]]:
     """The ``rank`` JSON records (exactly :data:`RANK_FIELDS`) from :func:`rank_enterprises`."""
     records = []
@@ -704,11 +829,11 @@ def rank_records(ranking: pd.DataFrame) -> list[dict[str, Any]]:
         rec = {k: row.get(k) for k in RANK_FIELDS}
         rec["rank"] = int(rec["rank"])
         rec["stability"] = None if _nan(rec["stability"]) else float(rec["stability"])
+        band = rec["rank_band"]
+        rec["rank_band"] = None if band is None or _nan(band) else [int(b) for b in band]
         for key in ("uscc", "region_code"):
             rec[key] = None if _nan(rec[key]) or rec[key] == "" else rec[key]
+        rec["sites"] = list(rec["sites"] or [])
+        rec["flags"] = list(rec["flags"] or [])
         records.append(rec)
     return records
-
-
-def _nan(v: Any) -> bool:
-    return is_blank(v)

@@ -86,6 +86,12 @@ CANDIDATE_COLUMNS = (
     "listed",
     "flags",
     "parent",
+    "short_name",
+    "exit_status",
+    "exit_date",
+    "province",
+    "city",
+    "county",
     "legal_rep",
     "address",
 )
@@ -298,14 +304,15 @@ class Scan:
     plan_counts: PlanCounts
     candidates: pd.DataFrame
 
-    def status(self) -> pd.DataFrame:
-        """The :func:`~chainmap.analysis.gaps.segment_status` frame."""
+    def status(self, *, policy: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The :func:`~chainmap.analysis.gaps.segment_status` frame (``policy`` as there)."""
         return status_from_counts(
             self.chain,
             self.status_counts,
             where=self.where,
             level=self.level,
             profile=self.profile,
+            policy=policy,
         )
 
 
@@ -420,7 +427,7 @@ def stream_rank(
         chunk_rows=chunk_rows,
         mapping=mapping,
     )
-    return _rank(s, s.status(), **options)
+    return _rank(s, s.status(policy=options.get("policy")), **options)
 
 
 def _rank(s: Scan, status: pd.DataFrame, **options: Any) -> pd.DataFrame:
@@ -466,8 +473,9 @@ def stream_plan(
         chunk_rows=chunk_rows,
         mapping=mapping,
     )
-    status = s.status()
-    ranking = _rank(s, status, describe=False)
+    policy = options.pop("policy", None)
+    status = s.status(policy=policy)
+    ranking = _rank(s, status, describe=False, signals=options.pop("signals", None), policy=policy)
     return assemble_plan(
         chain,
         status,

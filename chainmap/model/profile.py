@@ -15,10 +15,14 @@ from typing import Any
 from chainmap.errors import InputError
 from chainmap.model import catalog
 from chainmap.model.chain import current_segment_ids
-from chainmap.model.vocab import CRITERIA, STAGES, STRATEGIES
+from chainmap.model.policy import POLICY_CLASSES
+from chainmap.model.vocab import CRITERIA, FIRM_CRITERIA, SEGMENT_CRITERIA, STAGES, STRATEGIES
 
 __all__ = [
     "CRITERIA",
+    "FIRM_CRITERIA",
+    "MAX_STABILITY_RUNS",
+    "SEGMENT_CRITERIA",
     "STRATEGIES",
     "Profile",
     "as_profile",
@@ -27,6 +31,10 @@ __all__ = [
     "merge_profile",
     "min_confidence",
 ]
+
+
+#: Upper bound of ``[stability] n`` (each run re-scores the shown rows).
+MAX_STABILITY_RUNS = 10_000
 
 
 class Profile(dict):
@@ -97,13 +105,14 @@ def load_profile(path: str | Path | Mapping[str, Any] | None = None, **overrides
 
     Examples
     --------
-    >>> load_profile(weights={"gap_priority": 0.4, "feasibility": 0.2,
-    ...                       "strength": 0.2, "affinity": 0.2})["weights"]["gap_priority"]
+    >>> load_profile(weights={"gap_priority": 0.4, "feasibility": 0.2, "strength": 0.2,
+    ...                       "affinity": 0.2, "intent": 0.0})["weights"]["gap_priority"]
     0.4
     """
     profile = default_profile()
     source = "profile"
     if isinstance(path, Mapping):
+        _check_weights_form(path, source)
         profile = merge_profile(profile, path)
     elif path is not None:
         source = str(path)
@@ -114,8 +123,10 @@ def load_profile(path: str | Path | Mapping[str, Any] | None = None, **overrides
             user = tomllib.loads(file.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise InputError(f"TOML 语法错误 / invalid TOML: {exc}", file=source) from None
+        _check_weights_form(user, source)
         profile = merge_profile(profile, user)
     if overrides:
+        _check_weights_form(overrides, source)
         profile = merge_profile(profile, overrides)
     _validate(profile, source)
     segs = profile.get("segments", {})
@@ -123,6 +134,19 @@ def load_profile(path: str | Path | Mapping[str, Any] | None = None, **overrides
         if isinstance(segs.get(key), list):
             segs[key] = current_segment_ids(segs[key])
     return Profile(profile)
+
+
+def _check_weights_form(user: Mapping[str, Any], source: str) -> None:
+    """One clear line for a profile written before ``intent`` joined the weights."""
+    weights = user.get("weights")
+    if isinstance(weights, Mapping) and weights and "intent" not in weights:
+        if set(weights) == set(CRITERIA) - {"intent"}:
+            raise InputError(
+                "旧版四项权重配置 / a four-weight profile from before chainmap 0.2: add "
+                "`intent = …` to [weights] and make the five weights sum to 1 (the default is "
+                "0.25/0.20/0.20/0.20/0.15; see graphs/profile.toml)",
+                file=source,
+            )
 
 
 def _validate(p: Mapping[str, Any], source: str) -> None:
@@ -140,6 +164,20 @@ def _validate(p: Mapping[str, Any], source: str) -> None:
     total = sum(float(weights[c]) for c in CRITERIA)
     if abs(total - 1.0) > 1e-6:
         raise bad("weights", f"权重之和须为1 / weights must sum to 1, they sum to {total:g}")
+    policy = p.get("policy", {})
+    wrong = [c for c in policy.get("exclude", []) if c not in POLICY_CLASSES]
+    if wrong or not isinstance(policy.get("exclude", []), list):
+        raise bad("policy.exclude", f"unknown classes {wrong}; use {', '.join(POLICY_CLASSES)}")
+    park = p.get("home", {}).get("chemical_park", "unknown")
+    if not (park is True or park is False or park == "unknown"):
+        raise bad("home.chemical_park", f'must be true, false or "unknown", got {park!r}')
+    same_city = p.get("affinity", {}).get("same_city", "flag")
+    if same_city not in ("flag", "exclude"):
+        raise bad("affinity.same_city", f'must be "flag" or "exclude", got {same_city!r}')
+    for key in ("exclude", "include"):
+        ids = p.get("segments", {}).get(key, [])
+        if not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
+            raise bad(f"segments.{key}", "must be a list of segment ids")
     for name in STRATEGIES:
         value = p.get("strategy_weight", {}).get(name)
         if not isinstance(value, (int, float)) or value < 0:
@@ -162,8 +200,12 @@ def _validate(p: Mapping[str, Any], source: str) -> None:
     if not isinstance(p.get("home", {}).get("region"), str):
         raise bad("home.region", "must be a string: an adcode or a region name")
     st = p.get("stability", {})
-    if not (isinstance(st.get("n"), int) and st["n"] >= 0):
-        raise bad("stability.n", "must be an integer ≥ 0")
+    if not (
+        isinstance(st.get("n"), int)
+        and not isinstance(st.get("n"), bool)
+        and 0 <= st["n"] <= MAX_STABILITY_RUNS
+    ):
+        raise bad("stability.n", f"must be an integer from 0 to {MAX_STABILITY_RUNS}")
     if not (isinstance(st.get("top_k"), int) and st["top_k"] >= 1):
         raise bad("stability.top_k", "must be an integer ≥ 1")
     if not isinstance(st.get("spread"), (int, float)) or not 0 <= st["spread"] < 1:

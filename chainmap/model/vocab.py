@@ -23,6 +23,7 @@ __all__ = [
     "CM",
     "CRITERIA",
     "ENTERPRISE",
+    "FIRM_CRITERIA",
     "LEVELS",
     "LINK",
     "NS",
@@ -31,8 +32,10 @@ __all__ = [
     "REGION",
     "RELATIONS",
     "SEGMENT",
+    "SEGMENT_CRITERIA",
     "STAGE",
     "STAGES",
+    "STAGE_BANDS",
     "STAGE_LABELS",
     "STAGE_ORDER",
     "STATUSES",
@@ -83,6 +86,19 @@ STAGE_LABELS: dict[str, tuple[str, str]] = {
     "application": ("应用", "Application"),
     "service": ("服务", "Service"),
 }
+#: The three bands of a 招商图谱 (上游 / 中游 / 下游) as stage → (zh, en). The convention
+#: of county chain maps: resources and chemicals upstream, materials and parts in the
+#: middle, products, end-use markets and services downstream.
+STAGE_BANDS: dict[str, tuple[str, str]] = {
+    "resource": ("上游", "upstream"),
+    "basic": ("上游", "upstream"),
+    "intermediate": ("上游", "upstream"),
+    "material": ("中游", "midstream"),
+    "component": ("中游", "midstream"),
+    "product": ("下游", "downstream"),
+    "application": ("下游", "downstream"),
+    "service": ("下游", "downstream"),
+}
 
 #: Region levels, coarse to fine (GB/T 2260).
 LEVELS: tuple[str, ...] = ("province", "city", "county")
@@ -97,10 +113,13 @@ STATUS_LABELS: dict[str, str] = {
 }
 
 #: Strategies in priority order (CONTRACTS.md).
-STRATEGIES: tuple[str, ...] = ("补链", "延链", "强链")
+STRATEGIES: tuple[str, ...] = ("补链", "延链", "强链", "建链")
 
 #: The score criteria, in output order (CONTRACTS.md ``contributions`` keys).
-CRITERIA: tuple[str, ...] = ("gap_priority", "feasibility", "strength", "affinity")
+CRITERIA: tuple[str, ...] = ("gap_priority", "feasibility", "strength", "affinity", "intent")
+#: Stage one of the score (segments) and stage two (firms) (docs/methods.md).
+SEGMENT_CRITERIA: tuple[str, ...] = ("gap_priority", "feasibility")
+FIRM_CRITERIA: tuple[str, ...] = ("strength", "affinity", "intent")
 
 #: Spellings of the country column that mean China (compared case-insensitively).
 CHINA_NAMES = frozenset({"中国", "中华人民共和国", "china", "cn", "prc", "中国大陆"})

@@ -17,6 +17,7 @@ the pyvis package, Apache-2.0/MIT, licence header kept) are inlined.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 import functools
 import html
 import json
@@ -25,7 +26,9 @@ from pathlib import Path
 import re
 from typing import TYPE_CHECKING, Any
 
-from chainmap.model.vocab import STAGE_LABELS
+from chainmap.model.names import derive_short_name
+from chainmap.model.vocab import STAGE_BANDS, STAGE_LABELS
+from chainmap.outputs.textfit import clip_text, text_em, wrap_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -78,6 +81,10 @@ _RELATION_LABELS = {"feedstock_of": "原料供应 feedstock of", "used_in": "用
 _MEMBER_COLOURS = ("#1565c0", "#00897b", "#8e24aa", "#6d4c41", "#f57c00", "#5e35b1")
 _SHARED_COLOUR = "#000000"
 _TARGET_COLOUR = "#ff7043"
+#: CJK-safe font stack for canvas text: Chinese Windows, macOS, then Linux.
+_FONT_FACE = (
+    '"Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC", sans-serif'
+)
 _ANCHOR_COLOUR = "#1b5e20"
 _ENTERPRISE_COLOUR = "#78909c"
 
@@ -85,12 +92,6 @@ _ENTERPRISE_COLOUR = "#78909c"
 SMALL_DATA = 200
 #: Above this many nodes ``physics=True`` is ignored: stabilisation would freeze the page.
 PHYSICS_MAX_NODES = 1500
-_LABEL_MAX = 16  # satellite labels longer than this are shortened; the tooltip has the full name
-
-_ROW = 64  # vertical slot of a segment without satellites (px)
-_COLUMN = 420  # minimum horizontal distance between stage columns (px)
-_RING = 70  # radius of the first satellite ring (px)
-_RING_STEP = 36
 
 
 # ---------------------------------------------------------------------- build
@@ -108,6 +109,7 @@ def build_map(
     title: str | None = None,
     data_date: str | None = None,
     projects: Mapping[str, Sequence[str]] | None = None,
+    focus: str | None = None,
 ) -> Network:
     """Build an interactive map of ``chain`` with status colours and enterprise satellites.
 
@@ -142,7 +144,9 @@ def build_map(
     physics
         Let vis-network's physics move the precomputed positions (off by default).
     title
-        Page title; default the chain's names.
+        Page title; default the chain, the home and the focus segment.
+    focus
+        The segment a neighbourhood view is drawn around (named in the title).
     data_date
         The date shown in the title block; default the latest ``revenue_year`` in
         ``enterprises``. Never taken from the clock.
@@ -175,47 +179,59 @@ def build_map(
     satellites = _satellites(
         chain, enterprises, ranking, status_rows, where, top_per_segment=top_per_segment
     )
-    positions = _layout(chain, {sid: len(v) for sid, v in satellites.items()})
     members = tuple(chain.members)
     member_colour = {m: _MEMBER_COLOURS[i % len(_MEMBER_COLOURS)] for i, m in enumerate(members)}
 
     nodes: list[dict[str, Any]] = []
     edges: list[dict[str, Any]] = []
+    seg_nodes: dict[str, dict[str, Any]] = {}
     for seg in chain.ordered_segments():
         row = status_rows.get(seg.id, {})
-        node = _segment_node(
-            seg, row, positions[seg.id], chain.membership.get(seg.id, ()), member_colour
-        )
+        node = _segment_node(seg, row, chain.membership.get(seg.id, ()), member_colour)
         mine = list((projects or {}).get(seg.id, ()))
         if mine:  # projects in the pipeline: the briefing's "where is work under way"
             node["label"] += f"\n▶{len(mine)}个项目"
             node["title"] += "\n在谈/在建项目 projects: " + "、".join(mine)
             node["projects"] = len(mine)
+        seg_nodes[seg.id] = node
         nodes.append(node)
-    for link in chain.links:
-        edges.append(_link_edge(chain, link, positions))
+    # A firm near several segments is one node, placed by the first; the others get a spoke.
     ent_nodes: dict[str, dict[str, Any]] = {}
+    chips: dict[str, list[str]] = {}
+    spokes: list[tuple[str, str]] = []
     for seg in chain.ordered_segments():
-        sx, sy = positions[seg.id]
-        for i, sat in enumerate(satellites.get(seg.id, ())):
+        for sat in satellites.get(seg.id, ()):
             nid = sat["id"]
             if nid not in ent_nodes:
-                dx, dy = _ring_offset(i)
-                node = {**sat["node"], "id": nid, "x": round(sx + dx, 1), "y": round(sy + dy, 1)}
+                node = {**sat["node"], "id": nid}
                 ent_nodes[nid] = node
-                nodes.append(node)
-            else:  # the same firm near another segment: one node, one more spoke
+                chips.setdefault(seg.id, []).append(node["label"])
+                node["_at"] = (seg.id, len(chips[seg.id]) - 1)
+            else:
                 ent_nodes[nid]["title"] += f"\n也在 also in: {seg.name_zh} ({seg.id})"
-            edges.append(
-                {
-                    "from": nid,
-                    "to": f"seg:{seg.id}",
-                    "kind": "satellite",
-                    "color": {"color": "#b0bec5"},
-                    "width": 1,
-                    "arrows": {"to": {"enabled": False}},
-                }
-            )
+            spokes.append((nid, seg.id))
+    layout = _layout(chain, {sid: n["label"] for sid, n in seg_nodes.items()}, chips)
+    for sid, node in seg_nodes.items():
+        node["x"], node["y"] = layout.segments[sid]
+    for node in ent_nodes.values():
+        node["x"], node["y"] = layout.chips[node.pop("_at")]
+        node["font"]["size"] = layout.chip_font
+        node["margin"] = round(layout.chip_font * _CHIP_PAD, 1)
+        nodes.append(node)
+    positions = layout.segments
+    for link in chain.links:
+        edges.append(_link_edge(chain, link, positions))
+    for nid, sid in spokes:
+        edges.append(
+            {
+                "from": nid,
+                "to": f"seg:{sid}",
+                "kind": "satellite",
+                "color": {"color": "#b0bec5"},
+                "width": 1,
+                "arrows": {"to": {"enabled": False}},
+            }
+        )
     for i, edge in enumerate(edges):
         edge["id"] = f"e{i}"
 
@@ -234,17 +250,22 @@ def build_map(
     date = data_date or _data_date(enterprises)
     home_label = _region_label(home_code) if home_code else None
     net.chainmap = {
-        "title": title or f"{chain.name_zh} / {chain.name_en}".strip(" /"),
+        "title": title or _default_title(chain, home_label, focus),
         "chain_id": chain.id,
         "home": home_label,
         "data_date": date,
         "legend": _legend(
             members=members,
             member_colour=member_colour,
-            statuses=[r.get("status") for r in status_rows.values()] or [None],
+            statuses=[
+                r.get("status") for sid, r in status_rows.items() if sid in chain.segments_by_id
+            ]
+            or [None],
             has_status=bool(status_rows),
-            satellites=any(satellites.values()),
+            satellites=[k for k in _CHIP_STYLES if any(n["kind"] == k for n in ent_nodes.values())],
+            projects=any(n.get("projects") for n in seg_nodes.values()),
         ),
+        "decor": layout.decor,
         "notes": notes,
         "counts": {
             "segments": len(chain),
@@ -255,10 +276,19 @@ def build_map(
     return net
 
 
+def _default_title(chain: Chain, home: str | None, focus: str | None) -> str:
+    """产业链招商图谱 · home · 聚焦 segment: what a briefing slide's heading says."""
+    parts = [f"{chain.name_zh}招商图谱" if chain.name_zh else f"{chain.name_en} map"]
+    parts.append(home.split(" (")[0] if home else "未指定本地 home not set")
+    seg = chain.segments_by_id.get(focus or "")
+    if seg is not None:
+        parts.append(f"聚焦 {seg.name_zh}")
+    return " · ".join(parts)
+
+
 def _segment_node(
     seg: Any,
     row: Mapping[str, Any],
-    xy: tuple[float, float],
     in_chains: Iterable[str],
     member_colour: Mapping[str, str],
 ) -> dict[str, Any]:
@@ -273,7 +303,7 @@ def _segment_node(
     else:
         border = "#37474f"
     stage_zh, stage_en = STAGE_LABELS[seg.stage]
-    label = seg.name_zh + (f"\n〔{strategy}〕" if strategy else "")
+    label = _wrap(seg.name_zh) + (f"\n〔{strategy}〕" if strategy else "")
     lines = [
         f"{seg.name_zh} / {seg.name_en}" if seg.name_en else seg.name_zh,
         f"编号 id: {seg.id} · 阶段 stage: {stage_zh} / {stage_en}",
@@ -303,16 +333,15 @@ def _segment_node(
         "id": f"seg:{seg.id}",
         "label": label,
         "title": "\n".join(lines),
-        "x": xy[0],
-        "y": xy[1],
         "shape": "box",
-        "margin": 8,
+        "shapeProperties": {"borderRadius": _RADIUS},
+        "margin": _MARGIN,
         "color": {
             "background": STATUS_COLOURS[status],
             "border": border,
             "highlight": {"background": "#fff59d", "border": "#000000"},
         },
-        "font": {"size": 16, "color": "#212121"},
+        "font": {"size": _FONT, "color": "#212121"},
         "borderWidth": 1.5,
         "kind": "segment",
         "stage": seg.stage,
@@ -321,7 +350,9 @@ def _segment_node(
         "search": " ".join((seg.id, seg.name_zh, seg.name_en, *seg.keywords)),
     }
     if strategy:
-        node.update(STRATEGY_STYLES[strategy])
+        style = STRATEGY_STYLES[strategy]
+        node["borderWidth"] = style["borderWidth"]
+        node["shapeProperties"] = {**node["shapeProperties"], **style["shapeProperties"]}
     return node
 
 
@@ -358,13 +389,67 @@ def _link_edge(chain: Chain, link: Any, positions: Mapping[str, tuple[float, flo
 
 # ---------------------------------------------------------------------- layout
 
+# Sizes are world units (vis-network canvas px at zoom 1). The page fits the whole
+# drawing to its canvas on load, so legibility is the ratio of text to drawing: the
+# layout packs columns so that _FONT × (fit scale) is at least 12 px on a 1366×768
+# laptop, whose canvas is about _CANVAS px once the header and legend are drawn.
+_FONT = 20  # segment labels
+_HEAD_FONT = 22  # stage headings and the 上游/中游/下游 band
+_CHIP_FONTS = (14, 12, 10, 8, 6)  # satellite names: the largest that reads at the first view
+_CHIP_SHOW_PX = 12  # smaller than this on screen, a chip's name is not drawn (zoom in)
+_WRAP_EM = 5.0  # segment names wrap at this many em (a CJK character is 1 em)
+_MARGIN = 5  # box padding, all sides
+_LINE = 1.1  # line height / font size; vis-network's is 1.0
+_RADIUS = 3  # corner radius of segment boxes
+_CHIP_RADIUS = 2
+_CHIP_PAD = 0.35  # chip padding / chip font
+_CHIP_GAP = 2  # between stacked chips
+_CHIP_DX = 8  # between a segment box and its chips
+_ROW_GAP = 12  # between segment slots
+_SUB_GAP = 22  # between sub-columns of one stage
+_STAGE_GAP = 40  # between stages: room for the links and their arrows
+_CANVAS = (1360.0, 640.0)
+_FIT_PAD = 8  # the page's fit leaves this much room around the drawing (world units)
+_CHIP_MAX_EM = 6.0  # longer short names are cut with "…"; the tooltip has the full name
 
-def _layout(chain: Chain, satellites: Mapping[str, int]) -> dict[str, tuple[float, float]]:
-    """Precompute positions: one column per stage, rows ordered by barycentre.
 
-    Rows are ordered with a few deterministic barycentre sweeps (Sugiyama et al.
-    1981) to reduce crossings; ties break on the previous order, then on id.
-    Each segment's slot is tall enough for its satellite rings.
+@dataclass
+class _Layout:
+    """Precomputed positions: segment centres, chip centres, and the drawn headings."""
+
+    segments: dict[str, tuple[float, float]]
+    chips: dict[tuple[str, int], tuple[float, float]]
+    decor: list[dict[str, Any]]
+    chip_font: float
+    scale: float  # the fit scale expected on the laptop canvas
+
+
+def _wrap(name: str, limit: float = _WRAP_EM) -> str:
+    return wrap_text(name, limit)
+
+
+def _clip(text: str, limit: float = _CHIP_MAX_EM) -> str:
+    return clip_text(text, limit)
+
+
+def _box_size(
+    label: str, font: float, margin: float, radius: float, border: float = 5
+) -> tuple[float, float]:
+    """A bound on vis-network's bounding box of a ``box`` node with this label.
+
+    vis-network pads a box's bounding box by its corner radius on every side; the
+    border (up to 5 px for 强链) is added whole, with 1 px of slack.
+    """
+    lines = label.split("\n")
+    pad = 2 * margin + 2 * radius + border + 1
+    return max(text_em(line) for line in lines) * font + pad, len(lines) * font * _LINE + pad
+
+
+def _column_order(chain: Chain) -> list[list[str]]:
+    """Segment ids per stage column, rows ordered by barycentre.
+
+    A few deterministic barycentre sweeps (Sugiyama et al. 1981) reduce crossings;
+    ties break on the previous order, then on id.
     """
     columns: dict[int, list[str]] = {}
     for seg in chain.ordered_segments():
@@ -374,8 +459,9 @@ def _layout(chain: Chain, satellites: Mapping[str, int]) -> dict[str, tuple[floa
     order = {sid: i - (len(ids) - 1) / 2 for ids in columns.values() for i, sid in enumerate(ids)}
     neighbours: dict[str, list[str]] = {sid: [] for sid in col_of}
     for link in chain.link_list:
-        neighbours[link.upstream].append(link.downstream)
-        neighbours[link.downstream].append(link.upstream)
+        if link.upstream in col_of and link.downstream in col_of:
+            neighbours[link.upstream].append(link.downstream)
+            neighbours[link.downstream].append(link.upstream)
 
     def sweep(keys: list[int], before: bool) -> None:
         for c in keys:
@@ -399,46 +485,175 @@ def _layout(chain: Chain, satellites: Mapping[str, int]) -> dict[str, tuple[floa
     for _ in range(3):
         sweep(col_keys[1:], before=True)
         sweep(col_keys[-2::-1], before=False)
-
-    outer = {sid: _ring_radius(satellites.get(sid, 0)) for sid in col_of}
-    widest = max(outer.values(), default=0.0)
-    dx = max(_COLUMN, 2 * widest + 220)
-    positions: dict[str, tuple[float, float]] = {}
-    for ci, c in enumerate(col_keys):
-        ids = columns[c]
-        slots = [max(_ROW, 2 * outer[sid] + 40) for sid in ids]
-        y = -sum(slots) / 2
-        for sid, slot in zip(ids, slots, strict=True):
-            positions[sid] = (round(ci * dx, 1), round(y + slot / 2, 1))
-            y += slot
-    return positions
+    return [columns[c] for c in col_keys]
 
 
-def _ring_capacity(ring: int) -> int:
-    return 8 + 6 * ring
+def _layout(chain: Chain, labels: Mapping[str, str], chips: Mapping[str, Sequence[str]]) -> _Layout:
+    """The layout with the largest chip font whose names read at the first view.
+
+    Small maps (a focus view) fit the screen at a large scale, so their satellites'
+    names can be read at once; large ones keep small chips, named once zoomed in.
+    """
+    columns = _column_order(chain)
+    out = None
+    for font in _CHIP_FONTS:
+        # Chips in one column, or two side by side when that packs tighter.
+        out = max(
+            (_layout_with(chain, columns, labels, chips, font, cols) for cols in (1, 2)),
+            key=lambda lay: lay.scale,
+        )
+        if out.scale * font >= _CHIP_SHOW_PX + 0.5:
+            return out
+    assert out is not None
+    return out
 
 
-def _ring_of(i: int) -> tuple[int, int, int]:
-    """(ring, position in ring, ring capacity) of the i-th satellite."""
-    ring = 0
-    while i >= _ring_capacity(ring):
-        i -= _ring_capacity(ring)
-        ring += 1
-    return ring, i, _ring_capacity(ring)
+def _layout_with(
+    chain: Chain,
+    columns: list[list[str]],
+    labels: Mapping[str, str],
+    chips: Mapping[str, Sequence[str]],
+    chip_font: float,
+    chip_cols: int = 1,
+) -> _Layout:
+    """Stage columns, split into sub-columns where that lets the drawing fit larger.
 
+    Each segment's slot holds its box and, to its right, its satellites stacked as
+    chips. A stage column taller than the chosen limit wraps into sub-columns; the
+    limit is the one that maximises the fit scale on a laptop canvas (``_CANVAS``).
+    """
+    box = {sid: _box_size(labels[sid], _FONT, _MARGIN, _RADIUS) for sid in labels}
+    chip_pad = round(chip_font * _CHIP_PAD, 1)
+    chip_h = _box_size("", chip_font, chip_pad, _CHIP_RADIUS, 1)[1]
+    chip_w = {
+        sid: [_box_size(c, chip_font, chip_pad, _CHIP_RADIUS, 1)[0] for c in chips.get(sid, ())]
+        for sid in box
+    }
+    slot_h = {
+        sid: max(box[sid][1], -(-len(chip_w[sid]) // chip_cols) * (chip_h + _CHIP_GAP) - _CHIP_GAP)
+        for sid in box
+    }
+    stage_of = {sid: chain.segments_by_id[sid].stage for sid in box}
+    head_h = 2 * _HEAD_FONT * 1.6  # band row + heading row
+    heading_w = {
+        ids[0]: text_em(STAGE_LABELS[stage_of[ids[0]]][0]) * _HEAD_FONT + 8
+        for ids in columns
+        if ids
+    }
 
-def _ring_radius(count: int) -> float:
-    if count <= 0:
-        return 0.0
-    ring, _, _ = _ring_of(count - 1)
-    return _RING + ring * _RING_STEP
+    def runs_of(ids: list[str], limit: float) -> list[list[str]]:
+        runs: list[list[str]] = [[]]
+        height = 0.0
+        for sid in ids:
+            need = slot_h[sid] + (_ROW_GAP if runs[-1] else 0)
+            if runs[-1] and height + need > limit:
+                runs.append([])
+                need = slot_h[sid]
+                height = 0.0
+            runs[-1].append(sid)
+            height += need
+        return runs
 
+    widest_chip = {sid: max(ws, default=0.0) for sid, ws in chip_w.items()}
 
-def _ring_offset(i: int) -> tuple[float, float]:
-    ring, pos, cap = _ring_of(i)
-    radius = _RING + ring * _RING_STEP
-    angle = -math.pi / 2 + 2 * math.pi * (pos + 0.5 * (ring % 2)) / cap
-    return radius * math.cos(angle), radius * math.sin(angle)
+    def run_width(run: list[str]) -> float:
+        cell, cols = chip_cell(run)
+        chips_w = cols * cell + (cols - 1) * _CHIP_GAP
+        return max(box[sid][0] for sid in run) + (_CHIP_DX + chips_w if cell else 0.0)
+
+    def chip_cell(run: list[str]) -> tuple[float, int]:
+        """Width of a chip cell in this sub-column, and the number of chip columns."""
+        cell = max(widest_chip[sid] for sid in run)
+        return cell, min(chip_cols, max(len(chip_w[sid]) for sid in run))
+
+    def run_height(run: list[str]) -> float:
+        return sum(slot_h[sid] for sid in run) + _ROW_GAP * (len(run) - 1)
+
+    def arrange(limit: float) -> tuple[float, float, list[list[list[str]]]]:
+        plan = [runs_of(ids, limit) for ids in columns]
+        widths = [
+            max(sum(run_width(r) for r in runs) + _SUB_GAP * (len(runs) - 1), heading_w[ids[0]])
+            for ids, runs in zip(columns, plan, strict=True)
+        ]
+        width = sum(widths) + _STAGE_GAP * (len(widths) - 1) + 2 * 6 + _FIT_PAD
+        height = head_h + max(run_height(r) for runs in plan for r in runs) + _FIT_PAD
+        return width, height, plan
+
+    tallest = max(run_height(ids) for ids in columns)
+    lowest = max(slot_h.values())
+    best: tuple[float, float, list[list[list[str]]]] | None = None
+    best_scale = -1.0
+    for step in range(25):  # column-height limits from the tallest column down to one slot
+        limit = tallest * (lowest / tallest) ** (step / 24)
+        width, height, plan = arrange(limit)
+        scale = min(_CANVAS[0] / width, _CANVAS[1] / height)
+        if scale > best_scale + 1e-9:
+            best, best_scale = (width, height, plan), scale
+    assert best is not None
+    _, height, plan = best
+    height -= _FIT_PAD
+
+    segments: dict[str, tuple[float, float]] = {}
+    chip_xy: dict[tuple[str, int], tuple[float, float]] = {}
+    decor: list[dict[str, Any]] = []
+    body_h = height - head_h
+    x = 0.0
+    bands: list[tuple[str, float, float]] = []
+    for ids, runs in zip(columns, plan, strict=True):
+        left = x
+        for run in runs:
+            box_w = max(box[sid][0] for sid in run)
+            cell, _ = chip_cell(run)
+            y = head_h + (body_h - run_height(run)) / 2
+            for sid in run:
+                cy = y + slot_h[sid] / 2
+                segments[sid] = (round(x + box_w / 2), round(cy))
+                rows = -(-len(chip_w[sid]) // chip_cols)
+                stack = rows * (chip_h + _CHIP_GAP) - _CHIP_GAP
+                for i, w in enumerate(chip_w[sid]):  # row by row: best first
+                    row, col = divmod(i, chip_cols)
+                    chip_xy[(sid, i)] = (
+                        round(x + box_w + _CHIP_DX + col * (cell + _CHIP_GAP) + w / 2),
+                        round(cy - stack / 2 + row * (chip_h + _CHIP_GAP) + chip_h / 2),
+                    )
+                y += slot_h[sid] + _ROW_GAP
+            x += run_width(run) + _SUB_GAP
+        x -= _SUB_GAP
+        right = max(x, left + heading_w[ids[0]])
+        stage = stage_of[ids[0]]
+        decor.append(
+            {
+                "kind": "heading",
+                "text": STAGE_LABELS[stage][0],
+                "x": round((left + right) / 2, 1),
+                "y": round(_HEAD_FONT * 1.6 * 1.5, 1),
+                "size": _HEAD_FONT,
+                "x0": round(left, 1),
+                "x1": round(right, 1),
+            }
+        )
+        band = STAGE_BANDS[stage][0]
+        if bands and bands[-1][0] == band:
+            bands[-1] = (band, bands[-1][1], right)
+        else:
+            bands.append((band, left, right))
+        x = right + _STAGE_GAP
+    for band, left, right in bands:
+        decor.append(
+            {
+                "kind": "band",
+                "text": band,
+                "x": round((left + right) / 2, 1),
+                "y": round(_HEAD_FONT * 1.6 * 0.5, 1),
+                "size": _HEAD_FONT,
+                "x0": round(left - 6, 1),
+                "x1": round(right + 6, 1),
+                "bottom": round(height, 1),
+            }
+        )
+    return _Layout(
+        segments=segments, chips=chip_xy, decor=decor, chip_font=chip_font, scale=best_scale
+    )
 
 
 # ---------------------------------------------------------------------- overlays
@@ -463,7 +678,9 @@ def _satellites(
                 continue
             for sid in rec["segments"]:
                 if sid in out:
-                    out[sid].append(_anchor(rec["id"], rec["name"], rec["region"], sid))
+                    out[sid].append(
+                        _anchor(rec["id"], rec["name"], rec["region"], sid, rec["short_name"])
+                    )
                     anchor_names[sid].add(rec["name"])
     for sid, row in status_rows.items():
         for name in _as_list(row.get("anchors")):
@@ -475,7 +692,7 @@ def _satellites(
         top = ranking.copy()
         if "rank" in top.columns:
             top = top.sort_values(["rank", "enterprise_id"], kind="mergesort")
-        best = max((_num(v) or 0.0) for v in top["score"]) if "score" in top.columns else 0.0
+        shorts = {r["id"]: r["short_name"] for r in records if r["short_name"]}
         kept: dict[str, int] = {}
         for rec in top.to_dict("records"):
             sid = rec.get("segment")
@@ -484,11 +701,11 @@ def _satellites(
             if top_per_segment is not None and kept.get(sid, 0) >= top_per_segment:
                 continue
             kept[sid] = kept.get(sid, 0) + 1
-            out[sid].append(_target(rec, best))
+            out[sid].append(_target(rec, shorts))
     elif records:
         others = [r for r in records if not (home and home.holds(r["region_code"]))]
         limit = None if len(records) <= SMALL_DATA else top_per_segment
-        others.sort(key=lambda r: (-(r["revenue"] or -1.0), r["name"], r["id"]))
+        others.sort(key=_revenue_key(others))
         kept = {}
         for rec in others:
             for sid in rec["segments"]:
@@ -499,7 +716,23 @@ def _satellites(
     return out
 
 
-def _anchor(nid: str, name: str, region: str, sid: str) -> dict[str, Any]:
+def _revenue_key(records: list[dict[str, Any]]) -> Any:
+    """Order firms by revenue of the data's latest revenue year only.
+
+    Revenues of different years are never one scale: firms reporting the latest
+    year come first, largest first; the others follow by name.
+    """
+    years = [r["revenue_year"] for r in records if r["revenue"] is not None and r["revenue_year"]]
+    latest = max(years, default=None)
+
+    def key(r: dict[str, Any]) -> tuple[int, float, str, str]:
+        same = r["revenue"] is not None and latest is not None and r["revenue_year"] == latest
+        return (0 if same else 1, -r["revenue"] if same else 0.0, r["name"], r["id"])
+
+    return key
+
+
+def _anchor(nid: str, name: str, region: str, sid: str, short: str = "") -> dict[str, Any]:
     lines = [
         name,
         "本地企业 local anchor" + (f" · {region}" if region else ""),
@@ -507,24 +740,14 @@ def _anchor(nid: str, name: str, region: str, sid: str) -> dict[str, Any]:
     ]
     return {
         "id": f"ent:{nid}" if not nid.startswith("anchor:") else nid,
-        "node": {
-            "label": _short(name),
-            "name": name,
-            "title": "\n".join(lines),
-            "shape": "star",
-            "size": 16,
-            "color": {"background": _ANCHOR_COLOUR, "border": "#000000"},
-            "font": {"size": 12, "color": _ANCHOR_COLOUR},
-            "kind": "anchor",
-            "search": name,
-        },
+        "node": _chip("★" + _clip(short or derive_short_name(name)), name, lines, "anchor"),
     }
 
 
-def _target(rec: Mapping[str, Any], best: float) -> dict[str, Any]:
+def _target(rec: Mapping[str, Any], shorts: Mapping[str, str]) -> dict[str, Any]:
     score = _num(rec.get("score"))
-    share = (score / best) if (score is not None and best > 0) else 0.0
     name = _text(rec.get("name"))
+    eid = _text(rec.get("enterprise_id"))
     lines = [
         name,
         f"目标企业 target · 排名 rank {_fmt(rec.get('rank'))} · 得分 score {_fmt(score)}",
@@ -539,21 +762,10 @@ def _target(rec: Mapping[str, Any], best: float) -> dict[str, Any]:
         )
     if _text(rec.get("reasons")):
         lines.append(f"理由 reasons: {_text(rec.get('reasons'))}")
-    return {
-        "id": f"ent:{_text(rec.get('enterprise_id')) or name}",
-        "node": {
-            "label": _short(name),
-            "name": name,
-            "title": "\n".join(lines),
-            "shape": "dot",
-            "size": round(8 + 16 * max(0.0, min(1.0, share)), 2),
-            "color": {"background": _TARGET_COLOUR, "border": "#bf360c"},
-            "font": {"size": 11, "color": "#424242"},
-            "kind": "target",
-            "score": score,
-            "search": name,
-        },
-    }
+    short = _clip(derive_short_name(name, rec.get("short_name") or shorts.get(eid)))
+    node = _chip(short, name, lines, "target")
+    node["score"] = score
+    return {"id": f"ent:{eid or name}", "node": node}
 
 
 def _firm(rec: Mapping[str, Any], sid: str) -> dict[str, Any]:
@@ -564,19 +776,39 @@ def _firm(rec: Mapping[str, Any], sid: str) -> dict[str, Any]:
     ]
     if rec["revenue"] is not None:
         lines.append(f"营收 revenue: {_fmt(rec['revenue'])} 亿元 ({rec['revenue_year'] or '?'})")
+    label = _clip(derive_short_name(rec["name"], rec["short_name"]))
+    return {"id": f"ent:{rec['id']}", "node": _chip(label, rec["name"], lines, "enterprise")}
+
+
+#: Chip colours (fill, border, text) by satellite kind.
+_CHIP_STYLES = {
+    "anchor": (_ANCHOR_COLOUR, "#000000", "#ffffff"),
+    "target": (_TARGET_COLOUR, "#bf360c", "#212121"),
+    "enterprise": ("#cfd8dc", "#455a64", "#212121"),
+}
+
+
+def _chip(label: str, name: str, lines: list[str], kind: str) -> dict[str, Any]:
+    """A satellite: a small box with the firm's short name, named in full in its tooltip.
+
+    The name is drawn only from 12 px on (``drawThreshold``): at the first, fitted
+    view the chips are coloured marks, and zooming in reads them.
+    """
+    fill, border, text = _CHIP_STYLES[kind]
     return {
-        "id": f"ent:{rec['id']}",
-        "node": {
-            "label": _short(rec["name"]),
-            "name": rec["name"],
-            "title": "\n".join(lines),
-            "shape": "dot",
-            "size": 9,
-            "color": {"background": _ENTERPRISE_COLOUR, "border": "#455a64"},
-            "font": {"size": 11, "color": "#424242"},
-            "kind": "enterprise",
-            "search": rec["name"],
-        },
+        "label": label,
+        "name": name,
+        "title": "\n".join(lines),
+        "shape": "box",
+        "shapeProperties": {"borderRadius": _CHIP_RADIUS},
+        "borderWidth": 1,
+        "color": {"background": fill, "border": border},
+        "font": {"color": text},
+        # vis-network fades a label whose size, capped at maxVisible, falls under
+        # drawThreshold: so no cap that low.
+        "scaling": {"label": {"drawThreshold": _CHIP_SHOW_PX + 1, "maxVisible": 400}},
+        "kind": kind,
+        "search": name,
     }
 
 
@@ -598,6 +830,7 @@ def _enterprise_records(enterprises: pd.DataFrame | None) -> list[dict[str, Any]
             {
                 "id": _text(rec.get("enterprise_id")) or _text(rec.get("uscc")) or f"row{i}",
                 "name": name,
+                "short_name": _text(rec.get("short_name")),
                 "region": region,
                 "region_code": _text(rec.get("region_code")),
                 "segments": _as_list(rec.get("segments"), sep=";"),
@@ -634,10 +867,6 @@ def _data_date(enterprises: pd.DataFrame | None) -> str | None:
 
 
 # ---------------------------------------------------------------------- small values
-
-
-def _short(name: str) -> str:
-    return name if len(name) <= _LABEL_MAX else name[: _LABEL_MAX - 1] + "…"
 
 
 def _text(value: Any) -> str:
@@ -696,7 +925,7 @@ def _options(*, physics: bool, large: bool) -> dict[str, Any]:
             "arrows": {"to": {"enabled": True, "scaleFactor": 0.6}},
             "color": {"inherit": False},
         },
-        "nodes": {"font": {"face": "sans-serif"}},
+        "nodes": {"font": {"face": _FONT_FACE}},
     }
 
 
@@ -706,7 +935,8 @@ def _legend(
     member_colour: Mapping[str, str],
     statuses: list[str | None],
     has_status: bool,
-    satellites: bool,
+    satellites: Sequence[str],
+    projects: bool = False,
 ) -> list[dict[str, str]]:
     """Legend entries: (kind, colour, text). Texts are ours, escaped anyway when rendered."""
     items: list[dict[str, str]] = []
@@ -727,12 +957,25 @@ def _legend(
     items.append(
         {"kind": "curve", "colour": "#455a64", "text": "曲线: 回流至更早阶段 / curve: runs back"}
     )
+    chip_texts = {
+        "anchor": "★ 本地企业 local anchor",
+        "target": "目标企业 target (按得分自上而下 / by score, top first)",
+        "enterprise": "企业 enterprise",
+    }
+    for kind in satellites:
+        items.append({"kind": "chip", "colour": _CHIP_STYLES[kind][0], "text": chip_texts[kind]})
     if satellites:
-        items.append({"kind": "star", "colour": _ANCHOR_COLOUR, "text": "本地企业 local anchor"})
         items.append(
-            {"kind": "dot", "colour": _TARGET_COLOUR, "text": "目标企业 target (size = score)"}
+            {"kind": "note", "colour": "#455a64", "text": "放大后显示企业简称 / zoom in for names"}
         )
-        items.append({"kind": "dot", "colour": _ENTERPRISE_COLOUR, "text": "企业 enterprise"})
+    if projects:
+        items.append(
+            {
+                "kind": "note",
+                "colour": "#212121",
+                "text": "▶N个项目: 在谈/在建项目 projects under way",
+            }
+        )
     if len(members) > 1:
         for m in members:
             items.append(
@@ -818,7 +1061,13 @@ def map_html(net: Network) -> str:
     """
     meta = getattr(net, "chainmap", None) or {"title": "chainmap", "legend": []}
     options = net.options if isinstance(net.options, dict) else json.loads(net.options.to_json())
-    data = {"nodes": net.nodes, "edges": net.edges, "options": options}
+    data = {
+        "nodes": net.nodes,
+        "edges": net.edges,
+        "options": options,
+        "decor": meta.get("decor", []),
+        "font": _FONT_FACE,
+    }
     esc = functools.partial(html.escape, quote=True)
     facts = [f"产业链 chain: {meta.get('chain_id', '')}"]
     facts.append(f"本地 home: {meta.get('home') or '未指定 not set'}")
@@ -842,7 +1091,7 @@ def map_html(net: Network) -> str:
         "LEGEND": legend,
         "DATA": _json_for_script(data),
         "OURCSS": _CSS,
-        "OURJS": _JS,
+        "OURJS": _JS.replace("@@FITPAD@@", str(_FIT_PAD)),
         "VISCSS": css,
         "VISJS": js,
     }
@@ -897,19 +1146,20 @@ _PAGE = """<!DOCTYPE html>
 </head>
 <body>
 <header id="cm-header">
-<h1>@@TITLE@@</h1>
-<p class="cm-facts">@@FACTS@@</p>
+<div id="cm-top"><h1>@@TITLE@@</h1>
 <div id="cm-tools">
 <label>搜索 search <input id="cm-search" type="search" autocomplete="off"
  placeholder="环节或企业 / segment or enterprise"></label>
-<label><input id="cm-only" type="checkbox"> 仅显示匹配 / show only matches</label>
+<label><input id="cm-only" type="checkbox"> 仅显示匹配 / only matches</label>
+<button id="cm-fit" type="button">全图 fit</button>
 <span id="cm-count" aria-live="polite"></span>
-</div>
+</div></div>
+<p class="cm-facts">@@FACTS@@</p>
 <ul id="cm-matches"></ul>
+<aside id="cm-legend"><h2>图例</h2><ul>@@LEGEND@@</ul></aside>
 </header>
 <main id="cm-main">
 <div id="chainmap-canvas"></div>
-<aside id="cm-legend"><h2>图例 legend</h2><ul>@@LEGEND@@</ul></aside>
 </main>
 <footer id="cm-footer">chainmap · vis-network 9.1.2 © Almende B.V., visjs contributors
 (Apache-2.0 / MIT)</footer>
@@ -921,24 +1171,27 @@ _PAGE = """<!DOCTYPE html>
 """
 
 _CSS = """
-html, body { margin: 0; height: 100%; font-family: "Noto Sans CJK SC", "PingFang SC",
-  "Microsoft YaHei", sans-serif; color: #212121; }
+html, body { margin: 0; height: 100%; font-family: "Microsoft YaHei", "PingFang SC",
+  "Noto Sans CJK SC", "Source Han Sans SC", sans-serif; color: #212121; }
 body { display: flex; flex-direction: column; }
-#cm-header { padding: 8px 16px; border-bottom: 1px solid #e0e0e0; }
-#cm-header h1 { font-size: 20px; margin: 0 0 4px; }
+#cm-header { padding: 4px 12px; border-bottom: 1px solid #e0e0e0; }
+#cm-top { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 24px; }
+#cm-header h1 { font-size: 20px; margin: 0; }
+.cm-facts { margin: 2px 0 0; }
 .cm-facts span { margin-right: 16px; font-size: 13px; color: #546e7a; }
-#cm-tools { display: flex; gap: 16px; align-items: center; font-size: 13px; margin-top: 4px; }
-#cm-search { width: 260px; }
-#cm-matches { list-style: none; margin: 4px 0 0; padding: 0; display: flex; flex-wrap: wrap;
-  gap: 4px; max-height: 64px; overflow-y: auto; }
+#cm-tools { display: flex; gap: 12px; align-items: center; font-size: 13px; }
+#cm-search { width: 220px; }
+#cm-matches { list-style: none; margin: 2px 0 0; padding: 0; display: flex; flex-wrap: wrap;
+  gap: 4px; max-height: 56px; overflow-y: auto; }
+#cm-matches:empty { display: none; }
 #cm-matches button { font-size: 12px; }
-#cm-main { flex: 1; display: flex; min-height: 400px; }
-#chainmap-canvas { flex: 1; height: 100%; min-height: 400px; }
-#cm-legend { width: 230px; padding: 8px 12px; border-left: 1px solid #e0e0e0; font-size: 12px;
-  overflow-y: auto; }
-#cm-legend h2 { font-size: 14px; margin: 0 0 6px; }
-#cm-legend ul { list-style: none; margin: 0; padding: 0; }
-#cm-legend li { display: flex; align-items: center; gap: 8px; margin: 4px 0; }
+#cm-main { flex: 1; display: flex; min-height: 300px; }
+#chainmap-canvas { flex: 1; height: 100%; min-height: 300px; }
+#cm-legend { display: flex; align-items: center; gap: 8px; margin-top: 2px; font-size: 12px; }
+#cm-legend h2 { font-size: 12px; margin: 0; }
+#cm-legend ul { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap;
+  gap: 2px 14px; }
+#cm-legend li { display: flex; align-items: center; gap: 5px; }
 .cm-key { display: inline-block; width: 22px; height: 14px; flex: none; box-sizing: border-box; }
 .cm-key-fill { background: var(--c); border: 1px solid #37474f; }
 .cm-key-fill-dash { border: 2px dashed var(--c); }
@@ -948,11 +1201,10 @@ body { display: flex; flex-direction: column; }
 .cm-key-line { height: 0; border-top: 2px solid var(--c); }
 .cm-key-line-dashed { height: 0; border-top: 2px dashed var(--c); }
 .cm-key-curve { height: 10px; border-top: 2px solid var(--c); border-radius: 50% 50% 0 0; }
-.cm-key-dot { width: 12px; height: 12px; border-radius: 50%; background: var(--c); }
-.cm-key-star { width: 14px; height: 14px; background: var(--c);
-  clip-path: polygon(50% 0, 61% 35%, 98% 35%, 68% 57%, 79% 91%, 50% 70%, 21% 91%, 32% 57%,
-  2% 35%, 39% 35%); }
-#cm-footer { font-size: 11px; color: #9e9e9e; padding: 2px 16px; }
+.cm-key-chip { width: 18px; height: 10px; background: var(--c); border: 1px solid #455a64;
+  border-radius: 2px; }
+.cm-key-note { display: none; }
+#cm-footer { font-size: 11px; color: #9e9e9e; padding: 2px 12px; }
 div.vis-tooltip { white-space: normal; max-width: 420px; font-size: 12px; line-height: 1.5; }
 div.vis-tooltip strong { display: block; font-size: 13px; margin-bottom: 2px; }
 """
@@ -987,10 +1239,68 @@ _JS = """
   window.chainmapNodes = nodes;
   window.chainmapEdges = edges;
   window.chainmapNetwork = network;
-  network.once("afterDrawing", function () {
-    window.chainmapRendered = performance.now();
-    document.body.setAttribute("data-rendered", String(nodes.length));
+  var decor = data.decor || [];
+  window.chainmapDecor = decor;
+  // Stage headings and the 上游/中游/下游 bands, drawn under the graph in world units.
+  network.on("beforeDrawing", function (ctx) {
+    decor.forEach(function (d) {
+      if (d.kind === "band") {
+        ctx.fillStyle = d.text === "中游" ? "#eef3f8" : "#f6f8fa";
+        ctx.fillRect(d.x0, 0, d.x1 - d.x0, d.bottom);
+        ctx.fillStyle = "#cfd8dc";
+        ctx.fillRect(d.x0, 0, d.x1 - d.x0, d.size * 1.2);
+      }
+    });
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    decor.forEach(function (d) {
+      ctx.font = "bold " + d.size + "px " + data.font;
+      ctx.fillStyle = d.kind === "band" ? "#263238" : "#455a64";
+      ctx.fillText(d.text, d.x, d.y);
+      var w = ctx.measureText(d.text).width;
+      d.box = { left: d.x - w / 2, right: d.x + w / 2, top: d.y - d.size * 0.6,
+        bottom: d.y + d.size * 0.6 };
+    });
   });
+  // Fit the drawing (nodes, headings and bands) to the canvas, tighter than vis's own fit.
+  function bounds() {
+    var b = { left: Infinity, right: -Infinity, top: 0, bottom: -Infinity };
+    network.body.nodeIndices.forEach(function (id) {
+      var n = network.body.nodes[id];
+      if (!n || n.options.hidden) { return; }
+      var s = network.getBoundingBox(id);
+      b.left = Math.min(b.left, s.left); b.right = Math.max(b.right, s.right);
+      b.top = Math.min(b.top, s.top); b.bottom = Math.max(b.bottom, s.bottom);
+    });
+    decor.forEach(function (d) {
+      b.left = Math.min(b.left, d.x0); b.right = Math.max(b.right, d.x1);
+      if (d.bottom) { b.bottom = Math.max(b.bottom, d.bottom); }
+    });
+    return b;
+  }
+  function fit() {
+    var b = bounds();
+    if (!isFinite(b.left)) { return; }
+    var w = container.clientWidth, h = container.clientHeight;
+    var scale = Math.min(w / (b.right - b.left + @@FITPAD@@), h / (b.bottom - b.top + @@FITPAD@@));
+    network.moveTo({ position: { x: (b.left + b.right) / 2, y: (b.top + b.bottom) / 2 },
+      scale: scale, animation: false });
+  }
+  window.chainmapFit = fit;
+  document.getElementById("cm-fit").addEventListener("click", fit);
+  var fitted = false;
+  network.on("afterDrawing", function () {
+    if (!fitted) {  // node sizes are known after the first drawing
+      fitted = true;
+      fit();
+      return;
+    }
+    if (!document.body.hasAttribute("data-rendered")) {
+      window.chainmapRendered = performance.now();
+      document.body.setAttribute("data-rendered", String(nodes.length));
+    }
+  });
+  network.on("resize", function () { if (fitted) { fit(); } });
 
   var input = document.getElementById("cm-search");
   var only = document.getElementById("cm-only");

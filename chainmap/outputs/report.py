@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from chainmap.analysis.plan import TargetingPlan
-from chainmap.model.vocab import STAGE_LABELS, STAGE_ORDER, STATUS_LABELS
+from chainmap.model.vocab import CRITERIA, STAGE_LABELS, STAGE_ORDER, STATUS_LABELS
 from chainmap.outputs.tables import FIXED_XLSX_DATE, neutralise, records_to_frame, write_xlsx
 
 __all__ = [
@@ -31,9 +31,9 @@ __all__ = [
 ]
 
 #: Sheet names of the XLSX plan, in order.
-SHEETS = ("重点领域", "重点区域", "重点企业", "说明")
+SHEETS = ("重点领域", "重点区域", "重点企业", "境外企业", "说明")
 
-_CONTRIB = ("gap_priority", "feasibility", "strength", "affinity")
+_CONTRIB = CRITERIA
 
 #: Chinese column headers for every plan record key (XLSX, DOCX, HTML, Markdown).
 PLAN_HEADERS: dict[str, str] = {
@@ -72,7 +72,14 @@ PLAN_HEADERS: dict[str, str] = {
     "contributions.feasibility": "贡献:可行性",
     "contributions.strength": "贡献:企业实力",
     "contributions.affinity": "贡献:区域亲和",
+    "contributions.intent": "贡献:投资意向",
+    "segment_score": "环节得分",
     "stability": "稳定性",
+    "rank_band": "排名区间",
+    "group": "所属集团",
+    "sites": "集团其他企业",
+    "flags": "标记",
+    "country": "国家/地区",
     "reasons": "推荐理由",
     "legal_rep": "法定代表人",
     "address": "地址",
@@ -112,6 +119,14 @@ _SHOWN: dict[str, tuple[str, ...]] = {
         "stability",
         "reasons",
     ),
+    "overseas": (
+        "field_name",
+        "rank_in_field",
+        "name",
+        "country",
+        "score",
+        "reasons",
+    ),
 }
 
 
@@ -134,15 +149,25 @@ _STATUS_COLOUR = {
 
 def plan_tables(plan: TargetingPlan) -> dict[str, pd.DataFrame]:
     """The plan as flat tables keyed by sheet name (record keys as column names)."""
-    from chainmap.analysis.plan import ENTERPRISE_COLUMNS_PLAN, FIELD_COLUMNS, REGION_COLUMNS
-    from chainmap.analysis.scoring import flat_rank_columns
+    from chainmap.analysis.plan import (
+        ENTERPRISE_COLUMNS_PLAN,
+        FIELD_COLUMNS,
+        OVERSEAS_COLUMNS,
+        REGION_COLUMNS,
+    )
+    from chainmap.analysis.scoring import flat_rank_columns, flat_rank_records
 
     ent_cols = flat_rank_columns(ENTERPRISE_COLUMNS_PLAN)
     return {
         "重点领域": records_to_frame(plan.key_fields, list(FIELD_COLUMNS)),
         "重点区域": records_to_frame(plan.key_regions, list(REGION_COLUMNS)),
         "重点企业": records_to_frame(
-            plan.key_enterprises, ent_cols, flatten={"contributions": _CONTRIB}
+            flat_rank_records(plan.key_enterprises), ent_cols, flatten={"contributions": _CONTRIB}
+        ),
+        "境外企业": records_to_frame(
+            flat_rank_records(plan.overseas),
+            flat_rank_columns(OVERSEAS_COLUMNS),
+            flatten={"contributions": _CONTRIB},
         ),
         "说明": pd.DataFrame(_explanation_rows(plan), columns=["项目", "内容"]).astype(object),
     }
@@ -161,19 +186,23 @@ def _explanation_rows(plan: TargetingPlan) -> list[tuple[str, str]]:
         ("注销/吊销排除 / deregistered excluded", str(c["deregistered"])),
         ("本地企业(作为锚点) / home anchors", str(c["home_anchors"])),
         ("无目标环节 / no target segment", str(c["no_gap_segment"])),
+        ("已退出/正在退出 / exited or exiting", str(c.get("exited", 0))),
+        ("政策限制环节 / policy-gated segments", str(c.get("gated_segments", 0))),
         ("目标企业 / targets", str(c["targets"])),
         (
             "权重 / weights",
             f"缺口优先度 {w['gap_priority']}, 可行性 {w['feasibility']}, "
-            f"企业实力 {w['strength']}, 区域亲和 {w['affinity']}",
+            f"企业实力 {w['strength']}, 区域亲和 {w['affinity']}, 投资意向 {w['intent']}",
         ),
+        ("政策排除类别 / policy classes excluded", "、".join(p.get("policy_exclude", []))),
         ("目标经济区 / target zones", "、".join(p["affinity_zones"])),
         (
             "方法 / method",
-            "区位商(LQ)判定强弱; 补链/强链/延链按上下游关系判定; 企业得分为四项百分位指标的"
-            "加权和, 各项贡献之和等于得分; 稳定性为权重随机扰动下留在前K名的比例。"
-            "详见 docs/methods.md / LQ for strength; strategy from upstream/downstream links; "
-            "score = weighted sum of four percentile criteria; see docs/methods.md",
+            "先环节后企业: 区位商(LQ)判定强弱, 补链/强链/延链/建链按原料(feedstock)上下游关系"
+            "判定, 政策禁止/淘汰的环节不作为重点领域; 企业按固定尺度的实力、区域亲和与投资意向"
+            "评分, 同一集团只列一次, 已退出企业不列入; 各项贡献之和等于得分; 稳定性为数据自助"
+            "抽样、标签随机缺失与权重扰动下留在前K名的比例 / segments first, then firms; "
+            "see docs/methods.md",
         ),
     ]
     rows += [("数据来源 / source", s) for s in p["sources"]]
@@ -236,6 +265,11 @@ def plan_to_markdown(plan: TargetingPlan) -> str:
         "## 三、重点企业 / Key enterprises\n",
         _md_table(plan.key_enterprises, _SHOWN["enterprises"]),
     ]
+    if plan.overseas:
+        out += [
+            "## 境外企业(无已知在华基地) / Overseas firms without a known China site\n",
+            _md_table(plan.overseas, _SHOWN["overseas"]),
+        ]
     if plan.notes:
         out.append("## 说明 / Notes\n")
         out.extend(f"- {_md_cell(n)}\n" for n in plan.notes)
@@ -342,6 +376,12 @@ def plan_to_html(plan: TargetingPlan) -> str:
         + _html_table(
             plan.key_enterprises,
             _with(_SHOWN["enterprises"], "legal_rep", "address", before="reasons"),
+        )
+        + (
+            "<h2>境外企业(无已知在华基地) / Overseas firms without a known China site</h2>"
+            + _html_table(plan.overseas, _SHOWN["overseas"])
+            if plan.overseas
+            else ""
         )
         + (f"<h2>说明 / Notes</h2><ul>{notes}</ul>" if notes else "")
         + f"<h2>参数与方法 / Parameters and method</h2><table>{explanation}</table>"
@@ -463,6 +503,7 @@ def write_plan_docx(plan: TargetingPlan, path: str | Path, *, font: str = "宋�
             "重点企业",
             _with(_SHOWN["enterprises"], "legal_rep", before="reasons"),
         ),
+        ("境外企业(无已知在华基地) / Overseas firms", "境外企业", _SHOWN["overseas"]),
     ]
     for title, sheet, cols in sections:
         doc.add_heading(title, level=1)

@@ -1,0 +1,180 @@
+"""Stability of a ranking under perturbed data and weights (docs/methods.md).
+
+Each run perturbs three things at once:
+
+- the data: a Poisson bootstrap of the region × segment counts behind the segment
+  status (each count ``x`` becomes ``Poisson(x)``), so a segment the home holds with a
+  single firm can be lost in a run, as it would be if that one fact were wrong;
+- the tags: each segment tag is dropped with probability ``dropout``, in the counts
+  (binomial thinning) and in the scored firms' own tag lists;
+- the weights: each is multiplied by ``U(1 - spread, 1 + spread)``, then renormalised.
+
+Segment status, strategy, gap priority and feasibility are recomputed in every run
+with the same functions as the real ranking (:mod:`chainmap.analysis.strategy`);
+policy gates, importance and co-location density are held fixed. Firms are re-ranked
+within the *pool* (the first rows of the real ranking); a firm whose tags all drop
+ranks last in that run. ``stability`` is the share of runs in which a firm stays in
+the top K; ``rank_band`` the 5th–95th percentile of its rank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chainmap.analysis.strategy import feedstock_graph, plan_segments, status_of
+from chainmap.model.chain import Chain
+from chainmap.model.vocab import CRITERIA
+
+__all__ = ["DROPOUT", "POOL_FACTOR", "segment_scores", "stability_runs"]
+
+#: Probability that a segment tag is dropped in a run.
+DROPOUT = 0.10
+#: The pool re-ranked in each run is the first ``POOL_FACTOR × top_k`` rows (at least 100).
+POOL_FACTOR = 5
+
+
+def segment_scores(status: pd.DataFrame) -> pd.DataFrame:
+    """Stage one: ``gap_priority`` and ``feasibility`` of each segment, scaled across segments.
+
+    ``gap_priority`` is the segment's priority (strategy weight × importance) divided by
+    the largest priority among target segments; ``feasibility`` the chain-adjacency
+    feasibility (averaged with co-location density where computed) divided by the
+    largest among target segments. Both are 0 for non-target segments. They depend on
+    segments only, so adding candidate firms cannot change them.
+
+    Examples
+    --------
+    >>> st = pd.DataFrame({"priority": [0.8, 0.4, 0.0], "feasibility": [0.5, 1.0, 1.0],
+    ...     "density": [None, None, None], "target": [True, True, False]}, index=list("abc"))
+    >>> segment_scores(st).to_dict("index")["b"]
+    {'gap_priority': 0.5, 'feasibility': 1.0}
+    """
+    target = status["target"].astype(bool)
+    gp = status["priority"].astype(float).where(target, 0.0)
+    adj = status["feasibility"].astype(float)
+    dens = pd.to_numeric(status["density"], errors="coerce")
+    feas = adj.where(dens.isna(), (adj + dens) / 2).where(target, 0.0)
+    return pd.DataFrame(
+        {"gap_priority": _scaled(gp), "feasibility": _scaled(feas)}, index=status.index
+    )
+
+
+def _scaled(values: pd.Series) -> pd.Series:
+    top = float(values.max()) if len(values) else 0.0
+    return values / top if top > 0 else values * 0.0
+
+
+def stability_runs(
+    chain: Chain,
+    status: pd.DataFrame,
+    pool: pd.DataFrame,
+    profile: Mapping[str, Any],
+    *,
+    n: int,
+    spread: float,
+    top_k: int,
+    seed: int,
+    dropout: float = DROPOUT,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(stability, band_lo, band_hi)`` for the rows of ``pool`` (in rank order).
+
+    ``pool`` holds the first rows of the real ranking with ``chain_segments`` (the
+    firm's tags in the chain) and the firm-level criteria ``strength``, ``affinity``
+    and ``intent``.
+    """
+    m = len(pool)
+    if m == 0 or n == 0:
+        return np.full(m, np.nan), np.full(m, np.nan), np.full(m, np.nan)
+    rng = np.random.default_rng(seed)
+    weights = np.array([float(profile["weights"][c]) for c in CRITERIA])
+    strong_lq = float(profile["thresholds"]["strong_lq"])
+    decay = float(profile["thresholds"]["hop_decay"])
+    sw = profile["strategy_weight"]
+    order = list(status.index)
+    pos = {s: i for i, s in enumerate(order)}
+    x_home = status["x_home"].to_numpy(dtype=float)
+    x_total = status["x_total"].to_numpy(dtype=float)
+    other = status["count_total"].to_numpy(dtype=float) - x_total
+    importance = status["importance"].to_numpy(dtype=float)
+    density = pd.to_numeric(status["density"], errors="coerce").to_numpy(dtype=float)
+    gated = status["policy_gated"].to_numpy(dtype=bool)
+    excluded = status["excluded_by_profile"].to_numpy(dtype=bool)
+    context = set(status.index[status["held_nearby"].to_numpy(dtype=bool)])
+    stage = {s.id: s.stage_order for s in chain.ordered_segments()}
+    graph = feedstock_graph(chain)
+    firm = pool[["strength", "affinity", "intent"]].to_numpy(dtype=float)
+    tags = [[pos[t] for t in tl if t in pos] for tl in pool["chain_segments"]]
+
+    ranks = np.empty((n, m), dtype=np.int64)
+    for r in range(n):
+        w = weights * rng.uniform(1 - spread, 1 + spread, size=len(weights))
+        w = w / w.sum()
+        home = rng.binomial(rng.poisson(x_home).astype(np.int64), 1 - dropout)
+        rest = rng.binomial(
+            rng.poisson(np.maximum(x_total - x_home, 0)).astype(np.int64), 1 - dropout
+        )
+        total = home + rest
+        lq = _lq(home.astype(float), total.astype(float))
+        st = {
+            s: status_of(home[i], total[i] + other[i], lq[i], strong_lq)
+            for i, s in enumerate(order)
+        }
+        plans = plan_segments(chain, st, hop_decay=decay, context_held=context, graph=graph)
+        gp = np.zeros(len(order))
+        fe = np.zeros(len(order))
+        target = np.zeros(len(order), dtype=bool)
+        for i, s in enumerate(order):
+            strategy = plans[s].strategy
+            if strategy is None or gated[i] or excluded[i]:
+                continue
+            target[i] = True
+            gp[i] = float(sw[strategy]) * (0.5 + 0.5 * importance[i])
+            f = plans[s].feasibility
+            fe[i] = f if np.isnan(density[i]) else (f + density[i]) / 2
+        gp = gp / gp.max() if gp.max() > 0 else gp
+        fe = fe / fe.max() if fe.max() > 0 else fe
+        seg_score = w[0] * gp + w[1] * fe
+        firm_part = firm @ w[2:]
+        keep = rng.random(sum(len(t) for t in tags)) >= dropout
+        scores = np.full(m, -np.inf)
+        k = 0
+        for j, tl in enumerate(tags):
+            best = None
+            for t in tl:
+                if keep[k] and target[t]:
+                    key = (-seg_score[t], stage[order[t]], order[t])
+                    if best is None or key < best[0]:
+                        best = (key, t)
+                k += 1
+            if best is not None:
+                scores[j] = seg_score[best[1]] + firm_part[j]
+        # rank within the pool: higher score first, the real rank order breaks ties
+        ranking = np.lexsort((np.arange(m), -scores))
+        rank = np.empty(m, dtype=np.int64)
+        rank[ranking] = np.arange(1, m + 1)
+        rank[np.isneginf(scores)] = m + 1
+        ranks[r] = rank
+    stability = (ranks <= top_k).mean(axis=0)
+    lo = np.percentile(ranks, 5, axis=0, method="lower").astype(float)
+    hi = np.percentile(ranks, 95, axis=0, method="higher").astype(float)
+    return stability, lo, hi
+
+
+def _lq(home: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """LQ of the home row: (x_hs / Σ_s x_hs) / (x_s / Σ x), 0 where undefined (as :func:`rca`)."""
+    h, t = home.sum(), total.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (home / h) / (total / t) if h > 0 and t > 0 else np.zeros_like(home)
+    return np.nan_to_num(out, nan=0.0, posinf=0.0)
+
+
+def pool_size(n_rows: int, top_k: int) -> int:
+    """How many of the first rows are re-ranked in each run."""
+    return min(n_rows, max(100, POOL_FACTOR * top_k))
+
+
+__all__ += ["pool_size"]

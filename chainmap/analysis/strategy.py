@@ -1,0 +1,226 @@
+"""Segment strategy on the supply graph: 补链 / 强链 / 延链 / 建链, hops and feasibility.
+
+This module is the only place that knows how a segment's strategy follows from the
+home region's holdings (CONTRACTS "Gap status and strategy"):
+
+- "upstream" and "downstream" follow ``feedstock_of`` links only, any number of hops;
+  ``used_in`` links name markets and never make one segment upstream of another;
+- a by-product (``cm:byProduct``) gets no strategy;
+- a home that holds nothing in the chain gets 建链 on the chain's entry segments.
+
+Everything here is a pure function of the chain and a set of held segments, so the
+stability analysis can re-run it on perturbed holdings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from chainmap.model.chain import Chain
+
+__all__ = [
+    "SegmentPlan",
+    "describe_plan",
+    "feedstock_graph",
+    "plan_segments",
+    "status_of",
+]
+
+
+def feedstock_graph(chain: Chain) -> nx.DiGraph:
+    """The chain's supply graph restricted to ``feedstock_of`` links (a read-only view).
+
+    Examples
+    --------
+    >>> from chainmap.model.chain import load_chain
+    >>> g = feedstock_graph(load_chain("fluorochem"))
+    >>> all(d["relation"] == "feedstock_of" for _, _, d in g.edges(data=True))
+    True
+    """
+    graph = chain.graph
+    return nx.subgraph_view(
+        graph, filter_edge=lambda u, v: graph.edges[u, v].get("relation") == "feedstock_of"
+    )
+
+
+def status_of(count_home: float, count_total: float, lq: float, strong_lq: float) -> str:
+    """CONTRACTS status of one segment: ``no_data``, ``missing``, ``weak`` or ``strong``.
+
+    >>> status_of(0, 0, 0.0, 1.0), status_of(0, 3, 0.0, 1.0), status_of(1, 3, 0.5, 1.0)
+    ('no_data', 'missing', 'weak')
+    """
+    if count_total == 0:
+        return "no_data"
+    if count_home == 0:
+        return "missing"
+    return "weak" if lq < strong_lq else "strong"
+
+
+@dataclass(frozen=True)
+class SegmentPlan:
+    """Strategy facts of one segment for one home (before policy gates)."""
+
+    strategy: str | None
+    hops: int | None
+    feasibility: float
+    held_upstream: tuple[str, ...]
+    held_downstream: tuple[str, ...]
+    by_product: bool = False
+    build_context: tuple[str, ...] = ()  # 建链: inputs held in the surrounding region
+
+
+def _strategy(status: str, held_up: bool, held_down: bool) -> str | None:
+    # CONTRACTS.md: weak -> 强链; missing inside the held span -> 补链; outside but
+    # connected on one side -> 延链; not connected -> none.
+    if status == "weak":
+        return "强链"
+    if status != "missing":
+        return None
+    if held_up and held_down:
+        return "补链"
+    if held_up or held_down:
+        return "延链"
+    return None
+
+
+def _share(graph: nx.DiGraph, s: str, held: Collection[str]) -> float:
+    """Weighted share of ``s``'s direct feedstock neighbours (up and down) in ``held``."""
+    total = held_w = 0.0
+    for n in set(graph.predecessors(s)) | set(graph.successors(s)):
+        data = graph.edges[n, s] if graph.has_edge(n, s) else graph.edges[s, n]
+        w = float(data.get("weight", 1.0) or 0.0)
+        total += w
+        held_w += w if n in held else 0.0
+    return held_w / total if total else 0.0
+
+
+def _hops(graph: nx.DiGraph, held: Collection[str]) -> dict[str, int]:
+    """Undirected feedstock hop distance from each reachable segment to the nearest held one."""
+    if not held:
+        return {}
+    undirected = graph.to_undirected(as_view=True)
+    return {
+        s: int(d)
+        for s, d in nx.multi_source_dijkstra_path_length(
+            undirected, set(held), weight=lambda u, v, d: 1
+        ).items()
+    }
+
+
+def _feasibility(graph: nx.DiGraph, held: Collection[str], hops: Mapping[str, int], decay: float):
+    """Chain-adjacency feasibility with hop decay (docs/methods.md), feedstock links only.
+
+    Within one hop of a held segment: the weighted share of its direct feedstock
+    neighbours that the home holds. Farther: ``decay`` times the best value among
+    neighbours one hop nearer, so each extra hop multiplies by ``decay``.
+    """
+    out: dict[str, float] = {}
+    for h, s in sorted((h, s) for s, h in hops.items()):
+        if h <= 1:
+            out[s] = _share(graph, s, held)
+        else:
+            near = [
+                out[n]
+                for n in set(graph.predecessors(s)) | set(graph.successors(s))
+                if hops.get(n) == h - 1
+            ]
+            out[s] = decay * max(near, default=0.0)
+    return out
+
+
+def plan_segments(
+    chain: Chain,
+    status: Mapping[str, str],
+    *,
+    hop_decay: float,
+    context_held: Collection[str] = (),
+    graph: nx.DiGraph | None = None,
+) -> dict[str, SegmentPlan]:
+    """Strategy, hops and feasibility of every segment, from each segment's ``status``.
+
+    ``context_held`` are the segments held around the home (its prefecture): they
+    matter only for 建链, when the home holds nothing in the chain.
+
+    Examples
+    --------
+    >>> from chainmap.model.chain import load_chain
+    >>> chain = load_chain("fluorochem")
+    >>> status = {s: "missing" for s in chain.segments_by_id}
+    >>> status.update(fluorspar="strong", ahf="strong")
+    >>> p = plan_segments(chain, status, hop_decay=0.7)
+    >>> p["ahf"].strategy, p["fluorspar"].strategy
+    (None, None)
+    >>> p["hfc_refrigerants"].strategy, "ahf" in p["hfc_refrigerants"].held_upstream
+    ('延链', True)
+    """
+    g = feedstock_graph(chain) if graph is None else graph
+    held = {s for s, st in status.items() if st in ("weak", "strong")}
+    out: dict[str, SegmentPlan] = {}
+    if not held:
+        return _build_chain(chain, g, status, context_held, hop_decay)
+    hops = _hops(g, held)
+    feas = _feasibility(g, held, hops, hop_decay)
+    for sid, seg in chain.segments_by_id.items():
+        by_product = bool(getattr(seg, "by_product", False))
+        ups = tuple(sorted(held & nx.ancestors(g, sid), key=lambda x: (hops.get(x, 0), x)))
+        downs = tuple(sorted(held & nx.descendants(g, sid), key=lambda x: (hops.get(x, 0), x)))
+        strategy = None if by_product else _strategy(status[sid], bool(ups), bool(downs))
+        out[sid] = SegmentPlan(
+            strategy=strategy,
+            hops=hops.get(sid),
+            feasibility=float(feas.get(sid, 0.0)),
+            held_upstream=ups,
+            held_downstream=downs,
+            by_product=by_product,
+        )
+    return out
+
+
+def _build_chain(
+    chain: Chain,
+    g: nx.DiGraph,
+    status: Mapping[str, str],
+    context: Collection[str],
+    decay: float,
+) -> dict[str, SegmentPlan]:
+    """建链 (docs/methods.md): the home holds nothing in the chain.
+
+    Entry segments are the chain's starting segments (no ``feedstock_of`` input) and
+    the segments one of whose inputs is held in the home's surrounding region. Their
+    feasibility is the weighted share of their feedstock neighbours held there.
+    """
+    context = set(context)
+    out: dict[str, SegmentPlan] = {}
+    for sid, seg in chain.segments_by_id.items():
+        by_product = bool(getattr(seg, "by_product", False))
+        inputs = set(g.predecessors(sid))
+        near = tuple(sorted(inputs & context))
+        entry = (not inputs) or bool(near)
+        ok = entry and not by_product and status[sid] == "missing"
+        out[sid] = SegmentPlan(
+            strategy="建链" if ok else None,
+            hops=None,
+            feasibility=_share(g, sid, context) if ok else 0.0,
+            held_upstream=(),
+            held_downstream=(),
+            by_product=by_product,
+            build_context=near,
+        )
+    return out
+
+
+def describe_plan(plan: SegmentPlan) -> dict[str, Any]:
+    """The plain fields of a :class:`SegmentPlan` (for frames and JSON)."""
+    return {
+        "strategy": plan.strategy,
+        "hops": plan.hops,
+        "feasibility": plan.feasibility,
+        "held_upstream": list(plan.held_upstream),
+        "held_downstream": list(plan.held_downstream),
+        "by_product": plan.by_product,
+        "build_context": list(plan.build_context),
+    }
