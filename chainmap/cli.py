@@ -8,7 +8,7 @@ messages, never tracebacks.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 import sys
 from typing import Any
@@ -537,35 +537,41 @@ def render_ranking(ranking, *, title: str) -> str:
 # ---------------------------------------------------------------------- plan
 
 
+def plan_options(func: Callable) -> Callable:
+    """``--fields``, ``--per-field`` and ``--region-level``: the plan's size (plan, brief)."""
+    func = click.option(
+        "--region-level",
+        type=click.Choice(["province", "city", "county"]),
+        default="city",
+        show_default=True,
+        help="重点区域级别 / level of key regions.",
+    )(func)
+    func = click.option(
+        "--per-field",
+        type=click.IntRange(min=1),
+        default=5,
+        show_default=True,
+        help="每个领域的重点企业数 / key enterprises per field.",
+    )(func)
+    return click.option(
+        "--fields",
+        type=click.IntRange(min=1),
+        default=5,
+        show_default=True,
+        help="重点领域数 / number of key fields.",
+    )(func)
+
+
 @cli.command("plan")
 @chain_argument
 @home_option
 @enterprises_option(default=SAMPLE)
 @profile_option
-@click.option(
-    "--fields",
-    type=click.IntRange(min=1),
-    default=5,
-    show_default=True,
-    help="重点领域数 / number of key fields.",
-)
-@click.option(
-    "--per-field",
-    type=click.IntRange(min=1),
-    default=5,
-    show_default=True,
-    help="每个领域的重点企业数 / key enterprises per field.",
-)
-@click.option(
-    "--region-level",
-    type=click.Choice(["province", "city", "county"]),
-    default="city",
-    show_default=True,
-    help="重点区域级别 / level of key regions.",
-)
+@plan_options
 @output_options(
     ("markdown", "json", "html", "xlsx", "docx"),
-    help="输出文件 / plan.md, plan.html, plan.xlsx, plan.docx or plan.json.",
+    help="输出文件 / plan.md, plan.html, plan.xlsx, plan.docx or plan.json "
+    "(with --one-page: brief.docx, brief.html or brief.pdf).",
 )
 @click.option(
     "--leads",
@@ -578,6 +584,25 @@ def render_ranking(ranking, *, title: str) -> str:
     "--tracked-on",
     default=None,
     help="与 --leads 同用: 盯引日期 / the 盯引 date for --leads rows (default: left empty).",
+)
+@click.option(
+    "--one-page",
+    is_flag=True,
+    help="领导一页简报 / the leaders' one-pager: -o brief.docx, brief.html or brief.pdf.",
+)
+@click.option(
+    "--date",
+    "issue_date",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="印发日期 / the issuing date printed on DOCX/HTML (default: the data's own date).",
+)
+@click.option(
+    "--compare",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="OLD_PLAN.json",
+    help="与上次方案比较 / add what changed since an earlier plan (its JSON output).",
 )
 @signals_option
 @engine_options
@@ -596,6 +621,9 @@ def plan_cmd(
     output: Path | None,
     leads: Path | None,
     tracked_on: str | None,
+    one_page: bool,
+    issue_date: str | None,
+    compare: Path | None,
     engine: str,
     scheduler: str | None,
     ledger: Path | None,
@@ -605,33 +633,31 @@ def plan_cmd(
 
     Example: chainmap plan fluorochem -o plan.xlsx
     """
-    from chainmap.analysis.plan import build_plan
     from chainmap.outputs import report
     from chainmap.outputs.tables import resolve_format, to_json
 
+    if one_page and (output is None or output.suffix.lower() not in (".docx", ".html", ".pdf")):
+        raise click.UsageError("--one-page 需要 -o brief.docx|brief.html|brief.pdf")
+    if not one_page:
+        fmt = resolve_format(fmt, output, ("markdown", "json", "html", "xlsx", "docx"))
+        if fmt == "docx" and output is None:
+            raise click.UsageError("docx 需要 -o 输出文件 / docx needs -o/--output FILE.docx")
     loaded, source, prof, engine = engine_inputs(chain, enterprises, profile, engine)
-    fmt = resolve_format(fmt, output, ("markdown", "json", "html", "xlsx", "docx"))
-    if fmt == "docx" and output is None:
-        raise click.UsageError("docx 需要 -o 输出文件 / docx needs -o/--output FILE.docx")
-    sources = (
-        [str(enterprises)]
-        if enterprises != SAMPLE
-        else ["chainmap 内置样本企业 / bundled sample enterprises (graphs/companies_*.csv)"]
-    )
-    plan = build_plan(
+    plan = _plan_for(
         loaded,
         source,
         home=home,
         profile=prof,
+        enterprises=enterprises,
+        signals=signals,
+        engine=engine,
+        scheduler=scheduler,
+        issue_date=issue_date,
+        compare=compare,
         fields=fields,
         per_field=per_field,
         region_level=region_level,
-        sources=sources,
-        engine=engine,
-        scheduler=scheduler,
-        signals=load_signals_option(signals),
     )
-    note_home(plan.params)
     from chainmap.cli_ledger import mark_targets
 
     plan.key_enterprises = mark_targets(
@@ -639,6 +665,9 @@ def plan_cmd(
     )
     for line in plan.notes:
         note(line)
+    if one_page:
+        note(f"已写入一页简报 / wrote {report.write_one_page(plan, output)}")
+        return
     if leads is not None:
         from chainmap.outputs.kpi_report import write_leads
 
@@ -654,6 +683,230 @@ def plan_cmd(
         return
     report.write_plan(plan, output, fmt=fmt)
     note(f"已写入 / wrote {output}")
+
+
+def _plan_for(
+    loaded: Any,
+    source: Any,
+    *,
+    home: str | None,
+    profile: Any,
+    enterprises: Path | str | None,
+    signals: str | None,
+    engine: str = "memory",
+    scheduler: str | None = None,
+    issue_date: str | None = None,
+    compare: Path | None = None,
+    **options: Any,
+):
+    """Build the plan the ``plan`` and ``brief`` commands render, with its notes on stderr."""
+    from chainmap.analysis.plan import build_plan, compare_plans
+
+    previous = _read_plan_json(compare) if compare is not None else None
+    issue_date = _checked_date(issue_date) if issue_date is not None else None
+    plan = build_plan(
+        loaded,
+        source,
+        home=home,
+        profile=profile,
+        sources=_plan_sources(enterprises),
+        signals=load_signals_option(signals),
+        engine=engine,
+        scheduler=scheduler,
+        **options,
+    )
+    if issue_date is not None:
+        plan.params["date"] = issue_date
+    if previous is not None:
+        plan.changes = compare_plans(previous, plan)
+    note_home(plan.params)
+    return plan
+
+
+def _plan_sources(enterprises: Path | str | None) -> list[str]:
+    """The plan's data sources by title: a user file by its name only, never its path."""
+    if isinstance(enterprises, Path):
+        return [f"用户提供的企业名单 / user enterprise list: {enterprises.name}"]
+    return [
+        "chainmap 内置样本企业名单, 每行注明公开来源网址 / bundled sample, a source URL per row"
+    ]
+
+
+@cli.command("brief")
+@chain_argument
+@output_option(
+    required=True,
+    folder=True,
+    help="简报包文件夹 / the folder to write (replaced only if it is an earlier pack).",
+)
+@home_option
+@enterprises_option(default=SAMPLE)
+@profile_option
+@signals_option
+@plan_options
+@click.option(
+    "--date", "issue_date", default=None, metavar="YYYY-MM-DD", help="印发日期 / issuing date."
+)
+def brief_cmd(
+    chain: str,
+    output: Path,
+    home: str | None,
+    enterprises: Path | str | None,
+    profile: Path | None,
+    signals: str | None,
+    fields: int,
+    per_field: int,
+    region_level: str,
+    issue_date: str | None,
+) -> None:
+    """招商简报包 (图谱+方案+一页简报) / The briefing pack: map, poster, plan, one-pager, manifest.
+
+    Example: chainmap brief fluorochem -o 武义氟化工简报
+    """
+    from importlib.metadata import version
+
+    from chainmap.outputs import brief, report
+    from chainmap.outputs.tables import to_json
+
+    loaded, table, prof = load_inputs(chain, enterprises, profile)
+    sig = load_signals_option(signals)
+    plan = _plan_for(
+        loaded,
+        table,
+        home=home,
+        profile=prof,
+        enterprises=enterprises,
+        signals=signals,
+        issue_date=issue_date,
+        fields=fields,
+        per_field=per_field,
+        region_level=region_level,
+    )
+    maps = _brief_maps(loaded, table, prof, sig, plan)
+    p = plan.params
+    files = [
+        *maps,
+        ("plan.docx", lambda path: report.write_plan_docx(plan, path)),
+        ("plan.xlsx", lambda path: report.write_plan_xlsx(plan, path)),
+        ("plan.json", lambda path: path.write_text(to_json(plan.to_dict()), encoding="utf-8")),
+        ("brief.docx", lambda path: report.write_one_page(plan, path)),
+        ("brief.html", lambda path: report.write_one_page(plan, path)),
+        ("brief.pdf", _pdf_or_skip(lambda path: report.write_one_page(plan, path))),
+    ]
+    manifest = {
+        "chainmap": version("chainmap"),
+        "chain": p["chain"],
+        "home": p["home"],
+        "home_name": p["home_name"],
+        "data_year": p["data_year"],
+        "data_date": p.get("signals_date"),
+        "date": p.get("date"),
+        "parameters": {
+            "fields": fields,
+            "per_field": per_field,
+            "region_level": region_level,
+            "enterprises": enterprises.name if isinstance(enterprises, Path) else "bundled",
+            "profile": profile.name if profile else "default",
+            "signals": Path(signals).name if signals else "bundled",
+            "weights": p["weights"],
+            "policy_exclude": p["policy_exclude"],
+        },
+    }
+    out = brief.write_pack(
+        output, files, manifest, on_skip=lambda name, why: note(f"跳过 / skipped {name}: {why}")
+    )
+    note(f"已写入简报包 / wrote the briefing pack {out}")
+
+
+def _pdf_or_skip(write: Callable[[Path], Any]) -> Callable[[Path], Any]:
+    """A pack writer for a PDF that is skipped, not failed, where no renderer is installed."""
+    from chainmap.outputs.brief import SkipFile
+    from chainmap.outputs.printing import find_chromium
+
+    def writer(path: Path) -> Any:
+        if find_chromium() is None:
+            raise SkipFile("no Chromium to print PDF (apt-get install chromium)")
+        return write(path)
+
+    return writer
+
+
+def _brief_maps(loaded, table, prof, signals, plan):
+    """The pack's map writers: the interactive map, and the static poster when present."""
+    import importlib.util
+
+    from chainmap.analysis.scoring import rank_enterprises
+    from chainmap.outputs.brief import SkipFile
+    from chainmap.outputs.maps import build_map, write_map
+
+    ranking = rank_enterprises(
+        loaded,
+        table,
+        home=plan.params["home"],
+        profile=prof,
+        status=plan.status,
+        with_stability=False,
+        signals=signals,
+    )
+    overlay = {"enterprises": table, "home": plan.params["home"], "status": plan.status}
+    net = build_map(loaded, **overlay, ranking=ranking)
+
+    drawn: list[Any] = []
+
+    def poster(path: Path) -> Any:
+        # The static poster (issue 18 §2) is chainmap.outputs.poster from the mapviz
+        # branch (build_poster + write_poster as of its commit 27ecb71); until it is
+        # merged the pack lists the poster as skipped instead of failing.
+        if importlib.util.find_spec("chainmap.outputs.poster") is None:
+            raise SkipFile("chainmap.outputs.poster is not installed in this build")
+        from chainmap.outputs import poster as module
+
+        if not drawn:  # built once for the SVG and the PDF
+            drawn.append(
+                module.build_poster(
+                    loaded, **overlay, ranking=ranking, data_date=plan.params.get("signals_date")
+                )
+            )
+        return module.write_poster(drawn[0], path)
+
+    return [
+        ("map.html", lambda path: write_map(net, path)),
+        ("map.svg", poster),
+        ("map.pdf", _pdf_or_skip(poster)),
+    ]
+
+
+def _checked_date(text: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: use YYYY-MM-DD", param_hint="--date") from None
+
+
+def _read_plan_json(path: Path) -> dict[str, Any]:
+    import json
+
+    from chainmap.errors import InputError
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise InputError("找不到文件 / file not found", file=str(path)) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"不是方案 JSON / not a plan JSON: {exc}",
+            file=str(path),
+            hint="pass the output of `chainmap plan CHAIN -o plan.json`",
+        ) from None
+    if not isinstance(data, dict) or "key_fields" not in data or "key_enterprises" not in data:
+        raise InputError(
+            "不是方案 JSON, 缺少 key_fields/key_enterprises / not a plan JSON",
+            file=str(path),
+            hint="pass the output of `chainmap plan CHAIN -o plan.json`",
+        )
+    return data
 
 
 # ---------------------------------------------------------------------- import

@@ -44,12 +44,13 @@ def output_option(
     required: bool = False,
     default: Path | None = None,
     help: str = "输出文件 / write to this file (format from its suffix).",
+    folder: bool = False,
 ) -> Callable[[Callable], Callable]:
-    """``-o/--output PATH``, declared here only."""
+    """``-o/--output PATH`` (a file, or with ``folder=True`` a folder), declared here only."""
     return click.option(
         "-o",
         "--output",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=click.Path(dir_okay=folder, file_okay=not folder, path_type=Path),
         required=required,
         default=default,
         show_default=default is not None,

@@ -498,14 +498,14 @@ def test_cli_json_on_the_sample(invoke):
 
 
 def test_cli_table_fits_100_columns_with_chinese_headers(invoke):
-    from chainmap.outputs.tables import _display_width
+    from chainmap.outputs.tables import display_width
 
     result = invoke("kpi", *sample_args(), "--period", "2024H1")
     lines = result.stdout.splitlines()
-    assert max(_display_width(line) for line in lines) <= 100
+    assert max(display_width(line) for line in lines) <= 100
     assert "开工率" in result.stdout and "50.0%" in result.stdout
     by = invoke("kpi", *sample_args(), "--period", "2024H1", "--by", "platform")
-    assert max(_display_width(line) for line in by.stdout.splitlines()) <= 100
+    assert max(display_width(line) for line in by.stdout.splitlines()) <= 100
 
 
 def test_cli_xlsx_report_has_one_sheet_per_table(invoke, tmp_path):

@@ -38,6 +38,7 @@ __all__ = [
     "TargetingPlan",
     "assemble_plan",
     "build_plan",
+    "compare_plans",
     "plan_counts",
 ]
 
@@ -105,10 +106,14 @@ class TargetingPlan:
     #: The chain and the segment-status frame the plan was built from (for diagrams).
     chain: Chain | None = field(default=None, repr=False, compare=False)
     status: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    #: Every target's segment, score and place in its segment, to explain changes.
+    targets: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    #: What changed since an earlier plan (:func:`compare_plans`), or None.
+    changes: dict[str, Any] | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``plan`` JSON object of CONTRACTS.md."""
-        return {
+        """The ``plan`` JSON object of CONTRACTS.md (plus ``changes`` after a comparison)."""
+        out = {
             "params": self.params,
             "key_fields": self.key_fields,
             "key_regions": self.key_regions,
@@ -116,6 +121,9 @@ class TargetingPlan:
             "overseas": self.overseas,
             "notes": self.notes,
         }
+        if self.changes is not None:
+            out["changes"] = self.changes
+        return out
 
     def enterprises_for(self, field_id: str) -> list[dict[str, Any]]:
         """Key enterprises of one key field, in rank order."""
@@ -425,6 +433,8 @@ def assemble_plan(
         "affinity_zones": list(prof["affinity"]["zones"]),
         "policy_exclude": list(prof["policy"]["exclude"]),
         "chemical_park": prof["home"].get("chemical_park", "unknown"),
+        "office": (prof.get("office") or {}).get("name"),
+        "exited_names": list(a.get("exited_names", [])),
         "sources": list(sources or []),
         "data_year": counts.data_year,
         "signals_date": a.get("data_date"),
@@ -452,7 +462,114 @@ def assemble_plan(
         overseas=overseas,
         chain=chain,
         status=status,
+        targets=_target_index(ranking, abroad),
     )
+
+
+def _target_index(ranking: pd.DataFrame, abroad: Any) -> pd.DataFrame:
+    """Every target's ``segment``, ``score`` and ``place`` (1-based rank in its segment's
+    list, the key enterprises' or the 境外 one as ``abroad`` says), indexed by
+    ``enterprise_id``: three columns, cheap even for a national ranking."""
+    if not len(ranking):
+        return pd.DataFrame(columns=["segment", "score", "place"])
+    return pd.DataFrame(
+        {
+            "segment": ranking["segment"].to_numpy(),
+            "score": ranking["score"].to_numpy(dtype=float),
+            "place": (ranking.groupby([ranking["segment"], abroad]).cumcount() + 1).to_numpy(),
+        },
+        index=pd.Index(ranking["enterprise_id"].astype(str).to_numpy(), name="enterprise_id"),
+    )
+
+
+def compare_plans(old: Mapping[str, Any], plan: TargetingPlan) -> dict[str, Any]:
+    """Key fields and key enterprises new or dropped since ``old`` (a plan's JSON), and why.
+
+    Reasons come from the new plan: a policy gate, an exit, a changed home status, or
+    a score or place that moved; a firm absent from the new targets is said to be so.
+
+    Examples
+    --------
+    >>> from chainmap import datasets, load_chain
+    >>> chain = load_chain("fluorochem")
+    >>> new = build_plan(chain, datasets.enterprises(chain), fields=3, per_field=2)
+    >>> old = new.to_dict() | {"key_fields": new.key_fields[:2]}
+    >>> [f["name"] for f in compare_plans(old, new)["fields_new"]] == [new.key_fields[2]["name_zh"]]
+    True
+    """
+    status = plan.status
+    exited = {str(n).split("(")[0] for n in plan.params.get("exited_names", [])}
+    p = plan.params
+    old_fields = {f["id"]: f for f in old.get("key_fields", [])}
+    new_fields = {f["id"]: f for f in plan.key_fields}
+
+    def field_gone(fid: str) -> str:
+        if status is not None and fid in status.index:
+            row = status.loc[fid]
+            if bool(row.get("policy_gated")):  # barred for new capacity, whatever its status
+                pol = row.get("policy") or {}
+                return f"政策限制: {pol.get('instrument') or pol.get('class') or '见环节理由'}"
+            if not bool(row.get("target")):
+                return (
+                    f"本地现状为{_STATUS_WORDS.get(row['status'], row['status'])}, 不再是招商缺口"
+                )
+        return f"领域得分未进入前{p['fields']}名"
+
+    def firm_gone(rec: Mapping[str, Any]) -> str:
+        eid, name = str(rec.get("enterprise_id")), str(rec.get("name"))
+        if name in exited or any(name.startswith(x) for x in exited if x):
+            return "已退出或正在退出"
+        if rec.get("field") not in new_fields:
+            return f"所属领域移出重点领域({field_gone(rec.get('field'))})"
+        targets = plan.targets
+        if targets is None or eid not in targets.index:
+            return "不在本次目标中(注销、风险排除、已在本地或数据中已无)"
+        now = targets.loc[eid]
+        if isinstance(now, pd.DataFrame):  # one id twice: the first is its best place
+            now = now.iloc[0]
+        return (
+            f"得分 {rec.get('score', float('nan')):.3f}→{now['score']:.3f}, "
+            f"领域内第{int(now['place'])}名(列前{p['per_field']}名)"
+        )
+
+    def firm_new(rec: Mapping[str, Any]) -> str:
+        if rec["field"] not in old_fields:
+            return "所属领域新列为重点领域"
+        return f"得分 {rec['score']:.3f}, 领域内第{rec['rank_in_field']}名(上次未列入)"
+
+    old_firms = {str(e["enterprise_id"]): e for e in old.get("key_enterprises", [])}
+    new_firms = {str(e["enterprise_id"]): e for e in plan.key_enterprises}
+    old_p = old.get("params", {})
+    return {
+        "since": old_p.get("date") or old_p.get("signals_date") or old_p.get("data_year"),
+        "fields_new": [
+            {"id": f, "name": r["name_zh"], "why": _zh_reason(r)}
+            for f, r in new_fields.items()
+            if f not in old_fields
+        ],
+        "fields_dropped": [
+            {"id": f, "name": r.get("name_zh", f), "why": field_gone(f)}
+            for f, r in old_fields.items()
+            if f not in new_fields
+        ],
+        "enterprises_new": [
+            {"enterprise_id": e, "name": r["name"], "why": firm_new(r)}
+            for e, r in new_firms.items()
+            if e not in old_firms
+        ],
+        "enterprises_dropped": [
+            {"enterprise_id": e, "name": r.get("name", e), "why": firm_gone(r)}
+            for e, r in old_firms.items()
+            if e not in new_firms
+        ],
+    }
+
+
+_STATUS_WORDS = {"strong": "优势", "weak": "薄弱", "missing": "缺失", "no_data": "无数据"}
+
+
+def _zh_reason(field_record: Mapping[str, Any]) -> str:
+    return str(field_record.get("reason") or "").split(" / ", 1)[0]
 
 
 def _notes(
@@ -495,7 +612,10 @@ def _notes(
             "请在配置 [home] chemical_park 中说明 / park-required segments: set "
             "[home] chemical_park in the profile"
         )
-    exited = list(attrs.get("exited_names", []))
+    exited = [
+        str(n).replace("(exiting)", "(正在退出)").replace("(exited)", "(已退出)")
+        for n in attrs.get("exited_names", [])
+    ]
     if exited:
         notes.append(
             f"已退出或正在退出的企业不作为目标({len(exited)}家): {'、'.join(exited)} / "

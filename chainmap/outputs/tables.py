@@ -23,9 +23,13 @@ from chainmap.errors import InputError
 __all__ = [
     "FIXED_XLSX_DATE",
     "FORMATS",
+    "display_width",
+    "format_sheet",
+    "format_xlsx",
     "neutralise",
     "records_to_frame",
     "render_table",
+    "replace_from_temp",
     "resolve_format",
     "to_csv",
     "to_json",
@@ -173,7 +177,7 @@ def write_xlsx(
         sheet.freeze_panes = "A2"
         for i, header in enumerate(shown, start=1):
             values = [header] + [str(v) for v in frame.iloc[:, i - 1].tolist() if v is not None]
-            width = max((_display_width(v) for v in values), default=8)
+            width = max((display_width(v) for v in values), default=8)
             letter = sheet.cell(row=1, column=i).column_letter
             sheet.column_dimensions[letter].width = min(max(width + 2, 8), 60)
     props = book.properties
@@ -185,6 +189,79 @@ def write_xlsx(
     path = Path(path)
     book.save(path)
     _pin_zip_times(path, created)
+    return path
+
+
+def format_sheet(sheet: Any, spec: Mapping[str, Any]) -> None:
+    """Number formats and print setup for one openpyxl worksheet written by :func:`write_xlsx`.
+
+    ``spec`` keys (all optional): ``number_formats``, ``{column number (1-based): format}``
+    such as ``"0.000"`` or ``"0.0%"``; ``landscape`` (default true); ``title``, a page
+    header. Pages are A4, fit to one page wide, and repeat the header row.
+    """
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    for col, fmt in (spec.get("number_formats") or {}).items():
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=col, max_col=col):
+            if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                cell.number_format = fmt
+    setup = sheet.page_setup
+    setup.paperSize = sheet.PAPERSIZE_A4
+    setup.orientation = "landscape" if spec.get("landscape", True) else "portrait"
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_title_rows = "1:1"
+    sheet.print_options.gridLines = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.5
+    if spec.get("title"):
+        sheet.oddHeader.center.text = str(spec["title"]).replace("&", "&&")
+    sheet.oddFooter.center.text = "&P / &N"
+    if not sheet.freeze_panes:
+        sheet.freeze_panes = "A2"
+
+
+def replace_from_temp(tmp: Path, path: Path) -> None:
+    """Rename a finished temp file over ``path``, with the mode a new file would get
+    (``mkstemp`` makes it owner-only)."""
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o666 & ~mask)
+    os.replace(tmp, path)
+
+
+def format_xlsx(
+    path: str | Path,
+    specs: Mapping[str, Mapping[str, Any]],
+    *,
+    created: _dt.datetime = FIXED_XLSX_DATE,
+) -> Path:
+    """Apply :func:`format_sheet` to the named sheets of a workbook on disk, in place
+    (through a temp file and a rename), keeping the bytes deterministic."""
+    import os
+    import tempfile
+
+    from openpyxl import load_workbook
+
+    path = Path(path)
+    book = load_workbook(path)
+    for name, spec in specs.items():
+        if name[:31] in book.sheetnames:
+            format_sheet(book[name[:31]], spec)
+    book.properties.created = created
+    book.properties.modified = created
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        book.save(tmp)
+        _pin_zip_times(Path(tmp), created)
+        replace_from_temp(Path(tmp), path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
 
 
@@ -228,7 +305,7 @@ def _pin_zip_times(path: Path, stamp: _dt.datetime = FIXED_XLSX_DATE) -> None:
             dst.writestr(fixed, data)
 
 
-def _display_width(text: str) -> int:
+def display_width(text: str) -> int:
     import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

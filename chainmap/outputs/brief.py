@@ -1,0 +1,95 @@
+"""The briefing pack: several outputs written into one folder, all or nothing.
+
+:func:`write_pack` builds every file in a temporary folder beside the target, writes
+``manifest.json`` (parameters, data date, each file's size and SHA-256), and only
+then renames the folder into place. A failed run leaves no half-filled folder and
+keeps an earlier pack as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+import hashlib
+import json
+import os
+from pathlib import Path
+import shutil
+import tempfile
+from typing import Any
+
+from chainmap.errors import ChainmapError, InputError
+
+__all__ = ["MANIFEST", "SkipFile", "write_pack"]
+
+#: The manifest's file name; its presence marks a folder as a chainmap pack.
+MANIFEST = "manifest.json"
+
+
+class SkipFile(ChainmapError):
+    """Raised by a pack writer that cannot make its file here (say, no PDF renderer)."""
+
+
+def write_pack(
+    directory: str | Path,
+    files: Sequence[tuple[str, Callable[[Path], Any]]],
+    manifest: Mapping[str, Any],
+    *,
+    on_skip: Callable[[str, str], None] | None = None,
+) -> Path:
+    """Write ``files`` (name, writer) and ``manifest.json`` into ``directory`` atomically.
+
+    Each writer is called with the path to write. One that raises :class:`SkipFile`
+    is left out and listed under ``skipped`` in the manifest (``on_skip(name, why)``
+    is told); any other error removes the temporary folder and propagates.
+    An existing ``directory`` is replaced only if it is an earlier pack (it holds a
+    ``manifest.json``) or empty.
+    """
+    target = Path(directory)
+    if target.exists():
+        if not target.is_dir():
+            raise InputError("已存在同名文件 / a file of that name exists", file=str(target))
+        if any(target.iterdir()) and not (target / MANIFEST).is_file():
+            raise InputError(
+                "文件夹已存在且不是简报包 / the folder exists and is not a chainmap briefing pack",
+                file=str(target),
+                hint="choose a new folder; chainmap replaces only an earlier pack",
+            )
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+    try:
+        written: dict[str, dict[str, Any]] = {}
+        skipped: dict[str, str] = {}
+        for name, writer in files:
+            try:
+                writer(work / name)
+            except SkipFile as why:
+                skipped[name] = str(why)
+                (work / name).unlink(missing_ok=True)
+                if on_skip is not None:
+                    on_skip(name, str(why))
+                continue
+            data = (work / name).read_bytes()
+            written[name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        body = {**manifest, "files": dict(sorted(written.items())), "skipped": skipped}
+        (work / MANIFEST).write_text(
+            json.dumps(body, ensure_ascii=False, indent=2, sort_keys=False) + "\n",
+            encoding="utf-8",
+        )
+        os.chmod(work, 0o755)
+        old = None
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))
+            os.replace(target, old / "pack")
+        try:
+            os.replace(work, target)
+        except BaseException:
+            if old is not None:
+                os.replace(old / "pack", target)
+            raise
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return target
