@@ -437,23 +437,23 @@ def funnel_cmd(ledger, db, period, as_of, by, visits, fmt, output) -> None:
 # ---------------------------------------------------------------------- rank / plan / map
 
 
+def _file_option(name: str, help_text: str):
+    """An optional file-path option (``--db``, ``--ledger`` …), default none."""
+    path = click.Path(dir_okay=False, path_type=Path)
+    return click.option(name, type=path, default=None, help=help_text)
+
+
 def pipeline_db_option(func):
     """``--db``: flag targets already in the pipeline of the store's latest snapshot."""
-    return click.option(
-        "--db",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="台账历史库 / flag firms already in the pipeline (latest snapshot of this store).",
+    return _file_option(
+        "--db", "台账历史库 / flag firms already in the pipeline (latest snapshot of this store)."
     )(func)
 
 
 def pipeline_ledger_option(func):
     """``--ledger``: flag targets already in the pipeline of this ledger file."""
-    return click.option(
-        "--ledger",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="项目台账 / flag firms already in the pipeline (在跟进/已签约/已落地/已放弃).",
+    return _file_option(
+        "--ledger", "项目台账 / flag firms already in the pipeline (在跟进/已签约/已落地/已放弃)."
     )(func)
 
 

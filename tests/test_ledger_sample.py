@@ -16,6 +16,17 @@ def _sample(name: str = "ledger_synthetic.xlsx") -> str:
     return str(data_path(name))
 
 
+def _import_both(invoke, db):
+    """Import the week-before and the current sample snapshots into ``db``."""
+    return [
+        invoke("ledger", "import", _sample(name), "--as-of", day, "--db", db)
+        for name, day in (
+            ("ledger_synthetic_prev.xlsx", "2024-06-21"),
+            ("ledger_synthetic.xlsx", "2024-06-28"),
+        )
+    ]
+
+
 def test_the_sample_is_labelled_synthetic_and_rebuilt_byte_for_byte(tmp_path):
     spec = importlib.util.spec_from_file_location(
         "make_ledger_synthetic", ROOT / "scripts" / "make_ledger_synthetic.py"
@@ -51,16 +62,7 @@ def test_kpi_report_lists_projects_behind_plan_and_funds(invoke, tmp_path):
 
 def test_signed_projects_with_open_required_checks_are_warned_everywhere(invoke, tmp_path):
     db = tmp_path / "c.db"
-    prev = invoke(
-        "ledger",
-        "import",
-        _sample("ledger_synthetic_prev.xlsx"),
-        "--as-of",
-        "2024-06-21",
-        "--db",
-        db,
-    )
-    now = invoke("ledger", "import", _sample(), "--as-of", "2024-06-28", "--db", db)
+    prev, now = _import_both(invoke, db)
     for result in (prev, now):
         assert "SX-004 is at 签约 with required check 'energy' 待查" in result.stderr
         assert "SX-005 is at 签约 with required check 'demands' 未通过" in result.stderr
@@ -94,15 +96,6 @@ def test_readme_shows_the_real_unit_table_funnel_and_bulletin(invoke, tmp_path):
     funnel = invoke("ledger", "funnel", _sample(), "--period", "2024H1")
     assert _shown(funnel.stdout) in readme
     db = tmp_path / "chainmap.db"
-    invoke(
-        "ledger",
-        "import",
-        _sample("ledger_synthetic_prev.xlsx"),
-        "--as-of",
-        "2024-06-21",
-        "--db",
-        db,
-    )
-    invoke("ledger", "import", _sample(), "--as-of", "2024-06-28", "--db", db)
+    _import_both(invoke, db)
     args = ["--from", "2024-06-21", "--to", "2024-06-28", "--db", db, "--targets", targets]
     assert _shown(invoke("ledger", "changes", *args).stdout) in readme
