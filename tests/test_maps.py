@@ -159,8 +159,9 @@ def test_back_links_are_curved_and_relations_styled(small):
 
 
 def test_fluorochem_chlor_alkali_link_back_is_drawn(fluorochem):
+    # PFSA membranes (material) are used by chlor-alkali cells (basic): a link to an earlier stage
     edges = {(e["from"], e["to"]): e for e in build_map(fluorochem).edges}
-    link = edges[("seg:chlor_alkali", "seg:chlorinated_feedstocks")]
+    link = edges[("seg:pfsa_membrane", "seg:chlor_alkali")]
     assert link["smooth"]["type"] in ("curvedCW", "curvedCCW")
 
 
