@@ -171,6 +171,18 @@ def _write_text(text: str, output: Path | None) -> None:
         atomic.write_text(output, text)
 
 
+def _pipeline_ledger_option(func: Any) -> Any:
+    from chainmap.cli_ledger import pipeline_ledger_option
+
+    return pipeline_ledger_option(func)
+
+
+def _pipeline_db_option(func: Any) -> Any:
+    from chainmap.cli_ledger import pipeline_db_option
+
+    return pipeline_db_option(func)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="chainmap")
 def cli() -> None:
@@ -505,6 +517,8 @@ def _gap_row_for_terminal(record: Mapping[str, Any]) -> dict[str, Any]:
 @profile_option
 @signals_option
 @engine_options
+@_pipeline_ledger_option
+@_pipeline_db_option
 @output_options()
 def rank_cmd(
     chain: str,
@@ -517,6 +531,8 @@ def rank_cmd(
     signals: str | None,
     engine: str,
     scheduler: str | None,
+    ledger: Path | None,
+    db: Path | None,
     fmt: str | None,
     output: Path | None,
 ) -> None:
@@ -530,6 +546,7 @@ def rank_cmd(
         rank_enterprises,
         rank_records,
     )
+    from chainmap.cli_ledger import mark_targets, with_pipeline
     from chainmap.model.vocab import CRITERIA
     from chainmap.outputs.tables import resolve_format
 
@@ -546,6 +563,7 @@ def rank_cmd(
         scheduler=scheduler,
         signals=load_signals_option(signals),
     )
+    ranking = mark_targets(ranking, ledger=ledger, db=db, profile=profile, chain=chain)
     a = ranking.attrs
     note_home(a)
     note(
@@ -567,12 +585,12 @@ def rank_cmd(
             output,
         )
         return
-    records = rank_records(ranking)
+    records = with_pipeline(rank_records(ranking), ranking)
     emit(
         records if resolve_format(fmt, output) == "json" else flat_rank_records(records),
         fmt=fmt,
         output=output,
-        columns=flat_rank_columns(),
+        columns=[*flat_rank_columns(), *(["pipeline"] if "pipeline" in ranking else [])],
         headers=_HEADERS,
         flatten={"contributions": list(CRITERIA)},
         sheet="rank",
@@ -663,6 +681,8 @@ def plan_options(func: Callable) -> Callable:
 )
 @signals_option
 @engine_options
+@_pipeline_ledger_option
+@_pipeline_db_option
 def plan_cmd(
     chain: str,
     home: str | None,
@@ -681,6 +701,8 @@ def plan_cmd(
     compare: Path | None,
     engine: str,
     scheduler: str | None,
+    ledger: Path | None,
+    db: Path | None,
 ) -> None:
     """招商目标方案 (重点领域+重点区域+重点企业) / The targeting plan: key fields, regions, enterprises.
 
@@ -710,6 +732,11 @@ def plan_cmd(
         fields=fields,
         per_field=per_field,
         region_level=region_level,
+    )
+    from chainmap.cli_ledger import mark_targets
+
+    plan.key_enterprises = mark_targets(
+        plan.key_enterprises, ledger=ledger, db=db, profile=profile, chain=chain
     )
     for line in plan.notes:
         note(line)
@@ -1003,20 +1030,26 @@ def import_cmd(
 
 
 @cli.command("kpi")
-@click.argument("ledger", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("ledger", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="台账历史库 / read the snapshot as of --as-of (or the period end) from this store.",
+)
 @click.option(
     "--targets",
     type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="类别与目标 TOML / classes and targets file.",
+    default=None,
+    help="类别与目标 TOML / classes and targets file (without it: actuals only).",
 )
 @click.option("--period", required=True, help="期间 / 2024, 2024H1, 2024Q3 or 2024-01..2024-06.")
 @click.option("--cohort", default=None, help="落地批次年份 / landing years, e.g. 2022-2023.")
 @click.option(
     "--by",
-    type=click.Choice(["chain", "segment", "platform"]),
+    type=click.Choice(["chain", "segment", "platform", "owner"]),
     default=None,
-    help="分组 / break down by chain, segment or platform.",
+    help="分组 / break down by chain, segment, platform or owner (each unit against its targets).",
 )
 @click.option(
     "--investment",
@@ -1027,8 +1060,9 @@ def import_cmd(
 @click.option("--as-of", "as_of", default=None, help="漏斗与超期的截止日 / default: period end.")
 @output_options()
 def kpi_cmd(
-    ledger: Path,
-    targets: Path,
+    ledger: Path | None,
+    db: Path | None,
+    targets: Path | None,
     period: str,
     cohort: str | None,
     by: str | None,
@@ -1041,16 +1075,11 @@ def kpi_cmd(
 
     Example: chainmap kpi ledger.xlsx --targets targets.toml --period 2024H1
     """
-    from chainmap.analysis.kpi import classify_projects, kpi_report
-    from chainmap.model.kpi_targets import read_targets
+    from chainmap.cli_ledger import kpi_inputs
     from chainmap.outputs import kpi_report as out
     from chainmap.outputs.tables import resolve_format
 
-    projects, physical, report = _read_ledger_noted(ledger, investment)
-    projects = classify_projects(projects)
-    result = kpi_report(
-        projects, physical, read_targets(targets), period=period, cohort=cohort, by=by, as_of=as_of
-    )
+    data, result, office = kpi_inputs(ledger, db, investment, targets, period, cohort, by, as_of)
     late = [r["list"] for r in result["overdue"]]
     note(
         f"超期 overdue: 签约未落地 signed_not_landed {late.count('signed_not_landed')}, "
@@ -1058,8 +1087,8 @@ def kpi_cmd(
     )
     fmt = resolve_format(fmt, output)
     if fmt == "xlsx":
-        reports = {"台账 ledger": report, "实物量投资 investment": report.investment}
-        note(f"已写入 / wrote {out.write_kpi_workbook(result, output, reports=reports)}")
+        written = out.write_kpi_workbook(result, output, reports=data.reports, office=office)
+        note(f"已写入 / wrote {written}")
     elif fmt == "table":
         title = f"项目考核指标 KPIs · {period}" + (f" · 批次 cohort {cohort}" if cohort else "")
         _write_text(out.render_kpi_table(result["kpi"], title=title), output)
@@ -1117,6 +1146,7 @@ def _read_ledger_noted(ledger: Path, investment: Path | None) -> tuple:
     default=None,
     help="项目台账 / mark segments with projects in the pipeline (a `chainmap kpi` ledger).",
 )
+@_pipeline_db_option
 @signals_option
 @click.option(
     "--hide-stage",
@@ -1138,6 +1168,7 @@ def map_cmd(
     depth: int,
     physics: bool,
     ledger: Path | None,
+    db: Path | None,
     hide_stages: tuple[str, ...],
     title: str | None,
 ) -> None:
@@ -1187,6 +1218,9 @@ def map_cmd(
             with_stability=False,
             signals=load_signals_option(signals),
         )
+        from chainmap.cli_ledger import mark_targets
+
+        ranking = mark_targets(ranking, ledger=ledger, db=db, profile=profile, chain=chain)
         overlay = {"enterprises": table, "home": where, "status": status, "ranking": ranking}
     else:
         note("无企业叠加 / no enterprises for this chain: plain map")
@@ -1513,3 +1547,9 @@ _HEADERS = {
 def main(argv: Sequence[str] | None = None) -> Any:
     """Console entry point."""
     return cli.main(args=argv, prog_name="chainmap")
+
+
+# ---------------------------------------------------------------------- ledger (chainmap/cli_ledger.py)
+from chainmap.cli_ledger import ledger_group  # noqa: E402  (registered after cli is defined)
+
+cli.add_command(ledger_group)

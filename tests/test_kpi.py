@@ -349,7 +349,7 @@ def test_chinese_header_xlsx_with_title_row_and_investment_sheet(tmp_path):
     path = tmp_path / "台账.xlsx"
     _chinese_workbook(path)
     projects, physical, report = read_ledger(path)
-    assert list(projects.columns[1:18]) == list(LEDGER_COLUMNS)
+    assert list(projects.columns[1 : 1 + len(LEDGER_COLUMNS)]) == list(LEDGER_COLUMNS)
     assert list(projects["project_id"]) == ["X1", "X2", "X6"]
     assert list(projects["row"]) == [4, 5, 11]
     assert projects.loc[0, "investment"] == 12.0
@@ -546,7 +546,7 @@ def test_cli_xlsx_report_is_formula_safe_and_byte_identical(invoke, tmp_path):
     assert a.read_bytes() == b.read_bytes()
     rows = list(load_workbook(a)["超期 overdue"].values)
     # signed 2023-01-01, never landed; as of the period end 2024-12-31
-    assert rows[1][:3] == ("signed_not_landed", "A", '\'=HYPERLINK("http://x")')
+    assert rows[1][:3] == ("签约未落地", "A", '\'=HYPERLINK("http://x")')
     assert rows[1][7] == 730  # 365 days to 2024-01-01, then 365 to Dec 31 of leap-year 2024
 
 

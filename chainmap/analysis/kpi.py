@@ -42,9 +42,11 @@ __all__ = [
     "BY_COLUMNS",
     "COHORT_FIELDS",
     "KPI_FIELDS",
+    "UNIT_FIELDS",
     "active_projects",
     "class_mask",
     "classify_projects",
+    "first_date",
     "funnel",
     "kpi_report",
     "kpi_table",
@@ -53,7 +55,7 @@ __all__ = [
     "parse_period",
 ]
 
-BY_COLUMNS = ("chain", "segment", "platform")
+BY_COLUMNS = ("chain", "segment", "platform", "owner")
 
 #: Fields of a KPI record, in order (after ``class``, ``name`` and, with ``by``, ``group``).
 KPI_FIELDS = (
@@ -71,6 +73,15 @@ KPI_FIELDS = (
     "physical_investment_cumulative",
     "target_physical_investment",
     "physical_investment_completion",
+)
+#: Fields added to each record with ``by="owner"``: the unit's own targets.
+UNIT_FIELDS = (
+    "group_name",
+    "project_count",
+    "target_projects",
+    "projects_completion",
+    "target_signed",
+    "signed_completion",
 )
 #: Fields of a KPI record with a cohort.
 COHORT_FIELDS = (
@@ -194,16 +205,22 @@ def _split(value: object) -> list[str]:
     return [p.strip() for p in re.split(r"[;；]", value) if p.strip()]
 
 
-def _groups(ledger: pd.DataFrame, by: str | None) -> list[tuple[str | None, pd.Series]]:
-    """``(group, mask)`` pairs, groups sorted with the empty group ``None`` last."""
+def _groups(
+    ledger: pd.DataFrame, by: str | None, always: Sequence[str] = ()
+) -> list[tuple[str | None, pd.Series]]:
+    """``(group, mask)`` pairs, groups sorted with the empty group ``None`` last.
+
+    ``always`` names groups listed even with no project (a unit with targets and
+    nothing yet to show for them).
+    """
     if by is None:
         return [(None, pd.Series(True, index=ledger.index))]
     if by not in BY_COLUMNS:
         raise InputError(
-            f"无法按 {by!r} 分组 / cannot break down by {by!r}; use chain|segment|platform"
+            f"无法按 {by!r} 分组 / cannot break down by {by!r}; use " + "|".join(BY_COLUMNS)
         )
     values = ledger[by].map(_split) if by in ledger.columns else pd.Series([[]] * len(ledger))
-    names = sorted({v for vs in values for v in vs})
+    names = sorted({v for vs in values for v in vs} | set(always))
     out = [(g, values.map(lambda vs, g=g: g in vs)) for g in names]
     empty = values.map(lambda vs: not vs)
     if empty.any():
@@ -212,9 +229,15 @@ def _groups(ledger: pd.DataFrame, by: str | None) -> list[tuple[str | None, pd.S
 
 
 def _physical(
-    investment: pd.DataFrame, ids: pd.Series, start: dt.date, end: dt.date
-) -> tuple[float, float, float]:
-    """Physical investment of ``ids``: in the period, cumulative to its end, year to date."""
+    investment: pd.DataFrame | None, ids: pd.Series, start: dt.date, end: dt.date
+) -> tuple[float | None, float | None, float | None]:
+    """Physical investment of ``ids``: in the period, cumulative to its end, year to date.
+
+    ``None`` for all three when there is no physical-investment table at all: no data
+    is not zero (it prints "—").
+    """
+    if investment is None:
+        return None, None, None
     rows = investment[investment["project_id"].isin(set(ids))]
     month = rows["month"]
     last = f"{end.year:04d}-{end.month:02d}"
@@ -255,7 +278,7 @@ def _period_fields(
         "physical_investment_period": pi_period,
         "physical_investment_cumulative": pi_cumulative,
         "target_physical_investment": target_pi,
-        "physical_investment_completion": _rate(pi_ytd, target_pi),
+        "physical_investment_completion": None if pi_ytd is None else _rate(pi_ytd, target_pi),
     }
 
 
@@ -280,7 +303,7 @@ def _cohort_fields(
 
 def kpi_table(
     ledger: pd.DataFrame,
-    investment: pd.DataFrame,
+    investment: pd.DataFrame | None,
     targets: KpiTargets,
     *,
     period: str | Period,
@@ -292,7 +315,8 @@ def kpi_table(
     Records hold ``class``, ``name``, ``group`` (only with ``by``) and then
     :data:`KPI_FIELDS`, or :data:`COHORT_FIELDS` with ``cohort`` (the class's
     projects landed in those years, as of the period end). See the module
-    docstring for the definitions.
+    docstring for the definitions. ``investment`` None means no physical-investment
+    data: those fields are ``None``, not zero.
 
     Examples
     --------
@@ -315,12 +339,17 @@ def kpi_table(
     """
     span = _as_period(period)
     years = None if cohort is None else parse_cohort(cohort)
-    groups = _groups(ledger, by)
+    units = {u.id: u.name for u in targets.units}
+    groups = _groups(ledger, by, list(units) if by == "owner" else ())
     records = []
     for klass in targets.classes:
         in_class = class_mask(ledger, klass)
-        target = targets.target(klass.id, span[1].year)
         for group, in_group in groups:
+            # With by="owner" each unit is held to its own targets, never the office's.
+            # Projects with no owner have no unit target.
+            unit = group if by == "owner" else None
+            unowned = by == "owner" and group is None
+            target = None if unowned else targets.target(klass.id, span[1].year, unit)
             projects = ledger[in_class & in_group]
             record: dict = {"class": klass.id, "name": klass.name}
             if by is not None:
@@ -329,8 +358,38 @@ def kpi_table(
                 record.update(_period_fields(projects, investment, span, target))
             else:
                 record.update(_cohort_fields(projects, investment, span, years))
+            if by == "owner":
+                record.update(_unit_fields(projects, span, target, units.get(group)))
             records.append(record)
     return records
+
+
+def first_date(ledger: pd.DataFrame) -> pd.Series:
+    """Each project's earliest stage date (信息, 盯引, 意向, 签约 …): when it entered."""
+    from chainmap.model.ledger import ALL_STAGES
+
+    cols = [c for c, _ in ALL_STAGES if c in ledger.columns]
+    if not cols:
+        return pd.Series(pd.NaT, index=ledger.index, dtype="datetime64[ns]")
+    return ledger[cols].min(axis=1)
+
+
+def _unit_fields(
+    projects: pd.DataFrame, period: Period, target: KpiTarget | None, name: str | None
+) -> dict:
+    start, end = period
+    entered = int(_between(first_date(projects), start, end).sum())
+    signed = int(_between(projects["signed_on"], start, end).sum())
+    target_projects = None if target is None else target.projects
+    target_signed = None if target is None else target.signed
+    return {
+        "group_name": name,
+        "project_count": entered,
+        "target_projects": target_projects,
+        "projects_completion": _rate(entered, target_projects),
+        "target_signed": target_signed,
+        "signed_completion": _rate(signed, target_signed),
+    }
 
 
 def _furthest_stage(ledger: pd.DataFrame, as_of: dt.date) -> pd.Series:
@@ -425,7 +484,7 @@ def overdue(ledger: pd.DataFrame, targets: KpiTargets, *, as_of: dt.date) -> lis
 
 def kpi_report(
     ledger: pd.DataFrame,
-    investment: pd.DataFrame,
+    investment: pd.DataFrame | None,
     targets: KpiTargets,
     *,
     period: str | Period,

@@ -10,15 +10,26 @@ The file has exactly this form (every key but ``id``, ``name``, ``class`` and
     origin = "招引"              # filter: 招引 | 内培
     min_investment = 10          # 亿元, inclusive (以上 includes the bound)
 
+    [[unit]]                     # optional: the units that own projects (责任单位)
+    id = "platform_a"
+    name = "示例平台甲"
+    kind = "platform"            # platform | group | office (平台 / 产业招商组 / 驻外招商办)
+
     [[target]]
     class = "mfg10"
     year = 2024
-    landed = 4                   # annual count target
+    unit = "platform_a"          # optional: this unit's own target (its owned projects)
+    landed = 4                   # annual count targets
+    signed = 6
+    projects = 10                # new projects entered (first date in the year)
     physical_investment = 16     # 亿元
 
     [overdue]
     signed_not_landed_days = 180   # default 180
     landed_not_started_days = 180  # default 180
+
+    [plan]
+    behind_share = 0.2           # physical investment this share behind its plan is listed
 
 Classes may overlap: a project counts in every class it matches.
 """
@@ -33,9 +44,31 @@ from typing import Any
 from chainmap.errors import InputError
 from chainmap.model.ledger import ORIGINS, SECTORS
 
-__all__ = ["DEFAULT_OVERDUE_DAYS", "KpiClass", "KpiTarget", "KpiTargets", "read_targets"]
+__all__ = [
+    "DEFAULT_BEHIND_SHARE",
+    "DEFAULT_OVERDUE_DAYS",
+    "UNIT_KINDS",
+    "KpiClass",
+    "KpiTarget",
+    "KpiTargets",
+    "KpiUnit",
+    "actuals_only",
+    "read_targets",
+]
 
 DEFAULT_OVERDUE_DAYS = 180
+DEFAULT_BEHIND_SHARE = 0.2
+#: Kinds of unit: 平台 platform, 产业招商组 industry group, 驻外招商引才办 resident office.
+UNIT_KINDS = {"platform": "平台", "group": "产业招商组", "office": "驻外招商办"}
+
+
+@dataclass(frozen=True)
+class KpiUnit:
+    """A unit that owns projects and is assessed on them (责任单位)."""
+
+    id: str
+    name: str
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -57,6 +90,9 @@ class KpiTarget:
     year: int
     landed: int | None = None
     physical_investment: float | None = None
+    unit: str | None = None
+    signed: int | None = None
+    projects: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,11 +113,13 @@ class KpiTargets:
     targets: tuple[KpiTarget, ...] = ()
     signed_not_landed_days: int = DEFAULT_OVERDUE_DAYS
     landed_not_started_days: int = DEFAULT_OVERDUE_DAYS
+    units: tuple[KpiUnit, ...] = ()
+    behind_share: float = DEFAULT_BEHIND_SHARE
 
-    def target(self, class_id: str, year: int) -> KpiTarget | None:
-        """The target of ``class_id`` for ``year``, or ``None``."""
+    def target(self, class_id: str, year: int, unit: str | None = None) -> KpiTarget | None:
+        """The target of ``class_id`` for ``year`` (and ``unit``, or the whole office), or ``None``."""
         for t in self.targets:
-            if t.klass == class_id and t.year == year:
+            if t.klass == class_id and t.year == year and t.unit == unit:
                 return t
         return None
 
@@ -94,7 +132,8 @@ class KpiTargets:
                 f"{what} / key {key!r}", file=source, hint="see `chainmap kpi --help`"
             )
 
-        _only(data, {"class", "target", "overdue"}, "", fail)
+        _only(data, {"class", "target", "overdue", "unit", "plan"}, "", fail)
+        units = _units(data.get("unit", []), fail)
         raw_classes = data.get("class")
         if not isinstance(raw_classes, list) or not raw_classes:
             raise fail("class", "至少需要一个 [[class]] / at least one [[class]] table is needed")
@@ -133,22 +172,29 @@ class KpiTargets:
         targets, seen = [], set()
         for i, t in enumerate(raw_targets):
             where = f"target[{i}]"
-            _only(t, {"class", "year", "landed", "physical_investment"}, where, fail)
+            keys = {"class", "year", "landed", "physical_investment", "unit", "signed", "projects"}
+            _only(t, keys, where, fail)
             klass = _text(t, "class", where, fail, required=True)
             if klass not in ids:
                 raise fail(
                     f"{where}.class", f"未定义的类别 / class {klass!r} is not a [[class]] id"
                 )
             year = _number(t, "year", where, fail, integer=True, required=True)
-            if (klass, year) in seen:
-                raise fail(where, f"目标重复 / two targets for {klass!r} in {year}")
-            seen.add((klass, year))
+            unit = _text(t, "unit", where, fail)
+            if unit is not None and unit not in {u.id for u in units}:
+                raise fail(f"{where}.unit", f"未定义的单位 / unit {unit!r} is not a [[unit]] id")
+            if (klass, year, unit) in seen:
+                raise fail(where, f"目标重复 / two targets for {klass!r} {unit or ''} in {year}")
+            seen.add((klass, year, unit))
             targets.append(
                 KpiTarget(
                     klass=klass,
                     year=int(year),
                     landed=_number(t, "landed", where, fail, integer=True),
                     physical_investment=_number(t, "physical_investment", where, fail),
+                    unit=unit,
+                    signed=_number(t, "signed", where, fail, integer=True),
+                    projects=_number(t, "projects", where, fail, integer=True),
                 )
             )
         overdue = data.get("overdue", {})
@@ -159,7 +205,41 @@ class KpiTargets:
         for key in ("signed_not_landed_days", "landed_not_started_days"):
             value = _number(overdue, key, "overdue", fail, integer=True)
             days[key] = DEFAULT_OVERDUE_DAYS if value is None else value
-        return cls(classes=tuple(classes), targets=tuple(targets), **days)
+        plan = data.get("plan", {})
+        _only(plan, {"behind_share"}, "plan", fail)
+        share = _number(plan, "behind_share", "plan", fail)
+        if share is not None and share > 1:
+            raise fail(
+                "plan.behind_share", f"应为 0–1 的比例 / must be a share in [0, 1], got {share}"
+            )
+        return cls(
+            classes=tuple(classes),
+            targets=tuple(targets),
+            units=units,
+            behind_share=DEFAULT_BEHIND_SHARE if share is None else float(share),
+            **days,
+        )
+
+
+def _units(raw: object, fail) -> tuple[KpiUnit, ...]:
+    if not isinstance(raw, list):
+        raise fail("unit", "应为 [[unit]] 表数组 / must be [[unit]] tables")
+    units, ids = [], set()
+    for i, u in enumerate(raw):
+        where = f"unit[{i}]"
+        _only(u, {"id", "name", "kind"}, where, fail)
+        uid = _text(u, "id", where, fail, required=True)
+        if uid in ids:
+            raise fail(f"{where}.id", f"单位编号重复 / duplicate unit id {uid!r}")
+        ids.add(uid)
+        kind = _text(u, "kind", where, fail, required=True)
+        if kind not in UNIT_KINDS:
+            raise fail(
+                f"{where}.kind",
+                f"未知单位类型 / unknown kind {kind!r}; use " + "|".join(UNIT_KINDS),
+            )
+        units.append(KpiUnit(id=uid, name=_text(u, "name", where, fail, required=True), kind=kind))
+    return tuple(units)
 
 
 def _only(table: Any, allowed: set[str], where: str, fail) -> None:
@@ -209,3 +289,15 @@ def read_targets(path: str | Path) -> KpiTargets:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"TOML 语法错误 / TOML syntax error: {exc}", file=str(path)) from None
     return KpiTargets.from_dict(data, source=str(path))
+
+
+def actuals_only() -> KpiTargets:
+    """The targets used without a targets file: one class of every project, no targets.
+
+    Examples
+    --------
+    >>> t = actuals_only()
+    >>> [c.id for c in t.classes], t.targets
+    (['all'], ())
+    """
+    return KpiTargets(classes=(KpiClass(id="all", name="全部项目"),))

@@ -32,26 +32,31 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 import datetime as dt
-import math
 from pathlib import Path
 import re
 
 import pandas as pd
 
 from chainmap.errors import InputError
+from chainmap.model.ledger_values import parse_amount, resolve_chain, resolve_segment
 from chainmap.model.report import ImportReport
-from chainmap.model.values import parse_date
+from chainmap.model.values import is_blank, parse_date, split_list
 
 __all__ = [
+    "ALL_STAGES",
+    "CHANNELS",
+    "DATE_COLUMNS",
     "INVESTMENT_COLUMNS",
     "INVESTMENT_HEADERS_ZH",
     "INVESTMENT_SHEET",
     "LEDGER_COLUMNS",
     "LEDGER_HEADERS_ZH",
+    "OFFICE_SHEETS",
     "ORIGINS",
     "SECTORS",
     "STAGES",
     "LedgerReport",
+    "find_header",
     "leads_to_ledger",
     "parse_date",
     "parse_month",
@@ -71,12 +76,26 @@ LEDGER_COLUMNS = (
     "sector",
     "origin",
     "investment",
+    "investment_approx",
     "tracked_on",
     "signed_on",
     "landed_on",
     "started_on",
     "in_stats_on",
     "operating_on",
+    # The office's own columns (issue 19): who follows the project, where it came from.
+    "owner",
+    "contact",
+    "channel",
+    "fund",
+    "fund_amount",
+    "next_action",
+    "due",
+    "problem",
+    "info_on",
+    "intent_on",
+    "dropped_on",
+    "drop_reason",
 )
 
 #: Chinese header → canonical column (the issue's list).
@@ -97,6 +116,18 @@ LEDGER_HEADERS_ZH = {
     "开工日期": "started_on",
     "入统日期": "in_stats_on",
     "投产日期": "operating_on",
+    "责任单位": "owner",
+    "跟进人": "contact",
+    "来源渠道": "channel",
+    "基金": "fund",
+    "基金金额": "fund_amount",
+    "下一步": "next_action",
+    "截止日期": "due",
+    "存在问题": "problem",
+    "信息日期": "info_on",
+    "意向日期": "intent_on",
+    "放弃日期": "dropped_on",
+    "放弃原因": "drop_reason",
 }
 
 #: Physical investment (实物量投资): one row per project and month, amounts in 亿元.
@@ -104,6 +135,8 @@ INVESTMENT_COLUMNS = ("project_id", "month", "amount")
 INVESTMENT_HEADERS_ZH = {"项目编号": "project_id", "月份": "month", "金额": "amount"}
 #: Sheet of a ledger workbook that holds physical investment.
 INVESTMENT_SHEET = "实物量投资"
+#: Sheets of the office's side tables (chainmap.model.office_tables), never the ledger itself.
+OFFICE_SHEETS = ("走访", "基金", "流转", "实物量计划", "尽调")
 
 #: Stage date columns in pipeline order, with their Chinese names.
 STAGES = (
@@ -114,7 +147,11 @@ STAGES = (
     ("in_stats_on", "入统"),
     ("operating_on", "投产"),
 )
+#: Every stage date, earliest first: 信息 (information) and 意向 (intent) around 盯引.
+ALL_STAGES = (("info_on", "信息"), STAGES[0], ("intent_on", "意向"), *STAGES[1:])
 SECTORS = ("制造业", "服务业", "农业", "文旅", "其他")
+#: 来源渠道: how a lead reached the office.
+CHANNELS = ("乡贤", "基金", "商会", "协会", "活动", "以商引商", "驻点", "中介", "其他")
 ORIGINS = ("招引", "内培")
 
 # Common variants of the Chinese headers seen in office ledgers (not part of the contract;
@@ -126,8 +163,14 @@ _ALIASES_ZH = {
     "所属产业链": "chain",
     "产业环节": "segment",
     **{f"{name}时间": col for col, name in STAGES},
+    "信息": "info_on",
+    "意向": "intent_on",
+    "渠道": "channel",
+    "基金金额(亿元)": "fund_amount",
 }
-_DATE_COLUMNS = tuple(c for c, _ in STAGES)
+#: Every date column of the ledger: the stage dates, ``due`` and ``dropped_on``.
+DATE_COLUMNS = (*(c for c, _ in ALL_STAGES), "due", "dropped_on")
+_DATE_COLUMNS = DATE_COLUMNS
 #: Project dates outside these years are typing errors (and pandas timestamps end in 2262).
 DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2100, 12, 31))
 _REQUIRED = ("project_id",)
@@ -198,30 +241,31 @@ def parse_month(value: object) -> str | None:
     return f"{int(m[1]):04d}-{int(m[2]):02d}"
 
 
-def _parse_amount(value: object) -> float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):  # an empty cell
-        return None
-    s = str(value).strip().replace(",", "").replace("，", "")
-    if not s:
-        return None
-    amount = float(s)
-    if not math.isfinite(amount):  # inf, nan, 1e309: no project is that large
-        raise ValueError(s)
-    return amount
-
-
 def _checked_amount(
     rec: dict, column: str, name: str, n: int, report: ImportReport, *, required: bool = False
 ) -> tuple[float | None, bool]:
-    """An amount in 亿元 and whether the row is rejected for it (unreadable or negative)."""
+    """An amount in 亿元 and whether the row is rejected for it (unreadable, infinite, negative).
+
+    An approximate amount ("约6", "6-8") is kept with a warning; see
+    :func:`chainmap.model.ledger_values.parse_amount`.
+    """
     try:
-        amount = _parse_amount(rec[column])
+        amount, approx = parse_amount(rec[column])
         if amount is None and required:
-            raise ValueError
-    except ValueError:
-        msg = f"{name}不是有限数字 / {column} is not a finite number: {rec[column]!r}"
+            raise ValueError(f"missing: {rec[column]!r}")
+    except ValueError as exc:
+        msg = f"{name}不是有效数字 / {column} is not a usable number ({exc})"
         report.reject(n, column, "bad_amount", msg)
         return None, True
+    if approx:
+        rec[f"{column}_approx"] = True
+        report.warn(
+            n,
+            column,
+            "approx_amount",
+            f"{name}为约数, 按 {amount:g} 计 / approximate {column} {rec[column]!r} counted as "
+            f"{amount:g} (a range at its lower bound)",
+        )
     if amount is not None and amount < 0:
         msg = f"{name}为负 / negative {column}: {amount}"
         report.reject(n, column, "negative_amount", msg)
@@ -241,6 +285,20 @@ def _locate(raw: pd.DataFrame, keys: Mapping[str, str], file: str) -> tuple[int,
         file=file,
         hint="expected e.g. " + ", ".join(list(keys)[:6]),
     )
+
+
+def find_header(
+    raw: pd.DataFrame, columns: tuple[str, ...], headers_zh: Mapping[str, str], source: str
+) -> tuple[int, list[str]]:
+    """The header row of raw rows and its cells as canonical names (others kept as given).
+
+    The header is the first of the first rows with at least two known headers;
+    ``InputError`` naming ``source`` when there is none.
+    """
+    keys = _header_map(columns, headers_zh, None)
+    head, cells = _locate(raw, keys, source)
+    names = [keys.get(_header_key(c), c.strip() or f"column_{j + 1}") for j, c in enumerate(cells)]
+    return head, names
 
 
 def _canonical(
@@ -284,7 +342,8 @@ def _canonical(
 def _validate_projects(body: pd.DataFrame, rows: list[int], report: ImportReport) -> pd.DataFrame:
     keep: list[int] = []
     first_row: dict[str, int] = {}
-    out: dict[str, list] = {c: [] for c in ("investment", *_DATE_COLUMNS)}
+    amounts = ("investment", "fund_amount")
+    out: dict[str, list] = {c: [] for c in (*amounts, "investment_approx", *_DATE_COLUMNS)}
     for i, row in enumerate(body.itertuples(index=False)):
         rec = row._asdict()
         n = rows[i]
@@ -301,13 +360,22 @@ def _validate_projects(body: pd.DataFrame, rows: list[int], report: ImportReport
                 f"项目编号重复, 与第{first_row[pid]}行相同 / duplicate of row {first_row[pid]}",
             )
             bad = True
-        amount, bad_amount = _checked_amount(rec, "investment", "总投资", n, report)
-        bad |= bad_amount
+        rec["investment_approx"] = False
+        values = {}
+        for col, name in zip(amounts, ("总投资", "基金金额"), strict=True):
+            values[col], bad_amount = _checked_amount(rec, col, name, n, report)
+            bad |= bad_amount
         dates = {}
         for col in _DATE_COLUMNS:
             try:
                 dates[col] = _in_range(parse_date(rec[col]))
             except ValueError as exc:
+                if col in ("due", "dropped_on"):  # feeds no KPI: kept empty, warned
+                    report.warn(
+                        n, col, "bad_date", f"无法识别截止日期, 留空 / cannot read {rec[col]!r}"
+                    )
+                    dates[col] = None
+                    continue
                 why = f" ({exc})" if "outside" in str(exc) else ""
                 report.reject(
                     n, col, "bad_date", f"无法识别日期 / cannot read date {rec[col]!r}{why}"
@@ -318,14 +386,18 @@ def _validate_projects(body: pd.DataFrame, rows: list[int], report: ImportReport
         first_row[pid] = n
         keep.append(i)
         body.at[i, "project_id"] = pid
-        out["investment"].append(float("nan") if amount is None else amount)
+        for col in amounts:
+            out[col].append(float("nan") if values[col] is None else values[col])
+        out["investment_approx"].append(bool(rec["investment_approx"]))
         for col in _DATE_COLUMNS:
             out[col].append(dates[col])
-        _warn_soft(rec, n, amount, dates, report)
+        _warn_soft(rec, n, values["investment"], dates, report)
     kept = body.iloc[keep].reset_index(drop=True)
-    kept["investment"] = pd.Series(out["investment"], dtype="float64")
+    for col in (*amounts, "investment_approx"):
+        kept[col] = pd.Series(out[col], dtype="bool" if col.endswith("approx") else "float64")
     for col in _DATE_COLUMNS:
         kept[col] = pd.to_datetime(pd.Series(out[col], dtype="object")).astype("datetime64[ns]")
+    _resolve_names(kept, [rows[i] for i in keep], report)
     kept["segments_source"] = [
         "given" if isinstance(s, str) and s.strip() else None for s in kept["segment"]
     ]
@@ -333,23 +405,58 @@ def _validate_projects(body: pd.DataFrame, rows: list[int], report: ImportReport
     return kept
 
 
+def _resolve_names(kept: pd.DataFrame, rows: list[int], report: ImportReport) -> None:
+    """Chain and segment cells → ids (氟化工 → fluorochem); unresolved ones kept and warned."""
+    from chainmap.model.catalog import bundled_chain_ids
+
+    known = set(bundled_chain_ids())
+    for i in range(len(kept)):
+        chains: list[str] = []
+        for col in ("chain", "segment"):
+            value = kept.at[i, col]
+            if is_blank(value):
+                kept.at[i, col] = None
+                continue
+            parts = split_list(value)
+            ids = []
+            for part in parts:
+                if col == "chain":
+                    found = part if part in known else resolve_chain(part)
+                else:
+                    found = resolve_segment(part, [c for c in chains if c in known])
+                if found is None:
+                    found = part
+                    report.warn(
+                        rows[i],
+                        col,
+                        f"unknown_{col}",
+                        f"未识别的{'产业链' if col == 'chain' else '细分环节'}, 按原值保留 / "
+                        f"{col} {part!r} matches no bundled {col}; kept as given",
+                    )
+                if found not in ids:
+                    ids.append(found)
+            if col == "chain":
+                chains = ids
+            kept.at[i, col] = ";".join(ids)
+
+
 def _warn_soft(rec: dict, n: int, amount, dates: dict, report: ImportReport) -> None:
     """Warnings for a row that is kept."""
-    for col, allowed in (("sector", SECTORS), ("origin", ORIGINS)):
+    for col, allowed in (("sector", SECTORS), ("origin", ORIGINS), ("channel", CHANNELS)):
         value = rec[col]
-        if value is not None and str(value).strip() not in allowed:
+        if not is_blank(value) and str(value).strip() not in allowed:
             report.warn(
                 n,
                 col,
                 f"unknown_{col}",
                 f"未知取值 / unknown {col} {value!r}; expected {'/'.join(allowed)}",
             )
-    if not rec["chain"]:
+    if is_blank(rec["chain"]):
         report.warn(n, "chain", "missing_chain", "缺少产业链 / no chain")
     if amount is None:
         report.warn(n, "investment", "missing_amount", "缺少总投资 / no investment amount")
     last_col, last = None, None
-    for col, name in STAGES:
+    for col, name in ALL_STAGES:
         d = dates[col]
         if d is None:
             continue
@@ -458,10 +565,9 @@ def read_ledger(
     ledger_sheet: str | int | None = None
     if format_of(path) == "xlsx" and path.is_file():
         names = sheet_names(path)
-        others = [n for n in names if n.strip() != INVESTMENT_SHEET]
+        others = [n for n in names if n.strip() not in (INVESTMENT_SHEET, *OFFICE_SHEETS)]
         ledger_sheet = others[0] if others else None
-        if len(others) < len(names):
-            inv_sheet = next(n for n in names if n.strip() == INVESTMENT_SHEET)
+        inv_sheet = next((n for n in names if n.strip() == INVESTMENT_SHEET), None)
     raw = read_table(path, sheet=ledger_sheet, header=None)
     headers = {**_ALIASES_ZH, **LEDGER_HEADERS_ZH}
     body, rows = _canonical(raw, LEDGER_COLUMNS, headers, mapping, str(path))
@@ -536,6 +642,8 @@ def leads_to_ledger(
     out["segments_source"] = ["plan" if s else None for s in segments]
     out["origin"] = "招引"
     out["investment"] = pd.Series([float("nan")] * n, dtype="float64")
+    out["fund_amount"] = pd.Series([float("nan")] * n, dtype="float64")
+    out["investment_approx"] = False
     for c in _DATE_COLUMNS:
         out[c] = pd.Series([pd.NaT] * n, dtype="datetime64[ns]")
     # No date given: left empty for the analyst to fill (never taken from the clock).

@@ -16,10 +16,14 @@ from chainmap.outputs.tables import records_to_frame, render_table, write_xlsx
 
 __all__ = [
     "KPI_HEADERS",
+    "OFFICE_SHEETS",
     "kpi_display_frame",
+    "number_format",
     "render_kpi_table",
+    "save_atomic",
     "write_kpi_workbook",
     "write_leads",
+    "write_print_ready_xlsx",
 ]
 
 #: Chinese-first column headers for every KPI output field.
@@ -66,6 +70,51 @@ KPI_HEADERS = {
     "code": "代码 code",
     "message": "说明 message",
     "severity": "处理 severity",
+    "group_name": "单位名称",
+    "project_count": "新增项目数",
+    "target_projects": "项目数目标",
+    "projects_completion": "项目数完成率",
+    "target_signed": "签约目标(个)",
+    "signed_completion": "签约目标完成率",
+    "stage_zh": "阶段",
+    "fund": "基金",
+    "gp": "管理人 GP",
+    "size": "基金规模(亿元)",
+    "reinvestment": "返投要求",
+    "in_funds_table": "在基金表中",
+    "projects": "项目数",
+    "fund_amount": "基金金额(亿元)",
+    "investment": "总投资(亿元)",
+    "owner": "责任单位",
+    "planned": "累计计划(亿元)",
+    "actual": "累计完成(亿元)",
+    "gap": "差额(亿元)",
+    "share_behind": "滞后比例",
+    "behind": "滞后",
+}
+
+#: Sheets of office measures in the KPI workbook: key → (sheet name, columns).
+OFFICE_SHEETS = {
+    "channel_funnel": ("渠道漏斗", ["group", "stage_zh", "stage", "count", "conversion"]),
+    "funds": (
+        "基金",
+        [
+            "fund",
+            "gp",
+            "size",
+            "reinvestment",
+            "in_funds_table",
+            "projects",
+            "fund_amount",
+            "investment",
+            "landed_count",
+            "landed_investment",
+        ],
+    ),
+    "behind_plan": (
+        "实物量滞后",
+        ["project_id", "project", "owner", "planned", "actual", "gap", "share_behind", "behind"],
+    ),
 }
 
 _LABEL = ("class", "name", "group")
@@ -74,6 +123,8 @@ _COMPACT = {
     "landed_count": "落地",
     "landed_investment": "落地额",
     "signed_count": "签约",
+    "signed_completion": "签约完成率",
+    "project_count": "新增",
     "start_rate": "开工率",
     "in_stats_rate": "入统率",
     "target_completion": "完成率",
@@ -114,7 +165,7 @@ def kpi_display_frame(records: Sequence[Mapping]) -> pd.DataFrame:
     shown = [f for f in _COMPACT if f in fields]
     rows = []
     for rec in records:
-        group = "(未填 none)" if rec["group"] is None else rec["group"]
+        group = "(未填 none)" if rec["group"] is None else rec.get("group_name") or rec["group"]
         rows.append([rec["class"], group, *[_show(f, rec[f]) for f in shown]])
     return pd.DataFrame(rows, columns=["类别", "分组", *[_COMPACT[f] for f in shown]])
 
@@ -135,8 +186,13 @@ def write_kpi_workbook(
     path: str | Path,
     *,
     reports: Mapping[str, ImportReport] | None = None,
+    office: Mapping[str, Sequence[Mapping]] | None = None,
 ) -> Path:
-    """Write KPIs, funnel, overdue lists and import reports as one XLSX, one sheet each."""
+    """Write KPIs, funnel, overdue lists and import reports as one XLSX, one sheet each.
+
+    ``office`` adds the office measures of :data:`OFFICE_SHEETS` that it holds
+    (channel funnel, funds, physical investment behind plan), before the import report.
+    """
     from chainmap.analysis.kpi import COHORT_FIELDS, KPI_FIELDS
 
     kpi = list(result["kpi"])
@@ -147,18 +203,125 @@ def write_kpi_workbook(
         "limit",
     ]  # fmt: skip
     funnel_cols = ["group", "stage", "stage_en", "count", "reached", "conversion"]
+    if kpi and "group_name" in kpi[0]:
+        label.append("group_name")
+        fields = (*fields, "project_count", "target_projects", "projects_completion")
+        fields = (*fields, "target_signed", "signed_completion")
     imports = [_report_frame(r, name) for name, r in (reports or {}).items()]
-    sheets = {
+    sheets: dict[str, pd.DataFrame] = {
         "KPI": records_to_frame(kpi, [*label, *fields]),
         "漏斗 funnel": records_to_frame(list(result["funnel"]), funnel_cols),
         "超期 overdue": records_to_frame(list(result["overdue"]), overdue_cols),
+        **{
+            OFFICE_SHEETS[key][0]: records_to_frame(list(rows), OFFICE_SHEETS[key][1])
+            for key, rows in (office or {}).items()
+        },
         "导入报告 import": (
             pd.concat(imports, ignore_index=True).astype(object).where(lambda f: f.notna(), None)
             if imports
             else pd.DataFrame(columns=["table", "row", "column", "code", "message", "severity"])
         ),
     }
-    return write_xlsx(sheets, path, headers=KPI_HEADERS, title="chainmap kpi")
+    for frame in sheets.values():
+        for col in ("list", "severity"):
+            if col in frame.columns:
+                frame[col] = frame[col].map(lambda v: _LABELS_ZH.get(v, v))
+    return write_print_ready_xlsx(sheets, path, headers=KPI_HEADERS, title="chainmap kpi")
+
+
+#: Codes shown in Chinese in the XLSX report (JSON and CSV keep the codes).
+_LABELS_ZH = {
+    "signed_not_landed": "签约未落地",
+    "landed_not_started": "落地未开工",
+    "rejected": "拒绝",
+    "warning": "警告",
+}
+
+
+def number_format(field: str) -> str | None:
+    """The XLSX number format of a KPI field: rates ``0.0%``, amounts ``0.00``, scores ``0.000``.
+
+    Examples
+    --------
+    >>> number_format("start_rate"), number_format("landed_investment"), number_format("days")
+    ('0.0%', '0.00', '0')
+    """
+    if field.endswith(("_rate", "_completion", "conversion", "_share")):
+        return "0.0%"
+    if field.endswith(("investment", "_period", "_cumulative", "amount", "_gap", "size")):
+        return "0.00"
+    if field == "score" or field.endswith("_score"):
+        return "0.000"
+    if field.endswith(("count", "days", "limit", "landed", "signed", "started", "reached")):
+        return "0"
+    return None
+
+
+def write_print_ready_xlsx(
+    sheets: Mapping[str, pd.DataFrame],
+    path: str | Path,
+    *,
+    headers: Mapping[str, str],
+    title: str,
+) -> Path:
+    """Write sheets as XLSX ready to print and read: number formats, A4 landscape.
+
+    Each column gets :func:`number_format` of its field; every sheet prints on A4
+    landscape, one page wide, with the header row repeated and the panes frozen
+    below it. Written to a temporary file, then renamed.
+    """
+    from openpyxl import load_workbook
+
+    def save(tmp: Path) -> None:
+        write_xlsx(sheets, tmp, headers=headers, title=title)
+        book = load_workbook(tmp)
+        for name, frame in sheets.items():
+            _print_ready(book[name[:31]], frame)
+        book.save(tmp)
+
+    return save_atomic(save, path)
+
+
+def _print_ready(sheet, frame: pd.DataFrame) -> None:
+    """Number formats by field, A4 landscape one page wide, header repeated, panes frozen."""
+    for j, field in enumerate(frame.columns, start=1):
+        fmt = number_format(str(field))
+        if fmt is None:
+            continue
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
+            if isinstance(cell.value, (int, float)):
+                cell.number_format = fmt
+    setup = sheet.page_setup
+    setup.paperSize = sheet.PAPERSIZE_A4
+    setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    setup.fitToWidth, setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+    sheet.freeze_panes = "A2"
+
+
+def save_atomic(save, path: str | Path) -> Path:
+    """Call ``save(tmp)`` on a temporary file beside ``path``, pin its zip times, rename it.
+
+    For Office files (XLSX, DOCX): the same data gives the same bytes, and a failed
+    write leaves no half-written file.
+    """
+    import os
+    import tempfile
+
+    from chainmap.outputs.tables import FIXED_XLSX_DATE, _pin_zip_times
+
+    path = Path(path)
+    fd, tmp_name = tempfile.mkstemp(suffix=path.suffix, dir=path.parent or ".")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        save(tmp)
+        _pin_zip_times(tmp, FIXED_XLSX_DATE)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
 
 
 def write_leads(plan, path, *, tracked_on=None):

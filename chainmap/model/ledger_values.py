@@ -1,0 +1,160 @@
+"""How a ledger cell becomes a value: amounts as offices write them, chain and segment names.
+
+Two facts live here and nowhere else:
+
+- **Amounts.** "约6", "6左右", "6余" are approximate; "6-8" is a range. Both are kept,
+  with an ``approx`` flag. A range counts at its lower bound, so a KPI never claims more
+  than the ledger promises. A value that is not a finite number (``inf``, ``1e309``,
+  ``nan``) is unreadable: :func:`parse_amount` raises ``ValueError`` with the reason.
+- **Chains and segments.** 产业链 and 细分环节 cells may hold an id (``fluorochem``), the
+  Chinese or English label (氟化工产业链, 氟化工, Fluorochemical industry chain) or, for
+  segments, a keyword or abbreviation (聚四氟乙烯, PTFE). They resolve to ids through the
+  bundled chains; a value that matches nothing, or more than one id, stays as given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+import functools
+import math
+import re
+
+__all__ = ["parse_amount", "resolve_chain", "resolve_segment"]
+
+_APPROX_BEFORE = ("大约", "约合", "约", "近", "逾", "超", "预计")
+_APPROX_AFTER = ("左右", "上下", "以上", "多", "余")
+_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|~|～|—|–|至|到)\s*(\d+(?:\.\d+)?)")
+_UNIT = re.compile(r"(?:亿元|亿|万元)$")
+
+
+def parse_amount(value: object) -> tuple[float | None, bool]:
+    """An amount and whether it is approximate; ``(None, False)`` when empty.
+
+    Raises ``ValueError`` (its message is the reason) for text that is no amount and
+    for values that are not finite numbers.
+
+    Examples
+    --------
+    >>> parse_amount("约6"), parse_amount("6左右"), parse_amount("6-8"), parse_amount("1,200")
+    ((6.0, True), (6.0, True), (6.0, True), (1200.0, False))
+    >>> parse_amount(""), parse_amount(12), parse_amount("-1")
+    ((None, False), (12.0, False), (-1.0, False))
+    >>> parse_amount("nan")
+    Traceback (most recent call last):
+    ...
+    ValueError: not a finite number: 'nan'
+    >>> parse_amount("1e309")
+    Traceback (most recent call last):
+    ...
+    ValueError: not a finite number: '1e309'
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None, False  # an empty cell (readers give NaN); the text "nan" is rejected below
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _finite(float(value), value), False
+    text = str(value).strip().replace(",", "").replace("，", "").replace(" ", "")
+    if not text:
+        return None, False
+    text = _UNIT.sub("", text)
+    approx = False
+    for mark in _APPROX_BEFORE:
+        if text.startswith(mark):
+            text, approx = text[len(mark) :], True
+            break
+    for mark in _APPROX_AFTER:
+        if text.endswith(mark):
+            text, approx = text[: -len(mark)], True
+            break
+    text = _UNIT.sub("", text)
+    if m := _RANGE.fullmatch(text):
+        low, high = float(m[1]), float(m[2])
+        if high < low:
+            raise ValueError(f"range runs backwards: {value!r}")
+        return low, True
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"not a number: {value!r}") from None
+    return _finite(number, value), approx
+
+
+def _finite(number: float, given: object) -> float:
+    if not math.isfinite(number):
+        raise ValueError(f"not a finite number: {given!r}")
+    return number
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", "", text).lower()
+
+
+@functools.cache
+def _chains() -> tuple:
+    from chainmap.model.catalog import bundled_chain_ids
+    from chainmap.model.chain import load_chain
+
+    return tuple(load_chain(cid) for cid in bundled_chain_ids())
+
+
+@functools.cache
+def _chain_index() -> dict[str, set[str]]:
+    index: dict[str, set[str]] = {}
+    for chain in _chains():
+        en = chain.name_en
+        names = {chain.id, chain.name_zh, en, re.sub(r"(?i)\s*industry\s*chain$", "", en)}
+        names |= {re.sub(r"(产业链|产业|链)$", "", chain.name_zh)}
+        for name in names:
+            if name:
+                index.setdefault(_key(name), set()).add(chain.id)
+    return index
+
+
+@functools.cache
+def _segment_index(chain_ids: tuple[str, ...]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Two indexes, ids and labels first, keywords second (a label outranks a keyword)."""
+    labels: dict[str, set[str]] = {}
+    keywords: dict[str, set[str]] = {}
+    for chain in _chains():
+        if chain_ids and chain.id not in chain_ids:
+            continue
+        for seg in chain:
+            abbrev = re.findall(r"[(（]([^)）]+)[)）]", seg.name_en)
+            bare = re.sub(r"\s*[(（][^)）]*[)）]", "", seg.name_en)
+            for name in (seg.id, seg.name_zh, seg.name_en, bare, *abbrev):
+                labels.setdefault(_key(name), set()).add(seg.id)
+            for word in seg.keywords:
+                keywords.setdefault(_key(word), set()).add(seg.id)
+    return labels, keywords
+
+
+def resolve_chain(text: str) -> str | None:
+    """The bundled chain id that ``text`` names, or ``None``.
+
+    Examples
+    --------
+    >>> resolve_chain("氟化工"), resolve_chain("Fluorochemical industry chain")
+    ('fluorochem', 'fluorochem')
+    >>> resolve_chain("光伏玻璃") is None
+    True
+    """
+    found = _chain_index().get(_key(text), set())
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def resolve_segment(text: str, chain_ids: Iterable[str] = ()) -> str | None:
+    """The segment id that ``text`` names in ``chain_ids`` (all bundled chains if empty).
+
+    Examples
+    --------
+    >>> resolve_segment("聚四氟乙烯", ["fluorochem"]), resolve_segment("PVDF")
+    ('ptfe', 'pvdf')
+    """
+    labels, keywords = _segment_index(tuple(sorted(set(chain_ids))))
+    key = _key(text)
+    for index in (labels, keywords):
+        found = index.get(key, set())
+        if len(found) == 1:
+            return next(iter(found))
+        if found:
+            return None
+    return None

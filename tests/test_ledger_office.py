@@ -1,0 +1,134 @@
+"""The office's ledger (issue 19): uncertain amounts, chain names, actuals without targets."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from chainmap.analysis.kpi import kpi_table
+from chainmap.model.kpi_targets import actuals_only
+from chainmap.model.ledger import read_ledger
+
+LEDGER = """\
+项目编号,项目名称,产业链,细分环节,产业类别,来源,总投资（亿元）,签约日期,落地日期
+A1,约数项目,氟化工,聚四氟乙烯,制造业,招引,约6,2024-02-01,2024-03-01
+A2,区间项目,fluorochem,PVDF,制造业,招引,6-8,2024-02-02,
+A3,左右项目,Fluorochemical industry chain,ptfe,制造业,招引,6左右,2024-02-03,
+A4,无穷项目,fluorochem,,制造业,招引,inf,2024-02-04,
+A5,溢出项目,fluorochem,,制造业,招引,1e309,2024-02-05,
+A6,非数项目,fluorochem,,制造业,招引,nan,2024-02-06,
+A7,未知链项目,光伏玻璃,某环节,制造业,招引,1,2024-02-07,
+"""
+INVESTMENT = "项目编号,月份,金额\nA1,2024-03,0.5\n"
+
+
+def _read(tmp_path):
+    (tmp_path / "l.csv").write_text(LEDGER, encoding="utf-8")
+    (tmp_path / "i.csv").write_text(INVESTMENT, encoding="utf-8")
+    return read_ledger(tmp_path / "l.csv", investment=tmp_path / "i.csv")
+
+
+def test_approximate_amounts_are_kept_with_a_flag(tmp_path):
+    projects, physical, report = _read(tmp_path)
+    by_id = projects.set_index("project_id")
+    assert by_id.loc["A1", "investment"] == 6.0 and bool(by_id.loc["A1", "investment_approx"])
+    assert by_id.loc["A2", "investment"] == 6.0  # a range counts at its lower bound
+    assert by_id.loc["A3", "investment"] == 6.0
+    assert not by_id.loc["A7", "investment_approx"]
+    approx = {i.row for i in report.items if i.code == "approx_amount"}
+    assert approx == {2, 3, 4} and all(i.severity == "warning" for i in report.items if i.row == 2)
+    # The 约6 project's physical investment is kept with it.
+    assert list(physical["project_id"]) == ["A1"] and report.investment.rejected == 0
+    # ... and it counts in the KPIs: 3 signed at 6 + 1 at 1 = 19.
+    record = kpi_table(projects, physical, actuals_only(), period="2024H1")[0]
+    assert (record["signed_count"], record["signed_investment"], record["landed_count"]) == (
+        4,
+        19.0,
+        1,
+    )
+
+
+def test_non_finite_amounts_are_rejected_per_row_with_a_reason(tmp_path):
+    projects, _, report = _read(tmp_path)
+    rejected = {i.row: i for i in report.items if i.severity == "rejected"}
+    assert set(rejected) == {5, 6, 7}
+    assert all(i.column == "investment" and "finite" in i.message for i in rejected.values())
+    assert (report.read, report.kept, report.rejected) == (7, 4, 3)
+    assert set(projects["project_id"]) == {"A1", "A2", "A3", "A7"}
+
+
+def test_chinese_and_english_chain_names_merge_and_segments_resolve(tmp_path):
+    projects, physical, report = _read(tmp_path)
+    by_id = projects.set_index("project_id")
+    assert set(by_id.loc[["A1", "A2", "A3"], "chain"]) == {"fluorochem"}
+    assert list(by_id.loc[["A1", "A2", "A3"], "segment"]) == ["ptfe", "pvdf", "ptfe"]
+    # Unresolved values are kept as given and warned about.
+    assert (by_id.loc["A7", "chain"], by_id.loc["A7", "segment"]) == ("光伏玻璃", "某环节")
+    codes = {(i.row, i.code) for i in report.items}
+    assert {(8, "unknown_chain"), (8, "unknown_segment")} <= codes
+    groups = [
+        r["group"] for r in kpi_table(projects, physical, actuals_only(), period="2024", by="chain")
+    ]
+    assert groups == ["fluorochem", "光伏玻璃"]
+
+
+def test_plan_leads_read_back_without_spurious_warnings(tmp_path):
+    from types import SimpleNamespace
+
+    from chainmap.model.ledger import leads_to_ledger
+    from chainmap.outputs.kpi_report import write_leads
+
+    keys = [{"enterprise_id": "E1", "name": "示例企业甲", "segment": "pvdf"}]
+    plan = SimpleNamespace(params={"chain": "fluorochem"}, key_enterprises=keys)
+
+    for suffix in (".csv", ".xlsx"):
+        path = write_leads(plan, tmp_path / f"leads{suffix}")
+        projects, _, report = read_ledger(path)
+        assert [i.code for i in report.items] == ["missing_amount"], report.items
+        assert list(projects["segment"]) == ["pvdf"]
+    assert len(leads_to_ledger(pd.DataFrame(keys), chain="fluorochem")) == 1
+
+
+def test_kpi_runs_without_targets_and_without_investment(invoke, tmp_path):
+    (tmp_path / "l.csv").write_text(LEDGER, encoding="utf-8")
+    result = invoke("kpi", tmp_path / "l.csv", "--period", "2024H1", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "actuals only" in result.stderr
+    (record,) = json.loads(result.stdout)
+    assert record["class"] == "all" and record["signed_count"] == 4
+    assert record["target_landed"] is None and record["physical_investment_period"] is None
+    table = invoke("kpi", tmp_path / "l.csv", "--period", "2024H1").stdout
+    line = next(x for x in table.splitlines() if "本期实物量投资" in x)
+    assert line.split()[-1] == "—" and "0.00" not in line
+
+
+def test_kpi_xlsx_has_number_formats_chinese_labels_and_print_setup(invoke, tmp_path):
+    from openpyxl import load_workbook
+
+    from chainmap.model.catalog import data_path
+
+    out = tmp_path / "report.xlsx"
+    args = [data_path("ledger_synthetic.csv"), "--investment"]
+    args += [data_path("ledger_synthetic_investment.csv"), "--targets"]
+    args += [data_path("kpi_targets_synthetic.toml"), "--period", "2024H1", "-o", out]
+    assert invoke("kpi", *args).exit_code == 0
+    book = load_workbook(out)
+    kpi = book["KPI"]
+    header = [c.value for c in kpi[1]]
+    formats = {h: kpi.cell(row=2, column=j + 1).number_format for j, h in enumerate(header)}
+    assert formats["开工率"] == formats["落地目标完成率"] == "0.0%"
+    assert formats["签约总投资(亿元)"] == formats["本期实物量投资(亿元)"] == "0.00"
+    assert formats["落地项目数"] == "0"
+    assert isinstance(kpi.cell(row=2, column=header.index("开工率") + 1).value, float)
+    funnel = book["漏斗 funnel"]
+    conv = [c.value for c in funnel[1]].index("转化率 conversion") + 1
+    assert funnel.cell(row=3, column=conv).number_format == "0.0%"
+    overdue = list(book["超期 overdue"].values)
+    assert {r[0] for r in overdue[1:]} == {"签约未落地", "落地未开工"}
+    for sheet in book.worksheets:
+        assert sheet.page_setup.paperSize == 9  # A4 in the OOXML paper-size table
+        assert sheet.page_setup.orientation == "landscape"
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows.replace("$", "") == "1:1" and sheet.freeze_panes == "A2"
