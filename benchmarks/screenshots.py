@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/screenshots.py [OUTDIR]
 
-Writes the default fluorochem map, the PVDF focus map, the joined-chain map and
-the static poster at 1366×768 and 1920×1080, through the CLI as a user would.
+Writes the default fluorochem map, the PVDF focus map, the joined-chain map, the
+static poster, the HTML plan and the one-pager at 1366×768 and 1920×1080, through
+the CLI as a user would.
 Not a benchmark; it lives here because it drives the same CDP client.
 """
 
@@ -21,11 +22,13 @@ from cdp import Chromium, file_url
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = ((1366, 768), (1920, 1080))
 VIEWS = {
-    "map-default": (["fluorochem"], ".html"),
-    "map-pvdf": (["fluorochem", "--segment", "pvdf", "--depth", "2"], ".html"),
-    "map-joined": (["fluorochem,lithium_battery"], ".html"),
-    "poster": (["fluorochem"], ".svg"),
-    "poster-joined": (["fluorochem,lithium_battery"], ".svg"),
+    "map-default": (["map", "fluorochem"], ".html"),
+    "map-pvdf": (["map", "fluorochem", "--segment", "pvdf", "--depth", "2"], ".html"),
+    "map-joined": (["map", "fluorochem,lithium_battery"], ".html"),
+    "poster": (["map", "fluorochem"], ".svg"),
+    "poster-joined": (["map", "fluorochem,lithium_battery"], ".svg"),
+    "plan-html": (["plan", "fluorochem"], ".html"),
+    "one-pager": (["plan", "fluorochem", "--one-page"], ".html"),
 }
 # The poster is shown as on a slide: scaled to fit the window.
 FIT_SVG = (
@@ -42,10 +45,12 @@ def main(out: Path) -> None:
         page = browser.open("about:blank")
         for name, (args, suffix) in VIEWS.items():
             target = Path(tmp) / f"{name}{suffix}"
-            subprocess.run([str(exe), "map", *args, "-o", str(target)], check=True)
+            subprocess.run([str(exe), *args, "-o", str(target)], check=True)
             for width, height in SIZES:
                 page.show(file_url(target), width, height)
-                if suffix == ".html":
+                if args[0] == "plan":
+                    page.wait_for("document.readyState === 'complete'")
+                elif suffix == ".html":
                     page.wait_for("document.body && document.body.getAttribute('data-rendered')")
                 else:
                     page.wait_for("document.querySelector('svg') !== null")

@@ -108,6 +108,24 @@ def file_encoding(path: str | Path, *, block: int = 2**22) -> str:
     )
 
 
+def _streamed_encoding(path: Path, *, head: int = 256 * 1024) -> str:
+    """:func:`file_encoding`, corrected as :func:`~chainmap.readwrite.sniff.guess_encoding`
+    corrects it on the file's first lines (Big5, UTF-16 without a BOM), as
+    :func:`read_table` reads the whole file."""
+    enc = file_encoding(path)
+    if enc not in _ENCODINGS:
+        return enc
+    with path.open("rb") as f:
+        raw = f.read(head)
+    if len(raw) == head and b"\n" in raw:  # whole lines only: no character cut in two
+        raw = raw[: raw.rindex(b"\n") + 1]
+    try:
+        guess, _ = guess_encoding(raw)
+    except UnicodeDecodeError:
+        return enc
+    return guess if guess not in _ENCODINGS else enc
+
+
 def _filled(value: object) -> bool:
     return not is_blank(value)
 
@@ -314,7 +332,7 @@ def iter_table(
         for group in range(row_groups(path)):
             yield read_row_group(path, group)
         return
-    enc = file_encoding(path)
+    enc = _streamed_encoding(path)
     sep = "\t" if fmt == "tsv" else ","
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
     with path.open(encoding=enc, newline="") as f:
