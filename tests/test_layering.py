@@ -24,12 +24,7 @@ FORBIDDEN = {
 
 
 #: Known exceptions, each with the reason it stands (remove the entry when it is fixed).
-PRIVATE_IMPORTS_ALLOWED = {
-    # outputs/tables.py (the table writers) is being rewritten for atomic writes in a
-    # parallel change; its zip-time pinning becomes public there, not in two places.
-    ("report.py", "_pin_zip_times"),
-    ("kpi_report.py", "_pin_zip_times"),  # save_atomic: the same, until tables.py has it
-}
+PRIVATE_IMPORTS_ALLOWED: set[tuple[str, str]] = set()
 
 
 def _modules():

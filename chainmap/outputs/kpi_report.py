@@ -306,21 +306,13 @@ def save_atomic(save, path: str | Path) -> Path:
     For Office files (XLSX, DOCX): the same data gives the same bytes, and a failed
     write leaves no half-written file.
     """
-    import os
-    import tempfile
-
-    from chainmap.outputs.tables import FIXED_XLSX_DATE, _pin_zip_times
+    from chainmap.outputs.tables import FIXED_XLSX_DATE, pin_zip_times
+    from chainmap.readwrite import atomic
 
     path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(suffix=path.suffix, dir=path.parent or ".")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic.atomic_path(path) as tmp:
         save(tmp)
-        _pin_zip_times(tmp, FIXED_XLSX_DATE)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        pin_zip_times(tmp, FIXED_XLSX_DATE)
     return path
 
 

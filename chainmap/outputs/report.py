@@ -1167,9 +1167,9 @@ def write_one_page(plan: TargetingPlan, path: str | Path) -> Path:
 
 
 def _pin_docx(path: Path) -> None:
-    from chainmap.outputs.tables import _pin_zip_times
+    from chainmap.outputs.tables import pin_zip_times
 
-    _pin_zip_times(path, FIXED_XLSX_DATE)
+    pin_zip_times(path, FIXED_XLSX_DATE)
 
 
 def write_plan(plan: TargetingPlan, path: str | Path, *, fmt: str | None = None) -> Path:

@@ -32,6 +32,7 @@ __all__ = [
     "format_xlsx",
     "neutralise",
     "neutralise_frame",
+    "pin_zip_times",
     "records_to_frame",
     "render_table",
     "resolve_format",
@@ -215,7 +216,7 @@ def write_xlsx(
     path = Path(path)
     with atomic.atomic_path(path) as tmp:
         book.save(tmp)
-        _pin_zip_times(tmp, created)
+        pin_zip_times(tmp, created)
     return path
 
 
@@ -270,7 +271,7 @@ def format_xlsx(
     book.properties.modified = created
     with atomic.atomic_path(path) as tmp:
         book.save(tmp)
-        _pin_zip_times(Path(tmp), created)
+        pin_zip_times(Path(tmp), created)
     return path
 
 
@@ -290,7 +291,7 @@ def _xlsx_value(value: Any) -> Any:
     return value
 
 
-def _pin_zip_times(path: Path, stamp: _dt.datetime = FIXED_XLSX_DATE) -> None:
+def pin_zip_times(path: Path, stamp: _dt.datetime = FIXED_XLSX_DATE) -> None:
     """Rewrite an Office zip (XLSX, DOCX) so identical data gives identical bytes.
 
     Member times are fixed, and the created/modified dates in ``docProps/core.xml``
