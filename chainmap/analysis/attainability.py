@@ -30,6 +30,7 @@ __all__ = [
     "REVENUE_SCALE",
     "RISK_BARRING",
     "RISK_WARNING",
+    "STRENGTH_COLUMNS",
     "STRENGTH_WEIGHTS",
     "FirmSignals",
     "affinity",
@@ -52,6 +53,16 @@ EMPLOYEE_SCALE = (10.0, 10_000.0)
 REVENUE_MAX_AGE = 2
 #: Weights of the strength signals (sum to 1).
 STRENGTH_WEIGHTS = {"revenue": 0.4, "capital": 0.2, "employees": 0.2, "listed": 0.1, "quality": 0.1}
+#: The columns :func:`strength` reads.
+STRENGTH_COLUMNS = (
+    "revenue",
+    "revenue_year",
+    "registered_capital",
+    "capital_currency",
+    "employees",
+    "listed",
+    "flags",
+)
 QUALITY_FLAGS = ("高新技术企业", "专精特新", "小巨人", "单项冠军", "瞪羚")
 #: Currencies read as 人民币 (a blank currency with a number is read as 人民币, as registries do).
 CNY = ("人民币", "CNY", "RMB", "元", "万元", "")

@@ -87,9 +87,10 @@ def region_segment_matrix(
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
     held = prepare_holdings(chain, enterprises)
-    frame = held.frame.assign(_region=held.region_at(level))[held.active]
-    if weight is not None and weight not in frame.columns:
+    if weight is not None and weight not in held.frame.columns:
         raise KeyError(f"weight column {weight!r} not in the enterprise table")
+    narrow = held.frame[["chain_segments", *([weight] if weight else [])]]  # columns, then rows
+    frame = narrow.assign(_region=held.region_at(level))[held.active]
     return _matrix(chain, frame, weight)
 
 
@@ -227,7 +228,8 @@ def status_counts(
     """:class:`StatusCounts` of ``frame``: :class:`Holdings`, or a :func:`chain_enterprises` output."""
     held = frame if isinstance(frame, Holdings) else Holdings(chain, frame, frame)
     inactive = int((~held.active).sum())
-    frame = held.frame.assign(_region=held.region_at(level))[held.active]
+    narrow = held.frame[["chain_segments", "name"]]  # the columns read, then the rows
+    frame = narrow.assign(_region=held.region_at(level))[held.active]
     matrix = _matrix(chain, frame)
     order = [s.id for s in chain.ordered_segments()]
     exploded = frame[["chain_segments", "name", "_region"]].explode("chain_segments")
