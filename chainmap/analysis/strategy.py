@@ -32,7 +32,7 @@ __all__ = [
 
 
 def feedstock_graph(chain: Chain) -> nx.DiGraph:
-    """The chain's supply graph restricted to ``feedstock_of`` links (a read-only view).
+    """The chain's supply graph restricted to ``feedstock_of`` links (a frozen graph).
 
     Examples
     --------
@@ -42,9 +42,15 @@ def feedstock_graph(chain: Chain) -> nx.DiGraph:
     True
     """
     graph = chain.graph
-    return nx.subgraph_view(
-        graph, filter_edge=lambda u, v: graph.edges[u, v].get("relation") == "feedstock_of"
+    # A frozen copy, not a filtering view: the stability runs walk it ~10^5 times, and a
+    # view calls its filter on every edge access (the same nodes, edges and data).
+    sub = nx.DiGraph()
+    sub.graph.update(graph.graph)
+    sub.add_nodes_from(graph.nodes(data=True))
+    sub.add_edges_from(
+        (u, v, d) for u, v, d in graph.edges(data=True) if d.get("relation") == "feedstock_of"
     )
+    return nx.freeze(sub)
 
 
 def status_of(count_home: float, count_total: float, lq: float, strong_lq: float) -> str:

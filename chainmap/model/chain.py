@@ -22,9 +22,7 @@ import pandas as pd
 from chainmap.errors import ChainError, UnknownChainError, UnknownSegmentError, closest
 from chainmap.model import catalog
 from chainmap.model.vocab import (
-    CM,
-    RELATIONS,
-    STAGE,
+    RELATION_NAMES,
     STAGE_LABELS,
     STAGE_ORDER,
     STAGES,
@@ -452,6 +450,11 @@ def _load_bundled(chain_id: str) -> Chain:
             closest(chain_id, ids),
             hint="查看已有产业链 / list chains: chainmap chains",
         )
+    from chainmap.model.prebuilt import cached_chain
+
+    cached = cached_chain(chain_id)  # parsed once at build time, if its .ttl is unchanged
+    if cached is not None:
+        return cached
     return parse_chain(catalog.read_text(f"{chain_id}.ttl"), origin=f"graphs/{chain_id}.ttl")
 
 
@@ -529,6 +532,8 @@ def parse_chain(text: str, *, origin: str = "<string>") -> Chain:
     """Parse one chain from Turtle text, validating it; raise ``ChainError`` naming the problem."""
     from rdflib import Graph, Literal, URIRef
     from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+
+    from chainmap.model.vocab import CM, RELATIONS, STAGE
 
     _check_syntax(text, origin)
     graph = Graph()
@@ -892,7 +897,7 @@ def chain_from_tables(
                     row=rownum,
                     column=col,
                 )
-        if rel not in RELATIONS:
+        if rel not in RELATION_NAMES:
             raise InputError(
                 f"未知关系 / unknown relation {rel!r}; use feedstock_of or used_in",
                 file=links_file,
