@@ -169,3 +169,29 @@ def test_describing_later_equals_describing_at_once(table, chain):
     bare = rank_enterprises(chain, table, status=status, with_stability=False, describe=False)
     later = describe_ranking(bare.head(60), chain, status, prof, where)
     pd.testing.assert_frame_equal(later, at_once)
+
+
+def test_quality_and_foreign_equal_the_plain_loop(table):
+    from chainmap.analysis import attainability as att
+    from chainmap.analysis.scoring import _is_foreign
+    from chainmap.model.vocab import is_chinese
+
+    rng = np.random.default_rng(9)
+    choices = np.array(
+        ["高新技术企业", "专精特新;风险:经营异常", "", None, "瞪羚、其他"], dtype=object
+    )
+    flags = choices[rng.integers(0, len(choices), len(table))]
+    for cells in (pd.Series(flags, dtype="str"), pd.Series(flags, dtype=object)):
+        cells = cells.copy()
+        if cells.dtype == object:
+            cells.iloc[:5] = [["高新技术企业"], [], None, ["小巨人", "x"], "单项冠军"]
+        frame = table.assign(flags=cells)
+        want = [
+            float(any(q in f for f in att._flag_list(v) for q in att.QUALITY_FLAGS))
+            for v in frame["flags"].tolist()
+        ]
+        assert att.strength(frame, data_year=2024)["s_quality"].tolist() == want
+    countries = pd.Series(rng.choice(["中国", "日本", "", " 德国 ", "China"], len(table)))
+    frame = table.assign(country=countries.where(rng.random(len(table)) > 0.1, None))
+    want = [c != "" and not is_chinese(c) for c in _ref_texts(frame, "country")]
+    assert _is_foreign(frame).tolist() == want

@@ -166,8 +166,9 @@ def group_key(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _is_foreign(frame: pd.DataFrame) -> np.ndarray:
-    country = _texts(frame, "country")
-    return np.array([c != "" and not is_chinese(c) for c in country], dtype=bool)
+    codes, countries = pd.factorize(_texts(frame, "country"))  # a few distinct countries
+    foreign = np.array([c != "" and not is_chinese(c) for c in countries], dtype=bool)
+    return np.append(foreign, False)[codes]
 
 
 def _data_year(table: pd.DataFrame) -> int | None:
