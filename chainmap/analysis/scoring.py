@@ -160,7 +160,11 @@ def group_key(frame: pd.DataFrame) -> np.ndarray:
     start = np.where(parent != "", parent, name)
     out = start.copy()
     # Only a start that is itself someone's child moves: the rest are their own roots.
-    moves = np.flatnonzero(pd.Index(start).isin(list(up))) if up else np.array([], dtype=int)
+    moves = (
+        np.flatnonzero(pd.Index(start, dtype=object).isin(list(up)))
+        if up
+        else np.array([], dtype=int)
+    )
     out[moves] = [root(n) for n in start[moves].tolist()]
     return out
 
@@ -326,7 +330,9 @@ def rank_enterprises(
     # Exits: the enterprise table's own exit_status, and 停产/退出 events of the signals.
     firm_signals = att.match_signals(frame, table, as_of=as_of)
     given_exit = _texts(frame, "exit_status")
-    exit_status = np.where(pd.Index(given_exit).isin(("exiting", "exited")), given_exit, "")
+    exit_status = np.where(
+        pd.Index(given_exit, dtype=object).isin(("exiting", "exited")), given_exit, ""
+    )
     exit_status = exit_status.astype(object)
     with_events = [i for i, s in enumerate(firm_signals) if s is not None]
     for i in with_events:  # the table's own status wins; else the signals' exit
@@ -388,7 +394,11 @@ def rank_enterprises(
     zone_of = [regions.region_zones(c, extra_zones) if c else [] for c in uniq]
     in_zone = np.append([bool(wanted_zones & set(z)) for z in zone_of], False)[code_no]
     in_zone = in_zone.astype(float)
-    tie = pd.Index(groups[cand]).isin(list(home_groups)) if len(cand) else np.zeros(0, bool)
+    tie = (
+        pd.Index(groups[cand], dtype=object).isin(list(home_groups))
+        if len(cand)
+        else np.zeros(0, bool)
+    )
     affinity = att.affinity(
         distance, in_zone, tie, half_life_km=float(prof["affinity"]["distance_half_life_km"])
     )
@@ -547,7 +557,9 @@ def _nearest_site(
     if not len(lacking):
         return code_out, name_out.tolist()
     needed = pd.unique(groups[cand[lacking]])
-    site_rows = np.flatnonzero(pd.notna(code_arr) & active & pd.Index(groups).isin(needed))
+    site_rows = np.flatnonzero(
+        pd.notna(code_arr) & active & pd.Index(groups, dtype=object).isin(needed)
+    )
     if len(site_rows):
         site_codes = code_arr[site_rows]
         uniq = pd.unique(site_codes)
