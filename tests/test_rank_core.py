@@ -195,3 +195,22 @@ def test_quality_and_foreign_equal_the_plain_loop(table):
     frame = table.assign(country=countries.where(rng.random(len(table)) > 0.1, None))
     want = [c != "" and not is_chinese(c) for c in _ref_texts(frame, "country")]
     assert _is_foreign(frame).tolist() == want
+
+
+def test_sites_list_every_other_active_member_of_the_group(table, chain):
+    from chainmap.analysis.holdings import prepare_holdings
+
+    held = prepare_holdings(chain, table)  # the chain's firms: the sites are among them
+    ranking = rank_enterprises(chain, held, with_stability=False)
+    by_group: dict[str, set[str]] = {}
+    for g, eid, on in zip(
+        group_key(held.frame), held.frame["enterprise_id"], held.active, strict=True
+    ):
+        if on:
+            by_group.setdefault(g, set()).add(eid)
+    multi = 0
+    for _, row in ranking.iterrows():
+        want = by_group.get(row["group"], set()) - {row["enterprise_id"]}
+        assert {s["enterprise_id"] for s in row["sites"]} == want
+        multi += bool(want)
+    assert multi > 10  # groups with several sites were exercised

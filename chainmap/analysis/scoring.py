@@ -389,7 +389,7 @@ def rank_enterprises(
     wanted_zones = set(prof["affinity"]["zones"])
     # Distance and zones per distinct region code, then spread to the rows by code number.
     code_no, uniq = pd.factorize(use_code)
-    uniq = [c for c in uniq.tolist()]
+    uniq = uniq.tolist()
     distance = np.append(regions.distance_km_many(uniq, where.code), np.nan)[code_no]
     zone_of = [regions.region_zones(c, extra_zones) if c else [] for c in uniq]
     in_zone = np.append([bool(wanted_zones & set(z)) for z in zone_of], False)[code_no]
@@ -522,6 +522,8 @@ def rank_enterprises(
 def _gated_firms(frame: pd.DataFrame, status: pd.DataFrame, rows: np.ndarray) -> int:
     """Candidates whose only gap segments are policy-gated (so no target at all)."""
     gated = set(status.index[status["gated"].to_numpy(dtype=bool)])
+    if not gated:  # no gate: no list to look at
+        return 0
     target = set(status.index[status["target"].to_numpy(dtype=bool)])
     lists = frame["chain_segments"].to_numpy()[rows]
     return int(sum(1 for tl in lists if set(tl) & gated and not set(tl) & target))
@@ -593,10 +595,10 @@ def _sites(
 ) -> list[list[dict[str, Any]]]:
     """The group's other active firms in the data, as ``{enterprise_id, name, region}``."""
     members: dict[str, list[int]] = {}
-    wanted = set(out["group"])
-    for i in np.flatnonzero(active):
-        if groups[i] in wanted:
-            members.setdefault(groups[i], []).append(int(i))
+    wanted = pd.unique(out["group"].to_numpy(dtype=object))
+    # Only the rows of the shown groups are visited (one hashed look-up over the table).
+    for i in np.flatnonzero(active & pd.Index(groups, dtype=object).isin(wanted)).tolist():
+        members.setdefault(groups[i], []).append(i)
     result = []
     for group, pos in zip(out["group"], out["_pos"], strict=True):
         others = [i for i in members.get(group, []) if i != pos]
