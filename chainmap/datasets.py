@@ -26,6 +26,14 @@ __all__ = ["enterprises"]
 
 @functools.cache
 def _all_enterprises() -> pd.DataFrame:
+    from chainmap.model.prebuilt import cached_sample
+
+    cached = cached_sample()  # normalised once at build time, if the CSVs are unchanged
+    return normalised_sample() if cached is None else cached
+
+
+def normalised_sample() -> pd.DataFrame:
+    """Every bundled sample CSV, normalised and merged (what :func:`enterprises` serves)."""
     frames = []
     for name in bundled_files("companies_", ".csv"):
         frame = pd.read_csv(io.StringIO(read_text(name)), dtype=str, keep_default_na=False)

@@ -30,6 +30,7 @@ __all__ = [
     "REVENUE_SCALE",
     "RISK_BARRING",
     "RISK_WARNING",
+    "STRENGTH_COLUMNS",
     "STRENGTH_WEIGHTS",
     "FirmSignals",
     "affinity",
@@ -52,6 +53,16 @@ EMPLOYEE_SCALE = (10.0, 10_000.0)
 REVENUE_MAX_AGE = 2
 #: Weights of the strength signals (sum to 1).
 STRENGTH_WEIGHTS = {"revenue": 0.4, "capital": 0.2, "employees": 0.2, "listed": 0.1, "quality": 0.1}
+#: The columns :func:`strength` reads.
+STRENGTH_COLUMNS = (
+    "revenue",
+    "revenue_year",
+    "registered_capital",
+    "capital_currency",
+    "employees",
+    "listed",
+    "flags",
+)
 QUALITY_FLAGS = ("高新技术企业", "专精特新", "小巨人", "单项冠军", "瞪羚")
 #: Currencies read as 人民币 (a blank currency with a number is read as 人民币, as registries do).
 CNY = ("人民币", "CNY", "RMB", "元", "万元", "")
@@ -127,10 +138,23 @@ def strength(frame: pd.DataFrame, *, data_year: int | None) -> pd.DataFrame:
     s_cap = log_scale(np.where(cny, capital, np.nan), CAPITAL_SCALE)
     s_emp = log_scale(_numbers(frame, "employees"), EMPLOYEE_SCALE)
     listed = np.array([bool(t) for t in _texts(frame, "listed")], dtype=float)
-    flags = frame["flags"].tolist() if "flags" in frame.columns else [None] * len(frame)
-    quality = np.array(
-        [any(q in f for f in _flag_list(v) for q in QUALITY_FLAGS) for v in flags], dtype=float
-    )
+    quality = np.zeros(len(frame))
+    if "flags" in frame.columns:  # one parse per distinct cell (registries repeat a few)
+        cells = frame["flags"]
+        text = (
+            cells.map(lambda v: v if isinstance(v, str) else None)
+            if cells.dtype == object
+            else cells
+        )
+        if text.notna().sum() == cells.notna().sum():  # text or missing: factorise
+            codes, uniques = pd.factorize(text)
+            has = [any(q in f for f in _flag_list(v) for q in QUALITY_FLAGS) for v in uniques]
+            quality = np.append(np.array(has, dtype=float), 0.0)[codes]
+        else:  # lists or other cells
+            quality = np.array(
+                [any(q in f for f in _flag_list(v) for q in QUALITY_FLAGS) for v in cells.tolist()],
+                dtype=float,
+            )
     w = STRENGTH_WEIGHTS
     total = (
         w["revenue"] * np.nan_to_num(s_rev)

@@ -87,9 +87,10 @@ def region_segment_matrix(
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
     held = prepare_holdings(chain, enterprises)
-    frame = held.frame.assign(_region=held.region_at(level))[held.active]
-    if weight is not None and weight not in frame.columns:
+    if weight is not None and weight not in held.frame.columns:
         raise KeyError(f"weight column {weight!r} not in the enterprise table")
+    narrow = held.frame[["chain_segments", *([weight] if weight else [])]]  # columns, then rows
+    frame = narrow.assign(_region=held.region_at(level))[held.active]
     return _matrix(chain, frame, weight)
 
 
@@ -227,12 +228,15 @@ def status_counts(
     """:class:`StatusCounts` of ``frame``: :class:`Holdings`, or a :func:`chain_enterprises` output."""
     held = frame if isinstance(frame, Holdings) else Holdings(chain, frame, frame)
     inactive = int((~held.active).sum())
-    frame = held.frame.assign(_region=held.region_at(level))[held.active]
+    region = held.region_at(level)
+    # The columns read, then the rows; names only of the home rows (the anchors).
+    frame = held.frame[["chain_segments"]].assign(_region=region)[held.active]
     matrix = _matrix(chain, frame)
     order = [s.id for s in chain.ordered_segments()]
-    exploded = frame[["chain_segments", "name", "_region"]].explode("chain_segments")
+    exploded = frame[["chain_segments"]].explode("chain_segments")
     count_total = exploded.groupby("chain_segments").size().reindex(order, fill_value=0)
-    at_home = exploded[exploded["_region"] == home_code]
+    home_rows = np.flatnonzero(region.eq(home_code).to_numpy() & held.active)
+    at_home = held.frame[["chain_segments", "name"]].take(home_rows).explode("chain_segments")
     count_home = at_home.groupby("chain_segments").size().reindex(order, fill_value=0)
     anchors = {s: set(g["name"].astype(str)) for s, g in at_home.groupby("chain_segments")}
     return StatusCounts(matrix, count_total, count_home, anchors, inactive, len(frame))

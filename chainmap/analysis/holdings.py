@@ -207,8 +207,14 @@ def as_lists(column: pd.Series) -> list[list[str]]:
     at once costs about a fifth of one ``as_list`` call per row (1M rows: 0.9 s → 0.2 s).
     """
     cells = column.tolist()
+    types = set(map(type, cells))
+    if types == {np.ndarray}:  # Parquet list columns: arrays of ids, sliced from one flat list
+        ends = np.cumsum(np.fromiter(map(len, cells), dtype=np.int64, count=len(cells)))
+        flat = np.concatenate(cells).tolist()
+        cells = [flat[a:b] for a, b in zip([0, *ends[:-1].tolist()], ends.tolist(), strict=True)]
+        types = {list}
     ids = itertools.chain.from_iterable(cells)  # read only when every cell is a list
-    if set(map(type, cells)) <= {list} and set(map(type, ids)) <= {str}:
+    if types <= {list} and set(map(type, ids)) <= {str}:
         return cells
     return [as_list(v) for v in cells]
 

@@ -291,7 +291,8 @@ def plan_counts(
     held = frame if isinstance(frame, Holdings) else Holdings(chain, table, frame)
     X = region_segment_matrix(chain, held, level=region_level)
     frame = held.frame
-    active = frame[held.active]
+    read = [c for c in ("region_code", "country", "chain_segments") if c in frame.columns]
+    active = frame[read][held.active]  # the columns read, then the rows (never the scopes)
     codes = (
         active["region_code"] if "region_code" in active else pd.Series(None, index=active.index)
     )

@@ -123,10 +123,14 @@ def flat_rank_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _texts(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """The column as stripped text, ``""`` where blank or not text (vectorised on str columns)."""
     if column not in frame.columns:
         return np.full(len(frame), "", dtype=object)
+    col = frame[column]
+    if isinstance(col.dtype, pd.StringDtype):  # pandas' str columns: strip in one pass
+        return col.str.strip().fillna("").to_numpy(dtype=object)
     return np.array(
-        ["" if not isinstance(v, str) else v.strip() for v in frame[column].tolist()],
+        ["" if not isinstance(v, str) else v.strip() for v in col.tolist()],
         dtype=object,
     )
 
@@ -143,7 +147,8 @@ def group_key(frame: pd.DataFrame) -> np.ndarray:
     """
     parent = _texts(frame, "parent")
     name = _texts(frame, "name")
-    up = {n: p for n, p in zip(name, parent, strict=True) if p and p != n}
+    linked = np.flatnonzero((parent != "") & (parent != name))
+    up = dict(zip(name[linked].tolist(), parent[linked].tolist(), strict=True))
 
     def root(n: str) -> str:
         seen = {n}
@@ -152,14 +157,22 @@ def group_key(frame: pd.DataFrame) -> np.ndarray:
             seen.add(n)
         return n
 
-    return np.array(
-        [root(p) if p else root(n) for n, p in zip(name, parent, strict=True)], dtype=object
+    start = np.where(parent != "", parent, name)
+    out = start.copy()
+    # Only a start that is itself someone's child moves: the rest are their own roots.
+    moves = (
+        np.flatnonzero(pd.Index(start, dtype=object).isin(list(up)))
+        if up
+        else np.array([], dtype=int)
     )
+    out[moves] = [root(n) for n in start[moves].tolist()]
+    return out
 
 
 def _is_foreign(frame: pd.DataFrame) -> np.ndarray:
-    country = _texts(frame, "country")
-    return np.array([c != "" and not is_chinese(c) for c in country], dtype=bool)
+    codes, countries = pd.factorize(_texts(frame, "country"))  # a few distinct countries
+    foreign = np.array([c != "" and not is_chinese(c) for c in countries], dtype=bool)
+    return np.append(foreign, False)[codes]
 
 
 def _data_year(table: pd.DataFrame) -> int | None:
@@ -317,19 +330,23 @@ def rank_enterprises(
     # Exits: the enterprise table's own exit_status, and 停产/退出 events of the signals.
     firm_signals = att.match_signals(frame, table, as_of=as_of)
     given_exit = _texts(frame, "exit_status")
-    exit_status = np.array(
-        [
-            g
-            if g in ("exiting", "exited")
-            else ("exited" if s and s.exit else "exiting" if s and s.exiting else "")
-            for g, s in zip(given_exit, firm_signals, strict=True)
-        ],
-        dtype=object,
+    exit_status = np.where(
+        pd.Index(given_exit, dtype=object).isin(("exiting", "exited")), given_exit, ""
     )
+    exit_status = exit_status.astype(object)
+    with_events = [i for i, s in enumerate(firm_signals) if s is not None]
+    for i in with_events:  # the table's own status wins; else the signals' exit
+        s = firm_signals[i]
+        if exit_status[i] == "":
+            exit_status[i] = "exited" if s.exit else "exiting" if s.exiting else ""
     flags = att.flag_lists(frame)
     no_risk: tuple[list[str], list[str]] = ([], [])
-    risks = [att.risk_flags(f) if f else no_risk for f in flags]
-    barred_risk = np.array([bool(b) for b, _ in risks], dtype=bool)
+    risk_of = {}  # one parse per distinct flag list (registries repeat a few)
+    for f in flags:
+        if f and tuple(f) not in risk_of:
+            risk_of[tuple(f)] = att.risk_flags(f)
+    risks = [risk_of[tuple(f)] if f else no_risk for f in flags]
+    barred_risk = np.fromiter((bool(b) for b, _ in risks), dtype=bool, count=n)
     home_city = regions.ancestor(where.code, "city") if where.level == "county" else None
     same_city = (
         (held.region_at("city").eq(home_city).to_numpy() & ~at_home)
@@ -360,34 +377,36 @@ def rank_enterprises(
     best = np.asarray(order, dtype=object)[first[has_gap]] if len(order) else np.array([])
 
     # Stage two: the firm-level criteria on fixed scales.
-    sub = frame.take(cand).reset_index(drop=True)
+    # Only the columns the criteria read, then the rows (the table may be wide and long).
+    read = ("enterprise_id", "name", "country", *att.STRENGTH_COLUMNS)
+    sub = frame[[c for c in read if c in frame.columns]].take(cand).reset_index(drop=True)
     sub_codes = codes.take(cand).reset_index(drop=True)
     strength = att.strength(sub, data_year=_data_year(held.table))
     site_code, site_name = _nearest_site(frame, groups, codes, active, cand, where.code)
     foreign = _is_foreign(sub)
-    use_code = np.where(
-        np.array([c is None for c in sub_codes], dtype=bool), site_code, sub_codes.to_numpy()
-    )
+    use_code = np.where(pd.isna(sub_codes.to_numpy(dtype=object)), site_code, sub_codes.to_numpy())
     extra_zones = prof.get("zones") or {}
     wanted_zones = set(prof["affinity"]["zones"])
-    uniq = sorted({c for c in use_code if isinstance(c, str) and c})
-    dist_of = dict(zip(uniq, regions.distance_km_many(uniq, where.code).tolist(), strict=True))
-    zone_of = {c: regions.region_zones(c, extra_zones) for c in uniq}
-    distance = np.array(
-        [dist_of.get(c, np.nan) if isinstance(c, str) else np.nan for c in use_code], dtype=float
+    # Distance and zones per distinct region code, then spread to the rows by code number.
+    code_no, uniq = pd.factorize(use_code)
+    uniq = uniq.tolist()
+    distance = np.append(regions.distance_km_many(uniq, where.code), np.nan)[code_no]
+    zone_of = [regions.region_zones(c, extra_zones) if c else [] for c in uniq]
+    in_zone = np.append([bool(wanted_zones & set(z)) for z in zone_of], False)[code_no]
+    in_zone = in_zone.astype(float)
+    tie = (
+        pd.Index(groups[cand], dtype=object).isin(list(home_groups))
+        if len(cand)
+        else np.zeros(0, bool)
     )
-    in_zone = np.array(
-        [
-            bool(wanted_zones & set(zone_of.get(c, []))) if isinstance(c, str) else False
-            for c in use_code
-        ],
-        dtype=float,
-    )
-    tie = np.array([g in home_groups for g in groups[cand]], dtype=bool)
     affinity = att.affinity(
         distance, in_zone, tie, half_life_km=float(prof["affinity"]["distance_half_life_km"])
     )
-    intent = np.array([att.intent_score(firm_signals[i]) for i in cand], dtype=float)
+    intent = np.zeros(len(cand))
+    cand_at = {int(p): j for j, p in enumerate(cand)}
+    for i in with_events:
+        if i in cand_at:
+            intent[cand_at[i]] = att.intent_score(firm_signals[i])
 
     crit = pd.DataFrame(
         {
@@ -409,16 +428,15 @@ def rank_enterprises(
             "score": score,
             **{c: crit[c].to_numpy() for c in CRITERIA},
             **{f"_c_{c}": contrib[:, i] for i, c in enumerate(CRITERIA)},
-            "_stage": [stage_order[s] for s in best],
+            "_stage": pd.Series(best, dtype=object).map(stage_order).to_numpy(),
             "_eid": _texts(sub, "enterprise_id") if "enterprise_id" in sub else _texts(sub, "name"),
             "group": groups[cand],
             "_tie": tie,
-            "_home_firms": [sorted(set(home_members.get(g, []))) for g in groups[cand]],
             "_foreign": foreign,
             "_site": site_name,
             "_same_city": same_city[cand],
             "distance_km": distance,
-            "_strength_signals": strength.drop(columns="strength").to_dict(orient="records"),
+            "_j": np.arange(len(cand)),
         }
     )
     if zone is not None:
@@ -466,6 +484,11 @@ def rank_enterprises(
     rest = [c for c in wide.columns if c not in out.columns]
     out = pd.concat([out, wide[rest].take(out["_pos"].to_numpy()).reset_index(drop=True)], axis=1)
     out["strategy"] = out["segment"].map(status["strategy"]).astype(object)
+    # Per-row details only for the rows returned (the candidates may be a million).
+    out["_home_firms"] = [sorted(set(home_members.get(g, []))) for g in out["group"]]
+    out["_strength_signals"] = (
+        strength.drop(columns="strength").take(out["_j"].to_numpy()).to_dict(orient="records")
+    )
     out["_signals"] = [firm_signals[p] for p in out["_pos"]]
     out["_risk_warnings"] = [risks[p][1] for p in out["_pos"]]
     out["_flags_in"] = [flags[p] for p in out["_pos"]]
@@ -499,6 +522,8 @@ def rank_enterprises(
 def _gated_firms(frame: pd.DataFrame, status: pd.DataFrame, rows: np.ndarray) -> int:
     """Candidates whose only gap segments are policy-gated (so no target at all)."""
     gated = set(status.index[status["gated"].to_numpy(dtype=bool)])
+    if not gated:  # no gate: no list to look at
+        return 0
     target = set(status.index[status["target"].to_numpy(dtype=bool)])
     lists = frame["chain_segments"].to_numpy()[rows]
     return int(sum(1 for tl in lists if set(tl) & gated and not set(tl) & target))
@@ -527,29 +552,42 @@ def _nearest_site(
     nearest active Chinese site (None where the group has none)."""
     from chainmap.model import regions
 
-    has_code = codes.notna().to_numpy() & active
-    needed = {groups[i] for i in cand if codes.iat[i] is None}
-    sites: dict[str, list[int]] = {}
-    if needed:
-        for i in np.flatnonzero(has_code & np.isin(groups, list(needed))):
-            sites.setdefault(groups[i], []).append(int(i))
+    code_arr = codes.to_numpy(dtype=object)
     code_out = np.full(len(cand), None, dtype=object)
-    name_out = [""] * len(cand)
-    for j, i in enumerate(cand):
-        if codes.iat[i] is not None or groups[i] not in sites:
-            continue
-        options = sites[groups[i]]
-        dists = regions.distance_km_many([codes.iat[o] for o in options], home_code).tolist()
-        best = min(
-            range(len(options)),
-            key=lambda t: (
-                np.inf if _nan(dists[t]) else dists[t],
-                str(frame.at[options[t], "name"]),
-            ),
+    name_out = np.full(len(cand), "", dtype=object)
+    lacking = np.flatnonzero(pd.isna(code_arr[cand]))
+    if not len(lacking):
+        return code_out, name_out.tolist()
+    needed = pd.unique(groups[cand[lacking]])
+    site_rows = np.flatnonzero(
+        pd.notna(code_arr) & active & pd.Index(groups, dtype=object).isin(needed)
+    )
+    if len(site_rows):
+        site_codes = code_arr[site_rows]
+        uniq = pd.unique(site_codes)
+        dist = dict(
+            zip(uniq, regions.distance_km_many(list(uniq), home_code).tolist(), strict=True)
         )
-        code_out[j] = codes.iat[options[best]]
-        name_out[j] = str(frame.at[options[best], "name"])
-    return code_out, name_out
+        sites = pd.DataFrame(
+            {
+                "group": groups[site_rows],
+                "d": [dist[c] for c in site_codes],
+                "name": frame["name"].take(site_rows).astype(str).to_numpy(dtype=object),
+                "pos": site_rows,
+            }
+        )
+        sites["d"] = sites["d"].fillna(np.inf)
+        # The nearest site of each group; equal distances: the first name, then the first row.
+        best = sites.sort_values(["group", "d", "name", "pos"]).drop_duplicates("group")
+        by_group = dict(
+            zip(best["group"], zip(best["pos"], best["name"], strict=True), strict=True)
+        )
+        for j in lacking:
+            hit = by_group.get(groups[cand[j]])
+            if hit is not None:
+                code_out[j] = code_arr[hit[0]]
+                name_out[j] = hit[1]
+    return code_out, name_out.tolist()
 
 
 def _sites(
@@ -557,10 +595,10 @@ def _sites(
 ) -> list[list[dict[str, Any]]]:
     """The group's other active firms in the data, as ``{enterprise_id, name, region}``."""
     members: dict[str, list[int]] = {}
-    wanted = set(out["group"])
-    for i in np.flatnonzero(active):
-        if groups[i] in wanted:
-            members.setdefault(groups[i], []).append(int(i))
+    wanted = pd.unique(out["group"].to_numpy(dtype=object))
+    # Only the rows of the shown groups are visited (one hashed look-up over the table).
+    for i in np.flatnonzero(active & pd.Index(groups, dtype=object).isin(wanted)).tolist():
+        members.setdefault(groups[i], []).append(i)
     result = []
     for group, pos in zip(out["group"], out["_pos"], strict=True):
         others = [i for i in members.get(group, []) if i != pos]

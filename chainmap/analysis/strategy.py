@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
+import weakref
 
 import networkx as nx
 
@@ -32,7 +33,7 @@ __all__ = [
 
 
 def feedstock_graph(chain: Chain) -> nx.DiGraph:
-    """The chain's supply graph restricted to ``feedstock_of`` links (a read-only view).
+    """The chain's supply graph restricted to ``feedstock_of`` links (a frozen graph).
 
     Examples
     --------
@@ -42,9 +43,15 @@ def feedstock_graph(chain: Chain) -> nx.DiGraph:
     True
     """
     graph = chain.graph
-    return nx.subgraph_view(
-        graph, filter_edge=lambda u, v: graph.edges[u, v].get("relation") == "feedstock_of"
+    # A frozen copy, not a filtering view: the stability runs walk it ~10^5 times, and a
+    # view calls its filter on every edge access (the same nodes, edges and data).
+    sub = nx.DiGraph()
+    sub.graph.update(graph.graph)
+    sub.add_nodes_from(graph.nodes(data=True))
+    sub.add_edges_from(
+        (u, v, d) for u, v, d in graph.edges(data=True) if d.get("relation") == "feedstock_of"
     )
+    return nx.freeze(sub)
 
 
 def status_of(count_home: float, count_total: float, lq: float, strong_lq: float) -> str:
@@ -164,10 +171,11 @@ def plan_segments(
         return _build_chain(chain, g, status, context_held, hop_decay)
     hops = _hops(g, held)
     feas = _feasibility(g, held, hops, hop_decay)
+    reach = _reach(g)
     for sid, seg in chain.segments_by_id.items():
         by_product = bool(getattr(seg, "by_product", False))
-        ups = tuple(sorted(held & nx.ancestors(g, sid), key=lambda x: (hops.get(x, 0), x)))
-        downs = tuple(sorted(held & nx.descendants(g, sid), key=lambda x: (hops.get(x, 0), x)))
+        ups = tuple(sorted(held & reach[sid][0], key=lambda x: (hops.get(x, 0), x)))
+        downs = tuple(sorted(held & reach[sid][1], key=lambda x: (hops.get(x, 0), x)))
         strategy = None if by_product else _strategy(status[sid], bool(ups), bool(downs))
         out[sid] = SegmentPlan(
             strategy=strategy,
@@ -178,6 +186,21 @@ def plan_segments(
             by_product=by_product,
         )
     return out
+
+
+_REACH: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _reach(g: nx.DiGraph) -> dict[str, tuple[set[str], set[str]]]:
+    """Ancestors and descendants of every node of a frozen graph, computed once per graph.
+
+    The stability runs plan the same graph hundreds of times; only the statuses change.
+    """
+    if not nx.is_frozen(g):
+        return {s: (nx.ancestors(g, s), nx.descendants(g, s)) for s in g}
+    if g not in _REACH:
+        _REACH[g] = {s: (nx.ancestors(g, s), nx.descendants(g, s)) for s in g}
+    return _REACH[g]
 
 
 def _build_chain(

@@ -23,9 +23,7 @@ import pandas as pd
 from chainmap.errors import ChainError, UnknownChainError, UnknownSegmentError, closest
 from chainmap.model import catalog
 from chainmap.model.vocab import (
-    CM,
-    RELATIONS,
-    STAGE,
+    RELATION_NAMES,
     STAGE_LABELS,
     STAGE_ORDER,
     STAGES,
@@ -466,6 +464,11 @@ def _load_bundled(chain_id: str) -> Chain:
             closest(chain_id, ids),
             hint="查看已有产业链 / list chains: chainmap chains",
         )
+    from chainmap.model.prebuilt import cached_chain
+
+    cached = cached_chain(chain_id)  # parsed once at build time, if its .ttl is unchanged
+    if cached is not None:
+        return cached
     return parse_chain(catalog.read_text(f"{chain_id}.ttl"), origin=f"graphs/{chain_id}.ttl")
 
 
@@ -543,6 +546,8 @@ def parse_chain(text: str, *, origin: str = "<string>") -> Chain:
     """Parse one chain from Turtle text, validating it; raise ``ChainError`` naming the problem."""
     from rdflib import Graph, Literal, URIRef
     from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+
+    from chainmap.model.vocab import CM, RELATIONS, STAGE
 
     _check_syntax(text, origin)
     graph = Graph()
@@ -705,6 +710,8 @@ def _check_link_triples(graph, links: Sequence[Link], origin: str) -> None:
     The loader builds links from ``cm:Link`` nodes and SHACL checks cycles over the
     direct triples (graphs/shapes.ttl), so a stray triple is refused by both.
     """
+    from chainmap.model.vocab import CM
+
     by_name = {"feedstock_of": CM.feedstockOf, "used_in": CM.usedIn}
     declared = {(k.upstream, k.downstream, k.relation) for k in links}
     prefix = str(chain_iri("")).removesuffix("chain/") + "segment/"
@@ -971,7 +978,7 @@ def chain_from_tables(
                     row=rownum,
                     column=col,
                 )
-        if rel not in RELATIONS:
+        if rel not in RELATION_NAMES:
             raise InputError(
                 f"未知关系 / unknown relation {rel!r}; use feedstock_of or used_in",
                 file=links_file,

@@ -14,8 +14,25 @@ The namespace is fixed once, here and in ``graphs/chainmap.ttl``:
 
 from __future__ import annotations
 
-from rdflib import Namespace, URIRef
-from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD
+import functools
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rdflib import Namespace, URIRef
+
+    # Built on first use by _rdf() (module __getattr__); declared here for readers and tools.
+    NS: Namespace
+    CM: Namespace
+    SEGMENT: Namespace
+    CHAIN: Namespace
+    LINK: Namespace
+    STAGE: Namespace
+    ENTERPRISE: Namespace
+    REGION: Namespace
+    PROJECT: Namespace
+    ZONE: Namespace
+    RELATIONS: dict[str, URIRef]
+    PREFIXES: dict[str, Namespace]
 
 __all__ = [
     "CHAIN",
@@ -31,6 +48,7 @@ __all__ = [
     "PROJECT",
     "REGION",
     "RELATIONS",
+    "RELATION_NAMES",
     "SEGMENT",
     "SEGMENT_CRITERIA",
     "STAGE",
@@ -52,17 +70,6 @@ __all__ = [
     "stage_iri",
     "zone_iri",
 ]
-
-NS = Namespace("https://w3id.org/chainmap/")
-CM = Namespace(NS + "vocab#")
-SEGMENT = Namespace(NS + "segment/")
-CHAIN = Namespace(NS + "chain/")
-LINK = Namespace(NS + "link/")
-STAGE = Namespace(NS + "stage/")
-ENTERPRISE = Namespace(NS + "enterprise/")
-REGION = Namespace(NS + "region/")
-PROJECT = Namespace(NS + "project/")
-ZONE = Namespace(NS + "zone/")
 
 #: The one global stage order (CONTRACTS.md). Layouts and upstream/downstream use it.
 STAGES: tuple[str, ...] = (
@@ -136,70 +143,114 @@ def is_chinese(country: object) -> bool:
     return isinstance(country, str) and country.strip().lower() in CHINA_NAMES
 
 
-#: Link relation name (as in the CSV files) -> property IRI.
-RELATIONS: dict[str, URIRef] = {
-    "feedstock_of": CM.feedstockOf,
-    "used_in": CM.usedIn,
-}
+#: The names that are rdflib terms, built on first use: ``import rdflib`` costs a
+#: quarter of a second, and ranking or gaps never write RDF.
+_RDF_NAMES = (
+    "NS",
+    "CM",
+    "SEGMENT",
+    "CHAIN",
+    "LINK",
+    "STAGE",
+    "ENTERPRISE",
+    "REGION",
+    "PROJECT",
+    "ZONE",
+    "RELATIONS",
+    "PREFIXES",
+)
 
-#: Prefixes bound in every graph chainmap writes (no ``ns1:`` in output).
-PREFIXES: dict[str, Namespace] = {
-    "cm": CM,
-    "chain": CHAIN,
-    "seg": SEGMENT,
-    "link": LINK,
-    "stage": STAGE,
-    "ent": ENTERPRISE,
-    "region": REGION,
-    "project": PROJECT,
-    "zone": ZONE,
-    "skos": Namespace(str(SKOS)),
-    "dcterms": Namespace(str(DCTERMS)),
-    "prov": Namespace(str(PROV)),
-    "schema": Namespace(str(SDO)),
-    "rdf": Namespace(str(RDF)),
-    "rdfs": Namespace(str(RDFS)),
-    "owl": Namespace(str(OWL)),
-    "xsd": Namespace(str(XSD)),
-}
+#: Link relation names, as in the CSV files (the keys of ``RELATIONS``).
+RELATION_NAMES = ("feedstock_of", "used_in")
+
+
+@functools.cache
+def _rdf() -> dict[str, Any]:
+    from rdflib import Namespace
+    from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD
+
+    NS = Namespace("https://w3id.org/chainmap/")
+    CM = Namespace(NS + "vocab#")
+    SEGMENT = Namespace(NS + "segment/")
+    CHAIN = Namespace(NS + "chain/")
+    LINK = Namespace(NS + "link/")
+    STAGE = Namespace(NS + "stage/")
+    ENTERPRISE = Namespace(NS + "enterprise/")
+    REGION = Namespace(NS + "region/")
+    PROJECT = Namespace(NS + "project/")
+    ZONE = Namespace(NS + "zone/")
+
+    #: Link relation name (as in the CSV files) -> property IRI.
+    RELATIONS = {
+        "feedstock_of": CM.feedstockOf,
+        "used_in": CM.usedIn,
+    }
+
+    #: Prefixes bound in every graph chainmap writes (no ``ns1:`` in output).
+    PREFIXES = {
+        "cm": CM,
+        "chain": CHAIN,
+        "seg": SEGMENT,
+        "link": LINK,
+        "stage": STAGE,
+        "ent": ENTERPRISE,
+        "region": REGION,
+        "project": PROJECT,
+        "zone": ZONE,
+        "skos": Namespace(str(SKOS)),
+        "dcterms": Namespace(str(DCTERMS)),
+        "prov": Namespace(str(PROV)),
+        "schema": Namespace(str(SDO)),
+        "rdf": Namespace(str(RDF)),
+        "rdfs": Namespace(str(RDFS)),
+        "owl": Namespace(str(OWL)),
+        "xsd": Namespace(str(XSD)),
+    }
+    return {k: v for k, v in locals().items() if k in _RDF_NAMES}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RDF_NAMES:
+        return _rdf()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def segment_iri(segment_id: str) -> URIRef:
     """IRI of a segment: ``NS + "segment/" + id``."""
-    return SEGMENT[segment_id]
+    return _rdf()["SEGMENT"][segment_id]
 
 
 def chain_iri(chain_id: str) -> URIRef:
     """IRI of a chain: ``NS + "chain/" + id``."""
-    return CHAIN[chain_id]
+    return _rdf()["CHAIN"][chain_id]
 
 
 def link_iri(upstream: str, downstream: str) -> URIRef:
     """IRI of the link from ``upstream`` to ``downstream`` (global, like segments)."""
-    return LINK[f"{upstream}--{downstream}"]
+    return _rdf()["LINK"][f"{upstream}--{downstream}"]
 
 
 def stage_iri(stage: str) -> URIRef:
     """IRI of a stage in the global stage vocabulary."""
-    return STAGE[stage]
+    return _rdf()["STAGE"][stage]
 
 
 def region_iri(adcode: str) -> URIRef:
     """IRI of a region: ``NS + "region/" + adcode``."""
-    return REGION[adcode]
+    return _rdf()["REGION"][adcode]
 
 
 def enterprise_iri(enterprise_id: str) -> URIRef:
     """IRI of an enterprise: ``NS + "enterprise/" + enterprise_id`` (USCC or ``h:`` hash)."""
-    return ENTERPRISE[enterprise_id.replace(":", "-")]
+    return _rdf()["ENTERPRISE"][enterprise_id.replace(":", "-")]
 
 
 def bind_prefixes(graph) -> None:
     """Bind chainmap's readable prefixes on an rdflib graph (replacing defaults)."""
-    for prefix, ns in PREFIXES.items():
+    for prefix, ns in _rdf()["PREFIXES"].items():
         graph.bind(prefix, ns, override=True, replace=True)
 
 
 def zone_iri(name: str) -> URIRef:
     """IRI of an economic zone: ``NS + "zone/" + name`` (e.g. ``zone/长三角``)."""
-    return ZONE[name]
+    return _rdf()["ZONE"][name]

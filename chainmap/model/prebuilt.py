@@ -1,0 +1,153 @@
+"""The bundled chains and sample, pre-parsed into ``graphs/prebuilt.json`` (no pickle).
+
+Parsing the six bundled Turtle files with rdflib and normalising the six sample CSVs
+took about a third of a second on every ``chainmap`` command. ``scripts/build_prebuilt.py``
+writes their parsed form once; each entry keeps the SHA-256 of the source texts it was
+built from, and an entry whose sources have changed since is ignored (the sources are
+parsed as before), so an edited ``.ttl`` or CSV is never shadowed by a stale copy.
+``tests/test_prebuilt.py`` checks that the file equals a fresh parse of the sources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+import functools
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+from chainmap.model import catalog
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from chainmap.model.chain import Chain
+
+__all__ = ["FILE", "build", "cached_chain", "cached_sample", "sources_digest"]
+
+#: The pre-parsed file, next to the sources in ``graphs/``.
+FILE = "prebuilt.json"
+
+
+def sources_digest(names: list[str]) -> str:
+    """SHA-256 over the named bundled files (name and text), in the given order."""
+    h = hashlib.sha256()
+    for name in names:
+        h.update(name.encode("utf-8") + b"\0" + catalog.read_text(name).encode("utf-8") + b"\0")
+    return h.hexdigest()
+
+
+def _sample_sources() -> list[str]:
+    return catalog.bundled_files("companies_", ".csv")
+
+
+_BUILDING = False  # while building, every read parses the sources
+
+
+@functools.cache
+def _load() -> dict[str, Any]:
+    if _BUILDING:
+        return {}
+    try:
+        return json.loads(catalog.read_text(FILE))
+    except (FileNotFoundError, OSError, ValueError):
+        return {}
+
+
+def chain_record(chain: Chain) -> dict[str, Any]:
+    """The fields of a parsed (single) chain as JSON values."""
+    return {
+        "id": chain.id,
+        "name_zh": chain.name_zh,
+        "name_en": chain.name_en,
+        "segments": [asdict(s) for s in chain.segments_by_id.values()],
+        "links": [asdict(link) for link in chain.link_list],
+        "sources": list(chain.sources),
+        "description_zh": chain.description_zh,
+        "description_en": chain.description_en,
+        "origin": chain.origin,
+    }
+
+
+def chain_from_record(rec: dict[str, Any]) -> Chain:
+    """The :class:`Chain` of :func:`chain_record` (tuples restored)."""
+    from chainmap.model.chain import Chain, Link, Segment
+
+    def tuples(d: dict[str, Any]) -> dict[str, Any]:
+        return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+
+    segments = [Segment(**tuples(s)) for s in rec["segments"]]
+    return Chain(
+        id=rec["id"],
+        name_zh=rec["name_zh"],
+        name_en=rec["name_en"],
+        segments_by_id={s.id: s for s in segments},
+        link_list=[Link(**tuples(link)) for link in rec["links"]],
+        sources=tuple(rec["sources"]),
+        description_zh=rec["description_zh"],
+        description_en=rec["description_en"],
+        origin=rec["origin"],
+    )
+
+
+def frame_record(frame: pd.DataFrame) -> dict[str, Any]:
+    """A frame of Python scalars, lists and None as JSON: columns, dtypes, values."""
+    return {
+        "columns": list(frame.columns),
+        "dtypes": {c: str(frame[c].dtype) for c in frame.columns},
+        "data": {c: frame[c].astype(object).tolist() for c in frame.columns},
+    }
+
+
+def frame_from_record(rec: dict[str, Any]) -> pd.DataFrame:
+    """The frame of :func:`frame_record`, with its dtypes."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {c: pd.Series(rec["data"][c], dtype=rec["dtypes"][c]) for c in rec["columns"]}
+    )
+
+
+def cached_chain(chain_id: str) -> Chain | None:
+    """The pre-parsed bundled chain, or None when absent or built from other sources."""
+    entry = _load().get("chains", {}).get(chain_id)
+    if entry is None or entry["digest"] != sources_digest([f"{chain_id}.ttl"]):
+        return None
+    return chain_from_record(entry["chain"])
+
+
+def cached_sample() -> pd.DataFrame | None:
+    """The pre-normalised bundled sample, or None when absent or built from other sources."""
+    entry = _load().get("sample")
+    if entry is None or entry["digest"] != sources_digest(_sample_sources()):
+        return None
+    return frame_from_record(entry["frame"])
+
+
+def build() -> dict[str, Any]:
+    """The content of :data:`FILE`, parsed afresh from the sources."""
+    global _BUILDING
+    from chainmap import datasets
+    from chainmap.model.chain import parse_chain
+
+    _BUILDING = True
+    _load.cache_clear()
+    datasets._all_enterprises.cache_clear()
+    try:
+        return _build(parse_chain, datasets.normalised_sample)
+    finally:
+        _BUILDING = False
+        _load.cache_clear()
+
+
+def _build(parse_chain: Any, normalised_sample: Any) -> dict[str, Any]:
+    chains = {}
+    for chain_id in catalog.bundled_chain_ids():
+        name = f"{chain_id}.ttl"
+        chain = parse_chain(catalog.read_text(name), origin=f"graphs/{name}")
+        chains[chain_id] = {"digest": sources_digest([name]), "chain": chain_record(chain)}
+    sample = normalised_sample()
+    return {
+        "chains": chains,
+        "sample": {"digest": sources_digest(_sample_sources()), "frame": frame_record(sample)},
+    }

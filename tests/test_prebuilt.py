@@ -1,0 +1,58 @@
+"""graphs/prebuilt.json equals a fresh parse of the bundled sources it was built from."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from chainmap import datasets
+from chainmap.model import catalog, prebuilt
+from chainmap.model.chain import parse_chain
+
+
+def test_prebuilt_file_equals_a_fresh_build():
+    stored = json.loads(catalog.read_text(prebuilt.FILE))
+    fresh = json.loads(json.dumps(prebuilt.build(), ensure_ascii=False))
+    assert stored == fresh, "graphs/prebuilt.json is stale: run python scripts/build_prebuilt.py"
+
+
+def test_cached_chains_equal_parsed_turtle():
+    for chain_id in catalog.bundled_chain_ids():
+        cached = prebuilt.cached_chain(chain_id)
+        assert cached is not None, chain_id
+        parsed = parse_chain(catalog.read_text(f"{chain_id}.ttl"), origin=f"graphs/{chain_id}.ttl")
+        assert list(cached.segments_by_id.items()) == list(parsed.segments_by_id.items())
+        assert cached.link_list == parsed.link_list
+        assert (cached.id, cached.name_zh, cached.name_en, cached.sources, cached.origin) == (
+            parsed.id,
+            parsed.name_zh,
+            parsed.name_en,
+            parsed.sources,
+            parsed.origin,
+        )
+        assert (cached.description_zh, cached.description_en) == (
+            parsed.description_zh,
+            parsed.description_en,
+        )
+        assert sorted(cached.graph.edges(data=True)) == sorted(parsed.graph.edges(data=True))
+
+
+def test_cached_sample_equals_normalised_csvs_cell_by_cell():
+    cached = prebuilt.cached_sample()
+    fresh = datasets.normalised_sample()
+    assert cached is not None
+    pd.testing.assert_frame_equal(cached, fresh, check_exact=True)
+    for column in fresh.columns:  # the same Python types too (int vs float, list vs str)
+        assert [type(v) for v in cached[column]] == [type(v) for v in fresh[column]], column
+
+
+def test_a_changed_source_is_not_shadowed(monkeypatch):
+    real = catalog.read_text
+
+    def edited(name: str) -> str:
+        return real(name) + ("\n# edited\n" if name == "fluorochem.ttl" else "")
+
+    monkeypatch.setattr(catalog, "read_text", edited)
+    assert prebuilt.cached_chain("fluorochem") is None
+    assert prebuilt.cached_chain("nev") is not None
