@@ -1304,13 +1304,20 @@ _JS = """
   document.getElementById("cm-fit").addEventListener("click", fit);
   // Each drawing moves one step: fit the segments (node sizes are known after a drawing),
   // mark the first draw, add the firms in the next task, fit again, mark the full draw.
-  var step = 0, pending = false;
+  var step = 0, pending = false, drawn = false;
   function addLater() {  // edges first: until their firms exist they cost no drawing
     edges.add(tips(later.edges));
+    drawn = false;
     nodes.add(tips(later.nodes));
-    step = 3;
+    if (drawn) {  // vis-network drew the firms as they came: their sizes are known, fit now
+      step = 4;
+      fit();
+    } else {
+      step = 3;
+    }
   }
   network.on("afterDrawing", function () {
+    drawn = true;
     if (step === 0 || step === 3) {
       step += 1;
       fit();
