@@ -19,6 +19,10 @@ __all__ = ["ENTERPRISE_FILE_SUFFIXES", "write_enterprises", "write_import_report
 ENTERPRISE_FILE_SUFFIXES = (".parquet", ".csv", ".xlsx")
 
 
+#: Rows per Parquet row group in written enterprise tables.
+PARQUET_ROW_GROUP = 100_000
+
+
 def write_enterprises(table: pd.DataFrame, path: str | Path) -> Path:
     """Write ``table`` to ``path``, the format chosen by its suffix."""
     from chainmap.outputs import tables
@@ -32,7 +36,9 @@ def write_enterprises(table: pd.DataFrame, path: str | Path) -> Path:
             hint="use .parquet, .csv or .xlsx",
         )
     if suffix == ".parquet":
-        table.to_parquet(path, index=False)
+        # Row groups of 100,000: the streaming engines read one group at a time, so an
+        # imported registry streams in bounded memory (one group of 1M rows held 2+ GiB).
+        table.to_parquet(path, index=False, row_group_size=PARQUET_ROW_GROUP)
         return path
     flat = tables.records_to_frame(table, list_sep=";")
     if suffix == ".csv":
