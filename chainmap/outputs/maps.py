@@ -1292,10 +1292,12 @@ _JS = """
     });
     return b;
   }
+  var fittedTo = "";
   function fit() {
     var b = bounds();
     if (!isFinite(b.left)) { return; }
     var w = container.clientWidth, h = container.clientHeight;
+    fittedTo = JSON.stringify([b, w, h]);
     var scale = Math.min(w / (b.right - b.left + @@FITPAD@@), h / (b.bottom - b.top + @@FITPAD@@));
     network.moveTo({ position: { x: (b.left + b.right) / 2, y: (b.top + b.bottom) / 2 },
       scale: scale, animation: false });
@@ -1309,9 +1311,14 @@ _JS = """
     edges.add(tips(later.edges));
     drawn = false;
     nodes.add(tips(later.nodes));
-    if (drawn) {  // vis-network drew the firms as they came: their sizes are known, fit now
-      step = 4;
-      fit();
+    if (drawn) {  // vis-network drew the firms as they came: their sizes are known
+      var b = bounds();
+      if (JSON.stringify([b, container.clientWidth, container.clientHeight]) === fittedTo) {
+        done();  // the firms sit inside the fitted drawing: that drawing is the full view
+      } else {
+        step = 4;
+        fit();
+      }
     } else {
       step = 3;
     }
