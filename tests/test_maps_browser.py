@@ -146,6 +146,34 @@ def test_search_filter_keeps_matches_and_their_neighbours(xss_page):
     assert page.eval("chainmapNodes.get({filter: n => !n.hidden}).length") == len(net.nodes)
 
 
+# Records how many nodes the map held when it marked its first draw.
+COUNT_AT_FIRST_DRAW = """Object.defineProperty(window, "chainmapFirstDrawn", {
+  configurable: true,
+  set: function (t) { window.__first = {t: t, nodes: window.chainmapNodes.get().map(
+    function (n) { return n.kind; })}; },
+  get: function () { return window.__first && window.__first.t; }
+});"""
+
+
+@needs_chromium
+def test_segments_are_drawn_before_the_firms(browser, tmp_path):
+    chain, status, ranking = xss_inputs()
+    net = build_map(chain, status=status, ranking=ranking)
+    firms = [n for n in net.nodes if n["kind"] != "segment"]
+    assert firms  # the map has firms to add later
+    path = write_map(net, tmp_path / "staged.html")
+    page = browser.open("about:blank")
+    browser.send(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": COUNT_AT_FIRST_DRAW}, page.session
+    )
+    browser.send("Page.navigate", {"url": file_url(path)}, session=page.session)
+    assert int(page.wait_for(RENDERED)) == len(net.nodes)
+    first = page.eval("window.__first")
+    assert sorted(first["nodes"]) == ["segment"] * (len(net.nodes) - len(firms))
+    assert first["t"] <= page.eval("window.chainmapRendered")
+    assert page.exceptions == []
+
+
 # ---------------------------------------------------------------------- legibility
 
 SCREENS = ((1366, 768), (1920, 1080))

@@ -19,6 +19,10 @@ __all__ = ["ENTERPRISE_FILE_SUFFIXES", "write_enterprises", "write_import_report
 ENTERPRISE_FILE_SUFFIXES = (".parquet", ".csv", ".xlsx")
 
 
+#: Rows per Parquet row group in written enterprise tables.
+PARQUET_ROW_GROUP = 100_000
+
+
 def write_enterprises(table: pd.DataFrame, path: str | Path) -> Path:
     """Write ``table`` to ``path``, the format chosen by its suffix."""
     from chainmap.outputs import tables
@@ -34,8 +38,10 @@ def write_enterprises(table: pd.DataFrame, path: str | Path) -> Path:
     if suffix == ".parquet":
         from chainmap.readwrite import atomic
 
+        # Row groups of 100,000: the streaming engines read one group at a time, so an
+        # imported registry streams in bounded memory (one group of 1M rows held 2+ GiB).
         with atomic.atomic_path(path) as tmp:
-            table.to_parquet(tmp, index=False)
+            table.to_parquet(tmp, index=False, row_group_size=PARQUET_ROW_GROUP)
         return path
     flat = tables.records_to_frame(table, list_sep=";")
     if suffix == ".csv":

@@ -1165,8 +1165,8 @@ _PAGE = """<!DOCTYPE html>
 </main>
 <footer id="cm-footer">chainmap · vis-network 9.1.2 © Almende B.V., visjs contributors
 (Apache-2.0 / MIT)</footer>
-<script type="application/json" id="chainmap-data">@@DATA@@</script>
 <script>@@VISJS@@</script>
+<script type="application/json" id="chainmap-data">@@DATA@@</script>
 <script>@@OURJS@@</script>
 </body>
 </html>
@@ -1232,10 +1232,24 @@ _JS = """
       text: String(n.search || n.label || "").toLowerCase()
     };
   });
-  data.nodes.forEach(function (n) { if (typeof n.title === "string") { n.title = tip(n.title); } });
-  data.edges.forEach(function (e) { if (typeof e.title === "string") { e.title = tip(e.title); } });
-  var nodes = new vis.DataSet(data.nodes);
-  var edges = new vis.DataSet(data.edges);
+  function tips(items) {
+    items.forEach(function (x) { if (typeof x.title === "string") { x.title = tip(x.title); } });
+    return items;
+  }
+  // The chain's segments and their links are drawn first; the firms (and their spokes)
+  // follow in the next task, so a large map shows its chain at once. With physics on
+  // (small maps only) everything goes in together: the layout must settle as one.
+  var staged = !(data.options.physics && data.options.physics.enabled);
+  var early = {};
+  data.nodes.forEach(function (n) { if (!staged || n.kind === "segment") { early[n.id] = true; } });
+  var later = {
+    nodes: data.nodes.filter(function (n) { return !early[n.id]; }),
+    edges: data.edges.filter(function (e) { return !(early[e.from] && early[e.to]); })
+  };
+  var nodes = new vis.DataSet(tips(data.nodes.filter(function (n) { return early[n.id]; })));
+  var edges = new vis.DataSet(tips(data.edges.filter(function (e) {
+    return early[e.from] && early[e.to];
+  })));
   var container = document.getElementById("chainmap-canvas");
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, data.options);
   window.chainmapNodes = nodes;
@@ -1280,29 +1294,61 @@ _JS = """
     });
     return b;
   }
+  var fittedTo = "";
   function fit() {
     var b = bounds();
     if (!isFinite(b.left)) { return; }
     var w = container.clientWidth, h = container.clientHeight;
+    fittedTo = JSON.stringify([b, w, h]);
     var scale = Math.min(w / (b.right - b.left + @@FITPAD@@), h / (b.bottom - b.top + @@FITPAD@@));
     network.moveTo({ position: { x: (b.left + b.right) / 2, y: (b.top + b.bottom) / 2 },
       scale: scale, animation: false });
   }
   window.chainmapFit = fit;
   document.getElementById("cm-fit").addEventListener("click", fit);
-  var fitted = false;
-  network.on("afterDrawing", function () {
-    if (!fitted) {  // node sizes are known after the first drawing
-      fitted = true;
-      fit();
-      return;
+  // Each drawing moves one step: fit the segments (node sizes are known after a drawing),
+  // mark the first draw, add the firms in the next task, fit again, mark the full draw.
+  var step = 0, pending = false, drawn = false;
+  function addLater() {  // edges first: until their firms exist they cost no drawing
+    edges.add(tips(later.edges));
+    drawn = false;
+    nodes.add(tips(later.nodes));
+    if (drawn) {  // vis-network drew the firms as they came: their sizes are known
+      var b = bounds();
+      if (JSON.stringify([b, container.clientWidth, container.clientHeight]) === fittedTo) {
+        done();  // the firms sit inside the fitted drawing: that drawing is the full view
+      } else {
+        step = 4;
+        fit();
+      }
+    } else {
+      step = 3;
     }
-    if (!document.body.hasAttribute("data-rendered")) {
-      window.chainmapRendered = performance.now();
-      document.body.setAttribute("data-rendered", String(nodes.length));
+  }
+  network.on("afterDrawing", function () {
+    drawn = true;
+    if (step === 0 || step === 3) {
+      step += 1;
+      fit();
+    } else if (step === 1) {
+      step = 2;
+      window.chainmapFirstDrawn = performance.now();
+      if (later.nodes.length || later.edges.length) {
+        setTimeout(addLater, 0);
+      } else {
+        done();
+      }
+    } else if (step === 4) {
+      done();
     }
   });
-  network.on("resize", function () { if (fitted) { fit(); } });
+  function done() {
+    step = 5;
+    window.chainmapRendered = performance.now();
+    document.body.setAttribute("data-rendered", String(nodes.length));
+    if (pending) { apply(); }
+  }
+  network.on("resize", function () { if (step > 0) { fit(); } });
 
   var input = document.getElementById("cm-search");
   var only = document.getElementById("cm-only");
@@ -1310,6 +1356,7 @@ _JS = """
   var count = document.getElementById("cm-count");
   var hidden = false;
   function apply() {
+    if (step < 5) { pending = true; return; }  // the firms are not all in the map yet
     var q = input.value.trim().toLowerCase();
     var hits = q ? index.filter(function (e) { return e.text.indexOf(q) >= 0; }) : [];
     var ids = hits.map(function (e) { return e.id; });
