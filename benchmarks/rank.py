@@ -58,6 +58,7 @@ peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"seconds": elapsed, "rows": len(ranking), "peak_mib": peak}))
 """
 
+
 def _peers() -> tuple[str, ...]:
     """The peers to run: polars only where the ``bench`` extra is installed (said once)."""
     import importlib.util

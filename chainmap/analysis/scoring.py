@@ -765,12 +765,18 @@ def _describe(
             parts.append("登记风险提示: " + "、".join(row["_risk_warnings"]))
         flags_col.append(sorted(set(flags), key=flags.index))
         reasons.append("; ".join(p for p in parts if p))
+    # Foreign firms without a known Chinese site: the plan lists them apart (境外).
+    overseas = [
+        bool(f) and not s
+        for f, s in zip(out["_foreign"].tolist(), out["_site"].tolist(), strict=True)
+    ]
     out = out.assign(
         region=region_names,
         segment_name=names,
         reasons=reasons,
         zones=zones_col,
         flags=flags_col,
+        overseas=overseas,
     )
     keep = [c for c in out.columns if not c.startswith("_")]
     front = [c for c in RANK_FIELDS if c in keep]

@@ -297,6 +297,8 @@ def _targets(
     if "rank" in frame.columns:
         frame = frame.sort_values(["rank", "enterprise_id"], kind="mergesort")
     for rec in frame.to_dict("records"):
+        if rec.get("overseas") is True:  # no known China site: the plan's 境外 list, not a box
+            continue
         sid = maps._text(rec.get("segment"))
         names = out.setdefault(sid, [])
         if len(names) >= top:
