@@ -742,7 +742,7 @@ def _describe(
                 parts.append(f"境外企业({country}), 未知在华基地: 亲和度按最低计")
         elif code is None and row["_site"]:
             parts.append(
-                f"地区未能解析; 按集团在华最近基地{row['_site']}计, 距{where.name}"
+                f"地区未能解析, 按集团在华最近基地{row['_site']}计, 距{where.name}"
                 f"{row['distance_km']:.0f}公里"
             )
         elif code is None:
