@@ -361,10 +361,18 @@ def test_ctrl_c_is_one_line_and_exit_130_on_every_engine(big_firms, tmp_path, en
             dashboard_address=":0",
         )  # fmt: skip
         options += ["--scheduler", cluster.scheduler_address]
-    elif engine == "dask-local":
+    source = big_firms
+    if engine == "dask-local":
         options = ["--engine", "dask"]
+        # Its own cluster takes seconds to start and ignores Ctrl-C meanwhile: give it
+        # twelve parts of work, so the signal lands while the work runs, not after it.
+        source = tmp_path / "parts"
+        source.mkdir()
+        for i in range(12):
+            (source / f"part-{i}.parquet").symlink_to(big_firms)
+        (source / "_SUCCESS").write_text("", encoding="utf-8")
     proc = _chainmap(
-        "rank", "fluorochem", *options, "--enterprises", str(big_firms), "-o",
+        "rank", "fluorochem", *options, "--enterprises", str(source), "-o",
         str(target), start_new_session=True,
     )  # fmt: skip
     first = proc.stderr.readline()  # the input is resolved: the work has begun
