@@ -162,3 +162,15 @@ def test_png_and_pdf_are_rendered_at_paper_size(tmp_path, fluorochem):
     w_pt, h_pt = (float(v) for v in boxes[0])
     _, _, w_mm, h_mm = PAPERS[poster.paper]
     assert abs(w_pt - w_mm / 25.4 * 72) < 2 and abs(h_pt - h_mm / 25.4 * 72) < 2  # landscape
+
+
+def test_policy_gated_segments_are_tagged_and_explained(fluorochem):
+    from chainmap import datasets
+
+    plain = build_poster(fluorochem).svg()
+    assert "〔禁建〕" not in plain  # no status, no gate
+    gated = build_poster(fluorochem, enterprises=datasets.enterprises(fluorochem)).svg()
+    # HCFCs and HFCs are barred for new capacity (graphs/policy.csv): the boxes say so,
+    # and the legend says what the tag means.
+    assert gated.count("〔禁建〕") >= 3  # two boxes and the legend
+    assert "政策禁止新建/扩建" in gated

@@ -72,7 +72,26 @@ _FILLS: dict[str | None, tuple[str, str, str]] = {
     "no_data": ("#eceff1", "#90a4ae", "无数据 no data"),
     None: ("#e3f2fd", "#1e88e5", "未评估 not assessed"),
 }
-_TAGS = {"补链": "#c62828", "强链": "#ef6c00", "延链": "#6a1b9a"}
+_TAGS = {
+    "补链": "#c62828",
+    "强链": "#ef6c00",
+    "延链": "#6a1b9a",
+    "禁建": "#37474f",
+    "入园": "#37474f",
+}
+#: What a gate tag means, in the legend (shown only when a box carries it).
+_GATE_WORDS = {
+    "禁建": "政策禁止新建/扩建 new capacity barred",
+    "入园": "须进入化工园区 park required",
+}
+#: The tag of a policy-gated segment (graphs/policy.csv), by the class that gates it.
+_GATE_TAGS = {
+    "eliminated": "禁建",
+    "banned_new": "禁建",
+    "relocation_only": "禁建",
+    "restricted": "禁建",
+    "park_required": "入园",
+}
 _BANDS = {"上游": "#eef2f5", "中游": "#e3ecf5", "下游": "#eef2f5"}
 
 _MARGIN = 20.0
@@ -252,6 +271,8 @@ def build_poster(
         row = rows.get(seg.id, {})
         st = row.get("status") if row.get("status") in _FILLS else None
         tag = row.get("strategy") if row.get("strategy") in _TAGS else None
+        if row.get("policy_gated") is True:  # barred for new capacity: say so on the box
+            tag = _GATE_TAGS.get((row.get("policy") or {}).get("class"), "禁建")
         anchors = [
             shorts.get(name) or derive_short_name(name)
             for name in maps._as_list(row.get("anchors"))
@@ -333,7 +354,12 @@ def _lay_out(
             stages[-1].append(box)
         else:
             stages.append([box])
-    legend = _legend_items(statuses, any(b.anchors for b in boxes), any(b.targets for b in boxes))
+    legend = _legend_items(
+        statuses,
+        any(b.anchors for b in boxes),
+        any(b.targets for b in boxes),
+        gates=sorted({b.tag for b in boxes if b.tag in ("禁建", "入园")}),
+    )
     for paper in ("A4", "A3"):
         width, height, _, _ = PAPERS[paper]
         foot = _footer_height(legend, width)
@@ -410,11 +436,14 @@ def _plan_width(plan: list[list[list[_Box]]], box_w: float) -> float:
 
 
 def _legend_items(
-    statuses: list[str | None], anchors: bool, targets: bool
+    statuses: list[str | None], anchors: bool, targets: bool, *, gates: list[str] = ()
 ) -> list[tuple[str, str, str]]:
     """(kind, colour, text) entries, in reading order."""
     items = [("fill", _FILLS[s][0], _FILLS[s][2]) for s in statuses]
-    items += [("tag", colour, f"〔{tag}〕") for tag, colour in _TAGS.items()]
+    items += [
+        ("tag", colour, f"〔{tag}〕") for tag, colour in _TAGS.items() if tag not in _GATE_WORDS
+    ]
+    items += [("tag", _TAGS[g], f"〔{g}〕 = {_GATE_WORDS[g]}") for g in gates]
     if anchors:
         items.append(("text", "#1b5e20", "★本地 = 本地龙头企业 home anchors"))
     if targets:
