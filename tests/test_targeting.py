@@ -446,3 +446,33 @@ def test_stability_sees_a_fragile_fact(tiny_chain, firms):
     prof = {"stability": {"top_k": 2, "n": 200, "seed": 0, "spread": 0.0}}
     ranked = _rank(tiny_chain, firms, with_stability=True, profile=prof)
     assert (ranked["stability"].dropna() < 1.0).any()
+
+
+def test_registry_risk_columns_become_flags_and_gate_the_ranking(tmp_path):
+    from chainmap.model.chain import load_chain
+    from chainmap.model.enterprises import read_enterprises
+
+    path = tmp_path / "risk.csv"
+    path.write_text(
+        "企业名称,所属省份,所属城市,所属区县,环节,严重违法失信,被执行人,经营异常\n"
+        "甲氟化工有限公司,江苏省,苏州市,昆山市,pvdf,1,0,\n"
+        "乙氟化工有限公司,江苏省,苏州市,昆山市,pvdf,0,3,无\n"
+        "丙氟化工有限公司,江苏省,苏州市,昆山市,pvdf,,,是\n"
+        "丁氟化工有限公司,浙江省,金华市,武义县,vdf,否,,\n",  # at home: makes pvdf a gap
+        encoding="utf-8",
+    )
+    table, _report = read_enterprises(path)
+    assert [list(f) for f in table["flags"]] == [
+        ["风险:严重违法失信"],
+        ["风险:被执行人"],
+        ["风险:经营异常"],
+        [],
+    ]
+    chain = load_chain("fluorochem")
+    by = rank_enterprises(
+        chain, table, home="330723", signals=False, with_stability=False
+    ).set_index("name")
+    assert "甲氟化工有限公司" not in by.index  # 严重违法失信: not a target
+    assert by.attrs["risk_excluded"] == 1
+    assert "风险:被执行人" in by.loc["乙氟化工有限公司", "flags"]
+    assert "经营异常" in by.loc["丙氟化工有限公司", "reasons"]

@@ -227,6 +227,20 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "flag:专精特新": ("专精特新", "专精特新企业", "是否专精特新", "specialised", "srdi"),
     "flag:小巨人": ("小巨人", "专精特新小巨人", "littlegiant"),
+    # Registry risk columns (企查查/天眼查 exports give a count, 是/否 or a date): a filled,
+    # non-zero cell becomes a 风险: flag; the ranking bars 严重违法失信 and 失信被执行人 and
+    # names the others as warnings (docs/methods.md).
+    "flag:风险:严重违法失信": (
+        "严重违法失信",
+        "严重违法",
+        "严重违法失信名单",
+        "严重违法失信企业名单",
+    ),
+    "flag:风险:失信被执行人": ("失信被执行人", "失信信息", "失信被执行人信息"),
+    "flag:风险:经营异常": ("经营异常", "经营异常信息", "经营异常名录", "是否经营异常"),
+    "flag:风险:被执行人": ("被执行人", "被执行人信息"),
+    "flag:风险:行政处罚": ("行政处罚", "行政处罚信息"),
+    "flag:风险:股权冻结": ("股权冻结", "股权冻结信息"),
 }
 
 _TARGETS = (
