@@ -35,7 +35,7 @@ import pandas as pd
 from chainmap.analysis.gaps import StatusCounts, status_counts, status_from_counts
 from chainmap.analysis.holdings import prepare_holdings
 from chainmap.analysis.plan import PlanCounts, TargetingPlan, assemble_plan, plan_counts
-from chainmap.analysis.scoring import rank_enterprises
+from chainmap.analysis.scoring import SCORING_COLUMNS, rank_enterprises
 from chainmap.errors import InputError, MissingExtraError
 from chainmap.model.chain import Chain
 from chainmap.model.home import Home, resolve_home
@@ -73,30 +73,19 @@ ENGINES = ("memory", "stream", "dask", "auto")
 AUTO_STREAM_BYTES = 256 * 2**20
 
 #: Columns kept for each candidate row (all others are dropped after classification).
-CANDIDATE_COLUMNS = (
-    "enterprise_id",
-    "name",
-    "uscc",
-    "region_code",
-    "country",
-    "segments",
-    "segments_source",
-    "revenue",
-    "revenue_year",
-    "registered_capital",
-    "capital_currency",
-    "employees",
-    "listed",
-    "flags",
-    "parent",
-    "short_name",
-    "exit_status",
-    "exit_date",
-    "province",
-    "city",
-    "county",
-    "legal_rep",
-    "address",
+CANDIDATE_COLUMNS = tuple(
+    dict.fromkeys(  # what the ranking reads, and what a plan shows of a key enterprise
+        (
+            *SCORING_COLUMNS,
+            "uscc",
+            "segments",
+            "segments_source",
+            "short_name",
+            "exit_date",
+            "legal_rep",
+            "address",
+        )
+    )
 )
 
 
