@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from chainmap.model.uscc import ALPHABET, check_characters
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -43,8 +45,7 @@ __all__ = [
 ]
 
 #: The 31 characters of a USCC (GB 32100-2015: digits and letters without I O Z S V).
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
+USCC_ALPHABET = ALPHABET
 
 _FILLER = (
     "一般项目：技术服务、技术开发、技术咨询、技术交流、技术转让、技术推广",
@@ -79,13 +80,7 @@ def uscc_check_digits(bodies: np.ndarray) -> np.ndarray:
     >>> uscc_check_digits(np.array(["91330723MA2E1234X"])).tolist()
     ['B']
     """
-    lookup = np.full(128, -1, dtype=np.int64)
-    for i, ch in enumerate(USCC_ALPHABET):
-        lookup[ord(ch)] = i
-    codes = np.frombuffer("".join(bodies.tolist()).encode("ascii"), dtype=np.uint8)
-    values = lookup[codes].reshape(len(bodies), 17)
-    check = (31 - (values * _USCC_WEIGHTS).sum(axis=1) % 31) % 31
-    return np.array(list(USCC_ALPHABET))[check]
+    return check_characters(bodies.tolist())
 
 
 def _counties(seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -28,6 +28,16 @@ INPUTS = {
     "kpi_targets_synthetic.toml": REPO / "graphs" / "kpi_targets_synthetic.toml",
     "companies_fluorochem.csv": REPO / "graphs" / "companies_fluorochem.csv",
     "registry_gbk_title_synthetic.csv": REPO / "tests" / "fixtures" / "registry_gbk_title_synthetic.csv",
+    **{
+        name: REPO / "tests" / "fixtures" / "hostile" / name
+        for name in (
+            "ent_dates_out_of_range.csv",
+            "ent_nan_inf_numbers.csv",
+            "ent_negative_capital.csv",
+            "ent_segment_tags_case.csv",
+            "ent_ragged_more_fields.csv",
+        )
+    },
     "classify_fluorochem_handwritten.csv": REPO
     / "tests"
     / "fixtures"
@@ -38,6 +48,22 @@ INPUTS = {
 #: commands without ``-o`` write to stdout, captured into the output file.
 COMMANDS: list[tuple[str, list[str]]] = [
     ("chains.json", ["chains", "--format", "json"]),
+    # the import normaliser: canonical table and row-by-row report
+    *[
+        (
+            f"import_{stem}.csv",
+            ["import", f"inputs/{stem}.csv", "-o", "{out}", "--report", f"import_{stem}.report.csv"],
+        )
+        for stem in (
+            "registry_gbk_title_synthetic",
+            "companies_fluorochem",
+            "ent_dates_out_of_range",
+            "ent_nan_inf_numbers",
+            "ent_negative_capital",
+            "ent_segment_tags_case",
+            "ent_ragged_more_fields",
+        )
+    ],
     ("chains.table", ["chains"]),
     ("show_fluorochem.json", ["show", "fluorochem", "--format", "json"]),
     ("gaps_fluorochem.json", ["gaps", "fluorochem", "--format", "json"]),

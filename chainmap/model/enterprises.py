@@ -46,6 +46,7 @@ from chainmap.errors import InputError
 from chainmap.model import values
 from chainmap.model.chain import segment_aliases
 from chainmap.model.report import ImportReport
+from chainmap.model.uscc import clean_uscc, valid_uscc, valid_usccs
 from chainmap.model.values import DASHES, is_blank, parse_date, split_list, to_number
 from chainmap.model.vocab import is_chinese
 
@@ -360,23 +361,14 @@ def enterprise_id(uscc: str | None, name: str, region_code: str | None) -> str:
     ...     None, "浙江三美化工股份有限公司", "330723")
     True
     """
-    if uscc and _valid_uscc(uscc):
+    if uscc and valid_uscc(uscc):
         return uscc
+    return _name_id(name, region_code)
+
+
+def _name_id(name: str, region_code: str | None) -> str:
     key = f"{_normalised_name(name)}|{region_code or ''}".encode()
     return "h:" + hashlib.sha256(key).hexdigest()[:16]
-
-
-def _valid_uscc(code: str) -> bool:
-    from stdnum.cn import uscc
-
-    return bool(uscc.is_valid(code))
-
-
-def _clean_uscc(value: object) -> str | None:
-    raw = values.text(value)
-    if raw is None:
-        return None
-    return re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", raw)).upper()
 
 
 # ---------------------------------------------------------------------- headers
@@ -518,11 +510,15 @@ def normalise_enterprises(
     mapping: str | Path | Mapping[str, str] | None = None,
     strict: bool = False,
     row_numbers: Sequence[int] | None = None,
+    method: str = "columns",
 ) -> tuple[pd.DataFrame, ImportReport]:
     """Normalise an in-memory enterprise table; see :func:`read_enterprises`.
 
     ``row_numbers`` are the rows as the user sees them (default: header is row 1,
-    so data starts at row 2, or ``frame.attrs["first_row"]``).
+    so data starts at row 2, or ``frame.attrs["first_row"]``). ``method="rows"``
+    runs the plain-Python reference, one row at a time; the default ``"columns"``
+    parses column by column and gives the same table and report
+    (``tests/test_import_columns.py`` compares the two).
 
     Examples
     --------
@@ -563,19 +559,68 @@ def normalise_enterprises(
             + (f" ({guessed})" if guessed else ""),
         )
     report = ImportReport(source=source)
-    # plain tuples: row access through pandas costs more than all the parsing
-    rows = list(frame.itertuples(index=False, name=None))
-    keep_rows = [i for i, row in enumerate(rows) if not all(is_blank(v) for v in row)]
-    if len(keep_rows) < len(rows):
-        report.notes.append(f"  跳过空行 / blank rows skipped: {len(rows) - len(keep_rows)}")
-    report.read = len(keep_rows)
-
     by_target = {target: header for header, target in plan.items()}
     position = {target: headers.index(header) for target, header in by_target.items()}
     extras = [(h, i) for i, h in enumerate(headers) if h not in plan and h not in _TARGETS]
-    records: list[dict] = []
-    overlong = frame.attrs.get("overlong_rows") or {}
+    if method == "rows":
+        records = _normalise_rows(frame, row_numbers, position, by_target, extras, report, strict)
+    elif method == "columns":
+        records = _normalise_columns(
+            frame, row_numbers, position, by_target, extras, report, strict
+        )
+    else:
+        raise ValueError(f"method must be 'columns' or 'rows', not {method!r}")
+    if isinstance(records, list):
+        records = _records_to_columns(_merge_duplicates(records, report, by_target), extras)
+    report.check()
+    columns = [*ENTERPRISE_COLUMNS, *EXTRA_COLUMNS, *[h for h, _ in extras]]
+    # object columns throughout: ints stay ints, dates stay dates, blanks stay None
+    size = len(records["name"])
+    out = pd.DataFrame(
+        {c: pd.Series(records.get(c, [None] * size), dtype=object) for c in columns},
+        columns=columns,
+    )
+    for col in ("segments", "flags"):
+        out[col] = out[col].map(lambda v: list(v) if isinstance(v, list) else [])
+    out["active"] = out["active"].astype(bool)
+    return out.reset_index(drop=True), report
+
+
+def _overlong_message(fields: int, headers: int) -> str:
+    return (
+        f"本行有 {fields} 个字段, 表头只有 {headers} 个 / the row has "
+        f"{fields} fields, the header {headers}; quote cells that hold commas"
+    )
+
+
+def _records_to_columns(records: list[dict], extras: Sequence[tuple[str, int]]) -> dict[str, list]:
+    columns = [*ENTERPRISE_COLUMNS, *EXTRA_COLUMNS, *[h for h, _ in extras]]
+    return {c: [r.get(c) for r in records] for c in columns}
+
+
+def _blank_rows_note(read: int, total: int, report: ImportReport, frame: pd.DataFrame) -> None:
+    if read < total:
+        report.notes.append(f"  跳过空行 / blank rows skipped: {total - read}")
+    report.read = read
     report.notes.extend(frame.attrs.get("notes") or [])
+
+
+def _normalise_rows(
+    frame: pd.DataFrame,
+    row_numbers: Sequence[int],
+    position: Mapping[str, int],
+    by_target: Mapping[str, str],
+    extras: Sequence[tuple[str, int]],
+    report: ImportReport,
+    strict: bool,
+) -> list[dict]:
+    """The plain-Python reference: one row at a time (``method="rows"``)."""
+    # plain tuples: row access through pandas costs more than all the parsing
+    rows = list(frame.itertuples(index=False, name=None))
+    keep_rows = [i for i, row in enumerate(rows) if not all(is_blank(v) for v in row)]
+    _blank_rows_note(len(keep_rows), len(rows), report, frame)
+    overlong = frame.attrs.get("overlong_rows") or {}
+    records: list[dict] = []
     for i in keep_rows:
         row = rows[i]
         if row_numbers[i] in overlong:
@@ -583,9 +628,7 @@ def normalise_enterprises(
                 row_numbers[i],
                 None,
                 "too_many_fields",
-                f"本行有 {overlong[row_numbers[i]]} 个字段, 表头只有 {len(headers)} 个 / the row has "
-                f"{overlong[row_numbers[i]]} fields, the header {len(headers)}; "
-                "quote cells that hold commas",
+                _overlong_message(overlong[row_numbers[i]], len(frame.columns)),
             )
             continue
         rec = _normalise_row(row, row_numbers[i], position, by_target, report, strict)
@@ -594,19 +637,296 @@ def normalise_enterprises(
         for h, j in extras:
             rec[h] = None if is_blank(row[j]) else row[j]
         records.append(rec)
+    return records
 
-    records = _merge_duplicates(records, report, by_target)
-    report.check()
-    columns = [*ENTERPRISE_COLUMNS, *EXTRA_COLUMNS, *[h for h, _ in extras]]
-    # object columns throughout: ints stay ints, dates stay dates, blanks stay None
-    out = pd.DataFrame(
-        {c: pd.Series([r.get(c) for r in records], dtype=object) for c in columns},
-        columns=columns,
-    )
-    for col in ("segments", "flags"):
-        out[col] = out[col].map(lambda v: list(v) if isinstance(v, list) else [])
-    out["active"] = out["active"].astype(bool)
-    return out.reset_index(drop=True), report
+
+#: Registered capital as most exports write it: "1234.56万人民币", "500万元", "2亿美元".
+_CAPITAL_PLAIN = re.compile(r"(\d{1,12}(?:\.\d{1,6})?)(万|亿)元?(人民币|美元)?")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TEXT_COLUMNS = ("legal_rep", "status", "province", "city", "county", "address", "scope",
+                 "listed", "parent", "short_name", "source", "size", "industry_section",
+                 "industry_division", "industry_group", "industry_class",
+                 "gb_industry")  # fmt: skip
+# Order of the checks within a row, as _normalise_row makes them: a row's report
+# items come in this order, rows in input order.
+_STEP = {
+    "reject": 0, "invalid_uscc": 1, "inactive": 2, "region": 3, "registered_capital": 4,
+    "paid_in_capital": 5, "founded": 6, "employees": 7, "revenue": 8, "revenue_year": 9,
+    "negative_employees": 10, "segments": 11,
+}  # fmt: skip
+
+
+def _text_cells(cells: Sequence[object]) -> list[str | None]:
+    """:func:`values.text` of every cell; text cells (nearly all) without a call."""
+    text = values.text
+    return [
+        None if v is None else ((v.strip() or None) if type(v) is str else text(v)) for v in cells
+    ]
+
+
+def _capital_cell(raw: object, text: str | None, unit: str) -> tuple[float | None, str | None]:
+    """:func:`parse_capital` of one cell; the usual spellings read without the general parse."""
+    if text is not None and (m := _CAPITAL_PLAIN.fullmatch(text)):
+        value = round(float(m.group(1)) * (1e4 if m.group(2) == "亿" else 1.0), 6)
+        if value <= _MAX_CAPITAL:
+            return value, "USD" if m.group(3) == "美元" else "CNY"
+    return parse_capital(raw, unit=unit)
+
+
+def _number_cell(raw: object, text: str | None, kind: type) -> float | int | None:
+    """:func:`to_number` of one cell; plain digit strings read without the general parse."""
+    if text is not None and len(text) <= 15 and text.isascii() and text.isdigit():
+        return kind(text)
+    return to_number(raw, kind)
+
+
+def _founded_cell(raw: object, text: str | None) -> dt.date | None:
+    """The founding date of one cell, as :func:`_normalise_row` reads it."""
+    if text is not None and _ISO_DATE.fullmatch(text):
+        try:
+            return _founded(dt.date.fromisoformat(text))
+        except ValueError:
+            pass  # the general parse raises the same error with its own message
+    return _founded(parse_date(raw))
+
+
+def _normalise_columns(
+    frame: pd.DataFrame,
+    row_numbers: Sequence[int],
+    position: Mapping[str, int],
+    by_target: Mapping[str, str],
+    extras: Sequence[tuple[str, int]],
+    report: ImportReport,
+    strict: bool,
+) -> dict[str, list]:
+    """:func:`_normalise_rows`, column by column: the same table and report, faster.
+
+    Each column is read once into stripped text; values that repeat (status,
+    country, location parts, flags, segment tags) are parsed once per distinct
+    value; USCC check digits are checked as one array (:func:`valid_usccs`). Report
+    items are collected with their row and their step of :func:`_normalise_row`
+    and sorted into the order the row-by-row reference writes them.
+    """
+    n = len(frame)
+    raw = [frame.iloc[:, j].to_numpy(dtype=object) for j in range(frame.shape[1])]
+    text = [_text_cells(col) for col in raw]
+    keep = [i for i in range(n) if any(col[i] is not None for col in text)]
+    _blank_rows_note(len(keep), n, report, frame)
+    overlong = frame.attrs.get("overlong_rows") or {}
+    items: list[tuple[int, int, int, str, str | None, str, str]] = []
+
+    def cells(target: str, source: list[list]) -> list:
+        at = position.get(target)
+        return [None] * n if at is None else source[at]
+
+    names = cells("name", text)
+    rows: list[int] = []  # positions that pass the row checks
+    for i in keep:
+        number = row_numbers[i]
+        if number in overlong:
+            message = _overlong_message(overlong[number], len(frame.columns))
+            items.append((i, 0, 0, "rejected", None, "too_many_fields", message))
+        elif names[i] is None:
+            message = "企业名称为空 / no name"
+            items.append((i, 0, 0, "rejected", by_target["name"], "missing_name", message))
+        else:
+            rows.append(i)
+
+    uscc_text = cells("uscc", text)
+    cleaned = {i: clean_uscc(uscc_text[i]) for i in rows if uscc_text[i] is not None}
+    order = list(cleaned)
+    valid = dict(zip(order, valid_usccs([cleaned[i] for i in order]).tolist(), strict=True))
+    step = _STEP["invalid_uscc"]
+    survivors = []
+    for i in rows:
+        code = cleaned.get(i)
+        if code and not valid[i]:
+            msg = f"统一社会信用代码校验失败 / invalid USCC (check digit or format): {code}"
+            if strict:
+                items.append((i, step, 0, "rejected", by_target["uscc"], "invalid_uscc", msg))
+                continue
+            items.append((i, step, 0, "warning", by_target["uscc"], "invalid_uscc", msg))
+        survivors.append(i)
+    rows = survivors
+
+    out: dict[str, list] = {c: [text[position[c]][i] if c in position else None for i in rows]
+                            for c in ("name", *_TEXT_COLUMNS)}  # fmt: skip
+    out["source_row"] = [row_numbers[i] for i in rows]
+    out["uscc"] = [cleaned.get(i) for i in rows]
+
+    active_of: dict[str | None, bool] = {}
+    active = []
+    for i, status in zip(rows, out["status"], strict=True):
+        if status not in active_of:
+            active_of[status] = is_active(status)
+        active.append(active_of[status])
+        if not active[-1]:
+            msg = f"企业状态为{status}, 保留并标记 active=False / kept, marked inactive"
+            items.append((i, _STEP["inactive"], 0, "warning", by_target.get("status"),
+                          "inactive", msg))  # fmt: skip
+    out["active"] = active
+
+    countries = cells("country", text)
+    where = by_target.get("county") or by_target.get("city") or by_target.get("province")
+    where = where or by_target.get("address")
+    chinese: dict[str, bool] = {}
+    by_parts: dict[tuple, tuple[str | None, str]] = {}
+    out["country"], out["region_code"] = [], []
+    located = zip(rows, out["province"], out["city"], out["county"], out["address"], strict=True)
+    for i, province, city, county, address in located:
+        country = countries[i] or "中国"
+        out["country"].append(country)
+        if country not in chinese:
+            chinese[country] = is_chinese(country)
+        if not chinese[country]:
+            out["region_code"].append(None)
+            continue
+        parts = (province, city, county)
+        found = by_parts.get(parts)
+        if found is None:
+            found = by_parts[parts] = _region(
+                {"province": province, "city": city, "county": county, "address": None}
+            )
+        if found[0] is None or found[1]:  # the address may decide: not shared by the parts
+            found = _region(
+                {"province": province, "city": city, "county": county, "address": address}
+            )
+        code, reason = found
+        out["region_code"].append(code)
+        if reason:
+            if code is None:
+                kind = "region_unresolved"
+            elif "address" in reason:
+                kind = "region_from_address"
+            else:
+                kind = "region_partial"
+            items.append((i, _STEP["region"], 0, "warning", where, kind, reason))
+
+    for target, currency_col in (
+        ("registered_capital", "capital_currency"),
+        ("paid_in_capital", "paid_in_currency"),
+    ):
+        header = by_target.get(target)
+        unit = _header_unit(header or "") or "万"
+        raws, texts = cells(target, raw), cells(target, text)
+        amounts, currencies = [], []
+        for i in rows:
+            try:
+                amount, currency = _capital_cell(raws[i], texts[i], unit)
+            except ValueError as exc:
+                amount, currency = None, None
+                why = str(exc) if "/" in str(exc) else f"无法解析资本 / cannot parse {raws[i]!r}"
+                items.append((i, _STEP[target], 0, "warning", header, "bad_capital",
+                              f"{why}; 已留空 / left blank"))  # fmt: skip
+            amounts.append(amount)
+            currencies.append(currency)
+        out[target], out[currency_col] = amounts, currencies
+
+    raws, texts = cells("founded", raw), cells("founded", text)
+    founded = []
+    for i in rows:
+        try:
+            founded.append(_founded_cell(raws[i], texts[i]))
+        except ValueError as exc:
+            founded.append(None)
+            why = "; 超出 1800-2100 / out of range" if "out of range" in str(exc) else ""
+            msg = f"无法解析日期 / cannot parse {raws[i]!r}{why}; 已留空 / left blank"
+            items.append((i, _STEP["founded"], 0, "warning", by_target.get("founded"),
+                          "bad_date", msg))  # fmt: skip
+    out["founded"] = founded
+
+    for col, kind in (("employees", int), ("revenue", float), ("revenue_year", int)):
+        raws, texts = cells(col, raw), cells(col, text)
+        numbers = []
+        for i in rows:
+            try:
+                numbers.append(_number_cell(raws[i], texts[i], kind))
+            except ValueError:
+                numbers.append(None)
+                items.append((i, _STEP[col], 0, "warning", by_target.get(col), "bad_number",
+                              f"无法解析数字 / cannot parse {raws[i]!r}"))  # fmt: skip
+        out[col] = numbers
+    for k, (i, employees) in enumerate(zip(rows, out["employees"], strict=True)):
+        if employees is not None and employees < 0:
+            msg = f"人数为负 / negative employee count {employees}; 已留空 / left blank"
+            items.append((i, _STEP["negative_employees"], 0, "warning",
+                          by_target.get("employees"), "bad_number", msg))  # fmt: skip
+            out["employees"][k] = None
+
+    raws = cells("segments", raw)
+    tagged: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
+    segments = []
+    for i in rows:
+        cell = raws[i]
+        if isinstance(cell, str):
+            if cell not in tagged:
+                tagged[cell] = _segment_cell(cell)
+            tags, problems = tagged[cell]
+            tags = list(tags)
+        else:
+            tags, problems = _segment_cell(cell)
+        for k, (code, message) in enumerate(problems):
+            items.append((i, _STEP["segments"], k, "warning", by_target.get("segments"),
+                          code, message))  # fmt: skip
+        segments.append(tags)
+    out["segments"] = segments
+    out["segments_source"] = ["tagged" if tags else None for tags in segments]
+
+    raws = cells("flags", raw)
+    flag_columns = [
+        (t.removeprefix("flag:"), text[position[t]]) for t in by_target if t.startswith("flag:")
+    ]
+    set_by: dict[str | None, bool] = {}
+    flags = []
+    for i in rows:
+        row_flags = split_list(raws[i])
+        for flag, column in flag_columns:
+            value = column[i]
+            if value not in set_by:
+                set_by[value] = _flag_on(value)
+            if set_by[value] and flag not in row_flags:
+                row_flags.append(flag)
+        flags.append(row_flags)
+    out["flags"] = flags
+
+    out["enterprise_id"] = [
+        code if code and valid[i] else _name_id(name, region)
+        for i, code, name, region in zip(
+            rows, out["uscc"], out["name"], out["region_code"], strict=True
+        )
+    ]
+    for h, j in extras:
+        column, blank = raw[j], text[j]
+        out[h] = [None if blank[i] is None else column[i] for i in rows]
+
+    items.sort(key=lambda item: item[:3])
+    for i, _step, _k, severity, column, code, message in items:
+        add = report.reject if severity == "rejected" else report.warn
+        add(row_numbers[i], column, code, message)
+    return _merge_duplicate_columns(out, report, by_target)
+
+
+def _merge_duplicate_columns(
+    out: dict[str, list], report: ImportReport, by_target: Mapping[str, str]
+) -> dict[str, list]:
+    """:func:`_merge_duplicates` on column lists: only rows that share an id are touched."""
+    ids = out["enterprise_id"]
+    seen: dict[str, int] = {}
+    shared: set[str] = set()
+    for eid in ids:
+        if eid in seen:
+            shared.add(eid)
+        seen[eid] = 1
+    if not shared:
+        return out
+    at = [k for k, eid in enumerate(ids) if eid in shared]
+    records = [{c: out[c][k] for c in out} for k in at]
+    merged = {id(r) for r in _merge_duplicates(records, report, by_target)}
+    for k, rec in zip(at, records, strict=True):
+        for c in out:
+            out[c][k] = rec[c]
+    drop = {k for k, rec in zip(at, records, strict=True) if id(rec) not in merged}
+    return {c: [v for k, v in enumerate(column) if k not in drop] for c, column in out.items()}
 
 
 def _normalise_row(
@@ -632,9 +952,9 @@ def _normalise_row(
                 "gb_industry"):  # fmt: skip
         rec[col] = values.text(get(col))
 
-    uscc = _clean_uscc(get("uscc"))
+    uscc = clean_uscc(get("uscc"))
     rec["uscc"] = uscc
-    if uscc and not _valid_uscc(uscc):
+    if uscc and not valid_uscc(uscc):
         msg = f"统一社会信用代码校验失败 / invalid USCC (check digit or format): {uscc}"
         if strict:
             report.reject(rownum, by_target["uscc"], "invalid_uscc", msg)
@@ -712,32 +1032,17 @@ def _normalise_row(
             f"人数为负 / negative employee count {rec['employees']}; 已留空 / left blank",
         )
         rec["employees"] = None
-    segments = split_list(get("segments"))
-    retired = segment_aliases()
-    if segments and not retired.keys().isdisjoint(segments):  # retired ids map to successors
-        for old in [s for s in segments if s in retired]:
-            report.warn(
-                rownum,
-                by_target.get("segments"),
-                "retired_segment",
-                f"环节编号已停用 / segment id {old!r} is retired; read as {retired[old]!r}",
-            )
-        segments = list(dict.fromkeys(retired.get(s, s) for s in segments))
-    segments = _segment_tags(segments, rownum, by_target.get("segments"), report)
+    segments, problems = _segment_cell(get("segments"))
+    for code, message in problems:
+        report.warn(rownum, by_target.get("segments"), code, message)
     rec["segments"] = segments
     rec["segments_source"] = "tagged" if segments else None
     flags = split_list(get("flags"))
     for target in by_target:
-        if target.startswith("flag:"):
-            value = values.text(get(target))
-            if (
-                value is not None
-                and value.lower() not in _FALSE
-                and (value.lower() in _TRUE or value not in _FALSE)
-            ):
-                flag = target.removeprefix("flag:")
-                if flag not in flags:
-                    flags.append(flag)
+        if target.startswith("flag:") and _flag_on(values.text(get(target))):
+            flag = target.removeprefix("flag:")
+            if flag not in flags:
+                flags.append(flag)
     rec["flags"] = flags
     rec["enterprise_id"] = enterprise_id(uscc, name, rec["region_code"])
     return rec
@@ -750,33 +1055,55 @@ def _founded(date: dt.date | None) -> dt.date | None:
     return date
 
 
-def _segment_tags(
-    tags: list[str], rownum: int, column: str | None, report: ImportReport
-) -> list[str]:
-    """Tags as segment ids: case and width folded where that names a known id, else warned.
+def _flag_on(value: str | None) -> bool:
+    """Whether a filled flag cell (是, 1, a count, a date …) sets its flag; 否, 0, 无 do not."""
+    return (
+        value is not None
+        and value.lower() not in _FALSE
+        and (value.lower() in _TRUE or value not in _FALSE)
+    )
 
-    A tag no bundled chain knows is kept (it may name a segment of the user's own
-    chain) with a warning, since rank and gaps will not count it for bundled chains.
+
+def _segment_cell(cell: object) -> tuple[list[str], list[tuple[str, str]]]:
+    """A ``segments`` cell as segment ids, and the ``(code, message)`` warnings it earns.
+
+    Retired ids become their successors (``graphs/segment_aliases.csv``); case and
+    width are folded where that names a known id. A tag no bundled chain knows is
+    kept (it may name a segment of the user's own chain) with a warning, since rank
+    and gaps will not count it for bundled chains.
     """
+    tags = split_list(cell)
+    problems: list[tuple[str, str]] = []
     if not tags:
-        return tags
+        return tags, problems
+    retired = segment_aliases()
+    if not retired.keys().isdisjoint(tags):
+        for old in [t for t in tags if t in retired]:
+            problems.append(
+                (
+                    "retired_segment",
+                    f"环节编号已停用 / segment id {old!r} is retired; read as {retired[old]!r}",
+                )
+            )
+        tags = list(dict.fromkeys(retired.get(t, t) for t in tags))
     known = known_segment_ids()
-    out = []
+    out: list[str] = []
     for tag in tags:
         folded = unicodedata.normalize("NFKC", tag).strip().lower()
         if tag not in known and folded in known:
-            report.warn(rownum, column, "segment_case", f"环节 {tag!r} 读作 / read as {folded!r}")
+            problems.append(("segment_case", f"环节 {tag!r} 读作 / read as {folded!r}"))
             tag = folded
         elif tag not in known:
-            report.warn(
-                rownum,
-                column,
-                "unknown_segment",
-                f"未知环节 / no bundled chain has segment {tag!r}; rank and gaps will not count it",
+            problems.append(
+                (
+                    "unknown_segment",
+                    f"未知环节 / no bundled chain has segment {tag!r}; "
+                    "rank and gaps will not count it",
+                )
             )
         if tag not in out:
             out.append(tag)
-    return out
+    return out, problems
 
 
 @functools.cache

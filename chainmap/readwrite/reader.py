@@ -266,7 +266,7 @@ def read_table(
                 sep=sep,
                 header=header,
                 names=list(range(width)) if header is None else None,
-                dtype=str,
+                dtype=object,  # every cell is text either way; str columns parse slower
                 keep_default_na=False,
                 skip_blank_lines=False,
             )
@@ -297,7 +297,18 @@ def read_table(
 
 def _as_text_cells(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.astype("object").where(frame.notna(), None)
-    return frame.map(lambda v: None if isinstance(v, str) and not v.strip() else v)
+    # column by column (DataFrame.map calls back per cell); each column is then
+    # inferred as DataFrame.map infers it (text columns become pandas' str dtype)
+    return pd.DataFrame(
+        {
+            k: pd.Series(
+                [None if isinstance(v, str) and not v.strip() else v for v in column],
+                index=frame.index,
+            )
+            for k, (_, column) in enumerate(frame.items())
+        },
+        index=frame.index,
+    ).set_axis(frame.columns, axis=1)
 
 
 def _unsupported(path: Path) -> InputError:
