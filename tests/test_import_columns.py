@@ -20,7 +20,7 @@ import pytest
 from stdnum.cn import uscc as stdnum_uscc
 
 from chainmap.errors import InputError
-from chainmap.model.enterprises import normalise_enterprises
+from chainmap.model.enterprises import normalise_enterprises, read_enterprises
 from chainmap.model.uscc import ALPHABET, check_characters, clean_uscc, valid_usccs
 from chainmap.readwrite.reader import read_table
 
@@ -59,6 +59,13 @@ def _assert_same(frame: pd.DataFrame, **kwargs) -> tuple[pd.DataFrame, object]:
         assert ref == fast
         return ref, None
     (t_ref, r_ref), (t_fast, r_fast) = ref, fast
+    _assert_frames_same(t_ref, t_fast)
+    assert r_fast.items == r_ref.items
+    assert (r_fast.read, r_fast.notes) == (r_ref.read, r_ref.notes)
+    return t_fast, r_fast
+
+
+def _assert_frames_same(t_ref: pd.DataFrame, t_fast: pd.DataFrame) -> None:
     assert list(t_fast.columns) == list(t_ref.columns)
     assert list(t_fast.dtypes) == list(t_ref.dtypes)
     assert len(t_fast) == len(t_ref)
@@ -66,9 +73,6 @@ def _assert_same(frame: pd.DataFrame, **kwargs) -> tuple[pd.DataFrame, object]:
         pairs = zip(t_ref[column].tolist(), t_fast[column].tolist(), strict=True)
         bad = [(k, a, b) for k, (a, b) in enumerate(pairs) if not _same_cell(a, b)]
         assert not bad, f"{column}: {bad[:3]}"
-    assert r_fast.items == r_ref.items
-    assert (r_fast.read, r_fast.notes) == (r_ref.read, r_ref.notes)
-    return t_fast, r_fast
 
 
 @pytest.mark.parametrize("path", TABLES, ids=lambda p: p.name)
@@ -79,6 +83,25 @@ def test_every_fixture_imports_as_the_reference(path, strict):
     except (InputError, OSError):
         pytest.skip("not a readable table (the reader's own tests cover it)")
     _assert_same(frame, source=path.name, strict=strict)
+
+
+@pytest.mark.parametrize("path", TABLES, ids=lambda p: p.name)
+def test_read_enterprises_reads_as_the_reference(path):
+    """The import reads the parser's cells as they are; the reference reads text cells."""
+    try:
+        frame = read_table(path)
+    except (InputError, OSError):
+        pytest.skip("not a readable table (the reader's own tests cover it)")
+    try:
+        table, report = read_enterprises(path)
+    except InputError as exc:
+        with pytest.raises(InputError) as ref:
+            normalise_enterprises(frame, source=str(path), method="rows")
+        assert str(ref.value) == str(exc)
+        return
+    ref_table, ref_report = normalise_enterprises(frame, source=str(path), method="rows")
+    _assert_frames_same(ref_table, table)
+    assert report.items == ref_report.items and report.notes == ref_report.notes
 
 
 def test_typed_cells_import_as_the_reference():

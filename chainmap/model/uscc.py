@@ -17,7 +17,15 @@ import numpy as np
 
 from chainmap.model import values
 
-__all__ = ["ALPHABET", "WEIGHTS", "check_characters", "clean_uscc", "valid_uscc", "valid_usccs"]
+__all__ = [
+    "ALPHABET",
+    "USCC_PLAIN",
+    "WEIGHTS",
+    "check_characters",
+    "clean_uscc",
+    "valid_uscc",
+    "valid_usccs",
+]
 
 #: GB 32100-2015 code alphabet: digits and upper-case letters without I, O, S, V, Z.
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -25,7 +33,8 @@ ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 _SEPARATORS = re.compile(r"[\s\-]")
-_PLAIN = re.compile(r"[0-9A-Z]{18}")
+#: A code that needs no folding: 18 digits and capital letters.
+USCC_PLAIN = re.compile(r"[0-9A-Z]{18}")
 
 # byte -> value in ALPHABET, -1 for any other byte
 _VALUE = np.full(256, -1, dtype=np.int64)
@@ -68,7 +77,7 @@ def clean_uscc(value: object) -> str | None:
     raw = values.text(value)
     if raw is None:
         return None
-    if _PLAIN.fullmatch(raw):  # the usual cell: nothing to fold
+    if USCC_PLAIN.fullmatch(raw):  # the usual cell: nothing to fold
         return raw
     return _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw)).upper()
 
@@ -106,7 +115,7 @@ def valid_usccs(codes: Sequence[str | None]) -> np.ndarray:
     for i, code in enumerate(codes):
         if code is None:
             continue
-        if _PLAIN.fullmatch(code):
+        if USCC_PLAIN.fullmatch(code):
             plain.append(i)
         else:
             out[i] = valid_uscc(code)

@@ -191,6 +191,7 @@ def read_table(
     *,
     sheet: str | int | None = None,
     header: int | Literal["auto"] | None = "auto",
+    text_cells: bool = True,
 ) -> pd.DataFrame:
     """Read a CSV, XLSX or Parquet file with every cell as text (``None`` when empty).
 
@@ -198,11 +199,16 @@ def read_table(
     below any title rows (:func:`detect_header_row`), or ``None`` to return the raw
     rows. ``frame.attrs["first_row"]`` is the 1-based spreadsheet row of the first
     data row. Raises :class:`InputError` naming the file for unreadable or empty files.
+
+    ``text_cells=False`` leaves the cells as the parser gives them (object columns,
+    where a blank cell may still be ``""``, blanks or NaN): for a normaliser that
+    reads every cell through :func:`chainmap.model.values.text` anyway, which then
+    skips two passes over every cell (a million-row export: about ten seconds).
     """
     path = Path(path)
     fmt = format_of(path)
     if header == "auto":
-        raw = read_table(path, sheet=sheet, header=None)
+        raw = read_table(path, sheet=sheet, header=None, text_cells=text_cells)
         if fmt == "parquet" or raw.empty:
             at = 0
         else:
@@ -237,39 +243,7 @@ def read_table(
                 frame = pd.concat([frame.columns.to_frame().T, frame], ignore_index=True)
             frame = frame.astype("object").where(frame.notna(), None)
         elif fmt in ("csv", "tsv"):
-            raw = path.read_bytes()
-            if not raw.strip():
-                raise InputError("文件为空 / the file is empty", file=str(path))
-            try:
-                enc, note = guess_encoding(raw)
-                text = raw.decode(enc)
-            except UnicodeDecodeError:
-                raise InputError(
-                    "无法识别编码 / cannot decode as UTF-8 or GBK/GB18030",
-                    file=str(path),
-                    hint="save the file as UTF-8 CSV",
-                ) from None
-            notes += [f"  {note}"] if note else []
-            sep = "\t" if fmt == "tsv" else guess_separator(text, notes)
-            # Raw rows: title rows are narrower than the table, so name every column
-            # up front or the parser stops at the first wider row.
-            # Registry exports hold long business scopes; csv's default cell limit is 128 KiB.
-            csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
-            text = fix_bare_carriage_returns(text, notes)
-            width = max((len(r) for r in csv.reader(io.StringIO(text), delimiter=sep)), default=0)
-            # UTF-8 bytes, not a StringIO: pandas re-encodes a text stream through a
-            # wrapper whose overflow buffer is copied on every read, quadratic in the
-            # file for CJK text (a 1M-row registry export: minutes instead of seconds).
-            frame = pd.read_csv(
-                io.BytesIO(text.encode("utf-8")),
-                encoding="utf-8",
-                sep=sep,
-                header=header,
-                names=list(range(width)) if header is None else None,
-                dtype=object,  # every cell is text either way; str columns parse slower
-                keep_default_na=False,
-                skip_blank_lines=False,
-            )
+            frame = _read_csv(path, fmt, header, notes)
         else:
             raise _unsupported(path)
     except InputError:
@@ -289,10 +263,73 @@ def read_table(
             f"无法读取 / cannot read: {type(exc).__name__}: {exc}".splitlines()[0],
             file=str(path),
         ) from None
-    frame = _as_text_cells(frame)
+    if text_cells:
+        frame = _as_text_cells(frame)
     frame.attrs["first_row"] = 1 if header is None else header + 2
     frame.attrs["notes"] = notes
     return frame
+
+
+def _read_csv(path: Path, fmt: str, header: int | None, notes: list[str]) -> pd.DataFrame:
+    """Every field of a CSV/TSV file as ``str`` (``""`` when empty; NaN past a short row)."""
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise InputError("文件为空 / the file is empty", file=str(path))
+    try:
+        enc, note = guess_encoding(raw)
+    except UnicodeDecodeError:
+        enc, note = None, None
+    notes += [f"  {note}"] if note else []
+    options = dict(header=header, dtype=object, keep_default_na=False, skip_blank_lines=False)
+    if enc == "utf-8-sig" and b"\r" not in raw and b"\x00" not in raw:
+        # The usual export: valid UTF-8 (guess_encoding decoded it), LF line breaks.
+        # Parse its bytes as they are, and try the first row's width before a pass
+        # over every row to find the widest (which title rows above the table need).
+        body = raw.removeprefix(codecs.BOM_UTF8)
+        sep = "\t" if fmt == "tsv" else guess_separator(_first_lines(body), notes)
+        try:
+            return pd.read_csv(io.BytesIO(body), encoding="utf-8", sep=sep, **options)
+        except pd.errors.ParserError:
+            if header is not None:
+                raise
+        text = body.decode("utf-8")
+    else:
+        try:
+            if enc is None:
+                raise UnicodeDecodeError("", b"", 0, 1, "")
+            text = raw.decode(enc)
+        except UnicodeDecodeError:
+            raise InputError(
+                "无法识别编码 / cannot decode as UTF-8 or GBK/GB18030",
+                file=str(path),
+                hint="save the file as UTF-8 CSV",
+            ) from None
+        sep = "\t" if fmt == "tsv" else guess_separator(text, notes)
+        text = fix_bare_carriage_returns(text, notes)
+    # Raw rows: title rows are narrower than the table, so name every column
+    # up front or the parser stops at the first wider row.
+    # Registry exports hold long business scopes; csv's default cell limit is 128 KiB.
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+    width = max((len(r) for r in csv.reader(io.StringIO(text), delimiter=sep)), default=0)
+    # UTF-8 bytes, not a StringIO: pandas re-encodes a text stream through a
+    # wrapper whose overflow buffer is copied on every read, quadratic in the
+    # file for CJK text (a 1M-row registry export: minutes instead of seconds).
+    return pd.read_csv(
+        io.BytesIO(text.encode("utf-8")),
+        encoding="utf-8",
+        sep=sep,
+        names=list(range(width)) if header is None else None,
+        **options,
+    )
+
+
+def _first_lines(body: bytes, size: int = 1 << 16) -> str:
+    """The start of a UTF-8 file, whole lines only (the whole file when its first line is longer)."""
+    head = body[:size]
+    if len(body) > size:
+        cut = head.rfind(b"\n")
+        head = body if cut < 0 or not head[:cut].strip() else head[: cut + 1]
+    return head.decode("utf-8")
 
 
 def _as_text_cells(frame: pd.DataFrame) -> pd.DataFrame:
