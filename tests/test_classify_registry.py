@@ -117,6 +117,24 @@ def test_official_wording_is_recognised(classifiers, chain, text, segment):
     assert found.confidence[found.segments.index(segment)] == "scope"
 
 
+def test_draft_catalogue_wording(classifiers):
+    """Entries of SAMR's 2021 draft catalogue that registries may still carry."""
+    clf = classifiers["lithium_battery"]
+    # CQ025: batteries other than lithium-ion are not the cell segment
+    other = clf.classify_row("一般项目：电池制造（锂离子电池制造除外）；电池销售")
+    assert other.segments == [] and other.trade_segments == ["lithium_battery"]
+    assert clf.classify_row("电池制造；电池零配件生产").segments == [
+        "li_structural_parts",
+        "lithium_battery",
+    ]
+    # O1039, and the longer wording registries write today
+    for text in (
+        "新能源汽车废旧动力蓄电池回收（不含危险废物经营）",
+        "新能源汽车废旧动力蓄电池回收及梯次利用（不含危险废物经营）",
+    ):
+        assert clf.classify_row(text).segments == ["li_recycling"], text
+
+
 def test_electronic_materials_entry_is_too_broad_to_map(classifiers):
     """电子专用材料制造 covers two dozen segments: only what the text names counts."""
     clf = classifiers["semiconductor_materials"]

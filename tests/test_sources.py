@@ -77,6 +77,18 @@ def test_no_company_row_cites_a_denied_domain():
     assert not denied, "\n".join(denied)
 
 
+def test_catalogue_sources_cite_reviewed_domains():
+    """The URLs in scope_catalog.csv's ``source`` column are on reviewed, allowed domains."""
+    urls = [
+        word.rstrip(",;)")
+        for row in _rows("scope_catalog.csv")
+        for word in row["source"].split()
+        if word.startswith(("http://", "https://"))
+    ]
+    assert urls
+    assert all(source_kind(u) not in (None, "denied") for u in urls), sorted(set(urls))
+
+
 @pytest.mark.parametrize("name", COMPANY_FILES)
 def test_every_company_row_has_a_primary_source(name):
     weak = [
