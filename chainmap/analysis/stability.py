@@ -110,6 +110,7 @@ def stability_runs(
     tags = [[pos[t] for t in tl if t in pos] for tl in pool["chain_segments"]]
 
     ranks = np.empty((n, m), dtype=np.int64)
+    planned: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for r in range(n):
         w = weights * rng.uniform(1 - spread, 1 + spread, size=len(weights))
         w = w / w.sum()
@@ -123,18 +124,13 @@ def stability_runs(
             s: status_of(home[i], total[i] + other[i], lq[i], strong_lq)
             for i, s in enumerate(order)
         }
-        plans = plan_segments(chain, st, hop_decay=decay, context_held=context, graph=graph)
-        gp = np.zeros(len(order))
-        fe = np.zeros(len(order))
-        target = np.zeros(len(order), dtype=bool)
-        for i, s in enumerate(order):
-            strategy = plans[s].strategy
-            if strategy is None or gated[i] or excluded[i]:
-                continue
-            target[i] = True
-            gp[i] = float(sw[strategy]) * (0.5 + 0.5 * importance[i])
-            f = plans[s].feasibility
-            fe[i] = f if np.isnan(density[i]) else (f + density[i]) / 2
+        key = tuple(st.values())
+        if key not in planned:  # runs often draw the same statuses: plan each once
+            planned[key] = _segment_parts(
+                plan_segments(chain, st, hop_decay=decay, context_held=context, graph=graph),
+                order, gated | excluded, sw, importance, density,
+            )  # fmt: skip
+        gp, fe, target = (a.copy() for a in planned[key])
         gp = gp / gp.max() if gp.max() > 0 else gp
         fe = fe / fe.max() if fe.max() > 0 else fe
         seg_score = w[0] * gp + w[1] * fe
@@ -162,6 +158,29 @@ def stability_runs(
     lo = np.percentile(ranks, 5, axis=0, method="lower").astype(float)
     hi = np.percentile(ranks, 95, axis=0, method="higher").astype(float)
     return stability, lo, hi
+
+
+def _segment_parts(
+    plans: Mapping[str, Any],
+    order: list[str],
+    barred: np.ndarray,
+    sw: Mapping[str, Any],
+    importance: np.ndarray,
+    density: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Raw gap priority, feasibility and the target mask of one run's plans."""
+    gp = np.zeros(len(order))
+    fe = np.zeros(len(order))
+    target = np.zeros(len(order), dtype=bool)
+    for i, s in enumerate(order):
+        strategy = plans[s].strategy
+        if strategy is None or barred[i]:
+            continue
+        target[i] = True
+        gp[i] = float(sw[strategy]) * (0.5 + 0.5 * importance[i])
+        f = plans[s].feasibility
+        fe[i] = f if np.isnan(density[i]) else (f + density[i]) / 2
+    return gp, fe, target
 
 
 def _lq(home: np.ndarray, total: np.ndarray) -> np.ndarray:
