@@ -97,3 +97,59 @@ def test_trailing_commas_give_the_same_columns_whole_and_in_parts(tmp_path):
     parts = list(iter_table(path, chunk_rows=1))
     assert [list(p.columns) for p in parts] == [list(whole.columns)] * 2
     assert _cells(pd.concat(parts, ignore_index=True)) == _cells(whole)
+
+
+_CSV_FIXTURES = sorted(
+    p
+    for p in [
+        *(Path(__file__).parent / "fixtures").rglob("*"),
+        *(Path(__file__).parent.parent / "graphs").rglob("*.csv"),
+    ]
+    if p.suffix in (".csv", ".tsv")
+)
+
+
+def _read(path, **kwargs):
+    try:
+        return "frame", read_table(path, **kwargs)
+    except Exception as exc:  # the same error, or the same frame
+        return "error", f"{type(exc).__name__}: {exc}"
+
+
+@pytest.mark.parametrize("path", _CSV_FIXTURES, ids=lambda p: p.name)
+def test_pyarrow_reads_the_cells_pandas_reads(path, monkeypatch):
+    """Large plain UTF-8 files go to pyarrow's parser; every fixture, forced through it,
+    reads as pandas' parser reads it (or falls back to pandas when pyarrow would differ)."""
+    pytest.importorskip("pyarrow")
+    from chainmap.readwrite import reader
+
+    for header in ("auto", None):
+        for text_cells in (True, False):
+            monkeypatch.setattr(reader, "ARROW_MIN_BYTES", 1 << 62)
+            kind, by_pandas = _read(path, header=header, text_cells=text_cells)
+            monkeypatch.setattr(reader, "ARROW_MIN_BYTES", 0)
+            kind2, by_arrow = _read(path, header=header, text_cells=text_cells)
+            assert kind == kind2
+            if kind == "error":
+                assert by_pandas == by_arrow
+                continue
+            assert by_arrow.equals(by_pandas)
+            assert list(by_arrow.columns) == list(by_pandas.columns)
+            assert type(by_arrow.columns) is type(by_pandas.columns)
+            assert list(by_arrow.dtypes) == list(by_pandas.dtypes)
+            assert by_arrow.attrs == by_pandas.attrs
+
+
+def test_pyarrow_path_is_taken_for_a_plain_export(tmp_path, monkeypatch):
+    pytest.importorskip("pyarrow")
+    from chainmap.readwrite import reader
+
+    path = tmp_path / "firms.csv"
+    path.write_text('企业名称,经营范围\n甲公司,"生产,销售"\n乙公司,\n', encoding="utf-8-sig")
+    used = []
+    original = reader._arrow_cells
+    monkeypatch.setattr(reader, "ARROW_MIN_BYTES", 0)
+    monkeypatch.setattr(reader, "_arrow_cells", lambda *a: used.append(1) or original(*a))
+    table, report = read_enterprises(path)
+    assert used and table["scope"].tolist() == ["生产,销售", None]
+    assert (report.read, report.kept) == (2, 2)
