@@ -717,6 +717,11 @@ def _founded_cell(raw: object, text: str | None) -> dt.date | None:
     return _founded(parse_date(raw))
 
 
+def _take(values: Sequence, rows: list[int], n: int) -> list:
+    """``values`` at ``rows``; a copy of the whole list when every row of ``n`` is kept."""
+    return list(values) if len(rows) == n else [values[i] for i in rows]
+
+
 def _normalise_columns(
     frame: pd.DataFrame,
     row_numbers: Sequence[int],
@@ -783,10 +788,10 @@ def _normalise_columns(
 
     absent = [None] * len(rows)
     out: dict[str, list] = {
-        c: [text[position[c]][i] for i in rows] if c in position else list(absent)
+        c: _take(text[position[c]], rows, n) if c in position else list(absent)
         for c in ("name", *_TEXT_COLUMNS)
     }
-    out["source_row"] = [row_numbers[i] for i in rows]
+    out["source_row"] = _take(row_numbers, rows, n)
     out["uscc"] = [cleaned.get(i) for i in rows]
 
     active_of: dict[str | None, bool] = {}
