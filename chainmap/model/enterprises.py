@@ -681,7 +681,7 @@ def _text_cells(cells: Sequence[object]) -> list[str | None]:
     """:func:`values.text` of every cell; text cells (nearly all) without a call."""
     text = values.text
     return [
-        None if v is None else ((v.strip() or None) if type(v) is str else text(v)) for v in cells
+        (v.strip() or None) if type(v) is str else (None if v is None else text(v)) for v in cells
     ]
 
 
@@ -772,7 +772,7 @@ def _normalise_columns(
         if (code := uscc_text[i]) is not None
     }
     order = list(cleaned)
-    valid = dict(zip(order, valid_usccs([cleaned[i] for i in order]).tolist(), strict=True))
+    valid = dict(zip(order, valid_usccs(list(cleaned.values())).tolist(), strict=True))
     step = _STEP["invalid_uscc"]
     survivors = []
     for i in rows:
