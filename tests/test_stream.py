@@ -167,3 +167,34 @@ def test_candidates_carry_every_column_scoring_reads():
     from chainmap.analysis.stream import CANDIDATE_COLUMNS
 
     assert set(SCORING_COLUMNS) <= set(CANDIDATE_COLUMNS)
+
+
+def test_classify_file_classifies_an_imported_parquet(fluorochem, tmp_path):
+    """`chainmap import` writes `segments` as a list column (empty for untagged firms);
+    Parquet gives those cells back as numpy arrays, which must read as "no tags"."""
+    from chainmap.analysis.classify import _parse_tags
+    from chainmap.model.enterprises import read_enterprises
+    from chainmap.outputs.enterprises import write_enterprises
+
+    raw = tmp_path / "registry.csv"
+    raw.write_text(
+        "企业名称,所属区县,经营范围,环节\n"
+        "甲氟材料有限公司,武义县,聚偏氟乙烯树脂生产,\n"
+        "乙化工有限公司,武义县,无水氟化氢生产；萤石销售,\n"
+        "丙贸易有限公司,武义县,日用百货销售,\n"
+        "丁新材料有限公司,武义县,技术服务,PTFE\n",
+        encoding="utf-8",
+    )
+    table, _ = read_enterprises(raw)
+    imported = write_enterprises(table, tmp_path / "imported.parquet")
+    assert isinstance(pd.read_parquet(imported)["segments"].iloc[0], np.ndarray)
+    classify_file(fluorochem, imported, tmp_path / "out")
+    out = pd.read_parquet(tmp_path / "out")
+    assert [list(v) for v in out["segments"]] == [["pvdf"], ["ahf"], [], ["ptfe"]]
+    assert out["segments_source"].tolist() == ["classified", "classified", "classified", "tagged"]
+    assert _parse_tags(np.array([], dtype=object), fluorochem) == []
+    label = fluorochem.segment("ptfe").name_zh
+    assert _parse_tags(np.array(["其他链环节", label], dtype=object), fluorochem) == [
+        "ptfe",
+        "其他链环节",
+    ]

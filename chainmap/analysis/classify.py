@@ -53,6 +53,8 @@ import gc
 import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import numpy as np
+
 from chainmap.errors import InputError
 from chainmap.model.values import is_blank
 
@@ -770,28 +772,54 @@ def classify(
 _TAG_SPLIT = re.compile(r"[;；,，、|\s]+")
 
 
-def _parse_tags(value: Any, chain: Chain) -> list[str]:
-    """Segment ids from a tag cell (list, or text joined by ; , 、 |); empty if none.
+def _parse_tags(
+    value: Any,
+    chain: Chain,
+    names: tuple[frozenset[str], frozenset[str]] | None = None,
+    rank: dict[str, int] | None = None,
+) -> list[str]:
+    """Segment ids from a tag cell (list, text joined by ; , 、 |, or a Parquet list); empty if none.
 
     Ids and labels of ``chain`` resolve to its ids, in stage order; other tags
     (segments of other chains, for instance) are kept as given, after them.
+    ``names`` and ``rank`` (:func:`_tag_names`, the chain's stage order) may be
+    computed once for many cells.
     """
+    if isinstance(value, np.ndarray):  # a list cell read from Parquet
+        value = value.tolist()
     if not isinstance(value, (list, tuple, set)) and is_blank(value):
         return []
     items = list(value) if isinstance(value, (list, tuple, set)) else _TAG_SPLIT.split(str(value))
+    exact, english = _tag_names(chain) if names is None else names
     ids: list[str] = []
     for item in items:
         item = str(item).strip()
         if not item:
             continue
-        try:
+        if item in exact or item.lower() in english:  # what chain.resolve accepts
             item = chain.resolve(item)
-        except KeyError:
-            pass
         if item not in ids:
             ids.append(item)
-    rank = {s.id: i for i, s in enumerate(chain.ordered_segments())}
+    if rank is None:
+        rank = {s.id: i for i, s in enumerate(chain.ordered_segments())}
     return sorted(ids, key=lambda s: (rank.get(s, len(rank)), ids.index(s)))
+
+
+def _tag_names(chain: Chain) -> tuple[frozenset[str], frozenset[str]]:
+    """The tags :meth:`Chain.resolve` accepts: ids, retired ids, labels; English ones lower-cased.
+
+    Anything else is kept as given without asking ``resolve``, whose "did you mean"
+    suggestions cost more than the whole classification of a row.
+    """
+    from chainmap.model.chain import segment_aliases
+
+    aliases = segment_aliases()
+    exact = {*chain.segments_by_id}
+    exact |= {old for old, new in aliases.items() if new in chain.segments_by_id}
+    for seg in chain.segments_by_id.values():
+        exact |= {seg.name_zh, seg.name_en}
+    english = {seg.name_en.lower() for seg in chain.segments_by_id.values()}
+    return frozenset(exact), frozenset(english)
 
 
 def assign_segments(
@@ -856,7 +884,9 @@ def assign_segments(
         if tag_column is not None and tag_column in out.columns
         else [None] * len(out)
     )
-    tagged = [_parse_tags(tag, chain) for tag in tags]
+    names = _tag_names(chain)
+    rank = {s.id: i for i, s in enumerate(chain.ordered_segments())}
+    tagged = [_parse_tags(tag, chain, names, rank) for tag in tags]
     texts = out[text_column].tolist()
     if code_column == "auto":
         code_column = next((c for c in CODE_COLUMNS if c in out.columns), None)
