@@ -7,8 +7,9 @@ export (企业名称, 统一社会信用代码, 登记状态, 注册资本 "1234
 :func:`chainmap.synthetic.synthetic_registry` (12 % of firms name a keyword of the chain),
 with **realistic business scopes**: 150–250 characters, built from the chains' real
 vocabulary (the segment names and keywords of every bundled chain, with an operation
-verb) and registry filler clauses; words of the benchmark chain itself appear only in
-the 12 % of firms the generator puts in the chain, so the chain's share stays known.
+verb) and registry filler clauses, each kept only when the benchmark chain's classifier
+finds nothing in it; so the chain is named only in the 12 % of firms the generator puts
+in it, and the chain's share stays known.
 
 Each stage then runs in its own subprocess, so its wall time and peak resident memory
 (``ru_maxrss``) are its own:
@@ -76,10 +77,12 @@ def vocabulary(chain_id: str = CHAIN) -> tuple[list[str], list[str]]:
     A word of another chain that contains, or is contained in, a keyword of ``chain_id``
     is left out, so that only the generator's chain rows name the benchmark chain.
     """
+    from chainmap.analysis.classify import Classifier
     from chainmap.model.chain import load_chain
     from chainmap.synthetic import _FILLER, _VERBS, _keywords
 
-    own = _keywords(load_chain(chain_id))
+    chain = load_chain(chain_id)
+    own = _keywords(chain)
     words = set()
     for other in BUNDLED:
         if other != chain_id:
@@ -87,7 +90,16 @@ def vocabulary(chain_id: str = CHAIN) -> tuple[list[str], list[str]]:
     words = sorted(w for w in words if not any(w in k or k in w for k in own))
     verbs = [v for v in _VERBS if v != "销售"]  # trade-only clauses would be filler too
     clauses = [f"{verbs[i % len(verbs)]}{w}" for i, w in enumerate(words)]
-    return clauses, list(_FILLER)
+    # The chain's classifier decides, not its keyword list: a clause that names one of the
+    # chain's markets (汽车, 光伏 …) or a catalogue phrase would put the firm in the chain.
+    classifier = Classifier(chain)
+    clauses = [c for c in clauses if not _in_chain(classifier.classify_row(c))]
+    filler = [c for c in _FILLER if not _in_chain(classifier.classify_row(c))]
+    return clauses, filler
+
+
+def _in_chain(found) -> bool:
+    return bool(found.segments or found.trade_segments)
 
 
 def realistic_scopes(scopes: list[str], seed: int, start: int) -> list[str]:
@@ -132,7 +144,8 @@ def _dataset(root: Path, n: int) -> Path:
     from chainmap.model.chain import load_chain
     from chainmap.synthetic import synthetic_registry
 
-    path = root / f"synthetic_raw_export_{n}.csv"
+    # v2: clauses filtered by the chain's classifier (v1 put 66 % of firms in the chain)
+    path = root / f"synthetic_raw_export_v2_{n}.csv"
     if not path.exists():
         print(f"writing a raw export of {n:,} synthetic enterprises to {path} …", file=sys.stderr)
         root.mkdir(parents=True, exist_ok=True)
