@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 import random
@@ -406,3 +407,31 @@ def test_a_text_ending_inside_a_longer_keyword_keeps_the_shorter_one():
     row = clf.classify_row("销售高品位萤石块")  # 销售: trade evidence (rule 6)
     assert (row.trade_segments, row.evidence) == (["fluorspar"], {"fluorspar": ["萤石"]})
     assert clf.classify_one("销售高品位萤石块。") == clf.classify_one("销售高品位萤石块")
+
+
+def test_cli_classifies_an_imported_parquet(invoke, tmp_path):
+    """import -> Parquet -> classify: list cells (numpy arrays when read back) stay lists."""
+    raw = tmp_path / "r.csv"
+    raw.write_text(
+        "企业名称,所属区县,经营范围,标签\n"
+        "甲氟材料有限公司,武义县,聚偏氟乙烯树脂生产,高新技术企业；专精特新\n"
+        "乙化工有限公司,武义县,无水氟化氢生产,\n",
+        encoding="utf-8",
+    )
+    assert invoke("import", raw, "-o", tmp_path / "r.parquet").exit_code == 0
+    out = tmp_path / "out.csv"
+    done = invoke(
+        "classify", "fluorochem", tmp_path / "r.parquet", "--text-column", "scope", "-o", out
+    )
+    assert done.exit_code == 0, done.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert [(r["segments"], r["segments_source"]) for r in rows] == [
+        ("pvdf", "classified"),
+        ("ahf", "classified"),
+    ]
+    assert rows[0]["flags"] == "高新技术企业; 专精特新" and rows[1]["flags"] == ""
+    shown = json.loads(
+        invoke("classify", "fluorochem", tmp_path / "r.parquet", "--text-column", "scope",
+               "--format", "json").stdout
+    )  # fmt: skip
+    assert shown[0]["flags"] == ["高新技术企业", "专精特新"] and shown[1]["segments"] == ["ahf"]

@@ -945,9 +945,12 @@ def classification_records(
 
 
 def _missing_as_none(value: Any) -> Any:
-    """``None`` for NaN / NA cells (pandas may turn empty text cells into NaN)."""
+    """``None`` for NaN / NA cells (pandas may turn empty text cells into NaN); a list for a
+    Parquet list cell (a numpy array)."""
     if value is None or isinstance(value, (list, dict, str)):
         return value
+    if isinstance(value, np.ndarray):
+        return value.tolist()
     import pandas as pd
 
     return None if pd.isna(value) else value
