@@ -254,3 +254,45 @@ def test_fluorochem_ttl_is_the_import_of_its_reference_tables(fluorochem):
     )
     assert again.segments_by_id == fluorochem.segments_by_id
     assert sorted(again.link_list, key=str) == sorted(fluorochem.link_list, key=str)
+
+
+def test_cycle_check_agrees_with_networkx():
+    """The loader's networkx-free cycle check against networkx on random digraphs."""
+    import random
+
+    import networkx as nx
+
+    from chainmap.model.chain import _has_cycle
+
+    rng = random.Random(5)
+    seen = {True: 0, False: 0}
+    for _ in range(400):
+        n = rng.randint(1, 12)
+        edges = {(rng.randrange(n), rng.randrange(n)) for _ in range(rng.randint(0, 2 * n))}
+        edges = {(f"s{u}", f"s{v}") for u, v in edges if u != v}
+        graph = nx.DiGraph(list(edges))
+        adjacency: dict[str, list[str]] = {}
+        for u, v in sorted(edges):
+            adjacency.setdefault(u, []).append(v)
+        expected = not nx.is_directed_acyclic_graph(graph)
+        assert _has_cycle(adjacency) is expected, sorted(edges)
+        seen[expected] += 1
+    assert min(seen.values()) > 50
+
+
+def test_listing_and_classifying_do_not_import_networkx(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from chainmap.model.chain import load_chain\n"
+        "from chainmap.analysis.classify import Classifier\n"
+        "chain = load_chain('fluorochem')\n"
+        "Classifier(chain).classify_row('聚偏氟乙烯生产')\n"
+        "assert 'networkx' not in sys.modules, 'networkx imported'\n"
+        "chain.upstream('pvdf')\n"
+        "assert 'networkx' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -15,9 +15,9 @@ import html
 import math
 from pathlib import Path
 import re
+from typing import TYPE_CHECKING
 import warnings
 
-import networkx as nx
 import pandas as pd
 
 from chainmap.errors import ChainError, UnknownChainError, UnknownSegmentError, closest
@@ -29,6 +29,9 @@ from chainmap.model.vocab import (
     STAGES,
     chain_iri,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
 
 __all__ = [
     "Chain",
@@ -129,7 +132,16 @@ class Chain:
             self.membership.setdefault(sid, self.members[:1])
         for link in self.link_list:
             self.link_membership.setdefault((link.upstream, link.downstream), self.members[:1])
-        self.graph = _build_graph(self)
+        _check_links(self)
+        self._graph: nx.DiGraph | None = None
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The supply graph (networkx), built on first use: listing, showing, importing and
+        classifying never need it, and ``import networkx`` costs a tenth of a second."""
+        if self._graph is None:
+            self._graph = _build_graph(self)
+        return self._graph
 
     # ------------------------------------------------------------------ basics
     def __len__(self) -> int:
@@ -228,6 +240,8 @@ class Chain:
         return self._reach(segment, depth, graph)
 
     def _reach(self, segment: str, depth: int | None, graph: nx.DiGraph) -> list[str]:
+        import networkx as nx
+
         sid = self.resolve(segment)
         dist = nx.single_source_shortest_path_length(graph, sid, cutoff=depth)
         dist.pop(sid, None)
@@ -244,6 +258,8 @@ class Chain:
     def paths(self, source: str, target: str, *, cutoff: int | None = None) -> list[list[str]]:
         """All simple paths from ``source`` down to ``target``, shortest first."""
         a, b = self.resolve(source), self.resolve(target)
+        import networkx as nx
+
         found = [list(p) for p in nx.all_simple_paths(self.graph, a, b, cutoff=cutoff)]
         return sorted(found, key=lambda p: (len(p), p))
 
@@ -367,7 +383,61 @@ class Chain:
 _SEGMENT_COLUMNS = ("id", "name_zh", "name_en", "stage", "keywords", "gbt4754", "sources", "chains")
 
 
+def _check_links(chain: Chain) -> None:
+    """The checks :func:`_build_graph` makes, in its order, without networkx.
+
+    Raises the same :class:`ChainError`; a feedstock cycle is found here and then
+    described by :func:`_build_graph` (which names the cycle as before).
+    """
+    chain.ordered_segments()  # as _build_graph's first step
+    seen: set[tuple[str, str]] = set()
+    for link in chain.link_list:
+        for end in (link.upstream, link.downstream):
+            if end not in chain.segments_by_id:
+                _describe_failure(chain)
+        if link.upstream == link.downstream or (link.upstream, link.downstream) in seen:
+            _describe_failure(chain)
+        seen.add((link.upstream, link.downstream))
+    feeds: dict[str, list[str]] = {}
+    for link in chain.link_list:
+        if link.relation == "feedstock_of":
+            feeds.setdefault(link.upstream, []).append(link.downstream)
+    if _has_cycle(feeds):
+        _describe_failure(chain)
+
+
+def _describe_failure(chain: Chain) -> None:
+    """Raise the :class:`ChainError` :func:`_build_graph` raises for ``chain`` (naming the link or cycle)."""
+    _build_graph(chain)
+    raise AssertionError(f"{chain.id}: a link check failed that _build_graph accepts")
+
+
+def _has_cycle(edges: dict[str, list[str]]) -> bool:
+    """Whether the directed graph ``edges`` (node -> successors) has a cycle (iterative DFS)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for root in edges:
+        if state.get(root):
+            continue
+        stack = [(root, iter(edges.get(root, ())))]
+        state[root] = 1
+        while stack:
+            node, successors = stack[-1]
+            for nxt in successors:
+                if state.get(nxt) == 1:
+                    return True
+                if not state.get(nxt):
+                    state[nxt] = 1
+                    stack.append((nxt, iter(edges.get(nxt, ()))))
+                    break
+            else:
+                state[node] = 2
+                stack.pop()
+    return False
+
+
 def _build_graph(chain: Chain) -> nx.DiGraph:
+    import networkx as nx
+
     graph = nx.DiGraph(id=chain.id, name_zh=chain.name_zh, name_en=chain.name_en)
     for seg in chain.ordered_segments():
         graph.add_node(
@@ -421,6 +491,8 @@ def _build_graph(chain: Chain) -> nx.DiGraph:
 def _feedstock_view(graph: nx.DiGraph) -> nx.DiGraph:
     """The ``feedstock_of`` links only: ``used_in`` links name markets and may close a loop
     (PFSA membrane → chlor-alkali → … → TFE → PFSA), so cycle checks ignore them (CONTRACTS)."""
+    import networkx as nx
+
     return nx.subgraph_view(
         graph, filter_edge=lambda u, v: graph.edges[u, v]["relation"] == "feedstock_of"
     )
