@@ -739,221 +739,287 @@ def _normalise_columns(
     items are collected with their row and their step of :func:`_normalise_row`
     and sorted into the order the row-by-row reference writes them.
     """
-    n = len(frame)
-    raw = [frame.iloc[:, j].to_numpy(dtype=object) for j in range(frame.shape[1])]
-    text = [_text_cells(col) for col in raw]
-    keep = [i for i in range(n) if any(col[i] is not None for col in text)]
-    _blank_rows_note(len(keep), n, report, frame)
-    overlong = frame.attrs.get("overlong_rows") or {}
-    items: list[tuple[int, int, int, str, str | None, str, str]] = []
+    work = _ColumnImport(frame, row_numbers, position, by_target, report)
+    work.row_checks()
+    work.uscc(strict)
+    work.texts()
+    work.status()
+    work.location()
+    work.capital()
+    work.founded()
+    work.numbers()
+    work.segments()
+    work.flags()
+    work.ids_and_extras(extras)
+    work.report_items()
+    return _merge_duplicate_columns(work.out, report, by_target)
 
-    def cells(target: str, source: list[list]) -> list:
-        at = position.get(target)
-        return [None] * n if at is None else source[at]
 
-    names = cells("name", text)
-    rows: list[int] = []  # positions that pass the row checks
-    for i in keep:
-        number = row_numbers[i]
-        if number in overlong:
-            message = _overlong_message(overlong[number], len(frame.columns))
-            items.append((i, 0, 0, "rejected", None, "too_many_fields", message))
-        elif names[i] is None:
-            message = "企业名称为空 / no name"
-            items.append((i, 0, 0, "rejected", by_target["name"], "missing_name", message))
-        else:
-            rows.append(i)
+class _ColumnImport:
+    """The state of one column-by-column import; each method fills columns of ``out``.
 
-    uscc_text = cells("uscc", text)
-    plain = USCC_PLAIN.fullmatch
-    cleaned = {
-        i: code if plain(code) else clean_uscc(code)
-        for i in rows
-        if (code := uscc_text[i]) is not None
-    }
-    order = list(cleaned)
-    valid = dict(zip(order, valid_usccs(list(cleaned.values())).tolist(), strict=True))
-    step = _STEP["invalid_uscc"]
-    survivors = []
-    for i in rows:
-        code = cleaned.get(i)
-        if code and not valid[i]:
-            msg = f"统一社会信用代码校验失败 / invalid USCC (check digit or format): {code}"
-            if strict:
-                items.append((i, step, 0, "rejected", by_target["uscc"], "invalid_uscc", msg))
-                continue
-            items.append((i, step, 0, "warning", by_target["uscc"], "invalid_uscc", msg))
-        survivors.append(i)
-    rows = survivors
+    ``rows`` are the positions still kept, ``items`` the report items as
+    ``(position, step, k, severity, column, code, message)``.
+    """
 
-    absent = [None] * len(rows)
-    out: dict[str, list] = {
-        c: _take(text[position[c]], rows, n) if c in position else list(absent)
-        for c in ("name", *_TEXT_COLUMNS)
-    }
-    out["source_row"] = _take(row_numbers, rows, n)
-    out["uscc"] = [cleaned.get(i) for i in rows]
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        row_numbers: Sequence[int],
+        position: Mapping[str, int],
+        by_target: Mapping[str, str],
+        report: ImportReport,
+    ) -> None:
+        self.frame, self.row_numbers = frame, row_numbers
+        self.position, self.by_target, self.report = position, by_target, report
+        self.n = n = len(frame)
+        self.raw = [frame.iloc[:, j].to_numpy(dtype=object) for j in range(frame.shape[1])]
+        self.text = [_text_cells(col) for col in self.raw]
+        self.keep = [i for i in range(n) if any(col[i] is not None for col in self.text)]
+        _blank_rows_note(len(self.keep), n, report, frame)
+        self.items: list[tuple[int, int, int, str, str | None, str, str]] = []
+        self.rows: list[int] = []
+        self.out: dict[str, list] = {}
 
-    active_of: dict[str | None, bool] = {}
-    active = []
-    for i, status in zip(rows, out["status"], strict=True):
-        if status not in active_of:
-            active_of[status] = is_active(status)
-        active.append(active_of[status])
-        if not active[-1]:
-            msg = f"企业状态为{status}, 保留并标记 active=False / kept, marked inactive"
-            items.append((i, _STEP["inactive"], 0, "warning", by_target.get("status"),
-                          "inactive", msg))  # fmt: skip
-    out["active"] = active
+    def cells(self, target: str, source: list[list]) -> list:
+        at = self.position.get(target)
+        return [None] * self.n if at is None else source[at]
 
-    countries = cells("country", text)
-    where = by_target.get("county") or by_target.get("city") or by_target.get("province")
-    where = where or by_target.get("address")
-    chinese: dict[str, bool] = {}
-    by_parts: dict[tuple, tuple[str | None, str]] = {}
-    out["country"], out["region_code"] = [], []
-    located = zip(rows, out["province"], out["city"], out["county"], out["address"], strict=True)
-    for i, province, city, county, address in located:
-        country = countries[i] or "中国"
-        out["country"].append(country)
-        if country not in chinese:
-            chinese[country] = is_chinese(country)
-        if not chinese[country]:
-            out["region_code"].append(None)
-            continue
-        parts = (province, city, county)
-        found = by_parts.get(parts)
-        if found is None:
-            found = by_parts[parts] = _region(
-                {"province": province, "city": city, "county": county, "address": None}
-            )
-        if found[0] is None or found[1]:  # the address may decide: not shared by the parts
-            found = _region(
-                {"province": province, "city": city, "county": county, "address": address}
-            )
-        code, reason = found
-        out["region_code"].append(code)
-        if reason:
-            if code is None:
-                kind = "region_unresolved"
-            elif "address" in reason:
-                kind = "region_from_address"
+    def warn(self, i: int, step: str, column: str | None, code: str, message: str, k: int = 0):
+        self.items.append((i, _STEP[step], k, "warning", column, code, message))
+
+    def absent(self) -> list:
+        return [None] * len(self.rows)
+
+    def row_checks(self) -> None:
+        """Reject overlong rows and rows without a name."""
+        overlong = self.frame.attrs.get("overlong_rows") or {}
+        names = self.cells("name", self.text)
+        for i in self.keep:
+            number = self.row_numbers[i]
+            if number in overlong:
+                message = _overlong_message(overlong[number], len(self.frame.columns))
+                self.items.append((i, 0, 0, "rejected", None, "too_many_fields", message))
+            elif names[i] is None:
+                message = "企业名称为空 / no name"
+                name_column = self.by_target["name"]
+                self.items.append((i, 0, 0, "rejected", name_column, "missing_name", message))
             else:
-                kind = "region_partial"
-            items.append((i, _STEP["region"], 0, "warning", where, kind, reason))
+                self.rows.append(i)
 
-    for target, currency_col in (
-        ("registered_capital", "capital_currency"),
-        ("paid_in_capital", "paid_in_currency"),
-    ):
-        header = by_target.get(target)
-        unit = _header_unit(header or "") or "万"
-        raws, texts = cells(target, raw), cells(target, text)
-        amounts, currencies = [], []
-        if target not in position:
-            out[target], out[currency_col] = list(absent), list(absent)
-            continue
-        for i in rows:
-            try:
-                amount, currency = _capital_cell(raws[i], texts[i], unit)
-            except ValueError as exc:
-                amount, currency = None, None
-                why = str(exc) if "/" in str(exc) else f"无法解析资本 / cannot parse {raws[i]!r}"
-                items.append((i, _STEP[target], 0, "warning", header, "bad_capital",
-                              f"{why}; 已留空 / left blank"))  # fmt: skip
-            amounts.append(amount)
-            currencies.append(currency)
-        out[target], out[currency_col] = amounts, currencies
+    def uscc(self, strict: bool) -> None:
+        """Clean the codes, check them as one array; warn (or reject, ``strict``) the invalid."""
+        uscc_text = self.cells("uscc", self.text)
+        plain = USCC_PLAIN.fullmatch
+        cleaned = {
+            i: code if plain(code) else clean_uscc(code)
+            for i in self.rows
+            if (code := uscc_text[i]) is not None
+        }
+        self.valid = dict(zip(cleaned, valid_usccs(list(cleaned.values())).tolist(), strict=True))
+        column = self.by_target.get("uscc")
+        survivors = []
+        for i in self.rows:
+            code = cleaned.get(i)
+            if code and not self.valid[i]:
+                msg = f"统一社会信用代码校验失败 / invalid USCC (check digit or format): {code}"
+                if strict:
+                    step = _STEP["invalid_uscc"]
+                    self.items.append((i, step, 0, "rejected", column, "invalid_uscc", msg))
+                    continue
+                self.warn(i, "invalid_uscc", column, "invalid_uscc", msg)
+            survivors.append(i)
+        self.rows = survivors
+        self.out["uscc"] = [cleaned.get(i) for i in self.rows]
 
-    raws, texts = cells("founded", raw), cells("founded", text)
-    founded = []
-    for i in rows:
-        try:
-            founded.append(_founded_cell(raws[i], texts[i]))
-        except ValueError as exc:
-            founded.append(None)
-            why = "; 超出 1800-2100 / out of range" if "out of range" in str(exc) else ""
-            msg = f"无法解析日期 / cannot parse {raws[i]!r}{why}; 已留空 / left blank"
-            items.append((i, _STEP["founded"], 0, "warning", by_target.get("founded"),
-                          "bad_date", msg))  # fmt: skip
-    out["founded"] = founded
+    def texts(self) -> None:
+        """The text columns as they are, and each row's number as the user sees it."""
+        rows, n = self.rows, self.n
+        for c in ("name", *_TEXT_COLUMNS):
+            at = self.position.get(c)
+            self.out[c] = self.absent() if at is None else _take(self.text[at], rows, n)
+        self.out["source_row"] = _take(self.row_numbers, rows, n)
 
-    for col, kind in (("employees", int), ("revenue", float), ("revenue_year", int)):
-        raws, texts = cells(col, raw), cells(col, text)
-        numbers = []
-        for i in rows if col in position else ():
-            try:
-                numbers.append(_number_cell(raws[i], texts[i], kind))
-            except ValueError:
-                numbers.append(None)
-                items.append((i, _STEP[col], 0, "warning", by_target.get(col), "bad_number",
-                              f"无法解析数字 / cannot parse {raws[i]!r}"))  # fmt: skip
-        out[col] = numbers if col in position else list(absent)
-    for k, (i, employees) in enumerate(zip(rows, out["employees"], strict=True)):
-        if employees is not None and employees < 0:
-            msg = f"人数为负 / negative employee count {employees}; 已留空 / left blank"
-            items.append((i, _STEP["negative_employees"], 0, "warning",
-                          by_target.get("employees"), "bad_number", msg))  # fmt: skip
-            out["employees"][k] = None
+    def status(self) -> None:
+        active_of: dict[str | None, bool] = {}
+        active = []
+        for i, status in zip(self.rows, self.out["status"], strict=True):
+            if status not in active_of:
+                active_of[status] = is_active(status)
+            active.append(active_of[status])
+            if not active[-1]:
+                msg = f"企业状态为{status}, 保留并标记 active=False / kept, marked inactive"
+                self.warn(i, "inactive", self.by_target.get("status"), "inactive", msg)
+        self.out["active"] = active
 
-    raws = cells("segments", raw)
-    tagged: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
-    segments = []
-    for i in rows if "segments" in position else ():
-        cell = raws[i]
-        if isinstance(cell, str):
-            if cell not in tagged:
-                tagged[cell] = _segment_cell(cell)
-            tags, problems = tagged[cell]
-            tags = list(tags)
-        else:
-            tags, problems = _segment_cell(cell)
-        for k, (code, message) in enumerate(problems):
-            items.append((i, _STEP["segments"], k, "warning", by_target.get("segments"),
-                          code, message))  # fmt: skip
-        segments.append(tags)
-    if "segments" not in position:
-        segments = [[] for _ in rows]
-    out["segments"] = segments
-    out["segments_source"] = ["tagged" if tags else None for tags in segments]
-
-    raws = cells("flags", raw)
-    flag_columns = [
-        (t.removeprefix("flag:"), text[position[t]]) for t in by_target if t.startswith("flag:")
-    ]
-    set_by: dict[str | None, bool] = {}
-    flags = []
-    if "flags" not in position and not flag_columns:
-        rows_with_flags: Sequence[int] = ()
-        flags = [[] for _ in rows]
-    else:
-        rows_with_flags = rows
-    for i in rows_with_flags:
-        row_flags = split_list(raws[i])
-        for flag, column in flag_columns:
-            value = column[i]
-            if value not in set_by:
-                set_by[value] = _flag_on(value)
-            if set_by[value] and flag not in row_flags:
-                row_flags.append(flag)
-        flags.append(row_flags)
-    out["flags"] = flags
-
-    out["enterprise_id"] = [
-        code if code and valid[i] else _name_id(name, region)
-        for i, code, name, region in zip(
-            rows, out["uscc"], out["name"], out["region_code"], strict=True
+    def location(self) -> None:
+        """Country, and the region of Chinese firms: once per (province, city, county)."""
+        by_target, out = self.by_target, self.out
+        countries = self.cells("country", self.text)
+        where = by_target.get("county") or by_target.get("city") or by_target.get("province")
+        where = where or by_target.get("address")
+        chinese: dict[str, bool] = {}
+        by_parts: dict[tuple, tuple[str | None, str]] = {}
+        out["country"], out["region_code"] = [], []
+        located = zip(
+            self.rows, out["province"], out["city"], out["county"], out["address"], strict=True
         )
-    ]
-    for h, j in extras:
-        column, blank = raw[j], text[j]
-        out[h] = [None if blank[i] is None else column[i] for i in rows]
+        for i, province, city, county, address in located:
+            country = countries[i] or "中国"
+            out["country"].append(country)
+            if country not in chinese:
+                chinese[country] = is_chinese(country)
+            if not chinese[country]:
+                out["region_code"].append(None)
+                continue
+            parts = (province, city, county)
+            found = by_parts.get(parts)
+            if found is None:
+                found = by_parts[parts] = _region(
+                    {"province": province, "city": city, "county": county, "address": None}
+                )
+            if found[0] is None or found[1]:  # the address may decide: not shared by the parts
+                found = _region(
+                    {"province": province, "city": city, "county": county, "address": address}
+                )
+            code, reason = found
+            out["region_code"].append(code)
+            if reason:
+                if code is None:
+                    kind = "region_unresolved"
+                elif "address" in reason:
+                    kind = "region_from_address"
+                else:
+                    kind = "region_partial"
+                self.warn(i, "region", where, kind, reason)
 
-    items.sort(key=lambda item: item[:3])
-    for i, _step, _k, severity, column, code, message in items:
-        add = report.reject if severity == "rejected" else report.warn
-        add(row_numbers[i], column, code, message)
-    return _merge_duplicate_columns(out, report, by_target)
+    def capital(self) -> None:
+        for target, currency_col in (
+            ("registered_capital", "capital_currency"),
+            ("paid_in_capital", "paid_in_currency"),
+        ):
+            if target not in self.position:
+                self.out[target], self.out[currency_col] = self.absent(), self.absent()
+                continue
+            header = self.by_target.get(target)
+            unit = _header_unit(header or "") or "万"
+            raws, texts = self.cells(target, self.raw), self.cells(target, self.text)
+            amounts, currencies = [], []
+            for i in self.rows:
+                try:
+                    amount, currency = _capital_cell(raws[i], texts[i], unit)
+                except ValueError as exc:
+                    amount, currency = None, None
+                    why = str(exc)
+                    why = why if "/" in why else f"无法解析资本 / cannot parse {raws[i]!r}"
+                    msg = f"{why}; 已留空 / left blank"
+                    self.warn(i, target, header, "bad_capital", msg)
+                amounts.append(amount)
+                currencies.append(currency)
+            self.out[target], self.out[currency_col] = amounts, currencies
+
+    def founded(self) -> None:
+        raws, texts = self.cells("founded", self.raw), self.cells("founded", self.text)
+        founded = []
+        for i in self.rows:
+            try:
+                founded.append(_founded_cell(raws[i], texts[i]))
+            except ValueError as exc:
+                founded.append(None)
+                why = "; 超出 1800-2100 / out of range" if "out of range" in str(exc) else ""
+                msg = f"无法解析日期 / cannot parse {raws[i]!r}{why}; 已留空 / left blank"
+                self.warn(i, "founded", self.by_target.get("founded"), "bad_date", msg)
+        self.out["founded"] = founded
+
+    def numbers(self) -> None:
+        for col, kind in (("employees", int), ("revenue", float), ("revenue_year", int)):
+            if col not in self.position:
+                self.out[col] = self.absent()
+                continue
+            raws, texts = self.cells(col, self.raw), self.cells(col, self.text)
+            numbers = []
+            for i in self.rows:
+                try:
+                    numbers.append(_number_cell(raws[i], texts[i], kind))
+                except ValueError:
+                    numbers.append(None)
+                    msg = f"无法解析数字 / cannot parse {raws[i]!r}"
+                    self.warn(i, col, self.by_target.get(col), "bad_number", msg)
+            self.out[col] = numbers
+        employees = self.out["employees"]
+        for k, (i, count) in enumerate(zip(self.rows, employees, strict=True)):
+            if count is not None and count < 0:
+                msg = f"人数为负 / negative employee count {count}; 已留空 / left blank"
+                column = self.by_target.get("employees")
+                self.warn(i, "negative_employees", column, "bad_number", msg)
+                employees[k] = None
+
+    def segments(self) -> None:
+        """Tags as segment ids, each distinct text cell read once (:func:`_segment_cell`)."""
+        if "segments" not in self.position:
+            segments: list[list[str]] = [[] for _ in self.rows]
+        else:
+            raws = self.cells("segments", self.raw)
+            column = self.by_target.get("segments")
+            tagged: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
+            segments = []
+            for i in self.rows:
+                cell = raws[i]
+                if isinstance(cell, str):
+                    if cell not in tagged:
+                        tagged[cell] = _segment_cell(cell)
+                    tags, problems = tagged[cell]
+                    tags = list(tags)
+                else:
+                    tags, problems = _segment_cell(cell)
+                for k, (code, message) in enumerate(problems):
+                    self.warn(i, "segments", column, code, message, k)
+                segments.append(tags)
+        self.out["segments"] = segments
+        self.out["segments_source"] = ["tagged" if tags else None for tags in segments]
+
+    def flags(self) -> None:
+        """The ``flags`` cell's items, then the ``flag:`` columns that are set (in header order)."""
+        flag_columns = [
+            (t.removeprefix("flag:"), self.text[self.position[t]])
+            for t in self.by_target
+            if t.startswith("flag:")
+        ]
+        if "flags" not in self.position and not flag_columns:
+            self.out["flags"] = [[] for _ in self.rows]
+            return
+        raws = self.cells("flags", self.raw)
+        set_by: dict[str | None, bool] = {}
+        flags = []
+        for i in self.rows:
+            row_flags = split_list(raws[i])
+            for flag, column in flag_columns:
+                value = column[i]
+                if value not in set_by:
+                    set_by[value] = _flag_on(value)
+                if set_by[value] and flag not in row_flags:
+                    row_flags.append(flag)
+            flags.append(row_flags)
+        self.out["flags"] = flags
+
+    def ids_and_extras(self, extras: Sequence[tuple[str, int]]) -> None:
+        out, valid = self.out, self.valid
+        out["enterprise_id"] = [
+            code if code and valid[i] else _name_id(name, region)
+            for i, code, name, region in zip(
+                self.rows, out["uscc"], out["name"], out["region_code"], strict=True
+            )
+        ]
+        for h, j in extras:
+            column, blank = self.raw[j], self.text[j]
+            out[h] = [None if blank[i] is None else column[i] for i in self.rows]
+
+    def report_items(self) -> None:
+        """Write the items in the reference's order: by row, then by step within the row."""
+        self.items.sort(key=lambda item: item[:3])
+        for i, _step, _k, severity, column, code, message in self.items:
+            add = self.report.reject if severity == "rejected" else self.report.warn
+            add(self.row_numbers[i], column, code, message)
 
 
 def _merge_duplicate_columns(
