@@ -885,13 +885,7 @@ class _ColumnImport:
             code, reason = found
             out["region_code"].append(code)
             if reason:
-                if code is None:
-                    kind = "region_unresolved"
-                elif "address" in reason:
-                    kind = "region_from_address"
-                else:
-                    kind = "region_partial"
-                self.warn(i, "region", where, kind, reason)
+                self.warn(i, "region", where, _region_warning(code, reason), reason)
 
     def capital(self) -> None:
         for target, currency_col in (
@@ -1094,13 +1088,7 @@ def _normalise_row(
         if reason:
             where = by_target.get("county") or by_target.get("city") or by_target.get("province")
             where = where or by_target.get("address")
-            if code is None:
-                kind = "region_unresolved"
-            elif "address" in reason:
-                kind = "region_from_address"
-            else:
-                kind = "region_partial"
-            report.warn(rownum, where, kind, reason)
+            report.warn(rownum, where, _region_warning(code, reason), reason)
     else:
         rec["region_code"] = None
 
@@ -1162,6 +1150,13 @@ def _normalise_row(
     rec["flags"] = flags
     rec["enterprise_id"] = enterprise_id(uscc, name, rec["region_code"])
     return rec
+
+
+def _region_warning(code: str | None, reason: str) -> str:
+    """The report code of a location that did not resolve cleanly."""
+    if code is None:
+        return "region_unresolved"
+    return "region_from_address" if "address" in reason else "region_partial"
 
 
 def _founded(date: dt.date | None) -> dt.date | None:
