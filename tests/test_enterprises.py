@@ -303,3 +303,23 @@ def test_cli_import_errors_are_one_line(invoke, tmp_path):
     assert "not found" in result.output
     result = invoke("import", GBK, "-o", tmp_path / "x.json")
     assert result.exit_code != 0 and "unsupported" in result.output
+
+
+def test_parquet_written_group_by_group_is_pandas_file(tmp_path, monkeypatch):
+    """write_parquet_groups writes the bytes of table.to_parquet(row_group_size=…)."""
+    pytest.importorskip("pyarrow")
+    from chainmap.outputs import enterprises as out
+
+    monkeypatch.setattr(out, "PARQUET_ROW_GROUP", 7)
+    table, _ = read_enterprises(
+        Path(__file__).parent / "fixtures" / "registry_gbk_title_synthetic.csv"
+    )
+    table = pd.concat([table] * 3, ignore_index=True)
+    # a column blank in the first group only, lists, dates and numbers across groups
+    table["listed"] = [None] * 7 + ["600000.SH"] * (len(table) - 7)
+    for n in (0, 1, 7, 8, len(table)):
+        part = table.head(n)
+        ours, theirs = tmp_path / f"ours{n}.parquet", tmp_path / f"theirs{n}.parquet"
+        out.write_parquet_groups(part, ours)
+        part.to_parquet(theirs, index=False, row_group_size=7)
+        assert ours.read_bytes() == theirs.read_bytes(), n
