@@ -822,7 +822,7 @@ class _ColumnImport:
         for i in self.rows:
             code = cleaned.get(i)
             if code and not self.valid[i]:
-                msg = f"统一社会信用代码校验失败 / invalid USCC (check digit or format): {code}"
+                msg = _invalid_uscc(code)
                 if strict:
                     step = _STEP["invalid_uscc"]
                     self.items.append((i, step, 0, "rejected", column, "invalid_uscc", msg))
@@ -848,7 +848,7 @@ class _ColumnImport:
                 active_of[status] = is_active(status)
             active.append(active_of[status])
             if not active[-1]:
-                msg = f"企业状态为{status}, 保留并标记 active=False / kept, marked inactive"
+                msg = _inactive(status)
                 self.warn(i, "inactive", self.by_target.get("status"), "inactive", msg)
         self.out["active"] = active
 
@@ -904,10 +904,7 @@ class _ColumnImport:
                     amount, currency = _capital_cell(raws[i], texts[i], unit)
                 except ValueError as exc:
                     amount, currency = None, None
-                    why = str(exc)
-                    why = why if "/" in why else f"无法解析资本 / cannot parse {raws[i]!r}"
-                    msg = f"{why}; 已留空 / left blank"
-                    self.warn(i, target, header, "bad_capital", msg)
+                    self.warn(i, target, header, "bad_capital", _bad_capital(exc, raws[i]))
                 amounts.append(amount)
                 currencies.append(currency)
             self.out[target], self.out[currency_col] = amounts, currencies
@@ -920,8 +917,7 @@ class _ColumnImport:
                 founded.append(_founded_cell(raws[i], texts[i]))
             except ValueError as exc:
                 founded.append(None)
-                why = "; 超出 1800-2100 / out of range" if "out of range" in str(exc) else ""
-                msg = f"无法解析日期 / cannot parse {raws[i]!r}{why}; 已留空 / left blank"
+                msg = _bad_date(exc, raws[i])
                 self.warn(i, "founded", self.by_target.get("founded"), "bad_date", msg)
         self.out["founded"] = founded
 
@@ -937,13 +933,13 @@ class _ColumnImport:
                     numbers.append(_number_cell(raws[i], texts[i], kind))
                 except ValueError:
                     numbers.append(None)
-                    msg = f"无法解析数字 / cannot parse {raws[i]!r}"
+                    msg = _bad_number(raws[i])
                     self.warn(i, col, self.by_target.get(col), "bad_number", msg)
             self.out[col] = numbers
         employees = self.out["employees"]
         for k, (i, count) in enumerate(zip(self.rows, employees, strict=True)):
             if count is not None and count < 0:
-                msg = f"人数为负 / negative employee count {count}; 已留空 / left blank"
+                msg = _negative_employees(count)
                 column = self.by_target.get("employees")
                 self.warn(i, "negative_employees", column, "bad_number", msg)
                 employees[k] = None
@@ -1065,7 +1061,7 @@ def _normalise_row(
     uscc = clean_uscc(get("uscc"))
     rec["uscc"] = uscc
     if uscc and not valid_uscc(uscc):
-        msg = f"统一社会信用代码校验失败 / invalid USCC (check digit or format): {uscc}"
+        msg = _invalid_uscc(uscc)
         if strict:
             report.reject(rownum, by_target["uscc"], "invalid_uscc", msg)
             return None
@@ -1077,7 +1073,7 @@ def _normalise_row(
             rownum,
             by_target.get("status"),
             "inactive",
-            f"企业状态为{rec['status']}, 保留并标记 active=False / kept, marked inactive",
+            _inactive(rec["status"]),
         )
 
     country = values.text(get("country"))
@@ -1101,39 +1097,24 @@ def _normalise_row(
             amount, currency = parse_capital(get(target), unit=_header_unit(header or "") or "万")
         except ValueError as exc:
             amount, currency = None, None
-            why = str(exc) if "/" in str(exc) else f"无法解析资本 / cannot parse {get(target)!r}"
-            report.warn(rownum, header, "bad_capital", f"{why}; 已留空 / left blank")
+            report.warn(rownum, header, "bad_capital", _bad_capital(exc, get(target)))
         rec[amount_col], rec[currency_col] = amount, currency
 
     try:
         rec["founded"] = _founded(parse_date(get("founded")))
     except ValueError as exc:
         rec["founded"] = None
-        why = "; 超出 1800-2100 / out of range" if "out of range" in str(exc) else ""
-        report.warn(
-            rownum,
-            by_target.get("founded"),
-            "bad_date",
-            f"无法解析日期 / cannot parse {get('founded')!r}{why}; 已留空 / left blank",
-        )
+        report.warn(rownum, by_target.get("founded"), "bad_date", _bad_date(exc, get("founded")))
     for col, kind in (("employees", int), ("revenue", float), ("revenue_year", int)):
         try:
             rec[col] = to_number(get(col), kind)
         except ValueError:
             rec[col] = None
-            report.warn(
-                rownum,
-                by_target.get(col),
-                "bad_number",
-                f"无法解析数字 / cannot parse {get(col)!r}",
-            )
+            report.warn(rownum, by_target.get(col), "bad_number", _bad_number(get(col)))
 
     if rec["employees"] is not None and rec["employees"] < 0:
         report.warn(
-            rownum,
-            by_target.get("employees"),
-            "bad_number",
-            f"人数为负 / negative employee count {rec['employees']}; 已留空 / left blank",
+            rownum, by_target.get("employees"), "bad_number", _negative_employees(rec["employees"])
         )
         rec["employees"] = None
     segments, problems = _segment_cell(get("segments"))
@@ -1150,6 +1131,35 @@ def _normalise_row(
     rec["flags"] = flags
     rec["enterprise_id"] = enterprise_id(uscc, name, rec["region_code"])
     return rec
+
+
+# The report's messages, one definition for both import paths.
+
+
+def _invalid_uscc(code: str) -> str:
+    return f"统一社会信用代码校验失败 / invalid USCC (check digit or format): {code}"
+
+
+def _inactive(status: str | None) -> str:
+    return f"企业状态为{status}, 保留并标记 active=False / kept, marked inactive"
+
+
+def _bad_capital(exc: ValueError, cell: object) -> str:
+    why = str(exc) if "/" in str(exc) else f"无法解析资本 / cannot parse {cell!r}"
+    return f"{why}; 已留空 / left blank"
+
+
+def _bad_date(exc: ValueError, cell: object) -> str:
+    why = "; 超出 1800-2100 / out of range" if "out of range" in str(exc) else ""
+    return f"无法解析日期 / cannot parse {cell!r}{why}; 已留空 / left blank"
+
+
+def _bad_number(cell: object) -> str:
+    return f"无法解析数字 / cannot parse {cell!r}"
+
+
+def _negative_employees(count: int) -> str:
+    return f"人数为负 / negative employee count {count}; 已留空 / left blank"
 
 
 def _region_warning(code: str | None, reason: str) -> str:
