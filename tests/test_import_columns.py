@@ -245,3 +245,29 @@ def test_check_characters_agree_with_python_stdnum():
     assert len(bodies) > 3_000
     assert check_characters(bodies).tolist() == [stdnum_uscc.calc_check_digit(b) for b in bodies]
     assert valid_usccs([None, ""]).tolist() == [False, False]
+
+
+def test_repeated_bad_cells_are_reported_on_every_row():
+    """Dates, capitals and head counts are parsed once per distinct cell; a bad cell that
+    repeats is still reported on each of its rows, as the reference reports it."""
+    frame = pd.DataFrame(
+        {
+            "企业名称": [f"甲{i}公司" for i in range(6)],
+            "成立日期": [
+                "2020-13-45",
+                "2001-02-03",
+                "2020-13-45",
+                " 2020-13-45",
+                None,
+                "2001-02-03",
+            ],
+            "注册资本": ["很多", "500万元", "很多", "500万元", "很多", 12.5],
+            "参保人数": ["十", "10", "十", "-3", "-3", "10"],
+        }
+    )
+    table, report = _assert_same(frame)
+    codes = [(item.row, item.code) for item in report.items]
+    assert codes.count((2, "bad_date")) == codes.count((4, "bad_date")) == 1
+    assert sum(code == "bad_date" for _, code in codes) == 3
+    assert sum(code == "bad_capital" for _, code in codes) == 3
+    assert table["founded"].tolist()[1] == table["founded"].tolist()[5] == dt.date(2001, 2, 3)

@@ -153,3 +153,34 @@ def test_pyarrow_path_is_taken_for_a_plain_export(tmp_path, monkeypatch):
     table, report = read_enterprises(path)
     assert used and table["scope"].tolist() == ["生产,销售", None]
     assert (report.read, report.kept) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "企业名称,城市\n甲公司,杭州\n".encode() + "乙公司,金华\n".encode("gbk"),  # GBK late
+        "企业名称,城市\n甲公司,杭州\n".encode("gbk"),  # GBK throughout
+        "企业名称,城市\r\n甲公司,杭州\r\n".encode(),  # CR line breaks
+        "企业名称,城市\n甲公司,杭\x00州\n".encode(),  # a NUL
+        "企业名称,城市\n甲公司,杭州\n".encode("utf-16"),  # a UTF-16 BOM
+    ],
+    ids=["gbk-late", "gbk", "crlf", "nul", "utf16"],
+)
+def test_pyarrow_first_declines_what_is_not_plain_utf8(tmp_path, monkeypatch, body):
+    """pyarrow is tried before any decode of the whole file; what it must not read (or
+    cannot, like bytes invalid as UTF-8 far from the head) reads as without it."""
+    pytest.importorskip("pyarrow")
+    from chainmap.readwrite import reader
+
+    path = tmp_path / "firms.csv"
+    path.write_bytes(body)
+    monkeypatch.setattr(reader, "ARROW_MIN_BYTES", 1 << 62)
+    kind, without = _read(path, header=None)
+    monkeypatch.setattr(reader, "ARROW_MIN_BYTES", 0)
+    kind2, first = _read(path, header=None)
+    assert kind == kind2
+    if kind == "error":  # mixed encodings: the same one line either way
+        assert first == without and "cannot decode" in first
+        return
+    assert first.equals(without) and first.attrs == without.attrs
+    assert first.shape == (2, 2)

@@ -30,7 +30,7 @@ Rules (see also ``docs/identifiers.md``):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 import contextlib
 import datetime as dt
 import functools
@@ -40,6 +40,7 @@ import math
 from pathlib import Path
 import re
 import tomllib
+from typing import Any
 import unicodedata
 
 import pandas as pd
@@ -717,6 +718,26 @@ def _founded_cell(raw: object, text: str | None) -> dt.date | None:
     return _founded(parse_date(raw))
 
 
+def _parsed(
+    raws: Sequence[object], texts: Sequence[str | None], rows: Iterable[int], parse: Callable
+) -> Iterator[tuple[int, Any, ValueError | None]]:
+    """``(i, parse(raws[i], texts[i]), None)`` for each row, or ``(i, None, error)`` when it
+    raises ValueError; text cells are parsed once per distinct cell (exports repeat dates,
+    head counts and round capitals: a million rows hold some thousands of distinct dates)."""
+    seen: dict[str, tuple[Any, ValueError | None]] = {}
+    for i in rows:
+        raw = raws[i]
+        found = seen.get(raw) if type(raw) is str else None  # (the text follows from the raw)
+        if found is None:
+            try:
+                found = (parse(raw, texts[i]), None)
+            except ValueError as exc:
+                found = (None, exc)
+            if type(raw) is str:
+                seen[raw] = found
+        yield i, found[0], found[1]
+
+
 def _take(values: Sequence, rows: list[int], n: int) -> list:
     """``values`` at ``rows``; a copy of the whole list when every row of ``n`` is kept."""
     return list(values) if len(rows) == n else [values[i] for i in rows]
@@ -899,11 +920,10 @@ class _ColumnImport:
             unit = _header_unit(header or "") or "万"
             raws, texts = self.cells(target, self.raw), self.cells(target, self.text)
             amounts, currencies = [], []
-            for i in self.rows:
-                try:
-                    amount, currency = _capital_cell(raws[i], texts[i], unit)
-                except ValueError as exc:
-                    amount, currency = None, None
+            parse = functools.partial(_capital_cell, unit=unit)
+            for i, found, exc in _parsed(raws, texts, self.rows, parse):
+                amount, currency = found or (None, None)
+                if exc is not None:
                     self.warn(i, target, header, "bad_capital", _bad_capital(exc, raws[i]))
                 amounts.append(amount)
                 currencies.append(currency)
@@ -912,11 +932,9 @@ class _ColumnImport:
     def founded(self) -> None:
         raws, texts = self.cells("founded", self.raw), self.cells("founded", self.text)
         founded = []
-        for i in self.rows:
-            try:
-                founded.append(_founded_cell(raws[i], texts[i]))
-            except ValueError as exc:
-                founded.append(None)
+        for i, date, exc in _parsed(raws, texts, self.rows, _founded_cell):
+            founded.append(date)
+            if exc is not None:
                 msg = _bad_date(exc, raws[i])
                 self.warn(i, "founded", self.by_target.get("founded"), "bad_date", msg)
         self.out["founded"] = founded
@@ -928,11 +946,10 @@ class _ColumnImport:
                 continue
             raws, texts = self.cells(col, self.raw), self.cells(col, self.text)
             numbers = []
-            for i in self.rows:
-                try:
-                    numbers.append(_number_cell(raws[i], texts[i], kind))
-                except ValueError:
-                    numbers.append(None)
+            parse = functools.partial(_number_cell, kind=kind)
+            for i, number, exc in _parsed(raws, texts, self.rows, parse):
+                numbers.append(number)
+                if exc is not None:
                     msg = _bad_number(raws[i])
                     self.warn(i, col, self.by_target.get(col), "bad_number", msg)
             self.out[col] = numbers

@@ -276,6 +276,10 @@ def _read_csv(path: Path, fmt: str, header: int | None, notes: list[str]) -> pd.
     raw = path.read_bytes()
     if not raw or raw.isspace():  # (raw.strip() would copy the whole file)
         raise InputError("文件为空 / the file is empty", file=str(path))
+    if header is None:
+        frame = _arrow_export(raw, fmt, notes)
+        if frame is not None:
+            return frame
     try:
         enc, note = guess_encoding(raw)
     except UnicodeDecodeError:
@@ -289,11 +293,7 @@ def _read_csv(path: Path, fmt: str, header: int | None, notes: list[str]) -> pd.
         body = memoryview(raw)[len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0 :]
         head = _first_lines(body)
         sep = "\t" if fmt == "tsv" else guess_separator(head, notes)
-        if header is None and len(body) >= ARROW_MIN_BYTES:
-            frame = _arrow_cells(body, head, sep)
-            if frame is not None:
-                return frame
-        try:
+        try:  # (pyarrow, when it applies, was tried first: _arrow_export)
             return pd.read_csv(io.BytesIO(body), encoding="utf-8", sep=sep, **options)
         except pd.errors.ParserError:
             if header is not None:
@@ -328,6 +328,40 @@ def _read_csv(path: Path, fmt: str, header: int | None, notes: list[str]) -> pd.
         **options,
     )
 
+
+def _arrow_export(raw: bytes, fmt: str, notes: list[str]) -> pd.DataFrame | None:
+    """A large plain export read by pyarrow before any decode of the whole file.
+
+    :func:`guess_encoding` reads such a file as UTF-8 without a note, and pyarrow checks
+    that every field is valid UTF-8 as it parses (delimiters, quotes and line breaks are
+    ASCII), so decoding it first is a second pass over the bytes for nothing. ``None``
+    for anything else: a byte-order mark of UTF-16/32, NULs, CR line breaks, a head
+    that is not UTF-8, or whatever :func:`_arrow_cells` declines (invalid UTF-8
+    included); the caller then reads it as before.
+    """
+    if raw.startswith(_BOMS_NOT_UTF8) or b"\x00" in raw or b"\r" in raw:
+        return None
+    body = memoryview(raw)[len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0 :]
+    if len(body) < ARROW_MIN_BYTES:
+        return None
+    try:
+        head = _first_lines(body)
+    except UnicodeDecodeError:
+        return None
+    found: list[str] = []  # the separator's note, kept only when pyarrow reads the file
+    sep = "\t" if fmt == "tsv" else guess_separator(head, found)
+    frame = _arrow_cells(body, head, sep)
+    if frame is not None:
+        notes += found
+    return frame
+
+
+_BOMS_NOT_UTF8 = (
+    codecs.BOM_UTF16_LE,
+    codecs.BOM_UTF16_BE,
+    codecs.BOM_UTF32_LE,
+    codecs.BOM_UTF32_BE,
+)
 
 #: Plain UTF-8 files from this size on are parsed by pyarrow when it is installed (the
 #: ``parquet`` extra): two cores instead of one, a million-row export in a third of the time.
