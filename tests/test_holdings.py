@@ -113,3 +113,55 @@ def test_dates_read_alike_for_firms_and_ledgers():
         == ledger.parse_date("2024 年 3 月 5 日")
         == when
     )
+
+
+def _reference_counts(chain, held, level):
+    """The matrix and totals as pandas computes them: explode, pivot_table, groupby."""
+    from chainmap.analysis.gaps import _matrix
+
+    frame = held.frame[["chain_segments"]].assign(_region=held.region_at(level))[held.active]
+    order = [s.id for s in chain.ordered_segments()]
+    exploded = frame[["chain_segments"]].explode("chain_segments")
+    total = exploded.groupby("chain_segments").size().reindex(order, fill_value=0)
+    return _matrix(chain, frame), total
+
+
+def _random_firms(chain, n, seed):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    ids = [s.id for s in chain.ordered_segments()]
+    codes = ["330723", "330702", "330100", "110105", "440300", None, "", "999999"]
+    return pd.DataFrame(
+        {
+            "name": [f"甲{i}公司" for i in range(n)],
+            "segments": [
+                list(rng.choice(ids, size=rng.integers(0, 4), replace=False)) for _ in range(n)
+            ],
+            "region_code": rng.choice(np.array(codes, dtype=object), size=n),
+            "active": rng.random(n) > 0.2,
+        }
+    )
+
+
+@pytest.mark.parametrize("level", ["province", "city", "county"])
+@pytest.mark.parametrize("firms", ["sample", "random", "none active", "no rows"])
+def test_counts_equal_the_pandas_reference(firms, level):
+    from chainmap import load_chain
+    from chainmap.analysis.gaps import _counted, region_segment_matrix
+
+    chain = load_chain("fluorochem")
+    table = (
+        datasets.enterprises(chain)
+        if firms == "sample"
+        else _random_firms(chain, 0 if firms == "no rows" else 3000, seed=7)
+    )
+    if firms == "none active":
+        table = table.assign(active=False)
+    held = prepare_holdings(chain, table)
+    matrix, total = _counted(chain, held, held.region_at(level))
+    ref_matrix, ref_total = _reference_counts(chain, held, level)
+    pd.testing.assert_series_equal(total, ref_total, check_exact=True)
+    pd.testing.assert_frame_equal(matrix, ref_matrix, check_exact=True)
+    assert (len(matrix) > 0) == (firms in ("sample", "random"))
+    pd.testing.assert_frame_equal(region_segment_matrix(chain, held, level=level), matrix)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from chainmap.analysis.holdings import as_list, as_lists
-from chainmap.analysis.scoring import _RANK_KEYS, _first_of, _rank_order
+from chainmap.analysis.scoring import _RANK_KEYS, _Flat, _rank_order
 from chainmap.model.chain import load_chain
 
 
@@ -39,8 +39,8 @@ def test_first_of_picks_the_earliest_id_in_order_and_flags_rows_without():
     lists = np.empty(5, dtype=object)
     lists[:] = [[ids[0], ids[3]], [ids[1]], [], [ids[5], ids[1], ids[0]], [ids[5]]]
     # by hand: ids[3] comes first in order, ids[1] is not a target, ids[0] before ids[5]
-    assert _first_of(lists, order, chain).tolist() == [0, 3, 3, 1, 2]
-    assert _first_of(lists[:0], order, chain).tolist() == []
+    assert _Flat(lists, chain).first_of(order).tolist() == [0, 3, 3, 1, 2]
+    assert _Flat(lists[:0], chain).first_of(order).tolist() == []
 
 
 def test_as_lists_matches_as_list_on_mixed_cells():
@@ -50,3 +50,19 @@ def test_as_lists_matches_as_list_on_mixed_cells():
     plain = pd.Series([["a"], ["b", "c"]], dtype=object)
     assert as_lists(plain) == [["a"], ["b", "c"]]
     assert all(type(v) is str for v in as_lists(pd.Series([[np.str_("q")]]))[0])
+
+
+def test_flat_lists_equal_plain_python_on_random_lists():
+    """first_of and any_of against their plain definitions, ids outside the chain included."""
+    chain = load_chain("fluorochem")
+    ids = [*chain.segments_by_id, "not_a_segment"]
+    rng = np.random.default_rng(11)
+    lists = [list(rng.choice(ids, size=rng.integers(0, 5))) for _ in range(3000)]
+    lists += [[]]  # an empty last list
+    order = list(rng.choice(ids, size=12, replace=False))
+    wanted = set(rng.choice(ids, size=6, replace=False))
+    flat = _Flat(lists, chain)
+    expected = [min((order.index(s) for s in v if s in order), default=len(order)) for v in lists]
+    assert flat.first_of(order).tolist() == expected
+    assert flat.any_of(wanted).tolist() == [bool(set(v) & wanted) for v in lists]
+    assert flat.any_of(set()).tolist() == [False] * len(lists)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+import itertools
 from typing import Any
 
 import networkx as nx
@@ -89,9 +90,45 @@ def region_segment_matrix(
     held = prepare_holdings(chain, enterprises)
     if weight is not None and weight not in held.frame.columns:
         raise KeyError(f"weight column {weight!r} not in the enterprise table")
-    narrow = held.frame[["chain_segments", *([weight] if weight else [])]]  # columns, then rows
+    if weight is None:  # counts: one pass over the ids (_matrix is the reference)
+        return _counted(chain, held, held.region_at(level))[0]
+    narrow = held.frame[["chain_segments", weight]]  # columns, then rows
     frame = narrow.assign(_region=held.region_at(level))[held.active]
     return _matrix(chain, frame, weight)
+
+
+def _counted(chain: Chain, held: Holdings, region: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+    """:func:`_matrix` of the active rows, and each segment's count of them over all regions.
+
+    Counted with ``np.bincount`` over (region, segment) numbers, without exploding the
+    rows into a long table; ``tests/test_gaps.py`` compares it with :func:`_matrix` and
+    the ``explode``/``groupby`` counts.
+    """
+    order = [s.id for s in chain.ordered_segments()]
+    number = {s: k for k, s in enumerate(order)}
+    active = np.flatnonzero(held.active)
+    cells = held.frame["chain_segments"].to_numpy()[active].tolist()
+    lengths = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
+    flat = np.fromiter(
+        map(number.__getitem__, itertools.chain.from_iterable(cells)),
+        dtype=np.int64,
+        count=int(lengths.sum()),
+    )
+    width = len(order)
+    count_total = pd.Series(
+        np.bincount(flat, minlength=width), index=pd.Index(order, name="chain_segments")
+    )
+    codes, uniques = pd.factorize(region.to_numpy(dtype=object)[active])
+    codes = np.repeat(codes, lengths)
+    counted = codes >= 0
+    counts = np.bincount(codes[counted] * width + flat[counted], minlength=len(uniques) * width)
+    sort = np.argsort(np.asarray(uniques, dtype=object), kind="stable")
+    matrix = pd.DataFrame(
+        counts.reshape(len(uniques), width)[sort].astype(float),
+        index=pd.Index(np.asarray(uniques, dtype=object)[sort], name="region"),
+        columns=pd.Index(order, name="segment"),
+    )
+    return matrix, count_total
 
 
 def _matrix(chain: Chain, frame: pd.DataFrame, weight: str | None = None) -> pd.DataFrame:
@@ -229,17 +266,14 @@ def status_counts(
     held = frame if isinstance(frame, Holdings) else Holdings(chain, frame, frame)
     inactive = int((~held.active).sum())
     region = held.region_at(level)
-    # The columns read, then the rows; names only of the home rows (the anchors).
-    frame = held.frame[["chain_segments"]].assign(_region=region)[held.active]
-    matrix = _matrix(chain, frame)
+    matrix, count_total = _counted(chain, held, region)
     order = [s.id for s in chain.ordered_segments()]
-    exploded = frame[["chain_segments"]].explode("chain_segments")
-    count_total = exploded.groupby("chain_segments").size().reindex(order, fill_value=0)
+    # Names only of the home rows (the anchors).
     home_rows = np.flatnonzero(region.eq(home_code).to_numpy() & held.active)
     at_home = held.frame[["chain_segments", "name"]].take(home_rows).explode("chain_segments")
     count_home = at_home.groupby("chain_segments").size().reindex(order, fill_value=0)
     anchors = {s: set(g["name"].astype(str)) for s, g in at_home.groupby("chain_segments")}
-    return StatusCounts(matrix, count_total, count_home, anchors, inactive, len(frame))
+    return StatusCounts(matrix, count_total, count_home, anchors, inactive, int(held.active.sum()))
 
 
 def status_from_counts(

@@ -17,7 +17,7 @@ best site. ``docs/methods.md`` gives every formula.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 import datetime as dt
 import itertools
 import math
@@ -346,7 +346,7 @@ def rank_enterprises(
         if f and tuple(f) not in risk_of:
             risk_of[tuple(f)] = att.risk_flags(f)
     risks = [risk_of[tuple(f)] if f else no_risk for f in flags]
-    barred_risk = np.fromiter((bool(b) for b, _ in risks), dtype=bool, count=n)
+    barred_risk = np.array([bool(b) for b, _ in risks], dtype=bool).reshape(n)
     home_city = regions.ancestor(where.code, "city") if where.level == "county" else None
     same_city = (
         (held.region_at("city").eq(home_city).to_numpy() & ~at_home)
@@ -371,7 +371,8 @@ def rank_enterprises(
         order = [s for s in order if s in wanted]
     order.sort(key=lambda s: (-seg_value[s], stage_order[s], s))
     rows = np.flatnonzero(eligible)
-    first = _first_of(frame["chain_segments"].to_numpy()[rows], order, chain)
+    held_lists = _Flat(frame["chain_segments"].to_numpy()[rows], chain)
+    first = held_lists.first_of(order)
     has_gap = first < len(order)
     cand = rows[has_gap]
     best = np.asarray(order, dtype=object)[first[has_gap]] if len(order) else np.array([])
@@ -403,10 +404,11 @@ def rank_enterprises(
         distance, in_zone, tie, half_life_km=float(prof["affinity"]["distance_half_life_km"])
     )
     intent = np.zeros(len(cand))
-    cand_at = {int(p): j for j, p in enumerate(cand)}
-    for i in with_events:
-        if i in cand_at:
-            intent[cand_at[i]] = att.intent_score(firm_signals[i])
+    events = np.asarray(with_events, dtype=np.int64)
+    at = np.minimum(np.searchsorted(cand, events), max(len(cand) - 1, 0))  # cand is sorted
+    for i, j in zip(with_events, at.tolist(), strict=True):
+        if len(cand) and cand[j] == i:
+            intent[j] = att.intent_score(firm_signals[i])
 
     crit = pd.DataFrame(
         {
@@ -446,10 +448,11 @@ def rank_enterprises(
             dtype=bool,
         )
         out = out[mask & bool(members)]
-    out = out.take(_rank_order(out)).reset_index(drop=True)
-    # One target per group, at its best site (the first in rank order).
+    # One target per group, at its best site (the first in rank order): one row selection.
+    ranked = _rank_order(out)
     n_candidates = len(out)
-    out = out[~out["group"].duplicated(keep="first")].reset_index(drop=True)
+    repeated = pd.Series(out["group"].to_numpy()[ranked], dtype=object).duplicated(keep="first")
+    out = out.take(ranked[~repeated.to_numpy()]).reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1)
     out["stability"] = np.nan
     out["rank_band"] = None
@@ -508,7 +511,7 @@ def rank_enterprises(
         same_city_excluded=int((same_city & active).sum()) if exclude_same_city else 0,
         no_gap_segment=int(len(rows) - len(cand)),
         gated_segments=int(status["gated"].sum()),
-        gated_firms=_gated_firms(frame, status, rows),
+        gated_firms=_gated_firms(held_lists, status),
         candidates=n_candidates,
         group_duplicates=int(
             n_candidates - len(out.index) if top is None and top_per_segment is None else 0
@@ -519,14 +522,13 @@ def rank_enterprises(
     return describe_ranking(out, chain, status, prof, where) if describe else out
 
 
-def _gated_firms(frame: pd.DataFrame, status: pd.DataFrame, rows: np.ndarray) -> int:
+def _gated_firms(lists: _Flat, status: pd.DataFrame) -> int:
     """Candidates whose only gap segments are policy-gated (so no target at all)."""
     gated = set(status.index[status["gated"].to_numpy(dtype=bool)])
     if not gated:  # no gate: no list to look at
         return 0
     target = set(status.index[status["target"].to_numpy(dtype=bool)])
-    lists = frame["chain_segments"].to_numpy()[rows]
-    return int(sum(1 for tl in lists if set(tl) & gated and not set(tl) & target))
+    return int((lists.any_of(gated) & ~lists.any_of(target)).sum())
 
 
 def _missing_everywhere(
@@ -677,19 +679,40 @@ def _rank_order(out: pd.DataFrame) -> np.ndarray:
     return order
 
 
-def _first_of(lists: np.ndarray, order: list[str], chain: Chain) -> np.ndarray:
-    """Per list, the position in ``order`` of its earliest id (``len(order)`` when none)."""
-    none = len(order)
-    position = dict.fromkeys(chain.segments_by_id, none) | {s: i for i, s in enumerate(order)}
-    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    flat = np.fromiter(
-        (position.get(s, none) for s in itertools.chain.from_iterable(lists)),
-        dtype=np.int64,
-        count=int(lengths.sum()),
-    )
-    flat = np.append(flat, none)
-    starts = np.cumsum(lengths) - lengths
-    return np.where(lengths > 0, np.minimum.reduceat(flat, starts), none) if len(lists) else starts
+class _Flat:
+    """Lists of segment ids read once: every id as its number, each list as a slice."""
+
+    def __init__(self, lists: Sequence[list[str]], chain: Chain):
+        self.number = {s: k for k, s in enumerate(chain.segments_by_id)}
+        unknown = set(itertools.chain.from_iterable(lists)) - self.number.keys()
+        for s in sorted(unknown, key=repr):
+            self.number[s] = len(self.number)  # ids outside the chain (none, from chainmap)
+        self.lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        self.flat = np.fromiter(
+            map(self.number.__getitem__, itertools.chain.from_iterable(lists)),
+            dtype=np.int64,
+            count=int(self.lengths.sum()),
+        )
+        self.starts = np.cumsum(self.lengths) - self.lengths
+
+    def _reduce(self, values: dict[str, int], ufunc: np.ufunc, empty: int) -> np.ndarray:
+        """``ufunc`` over each list of the ids' ``values`` (``empty``: ids without one)."""
+        per_id = np.full(len(self.number) + 1, empty, dtype=np.int64)
+        for s, v in values.items():
+            if s in self.number:
+                per_id[self.number[s]] = v
+        if not len(self.lengths):
+            return per_id[:0]
+        per = np.append(per_id[self.flat], empty)  # (an empty last list starts past the end)
+        return np.where(self.lengths > 0, ufunc.reduceat(per, self.starts), empty)
+
+    def first_of(self, order: list[str]) -> np.ndarray:
+        """Per list, the position in ``order`` of its earliest id (``len(order)`` when none)."""
+        return self._reduce({s: i for i, s in enumerate(order)}, np.minimum, len(order))
+
+    def any_of(self, ids: set[str]) -> np.ndarray:
+        """Per list, whether it holds one of ``ids``."""
+        return self._reduce(dict.fromkeys(ids, 1), np.maximum, 0) > 0
 
 
 def _describe(
