@@ -66,3 +66,17 @@ def test_flat_lists_equal_plain_python_on_random_lists():
     assert flat.first_of(order).tolist() == expected
     assert flat.any_of(wanted).tolist() == [bool(set(v) & wanted) for v in lists]
     assert flat.any_of(set()).tolist() == [False] * len(lists)
+
+
+def test_per_text_equals_the_row_by_row_texts():
+    from chainmap.analysis.attainability import CNY, _per_text, _texts
+
+    cells = ["人民币", " 美元 ", None, float("nan"), 12.5, "", "  ", "600000.SH", True, "人民币"]
+    for column in (pd.Series(cells, dtype=object), pd.Series([["x"], "人民币", None])):
+        frame = pd.DataFrame({"c": column})
+        for fn, dtype in ((lambda c: c in CNY, bool), (bool, float)):
+            expected = np.array([fn(t) for t in _texts(frame, "c")], dtype=dtype)
+            got = _per_text(frame, "c", fn, dtype)
+            assert got.dtype == expected.dtype and got.tolist() == expected.tolist()
+    absent = _per_text(pd.DataFrame({"x": [1, 2]}), "c", bool, float)
+    assert absent.tolist() == [0.0, 0.0]

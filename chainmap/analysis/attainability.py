@@ -9,7 +9,7 @@ is missing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 import datetime as dt
 import math
@@ -101,6 +101,20 @@ def _texts(frame: pd.DataFrame, column: str) -> list[str]:
     return ["" if not isinstance(v, str) else v.strip() for v in frame[column].tolist()]
 
 
+def _per_text(
+    frame: pd.DataFrame, column: str, fn: Callable[[str], Any], dtype: type
+) -> np.ndarray:
+    """``fn`` of each row's :func:`_texts` cell, called once per distinct cell."""
+    if column not in frame.columns:
+        return np.array([fn("")] * len(frame), dtype=dtype)
+    try:
+        codes, uniques = pd.factorize(frame[column])
+    except TypeError:  # unhashable cells: row by row
+        return np.array([fn(t) for t in _texts(frame, column)], dtype=dtype)
+    texts = ["" if not isinstance(v, str) else v.strip() for v in uniques]
+    return np.array([fn(t) for t in [*texts, ""]], dtype=dtype)[codes]  # -1: missing
+
+
 def _flag_list(value: Any) -> list[str]:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return []
@@ -133,11 +147,10 @@ def strength(frame: pd.DataFrame, *, data_year: int | None) -> pd.DataFrame:
         stale = ~np.isnan(revenue) & (np.isnan(year) | (year < data_year - REVENUE_MAX_AGE))
     s_rev = log_scale(np.where(stale, np.nan, revenue), REVENUE_SCALE)
     capital = _numbers(frame, "registered_capital")
-    currency = _texts(frame, "capital_currency")
-    cny = np.array([c in CNY for c in currency], dtype=bool)
+    cny = _per_text(frame, "capital_currency", lambda c: c in CNY, bool)
     s_cap = log_scale(np.where(cny, capital, np.nan), CAPITAL_SCALE)
     s_emp = log_scale(_numbers(frame, "employees"), EMPLOYEE_SCALE)
-    listed = np.array([bool(t) for t in _texts(frame, "listed")], dtype=float)
+    listed = _per_text(frame, "listed", bool, float)
     quality = np.zeros(len(frame))
     if "flags" in frame.columns:  # one parse per distinct cell (registries repeat a few)
         cells = frame["flags"]

@@ -209,7 +209,7 @@ def as_lists(column: pd.Series) -> list[list[str]]:
     cells = column.tolist()
     types = set(map(type, cells))
     if types == {np.ndarray}:  # Parquet list columns: arrays of ids (1M rows: 0.5 s)
-        cells = [cell.tolist() for cell in cells]
+        cells = list(map(np.ndarray.tolist, cells))
         types = {list}
     ids = itertools.chain.from_iterable(cells)  # read only when every cell is a list
     if types <= {list} and set(map(type, ids)) <= {str}:

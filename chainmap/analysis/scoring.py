@@ -340,13 +340,16 @@ def rank_enterprises(
         if exit_status[i] == "":
             exit_status[i] = "exited" if s.exit else "exiting" if s.exiting else ""
     flags = att.flag_lists(frame)
+    # One parse per distinct list: flag_lists gives equal cells the same list object.
     no_risk: tuple[list[str], list[str]] = ([], [])
-    risk_of = {}  # one parse per distinct flag list (registries repeat a few)
-    for f in flags:
-        if f and tuple(f) not in risk_of:
-            risk_of[tuple(f)] = att.risk_flags(f)
-    risks = [risk_of[tuple(f)] if f else no_risk for f in flags]
-    barred_risk = np.array([bool(b) for b, _ in risks], dtype=bool).reshape(n)
+    risk_of = {k: att.risk_flags(f) for k, f in {id(f): f for f in flags if f}.items()}
+    risks = [risk_of[id(f)] if f else no_risk for f in flags]
+    barring = {k for k, (barred, _) in risk_of.items() if barred}
+    barred_risk = (
+        np.fromiter((id(f) in barring for f in flags), dtype=bool, count=n)
+        if barring
+        else np.zeros(n, dtype=bool)
+    )
     home_city = regions.ancestor(where.code, "city") if where.level == "county" else None
     same_city = (
         (held.region_at("city").eq(home_city).to_numpy() & ~at_home)

@@ -33,7 +33,7 @@ import io
 import math
 import re
 import tomllib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chainmap.errors import InputError, UnknownRegionError, closest
 from chainmap.model.catalog import data_path, read_text
@@ -196,16 +196,20 @@ def _descendants(code: str) -> frozenset[str]:
     return frozenset(out)
 
 
-# Memoised: ``ancestor`` walks these per row when describing a ranking, and ``.at`` costs
-# about 30 µs a call (the table is read once and never changes).
+# Plain dicts: ``ancestor`` walks these for every distinct code of a registry, and
+# ``.at`` costs about 30 µs a call (the table is read once and never changes).
 @functools.cache
+def _column(name: str) -> dict[str, Any]:
+    table = _table()
+    return dict(zip(table.index.tolist(), table[name].tolist(), strict=True))
+
+
 def _level(code: str) -> str:
-    return _table().at[code, "level"]
+    return _column("level")[code]
 
 
-@functools.cache
 def _parent(code: str) -> str:
-    return _table().at[code, "parent"]
+    return _column("parent")[code]
 
 
 def _check_level(level: str | None) -> None:
@@ -258,6 +262,11 @@ def ancestor(adcode: str, level: str) -> str | None:
     >>> ancestor("330700", "county") is None
     True
     """
+    return _ancestor(adcode, level)
+
+
+@functools.lru_cache(maxsize=65536)
+def _ancestor(adcode: str, level: str) -> str | None:
     _check_level(level)
     code = _current_code(adcode)
     want = LEVELS.index(level)
