@@ -198,3 +198,41 @@ def test_classify_file_classifies_an_imported_parquet(fluorochem, tmp_path):
         "ptfe",
         "其他链环节",
     ]
+
+
+def test_rank_and_plan_read_scopes_only_when_a_row_is_to_be_classified(fluorochem, tmp_path):
+    """A classified file's scopes are not read for rank and plan; an imported file's are.
+    Either way the group is the one read in full, scopes aside, and the results equal
+    the in-memory ranking and plan of the whole file."""
+    from chainmap.analysis.stream import Part, _row_group
+    from chainmap.model.enterprises import read_enterprises
+    from chainmap.outputs.enterprises import write_enterprises
+    from chainmap.readwrite.reader import read_row_group
+
+    raw = tmp_path / "registry.csv"
+    rows = [
+        "甲氟材料有限公司,武义县,聚偏氟乙烯树脂生产,",
+        "乙化工有限公司,衢州市柯城区,无水氟化氢生产；萤石销售,",
+        "丙贸易有限公司,金华市婺城区,日用百货销售,",
+        "丁新材料有限公司,杭州市滨江区,技术服务,PTFE",
+        "戊氟化工有限公司,三明市明溪县,氢氟酸生产,",
+    ]
+    raw.write_text("企业名称,所属区县,经营范围,环节\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    table, _ = read_enterprises(raw)
+    imported = write_enterprises(table, tmp_path / "imported.parquet")
+    classify_file(fluorochem, imported, tmp_path / "classified")
+    classified = sorted((tmp_path / "classified").glob("*.parquet"))[0]
+    for path, settled in ((imported, False), (classified, True)):
+        lazy, full = _row_group(Part(str(path), 0)), read_row_group(path, 0)
+        assert list(lazy.columns) == list(full.columns)
+        if settled:
+            assert lazy["scope"].isna().all() and full["scope"].notna().any()
+            lazy, full = lazy.drop(columns="scope"), full.drop(columns="scope")
+        pd.testing.assert_frame_equal(lazy, full)
+        memory = pd.read_parquet(path)
+        ranked = stream_rank(fluorochem, path, home="武义县", with_stability=False)
+        expected = rank_enterprises(fluorochem, memory, home="武义县", with_stability=False)
+        assert ranked["name"].tolist() == expected["name"].tolist() != []
+        assert _json(stream_plan(fluorochem, path).to_dict()) == _json(
+            build_plan(fluorochem, memory).to_dict()
+        )

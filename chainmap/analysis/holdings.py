@@ -140,10 +140,12 @@ def chain_enterprises(
         source_of = enterprises["segments_source"].take(empty).astype(object)
         needs[empty] = source_of.ne("classified").to_numpy()
     source = None
+    meets: dict[str, bool] = {}  # meets_confidence per distinct level (three of them)
     if "segments_confidence" in cols:  # classified already: keep the confident segments
         for i, levels in enumerate(enterprises["segments_confidence"].tolist()):
-            lists[i] = _confident(lists[i], levels, min_confidence)
-            lengths[i] = len(lists[i])
+            if lists[i]:  # (an empty list stays empty: most rows of a registry)
+                lists[i] = _confident(lists[i], levels, min_confidence, meets)
+                lengths[i] = len(lists[i])
     if needs.any() and "scope" in cols and enterprises.loc[needs, "scope"].notna().any():
         from chainmap.analysis.classify import CODE_COLUMNS, assign_segments
 
@@ -153,7 +155,7 @@ def chain_enterprises(
         for i, found, levels in zip(
             np.flatnonzero(needs), done["segments"], done["segments_confidence"], strict=True
         ):
-            lists[i] = _confident(as_list(found), levels, min_confidence)
+            lists[i] = _confident(as_list(found), levels, min_confidence, meets)
             lengths[i] = len(lists[i])
         source = (
             enterprises["segments_source"].astype(object).to_numpy(copy=True)
@@ -182,22 +184,25 @@ def chain_enterprises(
     return frame
 
 
-def _confident(segments: list[str], levels: Any, minimum: str) -> list[str]:
+def _confident(segments: list[str], levels: Any, minimum: str, meets: dict[str, bool]) -> list[str]:
     """The segments whose confidence (a list in the same order) is at least ``minimum``.
 
     Rows without levels (tagged, or classified before confidences existed) keep theirs.
+    ``meets`` memoises :func:`~chainmap.analysis.classify.meets_confidence` per level.
     """
     if not isinstance(levels, (list, tuple, np.ndarray)) or len(levels) != len(segments):
         return segments
-    from chainmap.analysis.classify import meets_confidence
+    ok = []
+    for level in levels:
+        level = str(level)
+        if level not in meets:
+            from chainmap.analysis.classify import meets_confidence
 
-    if all(meets_confidence(str(level), minimum) for level in levels):
+            meets[level] = meets_confidence(level, minimum)
+        ok.append(meets[level])
+    if all(ok):
         return segments
-    return [
-        s
-        for s, level in zip(segments, levels, strict=True)
-        if meets_confidence(str(level), minimum)
-    ]
+    return [s for s, keep in zip(segments, ok, strict=True) if keep]
 
 
 def as_lists(column: pd.Series) -> list[list[str]]:

@@ -30,6 +30,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from chainmap.analysis.gaps import StatusCounts, status_counts, status_from_counts
@@ -42,7 +43,7 @@ from chainmap.model.home import Home, resolve_home
 from chainmap.model.profile import as_profile
 from chainmap.readwrite.atomic import atomic_directory, require_complete
 from chainmap.readwrite.formats import STREAMABLE, format_of
-from chainmap.readwrite.reader import iter_table, read_row_group, row_groups
+from chainmap.readwrite.reader import iter_table, parquet_columns, read_row_group, row_groups
 
 __all__ = [
     "AUTO_STREAM_BYTES",
@@ -121,7 +122,11 @@ def parts(source: str | Path) -> list[Part]:
 
 
 def iter_chunks(
-    part: Part, *, chunk_rows: int = 250_000, mapping: Mapping[str, str] | None = None
+    part: Part,
+    *,
+    chunk_rows: int = 250_000,
+    mapping: Mapping[str, str] | None = None,
+    scope_if_needed: bool = False,
 ) -> Iterator[pd.DataFrame]:
     """The rows of one part, canonical, as chunks of ``chunk_rows`` rows (CSV) or a row group.
 
@@ -129,13 +134,53 @@ def iter_chunks(
     ``--engine memory`` uses, so both engines see the same cells (encodings, title
     rows). A canonical Parquet row group is used as it is; everything else is
     normalised as ``chainmap import`` would (:func:`canonical`), with ``mapping``.
+    ``scope_if_needed``: a row group's ``scope`` column is read only when a row of it is
+    still to be classified (:func:`_row_group`).
     """
     if part.row_group is not None:
-        table = read_row_group(part.path, part.row_group)
+        table = _row_group(part) if scope_if_needed else read_row_group(part.path, part.row_group)
         yield canonical(table, source=part.path, mapping=mapping)
         return
     for chunk in iter_table(part.path, chunk_rows):
         yield _normalised(chunk, source=part.path, mapping=mapping)
+
+
+def _row_group(part: Part) -> pd.DataFrame:
+    """A row group whose ``scope`` texts are read only if a row will be classified.
+
+    The scopes are most of a classified registry's bytes, and ranking or planning a
+    classified file reads none of them: every row holds its segments, or was classified
+    and found none (``segments_source`` "classified"). When so, ``scope`` is left
+    blank (None) in its place; otherwise it is read, and the group is the one
+    :func:`read_row_group` gives (``tests/test_stream.py`` compares them).
+    """
+    columns = parquet_columns(part.path)
+    if columns is None or "scope" not in columns:
+        return read_row_group(part.path, part.row_group)
+    rest = [c for c in columns if c != "scope"]
+    table = read_row_group(part.path, part.row_group, columns=rest)
+    at = columns.index("scope")
+    if _settled(table):
+        table.insert(at, "scope", pd.Series([None] * len(table), index=table.index, dtype=object))
+    else:
+        scope = read_row_group(part.path, part.row_group, columns=["scope"])["scope"]
+        table.insert(at, "scope", scope.set_axis(table.index))
+    return table
+
+
+def _settled(table: pd.DataFrame) -> bool:
+    """True when no row would be classified: each holds segments or was classified already."""
+    if not is_canonical([*table.columns, "scope"]) or "segments" not in table.columns:
+        return False
+    cells = table["segments"].tolist()
+    if "segments_source" in table.columns:
+        source = table["segments_source"].tolist()
+    else:
+        source = [None] * len(cells)
+    return all(
+        src == "classified" or (type(cell) in (list, np.ndarray) and len(cell) > 0)
+        for cell, src in zip(cells, source, strict=True)
+    )
 
 
 def is_canonical(columns: Sequence[str]) -> bool:
@@ -269,7 +314,7 @@ def reduce_part(
 ) -> Reduced:
     """:func:`reduce_frame` over every chunk of ``part``, merged (the per-partition function)."""
     out = None
-    for table in iter_chunks(part, chunk_rows=chunk_rows, mapping=mapping):
+    for table in iter_chunks(part, chunk_rows=chunk_rows, mapping=mapping, scope_if_needed=True):
         one = reduce_frame(
             chain, table, level=level, home_code=home_code, region_level=region_level
         )

@@ -18,7 +18,7 @@ Header mapping (``--mapping``) is applied by the normaliser of each table kind
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 import csv
 import io
 import math
@@ -535,8 +535,21 @@ def row_groups(path: str | Path) -> int:
     return pq.ParquetFile(path).metadata.num_row_groups
 
 
-def read_row_group(path: str | Path, group: int) -> pd.DataFrame:
-    """One row group of a Parquet file as a DataFrame, types as stored."""
+def read_row_group(
+    path: str | Path, group: int, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """One row group of a Parquet file as a DataFrame, types as stored (``columns``: only these)."""
     import pyarrow.parquet as pq
 
-    return pq.ParquetFile(path).read_row_group(group).to_pandas()
+    return pq.ParquetFile(path).read_row_group(group, columns=columns).to_pandas()
+
+
+def parquet_columns(path: str | Path) -> list[str] | None:
+    """The columns of a Parquet file as a DataFrame reads them; None when it stores an index."""
+    import pyarrow.parquet as pq
+
+    schema = pq.ParquetFile(path).schema_arrow
+    index = (schema.pandas_metadata or {}).get("index_columns") or []
+    if any(not isinstance(i, dict) for i in index):  # an index stored as a column
+        return None
+    return list(schema.names)
