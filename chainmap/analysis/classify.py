@@ -398,9 +398,11 @@ class Classifier:
 
     def classify_row(self, text: str | None, code: object = None) -> Classification:
         """Production and trade segments of one row, from its scope and its GB/T 4754 code."""
+        found = self._scan(text)
+        if not found and code is None:  # nothing to settle (most rows of a registry)
+            return Classification([], {}, [], [])
         from chainmap.model.registry_terms import industry_code
 
-        found = self._scan(text)
         made, traded = self._settle(text, found) if found else ({}, {})
         digits = industry_code(code) if code is not None else None
         by_code = self._codes.get(digits, ()) if digits else ()
@@ -786,6 +788,8 @@ def _parse_tags(
     computed once for many cells.
     """
     if isinstance(value, np.ndarray):  # a list cell read from Parquet
+        if not value.size:  # (untagged: most cells of an imported registry)
+            return []
         value = value.tolist()
     if not isinstance(value, (list, tuple, set)) and is_blank(value):
         return []
