@@ -219,9 +219,12 @@ def main() -> None:
             trees["previous"] = _baseline_tree(args.baseline, tmp)
         try:
             results: dict[tuple[str, bool], list[dict]] = {}
-            for _ in range(args.repeat):  # interleaved, so all see the same machine load
-                for stability in (False, True):
-                    for name, tree in trees.items():
+            for rep in range(args.repeat):  # interleaved, so all see the same machine load
+                # The order flips every other repeat: the first child after the peers ran
+                # measurably slower, whichever method it was.
+                flip = (lambda x: x[::-1]) if rep % 2 else (lambda x: x)
+                for stability in flip((False, True)):
+                    for name, tree in flip(list(trees.items())):
                         results.setdefault((name, stability), []).append(
                             _run(tree, table, args.chain, stability)
                         )
