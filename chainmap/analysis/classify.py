@@ -481,6 +481,8 @@ class Classifier:
                     hits.append((start, end + 1, info))
             elif info is not None and info[0] != "raw":
                 spans.append((end + 1, _scope_reach(text, end + 1 - info[1], end + 1, info[0])))
+        if not hits:  # no term at all: no scope can matter (most texts naming 原料 or 利用)
+            return {}
         for regex in _RAW_RES:
             spans.extend(match.span(1) for match in regex.finditer(text))
         found: dict[str, list[tuple[int, _Term]]] = {}
