@@ -172,15 +172,11 @@ def _settled(table: pd.DataFrame) -> bool:
     """True when no row would be classified: each holds segments or was classified already."""
     if not is_canonical([*table.columns, "scope"]) or "segments" not in table.columns:
         return False
-    cells = table["segments"].tolist()
+    done = np.zeros(len(table), dtype=bool)
     if "segments_source" in table.columns:
-        source = table["segments_source"].tolist()
-    else:
-        source = [None] * len(cells)
-    return all(
-        src == "classified" or (type(cell) in (list, np.ndarray) and len(cell) > 0)
-        for cell, src in zip(cells, source, strict=True)
-    )
+        done = table["segments_source"].eq("classified").to_numpy(dtype=bool, na_value=False)
+    rest = table["segments"].to_numpy(dtype=object)[~done]  # not classified: tagged?
+    return all(type(cell) in (list, np.ndarray) and len(cell) > 0 for cell in rest)
 
 
 def is_canonical(columns: Sequence[str]) -> bool:

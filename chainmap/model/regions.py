@@ -611,9 +611,8 @@ def zones_of(
 
 
 def _coords(adcode: str) -> tuple[float, float]:
-    t = _table()
     code = _current_code(adcode)
-    return float(t.at[code, "lat"]), float(t.at[code, "lon"])
+    return float(_column("lat")[code]), float(_column("lon")[code])
 
 
 def _haversine(lat1, lon1, lat2, lon2):
