@@ -80,3 +80,21 @@ def test_per_text_equals_the_row_by_row_texts():
             assert got.dtype == expected.dtype and got.tolist() == expected.tolist()
     absent = _per_text(pd.DataFrame({"x": [1, 2]}), "c", bool, float)
     assert absent.tolist() == [0.0, 0.0]
+
+
+def test_flag_lists_equal_the_per_row_parse_on_parquet_like_cells():
+    from chainmap.analysis.attainability import _flag_list, flag_lists
+
+    cells = [
+        np.array(["高新技术企业", "风险:经营异常"], dtype=object),
+        ["高新技术企业", "风险:经营异常"],
+        np.array([], dtype=object),
+        None,
+        float("nan"),
+        "专精特新；瞪羚",
+        ("小巨人",),
+        [["nested"]],  # unhashable items: row by row
+    ]
+    for column in (cells, cells[:-1], cells[2:6]):
+        frame = pd.DataFrame({"flags": pd.Series(column, dtype=object)})
+        assert flag_lists(frame) == [_flag_list(v) for v in column]

@@ -354,8 +354,13 @@ def flag_lists(frame: pd.DataFrame) -> list[list[str]]:
     cells = frame["flags"].tolist()
     try:
         parsed = {v: _flag_list(v) for v in set(cells)}
-    except TypeError:  # unhashable cells (lists)
-        return [_flag_list(v) for v in cells]
+    except TypeError:  # unhashable cells: lists, or Parquet's arrays; keyed by their items
+        try:
+            keys = [tuple(v) if isinstance(v, (list, np.ndarray)) else v for v in cells]
+            parsed = {k: _flag_list(list(k) if type(k) is tuple else k) for k in set(keys)}
+        except TypeError:  # unhashable items
+            return [_flag_list(v) for v in cells]
+        return [parsed[k] for k in keys]
     return [parsed[v] for v in cells]
 
 
