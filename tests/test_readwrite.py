@@ -184,3 +184,17 @@ def test_pyarrow_first_declines_what_is_not_plain_utf8(tmp_path, monkeypatch, bo
         return
     assert first.equals(without) and first.attrs == without.attrs
     assert first.shape == (2, 2)
+
+
+def test_pyarrow_path_frees_the_file_bytes_only_when_it_reads_them(monkeypatch):
+    """The bytes go once pyarrow has parsed them (a lower peak), and stay for the
+    fallback reader when pyarrow declines the file."""
+    pytest.importorskip("pyarrow")
+    from chainmap.readwrite import reader
+
+    monkeypatch.setattr(reader, "ARROW_MIN_BYTES", 0)
+    good = [("企业名称,城市\n" + "甲公司,杭州\n" * 3).encode("utf-8")]
+    frame = reader._arrow_export(good, "csv", [])
+    assert frame is not None and frame.shape == (4, 2) and good == []
+    declined = [("企业名称,城市\n" + "甲公司,杭州\n" * 3).encode("gbk")]
+    assert reader._arrow_export(declined, "csv", []) is None and len(declined) == 1

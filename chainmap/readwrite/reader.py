@@ -277,9 +277,12 @@ def _read_csv(path: Path, fmt: str, header: int | None, notes: list[str]) -> pd.
     if not raw or raw.isspace():  # (raw.strip() would copy the whole file)
         raise InputError("文件为空 / the file is empty", file=str(path))
     if header is None:
-        frame = _arrow_export(raw, fmt, notes)
+        held = [raw]  # given away, so that pyarrow's path can free it once parsed
+        del raw
+        frame = _arrow_export(held, fmt, notes)
         if frame is not None:
             return frame
+        raw = held[0]
     try:
         enc, note = guess_encoding(raw)
     except UnicodeDecodeError:
@@ -329,7 +332,7 @@ def _read_csv(path: Path, fmt: str, header: int | None, notes: list[str]) -> pd.
     )
 
 
-def _arrow_export(raw: bytes, fmt: str, notes: list[str]) -> pd.DataFrame | None:
+def _arrow_export(held: list[bytes], fmt: str, notes: list[str]) -> pd.DataFrame | None:
     """A large plain export read by pyarrow before any decode of the whole file.
 
     :func:`guess_encoding` reads such a file as UTF-8 without a note, and pyarrow checks
@@ -337,20 +340,23 @@ def _arrow_export(raw: bytes, fmt: str, notes: list[str]) -> pd.DataFrame | None
     ASCII), so decoding it first is a second pass over the bytes for nothing. ``None``
     for anything else: a byte-order mark of UTF-16/32, NULs, CR line breaks, a head
     that is not UTF-8, or whatever :func:`_arrow_cells` declines (invalid UTF-8
-    included); the caller then reads it as before.
+    included); the caller then reads it as before. ``held`` holds the file's bytes; it is
+    emptied once pyarrow has parsed them (:func:`_arrow_cells`).
     """
+    raw = held[0]
     if raw.startswith(_BOMS_NOT_UTF8) or b"\x00" in raw or b"\r" in raw:
         return None
-    body = memoryview(raw)[len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0 :]
-    if len(body) < ARROW_MIN_BYTES:
+    start = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+    if len(raw) - start < ARROW_MIN_BYTES:
         return None
     try:
-        head = _first_lines(body)
+        head = _first_lines(memoryview(raw)[start:])
     except UnicodeDecodeError:
         return None
+    del raw
     found: list[str] = []  # the separator's note, kept only when pyarrow reads the file
     sep = "\t" if fmt == "tsv" else guess_separator(head, found)
-    frame = _arrow_cells(body, head, sep)
+    frame = _arrow_cells(held, start, head, sep)
     if frame is not None:
         notes += found
     return frame
@@ -368,7 +374,7 @@ _BOMS_NOT_UTF8 = (
 ARROW_MIN_BYTES = 1 << 20
 
 
-def _arrow_cells(body: memoryview, head: str, sep: str) -> pd.DataFrame | None:
+def _arrow_cells(held: list[bytes], start: int, head: str, sep: str) -> pd.DataFrame | None:
     """The fields of a rectangular CSV as pandas' parser gives them, read by pyarrow.
 
     ``None`` (pandas reads it instead) without pyarrow, for a one-column file, and for
@@ -385,9 +391,10 @@ def _arrow_cells(body: memoryview, head: str, sep: str) -> pd.DataFrame | None:
     if len(first) < 2:
         return None
     names = [f"c{i}" for i in range(len(first))]
+    body = pa.py_buffer(held[0]).slice(start)
     try:
         table = pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(body)),
+            pa.BufferReader(body),
             read_options=pacsv.ReadOptions(column_names=names),
             parse_options=pacsv.ParseOptions(
                 delimiter=sep, newlines_in_values=True, ignore_empty_lines=False
@@ -402,6 +409,8 @@ def _arrow_cells(body: memoryview, head: str, sep: str) -> pd.DataFrame | None:
         return None
     if table.num_columns != len(names):
         return None
+    del body
+    held.clear()  # pyarrow holds the fields now: the file's bytes go before the text is built
     columns = table.columns
     del table
     cells = {}
