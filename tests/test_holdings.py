@@ -165,3 +165,49 @@ def test_counts_equal_the_pandas_reference(firms, level):
     pd.testing.assert_frame_equal(matrix, ref_matrix, check_exact=True)
     assert (len(matrix) > 0) == (firms in ("sample", "random"))
     pd.testing.assert_frame_equal(region_segment_matrix(chain, held, level=level), matrix)
+
+
+@pytest.mark.parametrize("min_confidence", ["scope", "code+scope"])
+def test_parquet_arrays_give_the_frame_their_lists_give(tmp_path, min_confidence):
+    """Parquet list cells (numpy arrays) are made lists only for the rows kept; the frame
+    equals the one built from every cell made a list first (as_lists)."""
+    import numpy as np
+
+    from chainmap import load_chain
+    from chainmap.analysis.holdings import as_lists, chain_enterprises
+
+    chain = load_chain("fluorochem")
+    ids = [s.id for s in chain.ordered_segments()]
+    rng = np.random.default_rng(3)
+    n = 2000
+    segments = [np.array(list(rng.choice(ids, size=rng.integers(0, 3))), dtype=object)
+                for _ in range(n)]  # fmt: skip
+    segments[5] = np.array(["not_a_segment", ids[0]], dtype=object)
+    segments[6] = np.array([], dtype=object)
+    levels = [np.array(rng.choice(["scope", "code", "code+scope"], size=len(v)), dtype=object)
+              for v in segments]  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "name": [f"甲{i}公司" for i in range(n)],
+            "segments": pd.Series(segments, dtype=object),
+            "segments_source": ["classified"] * n,
+            "segments_confidence": pd.Series(levels, dtype=object),
+            "region_code": "330723",
+        }
+    )
+    path = tmp_path / "firms.parquet"
+    table.to_parquet(path, index=False)
+    for frame in (pd.read_parquet(path), table):
+        lists = frame.assign(segments=as_lists(frame["segments"]))
+        got = chain_enterprises(chain, frame, min_confidence=min_confidence)
+        ref = chain_enterprises(chain, lists, min_confidence=min_confidence)
+        pd.testing.assert_frame_equal(got, ref, check_exact=True)
+        assert all(type(v) is list for v in got["segments"])
+        assert all(type(v) is list for v in got["chain_segments"])
+    odd = table.assign(segments=pd.Series([np.array([None, ids[1]], dtype=object)] * n))
+    got = chain_enterprises(chain, odd.drop(columns="segments_confidence"))
+    ref = chain_enterprises(
+        chain, odd.drop(columns="segments_confidence").assign(segments=as_lists(odd["segments"]))
+    )
+    pd.testing.assert_frame_equal(got, ref, check_exact=True)
+    assert got["segments"].iloc[0] == ["None", ids[1]]

@@ -131,8 +131,13 @@ def chain_enterprises(
         )
     n = len(enterprises)
     cols = enterprises.columns
-    segs = as_lists(enterprises["segments"]) if "segments" in cols else None
-    lists = segs if segs is not None else [[] for _ in range(n)]
+    arrays = False  # Parquet's list cells, made lists only for the rows kept (_listed)
+    if "segments" not in cols:
+        lists: list = [[] for _ in range(n)]
+    else:
+        cells = enterprises["segments"].tolist()
+        arrays = bool(cells) and set(map(type, cells)) == {np.ndarray}
+        lists = cells if arrays else as_lists(enterprises["segments"])
     lengths = np.fromiter(map(len, lists), dtype=np.int64, count=n)
     needs = lengths == 0
     if "segments_source" in cols and needs.any():  # already classified (found nothing): done
@@ -143,7 +148,7 @@ def chain_enterprises(
     meets: dict[str, bool] = {}  # meets_confidence per distinct level (three of them)
     if "segments_confidence" in cols:  # classified already: keep the confident segments
         for i, levels in enumerate(enterprises["segments_confidence"].tolist()):
-            if lists[i]:  # (an empty list stays empty: most rows of a registry)
+            if lengths[i]:  # (an empty list stays empty: most rows of a registry)
                 lists[i] = _confident(lists[i], levels, min_confidence, meets)
                 lengths[i] = len(lists[i])
     if needs.any() and "scope" in cols and enterprises.loc[needs, "scope"].notna().any():
@@ -174,14 +179,30 @@ def chain_enterprises(
     # At most one row selection of the (possibly wide) table, then the new columns.
     kept = enterprises if len(rows) == n else enterprises[keep]
     kept_lists = lists if len(rows) == n else [lists[i] for i in rows]
+    kept_chain = (
+        kept_lists
+        if in_chain is lists
+        else in_chain
+        if len(rows) == n
+        else [in_chain[i] for i in rows]
+    )
+    if arrays:  # a registry's rows mostly hold nothing of the chain: convert the kept only
+        same = kept_chain is kept_lists
+        kept_lists = _listed(kept_lists)
+        kept_chain = kept_lists if same else _listed(kept_chain)
     frame = kept.assign(segments=kept_lists)
     if source is not None:
         frame["segments_source"] = source[keep]
-    if in_chain is lists:  # the same lists: select them once
-        frame["chain_segments"] = kept_lists
-    else:
-        frame["chain_segments"] = in_chain if len(rows) == n else [in_chain[i] for i in rows]
+    frame["chain_segments"] = kept_chain  # (the same lists as segments when all are the chain's)
     return frame
+
+
+def _listed(cells: list) -> list[list[str]]:
+    """:func:`as_lists` of cells that are Parquet arrays or lists (filtered, or classified)."""
+    out = [v.tolist() if type(v) is np.ndarray else v for v in cells]
+    if set(map(type, itertools.chain.from_iterable(out))) <= {str}:
+        return out
+    return [as_list(v) for v in out]
 
 
 def _confident(segments: list[str], levels: Any, minimum: str, meets: dict[str, bool]) -> list[str]:
