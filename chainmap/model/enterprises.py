@@ -796,7 +796,16 @@ class _ColumnImport:
         self.n = n = len(frame)
         self.raw = [frame.iloc[:, j].to_numpy(dtype=object) for j in range(frame.shape[1])]
         self.text = [_text_cells(col) for col in self.raw]
-        self.keep = [i for i in range(n) if any(col[i] is not None for col in self.text)]
+        # Blank rows: all cells blank. A named row is not (nearly every row): look further
+        # only where the name is missing.
+        name_at = position.get("name")
+        unnamed = (
+            range(n)
+            if name_at is None
+            else [i for i, v in enumerate(self.text[name_at]) if v is None]
+        )
+        blank = {i for i in unnamed if all(col[i] is None for col in self.text)}
+        self.keep = [i for i in range(n) if i not in blank] if blank else list(range(n))
         _blank_rows_note(len(self.keep), n, report, frame)
         self.items: list[tuple[int, int, int, str, str | None, str, str]] = []
         self.rows: list[int] = []
@@ -1034,6 +1043,8 @@ def _merge_duplicate_columns(
 ) -> dict[str, list]:
     """:func:`_merge_duplicates` on column lists: only rows that share an id are touched."""
     ids = out["enterprise_id"]
+    if len(set(ids)) == len(ids):  # no two rows share an id (the usual export): nothing to merge
+        return out
     seen: dict[str, int] = {}
     shared: set[str] = set()
     for eid in ids:
