@@ -198,3 +198,26 @@ def test_pyarrow_path_frees_the_file_bytes_only_when_it_reads_them(monkeypatch):
     assert frame is not None and frame.shape == (4, 2) and good == []
     declined = [("企业名称,城市\n" + "甲公司,杭州\n" * 3).encode("gbk")]
     assert reader._arrow_export(declined, "csv", []) is None and len(declined) == 1
+
+
+@pytest.mark.parametrize("late", [True, False], ids=["past the first rows", "among them"])
+def test_iter_table_finds_the_overlong_rows_read_table_finds(tmp_path, late):
+    """A row with more fields than the header (an unquoted comma) would shift its cells;
+    read in chunks, it is found as read_table finds it, and the import rejects it."""
+    from chainmap.analysis.stream import iter_chunks, parts
+    from chainmap.readwrite.reader import iter_table
+
+    rows = [f"甲{i}公司,武义县,氟化氢生产" for i in range(40)]
+    bad = 30 if late else 5
+    rows[bad] = "乙公司,武义县,氟化氢生产,销售,萤石,,"  # two commas too many, then trailing
+    rows[bad + 1] = "丙公司,武义县,氟化氢生产,"  # a trailing comma only: not overlong
+    path = tmp_path / "firms.csv"
+    path.write_text("企业名称,所属区县,经营范围\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    whole = read_table(path)
+    chunks = list(iter_table(path, chunk_rows=7))
+    found = {r: n for c in chunks for r, n in c.attrs["overlong_rows"].items()}
+    assert found == whole.attrs["overlong_rows"] == {bad + 2: 5}
+    assert [list(c.columns) for c in chunks] == [list(chunks[0].columns)] * len(chunks)
+    assert not any(str(c).startswith("\x00") for c in chunks[0].columns)
+    names = [n for part in parts(path) for c in iter_chunks(part, chunk_rows=7) for n in c["name"]]
+    assert "乙公司" not in names and "丙公司" in names and len(names) == 39

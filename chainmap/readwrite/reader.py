@@ -492,9 +492,12 @@ def iter_table(
         raise InputError("文件为空 / the file is empty", file=str(path))
     at = detect_header_row(head) if header == "auto" else header
     # As read_table: cells beyond the header (trailing commas) get "Unnamed: i" columns,
-    # as wide as the widest of the first rows; wider rows further down lose those cells.
+    # as wide as the widest of the first rows. Wider rows further down spill into
+    # SPILL_COLUMNS more, which find them (overlong_rows) and are then dropped.
     width = max((len(row) for row in head[at:]), default=0)
     names = _unique_names([*head[at], *[""] * (width - len(head[at]))]) if at < len(head) else []
+    named = max((i + 1 for i, v in enumerate(head[at]) if _filled(v)), default=0) if names else 0
+    spill = [f"\x00spill{i}" for i in range(SPILL_COLUMNS)]
     first = at + 2
     try:
         reader = pd.read_csv(
@@ -503,7 +506,7 @@ def iter_table(
             encoding=enc,
             header=None,
             skiprows=at + 1,
-            names=names,
+            names=[*names, *spill],
             dtype=str,
             keep_default_na=False,
             skip_blank_lines=False,
@@ -511,8 +514,10 @@ def iter_table(
             chunksize=chunk_rows,
         )
         for chunk in _quietly(reader):
-            chunk = _as_text_cells(chunk.reset_index(drop=True))
-            chunk.attrs["first_row"] = first
+            chunk = chunk.reset_index(drop=True)
+            overlong = _spilled(chunk, named, first)
+            chunk = _as_text_cells(chunk.drop(columns=spill))
+            chunk.attrs.update(first_row=first, overlong_rows=overlong)
             first += len(chunk)
             yield chunk
     except pd.errors.EmptyDataError:
@@ -524,6 +529,30 @@ def iter_table(
             row=first,
             hint="a row has more cells than the header; check the quoting",
         ) from None
+
+
+#: Columns past the widest of a CSV's first rows into which :func:`iter_table` lets a
+#: wider row spill, to find it: a row with more fields still is found, its count capped.
+SPILL_COLUMNS = 8
+
+
+def _spilled(chunk: pd.DataFrame, named: int, first: int) -> dict[int, int]:
+    """:func:`~chainmap.readwrite.sniff.overlong_rows` of a chunk whose header names its
+    first ``named`` columns: row (numbered from ``first``) -> its fields up to the last
+    filled one."""
+    beyond = chunk.iloc[:, named:]
+    if beyond.shape[1] == 0:
+        return {}
+    some = np.zeros(len(beyond), dtype=bool)  # any non-empty cell there (usually none)
+    for _, column in beyond.items():
+        some |= column.fillna("").astype(str).str.len().to_numpy() > 0
+    candidates = np.flatnonzero(some)
+    out = {}
+    for k in candidates.tolist():
+        filled = [j for j, v in enumerate(beyond.iloc[k].tolist()) if _filled(v)]
+        if filled:
+            out[first + k] = named + filled[-1] + 1
+    return out
 
 
 def _quietly(reader: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
