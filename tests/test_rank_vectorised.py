@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chainmap.analysis.holdings import FlatSegments as _Flat
 from chainmap.analysis.holdings import as_list, as_lists
-from chainmap.analysis.scoring import _RANK_KEYS, _Flat, _rank_order
+from chainmap.analysis.scoring import _RANK_KEYS, _rank_order
 from chainmap.model.chain import load_chain
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-import itertools
 from typing import Any
 
 import networkx as nx
@@ -16,7 +15,12 @@ import numpy as np
 import pandas as pd
 
 from chainmap.analysis import relatedness as rel
-from chainmap.analysis.holdings import Holdings, chain_enterprises, prepare_holdings
+from chainmap.analysis.holdings import (
+    FlatSegments,
+    Holdings,
+    chain_enterprises,
+    prepare_holdings,
+)
 from chainmap.analysis.strategy import plan_segments, status_of
 from chainmap.model.chain import Chain
 from chainmap.model.home import Home, resolve_home
@@ -101,30 +105,27 @@ def _counted(chain: Chain, held: Holdings, region: pd.Series) -> tuple[pd.DataFr
     """:func:`_matrix` of the active rows, and each segment's count of them over all regions.
 
     Counted with ``np.bincount`` over (region, segment) numbers, without exploding the
-    rows into a long table; ``tests/test_gaps.py`` compares it with :func:`_matrix` and
+    rows into a long table; ``tests/test_holdings.py`` compares it with :func:`_matrix` and
     the ``explode``/``groupby`` counts.
     """
     order = [s.id for s in chain.ordered_segments()]
-    number = {s: k for k, s in enumerate(order)}
     active = np.flatnonzero(held.active)
-    cells = held.frame["chain_segments"].to_numpy()[active].tolist()
-    lengths = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
-    flat = np.fromiter(
-        map(number.__getitem__, itertools.chain.from_iterable(cells)),
-        dtype=np.int64,
-        count=int(lengths.sum()),
-    )
-    width = len(order)
+    lists = FlatSegments(held.frame["chain_segments"].to_numpy()[active], chain)
+    columns = [lists.number[s] for s in order]  # the numbers in stage order
+    width = len(lists.number)
     count_total = pd.Series(
-        np.bincount(flat, minlength=width), index=pd.Index(order, name="chain_segments")
+        np.bincount(lists.flat, minlength=width)[columns],
+        index=pd.Index(order, name="chain_segments"),
     )
     codes, uniques = pd.factorize(region.to_numpy(dtype=object)[active])
-    codes = np.repeat(codes, lengths)
+    codes = np.repeat(codes, lists.lengths)
     counted = codes >= 0
-    counts = np.bincount(codes[counted] * width + flat[counted], minlength=len(uniques) * width)
+    counts = np.bincount(
+        codes[counted] * width + lists.flat[counted], minlength=len(uniques) * width
+    )
     sort = np.argsort(np.asarray(uniques, dtype=object), kind="stable")
     matrix = pd.DataFrame(
-        counts.reshape(len(uniques), width)[sort].astype(float),
+        counts.reshape(len(uniques), width)[sort][:, columns].astype(float),
         index=pd.Index(np.asarray(uniques, dtype=object)[sort], name="region"),
         columns=pd.Index(order, name="segment"),
     )

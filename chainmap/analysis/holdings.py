@@ -11,6 +11,7 @@ computes them once; :func:`~chainmap.analysis.gaps.segment_status`,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 import itertools
 from typing import Any
 
@@ -21,6 +22,7 @@ from chainmap.model.chain import Chain
 from chainmap.model.values import is_blank, split_list
 
 __all__ = [
+    "FlatSegments",
     "Holdings",
     "active",
     "as_list",
@@ -203,6 +205,48 @@ def _listed(cells: list) -> list[list[str]]:
     if set(map(type, itertools.chain.from_iterable(out))) <= {str}:
         return out
     return [as_list(v) for v in out]
+
+
+class FlatSegments:
+    """Lists of segment ids read once: every id as its number, each list as a slice.
+
+    ``number`` numbers the chain's ids in ``chain.segments_by_id`` order, then any other
+    id the lists hold; ``flat`` is every list's ids as numbers, ``lengths`` and ``starts``
+    where each list lies in it. The ranking's gap search and count of gated firms and the
+    segment counts of :mod:`chainmap.analysis.gaps` read the lists through it.
+    """
+
+    def __init__(self, lists: Sequence[list[str]], chain: Chain):
+        self.number = {s: k for k, s in enumerate(chain.segments_by_id)}
+        unknown = set(itertools.chain.from_iterable(lists)) - self.number.keys()
+        for s in sorted(unknown, key=repr):
+            self.number[s] = len(self.number)  # ids outside the chain (none, from chainmap)
+        self.lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        self.flat = np.fromiter(
+            map(self.number.__getitem__, itertools.chain.from_iterable(lists)),
+            dtype=np.int64,
+            count=int(self.lengths.sum()),
+        )
+        self.starts = np.cumsum(self.lengths) - self.lengths
+
+    def _reduce(self, values: dict[str, int], ufunc: np.ufunc, empty: int) -> np.ndarray:
+        """``ufunc`` over each list of the ids' ``values`` (``empty``: ids without one)."""
+        per_id = np.full(len(self.number) + 1, empty, dtype=np.int64)
+        for s, v in values.items():
+            if s in self.number:
+                per_id[self.number[s]] = v
+        if not len(self.lengths):
+            return per_id[:0]
+        per = np.append(per_id[self.flat], empty)  # (an empty last list starts past the end)
+        return np.where(self.lengths > 0, ufunc.reduceat(per, self.starts), empty)
+
+    def first_of(self, order: list[str]) -> np.ndarray:
+        """Per list, the position in ``order`` of its earliest id (``len(order)`` when none)."""
+        return self._reduce({s: i for i, s in enumerate(order)}, np.minimum, len(order))
+
+    def any_of(self, ids: set[str]) -> np.ndarray:
+        """Per list, whether it holds one of ``ids``."""
+        return self._reduce(dict.fromkeys(ids, 1), np.maximum, 0) > 0
 
 
 def _confident(segments: list[str], levels: Any, minimum: str, meets: dict[str, bool]) -> list[str]:

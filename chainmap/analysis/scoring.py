@@ -17,9 +17,8 @@ best site. ``docs/methods.md`` gives every formula.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 import datetime as dt
-import itertools
 import math
 from typing import Any
 
@@ -28,7 +27,7 @@ import pandas as pd
 
 from chainmap.analysis import attainability as att
 from chainmap.analysis.gaps import segment_status
-from chainmap.analysis.holdings import Holdings, prepare_holdings
+from chainmap.analysis.holdings import FlatSegments, Holdings, prepare_holdings
 from chainmap.analysis.stability import pool_size, segment_scores, stability_runs
 from chainmap.model.chain import Chain
 from chainmap.model.home import Home, resolve_home
@@ -374,7 +373,7 @@ def rank_enterprises(
         order = [s for s in order if s in wanted]
     order.sort(key=lambda s: (-seg_value[s], stage_order[s], s))
     rows = np.flatnonzero(eligible)
-    held_lists = _Flat(frame["chain_segments"].to_numpy()[rows], chain)
+    held_lists = FlatSegments(frame["chain_segments"].to_numpy()[rows], chain)
     first = held_lists.first_of(order)
     has_gap = first < len(order)
     cand = rows[has_gap]
@@ -525,7 +524,7 @@ def rank_enterprises(
     return describe_ranking(out, chain, status, prof, where) if describe else out
 
 
-def _gated_firms(lists: _Flat, status: pd.DataFrame) -> int:
+def _gated_firms(lists: FlatSegments, status: pd.DataFrame) -> int:
     """Candidates whose only gap segments are policy-gated (so no target at all)."""
     gated = set(status.index[status["gated"].to_numpy(dtype=bool)])
     if not gated:  # no gate: no list to look at
@@ -680,42 +679,6 @@ def _rank_order(out: pd.DataFrame) -> np.ndarray:
         sub = out.take(order[tied]).reset_index(drop=True)
         order[tied] = order[tied][sub.sort_values(**_RANK_KEYS).index.to_numpy()]
     return order
-
-
-class _Flat:
-    """Lists of segment ids read once: every id as its number, each list as a slice."""
-
-    def __init__(self, lists: Sequence[list[str]], chain: Chain):
-        self.number = {s: k for k, s in enumerate(chain.segments_by_id)}
-        unknown = set(itertools.chain.from_iterable(lists)) - self.number.keys()
-        for s in sorted(unknown, key=repr):
-            self.number[s] = len(self.number)  # ids outside the chain (none, from chainmap)
-        self.lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-        self.flat = np.fromiter(
-            map(self.number.__getitem__, itertools.chain.from_iterable(lists)),
-            dtype=np.int64,
-            count=int(self.lengths.sum()),
-        )
-        self.starts = np.cumsum(self.lengths) - self.lengths
-
-    def _reduce(self, values: dict[str, int], ufunc: np.ufunc, empty: int) -> np.ndarray:
-        """``ufunc`` over each list of the ids' ``values`` (``empty``: ids without one)."""
-        per_id = np.full(len(self.number) + 1, empty, dtype=np.int64)
-        for s, v in values.items():
-            if s in self.number:
-                per_id[self.number[s]] = v
-        if not len(self.lengths):
-            return per_id[:0]
-        per = np.append(per_id[self.flat], empty)  # (an empty last list starts past the end)
-        return np.where(self.lengths > 0, ufunc.reduceat(per, self.starts), empty)
-
-    def first_of(self, order: list[str]) -> np.ndarray:
-        """Per list, the position in ``order`` of its earliest id (``len(order)`` when none)."""
-        return self._reduce({s: i for i, s in enumerate(order)}, np.minimum, len(order))
-
-    def any_of(self, ids: set[str]) -> np.ndarray:
-        """Per list, whether it holds one of ``ids``."""
-        return self._reduce(dict.fromkeys(ids, 1), np.maximum, 0) > 0
 
 
 def _describe(

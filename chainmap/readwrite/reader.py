@@ -37,6 +37,7 @@ from chainmap.readwrite.sniff import (
     fix_bare_carriage_returns,
     guess_encoding,
     guess_separator,
+    is_filled,
     not_a_workbook,
     overlong_rows,
 )
@@ -549,7 +550,9 @@ def _spilled(chunk: pd.DataFrame, named: int, first: int) -> dict[int, int]:
     candidates = np.flatnonzero(some)
     out = {}
     for k in candidates.tolist():
-        filled = [j for j, v in enumerate(beyond.iloc[k].tolist()) if _filled(v)]
+        filled = [
+            j for j, v in enumerate(beyond.iloc[k].tolist()) if is_filled(v)
+        ]  # overlong_rows' test
         if filled:
             out[first + k] = named + filled[-1] + 1
     return out
