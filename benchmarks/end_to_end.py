@@ -14,10 +14,11 @@ in it, and the chain's share stays known.
 Each stage then runs in its own subprocess, so its wall time and peak resident memory
 (``ru_maxrss``) are its own:
 
-1. **import**: ``chainmap import``'s path: :func:`read_enterprises` (the one table
-   reader: encoding, header detection; the import normaliser: USCC check, capital, date
-   and region parsing, every row kept or rejected with a reason) and
-   :func:`write_enterprises` to a canonical Parquet file;
+1. **import**: ``chainmap import``'s path, :func:`import_enterprises`: the one table
+   reader (encoding, header detection), the import normaliser (USCC check, capital, date
+   and region parsing, every row kept or rejected with a reason), a canonical Parquet
+   file; an export this large is read in parts of 250,000 rows, so memory stays that of
+   a part;
 2. **classify**: :func:`chainmap.analysis.stream.classify_file` on that file;
 3. **rank**: :func:`chainmap.analysis.stream.stream_rank`, top 20 per gap segment,
    with stability;
@@ -171,12 +172,10 @@ def _stage(stage: str, raw: Path, work: Path, engine: str) -> dict:
     start = time.perf_counter()
     info: dict = {}
     if stage == "import":
-        from chainmap.model.enterprises import read_enterprises
-        from chainmap.outputs.enterprises import write_enterprises
+        from chainmap.outputs.enterprises import import_enterprises
 
-        table, report = read_enterprises(raw)
-        write_enterprises(table, imported)
-        info.update(rows=len(table), read=report.read)
+        report = import_enterprises(raw, imported)  # as chainmap import: in parts when large
+        info.update(rows=report.kept, read=report.read)
     elif stage == "classify":
         info.update(stream.classify_file(chain, imported, classified, engine=engine))
     elif stage == "rank":

@@ -9,6 +9,10 @@ measurement runs in a fresh process, interleaved, and reports wall time and peak
   reader, then the column-by-column normaliser);
 - ``rows reference``: the same reader, then ``normalise_enterprises(method="rows")``, the
   plain-Python reference that checks every row on its own;
+- ``whole → Parquet`` / ``parts → Parquet``: all of ``chainmap import … -o x.parquet``,
+  the file read whole then written (``read_enterprises`` + ``write_enterprises``), and
+  read in parts of 250,000 rows (``import_enterprises``, which takes exports of 64 MiB or
+  more that way); their files are compared byte for byte and peak memory is printed;
 - ``previous``: ``read_enterprises`` in a git worktree of ``--baseline`` (default: main
   before the columnar import; ``--baseline none`` to skip);
 - ``peer: pandas read_csv``: ``pd.read_csv(path, dtype=object)`` and nothing else, the
@@ -59,6 +63,16 @@ elif kind == "rows":
         frame, source=path, method="rows", row_numbers=range(first, first + len(frame))
     )
     rows = len(table)
+elif kind in ("whole", "parts"):
+    from chainmap.outputs.enterprises import import_enterprises, write_enterprises
+    out = sys.argv[3]
+    if kind == "whole":
+        from chainmap.model.enterprises import read_enterprises
+        table, report = read_enterprises(path)
+        write_enterprises(table, out)
+    else:
+        report = import_enterprises(path, out, min_bytes=0)
+    rows = report.kept
 elif kind == "read_csv":
     import pandas as pd
     rows = len(pd.read_csv(path, dtype=object, encoding="utf-8-sig"))
@@ -84,8 +98,9 @@ def _run(kind: str, path: Path, tree: Path | None = None) -> dict:
     env = dict(os.environ)
     if tree is not None:
         env["PYTHONPATH"] = str(tree)
+    written = path.with_name(f"{path.stem}.{kind}.parquet")
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, kind, str(path)],
+        [sys.executable, "-c", CHILD, kind, str(path), str(written)],
         capture_output=True,
         text=True,
         env=env,
@@ -115,10 +130,13 @@ def main() -> None:
         "rows": "rows reference",
         "previous": f"previous ({args.baseline})",
         "read_csv": "peer: pandas read_csv",
+        "whole": "whole → Parquet",
+        "parts": "parts → Parquet",
         "stdnum": "peer: stdnum USCC check",
         "numpy": "now: numpy USCC check",
     }
-    kinds = ["now", *([] if args.skip_reference else ["rows"]), "read_csv", "stdnum", "numpy"]
+    kinds = ["now", *([] if args.skip_reference else ["rows"]), "whole", "parts", "read_csv"]
+    kinds += ["stdnum", "numpy"]
     results: dict[str, list[dict]] = {k: [] for k in kinds}
     with (
         baseline_worktree(args.baseline)
@@ -142,7 +160,14 @@ def main() -> None:
         peak = max(r["peak_mib"] for r in runs)
         print(f"{labels[kind]:32} {med[kind]:9.2f} {low:8.2f} {peak:9.0f}  {runs[-1]['rows']}")
     assert results["stdnum"][-1]["rows"] == results["numpy"][-1]["rows"], "USCC answers differ"
+    files = [path.with_name(f"{path.stem}.{k}.parquet") for k in ("whole", "parts")]
+    same = files[0].read_bytes() == files[1].read_bytes()
     print()
+    print(f"whole and parts files identical: {same}")
+    peak = {k: max(r["peak_mib"] for r in results[k]) for k in ("whole", "parts")}
+    print(
+        f"parts / whole → Parquet:     {statistics.median(r['seconds'] for r in results['parts']) / statistics.median(r['seconds'] for r in results['whole']):.2f} time, {peak['parts'] / peak['whole']:.2f} peak memory"
+    )
     if "rows" in med:
         print(f"rows reference / now:        {med['rows'] / med['now']:.2f}")
     if "previous" in med:

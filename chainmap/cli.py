@@ -1014,12 +1014,10 @@ def import_cmd(
 
     Example: chainmap import firms.csv -o firms.parquet --report report.csv
     """
-    from chainmap.model.enterprises import read_enterprises
-    from chainmap.outputs.enterprises import write_enterprises, write_import_report
+    from chainmap.outputs.enterprises import import_enterprises, write_import_report
 
     atomic.check_writable(output, report_path)  # both outputs or neither
-    table, report = read_enterprises(file, mapping=mapping, strict=strict)
-    write_enterprises(table, output)
+    report = import_enterprises(file, output, mapping=mapping, strict=strict)
     if report_path is not None:
         write_import_report(report, report_path)
     note(report.summary())

@@ -537,6 +537,34 @@ def normalise_enterprises(
     >>> sorted(report.by_code())
     ['inactive', 'missing_name', 'region_unresolved']
     """
+    table, report, _ = normalise_part(
+        frame,
+        source=source,
+        mapping=mapping,
+        strict=strict,
+        row_numbers=row_numbers,
+        method=method,
+    )
+    return table, report
+
+
+def normalise_part(
+    frame: pd.DataFrame,
+    *,
+    source: str = "<frame>",
+    mapping: str | Path | Mapping[str, str] | None = None,
+    strict: bool = False,
+    row_numbers: Sequence[int] | None = None,
+    method: str = "columns",
+    merge: bool = True,
+) -> tuple[pd.DataFrame, ImportReport, dict[str, str]]:
+    """:func:`normalise_enterprises`, and the header of each canonical column it read.
+
+    ``merge=False`` leaves rows that share an ``enterprise_id`` unmerged, for an import
+    that reads a file in parts and merges across them (:func:`merge_duplicates`, once,
+    over the rows of every part in file order: the items and the merged rows are then
+    those of a whole-file import).
+    """
     if isinstance(mapping, (str, Path)):
         mapping = read_mapping(mapping)
     headers: list[str] = []
@@ -567,15 +595,16 @@ def normalise_enterprises(
     extras = [(h, i) for i, h in enumerate(headers) if h not in plan and h not in _TARGETS]
     if method == "rows":
         records = _normalise_rows(frame, row_numbers, position, by_target, extras, report, strict)
+        if merge:
+            records = merge_duplicates(records, report, by_target)
+        records = _records_to_columns(records, extras)
     elif method == "columns":
         with _collector_paused():
             records = _normalise_columns(
-                frame, row_numbers, position, by_target, extras, report, strict
+                frame, row_numbers, position, by_target, extras, report, strict, merge
             )
     else:
         raise ValueError(f"method must be 'columns' or 'rows', not {method!r}")
-    if isinstance(records, list):
-        records = _records_to_columns(_merge_duplicates(records, report, by_target), extras)
     report.check()
     columns = [*ENTERPRISE_COLUMNS, *EXTRA_COLUMNS, *[h for h, _ in extras]]
     # object columns throughout: ints stay ints, dates stay dates, blanks stay None
@@ -588,7 +617,7 @@ def normalise_enterprises(
         for col in ("segments", "flags"):
             out[col] = out[col].map(lambda v: list(v) if isinstance(v, list) else [])
     out["active"] = out["active"].astype(bool)
-    return out.reset_index(drop=True), report
+    return out.reset_index(drop=True), report, by_target
 
 
 @contextlib.contextmanager
@@ -751,6 +780,7 @@ def _normalise_columns(
     extras: Sequence[tuple[str, int]],
     report: ImportReport,
     strict: bool,
+    merge: bool = True,
 ) -> dict[str, list]:
     """:func:`_normalise_rows`, column by column: the same table and report, faster.
 
@@ -773,7 +803,7 @@ def _normalise_columns(
     work.flags()
     work.ids_and_extras(extras)
     work.report_items()
-    return _merge_duplicate_columns(work.out, report, by_target)
+    return _merge_duplicate_columns(work.out, report, by_target) if merge else work.out
 
 
 class _ColumnImport:
@@ -1041,7 +1071,7 @@ class _ColumnImport:
 def _merge_duplicate_columns(
     out: dict[str, list], report: ImportReport, by_target: Mapping[str, str]
 ) -> dict[str, list]:
-    """:func:`_merge_duplicates` on column lists: only rows that share an id are touched."""
+    """:func:`merge_duplicates` on column lists: only rows that share an id are touched."""
     ids = out["enterprise_id"]
     if len(set(ids)) == len(ids):  # no two rows share an id (the usual export): nothing to merge
         return out
@@ -1055,7 +1085,7 @@ def _merge_duplicate_columns(
         return out
     at = [k for k, eid in enumerate(ids) if eid in shared]
     records = [{c: out[c][k] for c in out} for k in at]
-    merged = {id(r) for r in _merge_duplicates(records, report, by_target)}
+    merged = {id(r) for r in merge_duplicates(records, report, by_target)}
     for k, rec in zip(at, records, strict=True):
         for c in out:
             out[c][k] = rec[c]
@@ -1274,10 +1304,14 @@ def _region(rec: Mapping[str, object]) -> tuple[str | None, str]:
     return resolve_parts(rec["province"], rec["city"], rec["county"], rec["address"])
 
 
-def _merge_duplicates(
+def merge_duplicates(
     records: list[dict], report: ImportReport, by_target: Mapping[str, str]
 ) -> list[dict]:
-    """Merge rows with the same ``enterprise_id`` into the first; report the others."""
+    """Merge rows with the same ``enterprise_id`` into the first; report the others.
+
+    ``records`` are rows in file order; each row merged into an earlier one is a
+    ``duplicate`` rejection naming that row. Returns the first rows, merged in place.
+    """
     first: dict[str, dict] = {}
     out: list[dict] = []
     for rec in records:

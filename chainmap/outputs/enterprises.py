@@ -7,14 +7,23 @@ with :func:`chainmap.model.enterprises.read_enterprises` restores them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+import tempfile
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from chainmap.errors import InputError, MissingExtraError
 from chainmap.model.report import ImportReport
 
-__all__ = ["ENTERPRISE_FILE_SUFFIXES", "write_enterprises", "write_import_report"]
+__all__ = [
+    "ENTERPRISE_FILE_SUFFIXES",
+    "import_enterprises",
+    "write_enterprises",
+    "write_import_report",
+]
 
 ENTERPRISE_FILE_SUFFIXES = (".parquet", ".csv", ".xlsx")
 
@@ -73,6 +82,224 @@ def write_parquet_groups(table: pd.DataFrame, path: str | Path) -> None:
                 pa.Table.from_pandas(group, schema=schema, preserve_index=False),
                 row_group_size=PARQUET_ROW_GROUP,
             )
+
+
+#: CSV exports from this size on are imported to Parquet part by part (:func:`import_enterprises`).
+PART_IMPORT_BYTES = 64 << 20
+#: Rows per part of such an import: its memory is about that of a whole import of this many rows.
+PART_ROWS = 250_000
+
+
+def import_enterprises(
+    path: str | Path,
+    output: str | Path,
+    *,
+    mapping: str | Path | Mapping[str, str] | None = None,
+    strict: bool = False,
+    part_rows: int | None = None,
+    min_bytes: int | None = None,
+) -> ImportReport:
+    """``chainmap import``: read an enterprise list, write the canonical table to ``output``.
+
+    The table and report are those of :func:`~chainmap.model.enterprises.read_enterprises`
+    then :func:`write_enterprises`. A plain CSV export of ``min_bytes`` or more written to
+    Parquet (default :data:`PART_IMPORT_BYTES`) is read ``part_rows`` at a time (:data:`PART_ROWS`) (:func:`~chainmap.readwrite.reader.iter_export`)
+    and its parts are kept on disk until written, so memory stays that of one part: rows
+    that share an id are merged across parts, the report keeps the whole file's order and
+    the file is the same, byte for byte (``tests/test_import_parts.py`` compares them).
+    Any other file, or one pyarrow stops on part way, is read whole.
+    """
+    from chainmap.model.enterprises import read_enterprises, read_mapping
+    from chainmap.readwrite.reader import ExportDeclined, iter_export
+
+    path, output = Path(path), Path(output)
+    if isinstance(mapping, (str, Path)):
+        mapping = read_mapping(mapping)
+    if output.suffix.lower() == ".parquet":
+        least = PART_IMPORT_BYTES if min_bytes is None else min_bytes
+        parts = iter_export(path, part_rows or PART_ROWS, min_bytes=least)
+        if parts is not None:
+            try:
+                return _import_parts(parts, str(path), output, mapping, strict)
+            except ExportDeclined:
+                pass  # read whole below, as read_table reads such a file
+    table, report = read_enterprises(path, mapping=mapping, strict=strict)
+    write_enterprises(table, output)
+    return report
+
+
+def _import_parts(
+    parts: Iterator[pd.DataFrame],
+    source: str,
+    output: Path,
+    mapping: Mapping[str, str] | None,
+    strict: bool,
+) -> ImportReport:
+    """Normalise each part (duplicates left), keep it as Arrow IPC, then merge and write.
+
+    The whole-table import infers the Parquet schema from every row; here each part's
+    schema is inferred, and the table's is inferred from one value per column taken from
+    a part whose type is the parts' common type (a list with items, where there is one).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from chainmap.model.enterprises import _blank_rows_note, merge_duplicates, normalise_part
+    from chainmap.readwrite import atomic
+    from chainmap.readwrite.reader import ExportDeclined
+
+    report = ImportReport(source=source)
+    kept = total = 0
+    notes: list[str] = []
+    by_target: dict[str, str] = {}
+    dtypes: pd.Series | None = None
+    schemas: list = []
+    ids: list = []
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.parts-") as tmp:
+        files: list[Path] = []
+        for part in parts:
+            first = int(part.attrs["first_row"])
+            table, part_report, by_target = normalise_part(
+                part,
+                source=source,
+                mapping=mapping,
+                strict=strict,
+                row_numbers=range(first, first + len(part)),
+                merge=False,
+            )
+            kept += part_report.read
+            total += len(part)
+            notes = list(part.attrs.get("notes") or [])
+            report.items.extend(part_report.items)
+            dtypes = table.dtypes if dtypes is None else dtypes
+            arrow = pa.Table.from_pandas(table, preserve_index=False)
+            del table, part
+            files.append(Path(tmp) / f"{len(files)}.arrow")
+            with pa.ipc.new_file(files[-1], arrow.schema) as writer:
+                writer.write_table(arrow)
+            schemas.append(arrow.schema)
+            ids.append(arrow.column("enterprise_id").combine_chunks().cast(pa.string()))
+            del arrow
+        if dtypes is None:  # no part at all: not a table to read in parts
+            raise ExportDeclined("no rows")
+        read = pd.DataFrame()
+        read.attrs["notes"] = notes  # the reader's notes, after the blank rows', as whole
+        _blank_rows_note(kept, total, report, read)
+        schema = _table_schema(files, schemas, dtypes)
+        merged, dropped = _merged_rows(files, ids, report, by_target, merge_duplicates)
+        report.check()
+        del ids
+        with atomic.atomic_path(output) as out, pq.ParquetWriter(out, schema) as writer:
+            held: list = []
+            rows = written = 0
+            for k, file in enumerate(files):
+                with pa.memory_map(str(file)) as source_file:
+                    part = pa.ipc.open_file(source_file).read_all().cast(schema)
+                if k in merged or k in dropped:
+                    part = _patched(part, merged.get(k, {}), dropped.get(k, ()), schema)
+                held.append(part)
+                rows += part.num_rows
+                while rows >= PARQUET_ROW_GROUP:
+                    joined = pa.concat_tables(held)
+                    group = joined.slice(0, PARQUET_ROW_GROUP).combine_chunks()
+                    writer.write_table(group, row_group_size=PARQUET_ROW_GROUP)
+                    written += group.num_rows
+                    held, rows = [joined.slice(PARQUET_ROW_GROUP)], rows - PARQUET_ROW_GROUP
+            if rows or not written:  # as write_parquet_groups: one (empty) group at least
+                group = pa.concat_tables(held) if held else schema.empty_table()
+                writer.write_table(group.combine_chunks(), row_group_size=PARQUET_ROW_GROUP)
+    return report
+
+
+def _table_schema(files: list[Path], schemas: list, dtypes: pd.Series) -> Any:
+    """``pa.Schema.from_pandas`` of the whole table, from the parts' schemas and one value each."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from chainmap.readwrite.reader import ExportDeclined
+
+    try:
+        common = pa.unify_schemas(schemas, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise ExportDeclined(str(exc)) from None
+    samples: dict[str, Any] = {}
+    for name in common.names:
+        want = common.field(name).type
+        for file, schema in zip(files, schemas, strict=True):
+            if schema.field(name).type != want:
+                continue
+            with pa.memory_map(str(file)) as source_file:
+                column = pa.ipc.open_file(source_file).read_all().column(name).drop_null()
+            if pa.types.is_list(want):  # an empty list infers list<null>: one with items
+                filled = column.filter(pc.greater(pc.list_value_length(column), 0))
+                column = filled if len(filled) else column
+            if len(column):
+                samples[name] = column[0].as_py()
+                break
+    one = pd.DataFrame(
+        {c: pd.Series([samples.get(c)], dtype=dtypes[c]) for c in common.names},
+        columns=common.names,
+    )
+    schema = pa.Schema.from_pandas(one, preserve_index=False)
+    if schema.remove_metadata() != common.remove_metadata():
+        raise ExportDeclined("the parts' types do not meet")
+    return schema
+
+
+def _merged_rows(
+    files: list[Path], ids: list, report: ImportReport, by_target: Mapping[str, str], merge: Any
+) -> tuple[dict[int, dict[int, dict]], dict[int, set[int]]]:
+    """Rows that share an id, merged over every part in file order (items to ``report``).
+
+    Returns, per part, the merged first rows by position and the positions merged away.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    counts = pc.value_counts(pa.chunked_array(ids, type=pa.string()))
+    shared = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    if not len(shared):
+        return {}, {}
+    records: list[dict] = []
+    where: list[tuple[int, int]] = []
+    for k, (file, part_ids) in enumerate(zip(files, ids, strict=True)):
+        at = np.flatnonzero(pc.is_in(part_ids, value_set=shared).to_numpy(zero_copy_only=False))
+        if not len(at):
+            continue
+        with pa.memory_map(str(file)) as source_file:
+            rows = pa.ipc.open_file(source_file).read_all().take(pa.array(at)).to_pylist()
+        records.extend(rows)
+        where.extend((k, int(i)) for i in at)
+    firsts = {id(rec) for rec in merge(records, report, by_target)}
+    merged: dict[int, dict[int, dict]] = {}
+    dropped: dict[int, set[int]] = {}
+    for (k, i), rec in zip(where, records, strict=True):
+        if id(rec) in firsts:
+            merged.setdefault(k, {})[i] = rec
+        else:
+            dropped.setdefault(k, set()).add(i)
+    return merged, dropped
+
+
+def _patched(part: Any, merged: dict[int, dict], dropped: Any, schema: Any) -> Any:
+    """``part`` with its merged rows replaced and the rows merged away left out."""
+    import pyarrow as pa
+
+    order = sorted(merged)
+    patch = pa.Table.from_pydict(
+        {
+            name: pa.array(
+                [merged[i][name] for i in order], type=schema.field(name).type, from_pandas=True
+            )
+            for name in schema.names
+        },
+        schema=schema,
+    )
+    index = np.arange(part.num_rows + len(order))
+    index[order] = part.num_rows + np.arange(len(order))
+    keep = np.ones(part.num_rows, dtype=bool)
+    keep[list(dropped)] = False
+    return pa.concat_tables([part, patch]).take(pa.array(index[: part.num_rows][keep]))
 
 
 def write_import_report(report: ImportReport, path: str | Path) -> Path:

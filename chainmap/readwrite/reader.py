@@ -43,9 +43,11 @@ from chainmap.readwrite.sniff import (
 )
 
 __all__ = [
+    "ExportDeclined",
     "detect_encoding",
     "detect_header_row",
     "file_encoding",
+    "iter_export",
     "iter_table",
     "read_row_group",
     "read_table",
@@ -394,18 +396,7 @@ def _arrow_cells(held: list[bytes], start: int, head: str, sep: str) -> pd.DataF
     names = [f"c{i}" for i in range(len(first))]
     body = pa.py_buffer(held[0]).slice(start)
     try:
-        table = pacsv.read_csv(
-            pa.BufferReader(body),
-            read_options=pacsv.ReadOptions(column_names=names),
-            parse_options=pacsv.ParseOptions(
-                delimiter=sep, newlines_in_values=True, ignore_empty_lines=False
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        table = pacsv.read_csv(pa.BufferReader(body), **_arrow_options(names, sep))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     if table.num_columns != len(names):
@@ -421,6 +412,129 @@ def _arrow_cells(held: list[bytes], start: int, head: str, sep: str) -> pd.DataF
     frame = pd.DataFrame(cells, dtype=object)  # as pandas' parser: no str-dtype inference
     frame.columns = pd.Index(list(range(len(names))))  # as pandas' parser labels them
     return frame
+
+
+class ExportDeclined(Exception):
+    """pyarrow's streaming reader stopped on a file :func:`iter_export` had taken: read it whole."""
+
+
+def iter_export(
+    path: str | Path, chunk_rows: int = 250_000, *, min_bytes: int = ARROW_MIN_BYTES
+) -> Iterator[pd.DataFrame] | None:
+    """A large plain export in parts: the cells :func:`read_table` (``text_cells=False``) reads.
+
+    For the files :func:`read_table` gives to pyarrow whole (:func:`_arrow_export`: plain
+    UTF-8, no NULs, no CR line breaks, a rectangle of two or more columns) of at least
+    ``min_bytes``, and whose header row names every column (so no row can spill past it):
+    pyarrow's streaming reader, about ``chunk_rows`` rows at a time, each part with its
+    ``attrs`` ``first_row``, ``notes`` and ``overlong_rows`` (none) as :func:`read_table`
+    sets them. ``None`` for any other file, which the caller reads whole.
+
+    A file pyarrow stops on part way (a ragged row, invalid UTF-8 further down) raises
+    :class:`ExportDeclined` from the iterator; the caller then reads it whole, where the
+    pandas parser takes such files. Parts are never yielded before the header is known.
+    """
+    path = Path(path)
+    if format_of(path) not in ("csv", "tsv") or not path.is_file():
+        return None
+    try:
+        import pyarrow  # noqa: F401  (the ``parquet`` extra)
+    except ImportError:
+        return None
+    with path.open("rb") as f:
+        block = f.read(1 << 20)
+        if block.startswith(_BOMS_NOT_UTF8):
+            return None
+        start = len(codecs.BOM_UTF8) if block.startswith(codecs.BOM_UTF8) else 0
+        size = path.stat().st_size
+        if size - start < min_bytes:
+            return None
+        f.seek(0)
+        while chunk := f.read(1 << 26):  # as _arrow_export: no NUL, no CR anywhere
+            if b"\x00" in chunk or b"\r" in chunk:
+                return None
+    try:
+        head = _first_lines(memoryview(block)[start:])
+    except UnicodeDecodeError:
+        return None
+    if len(head.encode()) > 1 << 16 and size > len(block):
+        return None  # no line break early on: read_table reads the whole file as its head
+    found: list[str] = []
+    sep = "\t" if format_of(path) == "tsv" else guess_separator(head, found)
+    first = next(csv.reader(io.StringIO(head), delimiter=sep), [])
+    if len(first) < 2:
+        return None
+    return _export_parts(path, start, len(first), sep, found, chunk_rows)
+
+
+def _export_parts(
+    path: Path, start: int, width: int, sep: str, notes: list[str], chunk_rows: int
+) -> Iterator[pd.DataFrame]:
+    """The parts of :func:`iter_export`, read with :func:`_arrow_cells`' options."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    names = [f"c{i}" for i in range(width)]
+    chunk_rows = max(chunk_rows, 1)
+    header: list[str] | None = None
+    first = 0
+    with pa.OSFile(str(path)) as source:
+        source.seek(start)
+        try:
+            reader = pacsv.open_csv(source, **_arrow_options(names, sep, block_size=1 << 24))
+            pending = reader.schema.empty_table()  # rows read and not yet given out
+            done = False
+            while not done:
+                try:
+                    batch = reader.read_next_batch()
+                    pending = pa.concat_tables([pending, pa.Table.from_batches([batch])])
+                except StopIteration:
+                    done = True
+                if header is None:  # found in the first 20 rows, as read_table finds it
+                    if pending.num_rows <= 20 and not done:
+                        continue
+                    head = _raw_cells(pending.slice(0, 20))
+                    at = detect_header_row(head.values.tolist()) if len(head) else 0
+                    header = head.iloc[at].tolist() if len(head) else []
+                    if not all(_filled(v) for v in header):
+                        raise ExportDeclined("the header leaves columns unnamed")
+                    pending, first = pending.slice(min(at + 1, pending.num_rows)), at + 2
+                while pending.num_rows >= chunk_rows or (done and pending.num_rows):
+                    frame = _raw_cells(pending.slice(0, chunk_rows))
+                    pending = pending.slice(min(chunk_rows, pending.num_rows))
+                    frame.columns = _unique_names(header)
+                    frame.attrs.update(first_row=first, notes=list(notes), overlong_rows={})
+                    first += len(frame)
+                    yield frame
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise ExportDeclined(str(exc)) from None
+
+
+def _raw_cells(table: object) -> pd.DataFrame:
+    """Rows of pyarrow's strings as :func:`_arrow_cells` gives them: object columns 0, 1, …"""
+    cells = {i: np.array(c.to_pylist(), dtype=object) for i, c in enumerate(table.columns)}
+    frame = pd.DataFrame(cells, dtype=object)
+    frame.columns = pd.Index(list(range(table.num_columns)))
+    return frame
+
+
+def _arrow_options(names: list[str], sep: str, **read: int) -> dict:
+    """pyarrow's CSV options for the cells pandas' parser gives: every field a string, ``""``
+    when empty, quoted line breaks kept, blank lines not skipped (they decline the file)."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    return {
+        "read_options": pacsv.ReadOptions(column_names=names, **read),
+        "parse_options": pacsv.ParseOptions(
+            delimiter=sep, newlines_in_values=True, ignore_empty_lines=False
+        ),
+        "convert_options": pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    }
 
 
 def _first_lines(body: memoryview, size: int = 1 << 16) -> str:

@@ -1,0 +1,240 @@
+"""An import read in parts writes the file and report of a whole-file import, byte for byte.
+
+``import_enterprises`` reads a large plain CSV export to Parquet part by part
+(``iter_export``), merges rows that share an id across parts, and infers the Parquet
+schema from the parts. The reference is the whole-file import: ``read_enterprises``
+then ``write_enterprises``. Both run here on every CSV fixture, a synthetic export
+with every kind of problem (duplicates across parts included) and files pyarrow stops
+on part way, with parts of a few rows so every boundary is crossed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+import numpy as np
+import pandas as pd
+import pytest
+
+from chainmap.cli import cli
+from chainmap.errors import InputError
+from chainmap.model.enterprises import read_enterprises
+from chainmap.model.uscc import ALPHABET, check_characters
+from chainmap.outputs import enterprises as out
+from chainmap.readwrite.reader import iter_export
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GRAPHS = Path(__file__).parent.parent / "graphs"
+CSVS = sorted(
+    p
+    for p in [
+        *FIXTURES.glob("*"),
+        *(FIXTURES / "hostile").glob("ent_*"),
+        *GRAPHS.glob("companies_*"),
+    ]
+    if p.suffix == ".csv"
+)
+
+pytest.importorskip("pyarrow")
+
+
+def _whole(path: Path, target: Path, **kwargs):
+    """The reference: the whole file read, normalised and written."""
+    try:
+        table, report = read_enterprises(path, **kwargs)
+    except InputError as exc:
+        return str(exc)
+    out.write_enterprises(table, target)
+    return report
+
+
+def _parts(path: Path, target: Path, part_rows: int, **kwargs):
+    try:
+        return out.import_enterprises(path, target, part_rows=part_rows, min_bytes=0, **kwargs)
+    except InputError as exc:
+        return str(exc)
+
+
+def _assert_same(path: Path, tmp_path: Path, part_rows: int, **kwargs) -> None:
+    ref = _whole(path, tmp_path / "whole.parquet", **kwargs)
+    got = _parts(path, tmp_path / "parts.parquet", part_rows, **kwargs)
+    if isinstance(ref, str) or isinstance(got, str):
+        assert got == ref
+        return
+    assert (got.items, got.read, got.notes) == (ref.items, ref.read, ref.notes)
+    whole = (tmp_path / "whole.parquet").read_bytes()
+    assert (tmp_path / "parts.parquet").read_bytes() == whole
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # parts removed
+
+
+@pytest.fixture
+def taken(monkeypatch):
+    """Counts the files read in parts to the end (not handed to the whole-file import)."""
+    done = []
+    real = out._import_parts
+
+    def counted(*args, **kwargs):
+        report = real(*args, **kwargs)
+        done.append(report.source)
+        return report
+
+    monkeypatch.setattr(out, "_import_parts", counted)
+    return done
+
+
+@pytest.mark.parametrize("part_rows", [1, 4])
+def test_every_csv_fixture_imports_in_parts_as_whole(tmp_path, taken, part_rows):
+    for k, path in enumerate(CSVS):
+        case = tmp_path / str(k)
+        case.mkdir()
+        _assert_same(path, case, part_rows)
+    # the bundled tables and most fixtures are plain rectangles: really read in parts
+    assert len(taken) >= 12, taken
+    assert any("companies_fluorochem" in s for s in taken)
+
+
+def _problem_export(n: int, seed: int) -> pd.DataFrame:
+    """Every kind of problem, and rows sharing an id far apart (across parts)."""
+    rng = np.random.default_rng(seed)
+    bodies = [
+        "9133" + "".join(rng.choice(list("0123456789"), 4)) + "".join(rng.choice(list(ALPHABET), 9))
+        for _ in range(n)
+    ]
+    codes = [b + c for b, c in zip(bodies, check_characters(bodies).tolist(), strict=True)]
+    kind = rng.random(n)
+    places = [
+        ("浙江省", "金华市", "武义县", ""),
+        ("浙江", "金华", "", ""),
+        ("", "", "", "浙江省金华市武义县白洋街道1号"),
+        ("浙江省", "金华市", "不存在县", "浙江省金华市武义县某路"),
+        ("", "", "朝阳区", ""),
+        ("", "", "", ""),
+    ]
+    uscc = [
+        "" if k < 0.05 else (c[:-1] + "0" if k < 0.1 else (c.lower() if k < 0.12 else c))
+        for c, k in zip(codes, kind, strict=True)
+    ]
+    where = [places[i] for i in rng.integers(0, len(places), n)]
+    for i in range(20, 38):  # no code, the same name and place at the end: merged
+        uscc[i] = uscc[n - 40 + i] = ""
+        where[n - 40 + i] = where[i]
+    for a, b in ((10, 11), (3, n - 2), (7, n // 2), (7, n - 1)):
+        uscc[b] = uscc[a]  # the same code: merged into the first, across parts
+    names = [f"示例{i % (n - 40)}新材料有限公司" for i in range(n)]  # same name, no code
+    capital = ["1234.56万人民币", "500万元", "2亿美元", "300", "-100万", "—", "", "abc"]
+    dates = ["2001-03-05", "2001/3/5", "2001年3月5日", "2001-02-30", "9999-12-31", ""]
+    numbers = ["35", "1,200", "—", "-3", "", "x"]
+    frame = pd.DataFrame(
+        {
+            "企业名称": ["" if i % 97 == 0 else nm for i, nm in enumerate(names)],
+            "统一社会信用代码": uscc,
+            "登记状态": rng.choice(["存续", "在业", "注销", "吊销，未注销", ""], n),
+            "所属省份": [w[0] for w in where],
+            "所属城市": [w[1] for w in where],
+            "所属区县": [w[2] for w in where],
+            "企业地址": [w[3] for w in where],
+            "注册资本": rng.choice(capital, n),
+            "成立日期": rng.choice(dates, n),
+            "参保人数": rng.choice(numbers, n),
+            "环节": rng.choice(["", "pvdf", "PVDF；ahf", "未知环节"], n),
+            "标签": rng.choice(["", "高新技术企业", "专精特新；高新技术企业"], n),
+            "备注": rng.choice(["", " ", "备注"], n),
+        }
+    )
+    frame.loc[n - 5, :] = ""  # a blank row
+    frame.loc[: n // 3, "备注"] = ""  # a column empty in the first parts only
+    return frame
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_problem_export_with_duplicates_across_parts_imports_as_whole(tmp_path, taken, strict):
+    path = tmp_path / "export.csv"
+    _problem_export(1500, 3).to_csv(path, index=False, encoding="utf-8-sig")
+    for part_rows in (11, 400):
+        case = tmp_path / f"p{part_rows}"
+        case.mkdir()
+        _assert_same(path, case, part_rows, strict=strict)
+        report = out.import_enterprises(
+            path, case / "again.parquet", part_rows=part_rows, min_bytes=0
+        )
+        codes = report.by_code()
+        assert codes["duplicate"] >= 8 and codes["missing_name"] and codes["bad_capital"]
+        assert "  跳过空行 / blank rows skipped: 1" in report.notes
+    assert len(taken) == 4
+
+
+def test_title_rows_and_a_column_named_twice(tmp_path, taken):
+    body = _problem_export(300, 5)
+    lines = ["示例企业名单（导出时间 2026-01-01）" + "," * (body.shape[1] - 1)]
+    lines.append(",".join(["企业名称", *body.columns[1:-1], "企业名称"]))
+    path = tmp_path / "titled.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with path.open("a", encoding="utf-8", newline="") as f:
+        body.to_csv(f, index=False, header=False)
+    _assert_same(path, tmp_path, 50)
+    assert len(taken) == 1
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "甲公司,多,出来,的,字段" + "," * 20 + "\n",  # a ragged row: pandas reads it whole
+        "乙公司,存续\n",  # a row with fewer fields
+    ],
+    ids=["ragged", "short"],
+)
+def test_a_file_pyarrow_stops_on_part_way_is_read_whole(tmp_path, taken, tail):
+    path = tmp_path / "late.csv"
+    _problem_export(600, 9).to_csv(path, index=False)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(tail)
+    _assert_same(path, tmp_path, 100)
+    assert taken == []
+
+
+def test_invalid_utf8_late_in_the_file_is_read_whole(tmp_path, taken):
+    path = tmp_path / "gbk_late.csv"
+    _problem_export(600, 9).to_csv(path, index=False)
+    with path.open("ab") as f:
+        f.write("乙公司,,存续".encode("gbk") + b"," * 10 + b"\n")
+    _assert_same(path, tmp_path, 100)
+    assert taken == []
+
+
+def test_files_read_whole_are_not_offered_in_parts(tmp_path):
+    plain = tmp_path / "plain.csv"
+    plain.write_text("企业名称,所属区县\n甲公司,武义县\n", encoding="utf-8")
+    assert iter_export(plain, min_bytes=0) is not None
+    assert iter_export(plain, min_bytes=1 << 20) is None  # small: read whole
+    for name, data in {
+        "crlf.csv": "企业名称,所属区县\r\n甲公司,武义县\r\n".encode(),
+        "nul.csv": "企业名称,所属区县\n甲\x00公司,武义县\n".encode(),
+        "utf16.csv": "企业名称,所属区县\n甲公司,武义县\n".encode("utf-16"),
+        "gbk.csv": "企业名称,所属区县\n甲公司,武义县\n".encode("gbk"),
+        "one_column.csv": "企业名称\n甲公司\n".encode(),
+    }.items():
+        (tmp_path / name).write_bytes(data)
+        assert iter_export(tmp_path / name, min_bytes=0) is None, name
+    assert iter_export(FIXTURES / "registry_zh_headers_synthetic.xlsx", min_bytes=0) is None
+
+
+def test_cli_import_in_parts_writes_the_whole_import(tmp_path, monkeypatch, taken):
+    path = tmp_path / "export.csv"
+    _problem_export(900, 11).to_csv(path, index=False)
+    runner = CliRunner()
+    args = ["import", str(path), "--report", str(tmp_path / "whole.csv")]
+    result = runner.invoke(
+        cli, [*args, "-o", str(tmp_path / "whole.parquet")], catch_exceptions=False
+    )
+    assert result.exit_code == 0 and taken == []
+    monkeypatch.setattr(out, "PART_IMPORT_BYTES", 0)
+    monkeypatch.setattr(out, "PART_ROWS", 100)
+    args[-1] = str(tmp_path / "parts.csv")
+    again = runner.invoke(
+        cli, [*args, "-o", str(tmp_path / "parts.parquet")], catch_exceptions=False
+    )
+    assert again.exit_code == 0 and len(taken) == 1
+    assert again.output == result.output.replace("whole.", "parts.")
+    assert (tmp_path / "parts.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
+    assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
