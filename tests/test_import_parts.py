@@ -49,16 +49,18 @@ def _whole(path: Path, target: Path, **kwargs):
     return report
 
 
-def _parts(path: Path, target: Path, part_rows: int, **kwargs):
+def _parts(path: Path, target: Path, part_rows: int, workers: int = 1, **kwargs):
     try:
-        return out.import_enterprises(path, target, part_rows=part_rows, min_bytes=0, **kwargs)
+        return out.import_enterprises(
+            path, target, part_rows=part_rows, min_bytes=0, workers=workers, **kwargs
+        )
     except InputError as exc:
         return str(exc)
 
 
-def _assert_same(path: Path, tmp_path: Path, part_rows: int, **kwargs) -> None:
+def _assert_same(path: Path, tmp_path: Path, part_rows: int, workers: int = 1, **kwargs) -> None:
     ref = _whole(path, tmp_path / "whole.parquet", **kwargs)
-    got = _parts(path, tmp_path / "parts.parquet", part_rows, **kwargs)
+    got = _parts(path, tmp_path / "parts.parquet", part_rows, workers, **kwargs)
     if isinstance(ref, str) or isinstance(got, str):
         assert got == ref
         return
@@ -156,12 +158,19 @@ def test_a_problem_export_with_duplicates_across_parts_imports_as_whole(tmp_path
         case.mkdir()
         _assert_same(path, case, part_rows, strict=strict)
         report = out.import_enterprises(
-            path, case / "again.parquet", part_rows=part_rows, min_bytes=0
+            path, case / "again.parquet", part_rows=part_rows, min_bytes=0, workers=1
         )
         codes = report.by_code()
         assert codes["duplicate"] >= 8 and codes["missing_name"] and codes["bad_capital"]
         assert "  跳过空行 / blank rows skipped: 1" in report.notes
     assert len(taken) == 4
+
+
+def test_parts_normalised_by_two_processes_give_the_same_file(tmp_path, taken):
+    path = tmp_path / "export.csv"
+    _problem_export(2000, 13).to_csv(path, index=False)
+    _assert_same(path, tmp_path, 300, workers=2)
+    assert len(taken) == 1
 
 
 def test_title_rows_and_a_column_named_twice(tmp_path, taken):

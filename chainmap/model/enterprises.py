@@ -1063,9 +1063,10 @@ class _ColumnImport:
     def report_items(self) -> None:
         """Write the items in the reference's order: by row, then by step within the row."""
         self.items.sort(key=lambda item: item[:3])
+        same: dict[str, str] = {}  # one object per distinct message (many rows share one)
         for i, _step, _k, severity, column, code, message in self.items:
             add = self.report.reject if severity == "rejected" else self.report.warn
-            add(self.row_numbers[i], column, code, message)
+            add(self.row_numbers[i], column, code, same.setdefault(message, message))
 
 
 def _merge_duplicate_columns(

@@ -22,7 +22,7 @@ REPORT_COLUMNS = ("row", "column", "code", "message", "severity")
 Severity = Literal["rejected", "warning"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a national import holds millions of them
 class ReportItem:
     """One problem with one input row (or with the whole file when ``row`` is None)."""
 
@@ -110,7 +110,9 @@ class ImportReport:
             self.items,
             key=lambda i: (i.row is None, i.row or 0, i.severity, i.column or "", i.code),
         )
-        frame = pd.DataFrame([vars(i) for i in rows], columns=list(REPORT_COLUMNS))
+        frame = pd.DataFrame(
+            [[getattr(i, c) for c in REPORT_COLUMNS] for i in rows], columns=list(REPORT_COLUMNS)
+        )
         frame["row"] = frame["row"].astype("Int64")
         return frame
 

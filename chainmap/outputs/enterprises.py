@@ -8,6 +8,7 @@ with :func:`chainmap.model.enterprises.read_enterprises` restores them.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+import os
 from pathlib import Path
 import tempfile
 from typing import Any
@@ -87,7 +88,9 @@ def write_parquet_groups(table: pd.DataFrame, path: str | Path) -> None:
 #: CSV exports from this size on are imported to Parquet part by part (:func:`import_enterprises`).
 PART_IMPORT_BYTES = 64 << 20
 #: Rows per part of such an import: its memory is about that of a whole import of this many rows.
-PART_ROWS = 250_000
+PART_ROWS = 100_000
+#: At most this many processes normalise parts (each holds a part or two; default: the cores).
+IMPORT_WORKERS = 2
 
 
 def import_enterprises(
@@ -98,6 +101,7 @@ def import_enterprises(
     strict: bool = False,
     part_rows: int | None = None,
     min_bytes: int | None = None,
+    workers: int | None = None,
 ) -> ImportReport:
     """``chainmap import``: read an enterprise list, write the canonical table to ``output``.
 
@@ -117,10 +121,11 @@ def import_enterprises(
         mapping = read_mapping(mapping)
     if output.suffix.lower() == ".parquet":
         least = PART_IMPORT_BYTES if min_bytes is None else min_bytes
-        parts = iter_export(path, part_rows or PART_ROWS, min_bytes=least)
+        parts = iter_export(path, part_rows or PART_ROWS, min_bytes=least, raw=True)
         if parts is not None:
+            jobs = workers or min(os.cpu_count() or 1, IMPORT_WORKERS)
             try:
-                return _import_parts(parts, str(path), output, mapping, strict)
+                return _import_parts(parts, str(path), output, mapping, strict, jobs)
             except ExportDeclined:
                 pass  # read whole below, as read_table reads such a file
     table, report = read_enterprises(path, mapping=mapping, strict=strict)
@@ -129,13 +134,19 @@ def import_enterprises(
 
 
 def _import_parts(
-    parts: Iterator[pd.DataFrame],
+    parts: Iterator[Any],
     source: str,
     output: Path,
     mapping: Mapping[str, str] | None,
     strict: bool,
+    workers: int,
 ) -> ImportReport:
     """Normalise each part (duplicates left), keep it as Arrow IPC, then merge and write.
+
+    With more than one worker, parts are normalised by ``workers`` processes (the
+    normaliser is Python; pyarrow reads on in this one, which never holds a part's Python
+    objects), and their results are taken in file order, so the output does not depend on
+    which finished first.
 
     The whole-table import infers the Parquet schema from every row; here each part's
     schema is inferred, and the table's is inferred from one value per column taken from
@@ -152,34 +163,39 @@ def _import_parts(
     kept = total = 0
     notes: list[str] = []
     by_target: dict[str, str] = {}
-    dtypes: pd.Series | None = None
+    dtypes: dict[str, str] | None = None
     schemas: list = []
     ids: list = []
-    with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.parts-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.parts-") as tmp,
+        _Normalisers(workers) as pool,
+    ):
         files: list[Path] = []
-        for part in parts:
-            first = int(part.attrs["first_row"])
-            table, part_report, by_target = normalise_part(
-                part,
-                source=source,
-                mapping=mapping,
-                strict=strict,
-                row_numbers=range(first, first + len(part)),
-                merge=False,
-            )
-            kept += part_report.read
-            total += len(part)
-            notes = list(part.attrs.get("notes") or [])
-            report.items.extend(part_report.items)
-            dtypes = table.dtypes if dtypes is None else dtypes
-            arrow = pa.Table.from_pandas(table, preserve_index=False)
-            del table, part
-            files.append(Path(tmp) / f"{len(files)}.arrow")
-            with pa.ipc.new_file(files[-1], arrow.schema) as writer:
-                writer.write_table(arrow)
+        jobs: list[tuple] = []
+
+        def take(done: dict) -> None:
+            nonlocal kept, total, notes, by_target, dtypes
+            kept, total = kept + done["read"], total + done["rows"]
+            notes, by_target = done["notes"], done["by_target"]
+            report.items.extend(done["items"])
+            dtypes = dtypes or done["dtypes"]
+            with pa.memory_map(done["file"]) as source_file:
+                arrow = pa.ipc.open_file(source_file).read_all()
             schemas.append(arrow.schema)
             ids.append(arrow.column("enterprise_id").combine_chunks().cast(pa.string()))
-            del arrow
+
+        for k, part in enumerate(parts):
+            if k == 0:  # a header without a name column is raised here, as it is
+                normalise_part(part.frame().head(0), source=source, mapping=mapping)
+            files.append(Path(tmp) / f"{k}.arrow")
+            jobs.append((part, str(files[-1]), source, mapping, strict))
+            del part
+            if k > 0:  # (a file of one part is normalised here, without a pool)
+                while jobs:
+                    pool.submit(jobs.pop(0), take)
+        pool.drain(take)
+        if jobs:
+            take(normalise_export_part(*jobs.pop()))
         if dtypes is None:  # no part at all: not a table to read in parts
             raise ExportDeclined("no rows")
         read = pd.DataFrame()
@@ -188,7 +204,7 @@ def _import_parts(
         schema = _table_schema(files, schemas, dtypes)
         merged, dropped = _merged_rows(files, ids, report, by_target, merge_duplicates)
         report.check()
-        del ids
+        ids.clear()
         with atomic.atomic_path(output) as out, pq.ParquetWriter(out, schema) as writer:
             held: list = []
             rows = written = 0
@@ -211,7 +227,86 @@ def _import_parts(
     return report
 
 
-def _table_schema(files: list[Path], schemas: list, dtypes: pd.Series) -> Any:
+def normalise_export_part(
+    part: Any, file: str, source: str, mapping: Mapping[str, str] | None, strict: bool
+) -> dict:
+    """Normalise one :class:`~chainmap.readwrite.reader.ExportPart` (no duplicate merge) to
+    Arrow IPC at ``file``; return its report items, counts and column types (picklable)."""
+    import pyarrow as pa
+
+    from chainmap.model.enterprises import normalise_part
+
+    frame = part.frame()
+    del part
+    table, report, by_target = normalise_part(
+        frame,
+        source=source,
+        mapping=mapping,
+        strict=strict,
+        row_numbers=range(frame.attrs["first_row"], frame.attrs["first_row"] + len(frame)),
+        merge=False,
+    )
+    done = {
+        "read": report.read,
+        "rows": len(frame),
+        "notes": list(frame.attrs["notes"]),
+        "by_target": by_target,
+        "items": report.items,
+        "dtypes": {c: str(t) for c, t in table.dtypes.items()},
+        "file": file,
+    }
+    del frame
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    del table
+    with pa.ipc.new_file(file, arrow.schema) as writer:
+        writer.write_table(arrow)
+    return done
+
+
+class _Normalisers:
+    """``workers`` processes normalising export parts, their results taken in order.
+
+    At most ``workers`` parts wait or run at a time, so memory stays a few parts. One
+    worker: each part is normalised here, as it comes.
+    """
+
+    def __init__(self, workers: int):
+        self.workers = max(int(workers), 1)
+        self.pool = None
+        self.waiting: list = []
+
+    def __enter__(self) -> _Normalisers:
+        return self
+
+    def submit(self, job: tuple, take: Any) -> None:
+        if self.workers == 1:
+            take(normalise_export_part(*job))
+            return
+        if self.pool is None:
+            import concurrent.futures
+            import multiprocessing
+
+            # not fork: this process runs pyarrow's threads, which a fork does not carry over
+            method = (
+                "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+            )
+            self.pool = concurrent.futures.ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context(method)
+            )
+        self.waiting.append(self.pool.submit(normalise_export_part, *job))
+        while len(self.waiting) >= self.workers:
+            take(self.waiting.pop(0).result())
+
+    def drain(self, take: Any) -> None:
+        while self.waiting:
+            take(self.waiting.pop(0).result())
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _table_schema(files: list[Path], schemas: list, dtypes: dict[str, str]) -> Any:
     """``pa.Schema.from_pandas`` of the whole table, from the parts' schemas and one value each."""
     import pyarrow as pa
     import pyarrow.compute as pc

@@ -24,7 +24,7 @@ import io
 import math
 from pathlib import Path
 import statistics
-from typing import Literal
+from typing import Any, Literal, NamedTuple
 import warnings
 
 import numpy as np
@@ -44,6 +44,7 @@ from chainmap.readwrite.sniff import (
 
 __all__ = [
     "ExportDeclined",
+    "ExportPart",
     "detect_encoding",
     "detect_header_row",
     "file_encoding",
@@ -418,9 +419,29 @@ class ExportDeclined(Exception):
     """pyarrow's streaming reader stopped on a file :func:`iter_export` had taken: read it whole."""
 
 
+class ExportPart(NamedTuple):
+    """Rows of an export as pyarrow read them (every field a string), before any conversion."""
+
+    cells: Any  # a pyarrow Table, columns c0, c1, …
+    header: list[str]
+    first_row: int  # the spreadsheet row of its first row
+    notes: list[str]
+
+    def frame(self) -> pd.DataFrame:
+        """The part as :func:`read_table` (``text_cells=False``) gives these rows."""
+        frame = _raw_cells(self.cells)
+        frame.columns = _unique_names(self.header)
+        frame.attrs.update(first_row=self.first_row, notes=list(self.notes), overlong_rows={})
+        return frame
+
+
 def iter_export(
-    path: str | Path, chunk_rows: int = 250_000, *, min_bytes: int = ARROW_MIN_BYTES
-) -> Iterator[pd.DataFrame] | None:
+    path: str | Path,
+    chunk_rows: int = 250_000,
+    *,
+    min_bytes: int = ARROW_MIN_BYTES,
+    raw: bool = False,
+) -> Iterator[pd.DataFrame] | Iterator[ExportPart] | None:
     """A large plain export in parts: the cells :func:`read_table` (``text_cells=False``) reads.
 
     For the files :func:`read_table` gives to pyarrow whole (:func:`_arrow_export`: plain
@@ -433,6 +454,8 @@ def iter_export(
     A file pyarrow stops on part way (a ragged row, invalid UTF-8 further down) raises
     :class:`ExportDeclined` from the iterator; the caller then reads it whole, where the
     pandas parser takes such files. Parts are never yielded before the header is known.
+    ``raw=True`` yields each part as pyarrow read it (:class:`ExportPart`), for a caller
+    that converts it elsewhere (another process).
     """
     path = Path(path)
     if format_of(path) not in ("csv", "tsv") or not path.is_file():
@@ -464,12 +487,13 @@ def iter_export(
     first = next(csv.reader(io.StringIO(head), delimiter=sep), [])
     if len(first) < 2:
         return None
-    return _export_parts(path, start, len(first), sep, found, chunk_rows)
+    parts = _export_parts(path, start, len(first), sep, found, chunk_rows)
+    return parts if raw else (part.frame() for part in parts)
 
 
 def _export_parts(
     path: Path, start: int, width: int, sep: str, notes: list[str], chunk_rows: int
-) -> Iterator[pd.DataFrame]:
+) -> Iterator[ExportPart]:
     """The parts of :func:`iter_export`, read with :func:`_arrow_cells`' options."""
     import pyarrow as pa
     from pyarrow import csv as pacsv
@@ -500,12 +524,10 @@ def _export_parts(
                         raise ExportDeclined("the header leaves columns unnamed")
                     pending, first = pending.slice(min(at + 1, pending.num_rows)), at + 2
                 while pending.num_rows >= chunk_rows or (done and pending.num_rows):
-                    frame = _raw_cells(pending.slice(0, chunk_rows))
+                    cells = pending.slice(0, chunk_rows)
                     pending = pending.slice(min(chunk_rows, pending.num_rows))
-                    frame.columns = _unique_names(header)
-                    frame.attrs.update(first_row=first, notes=list(notes), overlong_rows={})
-                    first += len(frame)
-                    yield frame
+                    yield ExportPart(cells, header, first, list(notes))
+                    first += cells.num_rows
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             raise ExportDeclined(str(exc)) from None
 
