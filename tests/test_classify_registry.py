@@ -121,7 +121,10 @@ def test_draft_catalogue_wording(classifiers):
     """Entries of SAMR's 2021 draft catalogue that registries may still carry."""
     clf = classifiers["lithium_battery"]
     # CQ025: batteries other than lithium-ion are not the cell segment
-    for text in ("电池制造（锂离子电池制造除外）；电池销售", "电池制造(锂离子电池制造除外);电池销售"):
+    for text in (
+        "电池制造（锂离子电池制造除外）；电池销售",
+        "电池制造(锂离子电池制造除外);电池销售",
+    ):
         other = clf.classify_row("一般项目：" + text)
         assert other.segments == [] and other.trade_segments == ["lithium_battery"], text
     assert clf.classify_row("电池制造；电池零配件生产").segments == [

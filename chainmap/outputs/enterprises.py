@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 import os
 from pathlib import Path
+import sys
 import tempfile
 from typing import Any
 
@@ -155,7 +156,7 @@ def _import_parts(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from chainmap.model.enterprises import _blank_rows_note, merge_duplicates, normalise_part
+    from chainmap.model.enterprises import merge_duplicates, normalise_part, note_blank_rows
     from chainmap.readwrite import atomic
     from chainmap.readwrite.reader import ExportDeclined
 
@@ -186,7 +187,8 @@ def _import_parts(
 
         for k, part in enumerate(parts):
             if k == 0:  # a header without a name column is raised here, as it is
-                normalise_part(part.frame().head(0), source=source, mapping=mapping)
+                header = part._replace(cells=part.cells.slice(0, 0)).frame()
+                normalise_part(header, source=source, mapping=mapping)
             files.append(Path(tmp) / f"{k}.arrow")
             jobs.append((part, str(files[-1]), source, mapping, strict))
             del part
@@ -200,7 +202,7 @@ def _import_parts(
             raise ExportDeclined("no rows")
         read = pd.DataFrame()
         read.attrs["notes"] = notes  # the reader's notes, after the blank rows', as whole
-        _blank_rows_note(kept, total, report, read)
+        note_blank_rows(kept, total, report, read)
         schema = _table_schema(files, schemas, dtypes)
         merged, dropped = _merged_rows(files, ids, report, by_target, merge_duplicates)
         report.check()
@@ -264,16 +266,20 @@ def normalise_export_part(
 
 
 class _Normalisers:
-    """``workers`` processes normalising export parts, their results taken in order.
+    """``workers`` processes normalising export parts, their results taken in file order.
 
-    At most ``workers`` parts wait or run at a time, so memory stays a few parts. One
-    worker: each part is normalised here, as it comes.
+    Each worker is ``python -m chainmap.outputs.import_worker`` (a fresh interpreter: see
+    that module), sent parts in turn as Arrow IPC files; at most ``workers`` parts wait or
+    run at a time, so memory stays a few parts. One worker, or no interpreter to start:
+    each part is normalised here, as it comes. A part a worker could not normalise (an
+    error, a worker that died) is normalised here, which raises the error as it is.
     """
 
     def __init__(self, workers: int):
-        self.workers = max(int(workers), 1)
-        self.pool = None
-        self.waiting: list = []
+        self.workers = max(int(workers), 1) if sys.executable else 1
+        self.procs: list = []
+        self.waiting: list[tuple[Any, dict]] = []
+        self.sent = 0
 
     def __enter__(self) -> _Normalisers:
         return self
@@ -282,28 +288,90 @@ class _Normalisers:
         if self.workers == 1:
             take(normalise_export_part(*job))
             return
-        if self.pool is None:
-            import concurrent.futures
-            import multiprocessing
+        import json
 
-            # not fork: this process runs pyarrow's threads, which a fork does not carry over
-            method = (
-                "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-            )
-            self.pool = concurrent.futures.ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context(method)
-            )
-        self.waiting.append(self.pool.submit(normalise_export_part, *job))
+        import pyarrow as pa
+
+        part, file, source, mapping, strict = job
+        if not self.procs:
+            self._start()
+        spec = {
+            "raw": f"{file}.raw",
+            "file": file,
+            "result": f"{file}.result",
+            "header": part.header,
+            "first_row": part.first_row,
+            "notes": part.notes,
+            "source": source,
+            "mapping": dict(mapping) if mapping else None,
+            "strict": strict,
+        }
+        with pa.OSFile(spec["raw"], "wb") as sink, pa.ipc.new_file(sink, part.cells.schema) as out:
+            out.write_table(part.cells)
+        proc = self.procs[self.sent % self.workers]
+        self.sent += 1
+        proc.stdin.write(json.dumps(spec, ensure_ascii=False) + "\n")
+        proc.stdin.flush()
+        self.waiting.append((proc, spec))
         while len(self.waiting) >= self.workers:
-            take(self.waiting.pop(0).result())
+            take(self._result(*self.waiting.pop(0)))
 
     def drain(self, take: Any) -> None:
         while self.waiting:
-            take(self.waiting.pop(0).result())
+            take(self._result(*self.waiting.pop(0)))
+
+    def _start(self) -> None:
+        import subprocess
+
+        import chainmap
+
+        env = dict(os.environ)  # the workers import this chainmap, wherever it is
+        here = str(Path(chainmap.__file__).resolve().parents[1])
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [here, env.get("PYTHONPATH")]))
+        command = [sys.executable, "-m", "chainmap.outputs.import_worker"]
+        for _ in range(self.workers):
+            self.procs.append(
+                subprocess.Popen(
+                    command,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                    encoding="utf-8",
+                    env=env,
+                )
+            )
+
+    def _result(self, proc: Any, spec: dict) -> dict:
+        import json
+        import pickle
+
+        line = proc.stdout.readline()
+        if line and json.loads(line) == "ok":
+            with open(spec["result"], "rb") as f:
+                done = pickle.load(f)  # written by our own worker, in our temporary folder
+            os.remove(spec["result"])
+            return done
+        import pyarrow as pa
+
+        from chainmap.readwrite.reader import ExportPart
+
+        with pa.OSFile(spec["raw"]) as source:
+            cells = pa.ipc.open_file(source).read_all()
+        part = ExportPart(cells, spec["header"], spec["first_row"], spec["notes"])
+        return normalise_export_part(
+            part, spec["file"], spec["source"], spec["mapping"], spec["strict"]
+        )
 
     def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        for proc in self.procs:
+            if exc[0] is None:
+                proc.stdin.close()  # the worker's loop ends
+            else:
+                proc.kill()
+        for proc in self.procs:
+            proc.wait()
+            if proc.stdout:
+                proc.stdout.close()
 
 
 def _table_schema(files: list[Path], schemas: list, dtypes: dict[str, str]) -> Any:
