@@ -11,6 +11,8 @@ on part way, with parts of a few rows so every boundary is crossed.
 from __future__ import annotations
 
 from pathlib import Path
+import subprocess
+import sys
 
 from click.testing import CliRunner
 import numpy as np
@@ -247,3 +249,36 @@ def test_cli_import_in_parts_writes_the_whole_import(tmp_path, monkeypatch, take
     assert again.output == result.output.replace("whole.", "parts.")
     assert (tmp_path / "parts.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
     assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+
+
+def test_a_script_without_a_main_guard_imports_with_workers(tmp_path):
+    """Workers are fresh interpreters: the caller's ``__main__`` is not run again in them."""
+    path = tmp_path / "export.csv"
+    _problem_export(900, 17).to_csv(path, index=False)
+    script = tmp_path / "script.py"
+    script.write_text(
+        "from chainmap.outputs.enterprises import import_enterprises\n"
+        f"r = import_enterprises({str(path)!r}, {str(tmp_path / 'parts.parquet')!r},"
+        " part_rows=200, min_bytes=0, workers=2)\n"
+        "print('kept', r.kept)\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count("kept") == 1  # (a worker running the script again would print too)
+    ref = _whole(path, tmp_path / "whole.parquet")
+    assert done.stdout.strip() == f"kept {ref.kept}"
+    assert (tmp_path / "parts.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
+
+
+@pytest.mark.skipif(not Path("/bin/false").exists(), reason="needs /bin/false")
+def test_parts_a_worker_does_not_answer_are_normalised_here(tmp_path, monkeypatch):
+    path = tmp_path / "export.csv"
+    _problem_export(900, 19).to_csv(path, index=False)
+    ref = _whole(path, tmp_path / "whole.parquet")
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # workers that exit at once
+    got = _parts(path, tmp_path / "parts.parquet", 200, workers=2)
+    assert (got.items, got.read) == (ref.items, ref.read)
+    assert (tmp_path / "parts.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()

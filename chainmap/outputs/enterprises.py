@@ -8,6 +8,7 @@ with :func:`chainmap.model.enterprises.read_enterprises` restores them.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+import contextlib
 import os
 from pathlib import Path
 import sys
@@ -310,8 +311,11 @@ class _Normalisers:
             out.write_table(part.cells)
         proc = self.procs[self.sent % self.workers]
         self.sent += 1
-        proc.stdin.write(json.dumps(spec, ensure_ascii=False) + "\n")
-        proc.stdin.flush()
+        try:
+            proc.stdin.write(json.dumps(spec, ensure_ascii=False) + "\n")
+            proc.stdin.flush()
+        except OSError:  # the worker has gone: its answer is empty, and the part done here
+            pass
         self.waiting.append((proc, spec))
         while len(self.waiting) >= self.workers:
             take(self._result(*self.waiting.pop(0)))
@@ -365,7 +369,8 @@ class _Normalisers:
     def __exit__(self, *exc: object) -> None:
         for proc in self.procs:
             if exc[0] is None:
-                proc.stdin.close()  # the worker's loop ends
+                with contextlib.suppress(OSError):  # (a worker that has gone)
+                    proc.stdin.close()  # the worker's loop ends
             else:
                 proc.kill()
         for proc in self.procs:
