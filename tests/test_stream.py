@@ -236,3 +236,25 @@ def test_rank_and_plan_read_scopes_only_when_a_row_is_to_be_classified(fluoroche
         assert _json(stream_plan(fluorochem, path).to_dict()) == _json(
             build_plan(fluorochem, memory).to_dict()
         )
+
+
+def test_two_worker_processes_give_the_stream_engine_s_output(
+    small, fluorochem, tmp_path, monkeypatch
+):
+    """The stream engine's parts read by two worker processes: the same files and results."""
+    from chainmap.analysis import stream
+
+    alone = tmp_path / "alone"
+    classify_file(fluorochem, small, alone)
+    ranked, planned = stream_rank(fluorochem, small, top=60), stream_plan(fluorochem, small)
+    monkeypatch.setattr(stream, "STREAM_WORKERS_MIN_BYTES", 0)
+    monkeypatch.setattr(stream, "default_workers", lambda: 2)
+    assert stream._workers_for(parts(small)) == 2
+    shared = tmp_path / "shared"
+    assert classify_file(fluorochem, small, shared) == classify_file(fluorochem, small, alone)
+    files = sorted(p.name for p in alone.glob("*.parquet"))
+    assert files == sorted(p.name for p in shared.glob("*.parquet")) and len(files) == 12
+    assert all((alone / f).read_bytes() == (shared / f).read_bytes() for f in files)
+    again = stream_rank(fluorochem, small, top=60)
+    assert rank_records(again) == rank_records(ranked) and again.attrs == ranked.attrs
+    assert _json(stream_plan(fluorochem, small).to_dict()) == _json(planned.to_dict())

@@ -14,7 +14,10 @@ Three engines give the same result (``docs/scale.md``):
   The status then comes from the merged counts, and the very same
   ``rank_enterprises`` scores the candidates, so percentiles are exact (no
   sketch) and the output equals the in-memory one. Memory is one chunk plus
-  the candidates' kept columns, never the whole table.
+  the candidates' kept columns, never the whole table. An input of 64 MiB or more
+  (:data:`STREAM_WORKERS_MIN_BYTES`) in two parts or more is read by two worker
+  processes, one part each at a time (:mod:`chainmap.readwrite.workers`), results
+  merged in part order: the same output.
 - ``dask``: the same per-part function (:func:`reduce_part`) mapped over the
   row groups of a Parquet dataset on ``dask.distributed`` (a ``LocalCluster``
   unless a scheduler address is given); the client merges the parts.
@@ -44,6 +47,7 @@ from chainmap.model.profile import as_profile
 from chainmap.readwrite.atomic import atomic_directory, require_complete
 from chainmap.readwrite.formats import STREAMABLE, format_of
 from chainmap.readwrite.reader import iter_table, parquet_columns, read_row_group, row_groups
+from chainmap.readwrite.workers import Workers, default_workers
 
 __all__ = [
     "AUTO_STREAM_BYTES",
@@ -386,7 +390,8 @@ def scan(
     if engine == "dask":
         reduced = _on_dask(work, chain, kwargs, scheduler)
     elif engine == "stream":
-        reduced = [reduce_part(p, chain, **kwargs) for p in work]
+        with Workers(_workers_for(work)) as pool:
+            reduced = pool.map(functools.partial(reduce_part, chain=chain, **kwargs), _jobs(work))
     else:
         raise ValueError(f"engine must be 'stream' or 'dask', got {engine!r}")
     if not reduced:
@@ -394,6 +399,24 @@ def scan(
     total = functools.reduce(lambda a, b: a + b, reduced)
     candidates = pd.concat(total.candidates, ignore_index=True)
     return Scan(chain, prof, where, level, region_level, total.status, total.plan, candidates)
+
+
+#: The stream engine gives its parts to worker processes (:mod:`chainmap.readwrite.workers`,
+#: one part each at a time) when the input on disk is this large and has two parts or more;
+#: smaller inputs are read in this process, where starting the workers would cost more.
+STREAM_WORKERS_MIN_BYTES = 64 << 20
+
+
+def _workers_for(work: Sequence[Part]) -> int:
+    """How many processes read ``work``: :func:`default_workers` for a large input, else 1."""
+    if len(work) < 2:
+        return 1
+    size = sum(Path(path).stat().st_size for path in {p.path for p in work})
+    return default_workers() if size >= STREAM_WORKERS_MIN_BYTES else 1
+
+
+def _jobs(work: Sequence[Part]) -> list[tuple[Part]]:
+    return [(p,) for p in work]
 
 
 def _on_dask(
@@ -591,7 +614,8 @@ def classify_file(
             with _client(scheduler) as client:
                 counts = client.gather(client.map(job, work, targets, pure=False))
         else:
-            counts = [job(p, t) for p, t in zip(work, targets, strict=True)]
+            with Workers(_workers_for(work)) as pool:
+                counts = pool.map(job, list(zip(work, targets, strict=True)))
     return {
         "rows": sum(c[0] for c in counts),
         "with_segments": sum(c[1] for c in counts),

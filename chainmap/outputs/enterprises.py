@@ -8,10 +8,7 @@ with :func:`chainmap.model.enterprises.read_enterprises` restores them.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-import contextlib
-import os
 from pathlib import Path
-import sys
 import tempfile
 from typing import Any
 
@@ -91,8 +88,6 @@ def write_parquet_groups(table: pd.DataFrame, path: str | Path) -> None:
 PART_IMPORT_BYTES = 64 << 20
 #: Rows per part of such an import: its memory is about that of a whole import of this many rows.
 PART_ROWS = 100_000
-#: At most this many processes normalise parts (each holds a part or two; default: the cores).
-IMPORT_WORKERS = 2
 
 
 def import_enterprises(
@@ -117,6 +112,7 @@ def import_enterprises(
     """
     from chainmap.model.enterprises import read_enterprises, read_mapping
     from chainmap.readwrite.reader import ExportDeclined, iter_export
+    from chainmap.readwrite.workers import default_workers
 
     path, output = Path(path), Path(output)
     if isinstance(mapping, (str, Path)):
@@ -125,7 +121,7 @@ def import_enterprises(
         least = PART_IMPORT_BYTES if min_bytes is None else min_bytes
         parts = iter_export(path, part_rows or PART_ROWS, min_bytes=least, raw=True)
         if parts is not None:
-            jobs = workers or min(os.cpu_count() or 1, IMPORT_WORKERS)
+            jobs = workers or default_workers()
             try:
                 return _import_parts(parts, str(path), output, mapping, strict, jobs)
             except ExportDeclined:
@@ -145,10 +141,10 @@ def _import_parts(
 ) -> ImportReport:
     """Normalise each part (duplicates left), keep it as Arrow IPC, then merge and write.
 
-    With more than one worker, parts are normalised by ``workers`` processes (the
-    normaliser is Python; pyarrow reads on in this one, which never holds a part's Python
-    objects), and their results are taken in file order, so the output does not depend on
-    which finished first.
+    With more than one worker, parts are normalised by ``workers`` processes
+    (:class:`~chainmap.readwrite.workers.Workers`: the normaliser is Python, and pyarrow
+    reads on in this process, which never holds a part's Python objects); their results
+    are taken in file order, so the output does not depend on which finished first.
 
     The whole-table import infers the Parquet schema from every row; here each part's
     schema is inferred, and the table's is inferred from one value per column taken from
@@ -160,6 +156,7 @@ def _import_parts(
     from chainmap.model.enterprises import merge_duplicates, normalise_part, note_blank_rows
     from chainmap.readwrite import atomic
     from chainmap.readwrite.reader import ExportDeclined
+    from chainmap.readwrite.workers import Workers
 
     report = ImportReport(source=source)
     kept = total = 0
@@ -170,7 +167,7 @@ def _import_parts(
     ids: list = []
     with (
         tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.parts-") as tmp,
-        _Normalisers(workers) as pool,
+        Workers(workers) as pool,
     ):
         files: list[Path] = []
         jobs: list[tuple] = []
@@ -193,10 +190,10 @@ def _import_parts(
             files.append(Path(tmp) / f"{k}.arrow")
             jobs.append((part, str(files[-1]), source, mapping, strict))
             del part
-            if k > 0:  # (a file of one part is normalised here, without a pool)
+            if k > 0:  # (a file of one part is normalised here, without workers)
                 while jobs:
-                    pool.submit(jobs.pop(0), take)
-        pool.drain(take)
+                    pool.submit(take, normalise_export_part, *jobs.pop(0))
+        pool.drain()
         if jobs:
             take(normalise_export_part(*jobs.pop()))
         if dtypes is None:  # no part at all: not a table to read in parts
@@ -264,119 +261,6 @@ def normalise_export_part(
     with pa.ipc.new_file(file, arrow.schema) as writer:
         writer.write_table(arrow)
     return done
-
-
-class _Normalisers:
-    """``workers`` processes normalising export parts, their results taken in file order.
-
-    Each worker is ``python -m chainmap.outputs.import_worker`` (a fresh interpreter: see
-    that module), sent parts in turn as Arrow IPC files; at most ``workers`` parts wait or
-    run at a time, so memory stays a few parts. One worker, or no interpreter to start:
-    each part is normalised here, as it comes. A part a worker could not normalise (an
-    error, a worker that died) is normalised here, which raises the error as it is.
-    """
-
-    def __init__(self, workers: int):
-        self.workers = max(int(workers), 1) if sys.executable else 1
-        self.procs: list = []
-        self.waiting: list[tuple[Any, dict]] = []
-        self.sent = 0
-
-    def __enter__(self) -> _Normalisers:
-        return self
-
-    def submit(self, job: tuple, take: Any) -> None:
-        if self.workers == 1:
-            take(normalise_export_part(*job))
-            return
-        import json
-
-        import pyarrow as pa
-
-        part, file, source, mapping, strict = job
-        if not self.procs:
-            self._start()
-        spec = {
-            "raw": f"{file}.raw",
-            "file": file,
-            "result": f"{file}.result",
-            "header": part.header,
-            "first_row": part.first_row,
-            "notes": part.notes,
-            "source": source,
-            "mapping": dict(mapping) if mapping else None,
-            "strict": strict,
-        }
-        with pa.OSFile(spec["raw"], "wb") as sink, pa.ipc.new_file(sink, part.cells.schema) as out:
-            out.write_table(part.cells)
-        proc = self.procs[self.sent % self.workers]
-        self.sent += 1
-        try:
-            proc.stdin.write(json.dumps(spec, ensure_ascii=False) + "\n")
-            proc.stdin.flush()
-        except OSError:  # the worker has gone: its answer is empty, and the part done here
-            pass
-        self.waiting.append((proc, spec))
-        while len(self.waiting) >= self.workers:
-            take(self._result(*self.waiting.pop(0)))
-
-    def drain(self, take: Any) -> None:
-        while self.waiting:
-            take(self._result(*self.waiting.pop(0)))
-
-    def _start(self) -> None:
-        import subprocess
-
-        import chainmap
-
-        env = dict(os.environ)  # the workers import this chainmap, wherever it is
-        here = str(Path(chainmap.__file__).resolve().parents[1])
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [here, env.get("PYTHONPATH")]))
-        command = [sys.executable, "-m", "chainmap.outputs.import_worker"]
-        for _ in range(self.workers):
-            self.procs.append(
-                subprocess.Popen(
-                    command,
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    text=True,
-                    encoding="utf-8",
-                    env=env,
-                )
-            )
-
-    def _result(self, proc: Any, spec: dict) -> dict:
-        import json
-        import pickle
-
-        line = proc.stdout.readline()
-        if line and json.loads(line) == "ok":
-            with open(spec["result"], "rb") as f:
-                done = pickle.load(f)  # written by our own worker, in our temporary folder
-            os.remove(spec["result"])
-            return done
-        import pyarrow as pa
-
-        from chainmap.readwrite.reader import ExportPart
-
-        with pa.OSFile(spec["raw"]) as source:
-            cells = pa.ipc.open_file(source).read_all()
-        part = ExportPart(cells, spec["header"], spec["first_row"], spec["notes"])
-        return normalise_export_part(
-            part, spec["file"], spec["source"], spec["mapping"], spec["strict"]
-        )
-
-    def __exit__(self, *exc: object) -> None:
-        for proc in self.procs:
-            if exc[0] is None:
-                with contextlib.suppress(OSError):  # (a worker that has gone)
-                    proc.stdin.close()  # the worker's loop ends
-            else:
-                proc.kill()
-        for proc in self.procs:
-            proc.wait()
-            if proc.stdout:
-                proc.stdout.close()
 
 
 def _table_schema(files: list[Path], schemas: list, dtypes: dict[str, str]) -> Any:

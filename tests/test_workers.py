@@ -1,0 +1,55 @@
+"""Worker processes: results in job order, errors raised as they are, workers that go away."""
+
+from __future__ import annotations
+
+import operator
+from pathlib import Path
+import sys
+
+import pytest
+
+from chainmap.errors import InputError
+from chainmap.readwrite.workers import Workers, default_workers
+
+
+def _slow_square(x: int, delay: float) -> int:
+    import time
+
+    time.sleep(delay)
+    return x * x
+
+
+def _fails(x: int) -> int:
+    raise InputError(f"bad part {x}", file="part.csv", row=x)
+
+
+def test_results_come_in_job_order_whoever_finishes_first():
+    jobs = [(k, 0.3 if k % 2 == 0 else 0.0) for k in range(6)]  # the even ones finish last
+    with Workers(2) as pool:
+        assert len(pool.procs) == 0  # started on the first job only
+        got = pool.map(_slow_square, jobs)
+        assert len(pool.procs) == 2
+        folder = pool.folder
+    assert got == [k * k for k in range(6)]
+    assert folder is not None and not folder.exists()  # the jobs' files are removed
+
+
+def test_one_worker_runs_the_jobs_here():
+    with Workers(1) as pool:
+        assert pool.map(operator.mul, [(2, 3), (4, 5)]) == [6, 20]
+        assert pool.procs == []
+    assert 1 <= default_workers() <= 2
+
+
+def test_an_error_in_a_worker_is_raised_here_as_it_is():
+    with pytest.raises(InputError) as caught, Workers(2) as pool:
+        pool.map(_fails, [(7,)])
+    assert "bad part 7" in str(caught.value) and caught.value.row == 7
+
+
+@pytest.mark.skipif(not Path("/bin/false").exists(), reason="needs /bin/false")
+def test_jobs_of_workers_that_are_gone_run_here(monkeypatch):
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # each worker exits at once
+    with Workers(2) as pool:
+        assert pool.map(operator.add, [(k, 1) for k in range(5)]) == [1, 2, 3, 4, 5]
+        assert [p.wait(timeout=30) for p in pool.procs] == [1, 1]  # /bin/false: status 1
