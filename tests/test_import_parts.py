@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 import subprocess
 import sys
+import tempfile
 
 from click.testing import CliRunner
 import numpy as np
@@ -282,3 +283,51 @@ def test_parts_a_worker_does_not_answer_are_normalised_here(tmp_path, monkeypatc
     got = _parts(path, tmp_path / "parts.parquet", 200, workers=2)
     assert (got.items, got.read) == (ref.items, ref.read)
     assert (tmp_path / "parts.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX process groups")
+def test_ctrl_c_keeps_the_previous_output_and_stops_the_workers(tmp_path):
+    """Ctrl-C reaches the whole process group: one line, the old file kept, nothing left."""
+    import glob
+    import os
+    import signal
+    import time
+
+    path = tmp_path / "export.csv"
+    _problem_export(20_000, 23).to_csv(path, index=False)
+    target = tmp_path / "out.parquet"
+    target.write_bytes(b"previous")
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import sys\n"
+        "from chainmap.outputs import enterprises\n"
+        "from chainmap.cli import main\n"
+        "enterprises.PART_IMPORT_BYTES, enterprises.PART_ROWS = 0, 20\n"
+        "sys.argv = ['chainmap', 'import', sys.argv[1], '-o', sys.argv[2]]\n"
+        "main()\n",
+        encoding="utf-8",
+    )
+    before = set(glob.glob(os.path.join(tempfile.gettempdir(), "chainmap-workers-*")))
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(path), str(target)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        now = set(glob.glob(os.path.join(tempfile.gettempdir(), "chainmap-workers-*")))
+        if now - before:  # the workers have started
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the import ended before it could be interrupted"
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGINT)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert err.strip().splitlines() == ["interrupted; previous output kept / 已中断, 原有输出保留"]
+    assert target.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    after = set(glob.glob(os.path.join(tempfile.gettempdir(), "chainmap-workers-*")))
+    assert after <= before

@@ -164,6 +164,11 @@ def run_job(spec: dict) -> None:
 
 def main() -> None:
     """A worker: one answer line per job line, until stdin closes."""
+    import signal
+
+    # Ctrl-C reaches every process of the terminal's group: the caller handles it (its
+    # previous output kept) and stops its workers, which so print nothing of their own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for line in sys.stdin:
         try:
             run_job(json.loads(line))
