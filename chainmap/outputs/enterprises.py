@@ -103,12 +103,14 @@ def import_enterprises(
     """``chainmap import``: read an enterprise list, write the canonical table to ``output``.
 
     The table and report are those of :func:`~chainmap.model.enterprises.read_enterprises`
-    then :func:`write_enterprises`. A plain CSV export of ``min_bytes`` or more written to
-    Parquet (default :data:`PART_IMPORT_BYTES`) is read ``part_rows`` at a time (:data:`PART_ROWS`) (:func:`~chainmap.readwrite.reader.iter_export`)
-    and its parts are kept on disk until written, so memory stays that of one part: rows
-    that share an id are merged across parts, the report keeps the whole file's order and
-    the file is the same, byte for byte (``tests/test_import_parts.py`` compares them).
-    Any other file, or one pyarrow stops on part way, is read whole.
+    then :func:`write_enterprises`. A plain CSV export of ``min_bytes`` or more (default
+    :data:`PART_IMPORT_BYTES`) written to Parquet is read ``part_rows`` rows at a time
+    (default :data:`PART_ROWS`; :func:`~chainmap.readwrite.reader.iter_export`), normalised
+    by ``workers`` processes (default: the cores, at most two) and kept on disk until
+    written, so memory stays that of a few parts. Rows that share an id are merged across
+    parts, the report keeps the whole file's order, and the file is the same, byte for byte
+    (``tests/test_import_parts.py`` compares them). Any other file, or one pyarrow stops
+    on part way, is read whole.
     """
     from chainmap.model.enterprises import read_enterprises, read_mapping
     from chainmap.readwrite.reader import ExportDeclined, iter_export
