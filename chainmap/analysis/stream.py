@@ -391,7 +391,9 @@ def scan(
         reduced = _on_dask(work, chain, kwargs, scheduler)
     elif engine == "stream":
         with Workers(_workers_for(work)) as pool:
-            reduced = pool.map(functools.partial(reduce_part, chain=chain, **kwargs), _jobs(work))
+            reduced = pool.map(
+                functools.partial(reduce_part, chain=chain, **kwargs), [(p,) for p in work]
+            )
     else:
         raise ValueError(f"engine must be 'stream' or 'dask', got {engine!r}")
     if not reduced:
@@ -413,10 +415,6 @@ def _workers_for(work: Sequence[Part]) -> int:
         return 1
     size = sum(Path(path).stat().st_size for path in {p.path for p in work})
     return default_workers() if size >= STREAM_WORKERS_MIN_BYTES else 1
-
-
-def _jobs(work: Sequence[Part]) -> list[tuple[Part]]:
-    return [(p,) for p in work]
 
 
 def _on_dask(

@@ -649,13 +649,13 @@ def _records_to_columns(records: list[dict], extras: Sequence[tuple[str, int]]) 
     return {c: [r.get(c) for r in records] for c in columns}
 
 
-def note_blank_rows(read: int, total: int, report: ImportReport, frame: pd.DataFrame) -> None:
+def note_blank_rows(read: int, total: int, report: ImportReport, notes: Sequence[str]) -> None:
     """Count ``read`` of ``total`` rows in ``report``: the blank rows skipped, then the
-    reader's notes of ``frame`` (an import read in parts calls it once, for the whole file)."""
+    reader's ``notes`` (an import read in parts calls it once, for the whole file)."""
     if read < total:
         report.notes.append(f"  跳过空行 / blank rows skipped: {total - read}")
     report.read = read
-    report.notes.extend(frame.attrs.get("notes") or [])
+    report.notes.extend(notes)
 
 
 def _normalise_rows(
@@ -671,7 +671,7 @@ def _normalise_rows(
     # plain tuples: row access through pandas costs more than all the parsing
     rows = list(frame.itertuples(index=False, name=None))
     keep_rows = [i for i, row in enumerate(rows) if not all(is_blank(v) for v in row)]
-    note_blank_rows(len(keep_rows), len(rows), report, frame)
+    note_blank_rows(len(keep_rows), len(rows), report, frame.attrs.get("notes") or [])
     overlong = frame.attrs.get("overlong_rows") or {}
     records: list[dict] = []
     for i in keep_rows:
@@ -838,7 +838,7 @@ class _ColumnImport:
         )
         blank = {i for i in unnamed if all(col[i] is None for col in self.text)}
         self.keep = [i for i in range(n) if i not in blank] if blank else list(range(n))
-        note_blank_rows(len(self.keep), n, report, frame)
+        note_blank_rows(len(self.keep), n, report, frame.attrs.get("notes") or [])
         self.items: list[tuple[int, int, int, str, str | None, str, str]] = []
         self.rows: list[int] = []
         self.out: dict[str, list] = {}

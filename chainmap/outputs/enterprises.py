@@ -200,9 +200,7 @@ def _import_parts(
             take(normalise_export_part(*jobs.pop()))
         if dtypes is None:  # no part at all: not a table to read in parts
             raise ExportDeclined("no rows")
-        read = pd.DataFrame()
-        read.attrs["notes"] = notes  # the reader's notes, after the blank rows', as whole
-        note_blank_rows(kept, total, report, read)
+        note_blank_rows(kept, total, report, notes)  # the reader's notes after, as whole
         schema = _table_schema(schemas, samples, dtypes)
         merged, dropped = _merged_rows(files, ids, report, by_target, merge_duplicates)
         report.check()
