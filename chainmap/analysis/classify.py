@@ -49,12 +49,12 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-import gc
 import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from chainmap.collector import collector_paused
 from chainmap.errors import InputError
 from chainmap.model.values import is_blank
 
@@ -538,7 +538,9 @@ class Classifier:
         characters (faster, same results).
         """
         texts = texts if isinstance(texts, list) else list(texts)
-        return _without_gc(self._tuned(len(texts), texts).classify_one, texts)
+        classify = self._tuned(len(texts), texts).classify_one
+        with collector_paused():  # each result is new lists and dicts: no cycles
+            return [classify(t) for t in texts]
 
     def classify_rows(
         self, texts: Iterable[str | None], codes: Iterable[object] | None = None
@@ -549,22 +551,8 @@ class Classifier:
         if len(codes) != len(texts):
             raise ValueError("texts and codes differ in length")
         row = self._tuned(len(texts), texts).classify_row
-        return _without_gc(lambda pair: row(*pair), list(zip(texts, codes, strict=True)))
-
-
-def _without_gc(fn: Any, items: list) -> list:
-    """``[fn(x) for x in items]`` with the cyclic garbage collector paused.
-
-    Each result adds lists and dicts, which triggers the collector again and again
-    over all results so far; they hold no cycles (this halves the time for 1M texts).
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return [fn(x) for x in items]
-    finally:
-        if collecting:
-            gc.enable()
+        with collector_paused():
+            return [row(t, c) for t, c in zip(texts, codes, strict=True)]
 
 
 @lru_cache(maxsize=1 << 16)
