@@ -7,7 +7,7 @@ import pandas as pd
 
 from chainmap.analysis.holdings import FlatSegments as _Flat
 from chainmap.analysis.holdings import as_list, as_lists
-from chainmap.analysis.scoring import _RANK_KEYS, _rank_order
+from chainmap.analysis.scoring import _RANK_KEYS, _frame_rows, _rank_order
 from chainmap.model.chain import load_chain
 
 
@@ -23,14 +23,51 @@ def test_rank_order_equals_sort_values_with_many_ties_and_nan():
         }
     )
     expected = frame.sort_values(**_RANK_KEYS).index.to_numpy()
-    assert _rank_order(frame).tolist() == expected.tolist()
+    assert _rank_order(_columns(frame), np.arange(n)).tolist() == expected.tolist()
+    rows = np.sort(rng.choice(n, 700, replace=False))  # some rows only (a zone's)
+    some = frame.take(rows).reset_index(drop=True).sort_values(**_RANK_KEYS).index.to_numpy()
+    assert _rank_order(_columns(frame), rows).tolist() == some.tolist()
 
 
 def test_rank_order_without_ties():
     frame = pd.DataFrame(
         {"score": [0.2, 0.9, 0.5], "gap_priority": 1.0, "_stage": 1, "_eid": ["c", "b", "a"]}
     )
-    assert _rank_order(frame).tolist() == [1, 2, 0]
+    assert _rank_order(_columns(frame), np.arange(3)).tolist() == [1, 2, 0]
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    return {c: frame[c].to_numpy(dtype=object if c == "_eid" else None) for c in frame}
+
+
+def test_frame_rows_equals_the_whole_frame_taken():
+    """Only the rows taken are converted, with the dtype the whole column would get."""
+    rng = np.random.default_rng(5)
+    n = 500
+    text = np.array([f"t{i}" for i in range(n)], dtype=object)
+    mixed = text.copy()
+    mixed[7] = 3  # one number: the whole column stays object
+    some_none = text.copy()
+    some_none[rng.choice(n, 50, replace=False)] = None
+    columns = {
+        "text": text,
+        "mixed": mixed,
+        "some_none": some_none,
+        "all_none": np.full(n, None, dtype=object),
+        "ints": np.arange(n),
+        "object_ints": pd.Series(rng.integers(0, 4, n)).astype(object).to_numpy(),
+        "flags": rng.random(n) < 0.5,
+        "floats": rng.random(n),
+        "names": [f"n{i}" for i in range(n)],  # a list, as _nearest_site gives
+    }
+    whole = pd.DataFrame(columns)
+    for rows in (np.array([3, 9, 400]), np.arange(20, 30), rng.choice(n, 60), np.arange(0)):
+        got = _frame_rows(columns, rows)
+        pd.testing.assert_frame_equal(got, whole.take(rows).reset_index(drop=True))
+    empty = {c: v[:0] for c, v in columns.items()}
+    pd.testing.assert_frame_equal(
+        _frame_rows(empty, np.arange(0)), pd.DataFrame(empty).take([]).reset_index(drop=True)
+    )
 
 
 def test_first_of_picks_the_earliest_id_in_order_and_flags_rows_without():

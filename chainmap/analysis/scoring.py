@@ -29,6 +29,7 @@ from chainmap.analysis import attainability as att
 from chainmap.analysis.gaps import segment_status
 from chainmap.analysis.holdings import FlatSegments, Holdings, prepare_holdings
 from chainmap.analysis.stability import pool_size, segment_scores, stability_runs
+from chainmap.collector import collector_paused
 from chainmap.model.chain import Chain
 from chainmap.model.home import Home, resolve_home
 from chainmap.model.profile import as_profile, min_confidence
@@ -279,6 +280,19 @@ def rank_enterprises(
     >>> bool(abs(sum(first["contributions"].values()) - first["score"]) < 1e-12)
     True
     """
+    options = {
+        "home": home,
+        "profile": profile,
+        "segments": segments,
+        "zone": zone,
+        "top": top,
+        "top_per_segment": top_per_segment,
+        "with_stability": with_stability,
+        "describe": describe,
+        "signals": signals,
+        "as_of": as_of,
+        "policy": policy,
+    }
     if engine != "memory":
         from chainmap.analysis.stream import engine_for, stream_rank
 
@@ -286,20 +300,33 @@ def rank_enterprises(
             return stream_rank(
                 chain,
                 enterprises,
-                home=home,
-                profile=profile,
                 engine=engine_for(engine, enterprises),
                 scheduler=scheduler,
-                segments=segments,
-                zone=zone,
-                top=top,
-                top_per_segment=top_per_segment,
-                with_stability=with_stability,
-                describe=describe,
-                signals=signals,
-                as_of=as_of,
-                policy=policy,
+                **options,
             )
+    with collector_paused():  # a registry's lists and records: see chainmap.collector
+        return _rank_table(chain, enterprises, status=status, level=level, **options)
+
+
+def _rank_table(
+    chain: Chain,
+    enterprises: pd.DataFrame | Holdings,
+    *,
+    home: str | Home | None,
+    profile: Mapping[str, Any] | str | None,
+    status: pd.DataFrame | None,
+    level: str | None,
+    segments: list[str] | None,
+    zone: str | None,
+    top: int | None,
+    top_per_segment: int | None,
+    with_stability: bool,
+    describe: bool,
+    signals: pd.DataFrame | bool | None,
+    as_of: dt.date | None,
+    policy: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """The memory engine of :func:`rank_enterprises`, with its parameters."""
     from chainmap.model import regions
 
     prof = as_profile(profile)
@@ -425,43 +452,55 @@ def rank_enterprises(
     score = contrib[:, 0]
     for j in range(1, len(CRITERIA)):  # summed in the order a reader sums the contributions
         score = score + contrib[:, j]
-    out = pd.DataFrame(
-        {
-            "segment": best,
-            "_pos": cand,
-            "score": score,
-            **{c: crit[c].to_numpy() for c in CRITERIA},
-            **{f"_c_{c}": contrib[:, i] for i, c in enumerate(CRITERIA)},
-            "_stage": pd.Series(best, dtype=object).map(stage_order).to_numpy(),
-            "_eid": _texts(sub, "enterprise_id") if "enterprise_id" in sub else _texts(sub, "name"),
-            "group": groups[cand],
-            "_tie": tie,
-            "_foreign": foreign,
-            "_site": site_name,
-            "_same_city": same_city[cand],
-            "distance_km": distance,
-            "_j": np.arange(len(cand)),
-        }
-    )
+    columns = {
+        "segment": best,
+        "_pos": cand,
+        "score": score,
+        **{c: crit[c].to_numpy() for c in CRITERIA},
+        **{f"_c_{c}": contrib[:, i] for i, c in enumerate(CRITERIA)},
+        "_stage": pd.Series(best, dtype=object).map(stage_order).to_numpy(),
+        "_eid": _texts(sub, "enterprise_id") if "enterprise_id" in sub else _texts(sub, "name"),
+        "group": groups[cand],
+        "_tie": tie,
+        "_foreign": foreign,
+        "_site": site_name,
+        "_same_city": same_city[cand],
+        "distance_km": distance,
+        "_j": np.arange(len(cand)),
+    }
+    within = np.arange(len(cand))
     if zone is not None:
         members = _zone_members(zone, extra_zones)
         mask = np.array(
             [isinstance(c, str) and zone in regions.region_zones(c, extra_zones) for c in use_code],
             dtype=bool,
         )
-        out = out[mask & bool(members)]
-    # One target per group, at its best site (the first in rank order): one row selection.
-    ranked = _rank_order(out)
-    n_candidates = len(out)
-    repeated = pd.Series(out["group"].to_numpy()[ranked], dtype=object).duplicated(keep="first")
-    out = out.take(ranked[~repeated.to_numpy()]).reset_index(drop=True)
-    out["rank"] = np.arange(1, len(out) + 1)
+        within = within[mask & bool(members)]
+    # One target per group, at its best site (the first in rank order), then the rows
+    # kept (top, top per segment, the stability pool): only those become a frame.
+    ranked = within[_rank_order(columns, within)]
+    n_candidates = len(within)
+    group_no = pd.factorize(columns["group"][ranked], use_na_sentinel=False)[0]
+    first = np.zeros(len(ranked), dtype=bool)
+    first[np.unique(group_no, return_index=True)[1]] = True
+    ranked = ranked[first]
+    shown = np.arange(len(ranked))  # positions in rank order (rank - 1)
+    if top_per_segment is not None:
+        segment_no = pd.factorize(columns["segment"][ranked], use_na_sentinel=False)[0]
+        shown = shown[
+            pd.Series(segment_no).groupby(segment_no).cumcount().to_numpy() < top_per_segment
+        ]
+    if top is not None:
+        shown = shown[:top]
+    k = int(prof["stability"]["top_k"])
+    m = pool_size(len(ranked), k) if with_stability and len(ranked) >= k else 0
+    built = np.union1d(np.arange(m), shown).astype(np.int64)  # the pool first
+    out = _frame_rows(columns, ranked[built])
+    out["rank"] = built + 1
     out["stability"] = np.nan
     out["rank_band"] = None
-    k = int(prof["stability"]["top_k"])
-    if with_stability and len(out) >= k:
+    if m:
         st = prof["stability"]
-        m = pool_size(len(out), k)
         pool = out.head(m).assign(
             chain_segments=[frame.at[p, "chain_segments"] for p in out["_pos"].head(m)]
         )
@@ -478,12 +517,9 @@ def rank_enterprises(
         out.loc[: m - 1, "stability"] = stab
         out["rank_band"] = [
             [int(lo[i]), int(hi[i])] if i < m and not math.isnan(lo[i]) else None
-            for i in range(len(out))
+            for i in built.tolist()
         ]
-    if top_per_segment is not None:
-        out = out[out.groupby("segment").cumcount() < top_per_segment]
-    if top is not None:
-        out = out.head(top)
+    out = out[np.isin(built, shown)]
     out = out.reset_index(drop=True)
     wide = frame.drop(columns=[c for c in ("group",) if c in frame.columns])
     rest = [c for c in wide.columns if c not in out.columns]
@@ -666,19 +702,46 @@ _RANK_KEYS = {
 }
 
 
-def _rank_order(out: pd.DataFrame) -> np.ndarray:
-    """Positions of ``out`` sorted by :data:`_RANK_KEYS` (as ``sort_values``, stable).
+def _rank_order(columns: Mapping[str, Any], rows: np.ndarray) -> np.ndarray:
+    """Positions in ``rows`` sorted by :data:`_RANK_KEYS` (as ``sort_values``, stable).
 
     The numbers are sorted alone and the ids compared only among tied rows.
     """
-    numbers = out[["score", "gap_priority", "_stage"]]
-    score, gap, stage = (numbers[c].to_numpy(dtype=float) for c in numbers.columns)
+    score, gap, stage = (
+        np.asarray(columns[c], dtype=float)[rows] for c in ("score", "gap_priority", "_stage")
+    )
     order = np.lexsort((stage, -gap, -score))  # the last key sorts first
+    numbers = pd.DataFrame({"score": score, "gap": gap, "stage": stage})
     tied = numbers.take(order).duplicated(keep=False).to_numpy()
     if tied.any():
-        sub = out.take(order[tied]).reset_index(drop=True)
+        sub = _frame_rows({c: columns[c] for c in _RANK_KEYS["by"]}, rows[order[tied]])
         order[tied] = order[tied][sub.sort_values(**_RANK_KEYS).index.to_numpy()]
     return order
+
+
+def _frame_rows(columns: Mapping[str, Any], rows: np.ndarray) -> pd.DataFrame:
+    """``pd.DataFrame(columns).take(rows).reset_index(drop=True)``, converting only ``rows``.
+
+    A ranking's columns hold a million candidates; the ranking shows a few hundred.
+    Each column gets the dtype the whole column would: text (``str``) where every
+    value of the whole column is text or missing, else as it is.
+    """
+    n = len(next(iter(columns.values()))) if columns else 0
+    if not n or not len(rows):
+        return pd.DataFrame(columns).take(rows).reset_index(drop=True)
+    data = {}
+    for name, values in columns.items():
+        values = np.asarray(values, dtype=object) if isinstance(values, list) else values
+        part = values[rows]
+        if values.dtype == object:  # (the rows alone might all be text: say which)
+            text = pd.api.types.infer_dtype(values, skipna=True) == "string"
+            part = pd.Series(part, dtype=_TEXT if text else object, copy=False)
+        data[name] = part
+    return pd.DataFrame(data)
+
+
+#: The dtype pandas infers for a column of text (``str`` in pandas 3, object before).
+_TEXT = pd.Series(np.array(["text"], dtype=object)).dtype
 
 
 def _describe(
