@@ -104,6 +104,16 @@ def test_flat_lists_equal_plain_python_on_random_lists():
     assert flat.first_of(order).tolist() == expected
     assert flat.any_of(wanted).tolist() == [bool(set(v) & wanted) for v in lists]
     assert flat.any_of(set()).tolist() == [False] * len(lists)
+    # Some rows of it, as the ranking and the counts take them, against reading those rows.
+    for rows in (np.sort(rng.choice(len(lists), 900, replace=False)), np.arange(0), [3000]):
+        part = flat.take(np.asarray(rows, dtype=np.int64))
+        again = _Flat([lists[i] for i in rows], chain)
+        assert part.lengths.tolist() == again.lengths.tolist()
+        assert part.starts.tolist() == again.starts.tolist()
+        id_of = {k: s for s, k in part.number.items()}
+        assert [id_of[k] for k in part.flat.tolist()] == [s for i in rows for s in lists[i]]
+        assert part.first_of(order).tolist() == again.first_of(order).tolist()
+        assert part.any_of(wanted).tolist() == again.any_of(wanted).tolist()
 
 
 def test_per_text_equals_the_row_by_row_texts():

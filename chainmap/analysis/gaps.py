@@ -16,7 +16,6 @@ import pandas as pd
 
 from chainmap.analysis import relatedness as rel
 from chainmap.analysis.holdings import (
-    FlatSegments,
     Holdings,
     chain_enterprises,
     prepare_holdings,
@@ -110,7 +109,7 @@ def _counted(chain: Chain, held: Holdings, region: pd.Series) -> tuple[pd.DataFr
     """
     order = [s.id for s in chain.ordered_segments()]
     active = np.flatnonzero(held.active)
-    lists = FlatSegments(held.frame["chain_segments"].to_numpy()[active], chain)
+    lists = held.flat.take(active)
     columns = [lists.number[s] for s in order]  # the numbers in stage order
     width = len(lists.number)
     count_total = pd.Series(

@@ -12,6 +12,7 @@ computes them once; :func:`~chainmap.analysis.gaps.segment_status`,
 from __future__ import annotations
 
 from collections.abc import Sequence
+import functools
 import itertools
 from typing import Any
 
@@ -62,6 +63,11 @@ class Holdings:
 
     def __repr__(self) -> str:
         return f"Holdings({self.chain.id!r}, {len(self.frame)} of {len(self.table)} rows)"
+
+    @functools.cached_property
+    def flat(self) -> FlatSegments:
+        """Every row's ``chain_segments`` as :class:`FlatSegments`, read once."""
+        return FlatSegments(self.frame["chain_segments"].to_numpy(), self.chain)
 
     def region_at(self, level: str) -> pd.Series:
         """Each row's region at ``level`` (:func:`region_at`), computed once per level."""
@@ -234,6 +240,16 @@ class FlatSegments:
             count=int(self.lengths.sum()),
         )
         self.starts = np.cumsum(self.lengths) - self.lengths
+
+    def take(self, rows: np.ndarray) -> FlatSegments:
+        """The lists at ``rows`` (positions), numbered as here, without reading them again."""
+        sub = object.__new__(FlatSegments)
+        sub.number = self.number
+        sub.lengths = self.lengths[rows]
+        sub.starts = np.cumsum(sub.lengths) - sub.lengths
+        shift = np.repeat(self.starts[rows] - sub.starts, sub.lengths)
+        sub.flat = self.flat[np.arange(len(shift), dtype=np.int64) + shift]
+        return sub
 
     def _reduce(self, values: dict[str, int], ufunc: np.ufunc, empty: int) -> np.ndarray:
         """``ufunc`` over each list of the ids' ``values`` (``empty``: ids without one)."""

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import datetime as dt
+import itertools
 import math
+import operator
 from typing import Any
 
 import numpy as np
@@ -135,7 +137,7 @@ def _texts(frame: pd.DataFrame, column: str) -> np.ndarray:
     )
 
 
-def group_key(frame: pd.DataFrame) -> np.ndarray:
+def group_key(frame: pd.DataFrame, *, names: np.ndarray | None = None) -> np.ndarray:
     """Each firm's group: its ultimate ``parent`` in the data, else its own name.
 
     A parent that is itself a firm of the table with a parent of its own is followed up
@@ -144,9 +146,11 @@ def group_key(frame: pd.DataFrame) -> np.ndarray:
     >>> group_key(pd.DataFrame({"name": ["甲公司", "乙公司", "丙公司"],
     ...                         "parent": ["甲集团", None, "甲公司"]})).tolist()
     ['甲集团', '乙公司', '甲集团']
+
+    ``names``: ``_texts(frame, "name")`` when the caller has it already.
     """
     parent = _texts(frame, "parent")
-    name = _texts(frame, "name")
+    name = _texts(frame, "name") if names is None else names
     linked = np.flatnonzero((parent != "") & (parent != name))
     up = dict(zip(name[linked].tolist(), parent[linked].tolist(), strict=True))
 
@@ -345,8 +349,8 @@ def _rank_table(
     codes = frame["region_code"] if "region_code" in frame.columns else pd.Series([None] * n)
     codes = codes.astype(object).where(codes.notna() & (codes.astype(str) != ""), None)
     at_home = held.region_at(level).eq(home_code).to_numpy() & active
-    groups = group_key(frame)
     names_all = _texts(frame, "name")
+    groups = group_key(frame, names=names_all)
     home_members: dict[str, list[str]] = {}
     for i in np.flatnonzero(at_home):  # a home firm's group, and its own name as a group
         for key in {groups[i], names_all[i]}:
@@ -360,7 +364,8 @@ def _rank_table(
         pd.Index(given_exit, dtype=object).isin(("exiting", "exited")), given_exit, ""
     )
     exit_status = exit_status.astype(object)
-    with_events = [i for i, s in enumerate(firm_signals) if s is not None]
+    has_events = map(operator.is_not, firm_signals, itertools.repeat(None))
+    with_events = list(itertools.compress(range(n), has_events))  # (C-level: 1M rows)
     for i in with_events:  # the table's own status wins; else the signals' exit
         s = firm_signals[i]
         if exit_status[i] == "":
@@ -369,7 +374,6 @@ def _rank_table(
     # One parse per distinct list: flag_lists gives equal cells the same list object.
     no_risk: tuple[list[str], list[str]] = ([], [])
     risk_of = {k: att.risk_flags(f) for k, f in {id(f): f for f in flags if f}.items()}
-    risks = [risk_of[id(f)] if f else no_risk for f in flags]
     barring = {k for k, (barred, _) in risk_of.items() if barred}
     barred_risk = (
         np.fromiter((id(f) in barring for f in flags), dtype=bool, count=n)
@@ -400,7 +404,7 @@ def _rank_table(
         order = [s for s in order if s in wanted]
     order.sort(key=lambda s: (-seg_value[s], stage_order[s], s))
     rows = np.flatnonzero(eligible)
-    held_lists = FlatSegments(frame["chain_segments"].to_numpy()[rows], chain)
+    held_lists = held.flat.take(rows)
     first = held_lists.first_of(order)
     has_gap = first < len(order)
     cand = rows[has_gap]
@@ -531,7 +535,9 @@ def _rank_table(
         strength.drop(columns="strength").take(out["_j"].to_numpy()).to_dict(orient="records")
     )
     out["_signals"] = [firm_signals[p] for p in out["_pos"]]
-    out["_risk_warnings"] = [risks[p][1] for p in out["_pos"]]
+    out["_risk_warnings"] = [
+        risk_of[id(flags[p])][1] if flags[p] else no_risk[1] for p in out["_pos"]
+    ]
     out["_flags_in"] = [flags[p] for p in out["_pos"]]
     out["sites"] = _sites(frame, groups, active, out)
     out.attrs.update(
