@@ -143,6 +143,25 @@ def test_flag_lists_equal_the_per_row_parse_on_parquet_like_cells():
         ("小巨人",),
         [["nested"]],  # unhashable items: row by row
     ]
-    for column in (cells, cells[:-1], cells[2:6]):
+    arrays = [  # only Parquet arrays (the stream engine's parts), of two dtypes
+        np.array(["高新技术企业", " 风险:经营异常 "], dtype=object),
+        np.array([], dtype=object),
+        np.array(["小巨人"]),
+        np.array(["高新技术企业", " 风险:经营异常 "], dtype=object),
+    ]
+    for column in (cells, cells[:-1], cells[2:6], arrays):
         frame = pd.DataFrame({"flags": pd.Series(column, dtype=object)})
         assert flag_lists(frame) == [_flag_list(v) for v in column]
+
+
+def test_strength_from_parsed_flags_equals_strength_from_the_column():
+    """The ranking hands strength the flag lists it parsed: the quality signal is the same."""
+    from chainmap.analysis.attainability import flag_lists, strength
+
+    column = ["高新技术企业；风险:经营异常", None, "专精特新", "", "小巨人、瞪羚", "高新技术企业"]
+    for cells in (column, [np.array(v.split("；"), dtype=object) if v else None for v in column]):
+        frame = pd.DataFrame({"flags": pd.Series(cells, dtype=object), "revenue": 1.0})
+        expected = strength(frame, data_year=None)
+        got = strength(frame, data_year=None, flags=flag_lists(frame))
+        pd.testing.assert_frame_equal(got, expected)
+        assert expected["s_quality"].tolist() == [1.0, 0.0, 1.0, 0.0, 1.0, 1.0]

@@ -338,7 +338,7 @@ def region_at(codes: pd.Series, level: str) -> pd.Series:
     from chainmap.model import regions
     from chainmap.model.vocab import LEVELS
 
-    levels = regions.regions()["level"].to_dict()
+    levels = regions.levels()
     rank = {lv: i for i, lv in enumerate(LEVELS)}
 
     def at(code: Any) -> str | None:

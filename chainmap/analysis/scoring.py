@@ -415,7 +415,9 @@ def _rank_table(
     read = ("enterprise_id", "name", "country", *att.STRENGTH_COLUMNS)
     sub = frame[[c for c in read if c in frame.columns]].take(cand).reset_index(drop=True)
     sub_codes = codes.take(cand).reset_index(drop=True)
-    strength = att.strength(sub, data_year=_data_year(held.table))
+    strength = att.strength(
+        sub, data_year=_data_year(held.table), flags=[flags[p] for p in cand.tolist()]
+    )
     site_code, site_name = _nearest_site(frame, groups, codes, active, cand, where.code)
     foreign = _is_foreign(sub)
     use_code = np.where(pd.isna(sub_codes.to_numpy(dtype=object)), site_code, sub_codes.to_numpy())
