@@ -165,3 +165,27 @@ def test_strength_from_parsed_flags_equals_strength_from_the_column():
         got = strength(frame, data_year=None, flags=flag_lists(frame))
         pd.testing.assert_frame_equal(got, expected)
         assert expected["s_quality"].tolist() == [1.0, 0.0, 1.0, 0.0, 1.0, 1.0]
+
+
+def test_records_equal_to_dict_records_of_the_rows_taken():
+    from chainmap.analysis.attainability import strength
+    from chainmap.analysis.scoring import _records
+
+    firms = pd.DataFrame(
+        {
+            "revenue": [10.0, None, 3e5, 7.0],
+            "revenue_year": [2024, None, 2015, 2023],
+            "registered_capital": [None, 5e3, 1.0, 2e4],
+            "listed": ["600000.SH", None, "", "x"],
+        }
+    )
+    frame = strength(firms, data_year=2024).drop(columns="strength")
+    for rows in (np.array([3, 0, 0, 2]), np.arange(0), np.arange(4)):
+        got = _records(frame, rows)
+        expected = frame.take(rows).to_dict(orient="records")
+        assert [list(r) for r in got] == [list(r) for r in expected]  # keys, in order
+        for a, b in zip(got, expected, strict=True):
+            for key in a:
+                assert type(a[key]) is type(b[key])
+                assert a[key] == b[key] or (pd.isna(a[key]) and pd.isna(b[key]))
+    assert _records(frame[[]], np.array([1, 2])) == [{}, {}]

@@ -28,6 +28,8 @@ import sys
 import tempfile
 from typing import Any
 
+from chainmap.collector import collector_paused
+
 __all__ = ["WORKERS", "Workers", "default_workers"]
 
 #: At most this many worker processes (each holds a part; the machines this runs on have 2–8
@@ -127,8 +129,10 @@ class Workers:
         proc, spec, take = self.waiting.pop(0)
         line = proc.stdout.readline() if proc.stdout else ""
         if line and json.loads(line) == "ok":
-            with open(spec["result"], "rb") as f:
-                result = pickle.load(f)  # written by our own worker, in our private folder
+            # Written by our own worker, in our private folder; a part's candidates are
+            # many small lists, so the collector waits (chainmap.collector).
+            with open(spec["result"], "rb") as f, collector_paused():
+                result = pickle.load(f)
         else:
             with open(spec["job"], "rb") as f:
                 func, args, kwargs = pickle.load(f)
