@@ -141,12 +141,16 @@ def raw_export(frame, seed: int, start: int):
     return raw[list(RAW_HEADERS)].rename(columns=RAW_HEADERS)
 
 
+def _raw_path(root: Path, n: int) -> Path:
+    # v2: clauses filtered by the chain's classifier (v1 put 66 % of firms in the chain)
+    return root / f"synthetic_raw_export_v2_{n}.csv"
+
+
 def _dataset(root: Path, n: int) -> Path:
     from chainmap.model.chain import load_chain
     from chainmap.synthetic import synthetic_registry
 
-    # v2: clauses filtered by the chain's classifier (v1 put 66 % of firms in the chain)
-    path = root / f"synthetic_raw_export_v2_{n}.csv"
+    path = _raw_path(root, n)
     if not path.exists():
         print(f"writing a raw export of {n:,} synthetic enterprises to {path} …", file=sys.stderr)
         root.mkdir(parents=True, exist_ok=True)
@@ -243,15 +247,31 @@ def main() -> None:
     parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
     parser.add_argument("--raw", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--write-data", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:  # child process: one stage
         print(json.dumps(_stage(args.stage, args.raw, args.work, args.engine)))
         return
+    if args.write_data:  # child process: the raw export of each N, and its scope lengths
+        print(json.dumps({n: _scope_lengths(_dataset(args.data, n)) for n in args.n}))
+        return
 
     results: dict[int, dict[str, dict]] = {}
+    # The raw exports are written by a child process: Linux keeps a process's peak RSS across
+    # exec, so a stage started from a process that had generated 1M rows reported that
+    # process's peak (1,060 MiB for every stage) as its own.
+    # (the scope lengths too: reading them took this process to 150 MiB).
+    made = subprocess.run(
+        [sys.executable, __file__, "--write-data", "--data", str(args.data), "--n"]
+        + [str(n) for n in args.n],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    lengths = json.loads(made.stdout.strip().splitlines()[-1])
     for n in args.n:
-        raw = _dataset(args.data, n)
-        lo, mean, hi = _scope_lengths(raw)
+        raw = _raw_path(args.data, n)  # written by the child
+        lo, mean, hi = lengths[str(n)]
         print(
             f"N={n:,}: scope length on the first 50,000 rows: min {lo}, mean {mean:.0f}, max {hi}"
         )
