@@ -19,6 +19,7 @@ import pytest
 
 from chainmap import datasets
 from chainmap.analysis.plan import build_plan, compare_plans
+from chainmap.errors import InputError
 from chainmap.model.profile import load_profile
 from chainmap.model.vocab import STAGE_LABELS
 from chainmap.outputs import report
@@ -364,6 +365,31 @@ def test_pack_is_written_whole_or_not_at_all(tmp_path):
     with pytest.raises(Exception, match="not a chainmap briefing pack"):
         write_pack(other, [("a.txt", ok)], {})
     assert (other / "notes.txt").read_text(encoding="utf-8") == "keep"
+
+
+def test_pack_never_replaces_a_folder_with_someone_elses_manifest_or_added_files(tmp_path):
+    def ok(path):
+        path.write_text("ok", encoding="utf-8")
+
+    # a web app's manifest.json is not a pack's
+    app = tmp_path / "webapp"
+    (app / "src").mkdir(parents=True)
+    (app / MANIFEST).write_text('{"manifest_version": 3}', encoding="utf-8")
+    (app / "src" / "app.js").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match="not a chainmap briefing pack"):
+        write_pack(app, [("a.txt", ok)], {})
+    assert (app / "src" / "app.js").read_text(encoding="utf-8") == "x"
+    # a pack with a file added by hand is not replaced either, and the file is named
+    pack = tmp_path / "pack"
+    write_pack(pack, [("a.txt", ok)], {"chain": "x"})
+    (pack / "my notes.docx").write_text("mine", encoding="utf-8")
+    with pytest.raises(InputError, match=r"my notes\.docx"):
+        write_pack(pack, [("a.txt", ok)], {"chain": "x"})
+    assert (pack / "my notes.docx").read_text(encoding="utf-8") == "mine"
+    # the pack as written is replaced
+    (pack / "my notes.docx").unlink()
+    write_pack(pack, [("b.txt", ok)], {"chain": "y"})
+    assert sorted(p.name for p in pack.iterdir()) == ["b.txt", MANIFEST]
 
 
 @pytest.mark.slow

@@ -41,19 +41,16 @@ def write_pack(
     Each writer is called with the path to write. One that raises :class:`SkipFile`
     is left out and listed under ``skipped`` in the manifest (``on_skip(name, why)``
     is told); any other error removes the temporary folder and propagates.
-    An existing ``directory`` is replaced only if it is an earlier pack (it holds a
-    ``manifest.json``) or empty.
+    An existing ``directory`` is replaced only if it is empty or an earlier pack: its
+    ``manifest.json`` is a pack manifest and it holds nothing the manifest does not list
+    (a web app's ``manifest.json``, or a file added to a pack, keeps the folder as it is).
     """
     target = Path(directory)
     if target.exists():
         if not target.is_dir():
             raise InputError("已存在同名文件 / a file of that name exists", file=str(target))
-        if any(target.iterdir()) and not (target / MANIFEST).is_file():
-            raise InputError(
-                "文件夹已存在且不是简报包 / the folder exists and is not a chainmap briefing pack",
-                file=str(target),
-                hint="choose a new folder; chainmap replaces only an earlier pack",
-            )
+        if any(target.iterdir()):
+            _check_earlier_pack(target)
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
@@ -93,3 +90,33 @@ def write_pack(
         shutil.rmtree(work, ignore_errors=True)
         raise
     return target
+
+
+def _check_earlier_pack(target: Path) -> None:
+    """Raise unless the non-empty folder ``target`` is a pack this function wrote, unchanged
+    but for the files it lists (so replacing it loses nothing that is not in the new pack)."""
+    hint = "choose a new folder; chainmap replaces only an earlier pack"
+    try:
+        manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    if not (
+        isinstance(manifest, dict)
+        and isinstance(manifest.get("files"), dict)
+        and isinstance(manifest.get("skipped"), dict)
+    ):
+        raise InputError(
+            "文件夹已存在且不是简报包 / the folder exists and is not a chainmap briefing pack",
+            file=str(target),
+            hint=hint,
+        )
+    listed = {MANIFEST, *manifest["files"], *manifest["skipped"]}
+    extra = sorted(p.name for p in target.iterdir() if p.name not in listed)
+    if extra:
+        shown = ", ".join(extra[:5]) + (" …" if len(extra) > 5 else "")
+        raise InputError(
+            "简报包文件夹里有不属于简报包的文件 / the folder is not a chainmap briefing pack "
+            f"as written: it also holds {shown}",
+            file=str(target),
+            hint="move those files out, or choose a new folder",
+        )
