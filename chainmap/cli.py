@@ -34,8 +34,66 @@ from chainmap.readwrite import atomic
 __all__ = ["cli", "emit", "main", "note", "output_options"]
 
 
+#: Parameters that name files (or folders) a command writes.
+_OUTPUT_PARAMS = ("output", "report_path", "leads")
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # one does not exist (yet), or a name the OS refuses
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def _refuse_overwriting_inputs(ctx: click.Context) -> None:
+    """Stop before any work when an output names an input, or two outputs name one file.
+
+    ``chainmap import firms.csv -o firms.csv`` replaced the export with the canonical table,
+    and ``plan --leads x.xlsx -o x.xlsx`` kept only one of the two.
+    """
+    params = {p.name: p for p in ctx.command.params}
+
+    def shown(name: str) -> str:
+        param = params[name]
+        opts = [o for o in getattr(param, "opts", []) if o.startswith("--")]
+        return opts[0] if opts else param.human_readable_name
+
+    outputs = [
+        (name, Path(value))
+        for name in _OUTPUT_PARAMS
+        if isinstance(value := ctx.params.get(name), (str, Path)) and str(value) not in ("", "-")
+    ]
+    if not outputs:
+        return
+    inputs = []
+    for name, value in ctx.params.items():
+        if name in _OUTPUT_PARAMS or name not in params:
+            continue
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(item, (str, Path)) and str(item) and os.path.exists(item):
+                inputs.append((name, Path(item)))
+    for i, (name, out) in enumerate(outputs):
+        for other, path in [*outputs[:i], *inputs]:
+            if _same_path(out, path):
+                raise click.ClickException(
+                    f"{shown(name)} {out} 与 {shown(other)} 是同一个文件 / {shown(name)} names "
+                    f"the same file as {shown(other)}: it would be overwritten; "
+                    "choose another output path"
+                )
+
+
+class _Command(click.Command):
+    """A command that refuses outputs that would overwrite its inputs (before any work)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        _refuse_overwriting_inputs(ctx)
+        return super().invoke(ctx)
+
+
 class _Group(click.Group):
     """A click group that turns chainmap errors into friendly one-line messages."""
+
+    command_class = _Command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from chainmap.cli import emit, note, output_options
+from chainmap.cli import _Group, emit, note, output_options
+from chainmap.readwrite import atomic
 
 __all__ = ["kpi_inputs", "ledger_group"]
 
@@ -25,7 +26,7 @@ def _echo(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        atomic.write_text(output, text)
 
 
 def _date(text: str | None, option: str) -> dt.date | None:
@@ -138,7 +139,7 @@ def _note_open_checks(data, when: dt.date) -> None:
         )
 
 
-@click.group("ledger")
+@click.group("ledger", cls=_Group)
 def ledger_group() -> None:
     """项目台账历史 / The ledger's history: import snapshots, bulletin, review, slips.
 

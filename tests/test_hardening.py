@@ -286,6 +286,41 @@ def test_import_checks_both_outputs_before_writing_either(tmp_path):
     assert not out.exists()
 
 
+def test_no_output_may_overwrite_an_input_or_another_output(tmp_path):
+    from pathlib import Path
+
+    source = Path(__file__).parent.parent / "graphs" / "companies_fluorochem.csv"
+    firms = tmp_path / "firms.csv"
+    firms.write_bytes(source.read_bytes())
+    cases = [
+        (["import", firms, "-o", firms], "--output names the same file as FILE"),
+        (
+            ["import", firms, "-o", tmp_path / "a.csv", "--report", tmp_path / "a.csv"],
+            "--report names the same file as --output",
+        ),
+        (
+            ["plan", "fluorochem", "--leads", tmp_path / "s.xlsx", "-o", tmp_path / "s.xlsx"],
+            "--leads names the same file as --output",
+        ),
+        (
+            ["rank", "fluorochem", "--enterprises", firms, "-o", tmp_path / "." / "firms.csv"],
+            "--output names the same file as --enterprises",
+        ),
+        (
+            ["classify", "fluorochem", firms, "--text-column", "scope", "-o", firms],
+            "names the same file as",
+        ),
+    ]
+    for args, expected in cases:
+        line = one_line_error(run(*map(str, args)))
+        assert expected in line, line
+    assert firms.read_bytes() == source.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["firms.csv"]
+    # different files are fine
+    result = run("import", str(firms), "-o", str(tmp_path / "b.csv"))
+    assert result.exit_code == 0, result.output
+
+
 # ---------------------------------------------------------------------- Turtle writing
 
 

@@ -44,6 +44,7 @@ from chainmap.model.names import derive_short_name
 from chainmap.model.vocab import STAGE_BANDS, STAGE_LABELS
 from chainmap.outputs import maps
 from chainmap.outputs.textfit import clip_text, text_em, wrap_text
+from chainmap.readwrite import atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -712,15 +713,9 @@ def write_poster(poster: Poster, path: str | Path) -> Path:
             part.write_text(poster.svg(), encoding="utf-8")
         else:
             _render(poster, part, suffix)
-        os.replace(part, out) if _same_device(tmp, out) else shutil.move(str(part), out)
+        # a temporary file next to ``out``, then a rename: also when /tmp is another disk
+        atomic.write_bytes(out, part.read_bytes())
     return out
-
-
-def _same_device(tmp: str, out: Path) -> bool:
-    try:
-        return os.stat(tmp).st_dev == os.stat(out.parent).st_dev
-    except OSError:
-        return False
 
 
 def _chromium() -> str:
