@@ -251,6 +251,18 @@ def cli() -> None:
 
     Example: chainmap show fluorochem --segment pvdf
     """
+    _quiet_rdflib()
+
+
+def _quiet_rdflib() -> None:
+    """rdflib logs a traceback for every ill-typed literal it parses ("ore"^^xsd:integer)
+    and warns when one is printed; chainmap's loader reports the literals it needs itself,
+    in one line, so on the command line those logs and warnings only bury that line."""
+    import logging
+    import warnings
+
+    logging.getLogger("rdflib").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"rdflib(\.|$)")
 
 
 # ---------------------------------------------------------------------- chains

@@ -373,6 +373,60 @@ def test_source_url_cannot_end_its_iri(tmp_path):
     assert len(again.segment("ore").sources) == 2  # split on whitespace, each one IRI
 
 
+def test_ill_typed_literals_print_no_rdflib_traceback(tmp_path):
+    """rdflib logs a traceback per ill-typed literal; pytest captures logs, so run a process."""
+    from pathlib import Path
+
+    hostile = Path(__file__).parent / "fixtures" / "hostile" / "chain_weight_text.ttl"
+    text = hostile.read_text(encoding="utf-8")
+    accepted = tmp_path / "notation.ttl"  # a notation typed as an integer: read as text
+    accepted.write_text(
+        text.replace('"abc"^^xsd:decimal', '"0.5"^^xsd:decimal').replace(
+            'skos:notation "ore"', 'skos:notation "ore"^^xsd:integer'
+        ),
+        encoding="utf-8",
+    )
+    assert accepted.read_text(encoding="utf-8") != text
+    runs = {
+        "accepted": _chainmap("show", str(accepted)),
+        "refused": _chainmap("show", str(hostile)),
+        "bind": _chainmap(
+            "query",
+            "fluorochem",
+            "segments-of-stage",
+            "--bind",
+            'stage="a"^^<http://www.w3.org/2001/XMLSchema#integer>',
+        ),
+    }
+    for name, proc in runs.items():
+        _out, err = proc.communicate(timeout=120)
+        assert "Traceback" not in err and "Warning" not in err, (name, err)
+        if name == "refused":
+            assert proc.returncode == 1
+            assert [ln for ln in err.splitlines() if ln.strip()] == [err.strip()]
+            assert "cm:weight" in err
+        else:
+            assert proc.returncode == 0, (name, err)
+
+
+@pytest.mark.slow
+def test_a_bad_part_on_dask_is_one_line_without_worker_logs(tmp_path):
+    pytest.importorskip("distributed")
+    from pathlib import Path
+
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    source = Path(__file__).parent.parent / "graphs" / "companies_fluorochem.csv"
+    (parts / "a.csv").write_bytes(source.read_bytes())
+    (parts / "b.csv").write_text("x,y\n1,2\n", encoding="utf-8")
+    proc = _chainmap("rank", "fluorochem", "--enterprises", str(parts), "--engine", "dask")
+    _out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1
+    assert "Traceback" not in err and "Compute Failed" not in err, err
+    assert err.strip().splitlines()[-1].startswith("Error: ")
+    assert "b.csv" in err.strip().splitlines()[-1]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("engine", ["memory", "stream", "dask", "dask-local"])
 def test_ctrl_c_is_one_line_and_exit_130_on_every_engine(big_firms, tmp_path, engine):

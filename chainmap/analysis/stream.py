@@ -466,9 +466,10 @@ def _sigint_ignored() -> Iterator[None]:
     import signal
     import threading
 
-    # Workers log cancelled tasks as warnings after Ctrl-C; errors still show.
+    # Workers log cancelled tasks as warnings after Ctrl-C, and a task's error with its
+    # traceback; the error is raised again here, where the CLI says it in one line.
     ours = "DASK_LOGGING__DISTRIBUTED" not in os.environ
-    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
     try:
