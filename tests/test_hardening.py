@@ -286,6 +286,29 @@ def test_import_checks_both_outputs_before_writing_either(tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("content", [b"", b"PAR1", b"PAR1" + b"\x00" * 64 + b"PAR1"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("rank", "--engine", "memory"),
+        ("rank", "--engine", "stream"),
+        ("gaps",),
+        ("plan",),
+        ("map",),
+    ],
+)
+def test_empty_or_damaged_parquet_is_one_line_naming_the_file(tmp_path, content, command):
+    bad = tmp_path / "firms.parquet"
+    bad.write_bytes(content)
+    name, *options = command
+    args = [name, "fluorochem", "--enterprises", str(bad), *options]
+    if name == "map":
+        args += ["-o", str(tmp_path / "map.html")]
+    line = one_line_error(run(*args))
+    assert "firms.parquet" in line and "cannot read this Parquet file" in line, line
+    assert "OSError" not in line and "cannot process the input" not in line, line
+
+
 def test_no_output_may_overwrite_an_input_or_another_output(tmp_path):
     from pathlib import Path
 

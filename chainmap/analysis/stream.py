@@ -46,7 +46,13 @@ from chainmap.model.home import Home, resolve_home
 from chainmap.model.profile import as_profile
 from chainmap.readwrite.atomic import atomic_directory, require_complete
 from chainmap.readwrite.formats import STREAMABLE, format_of
-from chainmap.readwrite.reader import iter_table, parquet_columns, read_row_group, row_groups
+from chainmap.readwrite.reader import (
+    iter_table,
+    parquet_columns,
+    parquet_errors,
+    read_row_group,
+    row_groups,
+)
 from chainmap.readwrite.workers import Workers, default_workers
 
 __all__ = [
@@ -233,9 +239,15 @@ def read_canonical(path: str | Path) -> pd.DataFrame | None:
         return None
     import pyarrow.parquet as pq
 
-    if not all(is_canonical(pq.read_schema(f).names) for f in files):
-        return None
-    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    for f in files:
+        with parquet_errors(f):
+            if not is_canonical(pq.read_schema(f).names):
+                return None
+    frames = []
+    for f in files:
+        with parquet_errors(f):
+            frames.append(pd.read_parquet(f))
+    return pd.concat(frames, ignore_index=True)
 
 
 def choose_engine(engine: str, source: str | Path | None) -> str:

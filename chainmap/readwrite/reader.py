@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator, Sequence
+import contextlib
 import csv
 import io
 import math
@@ -243,7 +244,8 @@ def read_table(
                 path, sheet_name=sheet or 0, header=header, dtype=str, engine="openpyxl"
             )
         elif fmt == "parquet":
-            frame = pd.read_parquet(path)
+            with parquet_errors(path):
+                frame = pd.read_parquet(path)
             if header is None:
                 frame = pd.concat([frame.columns.to_frame().T, frame], ignore_index=True)
             frame = frame.astype("object").where(frame.notna(), None)
@@ -708,11 +710,51 @@ def _quietly(reader: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         yield chunk
 
 
+@contextlib.contextmanager
+def parquet_errors(path: str | Path) -> Iterator[None]:
+    """Turn pyarrow's errors on an empty, truncated or damaged Parquet file into one line.
+
+    pyarrow raises ``ArrowInvalid`` (a ValueError) or an ``OSError`` without an errno
+    ("Couldn't deserialize thrift"); an OSError with an errno (permission, missing
+    folder) is the operating system's and passes on as it is.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> with parquet_errors("x.parquet"):  # doctest: +ELLIPSIS
+    ...     raise pa.ArrowInvalid("Parquet file size is 0 bytes")
+    Traceback (most recent call last):
+    chainmap.errors.InputError: x.parquet: 无法读取 Parquet / cannot read this Parquet file: ...
+    """
+    try:
+        yield
+    except InputError:
+        raise
+    except OSError as exc:
+        if exc.errno is not None:
+            raise
+        raise _bad_parquet(path, exc) from None
+    except (ValueError, TypeError, KeyError) as exc:
+        if type(exc).__module__.split(".")[0] != "pyarrow":
+            raise
+        raise _bad_parquet(path, exc) from None
+
+
+def _bad_parquet(path: str | Path, exc: Exception) -> InputError:
+    first = (str(exc).splitlines() or [type(exc).__name__])[0].rstrip(". ")
+    return InputError(
+        f"无法读取 Parquet / cannot read this Parquet file: {first}",
+        file=str(path),
+        hint="it is empty or damaged; write it again (for example with chainmap import)",
+    )
+
+
 def row_groups(path: str | Path) -> int:
     """The number of row groups of a Parquet file."""
     import pyarrow.parquet as pq
 
-    return pq.ParquetFile(path).metadata.num_row_groups
+    with parquet_errors(path):
+        return pq.ParquetFile(path).metadata.num_row_groups
 
 
 def read_row_group(
@@ -721,14 +763,16 @@ def read_row_group(
     """One row group of a Parquet file as a DataFrame, types as stored (``columns``: only these)."""
     import pyarrow.parquet as pq
 
-    return pq.ParquetFile(path).read_row_group(group, columns=columns).to_pandas()
+    with parquet_errors(path):
+        return pq.ParquetFile(path).read_row_group(group, columns=columns).to_pandas()
 
 
 def parquet_columns(path: str | Path) -> list[str] | None:
     """The columns of a Parquet file as a DataFrame reads them; None when it stores an index."""
     import pyarrow.parquet as pq
 
-    schema = pq.ParquetFile(path).schema_arrow
+    with parquet_errors(path):
+        schema = pq.ParquetFile(path).schema_arrow
     index = (schema.pandas_metadata or {}).get("index_columns") or []
     if any(not isinstance(i, dict) for i in index):  # an index stored as a column
         return None
