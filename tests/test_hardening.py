@@ -611,3 +611,27 @@ def test_profile_refuses_booleans_and_non_finite_numbers():
         load_profile(stability={"n": LIMITS["stability.n"] + 1})
     with pytest.raises(InputError, match="strong_lq"):
         load_profile(thresholds={"strong_lq": float("nan")})
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ('[weights]\ngap_priority = "0.25"\n', "weights.gap_priority"),
+        ('[strategy_weight]\n"补链" = "x"\n', "strategy_weight.补链"),
+        ("weights = 3\n", "[weights]"),
+        ('zones = ["a"]\n', "[zones]"),
+        ("home = 1\n", "[home]"),
+        ('[policy]\nexclude = "banned_new"\n', "policy.exclude"),
+        ('[affinity]\nzones = "长三角"\n', "affinity.zones"),
+        ('[segments]\nexclude_stages = "resource"\n', "segments.exclude_stages"),
+        ('[home]\nregion = "999999"\n', "home.region"),
+        ('[zones]\n"我的区" = ["330723", "999999"]\n', "zones.我的区"),
+        ("a = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+    ],
+)
+def test_a_profile_of_the_wrong_shape_is_one_line_naming_the_file_and_key(tmp_path, toml, key):
+    profile = tmp_path / "mine.toml"
+    profile.write_text(toml, encoding="utf-8")
+    line = one_line_error(run("rank", "fluorochem", "--profile", str(profile)))
+    assert "mine.toml" in line and key in line, line
+    assert "cannot process the input" not in line, line

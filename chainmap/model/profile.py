@@ -129,17 +129,44 @@ def load_profile(path: str | Path | Mapping[str, Any] | None = None, **overrides
                 file=source,
                 hint='中文键名需加引号 / quote non-ASCII keys, e.g. "补链" = 1.0; save as UTF-8',
             ) from None
+        except RecursionError:  # arrays or dotted keys nested thousands deep
+            raise InputError(
+                "TOML 嵌套过深 / the TOML is nested too deeply to be a profile",
+                file=source,
+                hint="start from graphs/profile.toml",
+            ) from None
         _check_weights_form(user, source)
         profile = merge_profile(profile, user)
     if overrides:
         _check_weights_form(overrides, source)
         profile = merge_profile(profile, overrides)
     _validate(profile, source)
+    _check_regions(profile, default_profile(), source)
     segs = profile.get("segments", {})
     for key in ("include", "exclude"):  # retired ids map to their successors, with a warning
         if isinstance(segs.get(key), list):
             segs[key] = current_segment_ids(segs[key])
     return Profile(profile)
+
+
+def _check_regions(profile: Mapping[str, Any], default: Mapping[str, Any], source: str) -> None:
+    """The home region and the members of custom zones must be known regions; an unknown
+    one is named with its key and the profile it came from (not later, without them)."""
+    wanted = (
+        [("home.region", profile["home"]["region"])] if profile["home"] != default["home"] else []
+    )
+    for name, members in profile.get("zones", {}).items():
+        wanted.extend((f"zones.{name}", m) for m in members)
+    if not wanted:
+        return
+    from chainmap.errors import ChainmapError
+    from chainmap.model import regions
+
+    for key, query in wanted:
+        try:
+            regions.resolve_region(query)
+        except ChainmapError as exc:
+            raise InputError(f"配置项 / key [{key}]: {exc}", file=source) from None
 
 
 def _check_weights_form(user: Mapping[str, Any], source: str) -> None:
@@ -166,6 +193,21 @@ LIMITS = {
 }
 
 
+#: The top-level tables of a profile (graphs/profile.toml); each must stay a table.
+_TABLES = (
+    "home",
+    "office",
+    "weights",
+    "policy",
+    "strategy_weight",
+    "thresholds",
+    "segments",
+    "affinity",
+    "zones",
+    "stability",
+)
+
+
 def _is_number(value: Any) -> bool:
     """A finite int or float; booleans are not numbers (TOML ``true`` is a bool)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
@@ -176,8 +218,8 @@ def _validate(p: Mapping[str, Any], source: str) -> None:
         return InputError(f"配置项 / key [{key}]: {why}", file=source)
 
     def number(key: str, value: Any, lo: float, hi: float, *, low_open: bool = False) -> None:
-        above = value > lo if low_open else value >= lo
-        if not (_is_number(value) and above and value <= hi):
+        above = _is_number(value) and (value > lo if low_open else value >= lo)
+        if not (above and value <= hi):
             span = f"{'(' if low_open else '['}{lo:g}, {hi:g}]"
             raise bad(
                 key, f"须为 {span} 内的有限数 / must be a finite number in {span}, got {value!r}"
@@ -189,6 +231,12 @@ def _validate(p: Mapping[str, Any], source: str) -> None:
                 key, f"须为 {lo}..{hi} 的整数 / must be an integer from {lo} to {hi}, got {value!r}"
             )
 
+    for name, value in p.items():  # every table of the default profile stays a table
+        if name in _TABLES and not isinstance(value, Mapping):
+            raise bad(name, f"须为表 / must be a table [{name}], got {value!r}"[:200])
+    wanted = p.get("affinity", {}).get("zones", [])
+    if not (isinstance(wanted, list) and all(isinstance(z, str) for z in wanted)):
+        raise bad("affinity.zones", 'must be a list of zone names, e.g. ["长三角"]')
     weights = p.get("weights", {})
     unknown = sorted(set(weights) - set(CRITERIA))
     if unknown:
@@ -199,8 +247,15 @@ def _validate(p: Mapping[str, Any], source: str) -> None:
     if abs(total - 1.0) > 1e-6:
         raise bad("weights", f"权重之和须为1 / weights must sum to 1, they sum to {total:g}")
     policy = p.get("policy", {})
-    wrong = [c for c in policy.get("exclude", []) if c not in POLICY_CLASSES]
-    if wrong or not isinstance(policy.get("exclude", []), list):
+    classes = policy.get("exclude", [])
+    if not isinstance(classes, list):
+        raise bad(
+            "policy.exclude",
+            f"须为列表 / must be a list, e.g. exclude = [{classes!r}]; "
+            f"use {', '.join(POLICY_CLASSES)}"[:300],
+        )
+    wrong = [c for c in classes if c not in POLICY_CLASSES]
+    if wrong:
         raise bad("policy.exclude", f"unknown classes {wrong}; use {', '.join(POLICY_CLASSES)}")
     park = p.get("home", {}).get("chemical_park", "unknown")
     if not (park is True or park is False or park == "unknown"):
@@ -236,6 +291,8 @@ def _validate(p: Mapping[str, Any], source: str) -> None:
             f"must be one of {', '.join(_CONFIDENCE)}, got {th.get('min_confidence')!r}",
         )
     stages = p.get("segments", {}).get("exclude_stages", [])
+    if not isinstance(stages, list):
+        raise bad("segments.exclude_stages", f"must be a list of stages: {', '.join(STAGES)}")
     wrong = [s for s in stages if s not in STAGES]
     if wrong:
         raise bad("segments.exclude_stages", f"unknown stages {wrong}; use {', '.join(STAGES)}")
