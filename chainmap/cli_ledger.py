@@ -31,14 +31,22 @@ def _echo(text: str, output: Path | None) -> None:
 
 def _date(text: str | None, option: str) -> dt.date | None:
     from chainmap.errors import InputError
+    from chainmap.model.ledger import DATE_RANGE
     from chainmap.model.values import parse_date
 
     try:
-        return parse_date(text)
-    except ValueError:
+        day = parse_date(text)
+    except (ValueError, OverflowError):
         raise InputError(
             f"无法识别日期 / cannot read {option} {text!r}", hint="use YYYY-MM-DD"
         ) from None
+    if day is not None and not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
+        first, last = DATE_RANGE[0].year, DATE_RANGE[1].year
+        raise InputError(
+            f"日期超出 {first}-{last} / {option} {day.isoformat()} is outside {first}-{last}",
+            hint="check the year",
+        )
+    return day
 
 
 def _note_reports(reports) -> None:

@@ -635,3 +635,24 @@ def test_a_profile_of_the_wrong_shape_is_one_line_naming_the_file_and_key(tmp_pa
     line = one_line_error(run("rank", "fluorochem", "--profile", str(profile)))
     assert "mine.toml" in line and key in line, line
     assert "cannot process the input" not in line, line
+
+
+def test_dates_outside_1900_to_2100_are_one_line_where_they_are_given(tmp_path):
+    from pathlib import Path
+
+    ledger = Path(__file__).parent.parent / "graphs" / "ledger_synthetic.csv"
+    for args in (
+        ["kpi", str(ledger), "--period", "2024", "--as-of", "9999-12-31"],
+        ["ledger", "import", str(ledger), "--as-of", "0001-01-01", "--db", str(tmp_path / "t.db")],
+    ):
+        line = one_line_error(run(*args))
+        assert "--as-of" in line and "1900-2100" in line, line
+    assert not (tmp_path / "t.db").exists()
+    signals = tmp_path / "signals.csv"
+    signals.write_text(
+        "enterprise,region,date,kind,note,source_url\n"
+        "浙江巨化股份有限公司,330802,0001-01-01,扩产,x,https://www.juhua.com.cn/\n",
+        encoding="utf-8",
+    )
+    line = one_line_error(run("rank", "fluorochem", "--signals", str(signals)))
+    assert "signals.csv, row 2, column 'date'" in line and "1900-2100" in line, line
