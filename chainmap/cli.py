@@ -1039,9 +1039,10 @@ def _read_plan_json(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise InputError("找不到文件 / file not found", file=str(path)) from None
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         raise InputError(
-            f"不是方案 JSON / not a plan JSON: {exc}",
+            f"不是方案 JSON / not a plan JSON: {why}",
             file=str(path),
             hint="pass the output of `chainmap plan CHAIN -o plan.json`",
         ) from None
@@ -1051,7 +1052,39 @@ def _read_plan_json(path: Path) -> dict[str, Any]:
             file=str(path),
             hint="pass the output of `chainmap plan CHAIN -o plan.json`",
         )
+    problem = _plan_json_problem(data)
+    if problem:
+        raise InputError(
+            f"方案 JSON 结构不对 / not a plan JSON as chainmap writes it: {problem}",
+            file=str(path),
+            hint="pass the output of `chainmap plan CHAIN -o plan.json`, unedited",
+        )
     return data
+
+
+def _plan_json_problem(data: dict[str, Any]) -> str | None:
+    """What in a plan JSON is not of the shape ``compare_plans`` reads, or None."""
+    import math
+
+    if not isinstance(data.get("params", {}), dict):
+        return "params must be an object"
+    for key, ident in (("key_fields", "id"), ("key_enterprises", "enterprise_id")):
+        items = data[key]
+        if not isinstance(items, list):
+            return f"{key} must be a list"
+        for i, item in enumerate(items):
+            if not (
+                isinstance(item, dict)
+                and ident in item
+                and (item[ident] is None or isinstance(item[ident], (str, int)))
+            ):
+                return f"{key}[{i}] must be an object with {ident}"
+            score = item.get("score", 0.0)
+            if isinstance(score, bool) or not isinstance(score, (int, float)):
+                return f"{key}[{i}].score must be a number"
+            if not math.isfinite(score):
+                return f"{key}[{i}].score must be finite"
+    return None
 
 
 # ---------------------------------------------------------------------- import

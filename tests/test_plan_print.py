@@ -458,6 +458,32 @@ def test_compare_from_the_command_line(tmp_path, invoke):
     )
 
 
+def test_compare_refuses_an_edited_plan_json_in_one_line(tmp_path, invoke):
+    old = tmp_path / "old.json"
+    invoke("plan", "fluorochem", "--fields", "3", "-o", old)
+    base = json.loads(old.read_text(encoding="utf-8"))
+    firm = base["key_enterprises"][0]
+    cases = {
+        "key_fields must be a list": {"key_fields": None},
+        "key_enterprises must be a list": {"key_enterprises": "x"},
+        "key_enterprises[0] must be an object with enterprise_id": {"key_enterprises": [1]},
+        "params must be an object": {"params": 3},
+        "key_enterprises[0].score must be a number": {
+            "key_enterprises": [{**firm, "score": "0.9"}]
+        },
+    }
+    for expected, change in cases.items():
+        edited = tmp_path / "edited.json"
+        edited.write_text(json.dumps({**base, **change}, ensure_ascii=False), encoding="utf-8")
+        result = invoke("plan", "fluorochem", "--compare", edited)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert "edited.json" in result.output and expected in result.output, result.output
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"key_fields": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    result = invoke("plan", "fluorochem", "--compare", deep)
+    assert result.exit_code == 1 and "nested too deeply" in result.output
+
+
 def test_compare_says_where_a_firm_still_ranked_now_stands(fluoro_plan):
     narrow = build_plan(fluoro_plan.chain, datasets.enterprises(fluoro_plan.chain), per_field=2)
     ch = compare_plans(json.loads(json.dumps(fluoro_plan.to_dict(), default=str)), narrow)
