@@ -135,6 +135,26 @@ def test_chain_import_bad_row_is_a_located_one_line_error(invoke, tmp_path):
     assert "s.csv, row 2, column 'stage'" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "chain_id", ["a b", "a>b", "x#y", "链", 'evil ; skos:prefLabel "注入"@zh .']
+)
+def test_chain_import_refuses_an_id_that_is_not_an_iri_name_and_keeps_the_old_file(
+    invoke, tmp_path, chain_id
+):
+    (tmp_path / "s.csv").write_text(
+        "id,name_zh,name_en,stage,keywords_zh,gbt4754,source_url\nore,矿石,Ore,resource,,,\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "l.csv").write_text("upstream_id,downstream_id,relation\n", encoding="utf-8")
+    out = tmp_path / "x.ttl"
+    args = ["chain", "import", tmp_path / "s.csv", tmp_path / "l.csv", "-o", out]
+    assert invoke(*args, "--id", "good_chain").exit_code == 0
+    before = out.read_bytes()
+    result = invoke(*args, "--id", chain_id)
+    assert result.exit_code == 1 and "invalid chain id" in result.stderr, result.output
+    assert out.read_bytes() == before
+
+
 def _all_commands(group, prefix=()):
     for name, cmd in sorted(group.commands.items()):
         yield (*prefix, name), cmd

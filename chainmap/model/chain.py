@@ -980,6 +980,11 @@ def chain_from_tables(
                 hint="use the columns of the reference files (see docs/chains.md)",
             )
 
+    if not isinstance(chain_id, str) or not _ID_RE.match(chain_id):
+        raise InputError(  # it becomes an IRI of the Turtle file: nothing to escape there
+            f"非法产业链编号 / invalid chain id {chain_id!r}: use lower-case letters, digits "
+            "and _ (for example --id my_chain)"
+        )
     need(segments, ["id", "name_zh", "stage"], segments_file)
     need(links, ["upstream_id", "downstream_id", "relation"], links_file)
 
