@@ -372,3 +372,34 @@ def test_kpi_from_the_store_keeps_the_import_report(store, invoke, tmp_path):
         ("2024-06-01", "台账 ledger", "a.csv", 4),
         ("2024-06-08", "台账 ledger", "b.csv", 4),
     ]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "UPDATE project SET record = '{bad'",
+        "UPDATE project SET record = '[1, 2]'",
+        "UPDATE snapshot SET as_of = 'garbage' WHERE as_of = '2024-06-01'",
+        "INSERT INTO investment VALUES ('2024-06-08', 1, 'C1', '2024-05', 'abc');"
+        "UPDATE snapshot SET has_investment = 1",
+        "INSERT INTO side_row VALUES ('2024-06-08', 'visits', 1, 'null')",
+        "DROP TABLE project",
+        "UPDATE project SET record = json_set(record, '$.signed_on', 'not-a-date')",
+    ],
+)
+def test_a_store_edited_by_hand_is_one_line_saying_so(store, invoke, edit):
+    db, _, _ = store
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.executescript(edit)
+    conn.commit()
+    conn.close()
+    for args in (
+        ("kpi", "--db", db, "--period", "2024H1"),
+        ("ledger", "history", "C1", "--db", db),
+    ):
+        result = invoke(*args)
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+        assert len(lines) == 1 and "damaged or was edited by hand" in lines[0], result.stderr
+        assert str(db) in lines[0]

@@ -27,6 +27,7 @@ import json
 import math
 from pathlib import Path
 import sqlite3
+import warnings
 
 import pandas as pd
 
@@ -122,8 +123,19 @@ def open_store(path: str | Path, *, create: bool = True) -> Iterator[sqlite3.Con
         ) from None
     try:
         yield conn
+    except sqlite3.DatabaseError as exc:  # a table dropped or a file damaged by hand
+        raise _damaged(path, exc) from None
     finally:
         conn.close()
+
+
+def _damaged(path: str | Path, exc: BaseException) -> InputError:
+    why = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+    return InputError(
+        f"数据库已损坏或被改动 / the ledger store is damaged or was edited by hand ({why})",
+        file=str(path),
+        hint="restore it from a backup, or import the ledger again with chainmap ledger import",
+    )
 
 
 def _migrate(conn: sqlite3.Connection, source: str) -> None:
@@ -268,7 +280,13 @@ def _insert(conn: sqlite3.Connection, table: str, day: str, values: list[tuple])
 def snapshot_dates(path: str | Path) -> list[str]:
     """Dates of the stored snapshots, oldest first."""
     with open_store(path, create=False) as conn:
-        return [r[0] for r in conn.execute("SELECT as_of FROM snapshot ORDER BY as_of")]
+        days = [r[0] for r in conn.execute("SELECT as_of FROM snapshot ORDER BY as_of")]
+    for day in days:  # written as ISO dates; anything else was edited in
+        try:
+            dt.date.fromisoformat(day)
+        except (TypeError, ValueError) as exc:
+            raise _damaged(path, exc) from None
+    return days
 
 
 def snapshot_on_or_before(path: str | Path, when: dt.date) -> str | None:
@@ -284,8 +302,10 @@ def _projects_frame(records: list[dict]) -> pd.DataFrame:
     columns = ["row", *LEDGER_COLUMNS, *extra]
     frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in records], columns=columns)
     frame = frame.astype(object).where(frame.notna(), None)
-    for col in DATE_COLUMNS:
-        frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
+    with warnings.catch_warnings():  # a hand-edited date: the error says it, not pandas
+        warnings.simplefilter("ignore", UserWarning)
+        for col in DATE_COLUMNS:
+            frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
     for col in ("investment", "fund_amount"):
         frame[col] = pd.to_numeric(frame[col]).astype("float64")
     frame["investment_approx"] = frame["investment_approx"].map(bool).astype("bool")
@@ -307,6 +327,14 @@ def load_snapshot(path: str | Path, when: dt.date) -> tuple[str, LedgerData]:
         has_investment = conn.execute(
             "SELECT has_investment FROM snapshot WHERE as_of = ?", (day,)
         ).fetchone()[0]
+    try:
+        data = _snapshot_data(stored, day, has_investment)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # JSON and values too
+        raise _damaged(path, exc) from None
+    return day, data
+
+
+def _snapshot_data(stored: dict[str, list[tuple]], day: str, has_investment: object) -> LedgerData:
     projects = _projects_frame([json.loads(r[1]) for r in stored["project"]])
     inv = pd.DataFrame(
         [(p, m, a) for _, p, m, a in stored["investment"]],
@@ -321,13 +349,12 @@ def load_snapshot(path: str | Path, when: dt.date) -> tuple[str, LedgerData]:
         tables[name] = pd.DataFrame(recs, columns=["row", *SIDE_TABLES[name].columns]).astype(
             object
         )
-    data = LedgerData(
+    return LedgerData(
         projects=projects,
         investment=inv if has_investment else None,
         tables=tables,
         reports=_reports(stored, day),
     )
-    return day, data
 
 
 def _reports(stored: dict[str, list[tuple]], day: str) -> dict[str, ImportReport]:
