@@ -1288,7 +1288,7 @@ def map_cmd(
     from chainmap.outputs.maps import build_map, write_map
 
     loaded, table, prof = load_inputs(chain, enterprises, profile)
-    drawn = loaded.neighbourhood(segment, depth) if segment else loaded
+    drawn = loaded.neighbourhood(segment, depth) if segment is not None else loaded
     if hide_stages:
         from chainmap.model.vocab import STAGES
 
@@ -1331,7 +1331,7 @@ def map_cmd(
         projects, _, _ = _read_ledger_noted(ledger, None)
         overlay["projects"] = active_projects(classify_projects(projects), loaded.members)
         note(f"在谈/在建项目所在环节 / segments with active projects: {len(overlay['projects'])}")
-    focus = loaded.resolve(segment) if segment else None
+    focus = loaded.resolve(segment) if segment is not None else None
     if output.suffix.lower() in (".svg", ".png", ".pdf"):
         from chainmap.outputs.poster import build_poster, write_poster
 

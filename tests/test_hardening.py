@@ -656,3 +656,25 @@ def test_dates_outside_1900_to_2100_are_one_line_where_they_are_given(tmp_path):
     )
     line = one_line_error(run("rank", "fluorochem", "--signals", str(signals)))
     assert "signals.csv, row 2, column 'date'" in line and "1900-2100" in line, line
+
+
+def test_small_edges_name_the_file_and_key_at_fault(tmp_path):
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('[columns]\n"企业" = "no_such_column"\n', encoding="utf-8")
+    firms = root / "graphs" / "companies_fluorochem.csv"
+    line = one_line_error(
+        run("import", str(firms), "-o", str(tmp_path / "o.csv"), "--mapping", str(mapping))
+    )
+    assert line.startswith(f'Error: {mapping}: [columns] "企业" = "no_such_column"'), line
+    targets = tmp_path / "targets.toml"
+    text = (root / "graphs" / "kpi_targets_synthetic.toml").read_text(encoding="utf-8")
+    assert "min_investment = 10\n" in text
+    targets.write_text(text.replace("min_investment = 10\n", "min_investment = nan\n"), "utf-8")
+    ledger = root / "graphs" / "ledger_synthetic.csv"
+    line = one_line_error(run("kpi", str(ledger), "--period", "2024", "--targets", str(targets)))
+    assert "targets.toml" in line and "min_investment" in line and "nan" in line, line
+    line = one_line_error(run("map", "fluorochem", "--segment", "", "-o", str(tmp_path / "m.html")))
+    assert "unknown segment" in line and not (tmp_path / "m.html").exists()

@@ -418,18 +418,25 @@ def read_mapping(path: str | Path) -> dict[str, str]:
             file=str(path),
             hint='write [columns] then lines like "企业名称" = "name"',
         )
-    return {str(k): str(v) for k, v in columns.items()}
+    mapping = {str(k): str(v) for k, v in columns.items()}
+    _check_targets(mapping, str(path), named=True)  # the mapping's own file is at fault
+    return mapping
+
+
+def _check_targets(mapping: Mapping[str, str], source: str, *, named: bool = False) -> None:
+    for header, target in mapping.items():
+        if target not in _TARGETS or target in _DERIVED:
+            key = f'[columns] "{header}" = "{target}": ' if named else ""
+            raise InputError(
+                f"{key}映射目标未知 / unknown mapping target {target!r}",
+                file=source,
+                hint="targets are the canonical enterprise columns, e.g. name, uscc, address",
+            )
 
 
 def _column_plan(headers: Sequence[str], mapping: Mapping[str, str], source: str) -> dict[str, str]:
     """input header -> target column, first header winning per target."""
-    for target in mapping.values():
-        if target not in _TARGETS or target in _DERIVED:
-            raise InputError(
-                f"映射目标未知 / unknown mapping target {target!r}",
-                file=source,
-                hint="targets are the canonical enterprise columns, e.g. name, uscc, address",
-            )
+    _check_targets(mapping, source)
     user = {_header_key(k): v for k, v in mapping.items()}
     builtin = {
         _header_key(a): target for target, aliases in HEADER_ALIASES.items() for a in aliases

@@ -37,6 +37,7 @@ Classes may overlap: a project counts in every class it matches.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
 from pathlib import Path
 import tomllib
 from typing import Any
@@ -273,7 +274,12 @@ def _number(
             raise fail(f"{where}.{key}", "缺少必需键 / missing required key")
         return None
     kinds = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or value < 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, kinds)
+        or not math.isfinite(value)  # TOML has nan and inf
+        or value < 0
+    ):
         kind = "整数 / a whole number" if integer else "数 / a number"
         raise fail(f"{where}.{key}", f"应为非负{kind} ≥ 0, got {value!r}")
     return value
