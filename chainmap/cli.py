@@ -252,6 +252,17 @@ def cli() -> None:
     Example: chainmap show fluorochem --segment pvdf
     """
     _quiet_rdflib()
+    _warnings_as_lines()
+
+
+def _warnings_as_lines() -> None:
+    """Show a warning as one line on stderr, not with a source path and a line of code."""
+    import warnings
+
+    def show(message: Any, category: type, filename: str, lineno: int, *_: Any) -> None:
+        click.echo(f"警告 / warning: {message}", err=True)
+
+    warnings.showwarning = show
 
 
 def _quiet_rdflib() -> None:

@@ -86,3 +86,27 @@ def test_profile_changes_the_ranking(invoke, tmp_path):
         assert (
             r["contributions"]["gap_priority"] == 0 and r["score"] == r["contributions"]["affinity"]
         )
+
+
+def test_unknown_keys_are_ignored_with_one_warning_naming_them(tmp_path, invoke):
+    from chainmap.model.profile import ProfileWarning
+
+    mine = tmp_path / "mine.toml"
+    mine.write_text(
+        '[wieghts]\ngap_priority = 1\n[thresholds]\nstrong_lqq = 2\n[office]\nname = "某中心"\n'
+        '[zones]\n"我的区" = ["330723"]\n',
+        encoding="utf-8",
+    )
+    with pytest.warns(ProfileWarning) as caught:
+        profile = load_profile(mine)
+    assert len(caught) == 1
+    text = str(caught[0].message)
+    assert "[wieghts]" in text and "[thresholds] strong_lqq" in text
+    assert "office" not in text and "我的区" not in text  # known, and zone names are free
+    assert profile["thresholds"]["strong_lq"] == default_profile()["thresholds"]["strong_lq"]
+    # the command line says it in one line, without a source path or a line of code
+    result = invoke("rank", "fluorochem", "--profile", mine)
+    assert result.exit_code == 0
+    lines = [ln for ln in result.stderr.splitlines() if "wieghts" in ln]
+    assert len(lines) == 1 and lines[0].startswith("警告 / warning: ")
+    assert "profile.py" not in result.stderr and "warnings.warn" not in result.stderr

@@ -27,6 +27,7 @@ __all__ = [
     "SEGMENT_CRITERIA",
     "STRATEGIES",
     "Profile",
+    "ProfileWarning",
     "as_profile",
     "default_profile",
     "load_profile",
@@ -136,6 +137,7 @@ def load_profile(path: str | Path | Mapping[str, Any] | None = None, **overrides
                 hint="start from graphs/profile.toml",
             ) from None
         _check_weights_form(user, source)
+        _warn_unknown_keys(user, profile, source)
         profile = merge_profile(profile, user)
     if overrides:
         _check_weights_form(overrides, source)
@@ -167,6 +169,32 @@ def _check_regions(profile: Mapping[str, Any], default: Mapping[str, Any], sourc
             regions.resolve_region(query)
         except ChainmapError as exc:
             raise InputError(f"配置项 / key [{key}]: {exc}", file=source) from None
+
+
+class ProfileWarning(UserWarning):
+    """A profile key chainmap does not read (most often a typo): it is ignored."""
+
+
+def _warn_unknown_keys(user: Mapping[str, Any], default: Mapping[str, Any], source: str) -> None:
+    """Warn once about keys of a user profile that nothing reads ([wieghts], strong_lqq …)."""
+    unknown = []
+    for key, value in user.items():
+        if key not in default:
+            unknown.append(f"[{key}]")
+        elif key not in ("zones", "weights") and isinstance(value, Mapping):
+            # zone names are the user's own; an unknown weight is an error (_validate)
+            known = set(default[key]) | ({"name"} if key == "office" else set())
+            unknown.extend(f"[{key}] {inner}" for inner in value if inner not in known)
+    if unknown:
+        import warnings
+
+        shown = ", ".join(unknown[:8]) + (" …" if len(unknown) > 8 else "")
+        warnings.warn(
+            f"{source}: 未知配置项已忽略 / unknown keys ignored: {shown} "
+            "(see graphs/profile.toml for the keys chainmap reads)",
+            ProfileWarning,
+            stacklevel=3,
+        )
 
 
 def _check_weights_form(user: Mapping[str, Any], source: str) -> None:
