@@ -31,7 +31,7 @@ from chainmap.cli_options import (
 from chainmap.errors import ChainmapError, MissingExtraError
 from chainmap.readwrite import atomic
 
-__all__ = ["cli", "emit", "main", "note", "output_options"]
+__all__ = ["ChainmapGroup", "cli", "emit", "main", "note", "output_options"]
 
 
 #: Parameters that name files (or folders) a command writes.
@@ -90,7 +90,7 @@ class _Command(click.Command):
         return super().invoke(ctx)
 
 
-class _Group(click.Group):
+class ChainmapGroup(click.Group):
     """A click group that turns chainmap errors into friendly one-line messages."""
 
     command_class = _Command
@@ -241,7 +241,7 @@ def _pipeline_db_option(func: Any) -> Any:
     return pipeline_db_option(func)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ChainmapGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="chainmap")
 def cli() -> None:
     """chainmap: 产业链招商图谱 / industry-chain targeting knowledge graphs.
@@ -356,7 +356,7 @@ def show_cmd(
 # ---------------------------------------------------------------------- chain import
 
 
-@cli.group("chain", cls=_Group)
+@cli.group("chain", cls=ChainmapGroup)
 def chain_group() -> None:
     """自定义产业链 / Build your own chains from spreadsheets.
 

@@ -2,7 +2,7 @@
 
 Registered on the main group by :mod:`chainmap.cli`. Each command resolves its
 inputs (a ledger file, or a dated snapshot of the ``--db`` store), makes one library
-call and formats the result; library errors become one line (the main group's ``_Group``
+call and formats the result; library errors become one line (the main group's ``ChainmapGroup``
 handles every subcommand).
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from chainmap.cli import _Group, emit, note, output_options
+from chainmap.cli import ChainmapGroup, emit, note, output_options
 from chainmap.readwrite import atomic
 
 __all__ = ["kpi_inputs", "ledger_group"]
@@ -147,7 +147,7 @@ def _note_open_checks(data, when: dt.date) -> None:
         )
 
 
-@click.group("ledger", cls=_Group)
+@click.group("ledger", cls=ChainmapGroup)
 def ledger_group() -> None:
     """项目台账历史 / The ledger's history: import snapshots, bulletin, review, slips.
 
