@@ -678,3 +678,72 @@ def test_small_edges_name_the_file_and_key_at_fault(tmp_path):
     assert "targets.toml" in line and "min_investment" in line and "nan" in line, line
     line = one_line_error(run("map", "fluorochem", "--segment", "", "-o", str(tmp_path / "m.html")))
     assert "unknown segment" in line and not (tmp_path / "m.html").exists()
+
+
+def _sample_with(tmp_path, old: str, new: str):
+    from pathlib import Path
+
+    source = (Path(__file__).parent.parent / "graphs" / "companies_fluorochem.csv").read_text(
+        encoding="utf-8"
+    )
+    assert old in source
+    path = tmp_path / "firms.csv"
+    path.write_text(source.replace(old, new), encoding="utf-8")
+    return path
+
+
+def test_terminal_tables_print_data_as_written_not_as_rich_markup(tmp_path):
+    for name in ("[link=http://evil.example/]点我[/link][bold red]红[/bold red]公司", "坏[/]公司"):
+        firms = _sample_with(tmp_path, "浙江永和制冷股份有限公司", name)
+        result = run("rank", "fluorochem", "--enterprises", str(firms), "--signals", "none")
+        assert result.exit_code == 0, result.output
+        table = result.stdout.split("\n\n")[0] if "\n\n" in result.stdout else result.stdout
+        flat = "".join(result.stdout.split())  # the table folds long names over lines
+        assert "".join(name.split()) in flat, table
+
+
+def test_docx_outputs_keep_a_name_with_a_control_character(tmp_path):
+    pytest.importorskip("docx")
+    import docx
+
+    firms = _sample_with(tmp_path, "浙江永和制冷股份有限公司", "浙江永和\x01制冷股份有限公司")
+    for args, out in (
+        (["plan", "fluorochem", "--per-field", "20"], tmp_path / "plan.docx"),
+        (["plan", "fluorochem", "--one-page"], tmp_path / "brief.docx"),
+    ):
+        result = run(*args, "--enterprises", str(firms), "-o", str(out))
+        assert result.exit_code == 0, result.output
+        text = "\n".join(
+            cell.text
+            for table in docx.Document(str(out)).tables
+            for row in table.rows
+            for cell in row.cells
+        )
+        assert "浙江永和\ufffd制冷" in text, out.name
+
+
+def test_sheet_names_from_data_are_excel_safe(tmp_path):
+    from pathlib import Path
+
+    from openpyxl import load_workbook
+
+    source = Path(__file__).parent.parent / "graphs" / "ledger_synthetic.csv"
+    lines = source.read_text(encoding="utf-8").splitlines()
+    owned = [lines[0] + ",责任单位"] + [line + ",经信局/招商科*" for line in lines[1:]]
+    path = tmp_path / "ledger.csv"
+    path.write_text("\n".join(owned) + "\n", encoding="utf-8")
+    out = tmp_path / "slip.xlsx"
+    result = run(
+        "ledger",
+        "assignments",
+        "--owner",
+        "经信局/招商科*",
+        "--ledger",
+        str(path),
+        "--as-of",
+        "2024-06-30",
+        "-o",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    assert load_workbook(out).sheetnames == ["交办单 · 经信局／招商科＊"]

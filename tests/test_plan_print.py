@@ -12,6 +12,7 @@ from pathlib import Path
 import re
 import shutil
 import subprocess
+import time
 import zipfile
 
 from openpyxl import load_workbook
@@ -523,3 +524,18 @@ def test_date_must_be_a_date(invoke, tmp_path):
     result = invoke("plan", "fluorochem", "--date", "June", "-o", tmp_path / "p.html")
     assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
     assert not (tmp_path / "p.html").exists()
+
+
+@pytest.mark.slow
+def test_two_prints_of_one_page_are_the_same_pdf_bytes(tmp_path):
+    from chainmap.outputs.printing import find_chromium, html_to_pdf
+
+    if find_chromium() is None:
+        pytest.skip("no Chromium; .ci/run installs Debian's chromium")
+    page = "<!doctype html><meta charset=utf-8><p>武义县 氟化工 招商方案</p>"
+    first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    html_to_pdf(page, first)
+    time.sleep(1.1)  # Chromium stamps the time of printing, to the second
+    html_to_pdf(page, second)
+    assert first.read_bytes() == second.read_bytes()
+    assert b"D:20000101000000" in first.read_bytes()

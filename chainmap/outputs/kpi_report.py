@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from chainmap.model.report import ImportReport
-from chainmap.outputs.tables import records_to_frame, render_table, write_xlsx
+from chainmap.outputs.tables import records_to_frame, render_table, sheet_title, write_xlsx
 
 __all__ = [
     "KPI_HEADERS",
@@ -276,7 +276,7 @@ def write_print_ready_xlsx(
         write_xlsx(sheets, tmp, headers=headers, title=title)
         book = load_workbook(tmp)
         for name, frame in sheets.items():
-            _print_ready(book[name[:31]], frame)
+            _print_ready(book[sheet_title(name)], frame)
         book.save(tmp)
 
     return save_atomic(save, path)

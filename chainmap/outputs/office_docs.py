@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from chainmap.errors import InputError
-from chainmap.outputs.tables import neutralise, records_to_frame, render_table
+from chainmap.outputs.tables import neutralise, records_to_frame, render_table, xml_text
 
 __all__ = [
     "BULLETIN_SECTIONS",
@@ -170,8 +170,7 @@ def write_office_document(
         from chainmap.outputs.kpi_report import write_print_ready_xlsx
 
         frame = records_to_frame(list(rows), list(columns))
-        sheet = title[:31]
-        return write_print_ready_xlsx({sheet: frame}, path, headers=OFFICE_HEADERS, title=title)
+        return write_print_ready_xlsx({title: frame}, path, headers=OFFICE_HEADERS, title=title)
     if suffix != ".docx":
         raise InputError(
             f"不支持的格式 / cannot write {suffix!r}", file=str(path), hint="use .docx or .xlsx"
@@ -238,18 +237,18 @@ def _write_docx(rows, path: Path, *, columns, title: str, subtitle: str) -> Path
     props.author = props.last_modified_by = "chainmap"
     props.created = props.modified = FIXED_XLSX_DATE
     props.revision = 1
-    doc.add_heading(str(neutralise(title)), level=1)
+    doc.add_heading(xml_text(str(neutralise(title))), level=1)
     if subtitle:
-        doc.add_paragraph(str(neutralise(subtitle)))
+        doc.add_paragraph(xml_text(str(neutralise(subtitle))))
     table = doc.add_table(rows=1, cols=len(columns))
     table.style = "Table Grid"
     for cell, col in zip(table.rows[0].cells, columns, strict=True):
-        cell.text = OFFICE_HEADERS.get(col, col)
+        cell.text = xml_text(OFFICE_HEADERS.get(col, col))
     for rec in rows:
         cells = table.add_row().cells
         for cell, col in zip(cells, columns, strict=True):
             value = rec.get(col)
-            cell.text = "" if value is None else str(neutralise(_show(value, col)))
+            cell.text = "" if value is None else xml_text(str(neutralise(_show(value, col))))
     for row in table.rows:  # 9 pt in tables, so dates and ids fit on one line
         for cell in row.cells:
             for run in (r for p in cell.paragraphs for r in p.runs):

@@ -713,8 +713,13 @@ def write_poster(poster: Poster, path: str | Path) -> Path:
             part.write_text(poster.svg(), encoding="utf-8")
         else:
             _render(poster, part, suffix)
+        data = part.read_bytes()
+        if suffix == ".pdf":  # Chromium stamps the time of printing
+            from chainmap.outputs.printing import pin_pdf_dates
+
+            data = pin_pdf_dates(data)
         # a temporary file next to ``out``, then a rename: also when /tmp is another disk
-        atomic.write_bytes(out, part.read_bytes())
+        atomic.write_bytes(out, data)
     return out
 
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+import re
 import shutil
 import subprocess
 import tempfile
 
 from chainmap.errors import ChainmapError
+from chainmap.readwrite import atomic
 
-__all__ = ["find_chromium", "html_to_pdf"]
+__all__ = ["find_chromium", "html_to_pdf", "pin_pdf_dates"]
 
 _NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -69,7 +71,29 @@ def html_to_pdf(page: str, path: str | Path, *, timeout: float = 120) -> Path:
             raise ChainmapError(
                 "PDF 打印失败 / Chromium wrote no PDF; write .html or .docx instead"
             )
-        tmp_out = path.with_name(f".{path.name}.tmp")
-        shutil.copyfile(out, tmp_out)
-        os.replace(tmp_out, path)
+        atomic.write_bytes(path, pin_pdf_dates(out.read_bytes()))
     return path
+
+
+#: What Chromium writes as the PDF's creation and modification time (its wall clock).
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) ?\(D:(\d{14})([+\-Z][0-9']*)?\)")
+
+
+def pin_pdf_dates(data: bytes) -> bytes:
+    """The PDF with its creation and modification dates set to 2000-01-01 00:00 UTC.
+
+    Chromium stamps the time of printing, so two prints of one page differed in those
+    bytes alone. The replacement has the same length, so the cross-reference offsets
+    stay right.
+
+    >>> pin_pdf_dates(b"<</CreationDate (D:20261206162710+08'00') /ModDate (D:20261206162711+00'00')>>")
+    b"<</CreationDate (D:20000101000000+00'00') /ModDate (D:20000101000000+00'00')>>"
+    """
+
+    def fixed(match: re.Match) -> bytes:
+        zone = match.group(3) or b""
+        pinned = b"+00'00'" if len(zone) == 7 else zone
+        out = match.group(0).replace(match.group(2) + zone, b"20000101000000" + pinned, 1)
+        return out if len(out) == len(match.group(0)) else match.group(0)
+
+    return _PDF_DATE.sub(fixed, data)

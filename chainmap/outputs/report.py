@@ -23,6 +23,7 @@ from chainmap.outputs.tables import (
     neutralise,
     records_to_frame,
     write_xlsx,
+    xml_text,
 )
 
 __all__ = [
@@ -806,7 +807,7 @@ def _docx_table(doc, headers: Sequence[str], rows: Sequence[Sequence[str]], widt
             cell.width = Twips(w)
             para = cell.paragraphs[0]
             para.paragraph_format.space_after = Pt(0)
-            run = para.add_run(text)
+            run = para.add_run(xml_text(text))
             run.font.size = Pt(_TABLE_PT)
             run.bold = r == 0
             if r == 0:
@@ -876,28 +877,30 @@ def write_plan_docx(plan: TargetingPlan, path: str | Path, *, font: str = "宋�
     p = plan.params
     doc = _docx_document(font)
     _docx_section(doc, landscape=False, first=True)
-    doc.add_heading(f"{p['chain_name']}招商目标方案 · {p['home_name']}", level=0)
+    doc.add_heading(xml_text(f"{p['chain_name']}招商目标方案 · {p['home_name']}"), level=0)
     issuer = doc.add_paragraph()
-    issuer.add_run(str(neutralise(issuing_line(plan)))).bold = True
+    issuer.add_run(xml_text(str(neutralise(issuing_line(plan))))).bold = True
     doc.add_paragraph(
-        f"{p['chain_name_en']} targeting plan for {p['home_name']} ({p['home']}); "
-        f"数据最新年份 latest figure year: {p['data_year'] or '—'}"
+        xml_text(
+            f"{p['chain_name_en']} targeting plan for {p['home_name']} ({p['home']}); "
+            f"数据最新年份 latest figure year: {p['data_year'] or '—'}"
+        )
     )
     for line in _summary_md(plan).splitlines():
-        doc.add_paragraph(line.lstrip("- "), style="List Bullet")
+        doc.add_paragraph(xml_text(line.lstrip("- ")), style="List Bullet")
     if plan.notes:
         doc.add_heading("说明 / Notes", level=1)
         for n in plan.notes:
-            doc.add_paragraph(str(neutralise(n)), style="List Bullet")
+            doc.add_paragraph(xml_text(str(neutralise(n))), style="List Bullet")
     width = _docx_section(doc, landscape=True)
     for title, records, cols in _sections(plan):
-        doc.add_heading(title, level=1)
+        doc.add_heading(xml_text(title), level=1)
         if not records:
             doc.add_paragraph("(无 / none)")
             continue
         _docx_records(doc, records, cols, width)
     if getattr(plan, "changes", None) is not None:
-        doc.add_heading(_changes_title(plan), level=1)
+        doc.add_heading(xml_text(_changes_title(plan)), level=1)
         rows = _changes_rows(plan)
         if rows:
             _docx_table(
@@ -913,7 +916,7 @@ def write_plan_docx(plan: TargetingPlan, path: str | Path, *, font: str = "宋�
     for k, v in _explanation_rows(plan):
         if k.startswith(("说明", "数据最新年份")):
             continue  # the notes and the figure year are already on page 1
-        doc.add_paragraph(f"{k}: {neutralise(v)}")
+        doc.add_paragraph(xml_text(f"{k}: {neutralise(v)}"))
     return _save_docx(doc, path)
 
 
@@ -1116,17 +1119,17 @@ def _write_one_page_docx(plan: TargetingPlan, path: Path, *, font: str = "宋体
     doc.styles["Normal"].font.size = Pt(9)
     doc.styles["Normal"].paragraph_format.space_after = Pt(0)
     title = doc.add_paragraph()
-    run = title.add_run(d["title"])
+    run = title.add_run(xml_text(d["title"]))
     run.bold, run.font.size = True, Pt(15)
     issuer = doc.add_paragraph()
-    issuer.add_run(str(neutralise(d["issuer"]))).bold = True
+    issuer.add_run(xml_text(str(neutralise(d["issuer"])))).bold = True
     for heading, records in (
         (f"重点领域 ({len(d['fields'])}个)", d["fields"]),
         (f"重点企业 (前{len(d['leads'])}家)", d["leads"]),
     ):
         para = doc.add_paragraph()
         para.paragraph_format.space_before = Pt(4)
-        para.add_run(heading).bold = True
+        para.add_run(xml_text(heading)).bold = True
         if records:
             headers = list(records[0])
             rows = [[str(neutralise(r[h])) for h in headers] for r in records]
@@ -1135,7 +1138,8 @@ def _write_one_page_docx(plan: TargetingPlan, path: Path, *, font: str = "宋体
     para.paragraph_format.space_before = Pt(4)
     para.add_run("数据说明").bold = True
     for c in d["caveat"]:
-        doc.add_paragraph(str(neutralise(c)), style="List Bullet").runs[0].font.size = Pt(8)
+        bullet = doc.add_paragraph(xml_text(str(neutralise(c))), style="List Bullet")
+        bullet.runs[0].font.size = Pt(8)
     return _save_docx(doc, path)
 
 

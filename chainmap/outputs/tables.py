@@ -36,9 +36,11 @@ __all__ = [
     "records_to_frame",
     "render_table",
     "resolve_format",
+    "sheet_title",
     "to_csv",
     "to_json",
     "write_xlsx",
+    "xml_text",
 ]
 
 FORMATS = ("table", "csv", "json", "xlsx")
@@ -193,12 +195,12 @@ def write_xlsx(
     book = Workbook()
     book.remove(book.active)
     for name, frame in sheets.items():
-        sheet = book.create_sheet(title=name[:31])
+        sheet = book.create_sheet(title=sheet_title(name))
         cols = [str(c) for c in frame.columns]
         shown = [headers.get(c, c) if headers else c for c in cols]
-        sheet.append([_xlsx_text(neutralise(h)) for h in shown])
+        sheet.append([xml_text(neutralise(h)) for h in shown])
         for row in frame.itertuples(index=False, name=None):
-            sheet.append([_xlsx_text(neutralise(_xlsx_value(v))) for v in row])
+            sheet.append([xml_text(neutralise(_xlsx_value(v))) for v in row])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
@@ -244,7 +246,7 @@ def format_sheet(sheet: Any, spec: Mapping[str, Any]) -> None:
     sheet.page_margins.left = sheet.page_margins.right = 0.4
     sheet.page_margins.top = sheet.page_margins.bottom = 0.5
     if spec.get("title"):
-        sheet.oddHeader.center.text = str(spec["title"]).replace("&", "&&")
+        sheet.oddHeader.center.text = xml_text(str(spec["title"])).replace("&", "&&")
     sheet.oddFooter.center.text = "&P / &N"
     if not sheet.freeze_panes:
         sheet.freeze_panes = "A2"
@@ -265,8 +267,8 @@ def format_xlsx(
     path = Path(path)
     book = load_workbook(path)
     for name, spec in specs.items():
-        if name[:31] in book.sheetnames:
-            format_sheet(book[name[:31]], spec)
+        if sheet_title(name) in book.sheetnames:
+            format_sheet(book[sheet_title(name)], spec)
     book.properties.created = created
     book.properties.modified = created
     with atomic.atomic_path(path) as tmp:
@@ -275,8 +277,28 @@ def format_xlsx(
     return path
 
 
-def _xlsx_text(value: Any) -> Any:
-    """Replace the control characters XML 1.0 cannot hold (openpyxl refuses them)."""
+#: Characters Excel refuses in a sheet name, shown as their full-width forms.
+_SHEET_CHARS = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in "[]:*?/\\"})
+
+
+def sheet_title(name: str) -> str:
+    """``name`` as an Excel sheet name: ``[ ] : * ? / \\`` full-width, at most 31 characters.
+
+    >>> sheet_title("交办单 经信局/招商科"), len(sheet_title("很长" * 20))
+    ('交办单 经信局／招商科', 31)
+    """
+    title = xml_text(str(name)).translate(_SHEET_CHARS).strip("'")[:31]
+    return title or "sheet"
+
+
+def xml_text(value: Any) -> Any:
+    """Replace the control characters XML 1.0 cannot hold with U+FFFD (XLSX and DOCX).
+
+    openpyxl and python-docx refuse them; a text cell is otherwise kept as it is.
+
+    >>> xml_text("中船\\x01派瑞"), xml_text("a\\tb"), xml_text(3)
+    ('中船�派瑞', 'a\\tb', 3)
+    """
     if isinstance(value, str):
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -337,16 +359,26 @@ def render_table(
     width: int = 100,
     max_colwidth: int | None = None,
 ) -> str:
-    """Render a DataFrame as a terminal table (rich), CJK-aware, at most ``width`` columns."""
+    """Render a DataFrame as a terminal table (rich), CJK-aware, at most ``width`` columns.
+
+    Every text is a :class:`rich.text.Text`, never markup: a firm named ``[bold]…`` or
+    ``坏[/]公司`` is printed as it is written.
+    """
     from rich import box
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, box=box.SIMPLE_HEAD, show_lines=False, pad_edge=False)
+    table = Table(
+        title=None if title is None else Text(title),
+        box=box.SIMPLE_HEAD,
+        show_lines=False,
+        pad_edge=False,
+    )
     for col in frame.columns:
-        table.add_column(str(col), overflow="fold", max_width=max_colwidth)
+        table.add_column(Text(str(col)), overflow="fold", max_width=max_colwidth)
     for row in frame.itertuples(index=False, name=None):
-        table.add_row(*[_short(v) for v in row])
+        table.add_row(*[Text(_short(v)) for v in row])
     console = Console(
         file=io.StringIO(),
         width=width,
