@@ -518,3 +518,25 @@ def test_arrow_fast_path_and_fallback_write_the_same_bytes(
     fast = kg.serialize_kg(fluorochem, **args)
     monkeypatch.setattr(kg, "_table_rows", lambda *a: None)
     assert kg.serialize_kg(fluorochem, **args) == fast
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "nt"])
+def test_export_without_pyarrow_gives_the_same_bytes(tmp_path, fmt):
+    """The quick-start install has no pyarrow: the plain-pandas path must match the Arrow one."""
+    import subprocess
+    import sys
+
+    blocked = "import sys; sys.modules['pyarrow'] = None\nfrom chainmap.cli import main\n"
+    outputs = {}
+    for name, prelude in (("plain", blocked), ("arrow", "from chainmap.cli import main\n")):
+        out = tmp_path / f"{name}.{fmt}"
+        args = ["export", "fluorochem", "--enterprises", "sample", "--regions", "-o", str(out)]
+        done = subprocess.run(
+            [sys.executable, "-c", prelude + "import sys; sys.exit(main(sys.argv[1:]))", *args],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        outputs[name] = out.read_bytes()
+    assert outputs["plain"] == outputs["arrow"]

@@ -677,8 +677,9 @@ def _cat(*parts: str | pd.Series) -> pd.Series:
         import pyarrow as pa
         import pyarrow.compute as pc
     except ImportError:  # pandas without Arrow strings: ordinary (slower) concatenation
-        out = pd.Series(parts[0]) if isinstance(parts[0], str) else parts[0].reset_index(drop=True)
-        for part in parts[1:]:
+        series = [p.reset_index(drop=True) for p in parts if not isinstance(p, str)]
+        out = pd.Series([""] * (len(series[0]) if series else 1), dtype=object)
+        for part in parts:  # a plain string is added to every row
             out = out + (part if isinstance(part, str) else part.reset_index(drop=True))
         return out
     large = pa.large_string()
@@ -712,11 +713,13 @@ def _joined(pieces: pd.Series) -> bytes | memoryview:
     """The concatenation of a string Series as UTF-8, straight from Arrow's buffer if possible."""
     try:
         import pyarrow as pa
-
+    except ImportError:  # the parquet extra is not installed: the plain join
+        return "".join(pieces.tolist()).encode("utf-8")
+    try:
         arr = pa.array(pieces.array)
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
-    except (ImportError, TypeError, ValueError, pa.ArrowException):
+    except (TypeError, ValueError, pa.ArrowException):
         return "".join(pieces.tolist()).encode("utf-8")
     if arr.null_count or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return "".join(pieces.tolist()).encode("utf-8")
