@@ -798,6 +798,10 @@ def plan_cmd(
         fmt = resolve_format(fmt, output, ("markdown", "json", "html", "xlsx", "docx"))
         if fmt == "docx" and output is None:
             raise click.UsageError("docx 需要 -o 输出文件 / docx needs -o/--output FILE.docx")
+    if leads is not None:  # before any work: never the office's own ledger
+        from chainmap.outputs.kpi_report import check_leads_target
+
+        check_leads_target(leads)
     loaded, source, prof, engine = engine_inputs(chain, enterprises, profile, engine)
     plan = _plan_for(
         loaded,

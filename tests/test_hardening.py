@@ -747,3 +747,25 @@ def test_sheet_names_from_data_are_excel_safe(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert load_workbook(out).sheetnames == ["交办单 · 经信局／招商科＊"]
+
+
+def test_leads_never_replace_the_offices_ledger_but_replace_earlier_leads(tmp_path):
+    from pathlib import Path
+
+    graphs = Path(__file__).parent.parent / "graphs"
+    for name in ("ledger_synthetic.xlsx", "ledger_synthetic.csv"):
+        ledger = tmp_path / name
+        ledger.write_bytes((graphs / name).read_bytes())
+        plan = tmp_path / "plan.md"
+        line = one_line_error(run("plan", "fluorochem", "--leads", str(ledger), "-o", str(plan)))
+        assert name in line and "not a leads file" in line, line
+        assert ledger.read_bytes() == (graphs / name).read_bytes()
+        assert not plan.exists()  # refused before any work
+    leads = tmp_path / "leads.xlsx"
+    for date in ("2024-06-01", "2024-07-01"):  # an earlier leads file is replaced
+        result = run("plan", "fluorochem", "--leads", str(leads), "--tracked-on", date)
+        assert result.exit_code == 0, result.output
+    from openpyxl import load_workbook
+
+    values = [c.value for row in load_workbook(leads).active.iter_rows() for c in row]
+    assert "2024-07-01" in values and "2024-06-01" not in values

@@ -337,8 +337,48 @@ def write_leads(plan, path, *, tracked_on=None):
             frame[col] = frame[col].map(lambda d: None if pd.isna(d) else d.strftime("%Y-%m-%d"))
     frame = frame.where(frame.notna(), None).rename(columns=zh)
     path = Path(path)
+    check_leads_target(path)
     if path.suffix.lower() == ".xlsx":
         write_xlsx({"项目台账": frame}, path, title="招商项目台账 / project ledger")
     else:
         to_csv(frame, path)
     return path
+
+
+def check_leads_target(path) -> None:
+    """Refuse to replace anything but an earlier leads file: the office's own ledger.
+
+    A missing file is fine. An earlier leads file has exactly the leads' headers, one
+    sheet, and no date past 盯引 filled in; ``--leads 台账.xlsx`` pointed at the real
+    ledger used to replace it whole.
+    """
+    from pathlib import Path
+
+    from chainmap.errors import InputError
+    from chainmap.model.ledger import LEDGER_COLUMNS, LEDGER_HEADERS_ZH
+    from chainmap.readwrite.reader import read_table, sheet_names
+
+    path = Path(path)
+    if not path.exists():
+        return
+    zh = {canon: header for header, canon in LEDGER_HEADERS_ZH.items()}
+    headers = [zh[c] for c in LEDGER_COLUMNS if c in zh]
+    tracked = zh["tracked_on"]
+
+    refuse = InputError(
+        "文件已存在且不是线索文件, 不会覆盖 / the file exists and is not a leads file chainmap "
+        "wrote (a ledger with other columns, sheets or projects past 盯引): it is kept",
+        file=str(path),
+        hint="write the leads to a new file, then copy its rows into your ledger",
+    )
+    try:
+        if path.suffix.lower() == ".xlsx" and len(sheet_names(path)) != 1:
+            raise refuse
+        old = read_table(path)
+    except InputError:
+        raise refuse from None
+    if [str(c) for c in old.columns] != headers:
+        raise refuse
+    dates = [h for h in headers if h.endswith("日期") and h != tracked]
+    if old[dates].notna().to_numpy().any():
+        raise refuse
