@@ -326,12 +326,22 @@ def assignments_cmd(
 ) -> None:
     """交办单 / A unit's open projects with next actions and due dates, on A4.
 
-    Example: chainmap ledger assignments --owner 驻沪招商办 -o 交办单.docx
+    Example: chainmap ledger assignments --owner office_sh -o 交办单.docx
     """
     from chainmap.analysis.bulletin import assignments
+    from chainmap.errors import InputError
+    from chainmap.model.values import text
     from chainmap.outputs.office_docs import write_office_document
 
     when, data = _current(ledger, db, as_of)
+    units = sorted({t for v in data.projects.get("owner", []) if (t := text(v))})
+    if owner not in units:  # a unit's name for its id, or a typo: not an empty slip
+        shown = ", ".join(units[:12]) + (" …" if len(units) > 12 else "")
+        raise InputError(
+            f"台账中没有责任单位 / no unit {owner!r} in the ledger's 责任单位; "
+            f"it holds: {shown or 'none'}",
+            hint="pass the unit as the ledger writes it",
+        )
     rows = assignments(data.projects, owner=owner, as_of=when)
     cols = [
         "project_id",

@@ -769,3 +769,15 @@ def test_leads_never_replace_the_offices_ledger_but_replace_earlier_leads(tmp_pa
 
     values = [c.value for row in load_workbook(leads).active.iter_rows() for c in row]
     assert "2024-07-01" in values and "2024-06-01" not in values
+
+
+def test_an_assignment_slip_for_a_unit_the_ledger_does_not_hold_is_refused(tmp_path):
+    from pathlib import Path
+
+    ledger = Path(__file__).parent.parent / "graphs" / "ledger_synthetic.xlsx"
+    slip = tmp_path / "slip.docx"
+    args = ["ledger", "assignments", "--ledger", str(ledger), "--as-of", "2024-06-30"]
+    line = one_line_error(run(*args, "--owner", "驻沪办", "-o", str(slip)))
+    assert "'驻沪办'" in line and "office_sh" in line, line
+    assert not slip.exists()
+    assert run(*args, "--owner", "office_sh", "-o", str(slip)).exit_code == 0
