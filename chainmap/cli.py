@@ -1400,7 +1400,8 @@ def classify_cmd(
 ) -> None:
     """经营范围分类到产业链环节 / Classify business scopes into chain segments.
 
-    Adds `segments`, `evidence` and `segments_source` to every input row; tags
+    Adds `segments`, `evidence`, `segments_source`, `segments_confidence` and
+    `trade_segments` to every input row (`--engine stream`: all but `evidence`); tags
     in a `segments` or `环节` column win over classification.
 
     Example: chainmap classify fluorochem firms.xlsx --text-column 经营范围 --format json

@@ -200,3 +200,17 @@ def test_a_missing_optional_package_names_the_extra(invoke, monkeypatch, tmp_pat
     result = invoke("plan", "fluorochem", "-o", tmp_path / "p.docx")
     assert result.exit_code != 0 and "Traceback" not in result.output
     assert "pip install 'chainmap[docx]'" in result.stderr
+
+
+def test_the_readme_chain_table_gives_the_real_counts():
+    import re
+
+    from chainmap.model.chain import describe_bundled_chains
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = dict(
+        (cid, (int(a), int(b)))
+        for cid, a, b in re.findall(r"^\| `(\w+)` \| [^|]+\| (\d+) / (\d+) \|$", readme, re.M)
+    )
+    actual = {r["id"]: (r["segments"], r["links"]) for r in describe_bundled_chains()}
+    assert rows == actual

@@ -110,3 +110,20 @@ def test_unknown_keys_are_ignored_with_one_warning_naming_them(tmp_path, invoke)
     lines = [ln for ln in result.stderr.splitlines() if "wieghts" in ln]
     assert len(lines) == 1 and lines[0].startswith("警告 / warning: ")
     assert "profile.py" not in result.stderr and "warnings.warn" not in result.stderr
+
+
+def test_the_readme_profile_example_loads_without_warnings(tmp_path):
+    from pathlib import Path
+    import re
+    import warnings
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Profile") :]
+    block = re.search(r"```toml\n(.*?)```", section, re.S).group(1)
+    path = tmp_path / "readme.toml"
+    path.write_text(block, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        profile = load_profile(path)
+    assert profile["home"]["region"] == "永康市"
+    assert abs(sum(profile["weights"].values()) - 1) < 1e-9
