@@ -781,3 +781,10 @@ def test_an_assignment_slip_for_a_unit_the_ledger_does_not_hold_is_refused(tmp_p
     assert "'驻沪办'" in line and "office_sh" in line, line
     assert not slip.exists()
     assert run(*args, "--owner", "office_sh", "-o", str(slip)).exit_code == 0
+
+
+def test_a_bind_for_a_variable_the_query_lacks_is_one_line_listing_its_variables():
+    line = one_line_error(
+        run("query", "fluorochem", "segments-of-stage", "--bind", "stagee=stage:material")
+    )
+    assert "?stagee" in line and "?stage" in line.split("variables:")[1], line

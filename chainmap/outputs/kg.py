@@ -1159,12 +1159,18 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
-def _check_bindings(bindings: Mapping[str, Any]) -> None:
+def _check_bindings(bindings: Mapping[str, Any], sparql: str = "") -> None:
+    named = set(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", sparql))
     for name in bindings:
         if not _VARIABLE.fullmatch(name):
             raise InputError(
                 f"变量名无效 / not a SPARQL variable name: {name!r}",
                 hint="use letters, digits and _ only, e.g. --bind stage=stage:material",
+            )
+        if sparql and name not in named:  # a typo would otherwise bind nothing, silently
+            raise InputError(
+                f"查询中没有变量 / the query has no variable ?{name} to bind",
+                hint="its variables: " + (", ".join(f"?{v}" for v in sorted(named)) or "none"),
             )
 
 
@@ -1205,6 +1211,7 @@ def query_kg(
     bindings = dict(bindings or {})
     _check_bindings(bindings)
     check_offline(sparql)  # before either engine sees it: both would fetch
+    _check_bindings(bindings, sparql)  # then: every bound variable is in the query
     if engine == "auto":
         engine = "oxigraph" if _has_pyoxigraph() else "rdflib"
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
