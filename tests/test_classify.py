@@ -435,3 +435,21 @@ def test_cli_classifies_an_imported_parquet(invoke, tmp_path):
                "--format", "json").stdout
     )  # fmt: skip
     assert shown[0]["flags"] == ["高新技术企业", "专精特新"] and shown[1]["segments"] == ["ahf"]
+
+
+def test_classify_on_a_terminal_shows_names_and_segments_and_points_to_o(invoke, tmp_path):
+    from pathlib import Path
+
+    export = Path(__file__).parent.parent / "notebooks" / "data"
+    export = export / "registry_export_fixture_synthetic.xlsx"
+    result = invoke("classify", "fluorochem", export, "--text-column", "经营范围")
+    assert result.exit_code == 0, result.output
+    header = next(line for line in result.stdout.splitlines() if "企业名称" in line)
+    assert "经营范围" not in result.stdout and "segments_source" in header
+    assert "-o FILE.csv" in result.stderr
+    full = tmp_path / "all.csv"
+    assert (
+        invoke("classify", "fluorochem", export, "--text-column", "经营范围", "-o", full).exit_code
+        == 0
+    )
+    assert "经营范围" in full.read_text(encoding="utf-8-sig").splitlines()[0]
