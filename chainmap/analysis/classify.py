@@ -745,6 +745,8 @@ def classify(
     """
     import pandas as pd
 
+    if isinstance(texts, str):  # one text, not its characters
+        texts = [texts]
     index = texts.index if isinstance(texts, pd.Series) else None
     values = texts.tolist() if isinstance(texts, pd.Series) else list(texts)
     code_values = codes.tolist() if isinstance(codes, pd.Series) else codes

@@ -96,6 +96,7 @@ def prepare_holdings(
                 f"holdings prepared for chain {enterprises.chain.id!r}, not {chain.id!r}"
             )
         return enterprises
+    enterprises = checked_table(enterprises)
     frame = chain_enterprises(chain, enterprises, min_confidence=min_confidence).reset_index(
         drop=True
     )
@@ -292,6 +293,51 @@ def _confident(segments: list[str], levels: Any, minimum: str, meets: dict[str, 
     return [s for s, keep in zip(segments, ok, strict=True) if keep]
 
 
+def checked_table(enterprises: Any) -> pd.DataFrame:
+    """The enterprise table as the analyses read it, or one clear error.
+
+    A notebook user's table may come straight from ``pd.read_csv``: region codes read as
+    numbers become 6-digit text (they counted as "no region"), and a table that can place
+    no firm in any segment or region is refused rather than ranked as empty.
+    """
+    from chainmap.errors import InputError
+
+    if not isinstance(enterprises, pd.DataFrame):
+        raise InputError(
+            f"企业表须为 DataFrame / the enterprise table must be a pandas DataFrame, "
+            f"not {type(enterprises).__name__}",
+            hint="read a file with chainmap.read_enterprises(path), or pass engine='stream'",
+        )
+    cols = enterprises.columns
+    if "segments" not in cols and "scope" not in cols:
+        raise InputError(
+            "企业表既无 segments 也无 scope 列 / the enterprise table has neither a 'segments' "
+            "nor a 'scope' column: no firm can be placed in the chain",
+            hint="add segment tags or business scopes (read_enterprises maps 环节 and 经营范围)",
+        )
+    if "region_code" not in cols:
+        raise InputError(
+            "企业表缺少 region_code 列 / the enterprise table has no 'region_code' column",
+            hint="read it with chainmap.read_enterprises, which derives the code from "
+            "所属省份/城市/区县 or the address",
+        )
+    codes = enterprises["region_code"]
+    if pd.api.types.is_numeric_dtype(codes.dtype) and not pd.api.types.is_bool_dtype(codes.dtype):
+        values = codes.to_numpy(dtype=float)
+        whole = np.isnan(values) | (values == np.round(values))
+        if not whole.all():
+            bad = codes[~whole].iloc[0]
+            raise InputError(
+                f"region_code 须为行政区划代码 / region_code {bad!r} is not an adcode",
+                column="region_code",
+            )
+        text = [None if v != v else f"{int(v):06d}" for v in values.tolist()]
+        enterprises = enterprises.assign(
+            region_code=pd.Series(text, index=codes.index, dtype=object)
+        )
+    return enterprises
+
+
 def as_lists(column: pd.Series) -> list[list[str]]:
     """:func:`as_list` of every cell; one type check over the whole column in the usual case.
 
@@ -330,7 +376,19 @@ def active(frame: pd.DataFrame) -> pd.Series:
         return pd.Series(True, index=frame.index)
     if frame["active"].dtype == bool:
         return frame["active"].copy()
-    return frame["active"].map(lambda v: v is not False and v is not np.False_ and v != "False")
+    return frame["active"].map(_is_active)
+
+
+#: ``active`` cells that mean "not operating" (a hand-made table: text, 0/1, 是/否).
+_INACTIVE = frozenset({"false", "0", "0.0", "no", "n", "否", "注销", "吊销", "撤销", "停业"})
+
+
+def _is_active(value: Any) -> bool:
+    if value is False or value is np.False_:
+        return False
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return value != 0 or value != value  # NaN: not known to be inactive
+    return not (isinstance(value, str) and value.strip().lower() in _INACTIVE)
 
 
 def region_at(codes: pd.Series, level: str) -> pd.Series:

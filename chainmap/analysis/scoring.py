@@ -284,6 +284,19 @@ def rank_enterprises(
     >>> bool(abs(sum(first["contributions"].values()) - first["score"]) < 1e-12)
     True
     """
+    from chainmap.errors import InputError
+
+    for name, value in (("top", top), ("top_per_segment", top_per_segment)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
+            raise InputError(
+                f"{name} 须为非负整数 / {name} must be a whole number ≥ 0, got {value!r}"
+            )
+    if engine not in ("memory", "stream", "dask", "auto"):
+        raise InputError(f"engine must be memory, stream, dask or auto, got {engine!r}")
+    if isinstance(segments, str):  # one id, not its characters
+        segments = [segments]
     options = {
         "home": home,
         "profile": profile,

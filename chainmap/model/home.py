@@ -40,6 +40,11 @@ class Home:
         """
         from chainmap.model import regions
 
+        if level not in LEVELS:
+            raise InputError(
+                f"未知比较级别 / unknown comparison level {level!r}",
+                hint="use one of " + ", ".join(LEVELS),
+            )
         if LEVELS.index(level) > LEVELS.index(self.level):
             raise InputError(
                 f"比较级别 {level} 细于家乡 {self} 的级别 {self.level} / the comparison level "

@@ -116,6 +116,7 @@ def load_profile(path: str | Path | Mapping[str, Any] | None = None, **overrides
     source = "profile"
     if isinstance(path, Mapping):
         _check_weights_form(path, source)
+        _warn_unknown_keys(path, profile, source)
         profile = merge_profile(profile, path)
     elif path is not None:
         source = str(path)

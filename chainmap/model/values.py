@@ -63,12 +63,23 @@ def split_list(value: object) -> list[str]:
     (['ahf', 'pvdf'], ['高新技术企业', '专精特新'])
     >>> split_list(None), split_list(["a", None, " b "])
     ([], ['a', 'b'])
+    >>> split_list("['ahf', 'pvdf']"), split_list('["ahf"]')  # a list saved as text by to_csv
+    (['ahf', 'pvdf'], ['ahf'])
     """
     if hasattr(value, "__len__") and not isinstance(value, str):  # list, array from Parquet
         return [str(v).strip() for v in value if not is_blank(v)]
     raw = text(value)
     if raw is None:
         return []
+    if raw[0] == "[" and raw[-1] == "]":  # pandas' to_csv of a list cell, or JSON
+        import ast
+
+        try:
+            items = ast.literal_eval(raw)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            items = None
+        if isinstance(items, (list, tuple)) and all(isinstance(i, str) for i in items):
+            return split_list(list(items))
     out: list[str] = []
     for part in _LIST_SPLIT.split(raw):
         if part and part not in out:

@@ -1,0 +1,80 @@
+"""The Python API at its edges, as a notebook user meets it (a helper's audit, 2026-12-06).
+
+Each case used to give a silently wrong result or a raw pandas/Python error.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from chainmap import datasets
+from chainmap.analysis.classify import classify
+from chainmap.analysis.gaps import segment_status
+from chainmap.analysis.scoring import rank_enterprises
+from chainmap.errors import InputError
+from chainmap.model.chain import load_chain
+from chainmap.model.profile import ProfileWarning, load_profile
+
+HOME = {"home": "武义县"}
+
+
+@pytest.fixture(scope="module")
+def chain():
+    return load_chain("fluorochem")
+
+
+@pytest.fixture(scope="module")
+def firms(chain):
+    return datasets.enterprises(chain)
+
+
+def _ranked(chain, table):
+    out = rank_enterprises(chain, table, with_stability=False, describe=False, **HOME)
+    return out["enterprise_id"].tolist()
+
+
+def test_a_table_saved_with_to_csv_and_read_back_ranks_as_before(chain, firms, tmp_path):
+    path = tmp_path / "firms.csv"
+    firms.to_csv(path, index=False)
+    back = pd.read_csv(path)  # lists come back as "['ahf']", region codes as numbers
+    assert back["segments"].map(type).eq(str).all()
+    assert pd.api.types.is_numeric_dtype(back["region_code"])
+    before = segment_status(chain, firms, **HOME)["status"].value_counts().to_dict()
+    assert segment_status(chain, back, **HOME)["status"].value_counts().to_dict() == before
+    assert _ranked(chain, back) == _ranked(chain, firms)
+
+
+def test_tables_that_cannot_be_placed_are_refused_with_the_column(chain, firms):
+    with pytest.raises(InputError, match="neither a 'segments' nor a 'scope'"):
+        segment_status(chain, firms.drop(columns=["segments", "scope"], errors="ignore"), **HOME)
+    with pytest.raises(InputError, match="no 'region_code' column"):
+        rank_enterprises(chain, firms.drop(columns=["region_code"]), **HOME)
+    with pytest.raises(InputError, match="must be a pandas DataFrame, not str"):
+        rank_enterprises(chain, "graphs/companies_fluorochem.csv", **HOME)
+    half = firms.assign(region_code=[330723.5] + [None] * (len(firms) - 1))
+    with pytest.raises(InputError, match="not an adcode"):
+        segment_status(chain, half, **HOME)
+
+
+@pytest.mark.parametrize("closed", [False, "false", "0", 0, "否", "注销"])
+def test_every_way_of_writing_inactive_is_inactive(chain, firms, closed):
+    home_rows = firms["region_code"].eq("330723")
+    table = firms.assign(active=[closed if h else True for h in home_rows])
+    held = segment_status(chain, table, **HOME)
+    assert held["count_home"].sum() == 0
+
+
+def test_arguments_of_the_wrong_kind_are_one_clear_error(chain, firms):
+    for bad in (-1, True, "5", 2.5):
+        with pytest.raises(InputError, match="top"):
+            rank_enterprises(chain, firms, top=bad, **HOME)
+    with pytest.raises(InputError, match="engine"):
+        rank_enterprises(chain, firms, engine="banana", **HOME)
+    with pytest.raises(InputError, match="unknown comparison level 'County'"):
+        segment_status(chain, firms, level="County", **HOME)
+    one = rank_enterprises(chain, firms, segments="pvdf", with_stability=False, **HOME)
+    assert set(one["segment"]) <= {"pvdf"}
+    assert len(classify(chain, "聚偏氟乙烯生产")) == 1
+    with pytest.warns(ProfileWarning, match="weigths"):
+        load_profile({"weigths": {"gap_priority": 1.0}})
