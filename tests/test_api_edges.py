@@ -78,3 +78,43 @@ def test_arguments_of_the_wrong_kind_are_one_clear_error(chain, firms):
     assert len(classify(chain, "聚偏氟乙烯生产")) == 1
     with pytest.warns(ProfileWarning, match="weigths"):
         load_profile({"weigths": {"gap_priority": 1.0}})
+
+
+def test_kpi_table_on_a_raw_ledger_frame_is_one_clear_error():
+    from pathlib import Path
+
+    from chainmap.analysis.kpi import kpi_table
+    from chainmap.model.kpi_targets import KpiClass, KpiTargets
+
+    targets = KpiTargets(classes=(KpiClass("all", "全部"),))
+    raw = pd.read_csv(Path(__file__).parent.parent / "graphs" / "ledger_synthetic.csv")
+    with pytest.raises(InputError, match="lacks project_id"):
+        kpi_table(raw, None, targets, period="2024")
+    ledger = pd.DataFrame(
+        {
+            "project_id": ["P1"],
+            "sector": ["制造业"],
+            "origin": ["招引"],
+            "investment": [12.0],
+            "signed_on": ["2024-02-01"],  # text, not dates
+            "landed_on": pd.to_datetime([None]),
+            "started_on": pd.to_datetime([None]),
+            "in_stats_on": pd.to_datetime([None]),
+        }
+    )
+    with pytest.raises(InputError, match="signed_on must hold dates"):
+        kpi_table(ledger, None, targets, period="2024")
+    dated = ledger.assign(signed_on=pd.to_datetime(ledger["signed_on"]))
+    assert kpi_table(dated, None, targets, period="2024")[0]["signed_count"] == 1
+    money = pd.DataFrame({"project_id": ["P1"], "month": ["2024-05"], "amount": ["0.8"]})
+    with pytest.raises(InputError, match="amounts must be numbers"):
+        kpi_table(dated, money, targets, period="2024")
+    with pytest.raises(InputError, match="must be KpiTargets"):
+        kpi_table(dated, None, {"all": 1}, period="2024")
+
+
+def test_query_kg_refuses_an_engine_it_does_not_have(chain):
+    from chainmap.outputs.kg import query_kg, read_query
+
+    with pytest.raises(InputError, match="engine must be"):
+        query_kg(chain, read_query("shared-segments"), engine="oxi")

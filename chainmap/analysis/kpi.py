@@ -301,6 +301,51 @@ def _cohort_fields(
     }
 
 
+#: The ledger columns the KPIs read, and their kinds.
+_KPI_DATES = ("signed_on", "landed_on", "started_on", "in_stats_on")
+_KPI_NEEDS = ("project_id", "sector", "origin", "investment", *_KPI_DATES)
+
+
+def _check_ledger_frame(ledger: pd.DataFrame, investment: pd.DataFrame | None) -> None:
+    """One clear error for a ledger frame the KPIs cannot read (a raw ``pd.read_csv``)."""
+    hint = "read the ledger with chainmap.model.office_tables.read_ledger_data (or read_ledger)"
+    if not isinstance(ledger, pd.DataFrame):
+        raise InputError(
+            f"台账须为 DataFrame / the ledger must be a DataFrame, not {type(ledger).__name__}"
+        )
+    missing = [c for c in _KPI_NEEDS if c not in ledger.columns]
+    if missing:
+        raise InputError(
+            f"台账缺少列 / the ledger frame lacks {', '.join(missing)}",
+            hint=hint + ", which maps the Chinese headers (签约日期 …)",
+        )
+    for col in _KPI_DATES:
+        if not pd.api.types.is_datetime64_any_dtype(ledger[col]) and ledger[col].notna().any():
+            raise InputError(
+                f"台账列 {col} 须为日期 / ledger column {col} must hold dates", hint=hint
+            )
+    if (
+        not pd.api.types.is_numeric_dtype(ledger["investment"])
+        and ledger["investment"].notna().any()
+    ):
+        raise InputError(
+            "台账列 investment 须为数值 / ledger column investment must be numbers", hint=hint
+        )
+    if investment is not None:
+        if not isinstance(investment, pd.DataFrame) or "amount" not in investment.columns:
+            raise InputError(
+                "实物量投资表须有 amount 列 / the investment table needs an amount column",
+                hint=hint,
+            )
+        if (
+            not pd.api.types.is_numeric_dtype(investment["amount"])
+            and investment["amount"].notna().any()
+        ):
+            raise InputError(
+                "实物量投资 amount 须为数值 / investment amounts must be numbers", hint=hint
+            )
+
+
 def kpi_table(
     ledger: pd.DataFrame,
     investment: pd.DataFrame | None,
@@ -337,6 +382,12 @@ def kpi_table(
     >>> r["target_completion"], r["physical_investment_period"]
     (None, 0.5)
     """
+    _check_ledger_frame(ledger, investment)
+    if not isinstance(targets, KpiTargets):
+        raise InputError(
+            f"targets 须为 KpiTargets / targets must be KpiTargets, not {type(targets).__name__}",
+            hint="read a targets TOML with chainmap.model.kpi_targets.read_targets",
+        )
     span = _as_period(period)
     years = None if cohort is None else parse_cohort(cohort)
     units = {u.id: u.name for u in targets.units}

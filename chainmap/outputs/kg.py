@@ -1208,6 +1208,8 @@ def query_kg(
     >>> "seg:fluorspar" in set(rows["segment"])
     True
     """
+    if engine not in ("auto", "oxigraph", "rdflib"):
+        raise InputError(f"engine must be auto, oxigraph or rdflib, got {engine!r}")
     bindings = dict(bindings or {})
     _check_bindings(bindings)
     check_offline(sparql)  # before either engine sees it: both would fetch
