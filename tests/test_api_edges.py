@@ -118,3 +118,23 @@ def test_query_kg_refuses_an_engine_it_does_not_have(chain):
 
     with pytest.raises(InputError, match="engine must be"):
         query_kg(chain, read_query("shared-segments"), engine="oxi")
+
+
+def test_revenue_with_a_unit_is_read_in_yi_yuan_and_a_foreign_one_is_not_converted(tmp_path):
+    from chainmap.model.enterprises import normalise_enterprises
+
+    raw = pd.DataFrame(
+        {
+            "企业名称": ["甲公司", "乙公司", "丙公司", "丁公司", "戊公司"],
+            "所属省份": ["浙江省"] * 5,
+            "所属城市": ["金华市"] * 5,
+            "所属区县": ["武义县"] * 5,
+            "营业收入": ["46.1", "46.1亿元", "5,000万元", "123456789元", "300万美元"],
+        }
+    )
+    for method in ("columns", "rows"):  # the fast path and its row-by-row reference agree
+        table, report = normalise_enterprises(raw, method=method)
+        assert table["revenue"].tolist()[:4] == [46.1, 46.1, 0.5, 1.23456789], method
+        assert pd.isna(table["revenue"].iloc[4]), method
+        notes = [i.message for i in report.items if i.column == "营业收入"]
+        assert any("foreign currency" in n for n in notes), notes

@@ -726,6 +726,53 @@ def _number_cell(raw: object, text: str | None, kind: type) -> float | int | Non
     return to_number(raw, kind)
 
 
+#: A revenue cell in another currency: never converted (rates move; see capital).
+_FOREIGN_MONEY = re.compile(
+    r"美元|港元|港币|欧元|日元|英镑|韩元|USD|HKD|EUR|JPY|GBP|KRW|\$|€|£|円", re.I
+)
+
+
+def revenue_yi(value: object) -> float | None:
+    """Revenue in 亿元 from a cell as exports write it; ``ValueError`` for a foreign currency.
+
+    A bare number is already 亿元 (the canonical unit); a unit in the cell is honoured, so a
+    registry's ``5000万元`` is 0.5, not 5,000 亿元.
+
+    Examples
+    --------
+    >>> revenue_yi("46.1"), revenue_yi("46.1亿元"), revenue_yi("5,000万元"), revenue_yi("1.2万亿")
+    (46.1, 46.1, 0.5, 12000.0)
+    >>> revenue_yi("123456789元"), revenue_yi(None)
+    (1.23456789, None)
+    """
+    number = to_number(value, float)
+    if number is None:
+        return None
+    raw = str(value)
+    if _FOREIGN_MONEY.search(raw):
+        raise ValueError(
+            f"营收为外币, 不换算 / revenue in a foreign currency is not converted: {raw[:40]!r}"
+        )
+    if "万亿" in raw:
+        return number * 1e4
+    if "亿" in raw:
+        return number
+    if "万" in raw:
+        return number / 1e4
+    if "元" in raw:
+        return number / 1e8
+    return number
+
+
+def _revenue_cell(raw: object, text: str | None) -> float | None:
+    """:func:`revenue_yi` of one cell (a plain number read as it is)."""
+    if text is None:
+        return None
+    if len(text) <= 15 and text.isascii() and text.replace(".", "", 1).isdigit():
+        return float(text)
+    return revenue_yi(raw)
+
+
 def _founded_cell(raw: object, text: str | None) -> dt.date | None:
     """The founding date of one cell, as :func:`_normalise_row` reads it."""
     if text is None:
@@ -976,11 +1023,13 @@ class _ColumnImport:
                 continue
             raws, texts = self.cells(col, self.raw), self.cells(col, self.text)
             numbers = []
-            parse = functools.partial(_number_cell, kind=kind)
+            parse = (
+                _revenue_cell if col == "revenue" else functools.partial(_number_cell, kind=kind)
+            )
             for i, number, exc in _parsed(raws, texts, self.rows, parse):
                 numbers.append(number)
                 if exc is not None:
-                    msg = _bad_number(raws[i])
+                    msg = _bad_number(raws[i], exc)
                     self.warn(i, col, self.by_target.get(col), "bad_number", msg)
             self.out[col] = numbers
         employees = self.out["employees"]
@@ -1157,10 +1206,10 @@ def _normalise_row(
         report.warn(rownum, by_target.get("founded"), "bad_date", _bad_date(exc, get("founded")))
     for col, kind in (("employees", int), ("revenue", float), ("revenue_year", int)):
         try:
-            rec[col] = to_number(get(col), kind)
-        except ValueError:
+            rec[col] = revenue_yi(get(col)) if col == "revenue" else to_number(get(col), kind)
+        except ValueError as exc:
             rec[col] = None
-            report.warn(rownum, by_target.get(col), "bad_number", _bad_number(get(col)))
+            report.warn(rownum, by_target.get(col), "bad_number", _bad_number(get(col), exc))
 
     if rec["employees"] is not None and rec["employees"] < 0:
         report.warn(
@@ -1204,7 +1253,9 @@ def _bad_date(exc: ValueError, cell: object) -> str:
     return f"无法解析日期 / cannot parse {cell!r}{why}; 已留空 / left blank"
 
 
-def _bad_number(cell: object) -> str:
+def _bad_number(cell: object, exc: ValueError | None = None) -> str:
+    if exc is not None and "foreign currency" in str(exc):
+        return str(exc)
     return f"无法解析数字 / cannot parse {cell!r}"
 
 
