@@ -1423,18 +1423,22 @@ def classify_cmd(
         for rec in records:
             rec.update({k: "" for k, v in rec.items() if v is None})
             rec["segments"] = ";".join(rec["segments"])
-    if fmt == "table" and output is None:  # a terminal: names and segments, not 20 columns
-        name = next((c for c in ("name", "企业名称", "名称") if c in columns), columns[0])
-        columns = [name, "segments", "segments_source", "segments_confidence", "trade_segments"]
-        for rec in records:
-            for key in columns[3:]:
-                if isinstance(rec.get(key), list):
-                    rec[key] = ";".join(rec[key])
+    name = next((c for c in ("name", "企业名称", "名称") if c in columns), columns[0])
+    shown = [name, "segments", "segments_source", "segments_confidence", "trade_segments"]
+    if fmt == "table":  # names and segments, not twenty one-character columns
         note(
-            "终端只显示名称与环节 / the terminal shows names and segments; -o FILE.csv or .xlsx "
+            "表格只显示名称与环节 / the table shows names and segments; -o FILE.csv or .xlsx "
             "writes every column with the evidence"
         )
-    emit(records, fmt=fmt, output=output, columns=columns, title=loaded.name_zh, sheet="classified")
+    emit(
+        records,
+        fmt=fmt,
+        output=output,
+        columns=columns,
+        table_columns=shown,
+        title=loaded.name_zh,
+        sheet="classified",
+    )
     note(f"{found}/{len(records)} 行有环节 / rows with segments ({loaded.id})")
 
 
