@@ -112,11 +112,11 @@ def load_profile(path: str | Path | Mapping[str, Any] | None = None, **overrides
     ...                       "affinity": 0.2, "intent": 0.0})["weights"]["gap_priority"]
     0.4
     """
-    profile = default_profile()
+    default = profile = default_profile()  # merge_profile copies: ``default`` stays as read
     source = "profile"
     if isinstance(path, Mapping):
         _check_weights_form(path, source)
-        _warn_unknown_keys(path, profile, source)
+        _warn_unknown_keys(path, default, source)
         profile = merge_profile(profile, path)
     elif path is not None:
         source = str(path)
@@ -138,13 +138,19 @@ def load_profile(path: str | Path | Mapping[str, Any] | None = None, **overrides
                 hint="start from graphs/profile.toml",
             ) from None
         _check_weights_form(user, source)
-        _warn_unknown_keys(user, profile, source)
+        _warn_unknown_keys(user, default, source)
         profile = merge_profile(profile, user)
     if overrides:
         _check_weights_form(overrides, source)
         profile = merge_profile(profile, overrides)
+    for name, value in profile.items():  # every table of the default stays a table
+        if isinstance(default.get(name), Mapping) and not isinstance(value, Mapping):
+            raise InputError(
+                f"配置项 / key [{name}]: 须为表 / must be a table [{name}], got {value!r}"[:200],
+                file=source,
+            )
     _validate(profile, source)
-    _check_regions(profile, default_profile(), source)
+    _check_regions(profile, default, source)
     segs = profile.get("segments", {})
     for key in ("include", "exclude"):  # retired ids map to their successors, with a warning
         if isinstance(segs.get(key), list):
@@ -222,21 +228,6 @@ LIMITS = {
 }
 
 
-#: The top-level tables of a profile (graphs/profile.toml); each must stay a table.
-_TABLES = (
-    "home",
-    "office",
-    "weights",
-    "policy",
-    "strategy_weight",
-    "thresholds",
-    "segments",
-    "affinity",
-    "zones",
-    "stability",
-)
-
-
 def _is_number(value: Any) -> bool:
     """A finite int or float; booleans are not numbers (TOML ``true`` is a bool)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
@@ -260,9 +251,6 @@ def _validate(p: Mapping[str, Any], source: str) -> None:
                 key, f"须为 {lo}..{hi} 的整数 / must be an integer from {lo} to {hi}, got {value!r}"
             )
 
-    for name, value in p.items():  # every table of the default profile stays a table
-        if name in _TABLES and not isinstance(value, Mapping):
-            raise bad(name, f"须为表 / must be a table [{name}], got {value!r}"[:200])
     wanted = p.get("affinity", {}).get("zones", [])
     if not (isinstance(wanted, list) and all(isinstance(z, str) for z in wanted)):
         raise bad("affinity.zones", 'must be a list of zone names, e.g. ["长三角"]')
