@@ -31,8 +31,7 @@ def _echo(text: str, output: Path | None) -> None:
 
 def _date(text: str | None, option: str) -> dt.date | None:
     from chainmap.errors import InputError
-    from chainmap.model.ledger import DATE_RANGE
-    from chainmap.model.values import parse_date
+    from chainmap.model.values import date_outside, parse_date
 
     try:
         day = parse_date(text)
@@ -40,12 +39,9 @@ def _date(text: str | None, option: str) -> dt.date | None:
         raise InputError(
             f"无法识别日期 / cannot read {option} {text!r}", hint="use YYYY-MM-DD"
         ) from None
-    if day is not None and not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
-        first, last = DATE_RANGE[0].year, DATE_RANGE[1].year
-        raise InputError(
-            f"日期超出 {first}-{last} / {option} {day.isoformat()} is outside {first}-{last}",
-            hint="check the year",
-        )
+    outside = date_outside(day, option)
+    if outside:
+        raise InputError(outside, hint="check the year")
     return day
 
 

@@ -36,7 +36,8 @@ import pandas as pd
 
 from chainmap.errors import InputError
 from chainmap.model.kpi_targets import KpiClass, KpiTarget, KpiTargets
-from chainmap.model.ledger import DATE_RANGE, STAGES, parse_date
+from chainmap.model.ledger import STAGES, parse_date
+from chainmap.model.values import date_outside
 
 __all__ = [
     "BY_COLUMNS",
@@ -555,12 +556,9 @@ def kpi_report(
         when = None
     if when is None:
         raise InputError(f"无法识别日期 / cannot read --as-of {as_of!r}", hint="use YYYY-MM-DD")
-    if not DATE_RANGE[0] <= when <= DATE_RANGE[1]:
-        first, last = DATE_RANGE[0].year, DATE_RANGE[1].year
-        raise InputError(
-            f"日期超出 {first}-{last} / --as-of {when.isoformat()} is outside {first}-{last}",
-            hint="check the year",
-        )
+    outside = date_outside(when, "--as-of")
+    if outside:
+        raise InputError(outside, hint="check the year")
     return {
         "kpi": kpi_table(ledger, investment, targets, period=span, cohort=cohort, by=by),
         "funnel": funnel(ledger, as_of=when, by=by or "chain"),

@@ -40,7 +40,12 @@ import pandas as pd
 from chainmap.errors import InputError
 from chainmap.model.ledger_values import parse_amount, resolve_chain, resolve_segment
 from chainmap.model.report import ImportReport
-from chainmap.model.values import is_blank, parse_date, split_list
+from chainmap.model.values import (
+    DATE_RANGE,
+    is_blank,
+    parse_date,
+    split_list,
+)
 
 __all__ = [
     "ALL_STAGES",
@@ -171,8 +176,6 @@ _ALIASES_ZH = {
 #: Every date column of the ledger: the stage dates, ``due`` and ``dropped_on``.
 DATE_COLUMNS = (*(c for c, _ in ALL_STAGES), "due", "dropped_on")
 _DATE_COLUMNS = DATE_COLUMNS
-#: Project dates outside these years are typing errors (and pandas timestamps end in 2262).
-DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2100, 12, 31))
 _REQUIRED = ("project_id",)
 # How far down a sheet to look for the header row (title rows above it are common).
 _HEADER_SEARCH_ROWS = 10

@@ -20,6 +20,7 @@ from chainmap.errors import InputError
 from chainmap.model.catalog import data_path
 from chainmap.model.enterprises import parse_date
 from chainmap.model.sheets import read_table
+from chainmap.model.values import date_outside
 
 __all__ = [
     "as_date",
@@ -87,20 +88,16 @@ def as_date(value: object, *, file: str, row: int, column: str) -> dt.date:
             column=column,
             hint="use YYYY-MM-DD",
         )
-    if not DATE_RANGE[0] <= parsed <= DATE_RANGE[1]:  # 0001-01-01 broke the date arithmetic
+    outside = date_outside(parsed)  # 0001-01-01 broke the date arithmetic
+    if outside:
         raise InputError(
-            f"日期超出 {DATE_RANGE[0].year}-{DATE_RANGE[1].year} / date {parsed.isoformat()} "
-            f"is outside {DATE_RANGE[0].year}-{DATE_RANGE[1].year}",
+            outside,
             file=file,
             row=row,
             column=column,
             hint="check the year",
         )
     return parsed
-
-
-#: Dates a sourced fact may carry (the ledger's range).
-DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2100, 12, 31))
 
 
 def split_sources(

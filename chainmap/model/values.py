@@ -14,7 +14,17 @@ import re
 
 import pandas as pd
 
-__all__ = ["DASHES", "LIST_SEPARATORS", "is_blank", "parse_date", "split_list", "text", "to_number"]
+__all__ = [
+    "DASHES",
+    "DATE_RANGE",
+    "LIST_SEPARATORS",
+    "date_outside",
+    "is_blank",
+    "parse_date",
+    "split_list",
+    "text",
+    "to_number",
+]
 
 #: Cells that mean "no value" in registry exports.
 DASHES = frozenset({"-", "--", "—", "——", "/", "无"})
@@ -85,6 +95,24 @@ def split_list(value: object) -> list[str]:
         if part and part not in out:
             out.append(part)
     return out
+
+
+#: Dates outside these years are typing errors (and pandas timestamps end in 2262).
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2100, 12, 31))
+
+
+def date_outside(day: dt.date | None, what: str = "date") -> str | None:
+    """The message for a ``day`` outside :data:`DATE_RANGE`, or None when it is inside.
+
+    >>> date_outside(dt.date(9999, 12, 31), "--as-of")
+    '日期超出 1900-2100 / --as-of 9999-12-31 is outside 1900-2100'
+    >>> date_outside(dt.date(2024, 6, 30)) is None
+    True
+    """
+    if day is None or DATE_RANGE[0] <= day <= DATE_RANGE[1]:
+        return None
+    first, last = DATE_RANGE[0].year, DATE_RANGE[1].year
+    return f"日期超出 {first}-{last} / {what} {day.isoformat()} is outside {first}-{last}"
 
 
 def parse_date(value: object) -> dt.date | None:
