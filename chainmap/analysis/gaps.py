@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -159,17 +158,10 @@ def segment_importance(chain: Chain) -> pd.Series:
     """Importance of each segment in [0, 1]: mean percentile of degree and betweenness.
 
     Chain position enters through betweenness (midstream segments that many
-    supply paths cross score high) and degree (segments with many links).
+    supply paths cross score high) and degree (segments with many links); see
+    :meth:`chainmap.model.chain.Chain.importance`.
     """
-    graph = chain.graph
-    degree = pd.Series(dict(graph.degree(weight="weight")), dtype=float)
-    between = pd.Series(nx.betweenness_centrality(graph, normalized=True), dtype=float)
-    order = [s.id for s in chain.ordered_segments()]
-    score = (
-        degree.reindex(order).rank(method="average", pct=True)
-        + between.reindex(order).rank(method="average", pct=True)
-    ) / 2
-    return score.rename("importance")
+    return chain.importance()
 
 
 # ---------------------------------------------------------------------- status

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chainmap.analysis.strategy import feedstock_graph, plan_segments, status_of
+from chainmap.analysis.strategy import plan_segments
 from chainmap.model.chain import Chain
 from chainmap.model.vocab import CRITERIA
 
@@ -104,13 +104,16 @@ def stability_runs(
     gated = status["policy_gated"].to_numpy(dtype=bool)
     excluded = status["excluded_by_profile"].to_numpy(dtype=bool)
     context = set(status.index[status["held_nearby"].to_numpy(dtype=bool)])
-    stage = {s.id: s.stage_order for s in chain.ordered_segments()}
-    graph = feedstock_graph(chain)
+    graph = chain.feedstock
     firm = pool[["strength", "affinity", "intent"]].to_numpy(dtype=float)
     tags = [[pos[t] for t in tl if t in pos] for tl in pool["chain_segments"]]
+    # The pool's tags flattened (firm j, segment t): a firm scores on its best kept
+    # target tag (ties among tags give the same score, whichever stage or id wins them).
+    tag_t = np.array([t for tl in tags for t in tl], dtype=np.int64)
+    tag_j = np.repeat(np.arange(m), [len(tl) for tl in tags])
 
     ranks = np.empty((n, m), dtype=np.int64)
-    planned: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    planned: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for r in range(n):
         w = weights * rng.uniform(1 - spread, 1 + spread, size=len(weights))
         w = w / w.sum()
@@ -120,12 +123,10 @@ def stability_runs(
         )
         total = home + rest
         lq = _lq(home.astype(float), total.astype(float))
-        st = {
-            s: status_of(home[i], total[i] + other[i], lq[i], strong_lq)
-            for i, s in enumerate(order)
-        }
-        key = tuple(st.values())
+        code = _status_codes(home, total + other, lq, strong_lq)
+        key = code.tobytes()
         if key not in planned:  # runs often draw the same statuses: plan each once
+            st = dict(zip(order, [_STATUSES[c] for c in code.tolist()], strict=True))
             planned[key] = _segment_parts(
                 plan_segments(chain, st, hop_decay=decay, context_held=context, graph=graph),
                 order, gated | excluded, sw, importance, density,
@@ -135,19 +136,14 @@ def stability_runs(
         fe = fe / fe.max() if fe.max() > 0 else fe
         seg_score = w[0] * gp + w[1] * fe
         firm_part = firm @ w[2:]
-        keep = rng.random(sum(len(t) for t in tags)) >= dropout
+        keep = rng.random(len(tag_t)) >= dropout
+        on = keep & target[tag_t]
+        best = np.full(m, -np.inf)
+        np.maximum.at(best, tag_j[on], seg_score[tag_t[on]])
+        found = np.zeros(m, dtype=bool)
+        found[tag_j[on]] = True
         scores = np.full(m, -np.inf)
-        k = 0
-        for j, tl in enumerate(tags):
-            best = None
-            for t in tl:
-                if keep[k] and target[t]:
-                    key = (-seg_score[t], stage[order[t]], order[t])
-                    if best is None or key < best[0]:
-                        best = (key, t)
-                k += 1
-            if best is not None:
-                scores[j] = seg_score[best[1]] + firm_part[j]
+        scores[found] = best[found] + firm_part[found]
         # rank within the pool: higher score first, the real rank order breaks ties
         ranking = np.lexsort((np.arange(m), -scores))
         rank = np.empty(m, dtype=np.int64)
@@ -158,6 +154,16 @@ def stability_runs(
     lo = np.percentile(ranks, 5, axis=0, method="lower").astype(float)
     hi = np.percentile(ranks, 95, axis=0, method="higher").astype(float)
     return stability, lo, hi
+
+
+_STATUSES = ("no_data", "missing", "weak", "strong")
+
+
+def _status_codes(
+    home: np.ndarray, total: np.ndarray, lq: np.ndarray, strong_lq: float
+) -> np.ndarray:
+    """:func:`status_of` of every segment at once, as indexes into ``_STATUSES``."""
+    return np.where(total == 0, 0, np.where(home == 0, 1, np.where(lq < strong_lq, 2, 3)))
 
 
 def _segment_parts(

@@ -9,19 +9,22 @@ home region's holdings (CONTRACTS "Gap status and strategy"):
 - a home that holds nothing in the chain gets 建链 on the chain's entry segments.
 
 Everything here is a pure function of the chain and a set of held segments, so the
-stability analysis can re-run it on perturbed holdings.
+stability analysis can re-run it on perturbed holdings. It walks the chain's
+:class:`~chainmap.model.chain.Feedstock` (plain dicts): ``import networkx`` alone cost a
+tenth of a second of every ``chainmap rank``; :func:`feedstock_graph` gives the same links
+as a networkx graph, and the tests compare the two walks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
-import weakref
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+from chainmap.model.chain import Chain, Feedstock
 
-from chainmap.model.chain import Chain
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
 
 __all__ = [
     "SegmentPlan",
@@ -42,6 +45,8 @@ def feedstock_graph(chain: Chain) -> nx.DiGraph:
     >>> all(d["relation"] == "feedstock_of" for _, _, d in g.edges(data=True))
     True
     """
+    import networkx as nx
+
     graph = chain.graph
     # A frozen copy, not a filtering view: the stability runs walk it ~10^5 times, and a
     # view calls its filter on every edge access (the same nodes, edges and data).
@@ -94,31 +99,17 @@ def _strategy(status: str, held_up: bool, held_down: bool) -> str | None:
     return None
 
 
-def _share(graph: nx.DiGraph, s: str, held: Collection[str]) -> float:
+def _share(graph: Feedstock, s: str, held: Collection[str]) -> float:
     """Weighted share of ``s``'s direct feedstock neighbours (up and down) in ``held``."""
     total = held_w = 0.0
-    for n in set(graph.predecessors(s)) | set(graph.successors(s)):
-        data = graph.edges[n, s] if graph.has_edge(n, s) else graph.edges[s, n]
-        w = float(data.get("weight", 1.0) or 0.0)
+    for n in graph.neighbours(s):
+        w = float(graph.weight(n, s) or 0.0)
         total += w
         held_w += w if n in held else 0.0
     return held_w / total if total else 0.0
 
 
-def _hops(graph: nx.DiGraph, held: Collection[str]) -> dict[str, int]:
-    """Undirected feedstock hop distance from each reachable segment to the nearest held one."""
-    if not held:
-        return {}
-    undirected = graph.to_undirected(as_view=True)
-    return {
-        s: int(d)
-        for s, d in nx.multi_source_dijkstra_path_length(
-            undirected, set(held), weight=lambda u, v, d: 1
-        ).items()
-    }
-
-
-def _feasibility(graph: nx.DiGraph, held: Collection[str], hops: Mapping[str, int], decay: float):
+def _feasibility(graph: Feedstock, held: Collection[str], hops: Mapping[str, int], decay: float):
     """Chain-adjacency feasibility with hop decay (docs/methods.md), feedstock links only.
 
     Within one hop of a held segment: the weighted share of its direct feedstock
@@ -130,11 +121,7 @@ def _feasibility(graph: nx.DiGraph, held: Collection[str], hops: Mapping[str, in
         if h <= 1:
             out[s] = _share(graph, s, held)
         else:
-            near = [
-                out[n]
-                for n in set(graph.predecessors(s)) | set(graph.successors(s))
-                if hops.get(n) == h - 1
-            ]
+            near = [out[n] for n in graph.neighbours(s) if hops.get(n) == h - 1]
             out[s] = decay * max(near, default=0.0)
     return out
 
@@ -145,7 +132,7 @@ def plan_segments(
     *,
     hop_decay: float,
     context_held: Collection[str] = (),
-    graph: nx.DiGraph | None = None,
+    graph: Feedstock | None = None,
 ) -> dict[str, SegmentPlan]:
     """Strategy, hops and feasibility of every segment, from each segment's ``status``.
 
@@ -164,14 +151,14 @@ def plan_segments(
     >>> p["hfc_refrigerants"].strategy, "ahf" in p["hfc_refrigerants"].held_upstream
     ('延链', True)
     """
-    g = feedstock_graph(chain) if graph is None else graph
+    g = chain.feedstock if graph is None else graph
     held = {s for s, st in status.items() if st in ("weak", "strong")}
     out: dict[str, SegmentPlan] = {}
     if not held:
         return _build_chain(chain, g, status, context_held, hop_decay)
-    hops = _hops(g, held)
+    hops = g.hops(held)
     feas = _feasibility(g, held, hops, hop_decay)
-    reach = _reach(g)
+    reach = g.reach
     for sid, seg in chain.segments_by_id.items():
         by_product = bool(getattr(seg, "by_product", False))
         ups = tuple(sorted(held & reach[sid][0], key=lambda x: (hops.get(x, 0), x)))
@@ -188,24 +175,9 @@ def plan_segments(
     return out
 
 
-_REACH: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _reach(g: nx.DiGraph) -> dict[str, tuple[set[str], set[str]]]:
-    """Ancestors and descendants of every node of a frozen graph, computed once per graph.
-
-    The stability runs plan the same graph hundreds of times; only the statuses change.
-    """
-    if not nx.is_frozen(g):
-        return {s: (nx.ancestors(g, s), nx.descendants(g, s)) for s in g}
-    if g not in _REACH:
-        _REACH[g] = {s: (nx.ancestors(g, s), nx.descendants(g, s)) for s in g}
-    return _REACH[g]
-
-
 def _build_chain(
     chain: Chain,
-    g: nx.DiGraph,
+    g: Feedstock,
     status: Mapping[str, str],
     context: Collection[str],
     decay: float,
@@ -220,7 +192,7 @@ def _build_chain(
     out: dict[str, SegmentPlan] = {}
     for sid, seg in chain.segments_by_id.items():
         by_product = bool(getattr(seg, "by_product", False))
-        inputs = set(g.predecessors(sid))
+        inputs = set(g.preds[sid])
         near = tuple(sorted(inputs & context))
         entry = (not inputs) or bool(near)
         ok = entry and not by_product and status[sid] == "missing"

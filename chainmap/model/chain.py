@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "Chain",
+    "Feedstock",
     "Link",
     "RetiredSegmentWarning",
     "Segment",
@@ -134,6 +135,9 @@ class Chain:
             self.link_membership.setdefault((link.upstream, link.downstream), self.members[:1])
         _check_links(self)
         self._graph: nx.DiGraph | None = None
+        self._feedstock: Feedstock | None = None
+        #: Segment importance computed when the bundled chain was pre-built (None: compute).
+        self.prebuilt_importance: dict[str, float] | None = None
 
     @property
     def graph(self) -> nx.DiGraph:
@@ -142,6 +146,37 @@ class Chain:
         if self._graph is None:
             self._graph = _build_graph(self)
         return self._graph
+
+    @property
+    def feedstock(self) -> Feedstock:
+        """The ``feedstock_of`` links as plain adjacency, for the strategy (no networkx)."""
+        if self._feedstock is None:
+            self._feedstock = Feedstock.of(self)
+        return self._feedstock
+
+    def importance(self) -> pd.Series:
+        """Importance of each segment in [0, 1]: mean percentile of degree and betweenness.
+
+        Degree counts weighted links of either relation; betweenness is networkx's,
+        normalised. A bundled chain carries the values computed so when
+        ``graphs/prebuilt.json`` was built, so ranking it needs no networkx.
+        """
+        order = [s.id for s in self.ordered_segments()]
+        if self.prebuilt_importance is not None:
+            values = self.prebuilt_importance
+            return pd.Series(
+                [values[s] for s in order], index=order, dtype=float, name="importance"
+            )
+        import networkx as nx
+
+        graph = self.graph
+        degree = pd.Series(dict(graph.degree(weight="weight")), dtype=float)
+        between = pd.Series(nx.betweenness_centrality(graph, normalized=True), dtype=float)
+        score = (
+            degree.reindex(order).rank(method="average", pct=True)
+            + between.reindex(order).rank(method="average", pct=True)
+        ) / 2
+        return score.rename("importance")
 
     # ------------------------------------------------------------------ basics
     def __len__(self) -> int:
@@ -433,6 +468,97 @@ def _has_cycle(edges: dict[str, list[str]]) -> bool:
                 state[node] = 2
                 stack.pop()
     return False
+
+
+class Feedstock:
+    """A chain's ``feedstock_of`` links as dicts: what the strategy walks, without networkx.
+
+    Neighbours are listed in the order :func:`chainmap.analysis.strategy.feedstock_graph`
+    (networkx) gives them, so sums over them add in the same order; the tests compare
+    every walk here with networkx's (``tests/test_strategy_graph.py``).
+
+    >>> fs = load_chain("fluorochem").feedstock
+    >>> "ahf" in fs.preds["hfc_refrigerants"], fs.hops({"ahf"})["ahf"]
+    (True, 0)
+    """
+
+    __slots__ = ("_reach", "nodes", "preds", "succs", "weights")
+
+    def __init__(
+        self,
+        nodes: tuple[str, ...],
+        preds: dict[str, tuple[str, ...]],
+        succs: dict[str, tuple[str, ...]],
+        weights: dict[tuple[str, str], float],
+    ) -> None:
+        self.nodes, self.preds, self.succs, self.weights = nodes, preds, succs, weights
+        self._reach: dict[str, tuple[frozenset[str], frozenset[str]]] | None = None
+
+    @classmethod
+    def of(cls, chain: Chain) -> Feedstock:
+        """The feedstock links of ``chain``, in the graph's node and edge order."""
+        nodes = tuple(s.id for s in chain.ordered_segments())
+        out: dict[str, list[Link]] = {}
+        for link in chain.link_list:
+            if link.relation == "feedstock_of":
+                out.setdefault(link.upstream, []).append(link)
+        preds: dict[str, list[str]] = {n: [] for n in nodes}
+        succs: dict[str, list[str]] = {n: [] for n in nodes}
+        weights: dict[tuple[str, str], float] = {}
+        for up in nodes:  # networkx copies edges node by node, each node's in link order
+            for link in out.get(up, ()):
+                succs[up].append(link.downstream)
+                preds[link.downstream].append(up)
+                weights[up, link.downstream] = 1.0 if link.weight is None else link.weight
+        return cls(
+            nodes,
+            {n: tuple(v) for n, v in preds.items()},
+            {n: tuple(v) for n, v in succs.items()},
+            weights,
+        )
+
+    def weight(self, a: str, b: str) -> float:
+        """The weight of the link between ``a`` and ``b``, either way round."""
+        return self.weights[a, b] if (a, b) in self.weights else self.weights[b, a]
+
+    def neighbours(self, s: str) -> set[str]:
+        """Direct feedstock neighbours of ``s``, up and down."""
+        return set(self.preds[s]) | set(self.succs[s])
+
+    def hops(self, sources: Iterable[str]) -> dict[str, int]:
+        """Undirected hop distance from each reachable segment to the nearest of ``sources``."""
+        dist = {s: 0 for s in sources}
+        frontier = list(dist)
+        while frontier:
+            nxt = []
+            for s in frontier:
+                d = dist[s] + 1
+                for n in (*self.preds[s], *self.succs[s]):
+                    if n not in dist:
+                        dist[n] = d
+                        nxt.append(n)
+            frontier = nxt
+        return dist
+
+    @property
+    def reach(self) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+        """Ancestors and descendants of every segment (computed once)."""
+        if self._reach is None:
+            self._reach = {
+                s: (self._walk(s, self.preds), self._walk(s, self.succs)) for s in self.nodes
+            }
+        return self._reach
+
+    @staticmethod
+    def _walk(start: str, step: dict[str, tuple[str, ...]]) -> frozenset[str]:
+        seen: set[str] = set()
+        stack = list(step[start])
+        while stack:
+            s = stack.pop()
+            if s not in seen:
+                seen.add(s)
+                stack.extend(step[s])
+        return frozenset(seen)
 
 
 def _build_graph(chain: Chain) -> nx.DiGraph:

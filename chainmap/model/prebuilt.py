@@ -113,7 +113,9 @@ def cached_chain(chain_id: str) -> Chain | None:
     entry = _load().get("chains", {}).get(chain_id)
     if entry is None or entry["digest"] != sources_digest([f"{chain_id}.ttl"]):
         return None
-    return chain_from_record(entry["chain"])
+    chain = chain_from_record(entry["chain"])
+    chain.prebuilt_importance = entry["importance"]
+    return chain
 
 
 def cached_sample() -> pd.DataFrame | None:
@@ -145,7 +147,12 @@ def _build(parse_chain: Any, normalised_sample: Any) -> dict[str, Any]:
     for chain_id in catalog.bundled_chain_ids():
         name = f"{chain_id}.ttl"
         chain = parse_chain(catalog.read_text(name), origin=f"graphs/{name}")
-        chains[chain_id] = {"digest": sources_digest([name]), "chain": chain_record(chain)}
+        chains[chain_id] = {
+            "digest": sources_digest([name]),
+            "chain": chain_record(chain),
+            # networkx's betweenness, so ranking a bundled chain needs no networkx
+            "importance": chain.importance().to_dict(),
+        }
     sample = normalised_sample()
     return {
         "chains": chains,
