@@ -182,8 +182,13 @@ def _interrupted() -> None:
 
 
 def note(message: str) -> None:
-    """Write one note line to stderr (never stdout, which carries only the result)."""
-    click.echo(message, err=True)
+    """Write one note line to stderr (never stdout, which carries only the result).
+
+    Control characters from data (an ESC in a firm's name) are shown as U+FFFD.
+    """
+    from chainmap.model.values import visible
+
+    click.echo(visible(message), err=True)
 
 
 def emit(
@@ -680,13 +685,14 @@ def rank_cmd(
 
 def render_ranking(ranking, *, title: str) -> str:
     """The ranking for a 100-column terminal: a compact table, then each row's reasons."""
+    from chainmap.model.values import visible
     from chainmap.outputs.tables import records_to_frame, render_table
 
     frame = records_to_frame(
         ranking, ["rank", "name", "region", "segment_name", "strategy", "score", "stability"]
     ).rename(columns={**_HEADERS, "segment_name": "环节 segment"})
     lines = [render_table(frame, title=title), "理由 / reasons:"]
-    lines += [f"{r.rank:>3}. {r.name}: {r.reasons}" for r in ranking.itertuples()]
+    lines += [f"{r.rank:>3}. {visible(f'{r.name}: {r.reasons}')}" for r in ranking.itertuples()]
     return "\n".join(lines) + "\n"
 
 

@@ -788,3 +788,36 @@ def test_a_bind_for_a_variable_the_query_lacks_is_one_line_listing_its_variables
         run("query", "fluorochem", "segments-of-stage", "--bind", "stagee=stage:material")
     )
     assert "?stagee" in line and "?stage" in line.split("variables:")[1], line
+
+
+def _controls(text: str) -> list[str]:
+    return [c for c in text if (ord(c) < 32 and c not in "\n\t\r") or 0x7F <= ord(c) <= 0x9F]
+
+
+def test_control_characters_from_data_never_reach_a_reader(tmp_path):
+    """ESC and the one-byte CSI in a firm's name: U+FFFD for people, escapes in JSON."""
+    import json
+
+    name = "浙江永和\x1b[31m\x01\x7f\x9b制冷股份有限公司"
+    firms = _sample_with(tmp_path, "浙江永和制冷股份有限公司", name)
+    for args, out in (
+        (["plan", "fluorochem"], tmp_path / "plan.md"),
+        (["plan", "fluorochem"], tmp_path / "plan.html"),
+        (["map", "fluorochem"], tmp_path / "map.svg"),
+        (["rank", "fluorochem"], None),
+    ):
+        result = run(*args, "--enterprises", str(firms), *(["-o", str(out)] if out else []))
+        assert result.exit_code == 0, result.output
+        text = out.read_text(encoding="utf-8") if out else result.stdout + result.stderr
+        assert not _controls(text), (args, out)
+        if out is None or out.suffix != ".svg":  # (the poster names firms by short names)
+            assert "\ufffd" in text and "31m" in text, (args, out)
+    result = run("rank", "fluorochem", "--enterprises", str(firms), "--format", "json")
+    assert not _controls(result.stdout)
+    assert name in {r["name"] for r in json.loads(result.stdout)}  # the data as it was
+    out = tmp_path / "map.html"
+    assert run("map", "fluorochem", "--enterprises", str(firms), "-o", str(out)).exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    data = page[page.index('id="chainmap-data">') :]
+    data = data[: data.index("</script>")]
+    assert not _controls(data) and "\\u009b" in data

@@ -26,7 +26,7 @@ from chainmap.analysis.stability import segment_scores
 from chainmap.model.chain import Chain
 from chainmap.model.home import Home, resolve_home
 from chainmap.model.profile import as_profile, min_confidence
-from chainmap.model.values import is_blank, text
+from chainmap.model.values import is_blank, text, visible
 
 __all__ = [
     "ENTERPRISE_COLUMNS_PLAN",
@@ -134,7 +134,9 @@ class TargetingPlan:
         return [r for r in self.key_regions if r["field"] == field_id]
 
     def _repr_html_(self) -> str:
-        esc = html.escape
+        def esc(value: str) -> str:
+            return html.escape(visible(value))
+
         p = self.params
         rows = []
         for f in self.key_fields:

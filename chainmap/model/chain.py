@@ -22,6 +22,7 @@ import pandas as pd
 
 from chainmap.errors import ChainError, UnknownChainError, UnknownSegmentError, closest
 from chainmap.model import catalog
+from chainmap.model.values import visible
 from chainmap.model.vocab import (
     RELATION_NAMES,
     STAGE_LABELS,
@@ -393,7 +394,9 @@ class Chain:
 
     # ------------------------------------------------------------------ Jupyter
     def _repr_html_(self) -> str:
-        esc = html.escape
+        def esc(value: str) -> str:
+            return html.escape(visible(value))
+
         rows = []
         for stage, segs in self.by_stage().items():
             zh, en = STAGE_LABELS[stage]

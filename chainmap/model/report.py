@@ -13,6 +13,8 @@ from typing import Literal
 
 import pandas as pd
 
+from chainmap.model.values import visible
+
 __all__ = ["REPORT_COLUMNS", "ImportReport", "ReportItem"]
 
 #: Columns of the report file; ``row`` is the row number as the user sees it
@@ -132,7 +134,9 @@ class ImportReport:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        esc = html.escape
+        def esc(value: str) -> str:
+            return html.escape(visible(value))
+
         c = self.counts()
         head = (
             f"<strong>导入报告 / Import report</strong> {esc(self.source)}: "

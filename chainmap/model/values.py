@@ -20,10 +20,12 @@ __all__ = [
     "LIST_SEPARATORS",
     "date_outside",
     "is_blank",
+    "json_escaped",
     "parse_date",
     "split_list",
     "text",
     "to_number",
+    "visible",
 ]
 
 #: Cells that mean "no value" in registry exports.
@@ -34,6 +36,39 @@ LIST_SEPARATORS = ";；,，、|"
 _LIST_SPLIT = re.compile(r"\s*[" + re.escape(LIST_SEPARATORS) + r"]\s*")
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+#: Control characters but TAB, LF and CR: C0, DEL and C1. Invisible in a document, refused
+#: by XML, and a terminal acts on some (ESC and the one-byte CSI ``\x9b`` start escape
+#: sequences), so outputs read by people show U+FFFD in their place.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: DEL and C1, which ``json.dumps`` leaves raw (it escapes C0 itself).
+_JSON_RAW_CONTROL = re.compile("[\x7f-\x9f]")
+
+
+def visible(value: str) -> str:
+    r"""``value`` with each control character but TAB, LF and CR replaced by U+FFFD.
+
+    For every text from data in an output read by people: the terminal, Markdown, HTML,
+    SVG, XLSX and DOCX (CSV and JSON keep the data as it is; JSON escapes it).
+
+    >>> visible("永和\x1b[31m制冷\x9b2J") == "永和\ufffd[31m制冷\ufffd2J", visible("a\tb\nc")
+    (True, 'a\tb\nc')
+    """
+    return _CONTROL.sub("\ufffd", value)
+
+
+def json_escaped(text: str) -> str:
+    r"""JSON text with DEL and C1 characters written as ``\u`` escapes (the same data).
+
+    ``json.dumps(ensure_ascii=False)`` escapes C0 but writes DEL and C1 raw, and they
+    only occur inside its strings, so the escape leaves every value as it was.
+
+    >>> import json
+    >>> out = json_escaped(json.dumps("a\x9bb", ensure_ascii=False))
+    >>> out, json.loads(out) == "a\x9bb"
+    ('"a\\u009bb"', True)
+    """
+    return _JSON_RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def is_blank(value: object) -> bool:

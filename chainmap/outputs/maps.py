@@ -27,6 +27,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from chainmap.model.names import derive_short_name
+from chainmap.model.values import json_escaped, visible
 from chainmap.model.vocab import STAGE_BANDS, STAGE_LABELS
 from chainmap.outputs.textfit import clip_text, text_em, wrap_text
 
@@ -170,6 +171,9 @@ def build_map(
     from chainmap.analysis.gaps import segment_status
     from chainmap.model.home import resolve_home
 
+    _check_frame("enterprises", enterprises, ("name",), "an enterprise table (read_enterprises)")
+    _check_frame("ranking", ranking, _RANKING_COLUMNS, "the output of rank_enterprises")
+    _check_frame("status", status, ("status",), "the output of segment_status")
     # One home for the colours, the anchors and the title: ``home``, else the profile's.
     where = resolve_home(home) if home or enterprises is not None or status is not None else None
     if status is None and enterprises is not None and len(enterprises):
@@ -841,6 +845,33 @@ def _enterprise_records(enterprises: pd.DataFrame | None) -> list[dict[str, Any]
     return out
 
 
+#: What the map reads of a ranking: an enterprise table passed by mistake has none of them
+#: but ``enterprise_id`` (it drew no target, silently).
+_RANKING_COLUMNS = ("enterprise_id", "segment", "score", "rank")
+
+
+def _check_frame(name: str, frame: Any, columns: Sequence[str], what: str) -> None:
+    """Refuse a ``name`` argument that is not a DataFrame with ``columns`` (None passes)."""
+    if frame is None:
+        return
+    import pandas as pd
+
+    from chainmap.errors import InputError
+
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(
+            f"build_map 的 {name} 须为 DataFrame / {name} must be a pandas DataFrame, "
+            f"not {type(frame).__name__}",
+            hint=f"pass {what}",
+        )
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"build_map 的 {name} 缺少列 / {name} has no column {', '.join(map(repr, missing))}",
+            hint=f"pass {what}",
+        )
+
+
 def _status_rows(status: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
     if status is None or not len(status):
         return {}
@@ -1019,7 +1050,8 @@ def _json_for_script(data: Any) -> str:
     except ValueError:  # a NaN or infinity added by hand to net.nodes: clean, then dump
         text = dump(_jsonable(data))
     return (
-        text.replace("<", "\\u003c")
+        json_escaped(text)
+        .replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("&", "\\u0026")
         .replace("\u2028", "\\u2028")
@@ -1068,7 +1100,10 @@ def map_html(net: Network) -> str:
         "decor": meta.get("decor", []),
         "font": _FONT_FACE,
     }
-    esc = functools.partial(html.escape, quote=True)
+
+    def esc(value: str) -> str:
+        return html.escape(visible(value), quote=True)
+
     facts = [f"产业链 chain: {meta.get('chain_id', '')}"]
     facts.append(f"本地 home: {meta.get('home') or '未指定 not set'}")
     facts.append(f"数据日期 data date: {meta.get('data_date') or '未注明 not stated'}")

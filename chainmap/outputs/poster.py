@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from chainmap.errors import ChainmapError
 from chainmap.model.names import derive_short_name
+from chainmap.model.values import visible
 from chainmap.model.vocab import STAGE_BANDS, STAGE_LABELS
 from chainmap.outputs import maps
 from chainmap.outputs.textfit import clip_text, text_em, wrap_text
@@ -166,7 +167,7 @@ class Poster:
 
 
 def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    return html.escape(visible(str(value)), quote=True)
 
 
 def _n(value: float) -> str:

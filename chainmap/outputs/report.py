@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from chainmap.analysis.plan import TargetingPlan
+from chainmap.model.values import visible
 from chainmap.model.vocab import CRITERIA, STAGE_LABELS, STAGE_ORDER, STATUS_LABELS
 from chainmap.outputs.tables import (
     FIXED_XLSX_DATE,
@@ -314,7 +315,7 @@ def markdown_text(value: Any) -> str:
     >>> markdown_text("- 1. a|b")
     '\\\\- 1. a\\\\|b'
     """
-    text = "" if value is None else " ".join(str(value).splitlines())
+    text = "" if value is None else " ".join(visible(str(value)).splitlines())
     text = _MD_INLINE.sub(r"\\\1", text)
     return _MD_LINE_START.sub(
         lambda m: m.group(1) + (f"\\{m.group(2)}" if m.group(2) else f"{m.group(3)}\\{m.group(4)}"),
@@ -502,19 +503,24 @@ a{color:inherit;text-decoration:none}}
 )
 
 
+def _he(value: Any) -> str:
+    """Text for HTML or SVG: control characters shown as U+FFFD, then escaped."""
+    return html.escape(visible(str(value)))
+
+
 def _h(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
         value = "、".join(map(str, value))
-    return html.escape(str(_fmt(value)))
+    return _he(_fmt(value))
 
 
 def _html_table(records: Sequence[Mapping[str, Any]], cols: Sequence[str]) -> str:
     if not records:
         return "<p>(无 / none)</p>"
     cols = _shown_columns(records, cols)
-    head = "".join(f"<th>{html.escape(PLAN_HEADERS.get(c, c))}</th>" for c in cols)
+    head = "".join(f"<th>{_he(PLAN_HEADERS.get(c, c))}</th>" for c in cols)
     rows = []
     for r in records:
         cells = []
@@ -543,7 +549,7 @@ def plan_to_html(plan: TargetingPlan) -> str:
         ("本地锚点企业", c["home_anchors"]),
         ("输入企业", c["input"]),
     ]
-    summary = "".join(f"<div class='card'>{html.escape(k)}<b>{v}</b></div>" for k, v in cards)
+    summary = "".join(f"<div class='card'>{_he(k)}<b>{v}</b></div>" for k, v in cards)
     diagram = _svg_chain(chain, status, {f["id"] for f in plan.key_fields}) if chain else ""
     notes = "".join(f"<li class='note'>{_h(n)}</li>" for n in plan.notes)
     sources = "".join(f"<li>{_h(_source_label(s))}</li>" for s in p["sources"])
@@ -594,7 +600,7 @@ def _svg_chain(chain, status: pd.DataFrame | None, key: set[str]) -> str:
     for i, stage in enumerate(stages):
         x = 10 + i * col_w
         parts.append(
-            f"<text x='{x}' y='14' font-weight='bold'>{html.escape(STAGE_LABELS[stage][0])}</text>"
+            f"<text x='{x}' y='14' font-weight='bold'>{_he(STAGE_LABELS[stage][0])}</text>"
         )
         for j, seg in enumerate(cols[stage]):
             y = 24 + j * row_h
@@ -613,13 +619,13 @@ def _svg_chain(chain, status: pd.DataFrame | None, key: set[str]) -> str:
         label = name if len(name) <= 11 else name[:10] + "…"
         text_fill = "#fff" if st in ("strong", "missing") else "#222"
         parts.append(
-            f"<g><title>{html.escape(name)} · {html.escape(_STATUS_ZH.get(st, '—'))}</title>"
+            f"<g><title>{_he(name)} · {_he(_STATUS_ZH.get(st, '—'))}</title>"
             f"<rect x='{x}' y='{y}' width='{box_w}' height='{box_h}' rx='4' fill='{fill}' "
             f"stroke='{stroke}'/><text x='{x + 5}' y='{y + 14}' fill='{text_fill}'>"
-            f"{html.escape(label)}</text></g>"
+            f"{_he(label)}</text></g>"
         )
     legend = " ".join(
-        f"<span style='background:{col};color:#fff;padding:0 .4em'>{html.escape(_STATUS_ZH[k])}</span>"
+        f"<span style='background:{col};color:#fff;padding:0 .4em'>{_he(_STATUS_ZH[k])}</span>"
         for k, col in _STATUS_COLOUR.items()
     )
     return (

@@ -22,6 +22,7 @@ from typing import IO, Any
 import pandas as pd
 
 from chainmap.errors import InputError
+from chainmap.model.values import json_escaped, visible
 from chainmap.readwrite import atomic
 
 __all__ = [
@@ -153,7 +154,7 @@ def to_json(data: Any) -> str:
     """Deterministic JSON text (UTF-8, unescaped Chinese, NaN as null, 2-space indent)."""
     if isinstance(data, pd.DataFrame):
         data = data.to_dict(orient="records")
-    return json.dumps(_jsonable(data), ensure_ascii=False, indent=2) + "\n"
+    return json_escaped(json.dumps(_jsonable(data), ensure_ascii=False, indent=2)) + "\n"
 
 
 def to_csv(frame: pd.DataFrame, target: str | Path | IO[str] | None = None) -> str | None:
@@ -292,18 +293,15 @@ def sheet_title(name: str) -> str:
 
 
 def xml_text(value: Any) -> Any:
-    """Replace the control characters XML 1.0 cannot hold with U+FFFD (XLSX and DOCX).
+    """Replace control characters with U+FFFD (:func:`chainmap.model.values.visible`).
 
-    openpyxl and python-docx refuse them; a text cell is otherwise kept as it is.
+    openpyxl and python-docx refuse those XML 1.0 cannot hold; DEL and C1 are invisible
+    in a cell. A text cell is otherwise kept as it is.
 
     >>> xml_text("中船\\x01派瑞"), xml_text("a\\tb"), xml_text(3)
     ('中船�派瑞', 'a\\tb', 3)
     """
-    if isinstance(value, str):
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-    return value
+    return visible(value) if isinstance(value, str) else value
 
 
 def _xlsx_value(value: Any) -> Any:
@@ -397,7 +395,7 @@ def _short(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return "" if math.isnan(value) else f"{value:.3f}"
-    return str(value)
+    return visible(str(value))
 
 
 def resolve_format(
