@@ -138,3 +138,32 @@ def test_revenue_with_a_unit_is_read_in_yi_yuan_and_a_foreign_one_is_not_convert
         assert pd.isna(table["revenue"].iloc[4]), method
         notes = [i.message for i in report.items if i.column == "营业收入"]
         assert any("foreign currency" in n for n in notes), notes
+
+
+def test_two_chain_rows_with_one_id_are_refused_not_counted_twice(chain):
+    table = datasets.enterprises(chain)
+    twice = pd.concat([table, table.iloc[[3]]], ignore_index=True)
+    for call in (rank_enterprises, segment_status):
+        with pytest.raises(InputError, match=r"enterprise_id .* is on 2 rows \(positions 3, 71\)"):
+            call(chain, twice)
+    # rows outside the chain are never counted, and blank ids are not the same firm
+    outside = table.iloc[[0, 0]].assign(segments=[["pfas_elsewhere"]] * 2, scope=None)
+    blank = table.iloc[[1, 2]].assign(enterprise_id=None)
+    ok = pd.concat([table.drop(index=[1, 2]), outside, blank], ignore_index=True)
+    assert len(rank_enterprises(chain, ok)) > 0
+
+
+def test_build_map_names_an_argument_that_is_not_what_it_reads(chain):
+    from chainmap.outputs.maps import build_map
+
+    table = datasets.enterprises(chain)
+    ranking = rank_enterprises(chain, table)
+    assert len(build_map(chain, enterprises=table, ranking=ranking).nodes) > len(chain)
+    for kwargs, message in (
+        ({"ranking": table}, r"ranking has no column 'segment', 'score', 'rank'"),  # swapped
+        ({"ranking": ranking.to_dict("records")}, "ranking must be a pandas DataFrame"),
+        ({"status": pd.DataFrame({"x": [1]})}, "status has no column 'status'"),
+        ({"enterprises": "firms.csv"}, "enterprises must be a pandas DataFrame"),
+    ):
+        with pytest.raises(InputError, match=message):
+            build_map(chain, **kwargs)

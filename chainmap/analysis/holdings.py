@@ -191,6 +191,7 @@ def chain_enterprises(
         in_chain = [v if ids.issuperset(v) else [s for s in v if s in ids] for v in lists]
         keep = np.fromiter(map(len, in_chain), dtype=np.int64, count=n) > 0
     rows = np.flatnonzero(keep)
+    _unique_ids(enterprises["enterprise_id"], rows)
     # At most one row selection of the (possibly wide) table, then the new columns.
     kept = enterprises if len(rows) == n else enterprises[keep]
     kept_lists = lists if len(rows) == n else [lists[i] for i in rows]
@@ -210,6 +211,31 @@ def chain_enterprises(
         frame["segments_source"] = source[keep]
     frame["chain_segments"] = kept_chain  # (the same lists as segments when all are the chain's)
     return frame
+
+
+def _unique_ids(ids: pd.Series, rows: np.ndarray) -> None:
+    """Refuse two chain rows with one ``enterprise_id``: the firm would count twice.
+
+    ``read_enterprises`` merges rows that share an id; a hand-made table may not. Only the
+    rows that hold a segment of the chain are checked (the others are never counted).
+    """
+    kept = ids.take(rows)
+    dup = kept.duplicated(keep=False) & kept.notna()
+    if not dup.any():
+        return
+    from chainmap.errors import InputError
+
+    first = kept[dup].iloc[0]
+    same = np.flatnonzero((kept == first).to_numpy(dtype=bool))
+    at = ", ".join(map(str, rows[same][:5].tolist())) + (", …" if len(same) > 5 else "")
+    raise InputError(
+        f"enterprise_id 重复 / enterprise_id {first!r} is on {len(same)} rows (positions "
+        f"{at}) of the table: the firm would be counted twice in the "
+        f"segment counts and listed twice",
+        column="enterprise_id",
+        hint="merge the rows (read_enterprises merges rows that share an id) or "
+        "drop_duplicates('enterprise_id')",
+    )
 
 
 def _listed(cells: list) -> list[list[str]]:
