@@ -32,8 +32,11 @@ def test_a_lazy_name_loads_its_libraries_only_when_used():
     assert "pandas" in loaded
     assert "rdflib" not in loaded  # a bundled chain is pre-parsed: no Turtle parser needed
     assert "networkx" not in loaded  # the supply graph is built on first use
-    assert "networkx" in _imported_after(
+    assert "networkx" not in _imported_after(
         "import chainmap\nchainmap.load_chain('fluorochem').upstream('pvdf')"
+    )
+    assert "networkx" in _imported_after(
+        "import chainmap\nchainmap.load_chain('fluorochem').paths('ahf', 'pvdf')"
     )
     assert "rdflib" in _imported_after(
         "import chainmap\nchainmap.load_chain('fluorochem').to_rdf()"

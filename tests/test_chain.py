@@ -290,8 +290,9 @@ def test_listing_and_classifying_do_not_import_networkx(tmp_path):
         "from chainmap.analysis.classify import Classifier\n"
         "chain = load_chain('fluorochem')\n"
         "Classifier(chain).classify_row('聚偏氟乙烯生产')\n"
+        "chain.upstream('pvdf'), chain.downstream('ahf', 2)\n"
         "assert 'networkx' not in sys.modules, 'networkx imported'\n"
-        "chain.upstream('pvdf')\n"
+        "chain.paths('ahf', 'pvdf')\n"
         "assert 'networkx' in sys.modules\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -1,6 +1,6 @@
 """The strategy's plain-dict feedstock walks against networkx, their reference.
 
-``chainmap.model.chain.Feedstock`` replaces networkx in the strategy (so ranking a bundled
+``chainmap.model.chain.Adjacency`` replaces networkx in the strategy (so ranking a bundled
 chain never imports it); every walk here is compared with what networkx gives on
 :func:`chainmap.analysis.strategy.feedstock_graph`, and the plans with a re-statement of
 the previous networkx implementation.
@@ -176,3 +176,52 @@ def test_ranking_a_bundled_chain_imports_neither_networkx_nor_rdflib():
     control = code.replace("'fluorochem'", "'fluorochem,nev'")  # joined: importance computed
     out = subprocess.run([sys.executable, "-c", control], capture_output=True, text=True)
     assert "LOADED ['networkx']" in out.stdout, out.stderr
+
+
+def _ref_reach(chain: Chain, segment: str, depth, *, up: bool, feedstock_only: bool):
+    """``Chain.upstream``/``downstream`` as networkx computed them."""
+    graph = feedstock_graph(chain) if feedstock_only else chain.graph
+    graph = graph.reverse(copy=False) if up else graph
+    dist = nx.single_source_shortest_path_length(graph, segment, cutoff=depth)
+    dist.pop(segment, None)
+    return sorted(dist, key=lambda s: (dist[s], chain.segments_by_id[s].stage_order, s))
+
+
+def test_every_link_is_networkx_graph_in_its_order(chain):
+    g = chain.graph
+    adj = chain.adjacency
+    for s in g:
+        assert list(adj.preds[s]) == list(g.predecessors(s)), s
+        assert list(adj.succs[s]) == list(g.successors(s)), s
+    assert sorted(adj.weights) == sorted(g.edges)
+    for u, v in g.edges:
+        assert chain.link(u, v) is g.edges[u, v]["link"]
+    ids = list(chain.segments_by_id)
+    with pytest.raises(KeyError):  # not a link, either way round
+        pairs = {(u, v) for u, v in g.edges} | {(v, u) for u, v in g.edges}
+        chain.link(*next((a, b) for a in ids for b in ids if (a, b) not in pairs and a != b))
+
+
+@pytest.mark.parametrize("depth", [None, 1, 2])
+def test_upstream_and_downstream_equal_networkx(chain, depth):
+    for s in chain.segments_by_id:
+        for only in (False, True):
+            assert chain.upstream(s, depth, feedstock_only=only) == _ref_reach(
+                chain, s, depth, up=True, feedstock_only=only
+            ), (s, only)
+            assert chain.downstream(s, depth, feedstock_only=only) == _ref_reach(
+                chain, s, depth, up=False, feedstock_only=only
+            ), (s, only)
+
+
+def test_showing_a_chain_imports_no_networkx():
+    code = (
+        "import sys\n"
+        "from chainmap.cli import main\n"
+        "try: main(['show', 'fluorochem', '--segment', 'pvdf', '--depth', '2'])\n"
+        "except SystemExit as e: assert not e.code, e.code\n"
+        "print('LOADED', 'networkx' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "LOADED False" in out.stdout

@@ -10,7 +10,7 @@ home region's holdings (CONTRACTS "Gap status and strategy"):
 
 Everything here is a pure function of the chain and a set of held segments, so the
 stability analysis can re-run it on perturbed holdings. It walks the chain's
-:class:`~chainmap.model.chain.Feedstock` (plain dicts): ``import networkx`` alone cost a
+:class:`~chainmap.model.chain.Adjacency` (plain dicts): ``import networkx`` alone cost a
 tenth of a second of every ``chainmap rank``; :func:`feedstock_graph` gives the same links
 as a networkx graph, and the tests compare the two walks.
 """
@@ -21,7 +21,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from chainmap.model.chain import Chain, Feedstock
+from chainmap.model.chain import Adjacency, Chain
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -99,7 +99,7 @@ def _strategy(status: str, held_up: bool, held_down: bool) -> str | None:
     return None
 
 
-def _share(graph: Feedstock, s: str, held: Collection[str]) -> float:
+def _share(graph: Adjacency, s: str, held: Collection[str]) -> float:
     """Weighted share of ``s``'s direct feedstock neighbours (up and down) in ``held``."""
     total = held_w = 0.0
     for n in graph.neighbours(s):
@@ -109,7 +109,7 @@ def _share(graph: Feedstock, s: str, held: Collection[str]) -> float:
     return held_w / total if total else 0.0
 
 
-def _feasibility(graph: Feedstock, held: Collection[str], hops: Mapping[str, int], decay: float):
+def _feasibility(graph: Adjacency, held: Collection[str], hops: Mapping[str, int], decay: float):
     """Chain-adjacency feasibility with hop decay (docs/methods.md), feedstock links only.
 
     Within one hop of a held segment: the weighted share of its direct feedstock
@@ -132,7 +132,7 @@ def plan_segments(
     *,
     hop_decay: float,
     context_held: Collection[str] = (),
-    graph: Feedstock | None = None,
+    graph: Adjacency | None = None,
 ) -> dict[str, SegmentPlan]:
     """Strategy, hops and feasibility of every segment, from each segment's ``status``.
 
@@ -177,7 +177,7 @@ def plan_segments(
 
 def _build_chain(
     chain: Chain,
-    g: Feedstock,
+    g: Adjacency,
     status: Mapping[str, str],
     context: Collection[str],
     decay: float,

@@ -35,8 +35,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
 
 __all__ = [
+    "Adjacency",
     "Chain",
-    "Feedstock",
     "Link",
     "RetiredSegmentWarning",
     "Segment",
@@ -136,7 +136,8 @@ class Chain:
             self.link_membership.setdefault((link.upstream, link.downstream), self.members[:1])
         _check_links(self)
         self._graph: nx.DiGraph | None = None
-        self._feedstock: Feedstock | None = None
+        self._feedstock: Adjacency | None = None
+        self._adjacency: Adjacency | None = None
         #: Segment importance computed when the bundled chain was pre-built (None: compute).
         self.prebuilt_importance: dict[str, float] | None = None
 
@@ -149,11 +150,18 @@ class Chain:
         return self._graph
 
     @property
-    def feedstock(self) -> Feedstock:
+    def feedstock(self) -> Adjacency:
         """The ``feedstock_of`` links as plain adjacency, for the strategy (no networkx)."""
         if self._feedstock is None:
-            self._feedstock = Feedstock.of(self)
+            self._feedstock = Adjacency.of(self, feedstock_only=True)
         return self._feedstock
+
+    @property
+    def adjacency(self) -> Adjacency:
+        """Every link as plain adjacency (no networkx)."""
+        if self._adjacency is None:
+            self._adjacency = Adjacency.of(self, feedstock_only=False)
+        return self._adjacency
 
     def importance(self) -> pd.Series:
         """Importance of each segment in [0, 1]: mean percentile of degree and betweenness.
@@ -265,21 +273,21 @@ class Chain:
         With ``feedstock_only``, only ``feedstock_of`` links are followed: ``used_in`` links
         name markets and never make one segment upstream of another (CONTRACTS, strategy).
         """
-        graph = _feedstock_view(self.graph) if feedstock_only else self.graph
-        return self._reach(segment, depth, graph.reverse(copy=False))
+        adj = self.feedstock if feedstock_only else self.adjacency
+        return self._reach(segment, depth, adj, adj.preds)
 
     def downstream(
         self, segment: str, depth: int | None = None, *, feedstock_only: bool = False
     ) -> list[str]:
         """Segments downstream of ``segment`` within ``depth`` hops (all if None), nearest first."""
-        graph = _feedstock_view(self.graph) if feedstock_only else self.graph
-        return self._reach(segment, depth, graph)
+        adj = self.feedstock if feedstock_only else self.adjacency
+        return self._reach(segment, depth, adj, adj.succs)
 
-    def _reach(self, segment: str, depth: int | None, graph: nx.DiGraph) -> list[str]:
-        import networkx as nx
-
+    def _reach(
+        self, segment: str, depth: int | None, adj: Adjacency, step: dict[str, tuple[str, ...]]
+    ) -> list[str]:
         sid = self.resolve(segment)
-        dist = nx.single_source_shortest_path_length(graph, sid, cutoff=depth)
+        dist = adj.within(sid, step, depth)
         dist.pop(sid, None)
         return sorted(dist, key=lambda s: (dist[s], self.segments_by_id[s].stage_order, s))
 
@@ -301,7 +309,10 @@ class Chain:
 
     def link(self, upstream: str, downstream: str) -> Link:
         """The link between two segments."""
-        return self.graph.edges[self.resolve(upstream), self.resolve(downstream)]["link"]
+        a, b = self.resolve(upstream), self.resolve(downstream)
+        if (a, b) not in self.adjacency.weights:
+            raise KeyError((a, b))  # as networkx's edge view did
+        return next(k for k in self.link_list if (k.upstream, k.downstream) == (a, b))
 
     def neighbourhood(self, segment: str, depth: int = 1) -> Chain:
         """A sub-chain of ``segment`` and everything within ``depth`` hops up or down."""
@@ -473,12 +484,15 @@ def _has_cycle(edges: dict[str, list[str]]) -> bool:
     return False
 
 
-class Feedstock:
-    """A chain's ``feedstock_of`` links as dicts: what the strategy walks, without networkx.
+class Adjacency:
+    """A chain's links as dicts (all of them, or the ``feedstock_of`` ones), without networkx.
 
-    Neighbours are listed in the order :func:`chainmap.analysis.strategy.feedstock_graph`
-    (networkx) gives them, so sums over them add in the same order; the tests compare
-    every walk here with networkx's (``tests/test_strategy_graph.py``).
+    What the strategy, ``upstream`` and ``downstream`` walk: ``import networkx`` and
+    building the graph cost about 0.2 s of a command that needs neither. Neighbours are
+    listed in the order networkx gives them (:attr:`Chain.graph`,
+    :func:`chainmap.analysis.strategy.feedstock_graph`), so sums over them add in the same
+    order; the tests compare every walk here with networkx's
+    (``tests/test_strategy_graph.py``).
 
     >>> fs = load_chain("fluorochem").feedstock
     >>> "ahf" in fs.preds["hfc_refrigerants"], fs.hops({"ahf"})["ahf"]
@@ -498,21 +512,27 @@ class Feedstock:
         self._reach: dict[str, tuple[frozenset[str], frozenset[str]]] | None = None
 
     @classmethod
-    def of(cls, chain: Chain) -> Feedstock:
-        """The feedstock links of ``chain``, in the graph's node and edge order."""
+    def of(cls, chain: Chain, *, feedstock_only: bool) -> Adjacency:
+        """The links of ``chain`` (only ``feedstock_of`` ones if asked), in networkx's order.
+
+        The chain's graph adds edges in link order; the feedstock graph copies them node
+        by node (stage order), each node's in link order.
+        """
         nodes = tuple(s.id for s in chain.ordered_segments())
-        out: dict[str, list[Link]] = {}
-        for link in chain.link_list:
-            if link.relation == "feedstock_of":
+        links = [k for k in chain.link_list if k.relation == "feedstock_of" or not feedstock_only]
+        if feedstock_only:
+            out: dict[str, list[Link]] = {}
+            for link in links:
                 out.setdefault(link.upstream, []).append(link)
+            links = [link for up in nodes for link in out.get(up, ())]
         preds: dict[str, list[str]] = {n: [] for n in nodes}
         succs: dict[str, list[str]] = {n: [] for n in nodes}
         weights: dict[tuple[str, str], float] = {}
-        for up in nodes:  # networkx copies edges node by node, each node's in link order
-            for link in out.get(up, ()):
-                succs[up].append(link.downstream)
-                preds[link.downstream].append(up)
-                weights[up, link.downstream] = 1.0 if link.weight is None else link.weight
+        for link in links:
+            up = link.upstream
+            succs[up].append(link.downstream)
+            preds[link.downstream].append(up)
+            weights[up, link.downstream] = 1.0 if link.weight is None else link.weight
         return cls(
             nodes,
             {n: tuple(v) for n, v in preds.items()},
@@ -527,6 +547,25 @@ class Feedstock:
     def neighbours(self, s: str) -> set[str]:
         """Direct feedstock neighbours of ``s``, up and down."""
         return set(self.preds[s]) | set(self.succs[s])
+
+    def within(
+        self, start: str, step: dict[str, tuple[str, ...]], cutoff: int | None
+    ) -> dict[str, int]:
+        """Hop distance from ``start`` to each node reached along ``step`` (``preds`` or
+        ``succs``) within ``cutoff`` hops (all if None), ``start`` included at 0."""
+        dist = {start: 0}
+        frontier = [start]
+        d = 0
+        while frontier and (cutoff is None or d < cutoff):
+            d += 1
+            nxt = []
+            for s in frontier:
+                for n in step[s]:
+                    if n not in dist:
+                        dist[n] = d
+                        nxt.append(n)
+            frontier = nxt
+        return dist
 
     def hops(self, sources: Iterable[str]) -> dict[str, int]:
         """Undirected hop distance from each reachable segment to the nearest of ``sources``."""
