@@ -56,8 +56,9 @@ def _ref_stability_runs(chain, status, pool, profile, *, n, spread, top_k, seed,
             s: status_of(home[i], total[i] + other[i], lq[i], strong_lq)
             for i, s in enumerate(order)
         }
+        plans = plan_segments(chain, st, hop_decay=decay, context_held=context)
         gp, fe, target = _segment_parts(
-            plan_segments(chain, st, hop_decay=decay, context_held=context),
+            {s: (p.strategy, p.feasibility) for s, p in plans.items()},
             order, gated | excluded, sw, importance, density,
         )  # fmt: skip
         gp = gp / gp.max() if gp.max() > 0 else gp

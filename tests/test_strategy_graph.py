@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from chainmap.analysis.gaps import segment_importance
-from chainmap.analysis.strategy import _share, feedstock_graph, plan_segments
+from chainmap.analysis.strategy import _share, feedstock_graph, plan_segments, strategies
 from chainmap.model import catalog
 from chainmap.model.chain import Chain, Link, Segment, load_chain, load_chains, parse_chain
 
@@ -225,3 +225,15 @@ def test_showing_a_chain_imports_no_networkx():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "LOADED False" in out.stdout
+
+
+def test_strategies_are_the_plans_strategy_and_feasibility(chain):
+    rnd = random.Random(3)
+    ids = list(chain.segments_by_id)
+    context = set(ids[::3])
+    for k in range(20):
+        states = ["missing", "weak", "strong", "no_data"] if k % 5 else ["missing", "no_data"]
+        status = {s: rnd.choice(states) for s in ids}  # every fifth: the home holds nothing
+        plans = plan_segments(chain, status, hop_decay=0.6, context_held=context)
+        got = strategies(chain, status, hop_decay=0.6, context_held=context)
+        assert got == {s: (p.strategy, p.feasibility) for s, p in plans.items()}

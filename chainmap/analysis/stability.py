@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chainmap.analysis.strategy import plan_segments
+from chainmap.analysis.strategy import strategies
 from chainmap.model.chain import Chain
 from chainmap.model.vocab import CRITERIA
 
@@ -128,7 +128,7 @@ def stability_runs(
         if key not in planned:  # runs often draw the same statuses: plan each once
             st = dict(zip(order, [_STATUSES[c] for c in code.tolist()], strict=True))
             planned[key] = _segment_parts(
-                plan_segments(chain, st, hop_decay=decay, context_held=context, graph=graph),
+                strategies(chain, st, hop_decay=decay, context_held=context, graph=graph),
                 order, gated | excluded, sw, importance, density,
             )  # fmt: skip
         gp, fe, target = (a.copy() for a in planned[key])
@@ -174,17 +174,17 @@ def _segment_parts(
     importance: np.ndarray,
     density: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Raw gap priority, feasibility and the target mask of one run's plans."""
+    """Raw gap priority, feasibility and the target mask of one run's ``(strategy,
+    feasibility)`` per segment (:func:`~chainmap.analysis.strategy.strategies`)."""
     gp = np.zeros(len(order))
     fe = np.zeros(len(order))
     target = np.zeros(len(order), dtype=bool)
     for i, s in enumerate(order):
-        strategy = plans[s].strategy
+        strategy, f = plans[s]
         if strategy is None or barred[i]:
             continue
         target[i] = True
         gp[i] = float(sw[strategy]) * (0.5 + 0.5 * importance[i])
-        f = plans[s].feasibility
         fe[i] = f if np.isnan(density[i]) else (f + density[i]) / 2
     return gp, fe, target
 

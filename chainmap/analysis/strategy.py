@@ -32,6 +32,7 @@ __all__ = [
     "feedstock_graph",
     "plan_segments",
     "status_of",
+    "strategies",
 ]
 
 
@@ -172,6 +173,46 @@ def plan_segments(
             held_downstream=downs,
             by_product=by_product,
         )
+    return out
+
+
+def strategies(
+    chain: Chain,
+    status: Mapping[str, str],
+    *,
+    hop_decay: float,
+    context_held: Collection[str] = (),
+    graph: Adjacency | None = None,
+) -> dict[str, tuple[str | None, float]]:
+    """``(strategy, feasibility)`` of every segment: :func:`plan_segments` without the
+    lists of held segments, for the stability runs that plan hundreds of statuses.
+
+    >>> from chainmap.model.chain import load_chain
+    >>> chain = load_chain("fluorochem")
+    >>> status = {s: "missing" for s in chain.segments_by_id}
+    >>> status.update(fluorspar="strong", ahf="strong")
+    >>> full = plan_segments(chain, status, hop_decay=0.7)
+    >>> strategies(chain, status, hop_decay=0.7) == {
+    ...     s: (p.strategy, p.feasibility) for s, p in full.items()}
+    True
+    """
+    g = chain.feedstock if graph is None else graph
+    held = {s for s, st in status.items() if st in ("weak", "strong")}
+    if not held:
+        plans = _build_chain(chain, g, status, context_held, hop_decay)
+        return {s: (p.strategy, p.feasibility) for s, p in plans.items()}
+    hops = g.hops(held)
+    feas = _feasibility(g, held, hops, hop_decay)
+    reach = g.reach
+    out: dict[str, tuple[str | None, float]] = {}
+    for sid, seg in chain.segments_by_id.items():
+        up, down = reach[sid]
+        strategy = (
+            None
+            if getattr(seg, "by_product", False)
+            else _strategy(status[sid], not held.isdisjoint(up), not held.isdisjoint(down))
+        )
+        out[sid] = (strategy, float(feas.get(sid, 0.0)))
     return out
 
 
