@@ -159,7 +159,7 @@ def test_counts_equal_the_pandas_reference(firms, level):
     if firms == "none active":
         table = table.assign(active=False)
     held = prepare_holdings(chain, table)
-    matrix, total = _counted(chain, held, held.region_at(level))
+    matrix, total = _counted(chain, held, level)
     ref_matrix, ref_total = _reference_counts(chain, held, level)
     pd.testing.assert_series_equal(total, ref_total, check_exact=True)
     pd.testing.assert_frame_equal(matrix, ref_matrix, check_exact=True)

@@ -93,13 +93,13 @@ def region_segment_matrix(
     if weight is not None and weight not in held.frame.columns:
         raise KeyError(f"weight column {weight!r} not in the enterprise table")
     if weight is None:  # counts: one pass over the ids (_matrix is the reference)
-        return _counted(chain, held, held.region_at(level))[0]
+        return _counted(chain, held, level)[0]
     narrow = held.frame[["chain_segments", weight]]  # columns, then rows
     frame = narrow.assign(_region=held.region_at(level))[held.active]
     return _matrix(chain, frame, weight)
 
 
-def _counted(chain: Chain, held: Holdings, region: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+def _counted(chain: Chain, held: Holdings, level: str) -> tuple[pd.DataFrame, pd.Series]:
     """:func:`_matrix` of the active rows, and each segment's count of them over all regions.
 
     Counted with ``np.bincount`` over (region, segment) numbers, without exploding the
@@ -115,8 +115,12 @@ def _counted(chain: Chain, held: Holdings, region: pd.Series) -> tuple[pd.DataFr
         np.bincount(lists.flat, minlength=width)[columns],
         index=pd.Index(order, name="chain_segments"),
     )
-    codes, uniques = pd.factorize(region.to_numpy(dtype=object)[active])
-    codes = np.repeat(codes, lists.lengths)
+    number, regions = held.region_numbers(level)
+    number = number[active]
+    present = np.bincount(number[number >= 0], minlength=len(regions)) > 0  # among active
+    renumber = np.append(np.cumsum(present) - 1, -1)  # -1 (none) stays -1
+    uniques = regions[present]
+    codes = np.repeat(renumber[number], lists.lengths)
     counted = codes >= 0
     counts = np.bincount(
         codes[counted] * width + lists.flat[counted], minlength=len(uniques) * width
@@ -257,11 +261,10 @@ def status_counts(
     """:class:`StatusCounts` of ``frame``: :class:`Holdings`, or a :func:`chain_enterprises` output."""
     held = frame if isinstance(frame, Holdings) else Holdings(chain, frame, frame)
     inactive = int((~held.active).sum())
-    region = held.region_at(level)
-    matrix, count_total = _counted(chain, held, region)
+    matrix, count_total = _counted(chain, held, level)
     order = [s.id for s in chain.ordered_segments()]
     # Names only of the home rows (the anchors).
-    home_rows = np.flatnonzero(region.eq(home_code).to_numpy() & held.active)
+    home_rows = np.flatnonzero(held.in_region(level, home_code) & held.active)
     at_home = held.frame[["chain_segments", "name"]].take(home_rows).explode("chain_segments")
     count_home = at_home.groupby("chain_segments").size().reindex(order, fill_value=0)
     anchors = {s: set(g["name"].astype(str)) for s, g in at_home.groupby("chain_segments")}

@@ -57,6 +57,7 @@ class Holdings:
         self.frame = frame
         self.active = active(frame).to_numpy(dtype=bool)
         self._regions: dict[str, pd.Series] = {}
+        self._numbers: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -72,9 +73,28 @@ class Holdings:
     def region_at(self, level: str) -> pd.Series:
         """Each row's region at ``level`` (:func:`region_at`), computed once per level."""
         if level not in self._regions:
-            codes = self.frame.get("region_code", pd.Series(None, index=self.frame.index))
-            self._regions[level] = region_at(codes, level)
+            number, regions = self.region_numbers(level)
+            self._regions[level] = pd.Series(
+                np.append(regions, None)[number], index=self.frame.index, dtype=object
+            )
         return self._regions[level]
+
+    def in_region(self, level: str, code: str) -> np.ndarray:
+        """Whether each row's region at ``level`` is ``code`` (``region_at(level) == code``)."""
+        number, regions = self.region_numbers(level)
+        hit = np.flatnonzero(regions == code)
+        return number == hit[0] if len(hit) else np.zeros(len(number), dtype=bool)
+
+    def region_numbers(self, level: str) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`region_at` as ``(number, regions)``: row i is in ``regions[number[i]]``,
+        or in none (foreign, unresolved, or resolved more coarsely) where ``number`` is -1.
+
+        The counts read the numbers: factorising a million region texts again cost 0.2 s.
+        """
+        if level not in self._numbers:
+            codes = self.frame.get("region_code", pd.Series(None, index=self.frame.index))
+            self._numbers[level] = _region_numbers(codes, level)
+        return self._numbers[level]
 
 
 def prepare_holdings(
@@ -219,13 +239,16 @@ def _unique_ids(ids: pd.Series, rows: np.ndarray) -> None:
     ``read_enterprises`` merges rows that share an id; a hand-made table may not. Only the
     rows that hold a segment of the chain are checked (the others are never counted).
     """
-    kept = ids.take(rows)
-    dup = kept.duplicated(keep=False) & kept.notna()
+    kept = ids if len(rows) == len(ids) else ids.take(rows)
+    dup = kept.duplicated().to_numpy(copy=True)  # one hash pass; the rest only if one repeats
+    if not dup.any():
+        return
+    dup &= kept.notna().to_numpy()  # blank ids are not one firm
     if not dup.any():
         return
     from chainmap.errors import InputError
 
-    first = kept[dup].iloc[0]
+    first = kept.iloc[np.flatnonzero(dup)[0]]
     same = np.flatnonzero((kept == first).to_numpy(dtype=bool))
     at = ", ".join(map(str, rows[same][:5].tolist())) + (", …" if len(same) > 5 else "")
     raise InputError(
@@ -419,6 +442,12 @@ def _is_active(value: Any) -> bool:
 
 def region_at(codes: pd.Series, level: str) -> pd.Series:
     """Each enterprise's region at ``level`` (None when foreign or resolved only more coarsely)."""
+    number, regions = _region_numbers(codes, level)
+    return pd.Series(np.append(regions, None)[number], index=codes.index, dtype=object)
+
+
+def _region_numbers(codes: pd.Series, level: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`region_at` as numbers into the distinct regions (-1: none)."""
     from chainmap.model import regions
     from chainmap.model.vocab import LEVELS
 
@@ -435,4 +464,5 @@ def region_at(codes: pd.Series, level: str) -> pd.Series:
     # Resolve each distinct code once: registry-sized tables repeat a few thousand codes.
     positions, uniques = pd.factorize(codes)
     values = np.array([at(code) for code in uniques] + [None], dtype=object)
-    return pd.Series(values[positions], index=codes.index, dtype=object)  # -1: missing
+    numbers, distinct = pd.factorize(values)  # None (and a missing code, -1) -> -1
+    return numbers[positions], np.asarray(distinct, dtype=object)

@@ -361,7 +361,7 @@ def _rank_table(
     active = held.active
     codes = frame["region_code"] if "region_code" in frame.columns else pd.Series([None] * n)
     codes = codes.astype(object).where(codes.notna() & (codes.astype(str) != ""), None)
-    at_home = held.region_at(level).eq(home_code).to_numpy() & active
+    at_home = held.in_region(level, home_code) & active
     names_all = _texts(frame, "name")
     groups = group_key(frame, names=names_all)
     home_members: dict[str, list[str]] = {}
@@ -395,9 +395,7 @@ def _rank_table(
     )
     home_city = regions.ancestor(where.code, "city") if where.level == "county" else None
     same_city = (
-        (held.region_at("city").eq(home_city).to_numpy() & ~at_home)
-        if home_city
-        else np.zeros(n, dtype=bool)
+        (held.in_region("city", home_city) & ~at_home) if home_city else np.zeros(n, dtype=bool)
     )
     exclude_same_city = prof["affinity"].get("same_city", "flag") == "exclude"
 
