@@ -13,11 +13,14 @@ Usage::
 
     python benchmarks/startup.py             # 7 runs each
     python benchmarks/startup.py --runs 15
+    python benchmarks/startup.py --baseline 381f563 --command "rank fluorochem" \
+        --command "show fluorochem"          # against an earlier revision, same run
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 from pathlib import Path
 import shutil
@@ -27,11 +30,7 @@ import sys
 import tempfile
 import time
 
-COMMANDS = {
-    "import pandas": [sys.executable, "-c", "import pandas"],
-    "chainmap rank fluorochem": [sys.executable, "-m", "chainmap", "rank", "fluorochem"],
-}
-
+PANDAS = [sys.executable, "-c", "import pandas"]
 
 _CACHE = tempfile.mkdtemp(prefix="chainmap-startup-pyc-")
 _ENV = {
@@ -40,29 +39,62 @@ _ENV = {
 }
 
 
-def _seconds(argv: list[str]) -> float:
+def _seconds(argv: list[str], tree: Path | None = None) -> float:
+    env = _ENV if tree is None else {**_ENV, "PYTHONPATH": str(tree)}
     t0 = time.perf_counter()
-    subprocess.run(argv, check=True, capture_output=True, cwd=Path(__file__).parent, env=_ENV)
+    subprocess.run(argv, check=True, capture_output=True, cwd=Path(__file__).parent, env=env)
     return time.perf_counter() - t0
+
+
+def _measure(command: list[str], runs: int, baseline: Path | None) -> dict[str, list[float]]:
+    """Medians of ``runs`` fresh processes: pandas, the baseline tree (if any), this tree."""
+    argv = [sys.executable, "-m", "chainmap", *command]
+    plan = {"import pandas": (PANDAS, None), "chainmap": (argv, None)}
+    if baseline is not None:
+        plan = {
+            "import pandas": (PANDAS, None),
+            "baseline": (argv, baseline),
+            "chainmap": (argv, None),
+        }
+    for args, tree in plan.values():  # warm the file and bytecode caches once, untimed
+        _seconds(args, tree)
+    times: dict[str, list[float]] = {name: [] for name in plan}
+    for _ in range(runs):
+        for name, (args, tree) in plan.items():
+            times[name].append(_seconds(args, tree))
+    return times
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
-    for argv in COMMANDS.values():  # warm the file and bytecode caches once, untimed
-        _seconds(argv)
-    times: dict[str, list[float]] = {name: [] for name in COMMANDS}
-    for _ in range(args.runs):
-        for name, argv in COMMANDS.items():
-            times[name].append(_seconds(argv))
-    print(f"fresh processes, {args.runs} runs each, interleaved ({sys.executable})")
-    for name, runs in times.items():
-        print(f"{name:<26} median {statistics.median(runs):6.2f} s  min {min(runs):6.2f} s")
-    ratio = statistics.median(times["chainmap rank fluorochem"]) / statistics.median(
-        times["import pandas"]
+    parser.add_argument(
+        "--command",
+        action="append",
+        help="chainmap arguments to time, quoted (repeatable; default: rank fluorochem)",
     )
-    print(f"ratio chainmap rank / import pandas (medians): {ratio:.2f}")
+    parser.add_argument("--baseline", help="also time this git revision (a worktree)")
+    args = parser.parse_args()
+    commands = [c.split() for c in (args.command or ["rank fluorochem"])]
+    with contextlib.ExitStack() as stack:
+        tree = None
+        if args.baseline:
+            from worktree import baseline_worktree
+
+            tree = stack.enter_context(baseline_worktree(args.baseline))
+        print(f"fresh processes, {args.runs} runs each, interleaved ({sys.executable})")
+        for command in commands:
+            times = _measure(command, args.runs, tree)
+            pandas = statistics.median(times["import pandas"])
+            for name, runs in times.items():
+                label = name if name == "import pandas" else f"chainmap {' '.join(command)}"
+                if name == "baseline":
+                    label += f" @ {args.baseline}"
+                ratio = statistics.median(runs) / pandas
+                print(
+                    f"{label:<44} median {statistics.median(runs):6.3f} s"
+                    f"  min {min(runs):6.3f} s  ratio to import pandas {ratio:5.2f}"
+                )
     shutil.rmtree(_CACHE, ignore_errors=True)
 
 
