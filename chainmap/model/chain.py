@@ -545,7 +545,7 @@ class Adjacency:
         return self.weights[a, b] if (a, b) in self.weights else self.weights[b, a]
 
     def neighbours(self, s: str) -> set[str]:
-        """Direct feedstock neighbours of ``s``, up and down."""
+        """Direct neighbours of ``s``, up and down."""
         return set(self.preds[s]) | set(self.succs[s])
 
     def within(
@@ -584,7 +584,7 @@ class Adjacency:
 
     @property
     def reach(self) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
-        """Ancestors and descendants of every segment (computed once)."""
+        """Ancestors and descendants of every segment, itself excluded (computed once)."""
         if self._reach is None:
             self._reach = {
                 s: (self._walk(s, self.preds), self._walk(s, self.succs)) for s in self.nodes
@@ -600,6 +600,7 @@ class Adjacency:
             if s not in seen:
                 seen.add(s)
                 stack.extend(step[s])
+        seen.discard(start)  # (reached again only round a loop of used_in links)
         return frozenset(seen)
 
 
