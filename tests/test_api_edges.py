@@ -144,7 +144,10 @@ def test_two_chain_rows_with_one_id_are_refused_not_counted_twice(chain):
     table = datasets.enterprises(chain)
     twice = pd.concat([table, table.iloc[[3]]], ignore_index=True)
     for call in (rank_enterprises, segment_status):
-        with pytest.raises(InputError, match=r"enterprise_id .* is on 2 rows \(positions 3, 71\)"):
+        with pytest.raises(
+            InputError,
+            match=r"enterprise_id .* is on 2 rows of the enterprise table \(rows 4, 72, counting",
+        ):
             call(chain, twice)
     # rows outside the chain are never counted, and blank ids are not the same firm
     outside = table.iloc[[0, 0]].assign(segments=[["pfas_elsewhere"]] * 2, scope=None)

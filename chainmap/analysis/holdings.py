@@ -250,14 +250,14 @@ def _unique_ids(ids: pd.Series, rows: np.ndarray) -> None:
 
     first = kept.iloc[np.flatnonzero(dup)[0]]
     same = np.flatnonzero((kept == first).to_numpy(dtype=bool))
-    at = ", ".join(map(str, rows[same][:5].tolist())) + (", …" if len(same) > 5 else "")
+    at = ", ".join(str(r + 1) for r in rows[same][:5].tolist()) + (", …" if len(same) > 5 else "")
     raise InputError(
-        f"enterprise_id 重复 / enterprise_id {first!r} is on {len(same)} rows (positions "
-        f"{at}) of the table: the firm would be counted twice in the "
-        f"segment counts and listed twice",
+        f"enterprise_id 重复 / enterprise_id {first!r} is on {len(same)} rows of the "
+        f"enterprise table (rows {at}, counting from 1): the firm would be counted twice in "
+        f"the segment counts and listed twice",
         column="enterprise_id",
-        hint="merge the rows (read_enterprises merges rows that share an id) or "
-        "drop_duplicates('enterprise_id')",
+        hint="merge them: `chainmap import FILE -o OUT.parquet` and read_enterprises merge rows "
+        "that share an id (or drop_duplicates('enterprise_id') on a DataFrame)",
     )
 
 
