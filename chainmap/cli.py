@@ -483,6 +483,19 @@ def note_targeting(attrs: Mapping[str, Any]) -> None:
         )
 
 
+def note_stability(ranking: Any, profile: Mapping[str, Any]) -> None:
+    """Say why the stability column is empty, when the ranking is too short to test it."""
+    st = profile.get("stability", {})
+    if not len(ranking) or not int(st.get("n", 0)) or "stability" not in ranking:
+        return
+    if ranking["stability"].isna().all():
+        note(
+            f"稳定性未计算: 排名目标少于 {int(st['top_k'])} 家 / stability not computed: fewer "
+            f"ranked targets than the profile's [stability] top_k = {int(st['top_k'])}, so "
+            "staying in the top k says nothing (lower top_k to test a shorter list)"
+        )
+
+
 def note_home(attrs: Mapping[str, Any]) -> None:
     """Say which home was used and how to change it (stderr)."""
     note(
@@ -657,6 +670,7 @@ def rank_cmd(
         f"{a['home_anchors_excluded']}; 注销/吊销排除 / deregistered excluded: {a['inactive_excluded']}"
     )
     note_targeting(a)
+    note_stability(ranking, prof)
     if not len(ranking):
         note(
             "没有目标企业: 数据中没有企业持有本地可招引的环节(见 `chainmap gaps` 的理由) / no target: "
@@ -1308,7 +1322,14 @@ def map_cmd(
     from chainmap.model.profile import min_confidence
     from chainmap.outputs.maps import build_map, write_map
 
+    if output.suffix.lower() not in (".html", ".htm", ".svg", ".png", ".pdf"):
+        raise click.UsageError(
+            f"-o {output}: 图谱写为 .html (交互) 或 .svg/.png/.pdf (海报) / the map is written "
+            "as .html (interactive) or .svg, .png or .pdf (poster); choose one of these suffixes"
+        )
     loaded, table, prof = load_inputs(chain, enterprises, profile)
+    # Read (and note) the ledger once: it marks the targets and the segments' projects.
+    in_ledger = _read_ledger_noted(ledger, None)[0] if ledger is not None else None
     drawn = loaded.neighbourhood(segment, depth) if segment is not None else loaded
     if hide_stages:
         from chainmap.model.vocab import STAGES
@@ -1342,15 +1363,16 @@ def map_cmd(
         )
         from chainmap.cli_ledger import mark_targets
 
-        ranking = mark_targets(ranking, ledger=ledger, db=db, profile=profile, chain=chain)
+        ranking = mark_targets(
+            ranking, ledger=ledger, db=db, profile=profile, chain=chain, projects=in_ledger
+        )
         overlay = {"enterprises": table, "home": where, "status": status, "ranking": ranking}
     else:
         note("无企业叠加 / no enterprises for this chain: plain map")
-    if ledger is not None:
+    if in_ledger is not None:
         from chainmap.analysis.kpi import active_projects, classify_projects
 
-        projects, _, _ = _read_ledger_noted(ledger, None)
-        overlay["projects"] = active_projects(classify_projects(projects), loaded.members)
+        overlay["projects"] = active_projects(classify_projects(in_ledger), loaded.members)
         note(f"在谈/在建项目所在环节 / segments with active projects: {len(overlay['projects'])}")
     focus = loaded.resolve(segment) if segment is not None else None
     if output.suffix.lower() in (".svg", ".png", ".pdf"):
@@ -1550,8 +1572,14 @@ def query_cmd(
 
 @cli.command("validate")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help='企业表的表头映射 / for an enterprise table: TOML with [columns] "原表头" = "canonical_column".',
+)
 @output_options(("table", "csv", "json"))
-def validate_cmd(file: Path, fmt: str | None, output: Path | None) -> None:
+def validate_cmd(file: Path, mapping: Path | None, fmt: str | None, output: Path | None) -> None:
     """SHACL 校验产业链或企业表 / Validate a .ttl chain or an enterprise table with SHACL.
 
     Exits with status 1 when the file does not conform.
@@ -1564,8 +1592,10 @@ def validate_cmd(file: Path, fmt: str | None, output: Path | None) -> None:
     if format_of(file) in TABLE_FORMATS:  # an enterprise table: its rows as RDF
         from chainmap.model.enterprises import read_enterprises
 
-        table, _report = read_enterprises(file)
+        table, _report = read_enterprises(file, mapping=mapping)
         result = validate_kg(build_kg(None, enterprises=table))
+    elif mapping is not None:
+        raise click.UsageError("--mapping 只用于企业表 / --mapping applies to an enterprise table")
     else:
         result = validate_file(file)
     if result.conforms:

@@ -265,15 +265,25 @@ def history_cmd(project: str, db: Path, fmt: str | None, output: Path | None) ->
         from chainmap.errors import InputError
 
         raise InputError(f"快照中没有该项目 / project {project!r} is in no snapshot", file=str(db))
-    for r in rows:
-        r["changes"] = "; ".join(f"{c['field']}: {c['old']} → {c['new']}" for c in r["changes"])
+    for r in rows:  # one line of changes; a blank value reads —, as in the bulletin
+        r["changes"] = "; ".join(
+            f"{c['field']}: {_shown(c['old'])} → {_shown(c['new'])}" for c in r["changes"]
+        )
     emit(
         rows,
         fmt=fmt,
         output=output,
         columns=["as_of", "stage", "since", "changes"],
         headers={"as_of": "快照日期", "stage": "阶段", "since": "进入日期", "changes": "变化"},
+        title=f"项目历程 / history of {project}",
     )
+
+
+def _shown(value: object) -> str:
+    """A ledger value for a reader: blank (None, NaN, empty) as —."""
+    from chainmap.model.values import is_blank
+
+    return "—" if is_blank(value) else str(value)
 
 
 def _document_output(help_text: str):
@@ -488,10 +498,13 @@ def _pipeline_projects(ledger: Path | None, db: Path | None):
     return projects
 
 
-def mark_targets(records, *, ledger: Path | None, db: Path | None, profile, chain: str):
+def mark_targets(
+    records, *, ledger: Path | None, db: Path | None, profile, chain: str, projects=None
+):
     """Flag ranked firms or plan records already in the pipeline; notes go to stderr.
 
     Returns ``records`` unchanged when neither ``--ledger`` nor ``--db`` is given.
+    ``projects``: the ledger's projects when the caller has read (and noted) it already.
     """
     if ledger is None and db is None:
         return records
@@ -499,7 +512,8 @@ def mark_targets(records, *, ledger: Path | None, db: Path | None, profile, chai
     from chainmap.model.profile import load_profile
 
     exclude = exclude_from_profile(load_profile(profile))
-    projects = _pipeline_projects(ledger, db)
+    if projects is None:
+        projects = _pipeline_projects(ledger, db)
     marked, notes = mark_pipeline(records, projects, chain=chain, exclude=exclude)
     for line in notes:
         note(line)

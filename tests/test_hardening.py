@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from pathlib import Path
 
 from click.testing import CliRunner
 from listener import local_listener
@@ -821,3 +822,49 @@ def test_control_characters_from_data_never_reach_a_reader(tmp_path):
     data = page[page.index('id="chainmap-data">') :]
     data = data[: data.index("</script>")]
     assert not _controls(data) and "\\u009b" in data
+
+
+def test_map_refuses_a_suffix_it_cannot_write(tmp_path):
+    out = tmp_path / "map.jpg"
+    result = run("map", "fluorochem", "-o", str(out))
+    assert result.exit_code == 2 and not out.exists()
+    assert ".svg, .png or .pdf" in result.output and "Traceback" not in result.output
+
+
+def test_validate_takes_the_mapping_its_hint_names(tmp_path):
+    table = tmp_path / "custom.csv"
+    table.write_text("企业,地区\nA公司,武义县\n", encoding="utf-8")
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[columns]\n"企业" = "name"\n"地区" = "county"\n', encoding="utf-8")
+    first = run("validate", str(table))
+    assert first.exit_code == 1 and "--mapping" in first.output
+    assert run("validate", str(table), "--mapping", str(mapping)).exit_code == 0
+    ttl = Path(__file__).parent.parent / "graphs" / "fluorochem.ttl"
+    assert run("validate", str(ttl), "--mapping", str(mapping)).exit_code == 2
+
+
+def test_an_empty_stability_column_is_explained():
+    short = run("rank", "hydrogen", "--format", "json")
+    assert short.exit_code == 0
+    import json
+
+    assert all(r["stability"] is None for r in json.loads(short.stdout))
+    assert "stability not computed" in short.stderr and "top_k = 20" in short.stderr
+    long = run("rank", "fluorochem", "--format", "json")
+    assert any(r["stability"] is not None for r in json.loads(long.stdout))
+    assert "stability not computed" not in long.stderr
+
+
+def test_validate_names_the_line_and_the_fault_of_a_turtle_syntax_error(tmp_path):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix x: <http://x/> .\nx:a x:b .\n", encoding="utf-8")
+    line = one_line_error(run("validate", str(bad)))
+    assert "line 2" in line and ("object" in line or "objectList" in line), line
+
+
+def test_map_with_a_ledger_reads_and_notes_it_once(tmp_path):
+    ledger = Path(__file__).parent.parent / "graphs" / "ledger_synthetic.xlsx"
+    result = run("map", "fluorochem", "--ledger", str(ledger), "-o", str(tmp_path / "m.html"))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("读取 read 18") == 1, result.stderr
+    assert "segments with active projects" in result.stderr

@@ -176,7 +176,7 @@ def test_history_and_kpi_from_the_store(store, invoke):
         ("2024-06-01", "签约"),
         ("2024-06-08", "落地"),
     ]
-    assert "problem: None → 用地指标未落实" in rows[1]["changes"]
+    assert "problem: — → 用地指标未落实" in rows[1]["changes"]  # a blank reads —, not None
     kpi = invoke(
         "kpi", "--db", db, "--period", "2024H1", "--as-of", "2024-06-01", "--format", "json"
     )

@@ -41,6 +41,7 @@ __all__ = [
     "RetiredSegmentWarning",
     "Segment",
     "chain_from_tables",
+    "check_turtle_syntax",
     "current_segment_ids",
     "describe_bundled_chains",
     "join_chains",
@@ -790,7 +791,7 @@ def parse_chain(text: str, *, origin: str = "<string>") -> Chain:
 
     from chainmap.model.vocab import CM, RELATIONS, STAGE
 
-    _check_syntax(text, origin)
+    check_turtle_syntax(text, origin)
     graph = Graph()
     try:
         graph.parse(data=text, format="turtle")
@@ -966,7 +967,7 @@ def _check_link_triples(graph, links: Sequence[Link], origin: str) -> None:
                 )
 
 
-def _check_syntax(text: str, origin: str) -> None:
+def check_turtle_syntax(text: str, origin: str) -> None:
     """Check Turtle syntax with pyoxigraph when installed (``fast`` extra).
 
     It is stricter than rdflib and reports line and column; without it, rdflib's

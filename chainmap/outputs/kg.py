@@ -1411,10 +1411,16 @@ def validate_file(path: str | Path) -> Validation:
         )
     graph = Graph()
     fmt = {".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld"}.get(suffix, "turtle")
+    if fmt == "turtle":  # line and column from pyoxigraph where installed, as load_chain
+        from chainmap.model.chain import check_turtle_syntax
+
+        check_turtle_syntax(path.read_text(encoding="utf-8", errors="replace"), str(path))
     try:
         graph.parse(path, format=fmt)
     except Exception as exc:  # rdflib raises several types for bad syntax
-        detail = str(getattr(exc, "message", "") or exc).strip().splitlines()[0]
+        lines = str(getattr(exc, "message", "") or exc).strip().splitlines()
+        detail = " ".join(line.strip() for line in lines[:2])  # where, then what
+        detail = detail.removesuffix(" in:").removesuffix(" at ^")
         raise ChainError(f"{path}: RDF 语法错误 / syntax error: {detail}") from None
     # A chain file (as load_chain reads it) holds one chain; a KG export also holds
     # the stage vocabulary and may join several chains.
