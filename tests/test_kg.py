@@ -540,3 +540,35 @@ def test_export_without_pyarrow_gives_the_same_bytes(tmp_path, fmt):
         assert done.returncode == 0, done.stderr
         outputs[name] = out.read_bytes()
     assert outputs["plain"] == outputs["arrow"]
+
+
+def test_export_and_query_place_an_imported_registry_by_its_scopes(invoke, tmp_path):
+    """A registry export has scopes, not tags: export and query classify it as rank does
+    (it exported and queried as holding nothing)."""
+    bundled = pd.read_csv(Path(__file__).parents[1] / "graphs" / "companies_fluorochem.csv")
+    raw = pd.DataFrame(
+        {
+            "企业名称": bundled["name_zh"],
+            "所属省份": bundled["province"],
+            "所属城市": bundled["city"],
+            "所属区县": bundled["county"],
+            "经营范围": bundled["products_zh"].fillna("") + "的生产、销售",
+        }
+    )
+    raw.loc[0, "经营范围"] = "服装销售"  # nothing of the chain
+    source = tmp_path / "registry.csv"
+    raw.to_csv(source, index=False)
+    imported = tmp_path / "firms.csv"
+    assert invoke("import", source, "-o", imported).exit_code == 0
+    query = invoke(
+        "query", "fluorochem", "downstream-enterprises-in-zone", "--enterprises", imported,
+        "--bind", "source=seg:fluorspar", "--bind", 'zone="长三角"@zh', "--format", "json",
+    )  # fmt: skip
+    assert query.exit_code == 0, query.output
+    rows = __import__("json").loads(query.stdout)
+    assert len(rows) > 10
+    assert "placed in the chain from their business scope" in query.stderr
+    ttl = invoke("export", "fluorochem", "--enterprises", imported, "--format", "ttl").stdout
+    graph = Graph().parse(data=ttl, format="turtle")
+    sources = {str(o) for o in graph.objects(None, URIRef(str(CM.segmentsSource)))}
+    assert "classified" in sources
