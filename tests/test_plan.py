@@ -155,3 +155,34 @@ def test_hostile_names_are_inert_in_every_format(tiny_chain, firms, tmp_path):
     doc = docx.Document(str(report.write_plan_docx(plan, tmp_path / "p.docx")))
     text = [c.text for t in doc.tables for row in t.rows for c in row.cells]
     assert '\'=HYPERLINK("http://x")' in text and not any(t.startswith("=") for t in text)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0.5",
+        "0.167",
+        "2024.5",
+        "1. 氟化工",
+        "1.",
+        "12) 甲",
+        "- 乙",
+        "-120.5",
+        "> 引用",
+        "===",
+        "1)",
+    ],
+)
+def test_markdown_text_reads_as_written_and_opens_no_block(value):
+    """Numbers stay as written (``0.5``, not ``0\\.5``); list, quote and heading markers are
+    escaped. Checked with a CommonMark parser, each value alone on its line."""
+    import html as _html
+
+    from markdown_it import MarkdownIt
+
+    text = report.markdown_text(value)
+    rendered = MarkdownIt("commonmark").render(text)
+    assert rendered.startswith("<p>") and rendered.endswith("</p>\n"), rendered
+    assert _html.unescape(rendered[3:-5]) == value
+    if value[0].isdigit() and not value.rstrip(".)").isdigit() and " " not in value:
+        assert "\\" not in text  # a plain number is written without backslashes

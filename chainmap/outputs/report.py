@@ -295,8 +295,10 @@ def _explanation_rows(plan: TargetingPlan) -> list[tuple[str, str]]:
 #: Inline Markdown syntax (CommonMark + GFM): raw HTML and entities, links and
 #: images, emphasis, code spans, strikethrough, table pipes, and the backslash.
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>&|!~#])")
-#: Block syntax a line may start with: list markers, heading underline, quote.
-_MD_LINE_START = re.compile(r"^(\s*)(?:([-+=>])|(\d+)([.)]))")
+#: Block syntax a line may start with: list markers, heading underline, quote. A number
+#: starts an ordered list only when a space or the line end follows its `.` or `)`
+#: (CommonMark), so `0.5` stays as written.
+_MD_LINE_START = re.compile(r"^(\s*)(?:([-+=>])|(\d+)([.)])(?=[ \t]|$))")
 
 
 def markdown_text(value: Any) -> str:
