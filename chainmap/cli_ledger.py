@@ -323,16 +323,46 @@ def _current(ledger: Path | None, db: Path, as_of: str | None):
     return when, ledger_data(None, db, None, when)
 
 
+def _units_option(func):
+    """``--targets``: the KPI targets file whose ``[[unit]]`` entries name the units."""
+    return click.option(
+        "--targets",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="单位名称 / show units by name from this targets TOML ([[unit]] id, name), "
+        "as `chainmap kpi --targets` does.",
+    )(func)
+
+
+def _unit_names(targets: Path | None) -> dict[str, str]:
+    """Unit id → name from a targets file (none without one)."""
+    if targets is None:
+        return {}
+    from chainmap.model.kpi_targets import read_targets
+
+    return {u.id: u.name for u in read_targets(targets).units}
+
+
 @ledger_group.command("assignments")
-@click.option("--owner", required=True, help="责任单位 / the unit the slip is for.")
+@click.option(
+    "--owner",
+    required=True,
+    help="责任单位 / the unit the slip is for (id, or name with --targets).",
+)
 @_document_output("交办单.docx 或 .xlsx / the slip (A4).")
 @_source_options
+@_units_option
 def assignments_cmd(
-    owner: str, output: Path, db: Path, ledger: Path | None, as_of: str | None
+    owner: str,
+    output: Path,
+    db: Path,
+    ledger: Path | None,
+    as_of: str | None,
+    targets: Path | None,
 ) -> None:
     """交办单 / A unit's open projects with next actions and due dates, on A4.
 
-    Example: chainmap ledger assignments --owner office_sh -o 交办单.docx
+    Example: chainmap ledger assignments --owner office_sh --targets units.toml -o 交办单.docx
     """
     from chainmap.analysis.bulletin import assignments
     from chainmap.errors import InputError
@@ -340,13 +370,17 @@ def assignments_cmd(
     from chainmap.outputs.office_docs import write_office_document
 
     when, data = _current(ledger, db, as_of)
+    names = _unit_names(targets)
+    owner = {name: uid for uid, name in names.items()}.get(owner, owner)  # a name: its id
     units = sorted({t for v in data.projects.get("owner", []) if (t := text(v))})
     if owner not in units:  # a unit's name for its id, or a typo: not an empty slip
-        shown = ", ".join(units[:12]) + (" …" if len(units) > 12 else "")
+        shown = ", ".join(f"{u} ({names[u]})" if u in names else u for u in units[:12]) + (
+            " …" if len(units) > 12 else ""
+        )
         raise InputError(
             f"台账中没有责任单位 / no unit {owner!r} in the ledger's 责任单位; "
             f"it holds: {shown or 'none'}",
-            hint="pass the unit as the ledger writes it",
+            hint="pass the unit as the ledger writes it, or its name with --targets",
         )
     rows = assignments(data.projects, owner=owner, as_of=when)
     cols = [
@@ -364,7 +398,7 @@ def assignments_cmd(
         rows,
         output,
         columns=cols,
-        title=f"交办单 · {owner}",
+        title=f"交办单 · {names.get(owner, owner)}",
         subtitle=f"截至 {when} · {len(rows)} 个在办项目",
     )
     note(f"已写入 / wrote {path} ({len(rows)} projects)")
@@ -373,7 +407,10 @@ def assignments_cmd(
 @ledger_group.command("review")
 @_document_output("盘点.xlsx 或 .docx / the review list (A4).")
 @_source_options
-def review_cmd(output: Path, db: Path, ledger: Path | None, as_of: str | None) -> None:
+@_units_option
+def review_cmd(
+    output: Path, db: Path, ledger: Path | None, as_of: str | None, targets: Path | None
+) -> None:
     """逐一盘点 / Every project: stage, days in stage, problem, next step, owner, open checks.
 
     Example: chainmap ledger review -o 盘点.xlsx
@@ -384,6 +421,9 @@ def review_cmd(output: Path, db: Path, ledger: Path | None, as_of: str | None) -
 
     when, data = _current(ledger, db, as_of)
     rows = review(data.projects, as_of=when, open_items=open_diligence(data.tables["diligence"]))
+    names = _unit_names(targets)
+    for r in rows:
+        r["owner"] = names.get(r["owner"], r["owner"])
     _note_open_checks(data, when)
     cols = [
         "project_id",
@@ -420,8 +460,9 @@ def review_cmd(output: Path, db: Path, ledger: Path | None, as_of: str | None) -
     help="分组 / by channel, by unit, or overall.",
 )
 @_visits_option
+@_units_option
 @output_options()
-def funnel_cmd(ledger, db, period, as_of, by, visits, fmt, output) -> None:
+def funnel_cmd(ledger, db, period, as_of, by, visits, targets, fmt, output) -> None:
     """渠道漏斗 / Visits → information → tracked → intent → signed → landed → started → in stats.
 
     Example: chainmap ledger funnel 台账.xlsx --period 2024H1 --by channel
@@ -441,10 +482,12 @@ def funnel_cmd(ledger, db, period, as_of, by, visits, fmt, output) -> None:
         as_of=when,
         by=None if by == "none" else by,
     )
+    names = _unit_names(targets) if by == "owner" else {}
     for r in rows:
         r["group"] = (
             "(全部 all)" if r["group"] is None and by == "none" else r["group"] or "(未填 none)"
         )
+        r["group"] = names.get(r["group"], r["group"])
     if resolve_format(fmt, output) == "table":
         title = f"渠道漏斗 funnel · {period} (数量, 括号内为上一阶段转化率)"
         _echo(render_funnel(rows, title=title), output)

@@ -868,3 +868,28 @@ def test_map_with_a_ledger_reads_and_notes_it_once(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stderr.count("读取 read 18") == 1, result.stderr
     assert "segments with active projects" in result.stderr
+
+
+def test_ledger_documents_name_units_with_the_targets_file(tmp_path):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    graphs = Path(__file__).parent.parent / "graphs"
+    ledger, units = graphs / "ledger_synthetic.xlsx", graphs / "kpi_units_synthetic.toml"
+    slip = tmp_path / "slip.docx"
+    args = ("--ledger", str(ledger), "--as-of", "2024-06-30", "--targets", str(units))
+    result = run("ledger", "assignments", "--owner", "驻沪办", *args, "-o", str(slip))
+    assert result.exit_code == 0, result.output
+    assert Document(str(slip)).paragraphs[0].text == "交办单 · 驻沪办"  # not office_sh
+    review = tmp_path / "review.xlsx"
+    assert run("ledger", "review", *args, "-o", str(review)).exit_code == 0
+    owners = {r[2] for r in load_workbook(review).active.iter_rows(min_row=4, values_only=True)}
+    assert "驻沪办" in owners and "office_sh" not in owners
+    funnel = run(
+        "ledger", "funnel", str(ledger), "--period", "2024H1", "--by", "owner",
+        "--targets", str(units), "--format", "json",
+    )  # fmt: skip
+    groups = {r["group"] for r in __import__("json").loads(funnel.stdout)}
+    assert "驻沪办" in groups and "office_sh" not in groups
+    without = run("ledger", "assignments", "--owner", "驻沪办", *args[:4], "-o", str(slip))
+    assert without.exit_code != 0 and "--targets" in without.output  # the hint names it
