@@ -665,8 +665,13 @@ def rank_cmd(
     ranking = mark_targets(ranking, ledger=ledger, db=db, profile=profile, chain=chain)
     a = ranking.attrs
     note_home(a)
+    shown = (
+        f"{len(ranking)} of {a['candidates']}"
+        if len(ranking) >= a.get("targets", len(ranking))
+        else f"{len(ranking)} shown of {a['targets']} (候选场址 candidate sites {a['candidates']})"
+    )
     note(
-        f"目标 / targets: {len(ranking)} of {a['candidates']}; 本地企业作为锚点未列入 / home firms kept as anchors: "
+        f"目标 / targets: {shown}; 本地企业作为锚点未列入 / home firms kept as anchors: "
         f"{a['home_anchors_excluded']}; 注销/吊销排除 / deregistered excluded: {a['inactive_excluded']}"
     )
     note_targeting(a)

@@ -893,3 +893,11 @@ def test_ledger_documents_name_units_with_the_targets_file(tmp_path):
     assert "驻沪办" in groups and "office_sh" not in groups
     without = run("ledger", "assignments", "--owner", "驻沪办", *args[:4], "-o", str(slip))
     assert without.exit_code != 0 and "--targets" in without.output  # the hint names it
+
+
+def test_a_cut_ranking_says_how_many_targets_there_are():
+    full = run("rank", "fluorochem", "--format", "json")
+    n = len(__import__("json").loads(full.stdout))
+    cut = run("rank", "fluorochem", "--top", "5", "--format", "json")
+    assert f"targets: 5 shown of {n} (" in cut.stderr, cut.stderr
+    assert f"targets: {n} of " in full.stderr

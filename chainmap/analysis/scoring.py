@@ -567,6 +567,7 @@ def _rank_table(
         gated_segments=int(status["gated"].sum()),
         gated_firms=_gated_firms(held_lists, status),
         candidates=n_candidates,
+        targets=len(ranked),  # one per group, before top / top per segment
         group_duplicates=int(
             n_candidates - len(out.index) if top is None and top_per_segment is None else 0
         ),
