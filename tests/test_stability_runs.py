@@ -144,3 +144,15 @@ def test_no_runs_or_no_pool_give_nan(monkeypatch):
     args, kwargs = calls[0]
     got = stability_runs(*args, **{**kwargs, "n": 0})
     assert all(np.isnan(a).all() for a in got)
+
+
+def test_status_codes_are_status_of_for_every_segment():
+    from chainmap.analysis.stability import _STATUSES, _status_codes
+
+    rng = np.random.default_rng(4)
+    home = rng.integers(0, 3, 5000)
+    total = home + rng.integers(0, 3, 5000).astype(float)
+    lq = rng.choice([0.0, 0.5, 0.999, 1.0, 1.5, np.inf], 5000)
+    got = [_STATUSES[c] for c in _status_codes(home, total, lq, 1.0)]
+    want = [status_of(h, t, q, 1.0) for h, t, q in zip(home, total, lq, strict=True)]
+    assert got == want and len(set(got)) == 4
