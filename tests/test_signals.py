@@ -29,7 +29,8 @@ SIGNAL_SOURCE_HOSTS = {
     "vip.stock.finance.sina.com.cn": "exchange filing, reprinted verbatim on a stock portal",
     "epaper.cs.com.cn": "filing in 中国证券报, a designated disclosure newspaper",
     "www.chem-t.com": "trade press carrying the company's release (with its PDF)",
-    "www.nasdaq.com": "Reuters report (reputable press; 3M's own release not found)",
+    "www.nasdaq.com": "Reuters report (the announcement's date and scope)",
+    "www.3m.com": "3M's own page: PFAS manufacturing exited by the end of 2025",
 }
 
 HEADER = ",".join(SIGNAL_COLUMNS)

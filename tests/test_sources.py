@@ -125,3 +125,36 @@ def test_readme_reports_the_current_counts_by_source_kind():
             kinds = [source_kind(u) for u in row["source_url"].split()]
             rows[min(kinds, key=KINDS.index)] += 1
     assert stated == {k: (rows[k], links[k]) for k in KINDS}
+
+
+TABLES = {
+    "policy.csv": lambda r: f"{r['segment_id']} | {r['instrument']}",
+    "signals_fluorochem.csv": lambda r: f"{r['enterprise']} | {r['date']} | {r['kind']}",
+}
+
+
+def _table_rows():
+    """``(file, key, urls)`` of every policy and signal row."""
+    for name, key in TABLES.items():
+        for row in _rows(name):
+            yield name, key(row), row["source_url"].split()
+
+
+def test_policy_and_signal_sources_are_reviewed_and_never_denied():
+    unknown = [(f, k, u) for f, k, urls in _table_rows() for u in urls if source_kind(u) is None]
+    assert not unknown, f"add these domains to graphs/source_domains.csv: {unknown}"
+    denied = [(f, k, u) for f, k, urls in _table_rows() for u in urls if source_kind(u) == "denied"]
+    assert not denied, denied
+
+
+def test_policy_and_signal_rows_without_a_primary_source_are_listed_and_only_shrink():
+    """The policy gates' notices are cited from full-text reprints: the ministry's own pages
+    were not reachable. They stay (dropping a gate would rank banned capacity) and are
+    listed in ``sources/tables_awaiting_primary_source.csv``; a new row may not join."""
+    lacking = {
+        (f, k) for f, k, urls in _table_rows() if not {source_kind(u) for u in urls} & PRIMARY_KINDS
+    }
+    listed = {(r["file"], r["key"]) for r in _rows("sources/tables_awaiting_primary_source.csv")}
+    assert lacking - listed == set(), "a new or changed row needs a primary source"
+    assert listed - lacking == set(), "these rows now have a primary source: drop them"
+    assert {f for f, _ in listed} <= {"policy.csv"}  # every signal has a primary source
