@@ -132,3 +132,22 @@ def test_kpi_xlsx_has_number_formats_chinese_labels_and_print_setup(invoke, tmp_
         assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
         assert sheet.sheet_properties.pageSetUpPr.fitToPage
         assert sheet.print_title_rows.replace("$", "") == "1:1" and sheet.freeze_panes == "A2"
+
+
+def test_amounts_written_in_wan_or_yuan_are_converted_to_yi(tmp_path):
+    """总投资 is in 亿元; an office that writes 万 must not get 10,000 times the amount
+    (80,000万元 was read as 80,000 亿元) nor lose the project (8万 was rejected)."""
+    ledger = (
+        "项目编号,项目名称,产业链,产业类别,来源,总投资（亿元）,签约日期\n"
+        "B1,万元项目,fluorochem,制造业,招引,\"80,000万元\",2024-02-01\n"
+        "B2,万项目,fluorochem,制造业,招引,3000万,2024-02-02\n"
+        "B3,区间万项目,fluorochem,制造业,招引,3000-5000万,2024-02-03\n"
+        "B4,亿项目,fluorochem,制造业,招引,约2亿,2024-02-04\n"
+    )
+    (tmp_path / "l.csv").write_text(ledger, encoding="utf-8")
+    projects, _, report = read_ledger(tmp_path / "l.csv")
+    by_id = projects.set_index("project_id")["investment"].to_dict()
+    assert by_id == {"B1": 8.0, "B2": 0.3, "B3": 0.3, "B4": 2.0}
+    assert report.rejected == 0
+    record = kpi_table(projects, None, actuals_only(), period="2024H1")[0]
+    assert abs(record["signed_investment"] - 10.6) < 1e-9

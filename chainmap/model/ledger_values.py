@@ -2,7 +2,8 @@
 
 Two facts live here and nowhere else:
 
-- **Amounts.** "约6", "6左右", "6余" are approximate; "6-8" is a range. Both are kept,
+- **Amounts** are in 亿元; a unit in the cell (万亿, 亿, 万, 元, with or without 元) is
+  converted, so "80,000万元" is 8. "约6", "6左右", "6余" are approximate; "6-8" is a range. Both are kept,
   with an ``approx`` flag. A range counts at its lower bound, so a KPI never claims more
   than the ledger promises. A value that is not a finite number (``inf``, ``1e309``,
   ``nan``) is unreadable: :func:`parse_amount` raises ``ValueError`` with the reason.
@@ -24,7 +25,18 @@ __all__ = ["parse_amount", "resolve_chain", "resolve_segment"]
 _APPROX_BEFORE = ("大约", "约合", "约", "近", "逾", "超", "预计")
 _APPROX_AFTER = ("左右", "上下", "以上", "多", "余")
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|~|～|—|–|至|到)\s*(\d+(?:\.\d+)?)")
-_UNIT = re.compile(r"(?:亿元|亿|万元)$")
+#: A unit written after the number, and how it converts to 亿元 (the ledger's unit):
+#: ``(multiply, divide)``, so 8万 is 8 / 10,000 exactly.
+_UNIT = re.compile(r"(万亿元|万亿|亿元|亿|万元|万|元)$")
+_SCALE = {
+    "万亿元": (1e4, 1.0),
+    "万亿": (1e4, 1.0),
+    "亿元": (1.0, 1.0),
+    "亿": (1.0, 1.0),
+    "万元": (1.0, 1e4),
+    "万": (1.0, 1e4),
+    "元": (1.0, 1e8),
+}
 
 
 def parse_amount(value: object) -> tuple[float | None, bool]:
@@ -37,6 +49,17 @@ def parse_amount(value: object) -> tuple[float | None, bool]:
     --------
     >>> parse_amount("约6"), parse_amount("6左右"), parse_amount("6-8"), parse_amount("1,200")
     ((6.0, True), (6.0, True), (6.0, True), (1200.0, False))
+
+    The unit is 亿元; a unit in the cell is honoured (``80,000万元`` is 8 亿元, not 80,000):
+
+    >>> parse_amount("80,000万元"), parse_amount("8万"), parse_amount("约3亿"), parse_amount("1.2万亿")
+    ((8.0, False), (0.0008, False), (3.0, True), (12000.0, False))
+    >>> parse_amount("5000万-8000万元")
+    Traceback (most recent call last):
+    ...
+    ValueError: not a number: '5000万-8000万元'
+    >>> parse_amount("3000-5000万")
+    (0.3, True)
     >>> parse_amount(""), parse_amount(12), parse_amount("-1")
     ((None, False), (12.0, False), (-1.0, False))
     >>> parse_amount("nan")
@@ -55,7 +78,7 @@ def parse_amount(value: object) -> tuple[float | None, bool]:
     text = str(value).strip().replace(",", "").replace("，", "").replace(" ", "")
     if not text:
         return None, False
-    text = _UNIT.sub("", text)
+    text, unit = _without_unit(text, "")
     approx = False
     for mark in _APPROX_BEFORE:
         if text.startswith(mark):
@@ -65,17 +88,27 @@ def parse_amount(value: object) -> tuple[float | None, bool]:
         if text.endswith(mark):
             text, approx = text[: -len(mark)], True
             break
-    text = _UNIT.sub("", text)
+    text, unit = _without_unit(text, unit)
+    mul, div = _SCALE.get(unit, (1.0, 1.0))
     if m := _RANGE.fullmatch(text):
         low, high = float(m[1]), float(m[2])
         if high < low:
             raise ValueError(f"range runs backwards: {value!r}")
-        return low, True
+        return _finite(low * mul / div, value), True
     try:
         number = float(text)
     except ValueError:
         raise ValueError(f"not a number: {value!r}") from None
-    return _finite(number, value), approx
+    return _finite(number * mul / div, value), approx
+
+
+def _without_unit(text: str, unit: str) -> tuple[str, str]:
+    """``text`` less a trailing unit, and the unit (``unit`` when it has none)."""
+    if m := _UNIT.search(text):
+        if unit:  # a unit on both sides of an approximation mark: "约6亿左右亿"
+            raise ValueError(f"two units: {text!r}")
+        return text[: m.start()], m[1]
+    return text, unit
 
 
 def _finite(number: float, given: object) -> float:
