@@ -139,7 +139,7 @@ def test_amounts_written_in_wan_or_yuan_are_converted_to_yi(tmp_path):
     (80,000万元 was read as 80,000 亿元) nor lose the project (8万 was rejected)."""
     ledger = (
         "项目编号,项目名称,产业链,产业类别,来源,总投资（亿元）,签约日期\n"
-        "B1,万元项目,fluorochem,制造业,招引,\"80,000万元\",2024-02-01\n"
+        'B1,万元项目,fluorochem,制造业,招引,"80,000万元",2024-02-01\n'
         "B2,万项目,fluorochem,制造业,招引,3000万,2024-02-02\n"
         "B3,区间万项目,fluorochem,制造业,招引,3000-5000万,2024-02-03\n"
         "B4,亿项目,fluorochem,制造业,招引,约2亿,2024-02-04\n"
@@ -151,3 +151,30 @@ def test_amounts_written_in_wan_or_yuan_are_converted_to_yi(tmp_path):
     assert report.rejected == 0
     record = kpi_table(projects, None, actuals_only(), period="2024H1")[0]
     assert abs(record["signed_investment"] - 10.6) < 1e-9
+
+
+def test_funnel_and_overdue_follow_information_intent_and_dropped_dates(tmp_path):
+    """信息 alone is before 盯引 (not in the funnel); 意向 without a stage date is past 盯引;
+    a dropped (放弃) project reached its stages but is no longer at one, nor overdue."""
+    import datetime as dt
+
+    from chainmap.analysis.kpi import funnel, overdue
+    from chainmap.model.kpi_targets import actuals_only
+
+    ledger = (
+        "项目编号,项目名称,产业链,信息日期,盯引日期,意向日期,签约日期,放弃日期\n"
+        "C1,信息项目,fluorochem,2024-01-05,,,,\n"
+        "C2,意向项目,fluorochem,2024-01-05,,2024-02-01,,\n"
+        "C3,盯引项目,fluorochem,,2024-01-10,,,\n"
+        "C4,放弃项目,fluorochem,,2023-06-01,,2023-08-01,2024-03-01\n"
+        "C5,签约项目,fluorochem,,2023-06-01,,2023-08-01,\n"
+        "C6,空行项目,fluorochem,,,,,\n"
+    )
+    (tmp_path / "l.csv").write_text(ledger, encoding="utf-8")
+    projects, _, _ = read_ledger(tmp_path / "l.csv")
+    rows = {r["stage"]: r for r in funnel(projects, as_of=dt.date(2024, 6, 30), by=None)}
+    assert rows["盯引"]["reached"] == 5  # C2-C6: not the information-only C1
+    assert rows["盯引"]["count"] == 3  # C2, C3 and the undated lead C6
+    assert (rows["签约"]["reached"], rows["签约"]["count"]) == (2, 1)  # C4 dropped, C5 there
+    late = overdue(projects, actuals_only(), as_of=dt.date(2024, 6, 30))
+    assert [r["project_id"] for r in late] == ["C5"]  # not the dropped C4

@@ -447,17 +447,27 @@ def _unit_fields(
 def _furthest_stage(ledger: pd.DataFrame, as_of: dt.date) -> pd.Series:
     """Index into :data:`STAGES` of the furthest stage reached by ``as_of``.
 
-    A row with no stage dates at all is a lead (盯引, 0); a row whose dates all lie
-    after ``as_of`` has not entered the pipeline yet (-1).
+    A row with no dates at all is a lead (盯引, 0); a row whose dates all lie after
+    ``as_of`` has not entered the pipeline yet (-1). Without a stage date, 意向 (intent,
+    after 盯引) by ``as_of`` is 盯引 (0), and 信息 alone (information, before 盯引) is not in
+    the pipeline yet (-1).
     """
     cutoff = pd.Timestamp(as_of)
     furthest = pd.Series(-1, index=ledger.index)
     any_date = pd.Series(False, index=ledger.index)
     for i, (col, _) in enumerate(STAGES):
-        dates = ledger[col] if col in ledger.columns else pd.Series(pd.NaT, index=ledger.index)
+        dates = _dates(ledger, col)
         any_date |= dates.notna()
         furthest = furthest.where(~(dates <= cutoff), i)
-    return furthest.where(any_date, 0)
+    info, intent = _dates(ledger, "info_on"), _dates(ledger, "intent_on")
+    before = info.notna() | intent.notna()  # dated only before 盯引 or between it and 签约
+    early = (intent <= cutoff).map({True: 0, False: -1}).astype(int)
+    return furthest.where(any_date, early.where(before, 0))
+
+
+def _dates(ledger: pd.DataFrame, col: str) -> pd.Series:
+    """The ledger's date column ``col``, all NaT when the ledger has none."""
+    return ledger[col] if col in ledger.columns else pd.Series(pd.NaT, index=ledger.index)
 
 
 _STAGE_EN = ("tracked", "signed", "landed", "started", "in_stats", "operating")
@@ -467,8 +477,9 @@ def funnel(ledger: pd.DataFrame, *, as_of: dt.date, by: str | None = "chain") ->
     """Projects by furthest stage reached as of ``as_of``, and conversion between stages.
 
     For each group and stage 盯引 → 签约 → 落地 → 开工 → 入统 → 投产: ``count`` at
-    that furthest stage, ``reached`` (at that stage or beyond) and ``conversion`` =
-    reached / reached at the previous stage (``None`` for 盯引 or a zero denominator).
+    that furthest stage and not dropped (放弃) by ``as_of``, ``reached`` (at that stage
+    or beyond, dropped or not) and ``conversion`` = reached / reached at the previous
+    stage (``None`` for 盯引 or a zero denominator).
 
     Examples
     --------
@@ -481,9 +492,10 @@ def funnel(ledger: pd.DataFrame, *, as_of: dt.date, by: str | None = "chain") ->
     [('盯引', 1, 3, None), ('签约', 1, 2, 0.6666666666666666), ('落地', 1, 1, 0.5)]
     """
     furthest = _furthest_stage(ledger, as_of)
+    dropped = _dates(ledger, "dropped_on") <= pd.Timestamp(as_of)  # reached, but not there now
     records = []
     for group, mask in _groups(ledger, by):
-        stages = furthest[mask]
+        stages, gone = furthest[mask], dropped[mask]
         previous = None
         for i, (_, name) in enumerate(STAGES):
             reached = int((stages >= i).sum())
@@ -492,7 +504,7 @@ def funnel(ledger: pd.DataFrame, *, as_of: dt.date, by: str | None = "chain") ->
                     "group": group,
                     "stage": name,
                     "stage_en": _STAGE_EN[i],
-                    "count": int((stages == i).sum()),
+                    "count": int(((stages == i) & ~gone).sum()),
                     "reached": reached,
                     "conversion": None if previous is None else _rate(reached, previous),
                 }
@@ -504,9 +516,9 @@ def funnel(ledger: pd.DataFrame, *, as_of: dt.date, by: str | None = "chain") ->
 def overdue(ledger: pd.DataFrame, targets: KpiTargets, *, as_of: dt.date) -> list[dict]:
     """Projects stuck past the targets' thresholds as of ``as_of``.
 
-    ``signed_not_landed``: signed on or before ``as_of``, not landed by then, and
-    more than ``signed_not_landed_days`` days since signing; ``landed_not_started``
-    likewise from landing. Sorted by list, longest wait first, then project id.
+    ``signed_not_landed``: signed on or before ``as_of``, not landed by then, not
+    dropped (放弃) by then, and more than ``signed_not_landed_days`` days since signing;
+    ``landed_not_started`` likewise from landing. Sorted by list, longest wait first, then project id.
     """
     cutoff = pd.Timestamp(as_of)
     records = []
@@ -515,7 +527,8 @@ def overdue(ledger: pd.DataFrame, targets: KpiTargets, *, as_of: dt.date) -> lis
         ("landed_not_started", "landed_on", "started_on", targets.landed_not_started_days),
     ):
         since = ledger[since_col]
-        waiting = (since <= cutoff) & ~(ledger[next_col] <= cutoff)
+        dropped = _dates(ledger, "dropped_on") <= cutoff  # 放弃: no longer waiting
+        waiting = (since <= cutoff) & ~(ledger[next_col] <= cutoff) & ~dropped
         days = (cutoff - since).dt.days
         for i in ledger.index[waiting & (days > limit)]:
             row = ledger.loc[i]
