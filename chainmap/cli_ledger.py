@@ -72,9 +72,11 @@ def ledger_data(
     visits: Path | None = None,
 ):
     """A ledger file (and a visits file), or the ``--db`` snapshot on or before ``when``."""
-    if (ledger is None) == (db is None):
+    if ledger is None and db is None:
+        raise click.UsageError("给出台账文件或 --db / give a LEDGER file or --db (the store)")
+    if ledger is not None and db is not None:
         raise click.UsageError(
-            "给出台账文件或 --db 之一 / give either a LEDGER file or --db, not both"
+            "台账文件与 --db 只能选一 / give either a LEDGER file or --db, not both"
         )
     if ledger is not None:
         from chainmap.model.office_tables import read_ledger_data
@@ -99,6 +101,11 @@ def kpi_inputs(ledger, db, investment, targets, period, cohort, by, as_of):
 
     span = parse_period(period)
     when = _date(as_of, "--as-of") or span[1]
+    if when < span[0]:
+        raise click.UsageError(
+            f"--as-of {when} 早于期间 {period} 的开始 / is before the period starts "
+            f"({span[0]}): nothing in it has happened yet; give a date in or after the period"
+        )
     data = ledger_data(ledger, db, investment, when)
     if targets is None:
         note(
@@ -230,6 +237,8 @@ def changes_cmd(
     from chainmap.outputs.tables import resolve_format, to_json
 
     first, last = _date(start, "--from"), _date(end, "--to")
+    if first > last:
+        raise click.UsageError(f"--from {first} 晚于 --to {last} / --from is after --to")
     goals = actuals_only() if targets is None else read_targets(targets)
     before = load_snapshot(db, first)[1] if snapshot_on_or_before(db, first) else None
     day, after = load_snapshot(db, last)

@@ -901,3 +901,19 @@ def test_a_cut_ranking_says_how_many_targets_there_are():
     cut = run("rank", "fluorochem", "--top", "5", "--format", "json")
     assert f"targets: 5 shown of {n} (" in cut.stderr, cut.stderr
     assert f"targets: {n} of " in full.stderr
+
+
+def test_kpi_and_changes_refuse_dates_that_run_backwards(tmp_path):
+    ledger = Path(__file__).parent.parent / "graphs" / "ledger_synthetic.xlsx"
+    early = run("kpi", str(ledger), "--period", "2024H1", "--as-of", "2023-12-31")
+    assert early.exit_code == 2 and "before the period starts (2024-01-01)" in early.output
+    neither = run("kpi", "--period", "2024H1")
+    assert neither.exit_code == 2 and "not both" not in neither.output
+    assert "give a LEDGER file or --db" in neither.output
+    db = tmp_path / "store.db"
+    assert (
+        run("ledger", "import", str(ledger), "--as-of", "2024-06-21", "--db", str(db)).exit_code
+        == 0
+    )
+    back = run("ledger", "changes", "--from", "2024-06-28", "--to", "2024-06-21", "--db", str(db))
+    assert back.exit_code == 2 and "--from is after --to" in back.output

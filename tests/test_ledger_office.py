@@ -178,3 +178,21 @@ def test_funnel_and_overdue_follow_information_intent_and_dropped_dates(tmp_path
     assert (rows["签约"]["reached"], rows["签约"]["count"]) == (2, 1)  # C4 dropped, C5 there
     late = overdue(projects, actuals_only(), as_of=dt.date(2024, 6, 30))
     assert [r["project_id"] for r in late] == ["C5"]  # not the dropped C4
+
+
+def test_a_total_row_is_rejected_and_a_bad_fund_amount_keeps_the_project(tmp_path):
+    ledger = (
+        "项目编号,项目名称,产业链,总投资（亿元）,基金金额,签约日期\n"
+        "D1,甲项目,fluorochem,5,一千万,2024-02-01\n"
+        "D2,乙项目,fluorochem,3,0.5,2024-02-02\n"
+        "合计,,,8,,\n"
+        "注：金额单位亿元,,,,,\n"
+    )
+    (tmp_path / "l.csv").write_text(ledger, encoding="utf-8")
+    projects, _, report = read_ledger(tmp_path / "l.csv")
+    assert list(projects["project_id"]) == ["D1", "D2"]  # D1 kept despite its 基金金额
+    assert pd.isna(projects.set_index("project_id").loc["D1", "fund_amount"])
+    codes = {(i.row, i.code, i.severity) for i in report.items}
+    assert (2, "bad_amount", "warning") in codes
+    assert {(4, "summary_row", "rejected"), (5, "summary_row", "rejected")} <= codes
+    assert (report.read, report.kept, report.rejected) == (4, 2, 2)

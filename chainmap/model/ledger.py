@@ -276,6 +276,42 @@ def _checked_amount(
     return amount, False
 
 
+#: A row an office adds under its projects: 合计/小计/总计, or a note (注、说明、备注).
+_SUMMARY_ROW = re.compile(r"^(?:合\s*计|小\s*计|总\s*计|注|说明|备注)(?:$|[:：\s(（])")
+
+
+def _fund_amount(rec: dict, n: int, report: ImportReport) -> float | None:
+    """基金金额 in 亿元: not a KPI amount, so an unreadable or negative one is left blank with
+    a warning and the project is kept (rejecting it took it out of every KPI)."""
+    try:
+        amount, approx = parse_amount(rec["fund_amount"])
+    except ValueError as exc:
+        report.warn(
+            n,
+            "fund_amount",
+            "bad_amount",
+            f"基金金额不是有效数字, 留空 / fund_amount is not a usable number ({exc}); left blank",
+        )
+        return None
+    if amount is not None and amount < 0:
+        report.warn(
+            n,
+            "fund_amount",
+            "negative_amount",
+            f"基金金额为负, 留空 / negative fund_amount: {amount}; left blank",
+        )
+        return None
+    if approx:
+        report.warn(
+            n,
+            "fund_amount",
+            "approx_amount",
+            f"基金金额为约数, 按 {amount:g} 计 / approximate fund_amount {rec['fund_amount']!r} "
+            f"counted as {amount:g}",
+        )
+    return amount
+
+
 def _locate(raw: pd.DataFrame, keys: Mapping[str, str], file: str) -> tuple[int, list[str]]:
     """Find the header row (the first with at least two known headers) in raw rows."""
     for i in range(min(_HEADER_SEARCH_ROWS, len(raw))):
@@ -355,6 +391,14 @@ def _validate_projects(body: pd.DataFrame, rows: list[int], report: ImportReport
         if not pid:
             report.reject(n, "project_id", "missing_id", "缺少项目编号 / no project id")
             bad = True
+        elif _SUMMARY_ROW.match(pid):
+            report.reject(
+                n,
+                "project_id",
+                "summary_row",
+                f"合计/注释行, 不是项目 / a total or note row ({pid[:20]!r}), not a project",
+            )
+            bad = True
         elif pid in first_row:
             report.reject(
                 n,
@@ -365,9 +409,9 @@ def _validate_projects(body: pd.DataFrame, rows: list[int], report: ImportReport
             bad = True
         rec["investment_approx"] = False
         values = {}
-        for col, name in zip(amounts, ("总投资", "基金金额"), strict=True):
-            values[col], bad_amount = _checked_amount(rec, col, name, n, report)
-            bad |= bad_amount
+        values["investment"], bad_amount = _checked_amount(rec, "investment", "总投资", n, report)
+        bad |= bad_amount
+        values["fund_amount"] = _fund_amount(rec, n, report)
         dates = {}
         for col in _DATE_COLUMNS:
             try:
