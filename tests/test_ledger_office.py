@@ -196,3 +196,19 @@ def test_a_total_row_is_rejected_and_a_bad_fund_amount_keeps_the_project(tmp_pat
     assert (2, "bad_amount", "warning") in codes
     assert {(4, "summary_row", "rejected"), (5, "summary_row", "rejected")} <= codes
     assert (report.read, report.kept, report.rejected) == (4, 2, 2)
+
+
+def test_a_renamed_stage_date_column_is_named_in_the_report(tmp_path):
+    """项目落地日期 for 落地日期: every landing would count 0 without a word."""
+    ledger = "项目编号,项目名称,签约日期,项目落地日期\nE1,甲,2024-02-01,2024-03-01\n"
+    (tmp_path / "l.csv").write_text(ledger, encoding="utf-8")
+    _, _, report = read_ledger(tmp_path / "l.csv")
+    (note,) = [n for n in report.notes if "not recognised" in n]
+    assert "项目落地日期" in note and "landed_on" in note and "--mapping" in note
+    assert "not recognised" in report.summary()
+    plain = (  # every counted column present, and a column of the office's own
+        "项目编号,项目名称,总投资,盯引日期,签约日期,落地日期,开工日期,入统日期,投产日期,备用列\n"
+        "E1,甲,1,2024-01-01,2024-02-01,,,,,x\n"
+    )
+    (tmp_path / "p.csv").write_text(plain, encoding="utf-8")
+    assert not [n for n in read_ledger(tmp_path / "p.csv")[2].notes if "not recognised" in n]

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import datetime as dt
 from pathlib import Path
 import re
+from typing import Any
 
 import pandas as pd
 
@@ -276,6 +277,24 @@ def _checked_amount(
     return amount, False
 
 
+#: The columns whose absence changes a KPI: the stage dates and 总投资.
+_COUNTED = (*(col for col, _ in STAGES), "investment")
+
+
+def _note_header(attrs: Mapping[str, Any], report: ImportReport, zh: Mapping[str, str]) -> None:
+    """Say which headers were not recognised when a counted column is absent (a renamed
+    落地日期 made every landing count 0 without a word)."""
+    absent = [c for c in _COUNTED if c in attrs.get("absent", ())]
+    strange = attrs.get("unrecognised", [])
+    if absent and strange:
+        names = "、".join(zh.get(c, c) for c in absent)
+        report.notes.append(
+            f"表头未识别 / headers not recognised: {'、'.join(strange[:8])}; 无此列, 相应计数为0 / "
+            f"no column for {names} ({', '.join(absent)}), so those counts are 0: name the "
+            "column as the README lists it or map it with --mapping"
+        )
+
+
 #: A row an office adds under its projects: 合计/小计/总计, or a note (注、说明、备注).
 _SUMMARY_ROW = re.compile(r"^(?:合\s*计|小\s*计|总\s*计|注|说明|备注)(?:$|[:：\s(（])")
 
@@ -365,6 +384,12 @@ def _canonical(
             )
     body = raw.iloc[head + 1 :].copy()
     body.columns = names
+    # What a report should say about the header: cells that map to no column we know, and
+    # our columns that no cell maps to (a renamed 落地日期 counts no landing, silently).
+    body.attrs["unrecognised"] = [
+        c.strip() for c in cells if c.strip() and _header_key(c) not in keys
+    ]
+    body.attrs["absent"] = [c for c in columns if c not in seen]
     rows = [int(i) + 1 for i in body.index]  # 0-based raw index → spreadsheet row number
     blank = body.isna().all(axis=1).to_numpy()
     body = body.loc[~blank].reset_index(drop=True)
@@ -619,6 +644,7 @@ def read_ledger(
     headers = {**_ALIASES_ZH, **LEDGER_HEADERS_ZH}
     body, rows = _canonical(raw, LEDGER_COLUMNS, headers, mapping, str(path))
     report = LedgerReport(source=str(path), read=len(body))
+    _note_header(body.attrs, report, {v: k for k, v in LEDGER_HEADERS_ZH.items()})
     projects = _validate_projects(body, rows, report)
 
     inv_report = report.investment
