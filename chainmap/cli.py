@@ -1228,7 +1228,11 @@ def kpi_cmd(
     )
     fmt = resolve_format(fmt, output)
     if fmt == "xlsx":
-        written = out.write_kpi_workbook(result, output, reports=data.reports, office=office)
+        from chainmap.cli_ledger import unit_names
+
+        written = out.write_kpi_workbook(
+            result, output, reports=data.reports, office=office, units=unit_names(targets)
+        )
         note(f"已写入 / wrote {written}")
     elif fmt == "table":
         title = f"项目考核指标 KPIs · {period}" + (f" · 批次 cohort {cohort}" if cohort else "")

@@ -343,7 +343,7 @@ def _units_option(func):
     )(func)
 
 
-def _unit_names(targets: Path | None) -> dict[str, str]:
+def unit_names(targets: Path | None) -> dict[str, str]:
     """Unit id → name from a targets file (none without one)."""
     if targets is None:
         return {}
@@ -379,7 +379,7 @@ def assignments_cmd(
     from chainmap.outputs.office_docs import write_office_document
 
     when, data = _current(ledger, db, as_of)
-    names = _unit_names(targets)
+    names = unit_names(targets)
     owner = {name: uid for uid, name in names.items()}.get(owner, owner)  # a name: its id
     units = sorted({t for v in data.projects.get("owner", []) if (t := text(v))})
     if owner not in units:  # a unit's name for its id, or a typo: not an empty slip
@@ -430,7 +430,7 @@ def review_cmd(
 
     when, data = _current(ledger, db, as_of)
     rows = review(data.projects, as_of=when, open_items=open_diligence(data.tables["diligence"]))
-    names = _unit_names(targets)
+    names = unit_names(targets)
     for r in rows:
         r["owner"] = names.get(r["owner"], r["owner"])
     _note_open_checks(data, when)
@@ -491,7 +491,7 @@ def funnel_cmd(ledger, db, period, as_of, by, visits, targets, fmt, output) -> N
         as_of=when,
         by=None if by == "none" else by,
     )
-    names = _unit_names(targets) if by == "owner" else {}
+    names = unit_names(targets) if by == "owner" else {}
     for r in rows:
         r["group"] = (
             "(全部 all)" if r["group"] is None and by == "none" else r["group"] or "(未填 none)"

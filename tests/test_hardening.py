@@ -917,3 +917,25 @@ def test_kpi_and_changes_refuse_dates_that_run_backwards(tmp_path):
     )
     back = run("ledger", "changes", "--from", "2024-06-28", "--to", "2024-06-21", "--db", str(db))
     assert back.exit_code == 2 and "--from is after --to" in back.output
+
+
+def test_the_kpi_workbook_reads_as_names_and_formatted_numbers(tmp_path):
+    from openpyxl import load_workbook
+
+    graphs = Path(__file__).parent.parent / "graphs"
+    out = tmp_path / "kpi.xlsx"
+    result = run(
+        "kpi", str(graphs / "ledger_synthetic.xlsx"), "--period", "2024H1",
+        "--targets", str(graphs / "kpi_units_synthetic.toml"), "-o", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out)
+    lag = list(book["实物量滞后"].iter_rows(min_row=2, values_only=False))
+    owners = {row[2].value for row in lag}
+    assert owners and not owners & {"platform_a", "platform_b", "office_sh", "group_f"}
+    assert {row[7].value for row in lag} <= {"是", "否"}  # not True/False
+    assert [c.number_format for c in lag[0][3:7]] == ["0.00", "0.00", "0.00", "0.0%"]
+    cells = [c for row in book["超期 overdue"].iter_rows(min_row=2, values_only=True) for c in row]
+    assert "氟化工产业链" in cells and "fluorochem" not in cells
+    groups = {r[0] for r in book["漏斗 funnel"].iter_rows(min_row=2, values_only=True)}
+    assert "fluorochem" not in groups

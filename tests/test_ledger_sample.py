@@ -49,10 +49,11 @@ def test_kpi_report_lists_projects_behind_plan_and_funds(invoke, tmp_path):
     book = load_workbook(out)
     lag = list(book["实物量滞后"].values)
     # SX-003 planned 1.0 in each of 2024-04..06 (3.0) and did 0.4 a month (1.2): 60% behind.
-    assert lag[1][:4] == ("SX-003", "示例项目C(含氟涂料扩能)", "platform_b", 3.0)
-    assert abs(lag[1][4] - 1.2) < 1e-9 and abs(lag[1][6] - 0.6) < 1e-9 and lag[1][7] is True
+    # (units by their [[unit]] names, yes/no as 是/否: the workbook is for people)
+    assert lag[1][:4] == ("SX-003", "示例项目C(含氟涂料扩能)", "平台乙", 3.0)
+    assert abs(lag[1][4] - 1.2) < 1e-9 and abs(lag[1][6] - 0.6) < 1e-9 and lag[1][7] == "是"
     # SX-001 (6.0 planned, 6.5 done) and SX-007 (4.8 and 4.8) are on plan.
-    assert {r[0]: r[7] for r in lag[1:]} == {"SX-003": True, "SX-001": False, "SX-007": False}
+    assert {r[0]: r[7] for r in lag[1:]} == {"SX-003": "是", "SX-001": "否", "SX-007": "否"}
     funds = {r[0]: r for r in list(book["基金"].values)[1:]}
     # 氟材料基金: SX-005 (0.5 of 15亿) and SX-010 (0.8 of 18亿), neither landed by 06-30.
     assert funds["示例氟材料产业基金"][5:] == (2, 1.3, 33, 0, 0)

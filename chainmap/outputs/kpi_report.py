@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+import re
 
 import pandas as pd
 
@@ -187,11 +188,14 @@ def write_kpi_workbook(
     *,
     reports: Mapping[str, ImportReport] | None = None,
     office: Mapping[str, Sequence[Mapping]] | None = None,
+    units: Mapping[str, str] | None = None,
 ) -> Path:
     """Write KPIs, funnel, overdue lists and import reports as one XLSX, one sheet each.
 
     ``office`` adds the office measures of :data:`OFFICE_SHEETS` that it holds
     (channel funnel, funds, physical investment behind plan), before the import report.
+    The workbook is for people: ``units`` (id → name, from the targets' ``[[unit]]``) names
+    the units, bundled chains appear by their Chinese names, and yes/no cells read 是/否.
     """
     from chainmap.analysis.kpi import COHORT_FIELDS, KPI_FIELDS
 
@@ -222,11 +226,44 @@ def write_kpi_workbook(
             else pd.DataFrame(columns=["table", "row", "column", "code", "message", "severity"])
         ),
     }
+    chains = _chain_names()
     for frame in sheets.values():
         for col in ("list", "severity"):
             if col in frame.columns:
                 frame[col] = frame[col].map(lambda v: _LABELS_ZH.get(v, v))
+        if "owner" in frame.columns and units:
+            frame["owner"] = frame["owner"].map(
+                lambda v: units.get(v, v) if isinstance(v, str) else v
+            )
+        if "chain" in frame.columns:
+            frame["chain"] = frame["chain"].map(lambda v: _names(v, chains))
+        if "group" in frame.columns:  # a chain id or a unit id, by the breakdown
+            names = {**chains, **(units or {})}
+            frame["group"] = frame["group"].map(
+                lambda v, names=names: names.get(v, v) if isinstance(v, str) else v
+            )
+        for col in frame.columns:
+            if frame[col].map(lambda v: isinstance(v, bool)).any():
+                frame[col] = frame[col].map(
+                    lambda v: ("是" if v else "否") if isinstance(v, bool) else v
+                )
     return write_print_ready_xlsx(sheets, path, headers=KPI_HEADERS, title="chainmap kpi")
+
+
+def _chain_names() -> dict[str, str]:
+    """Bundled chain id → its Chinese name (氟化工产业链), for readers of the report."""
+    from chainmap.model.catalog import bundled_chain_ids
+    from chainmap.model.chain import load_chain
+
+    return {cid: load_chain(cid).name_zh for cid in bundled_chain_ids()}
+
+
+def _names(value: object, chains: Mapping[str, str]) -> object:
+    """A chain cell (one id, or ids joined by 、 or ;) with bundled ids as their names."""
+    if not isinstance(value, str) or not value:
+        return value
+    parts = re.split(r"\s*[、;；,，]\s*", value)
+    return "、".join(chains.get(p, p) for p in parts)
 
 
 #: Codes shown in Chinese in the XLSX report (JSON and CSV keep the codes).
@@ -246,9 +283,11 @@ def number_format(field: str) -> str | None:
     >>> number_format("start_rate"), number_format("landed_investment"), number_format("days")
     ('0.0%', '0.00', '0')
     """
-    if field.endswith(("_rate", "_completion", "conversion", "_share")):
+    if field.endswith(("_rate", "_completion", "conversion", "_share")) or field == "share_behind":
         return "0.0%"
     if field.endswith(("investment", "_period", "_cumulative", "amount", "_gap", "size")):
+        return "0.00"
+    if field in ("planned", "actual", "gap"):  # physical investment behind plan, 亿元
         return "0.00"
     if field == "score" or field.endswith("_score"):
         return "0.000"
