@@ -117,6 +117,19 @@ def kpi_inputs(ledger, db, investment, targets, period, cohort, by, as_of):
             "未给实物量投资 / no physical investment (--investment or a 实物量投资 sheet): shown as —"
         )
     projects = classify_projects(data.projects)
+    by_name = {u.name: u.id for u in goals.units}
+    if by_name and "owner" in projects.columns:  # a unit written by its name is that unit
+        named = projects["owner"].map(lambda v: isinstance(v, str) and v.strip() in by_name)
+        if named.any():
+            projects = projects.assign(
+                owner=[
+                    by_name[str(v).strip()] if hit else v
+                    for v, hit in zip(projects["owner"], named, strict=True)
+                ]
+            )
+            note(
+                f"责任单位按名称识别 / units written by name read as their ids: {int(named.sum())} rows"
+            )
     units = {u.id for u in goals.units}
     if units and by == "owner":
         stray = sorted({o for o in projects["owner"].dropna() if str(o).strip() not in units})

@@ -939,3 +939,38 @@ def test_the_kpi_workbook_reads_as_names_and_formatted_numbers(tmp_path):
     assert "氟化工产业链" in cells and "fluorochem" not in cells
     groups = {r[0] for r in book["漏斗 funnel"].iter_rows(min_row=2, values_only=True)}
     assert "fluorochem" not in groups
+
+
+def test_a_two_row_merged_ledger_header_is_one_clear_line(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["项目编号", "项目名称", "日期", None, "总投资（亿元）"])
+    sheet.append([None, None, "签约日期", "落地日期", None])
+    sheet.merge_cells("C1:D1")
+    sheet.append(["M1", "甲", "2024-02-01", "2024-03-01", 5])
+    path = tmp_path / "merged.xlsx"
+    book.save(path)
+    line = one_line_error(run("kpi", str(path), "--period", "2024H1"))
+    assert "header runs over two rows (1–2)" in line and "签约日期" in line, line
+
+
+def test_a_unit_written_by_name_is_that_unit_in_kpi_by_owner(tmp_path):
+    import json
+
+    import openpyxl
+
+    graphs = Path(__file__).parent.parent / "graphs"
+    book = openpyxl.load_workbook(graphs / "ledger_synthetic.xlsx")
+    sheet = book.worksheets[0]
+    col = [c.value for c in sheet[2]].index("责任单位") + 1
+    row = next(r for r in range(3, sheet.max_row + 1) if sheet.cell(r, col).value == "platform_a")
+    sheet.cell(row, col).value = "平台甲"  # the unit's name, not its id
+    path = tmp_path / "ledger.xlsx"
+    book.save(path)
+    targets = str(graphs / "kpi_units_synthetic.toml")
+    args = ("--period", "2024H1", "--by", "owner", "--targets", targets, "--format", "json")
+    named = json.loads(run("kpi", str(path), *args).stdout)
+    plain = json.loads(run("kpi", str(graphs / "ledger_synthetic.xlsx"), *args).stdout)
+    assert named == plain  # one 平台甲 group, as if written platform_a

@@ -334,8 +334,9 @@ def _fund_amount(rec: dict, n: int, report: ImportReport) -> float | None:
 def _locate(raw: pd.DataFrame, keys: Mapping[str, str], file: str) -> tuple[int, list[str]]:
     """Find the header row (the first with at least two known headers) in raw rows."""
     for i in range(min(_HEADER_SEARCH_ROWS, len(raw))):
-        cells = ["" if v is None else str(v) for v in raw.iloc[i].tolist()]
+        cells = ["" if is_blank(v) else str(v) for v in raw.iloc[i].tolist()]  # (NaN: "")
         if sum(_header_key(c) in keys for c in cells) >= 2:
+            _one_header_row(raw, i, cells, keys, file)
             return i, cells
     raise InputError(
         "找不到表头 / no header row with the expected columns in the first "
@@ -343,6 +344,29 @@ def _locate(raw: pd.DataFrame, keys: Mapping[str, str], file: str) -> tuple[int,
         file=file,
         hint="expected e.g. " + ", ".join(list(keys)[:6]),
     )
+
+
+def _one_header_row(
+    raw: pd.DataFrame, i: int, cells: list[str], keys: Mapping[str, str], file: str
+) -> None:
+    """Refuse a header that goes on in the next row (merged cells: 日期 over 签约日期 and
+    落地日期): read as one row, its second row became a project and its dates were lost."""
+    if i + 1 >= len(raw):
+        return
+    below = ["" if is_blank(v) else str(v) for v in raw.iloc[i + 1].tolist()]
+    known = [
+        b.strip()
+        for b, c in zip(below, cells, strict=False)
+        if _header_key(b) in keys and _header_key(c) not in keys
+    ]
+    if known:
+        raise InputError(
+            f"表头占两行 / the header runs over two rows ({i + 1}–{i + 2}): "
+            f"{'、'.join(known[:6])} sit under a merged cell",
+            file=file,
+            row=i + 2,
+            hint="unmerge the header so that each column has its own name in one row",
+        )
 
 
 def find_header(
