@@ -974,3 +974,27 @@ def test_a_unit_written_by_name_is_that_unit_in_kpi_by_owner(tmp_path):
     named = json.loads(run("kpi", str(path), *args).stdout)
     plain = json.loads(run("kpi", str(graphs / "ledger_synthetic.xlsx"), *args).stdout)
     assert named == plain  # one 平台甲 group, as if written platform_a
+
+
+def test_the_bulletin_workbook_names_units_fields_and_checks(tmp_path):
+    from openpyxl import load_workbook
+
+    graphs = Path(__file__).parent.parent / "graphs"
+    db = tmp_path / "store.db"
+    for name, day in (
+        ("ledger_synthetic_prev.xlsx", "2024-06-21"),
+        ("ledger_synthetic.xlsx", "2024-06-28"),
+    ):
+        assert (
+            run("ledger", "import", str(graphs / name), "--as-of", day, "--db", str(db)).exit_code
+            == 0
+        )
+    out = tmp_path / "bulletin.xlsx"
+    args = ("--from", "2024-06-21", "--to", "2024-06-28", "--db", str(db))
+    targets = ("--targets", str(graphs / "kpi_units_synthetic.toml"))
+    assert run("ledger", "changes", *args, *targets, "-o", str(out)).exit_code == 0
+    cells = {
+        c for sheet in load_workbook(out) for row in sheet.iter_rows(values_only=True) for c in row
+    }
+    assert {"存在问题", "驻深办", "平台乙"} <= cells
+    assert not cells & {"problem", "owner", "office_sz", "platform_b", "energy", "demands"}

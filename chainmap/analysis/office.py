@@ -316,6 +316,7 @@ def signed_with_open_checks(
                     "owner": rec.get("owner"),
                     "stage": stage,
                     "item": item.id,
+                    "item_name": item.name,  # for readers: 登记状态 …, not registry_status
                     "result": result,
                 }
             )
@@ -371,5 +372,8 @@ def office_bulletin(
         for r in rows:
             for key in ("owner", "unit", "from_unit", "to_unit"):
                 if key in r:
+                    r[f"{key}_name"] = names.get(r[key], r[key])
+            if r.get("field") == "owner":  # a unit changed hands: both by name
+                for key in ("old", "new"):
                     r[f"{key}_name"] = names.get(r[key], r[key])
     return result

@@ -94,12 +94,25 @@ def _show(value: object, field: str = "") -> str:
 
 
 def _named(record: Mapping) -> dict:
-    """A record with unit ids replaced by the names beside them (``owner_name`` …)."""
+    """A record for readers: unit ids replaced by the names beside them (``owner_name`` …),
+    and a changed ledger field by its Chinese header (``problem`` → 存在问题)."""
     out = dict(record)
-    for key in ("owner", "unit", "from_unit", "to_unit"):
+    for key in ("owner", "unit", "from_unit", "to_unit", "old", "new", "item"):
         if out.get(f"{key}_name") is not None:
             out[key] = out[f"{key}_name"]
+    if isinstance(out.get("field"), str):
+        out["field"] = _field_names().get(out["field"], out["field"])
     return out
+
+
+def _field_names() -> dict[str, str]:
+    """Ledger column → its Chinese header (the first one the reader accepts)."""
+    from chainmap.model.ledger import LEDGER_HEADERS_ZH
+
+    names: dict[str, str] = {}
+    for zh, column in LEDGER_HEADERS_ZH.items():
+        names.setdefault(column, zh)
+    return names
 
 
 def render_bulletin(result: Mapping[str, Sequence[Mapping]], *, title: str) -> str:
@@ -147,8 +160,8 @@ def write_bulletin_xlsx(result: Mapping[str, Sequence[Mapping]], path: str | Pat
     """The bulletin as an A4 workbook, one sheet per section."""
     from chainmap.outputs.kpi_report import write_print_ready_xlsx
 
-    sheets = {
-        name.split(" / ")[0]: records_to_frame(list(result.get(key) or []), cols)
+    sheets = {  # for readers: unit names and Chinese field names, as on the terminal
+        name.split(" / ")[0]: records_to_frame([_named(r) for r in result.get(key) or []], cols)
         for key, (name, cols) in BULLETIN_SECTIONS.items()
         if key in result
     }
