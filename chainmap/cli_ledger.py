@@ -130,6 +130,16 @@ def kpi_inputs(ledger, db, investment, targets, period, cohort, by, as_of):
             note(
                 f"责任单位按名称识别 / units written by name read as their ids: {int(named.sum())} rows"
             )
+    if by in ("chain", "segment") and by in projects.columns:
+        from chainmap.model.values import split_list
+
+        several = int(projects[by].map(lambda v: len(split_list(v)) > 1).sum())
+        if several:
+            note(
+                f"{several} 个项目属于多个分组, 各组都计入, 分组合计大于总数 / {several} projects "
+                f"belong to several {by}s and count in each, so the groups add up to more "
+                "than the total"
+            )
     units = {u.id for u in goals.units}
     if units and by == "owner":
         stray = sorted({o for o in projects["owner"].dropna() if str(o).strip() not in units})
@@ -513,6 +523,27 @@ def funnel_cmd(ledger, db, period, as_of, by, visits, targets, fmt, output) -> N
     if resolve_format(fmt, output) == "table":
         title = f"渠道漏斗 funnel · {period} (数量, 括号内为上一阶段转化率)"
         _echo(render_funnel(rows, title=title), output)
+        return
+    if resolve_format(fmt, output) == "xlsx":  # for people: A4, rates as 0.0%, a Chinese sheet
+        from chainmap.outputs.kpi_report import write_print_ready_xlsx
+        from chainmap.outputs.office_docs import OFFICE_HEADERS
+        from chainmap.outputs.tables import records_to_frame
+
+        cols = ["group", "stage_zh", "count", "conversion"]
+        frame = records_to_frame(rows, cols)
+        written = write_print_ready_xlsx(
+            {f"渠道漏斗 {period}": frame},
+            output,
+            headers={
+                **OFFICE_HEADERS,
+                "group": "分组",
+                "stage_zh": "阶段",
+                "count": "数量",
+                "conversion": "转化率",
+            },
+            title="渠道漏斗 funnel",
+        )
+        note(f"已写入 / wrote {written}")
         return
     emit(
         rows,

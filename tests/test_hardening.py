@@ -998,3 +998,27 @@ def test_the_bulletin_workbook_names_units_fields_and_checks(tmp_path):
     }
     assert {"存在问题", "驻深办", "平台乙"} <= cells
     assert not cells & {"problem", "owner", "office_sz", "platform_b", "energy", "demands"}
+
+
+def test_the_channel_funnel_workbook_prints_on_a4_with_rates(tmp_path):
+    from openpyxl import load_workbook
+
+    ledger = Path(__file__).parent.parent / "graphs" / "ledger_synthetic.xlsx"
+    out = tmp_path / "funnel.xlsx"
+    assert run("ledger", "funnel", str(ledger), "--period", "2024H1", "-o", str(out)).exit_code == 0
+    sheet = load_workbook(out).active
+    assert sheet.title == "渠道漏斗 2024H1" and sheet.page_setup.orientation == "landscape"
+    assert [c.value for c in sheet[1]] == ["分组", "阶段", "数量", "转化率"]
+    assert sheet["D3"].number_format == "0.0%"
+
+
+def test_kpi_by_chain_says_when_groups_add_up_to_more_than_the_total(tmp_path):
+    ledger = tmp_path / "l.csv"
+    ledger.write_text(
+        "项目编号,项目名称,产业链,签约日期\nF1,甲,氟化工、锂电池,2024-02-01\nF2,乙,氟化工,2024-02-02\n",
+        encoding="utf-8",
+    )
+    both = run("kpi", str(ledger), "--period", "2024H1", "--by", "chain")
+    assert both.exit_code == 0 and "1 projects belong to several chains" in both.stderr
+    one = run("kpi", str(ledger), "--period", "2024H1")
+    assert "several" not in one.stderr

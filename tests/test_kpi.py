@@ -433,19 +433,19 @@ def test_targets_file_parses(ledger):
 @pytest.mark.parametrize(
     "text, key",
     [
-        ('[[class]]\nid = "a"\nname = "A"\nminimum = 3\n', "class[0].minimum"),
-        ('[[class]]\nname = "A"\n', "class[0].id"),
-        ('[[class]]\nid = "a"\nname = "A"\nsector = "工业"\n', "class[0].sector"),
+        ('[[class]]\nid = "a"\nname = "A"\nminimum = 3\n', "class[1].minimum"),
+        ('[[class]]\nname = "A"\n', "class[1].id"),
+        ('[[class]]\nid = "a"\nname = "A"\nsector = "工业"\n', "class[1].sector"),
         (
             '[[class]]\nid = "a"\nname = "A"\n[[target]]\nclass = "b"\nyear = 2024\n',
-            "target[0].class",
+            "target[1].class",
         ),
         (
             '[[class]]\nid = "a"\nname = "A"\n[[target]]\nclass = "a"\nyear = 2024\nlanded = -1\n',
-            "target[0].landed",
+            "target[1].landed",
         ),
         ('[[class]]\nid = "a"\nname = "A"\n[overdue]\nsigned_days = 3\n', "overdue.signed_days"),
-        ('[[class]]\nid = "a"\nname = "A"\n[[class]]\nid = "a"\nname = "B"\n', "class[1].id"),
+        ('[[class]]\nid = "a"\nname = "A"\n[[class]]\nid = "a"\nname = "B"\n', "class[2].id"),
     ],
 )
 def test_targets_errors_name_the_key(tmp_path, text, key):

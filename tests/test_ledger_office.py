@@ -212,3 +212,12 @@ def test_a_renamed_stage_date_column_is_named_in_the_report(tmp_path):
     )
     (tmp_path / "p.csv").write_text(plain, encoding="utf-8")
     assert not [n for n in read_ledger(tmp_path / "p.csv")[2].notes if "not recognised" in n]
+
+
+def test_project_ids_that_differ_only_in_case_are_warned(tmp_path):
+    ledger = "项目编号,项目名称,签约日期\nSX-004,甲,2024-02-01\nsx-004,甲,2024-02-01\n"
+    (tmp_path / "l.csv").write_text(ledger, encoding="utf-8")
+    projects, _, report = read_ledger(tmp_path / "l.csv")
+    assert len(projects) == 2  # kept: ids are the office's, and may differ by case
+    (item,) = [i for i in report.items if i.code == "case_duplicate"]
+    assert item.row == 3 and "SX-004" in item.message and item.severity == "warning"

@@ -140,7 +140,7 @@ class KpiTargets:
             raise fail("class", "至少需要一个 [[class]] / at least one [[class]] table is needed")
         classes, ids = [], set()
         for i, c in enumerate(raw_classes):
-            where = f"class[{i}]"
+            where = f"class[{i + 1}]"  # counted from 1, as an office counts tables
             _only(c, {"id", "name", "sector", "origin", "min_investment"}, where, fail)
             cid = _text(c, "id", where, fail, required=True)
             if cid in ids:
@@ -172,7 +172,7 @@ class KpiTargets:
             raise fail("target", "应为 [[target]] 表数组 / must be [[target]] tables")
         targets, seen = [], set()
         for i, t in enumerate(raw_targets):
-            where = f"target[{i}]"
+            where = f"target[{i + 1}]"
             keys = {"class", "year", "landed", "physical_investment", "unit", "signed", "projects"}
             _only(t, keys, where, fail)
             klass = _text(t, "class", where, fail, required=True)
@@ -227,7 +227,7 @@ def _units(raw: object, fail) -> tuple[KpiUnit, ...]:
         raise fail("unit", "应为 [[unit]] 表数组 / must be [[unit]] tables")
     units, ids = [], set()
     for i, u in enumerate(raw):
-        where = f"unit[{i}]"
+        where = f"unit[{i + 1}]"
         _only(u, {"id", "name", "kind"}, where, fail)
         uid = _text(u, "id", where, fail, required=True)
         if uid in ids:

@@ -430,6 +430,7 @@ def _canonical(
 def _validate_projects(body: pd.DataFrame, rows: list[int], report: ImportReport) -> pd.DataFrame:
     keep: list[int] = []
     first_row: dict[str, int] = {}
+    folded: dict[str, str] = {}  # casefolded id -> the first id written so
     amounts = ("investment", "fund_amount")
     out: dict[str, list] = {c: [] for c in (*amounts, "investment_approx", *_DATE_COLUMNS)}
     for i, row in enumerate(body.itertuples(index=False)):
@@ -479,6 +480,16 @@ def _validate_projects(body: pd.DataFrame, rows: list[int], report: ImportReport
                 dates[col], bad = None, True
         if bad:
             continue
+        twin = folded.setdefault(pid.casefold(), pid)
+        if twin != pid:  # sx-004 beside SX-004: two projects, or a typo
+            report.warn(
+                n,
+                "project_id",
+                "case_duplicate",
+                f"项目编号仅大小写与第{first_row[twin]}行不同 / {pid!r} differs from row "
+                f"{first_row[twin]}'s {twin!r} only in case: kept as its own project; "
+                "check for a typo",
+            )
         first_row[pid] = n
         keep.append(i)
         body.at[i, "project_id"] = pid
