@@ -1198,7 +1198,13 @@ def import_cmd(
     default=None,
     help="实物量投资表 / physical investment file (project_id, month, amount).",
 )
-@click.option("--as-of", "as_of", default=None, help="漏斗与超期的截止日 / default: period end.")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="截止日: 漏斗、超期, 且不计其后的日期 / as of this day (funnel, overdue; no KPI counts "
+    "a later date); default: period end.",
+)
 @output_options()
 def kpi_cmd(
     ledger: Path | None,

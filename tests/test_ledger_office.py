@@ -221,3 +221,17 @@ def test_project_ids_that_differ_only_in_case_are_warned(tmp_path):
     assert len(projects) == 2  # kept: ids are the office's, and may differ by case
     (item,) = [i for i in report.items if i.code == "case_duplicate"]
     assert item.row == 3 and "SX-004" in item.message and item.severity == "warning"
+
+
+def test_no_kpi_counts_a_stage_date_after_as_of(tmp_path):
+    import datetime as dt
+
+    from chainmap.analysis.kpi import kpi_report
+
+    ledger = "项目编号,项目名称,签约日期,落地日期\nG1,甲,2024-02-01,2024-06-30\nG2,乙,2024-03-01,2024-04-01\n"
+    (tmp_path / "l.csv").write_text(ledger, encoding="utf-8")
+    projects, _, _ = read_ledger(tmp_path / "l.csv")
+    early = kpi_report(projects, None, actuals_only(), period="2024H1", as_of=dt.date(2024, 6, 21))
+    late = kpi_report(projects, None, actuals_only(), period="2024H1")
+    assert (early["kpi"][0]["landed_count"], late["kpi"][0]["landed_count"]) == (1, 2)
+    assert early["kpi"][0]["signed_count"] == 2

@@ -559,8 +559,9 @@ def kpi_report(
 ) -> dict[str, list[dict]]:
     """KPIs, funnel and overdue lists in one call: ``{"kpi", "funnel", "overdue"}``.
 
-    ``as_of`` (for the funnel and overdue lists; a date or ``YYYY-MM-DD``) defaults
-    to the period end. The funnel is broken down by ``by``, or by chain.
+    ``as_of`` (a date or ``YYYY-MM-DD``) defaults to the period end: the funnel and overdue
+    lists are as of that day, and no KPI counts a stage date after it. The funnel is broken
+    down by ``by``, or by chain.
     """
     span = _as_period(period)
     try:
@@ -572,8 +573,14 @@ def kpi_report(
     outside = date_outside(when, "--as-of")
     if outside:
         raise InputError(outside, hint="check the year")
+    # A stage date after as_of is a plan, not an event: the KPIs do not count it (a
+    # snapshot of 06-21 may hold a landing written for 06-30).
+    cutoff = pd.Timestamp(when)
+    known = ledger.assign(
+        **{c: ledger[c].where(ledger[c] <= cutoff) for c, _ in STAGES if c in ledger.columns}
+    )
     return {
-        "kpi": kpi_table(ledger, investment, targets, period=span, cohort=cohort, by=by),
+        "kpi": kpi_table(known, investment, targets, period=span, cohort=cohort, by=by),
         "funnel": funnel(ledger, as_of=when, by=by or "chain"),
         "overdue": overdue(ledger, targets, as_of=when),
     }
