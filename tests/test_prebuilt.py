@@ -56,3 +56,34 @@ def test_a_changed_source_is_not_shadowed(monkeypatch):
     monkeypatch.setattr(catalog, "read_text", edited)
     assert prebuilt.cached_chain("fluorochem") is None
     assert prebuilt.cached_chain("nev") is not None
+
+
+def test_cached_policy_and_signals_equal_the_validated_csvs(monkeypatch):
+    from chainmap.model.policy import load_policy
+    from chainmap.model.signals import load_signals
+
+    for name, load in (("policy", load_policy), ("signals", load_signals)):
+        cached = prebuilt.cached_table(name)
+        assert cached is not None, name
+        monkeypatch.setattr(prebuilt, "_BUILDING", True)  # every read parses the sources
+        prebuilt._load.cache_clear()
+        fresh = load()
+        monkeypatch.setattr(prebuilt, "_BUILDING", False)
+        prebuilt._load.cache_clear()
+        pd.testing.assert_frame_equal(cached, fresh, check_exact=True)
+        for column in fresh.columns:  # dates come back as dates, lists as lists
+            assert [type(v) for v in cached[column]] == [type(v) for v in fresh[column]], column
+
+
+def test_an_edited_policy_or_chain_is_not_shadowed(monkeypatch):
+    real = catalog.read_text
+    for edited_name in ("policy.csv", "nev.ttl", "signals_fluorochem.csv"):
+
+        def edited(name: str, edited_name=edited_name) -> str:
+            return real(name) + ("\n" if name == edited_name else "")
+
+        monkeypatch.setattr(catalog, "read_text", edited)
+        table = "signals" if edited_name.startswith("signals") else "policy"
+        assert prebuilt.cached_table(table) is None, edited_name
+    monkeypatch.setattr(catalog, "read_text", real)
+    assert prebuilt.cached_table("policy") is not None

@@ -105,6 +105,12 @@ def load_policy(
     >>> strictest(policy[policy["segment_id"] == "hcfc_refrigerants"])["instrument"]
     '环大气〔2018〕5号'
     """
+    if path is None and segment_ids is None:  # the bundled table, validated at build time
+        from chainmap.model.prebuilt import cached_table
+
+        cached = cached_table("policy")
+        if cached is not None:
+            return cached
     frame, label, first = read_sourced_table(path, bundled="policy.csv", required=_REQUIRED)
     known = frozenset(segment_ids) if segment_ids is not None else bundled_segment_ids()
     records: list[dict[str, object]] = []

@@ -11,6 +11,7 @@ parsed as before), so an edited ``.ttl`` or CSV is never shadowed by a stale cop
 from __future__ import annotations
 
 from dataclasses import asdict
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
     from chainmap.model.chain import Chain
 
-__all__ = ["FILE", "build", "cached_chain", "cached_sample", "sources_digest"]
+__all__ = ["FILE", "build", "cached_chain", "cached_sample", "cached_table", "sources_digest"]
 
 #: The pre-parsed file, next to the sources in ``graphs/``.
 FILE = "prebuilt.json"
@@ -91,21 +92,38 @@ def chain_from_record(rec: dict[str, Any]) -> Chain:
 
 
 def frame_record(frame: pd.DataFrame) -> dict[str, Any]:
-    """A frame of Python scalars, lists and None as JSON: columns, dtypes, values."""
-    return {
+    """A frame of Python scalars, lists and None as JSON: columns, dtypes, values.
+
+    Columns of :class:`datetime.date` values (and None) are stored as ISO text and named
+    under ``dates``, so they come back as dates.
+    """
+    data = {c: frame[c].astype(object).tolist() for c in frame.columns}
+    dates = [
+        c
+        for c, values in data.items()
+        if any(type(v) is dt.date for v in values)
+        and all(v is None or type(v) is dt.date for v in values)
+    ]
+    for c in dates:
+        data[c] = [None if v is None else v.isoformat() for v in data[c]]
+    record = {
         "columns": list(frame.columns),
         "dtypes": {c: str(frame[c].dtype) for c in frame.columns},
-        "data": {c: frame[c].astype(object).tolist() for c in frame.columns},
+        "data": data,
     }
+    if dates:
+        record["dates"] = dates
+    return record
 
 
 def frame_from_record(rec: dict[str, Any]) -> pd.DataFrame:
     """The frame of :func:`frame_record`, with its dtypes."""
     import pandas as pd
 
-    return pd.DataFrame(
-        {c: pd.Series(rec["data"][c], dtype=rec["dtypes"][c]) for c in rec["columns"]}
-    )
+    data = dict(rec["data"])
+    for c in rec.get("dates", ()):
+        data[c] = [None if v is None else dt.date.fromisoformat(v) for v in data[c]]
+    return pd.DataFrame({c: pd.Series(data[c], dtype=rec["dtypes"][c]) for c in rec["columns"]})
 
 
 def cached_chain(chain_id: str) -> Chain | None:
@@ -124,6 +142,23 @@ def cached_sample() -> pd.DataFrame | None:
     if entry is None or entry["digest"] != sources_digest(_sample_sources()):
         return None
     return frame_from_record(entry["frame"])
+
+
+def _policy_sources() -> list[str]:
+    # the bundled chains too: a policy row is checked against their segment ids
+    return ["policy.csv", *(f"{c}.ttl" for c in catalog.bundled_chain_ids())]
+
+
+def cached_table(name: str) -> pd.DataFrame | None:
+    """The validated bundled ``policy`` or ``signals`` table, or None when absent or stale."""
+    entry = _load().get(name)
+    sources = _policy_sources() if name == "policy" else [_SIGNALS]
+    if entry is None or entry["digest"] != sources_digest(sources):
+        return None
+    return frame_from_record(entry["frame"])
+
+
+_SIGNALS = "signals_fluorochem.csv"
 
 
 def build() -> dict[str, Any]:
@@ -154,7 +189,16 @@ def _build(parse_chain: Any, normalised_sample: Any) -> dict[str, Any]:
             "importance": chain.importance().to_dict(),
         }
     sample = normalised_sample()
+    from chainmap.model.policy import load_policy
+    from chainmap.model.signals import load_signals
+
     return {
         "chains": chains,
         "sample": {"digest": sources_digest(_sample_sources()), "frame": frame_record(sample)},
+        # validated once here: every `rank`, `gaps` and `plan` read and checked them
+        "policy": {
+            "digest": sources_digest(_policy_sources()),
+            "frame": frame_record(load_policy()),
+        },
+        "signals": {"digest": sources_digest([_SIGNALS]), "frame": frame_record(load_signals())},
     }

@@ -79,6 +79,12 @@ def load_signals(path: str | Path | None = None) -> pd.DataFrame:
     >>> set(signals["kind"]) <= set(SIGNAL_KINDS)
     True
     """
+    if path is None:  # the bundled table, validated at build time
+        from chainmap.model.prebuilt import cached_table
+
+        cached = cached_table("signals")
+        if cached is not None:
+            return cached
     frame, label, first = read_sourced_table(path, bundled=_BUNDLED, required=_REQUIRED)
     records = []
     for row, rec in iter_rows(frame, first):
