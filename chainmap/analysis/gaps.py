@@ -322,6 +322,11 @@ def status_from_counts(
     include = set(prof["segments"]["include"])
     weights = prof["strategy_weight"]
 
+    # Python scalars read once per column (a Series look-up per cell cost more than the rows).
+    count_home, count_total, lq, density, importance, x_home, x_total = (
+        series.to_dict()
+        for series in (count_home, count_total, lq, density, importance, x_home, x_total)
+    )
     rows = []
     for seg in chain.ordered_segments():
         s = seg.id
