@@ -1022,3 +1022,27 @@ def test_kpi_by_chain_says_when_groups_add_up_to_more_than_the_total(tmp_path):
     assert both.exit_code == 0 and "1 projects belong to several chains" in both.stderr
     one = run("kpi", str(ledger), "--period", "2024H1")
     assert "several" not in one.stderr
+
+
+def test_validate_never_fetches_a_remote_json_ld_context(tmp_path):
+    import json
+
+    with local_listener() as (base, hits):
+        for name, context in (
+            ("flat.jsonld", f"{base}/ctx.jsonld"),
+            ("listed.json", [{"x": "http://x/"}, f"{base}/ctx2.jsonld"]),
+            ("imported.jsonld", {"@import": f"{base}/ctx3.jsonld"}),
+        ):
+            path = tmp_path / name
+            path.write_text(
+                json.dumps({"@context": context, "@id": "http://x/a", "http://x/p": "v"}),
+                encoding="utf-8",
+            )
+            line = one_line_error(run("validate", str(path)))
+            assert "remote @context" in line and "offline" in line, line
+    assert hits == []
+    inline = tmp_path / "inline.jsonld"  # an inline context still reads
+    inline.write_text(
+        json.dumps({"@context": {"x": "http://x/"}, "@id": "x:a", "x:p": "v"}), encoding="utf-8"
+    )
+    assert "remote" not in run("validate", str(inline)).output

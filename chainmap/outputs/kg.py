@@ -30,7 +30,7 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from chainmap.errors import ChainError, InputError, MissingExtraError
+from chainmap.errors import ChainError, ChainmapError, InputError, MissingExtraError
 from chainmap.model import catalog
 from chainmap.model.vocab import (
     CM,
@@ -1387,6 +1387,43 @@ def validate_kg(graph: Graph, *, one_chain: bool = False) -> Validation:
     return Validation(bool(conforms), out)
 
 
+def _refuse_remote_contexts(text: str, path: Path) -> None:
+    """Refuse a JSON-LD document whose ``@context`` (or ``@import``) names another document:
+    rdflib would fetch it over the network, and chainmap runs offline."""
+    import json
+
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise ChainError(f"{path}: JSON 语法错误 / JSON syntax error: {exc}") from None
+
+    def remote(node: object) -> str | None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("@context", "@import"):
+                    named = [value] if not isinstance(value, list) else value
+                    for item in named:
+                        if isinstance(item, str):
+                            return item
+                found = remote(value)
+                if found:
+                    return found
+        elif isinstance(node, list):
+            for item in node:
+                found = remote(item)
+                if found:
+                    return found
+        return None
+
+    url = remote(doc)
+    if url is not None:
+        raise ChainError(
+            f"{path}: JSON-LD 引用外部上下文 / the JSON-LD names a remote @context {url[:80]!r}, "
+            "which chainmap does not fetch (it runs offline): put the context inline, or "
+            "validate the Turtle export"
+        )
+
+
 def validate_file(path: str | Path) -> Validation:
     """Validate an RDF file (a chain or any chainmap KG: Turtle, N-Triples, JSON-LD).
 
@@ -1416,7 +1453,14 @@ def validate_file(path: str | Path) -> Validation:
 
         check_turtle_syntax(path.read_text(encoding="utf-8", errors="replace"), str(path))
     try:
-        graph.parse(path, format=fmt)
+        if fmt == "json-ld":  # parsed from our own read: a remote @context is never fetched
+            text = path.read_text(encoding="utf-8")
+            _refuse_remote_contexts(text, path)
+            graph.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
+        else:
+            graph.parse(path, format=fmt)
+    except ChainmapError:
+        raise
     except Exception as exc:  # rdflib raises several types for bad syntax
         lines = str(getattr(exc, "message", "") or exc).strip().splitlines()
         detail = " ".join(line.strip() for line in lines[:2])  # where, then what
