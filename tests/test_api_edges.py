@@ -170,3 +170,20 @@ def test_build_map_names_an_argument_that_is_not_what_it_reads(chain):
     ):
         with pytest.raises(InputError, match=message):
             build_map(chain, **kwargs)
+
+
+def test_an_adcode_column_places_the_firms(tmp_path):
+    """行政区划代码 / region_code in an export was dropped: every firm was 'not resolved'."""
+    from chainmap.model.enterprises import normalise_enterprises, read_enterprises
+
+    raw = pd.DataFrame(
+        {"企业名称": ["甲", "乙", "丙"], "行政区划代码": ["330723", "330700", "999999"]}
+    )
+    for method in ("columns", "rows"):  # the fast path and its row-by-row reference agree
+        table, report = normalise_enterprises(raw, method=method)
+        assert table["region_code"].tolist() == ["330723", "330700", None], method
+        assert [i.code for i in report.items] == ["region_unresolved"], method
+    path = tmp_path / "firms.csv"
+    path.write_text("name,region_code,scope\nA公司,330723,聚偏氟乙烯生产\n", encoding="utf-8")
+    table, report = read_enterprises(path)
+    assert table["region_code"].tolist() == ["330723"] and not report.items

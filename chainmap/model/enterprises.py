@@ -184,7 +184,21 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "country": ("国家", "国别", "国家/地区", "country"),
     "province": ("所属省份", "省份", "所在省份", "省", "province"),
     "city": ("所属城市", "城市", "所在城市", "地级市", "市", "city"),
-    "county": ("所属区县", "区县", "县区", "区/县", "所在区县", "county", "district"),
+    # A 6-digit adcode column (行政区划代码) resolves as a county cell does: it was dropped.
+    "county": (
+        "所属区县",
+        "区县",
+        "县区",
+        "区/县",
+        "所在区县",
+        "county",
+        "district",
+        "行政区划代码",
+        "区划代码",
+        "行政区代码",
+        "region_code",
+        "adcode",
+    ),
     "address": (
         "企业地址",
         "注册地址",
