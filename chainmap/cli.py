@@ -395,6 +395,10 @@ def chain_import_cmd(
     """
     from chainmap.model.chain import read_chain_tables
 
+    if output.suffix.lower() != ".ttl":  # Turtle in a .nt or .rdf file reads as broken
+        raise click.UsageError(
+            f"-o {output}: 产业链写为 .ttl / the chain is written as Turtle: use .ttl"
+        )
     chain = read_chain_tables(segments, links, chain_id=chain_id, name_zh=name_zh, name_en=name_en)
     chain.save(output)
     note(f"已写入 / wrote {output}: {len(chain)} segments, {len(chain.link_list)} links")

@@ -1046,3 +1046,29 @@ def test_validate_never_fetches_a_remote_json_ld_context(tmp_path):
         json.dumps({"@context": {"x": "http://x/"}, "@id": "x:a", "x:p": "v"}), encoding="utf-8"
     )
     assert "remote" not in run("validate", str(inline)).output
+
+
+def test_chain_import_refuses_what_would_write_broken_rdf(tmp_path):
+    segs = tmp_path / "segments.csv"
+    links = tmp_path / "links.csv"
+    links.write_text("upstream_id,downstream_id,relation\n", encoding="utf-8")
+    segs.write_text("id,name_zh,stage,source_url\n", encoding="utf-8")  # no segment
+    line = one_line_error(
+        run("chain", "import", str(segs), str(links), "-o", str(tmp_path / "a.ttl"))
+    )
+    assert "holds no segment" in line and not (tmp_path / "a.ttl").exists()
+    segs.write_text(
+        "id,name_zh,stage,source_url\nwafer,硅片,material,not a url\n", encoding="utf-8"
+    )
+    line = one_line_error(
+        run("chain", "import", str(segs), str(links), "-o", str(tmp_path / "b.ttl"))
+    )
+    assert "is not an http(s) URL" in line and "row 2" in line, line
+    segs.write_text(
+        "id,name_zh,stage,source_url\nwafer,硅片,material,https://example.org/a\n", encoding="utf-8"
+    )
+    nt = run("chain", "import", str(segs), str(links), "-o", str(tmp_path / "c.nt"))
+    assert nt.exit_code == 2 and "use .ttl" in nt.output and not (tmp_path / "c.nt").exists()
+    assert (
+        run("chain", "import", str(segs), str(links), "-o", str(tmp_path / "d.ttl")).exit_code == 0
+    )

@@ -54,6 +54,8 @@ __all__ = [
 ]
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+#: A source URL as a chain file may cite it: absolute http(s), no spaces or angle brackets.
+_HTTP_URL = re.compile(r"https?://[^\s<>\"{}|\\^`]+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -1162,6 +1164,21 @@ def chain_from_tables(
         value = row.get(col, "")
         return "" if pd.isna(value) else str(value).strip()
 
+    def urls(row: pd.Series, file: str, rownum: int) -> tuple[str, ...]:
+        """The row's ``source_url`` cell: absolute http(s) URLs only (any other text became
+        a relative IRI such as ``<not>`` in the Turtle)."""
+        found = tuple(sorted(set(cell(row, "source_url").split())))
+        for url in found:
+            if not _HTTP_URL.fullmatch(url):
+                raise InputError(
+                    f"来源须为 http(s) 网址 / source_url {url[:60]!r} is not an http(s) URL",
+                    file=file,
+                    row=rownum,
+                    column="source_url",
+                    hint="separate several URLs with spaces",
+                )
+        return found
+
     segs: dict[str, Segment] = {}
     for i, row in segments.iterrows():
         rownum = int(i) + row_offset
@@ -1203,9 +1220,14 @@ def chain_from_tables(
             gbt4754=tuple(
                 sorted({g.strip() for g in cell(row, "gbt4754").split(";") if g.strip()})
             ),
-            sources=tuple(sorted(set(cell(row, "source_url").split()))),
+            sources=urls(row, segments_file, rownum),
             by_product=_flag(cell(row, "by_product"), segments_file, rownum, "by_product"),
             entry_point=cell(row, "entry_point"),
+        )
+    if not segs:
+        raise InputError(
+            "环节表为空 / the segments table holds no segment: a chain needs at least one",
+            file=segments_file,
         )
     out_links: list[Link] = []
     seen: set[tuple[str, str]] = set()
@@ -1258,7 +1280,7 @@ def chain_from_tables(
                 downstream=down,
                 relation=rel,
                 note=cell(row, "note"),
-                sources=tuple(sorted(set(cell(row, "source_url").split()))),
+                sources=urls(row, links_file, rownum),
                 weight=w,
             )
         )
