@@ -1072,3 +1072,14 @@ def test_chain_import_refuses_what_would_write_broken_rdf(tmp_path):
     assert (
         run("chain", "import", str(segs), str(links), "-o", str(tmp_path / "d.ttl")).exit_code == 0
     )
+
+
+def test_chainmaps_own_enterprise_only_export_validates(tmp_path):
+    pytest.importorskip("pyshacl")
+    out = tmp_path / "firms.nt"
+    assert run("export", "-", "--enterprises", "sample", "-o", str(out)).exit_code == 0
+    result = run("validate", str(out))
+    assert result.exit_code == 0 and "conforms" in result.stderr, result.output
+    empty = tmp_path / "empty.ttl"  # a file with nothing of ours is still no chain
+    empty.write_text("@prefix cm: <https://w3id.org/chainmap/vocab#> .\n", encoding="utf-8")
+    assert run("validate", str(empty)).exit_code == 1

@@ -1467,6 +1467,9 @@ def validate_file(path: str | Path) -> Validation:
         detail = detail.removesuffix(" in:").removesuffix(" at ^")
         raise ChainError(f"{path}: RDF 语法错误 / syntax error: {detail}") from None
     # A chain file (as load_chain reads it) holds one chain; a KG export also holds
-    # the stage vocabulary and may join several chains.
-    is_export = (None, RDF.type, CM.Stage) in graph
+    # the stage vocabulary and may join several chains, or hold no chain at all
+    # (`chainmap export - --enterprises …`: enterprises and their regions only).
+    is_export = any(
+        (None, RDF.type, kind) in graph for kind in (CM.Stage, CM.Enterprise, CM.Region)
+    )
     return validate_kg(graph, one_chain=not is_export)
