@@ -1611,7 +1611,17 @@ def query_cmd(
         name, sep, value = bind.partition("=")
         if not sep or not name.strip():
             raise click.BadParameter(f"需要 NAME=VALUE / expected NAME=VALUE, got {bind!r}")
-        bindings[name.strip().lstrip("?$")] = parse_term(value)
+        key = name.strip().lstrip("?$")
+        if key in bindings:  # the second would replace the first, silently
+            raise click.BadParameter(
+                f"?{key} 绑定了两次 / ?{key} is bound twice", param_hint="--bind"
+            )
+        if not value.strip():
+            raise click.BadParameter(
+                f"?{key} 的值为空 / ?{key} has an empty value; quote an empty string as '\"\"'",
+                param_hint="--bind",
+            )
+        bindings[key] = parse_term(value)
     loaded = _kg_chain(chain)
     table = _kg_enterprises(enterprises, loaded)
     rows = query_kg(loaded, read_query(sparql), enterprises=table, bindings=bindings)

@@ -1083,3 +1083,19 @@ def test_chainmaps_own_enterprise_only_export_validates(tmp_path):
     empty = tmp_path / "empty.ttl"  # a file with nothing of ours is still no chain
     empty.write_text("@prefix cm: <https://w3id.org/chainmap/vocab#> .\n", encoding="utf-8")
     assert run("validate", str(empty)).exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("binds", "message"),
+    [
+        (["stage=<not an iri>"], "is not an absolute IRI"),
+        (["stage=<foo>"], "is not an absolute IRI"),
+        (["stage="], "has an empty value"),
+        (["stage=stage:material", "stage=stage:product"], "is bound twice"),
+    ],
+)
+def test_query_bind_mistakes_are_one_line_each(binds, message):
+    args = [a for b in binds for a in ("--bind", b)]
+    result = run("query", "fluorochem", "segments-of-stage", *args)
+    assert result.exit_code != 0 and message in result.output and "Traceback" not in result.output
+    assert "report this" not in result.output

@@ -1006,6 +1006,8 @@ def read_query(text: str) -> str:
 
 _TERM_START = re.compile(r'^(<|"|\'|[+-]?\d|[+-]?\.\d|true$|false$)')
 _PNAME = re.compile(r"^([A-Za-z][\w\-]*)?:(\S*)$")
+#: An absolute IRI in angle brackets (Turtle's IRIREF with a scheme, without escapes).
+_IRIREF = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\]*>")
 
 
 def parse_term(text: str):
@@ -1041,6 +1043,12 @@ def parse_term(text: str):
         return URIRef(str(PREFIXES[prefix]) + pname.group(2))
     if not _TERM_START.match(value):
         return Literal(value)
+    if value.startswith("<") and not _IRIREF.fullmatch(value):
+        raise InputError(
+            f"不是有效的 IRI / {value!r} is not an absolute IRI (a scheme such as https:, and "
+            "no spaces, quotes or braces inside <…>)",
+            hint="e.g. --bind s=<https://w3id.org/chainmap/segment/pvdf>, or seg:pvdf",
+        )
     doc = _turtle_header() + f"<urn:x:s> <urn:x:p> {value} .\n"
     graph = Graph()
     try:
