@@ -1099,3 +1099,24 @@ def test_query_bind_mistakes_are_one_line_each(binds, message):
     result = run("query", "fluorochem", "segments-of-stage", *args)
     assert result.exit_code != 0 and message in result.output and "Traceback" not in result.output
     assert "report this" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("sparql", "message"),
+    [
+        (
+            "SELECT ?s FROM <http://example.org/d.ttl> WHERE { ?s ?p ?o }",
+            "FROM <http://example.org/d.ttl> is refused",
+        ),
+        (
+            "SELECT ?s FROM NAMED <http://e/n> WHERE { ?s ?p ?o }",
+            "FROM NAMED <http://e/n> is refused",
+        ),
+        ("LOAD <http://example.org/x>", "queries are read-only"),
+        ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "queries are read-only"),
+        ("zzz-query", "unknown bundled query 'zzz-query'."),
+    ],
+)
+def test_query_refusals_say_what_was_refused(sparql, message):
+    line = one_line_error(run("query", "fluorochem", sparql))
+    assert message in line and "did you mean ?" not in line, line

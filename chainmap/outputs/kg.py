@@ -995,9 +995,10 @@ def read_query(text: str) -> str:
         if text not in names:
             from chainmap.errors import closest
 
+            guess = closest(text, list(names))
             raise InputError(
                 f"未知示例查询 / unknown bundled query {text!r}"
-                + (f"; did you mean {', '.join(closest(text, list(names)))}?" if names else ""),
+                + (f"; did you mean {', '.join(guess)}?" if guess else ""),
                 hint=f"可用 / available: {', '.join(names)}",
             )
         return catalog.read_text(f"{_QUERY_DIR}/{text}.rq")
@@ -1119,6 +1120,12 @@ SERVICE <http://127.0.0.1:9/> is refused. query the bundled KG only (no SERVICE,
     try:
         parsed = parseQuery(sparql)
     except ParseBaseException as exc:
+        if _is_update(sparql):
+            raise InputError(
+                "chainmap 查询只读 / chainmap queries are read-only: SPARQL updates (INSERT, "
+                "DELETE, LOAD, CLEAR …) are refused",
+                hint="write a SELECT query",
+            ) from None
         near = (exc.line or "").strip()[:60]
         raise InputError(
             f"SPARQL 语法错误 / SPARQL syntax error at line {exc.lineno}, column {exc.col}"
@@ -1135,14 +1142,27 @@ SERVICE <http://127.0.0.1:9/> is refused. query the bundled KG only (no SERVICE,
         if name == "ServiceGraphPattern":
             what = f"SERVICE {_n3(node.get('term'))}"
         elif name == "DatasetClause":
-            kind = "FROM NAMED" if node.get("named") is not None else "FROM"
-            what = f"{kind} {_n3(node.get('named', node.get('default')))}"
+            # (CompValue.get returns the key's own name when it is missing)
+            named, default = (node[k] if k in node else None for k in ("named", "default"))
+            kind = "FROM NAMED" if named is not None else "FROM"
+            what = f"{kind} {_n3(named if named is not None else default)}"
         else:
             continue
         raise InputError(
             f"chainmap 查询只在本地运行 / chainmap queries run offline: {what} is refused",
             hint="query the bundled KG only (no SERVICE, FROM or FROM NAMED)",
         )
+
+
+def _is_update(sparql: str) -> bool:
+    """Whether ``sparql`` parses as a SPARQL update (which :func:`check_offline` refuses)."""
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        parseUpdate(sparql)
+    except Exception:  # not an update either: the query's own syntax error is reported
+        return False
+    return True
 
 
 def _walk(node: Any) -> Iterator[Any]:
