@@ -1120,3 +1120,17 @@ def test_query_bind_mistakes_are_one_line_each(binds, message):
 def test_query_refusals_say_what_was_refused(sparql, message):
     line = one_line_error(run("query", "fluorochem", sparql))
     assert message in line and "did you mean ?" not in line, line
+
+
+def test_a_rule_violation_carries_its_own_message_only(tmp_path):
+    pytest.importorskip("pyshacl")
+    import json
+
+    text = (Path(__file__).parent.parent / "graphs" / "fluorochem.ttl").read_text(encoding="utf-8")
+    bad = tmp_path / "stray.ttl"
+    bad.write_text(text + "\nseg:pvdf cm:feedstockOf seg:fluorspar .\n", encoding="utf-8")
+    result = run("validate", str(bad), "--format", "json")
+    assert result.exit_code == 1
+    messages = [v["message"] for v in json.loads(result.stdout)]
+    assert any("has no cm:Link node" in m for m in messages), messages
+    assert not any("a chain IRI is" in m for m in messages), messages  # not glued on
