@@ -1334,7 +1334,7 @@ def _segment_cell(cell: object) -> tuple[list[str], list[tuple[str, str]]]:
                 (
                     "unknown_segment",
                     f"未知环节 / no bundled chain has segment {tag!r}; "
-                    "rank and gaps will not count it",
+                    "rank and gaps count it only with a chain of your own that has it",
                 )
             )
         if tag not in out:
