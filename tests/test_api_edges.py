@@ -187,3 +187,7 @@ def test_an_adcode_column_places_the_firms(tmp_path):
     path.write_text("name,region_code,scope\nA公司,330723,聚偏氟乙烯生产\n", encoding="utf-8")
     table, report = read_enterprises(path)
     assert table["region_code"].tolist() == ["330723"] and not report.items
+    both = raw.assign(所属区县=["武义县", "婺城区", "武义县"]).iloc[:1]  # a name too: kept as given
+    for method in ("columns", "rows"):
+        table, _ = normalise_enterprises(both, method=method)
+        assert table[["county", "region_code"]].values.tolist() == [["武义县", "330723"]], method

@@ -184,21 +184,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "country": ("国家", "国别", "国家/地区", "country"),
     "province": ("所属省份", "省份", "所在省份", "省", "province"),
     "city": ("所属城市", "城市", "所在城市", "地级市", "市", "city"),
-    # A 6-digit adcode column (行政区划代码) resolves as a county cell does: it was dropped.
-    "county": (
-        "所属区县",
-        "区县",
-        "县区",
-        "区/县",
-        "所在区县",
-        "county",
-        "district",
-        "行政区划代码",
-        "区划代码",
-        "行政区代码",
-        "region_code",
-        "adcode",
-    ),
+    "county": ("所属区县", "区县", "县区", "区/县", "所在区县", "county", "district"),
     "address": (
         "企业地址",
         "注册地址",
@@ -463,7 +449,19 @@ def _column_plan(headers: Sequence[str], mapping: Mapping[str, str], source: str
         if target and target not in taken:
             plan[header] = target
             taken.add(target)
+    # An adcode column stands in for the county cell only when the file has no county
+    # name (a 6-digit code resolves there; `county` stays "as given" when both exist).
+    if "county" not in taken:
+        adcode = next((h for h in headers if _header_key(h) in _ADCODE_HEADERS), None)
+        if adcode is not None:
+            plan[adcode] = "county"
     return plan
+
+
+#: Headers of a 6-digit adcode column (dropped before: every firm was "not resolved").
+_ADCODE_HEADERS = frozenset(
+    _header_key(h) for h in ("行政区划代码", "区划代码", "行政区代码", "region_code", "adcode")
+)
 
 
 # ---------------------------------------------------------------------- reading
