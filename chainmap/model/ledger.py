@@ -246,21 +246,35 @@ def parse_month(value: object) -> str | None:
 
 
 def _checked_amount(
-    rec: dict, column: str, name: str, n: int, report: ImportReport, *, required: bool = False
+    rec: dict,
+    column: str,
+    name: str,
+    n: int,
+    report: ImportReport,
+    *,
+    required: bool = False,
+    keep: bool = False,
 ) -> tuple[float | None, bool]:
     """An amount in 亿元 and whether the row is rejected for it (unreadable, infinite, negative).
 
     An approximate amount ("约6", "6-8") is kept with a warning; see
-    :func:`chainmap.model.ledger_values.parse_amount`.
+    :func:`chainmap.model.ledger_values.parse_amount`. With ``keep`` (an amount that feeds
+    no KPI, such as 基金金额) a bad one is left blank with a warning and the row kept.
     """
+
+    def bad(code: str, message: str) -> tuple[None, bool]:
+        if keep:
+            report.warn(n, column, code, f"{message}; 留空 / left blank")
+            return None, False
+        report.reject(n, column, code, message)
+        return None, True
+
     try:
         amount, approx = parse_amount(rec[column])
         if amount is None and required:
             raise ValueError(f"missing: {rec[column]!r}")
     except ValueError as exc:
-        msg = f"{name}不是有效数字 / {column} is not a usable number ({exc})"
-        report.reject(n, column, "bad_amount", msg)
-        return None, True
+        return bad("bad_amount", f"{name}不是有效数字 / {column} is not a usable number ({exc})")
     if approx:
         rec[f"{column}_approx"] = True
         report.warn(
@@ -271,9 +285,8 @@ def _checked_amount(
             f"{amount:g} (a range at its lower bound)",
         )
     if amount is not None and amount < 0:
-        msg = f"{name}为负 / negative {column}: {amount}"
-        report.reject(n, column, "negative_amount", msg)
-        return amount, True
+        blank, rejected = bad("negative_amount", f"{name}为负 / negative {column}: {amount}")
+        return (blank if keep else amount), rejected
     return amount, False
 
 
@@ -297,38 +310,6 @@ def _note_header(attrs: Mapping[str, Any], report: ImportReport, zh: Mapping[str
 
 #: A row an office adds under its projects: 合计/小计/总计, or a note (注、说明、备注).
 _SUMMARY_ROW = re.compile(r"^(?:合\s*计|小\s*计|总\s*计|注|说明|备注)(?:$|[:：\s(（])")
-
-
-def _fund_amount(rec: dict, n: int, report: ImportReport) -> float | None:
-    """基金金额 in 亿元: not a KPI amount, so an unreadable or negative one is left blank with
-    a warning and the project is kept (rejecting it took it out of every KPI)."""
-    try:
-        amount, approx = parse_amount(rec["fund_amount"])
-    except ValueError as exc:
-        report.warn(
-            n,
-            "fund_amount",
-            "bad_amount",
-            f"基金金额不是有效数字, 留空 / fund_amount is not a usable number ({exc}); left blank",
-        )
-        return None
-    if amount is not None and amount < 0:
-        report.warn(
-            n,
-            "fund_amount",
-            "negative_amount",
-            f"基金金额为负, 留空 / negative fund_amount: {amount}; left blank",
-        )
-        return None
-    if approx:
-        report.warn(
-            n,
-            "fund_amount",
-            "approx_amount",
-            f"基金金额为约数, 按 {amount:g} 计 / approximate fund_amount {rec['fund_amount']!r} "
-            f"counted as {amount:g}",
-        )
-    return amount
 
 
 def _locate(raw: pd.DataFrame, keys: Mapping[str, str], file: str) -> tuple[int, list[str]]:
@@ -461,7 +442,9 @@ def _validate_projects(body: pd.DataFrame, rows: list[int], report: ImportReport
         values = {}
         values["investment"], bad_amount = _checked_amount(rec, "investment", "总投资", n, report)
         bad |= bad_amount
-        values["fund_amount"] = _fund_amount(rec, n, report)
+        values["fund_amount"], _ = _checked_amount(
+            rec, "fund_amount", "基金金额", n, report, keep=True
+        )
         dates = {}
         for col in _DATE_COLUMNS:
             try:
