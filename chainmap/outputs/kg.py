@@ -1476,17 +1476,15 @@ def validate_file(path: str | Path) -> Validation:
         )
     graph = Graph()
     fmt = {".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld"}.get(suffix, "turtle")
+    raw = path.read_bytes()  # read once: parsed from our own read, so nothing is fetched
     if fmt == "turtle":  # line and column from pyoxigraph where installed, as load_chain
         from chainmap.model.chain import check_turtle_syntax
 
-        check_turtle_syntax(path.read_text(encoding="utf-8", errors="replace"), str(path))
+        check_turtle_syntax(raw.decode("utf-8", errors="replace"), str(path))
     try:
-        if fmt == "json-ld":  # parsed from our own read: a remote @context is never fetched
-            text = path.read_text(encoding="utf-8")
-            _refuse_remote_contexts(text, path)
-            graph.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
-        else:
-            graph.parse(path, format=fmt)
+        if fmt == "json-ld":  # a remote @context would be fetched by rdflib: refused first
+            _refuse_remote_contexts(raw.decode("utf-8"), path)
+        graph.parse(data=raw, format=fmt, publicID=path.resolve().as_uri())
     except ChainmapError:
         raise
     except Exception as exc:  # rdflib raises several types for bad syntax
