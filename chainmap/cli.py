@@ -1520,10 +1520,13 @@ def _classified(frame: Any, chain: Any) -> Any:
     registry (scopes, no tags) exported or queried as holding nothing.
     """
     from chainmap.analysis.classify import assign_segments, meets_confidence
+    from chainmap.analysis.holdings import as_lists
     from chainmap.model.values import is_blank
 
     if "scope" not in frame.columns or all(is_blank(v) for v in frame["scope"]):
         return frame
+    if "segments" in frame.columns and all(as_lists(frame["segments"])):
+        return frame  # every row tagged: tags win, nothing to classify (no automaton built)
     done = assign_segments(chain, frame)
     kept = []
     for segs, levels, source in zip(
