@@ -8,7 +8,7 @@ and whose edges run in the direction of supply. Chains are stored as Turtle
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 import functools
 import html
@@ -556,29 +556,24 @@ class Adjacency:
     ) -> dict[str, int]:
         """Hop distance from ``start`` to each node reached along ``step`` (``preds`` or
         ``succs``) within ``cutoff`` hops (all if None), ``start`` included at 0."""
-        dist = {start: 0}
-        frontier = [start]
-        d = 0
+        return self._bfs([start], lambda s: step[s], cutoff)
+
+    def hops(self, sources: Iterable[str]) -> dict[str, int]:
+        """Undirected hop distance from each reachable segment to the nearest of ``sources``."""
+        return self._bfs(sources, lambda s: (*self.preds[s], *self.succs[s]), None)
+
+    @staticmethod
+    def _bfs(
+        starts: Iterable[str], step: Callable[[str], Iterable[str]], cutoff: int | None
+    ) -> dict[str, int]:
+        """Breadth-first hop distances from ``starts`` (at 0) along ``step``."""
+        dist = {s: 0 for s in starts}
+        frontier, d = list(dist), 0
         while frontier and (cutoff is None or d < cutoff):
             d += 1
             nxt = []
             for s in frontier:
-                for n in step[s]:
-                    if n not in dist:
-                        dist[n] = d
-                        nxt.append(n)
-            frontier = nxt
-        return dist
-
-    def hops(self, sources: Iterable[str]) -> dict[str, int]:
-        """Undirected hop distance from each reachable segment to the nearest of ``sources``."""
-        dist = {s: 0 for s in sources}
-        frontier = list(dist)
-        while frontier:
-            nxt = []
-            for s in frontier:
-                d = dist[s] + 1
-                for n in (*self.preds[s], *self.succs[s]):
+                for n in step(s):
                     if n not in dist:
                         dist[n] = d
                         nxt.append(n)
