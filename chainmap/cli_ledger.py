@@ -95,7 +95,7 @@ def ledger_data(
 
 def kpi_inputs(ledger, db, investment, targets, period, cohort, by, as_of):
     """What ``chainmap kpi`` reports: ``(data, kpi result, office measures)``."""
-    from chainmap.analysis.kpi import classify_projects, kpi_report, parse_period
+    from chainmap.analysis.kpi import classify_projects, kpi_report, owners_as_ids, parse_period
     from chainmap.analysis.office import office_measures
     from chainmap.model.kpi_targets import actuals_only, read_targets
 
@@ -117,19 +117,9 @@ def kpi_inputs(ledger, db, investment, targets, period, cohort, by, as_of):
             "未给实物量投资 / no physical investment (--investment or a 实物量投资 sheet): shown as —"
         )
     projects = classify_projects(data.projects)
-    by_name = {u.name: u.id for u in goals.units}
-    if by_name and "owner" in projects.columns:  # a unit written by its name is that unit
-        named = projects["owner"].map(lambda v: isinstance(v, str) and v.strip() in by_name)
-        if named.any():
-            projects = projects.assign(
-                owner=[
-                    by_name[str(v).strip()] if hit else v
-                    for v, hit in zip(projects["owner"], named, strict=True)
-                ]
-            )
-            note(
-                f"责任单位按名称识别 / units written by name read as their ids: {int(named.sum())} rows"
-            )
+    projects, named = owners_as_ids(projects, goals)
+    if named:
+        note(f"责任单位按名称识别 / units written by name read as their ids: {named} rows")
     if by in ("chain", "segment") and by in projects.columns:
         from chainmap.model.values import split_list
 

@@ -235,3 +235,20 @@ def test_no_kpi_counts_a_stage_date_after_as_of(tmp_path):
     late = kpi_report(projects, None, actuals_only(), period="2024H1")
     assert (early["kpi"][0]["landed_count"], late["kpi"][0]["landed_count"]) == (1, 2)
     assert early["kpi"][0]["signed_count"] == 2
+
+
+def test_kpi_report_reads_a_unit_written_by_name_as_that_unit(tmp_path):
+    """In the library too, not only in the CLI: 平台甲 for platform_a is one group."""
+    from chainmap.analysis.kpi import kpi_report
+    from chainmap.model.kpi_targets import KpiTargets, KpiUnit
+
+    ledger = "项目编号,项目名称,责任单位,签约日期\nH1,甲,platform_a,2024-02-01\nH2,乙,平台甲,2024-03-01\n"
+    (tmp_path / "l.csv").write_text(ledger, encoding="utf-8")
+    projects, _, _ = read_ledger(tmp_path / "l.csv")
+    goals = KpiTargets(
+        classes=actuals_only().classes, units=(KpiUnit("platform_a", "平台甲", "platform"),)
+    )
+    rows = kpi_report(projects, None, goals, period="2024H1", by="owner")["kpi"]
+    assert [(r["group"], r["signed_count"]) for r in rows if r["signed_count"]] == [
+        ("platform_a", 2)
+    ]

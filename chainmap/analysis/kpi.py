@@ -575,6 +575,7 @@ def kpi_report(
         raise InputError(outside, hint="check the year")
     # A stage date after as_of is a plan, not an event: the KPIs do not count it (a
     # snapshot of 06-21 may hold a landing written for 06-30).
+    ledger, _ = owners_as_ids(ledger, targets)
     cutoff = pd.Timestamp(when)
     known = ledger.assign(
         **{c: ledger[c].where(ledger[c] <= cutoff) for c, _ in STAGES if c in ledger.columns}
@@ -584,6 +585,30 @@ def kpi_report(
         "funnel": funnel(ledger, as_of=when, by=by or "chain"),
         "overdue": overdue(ledger, targets, as_of=when),
     }
+
+
+def owners_as_ids(ledger: pd.DataFrame, targets: KpiTargets) -> tuple[pd.DataFrame, int]:
+    """The ledger with each 责任单位 written by a ``[[unit]]``'s name read as that unit's id,
+    and how many rows were (平台甲 for platform_a made a group of its own).
+
+    >>> from chainmap.model.kpi_targets import KpiTargets, KpiUnit
+    >>> goals = KpiTargets(classes=(), units=(KpiUnit("platform_a", "平台甲", "platform"),))
+    >>> frame, n = owners_as_ids(pd.DataFrame({"owner": ["平台甲", "platform_a", "未知"]}), goals)
+    >>> frame["owner"].tolist(), n
+    (['platform_a', 'platform_a', '未知'], 1)
+    """
+    by_name = {u.name: u.id for u in targets.units}
+    if not by_name or "owner" not in ledger.columns:
+        return ledger, 0
+    hits = [isinstance(v, str) and v.strip() in by_name for v in ledger["owner"]]
+    if not any(hits):
+        return ledger, 0
+    owners = [
+        by_name[v.strip()] if hit else v for v, hit in zip(ledger["owner"], hits, strict=True)
+    ]
+    return ledger.assign(
+        owner=pd.Series(owners, index=ledger.index, dtype=ledger["owner"].dtype)
+    ), sum(hits)
 
 
 def classify_projects(ledger: pd.DataFrame) -> pd.DataFrame:
