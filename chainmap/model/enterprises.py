@@ -30,7 +30,7 @@ Rules (see also ``docs/identifiers.md``):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 import datetime as dt
 import functools
 import hashlib
@@ -41,6 +41,7 @@ import tomllib
 from typing import Any
 import unicodedata
 
+import numpy as np
 import pandas as pd
 
 from chainmap.collector import collector_paused
@@ -798,12 +799,46 @@ def _founded_cell(raw: object, text: str | None) -> dt.date | None:
 
 
 def _parsed(
-    raws: Sequence[object], texts: Sequence[str | None], rows: Iterable[int], parse: Callable
-) -> Iterator[tuple[int, Any, ValueError | None]]:
-    """``(i, parse(raws[i], texts[i]), None)`` for each row, or ``(i, None, error)`` when it
-    raises ValueError; text cells are parsed once per distinct cell (exports repeat dates,
-    head counts and round capitals: a million rows hold some thousands of distinct dates)."""
+    raws: Sequence[object], texts: Sequence[str | None], rows: list[int], parse: Callable
+) -> tuple[list, list[tuple[int, ValueError]]]:
+    """``parse(raws[i], texts[i])`` for each of ``rows`` (None where it raised ValueError),
+    and ``(i, error)`` for the rows where it did.
+
+    Text cells are parsed once per distinct cell (exports repeat dates, head counts and
+    round capitals: a million rows hold some thousands of distinct dates), the first
+    row's result serving every row with that cell. A column of text alone (every CSV
+    export) is factorised in one hashed pass and the results spread back as an array;
+    a column that mixes types (a spreadsheet's numbers and dates) is read row by row.
+    """
+    picked = raws[rows] if isinstance(raws, np.ndarray) else None
+    if picked is None or pd.api.types.infer_dtype(picked, skipna=False) != "string":
+        return _parsed_rows(raws, texts, rows, parse)
+    codes, uniques = pd.factorize(picked)
+    first = np.unique(codes, return_index=True)[1]  # codes number cells as they first occur
+    results = np.empty(len(uniques), dtype=object)  # (None for a cell that did not parse)
+    failed: dict[int, ValueError] = {}
+    for k, at in enumerate(first.tolist()):
+        i = rows[at]
+        try:
+            value = parse(raws[i], texts[i])
+        except ValueError as exc:
+            failed[k] = exc
+            continue
+        results[k] = value
+    errors = []
+    if failed:
+        bad = np.isin(codes, np.fromiter(failed, dtype=codes.dtype, count=len(failed)))
+        errors = [(rows[j], failed[codes[j]]) for j in np.flatnonzero(bad).tolist()]
+    return results[codes].tolist(), errors
+
+
+def _parsed_rows(
+    raws: Sequence[object], texts: Sequence[str | None], rows: list[int], parse: Callable
+) -> tuple[list, list[tuple[int, ValueError]]]:
+    """:func:`_parsed` row by row (text cells still parsed once per distinct cell)."""
     seen: dict[str, tuple[Any, ValueError | None]] = {}
+    found_all: list = []
+    errors: list[tuple[int, ValueError]] = []
     for i in rows:
         raw = raws[i]
         found = seen.get(raw) if type(raw) is str else None  # (the text follows from the raw)
@@ -814,7 +849,10 @@ def _parsed(
                 found = (None, exc)
             if type(raw) is str:
                 seen[raw] = found
-        yield i, found[0], found[1]
+        found_all.append(found[0])
+        if found[1] is not None:
+            errors.append((i, found[1]))
+    return found_all, errors
 
 
 def _take(values: Sequence, rows: list[int], n: int) -> list:
@@ -1008,24 +1046,20 @@ class _ColumnImport:
             header = self.by_target.get(target)
             unit = _header_unit(header or "") or "万"
             raws, texts = self.cells(target, self.raw), self.cells(target, self.text)
-            amounts, currencies = [], []
             parse = functools.partial(_capital_cell, unit=unit)
-            for i, found, exc in _parsed(raws, texts, self.rows, parse):
-                amount, currency = found or (None, None)
-                if exc is not None:
-                    self.warn(i, target, header, "bad_capital", _bad_capital(exc, raws[i]))
-                amounts.append(amount)
-                currencies.append(currency)
-            self.out[target], self.out[currency_col] = amounts, currencies
+            found, errors = _parsed(raws, texts, self.rows, parse)
+            for i, exc in errors:
+                self.warn(i, target, header, "bad_capital", _bad_capital(exc, raws[i]))
+            none = (None, None)
+            self.out[target] = [(f or none)[0] for f in found]
+            self.out[currency_col] = [(f or none)[1] for f in found]
 
     def founded(self) -> None:
         raws, texts = self.cells("founded", self.raw), self.cells("founded", self.text)
-        founded = []
-        for i, date, exc in _parsed(raws, texts, self.rows, _founded_cell):
-            founded.append(date)
-            if exc is not None:
-                msg = _bad_date(exc, raws[i])
-                self.warn(i, "founded", self.by_target.get("founded"), "bad_date", msg)
+        founded, errors = _parsed(raws, texts, self.rows, _founded_cell)
+        for i, exc in errors:
+            msg = _bad_date(exc, raws[i])
+            self.warn(i, "founded", self.by_target.get("founded"), "bad_date", msg)
         self.out["founded"] = founded
 
     def numbers(self) -> None:
@@ -1034,15 +1068,13 @@ class _ColumnImport:
                 self.out[col] = self.absent()
                 continue
             raws, texts = self.cells(col, self.raw), self.cells(col, self.text)
-            numbers = []
             parse = (
                 _revenue_cell if col == "revenue" else functools.partial(_number_cell, kind=kind)
             )
-            for i, number, exc in _parsed(raws, texts, self.rows, parse):
-                numbers.append(number)
-                if exc is not None:
-                    msg = _bad_number(raws[i], exc)
-                    self.warn(i, col, self.by_target.get(col), "bad_number", msg)
+            numbers, errors = _parsed(raws, texts, self.rows, parse)
+            for i, exc in errors:
+                msg = _bad_number(raws[i], exc)
+                self.warn(i, col, self.by_target.get(col), "bad_number", msg)
             self.out[col] = numbers
         employees = self.out["employees"]
         for k, (i, count) in enumerate(zip(self.rows, employees, strict=True)):
