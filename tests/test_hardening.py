@@ -1148,3 +1148,18 @@ def test_a_rule_violation_carries_its_own_message_only(tmp_path):
     messages = [v["message"] for v in json.loads(result.stdout)]
     assert any("has no cm:Link node" in m for m in messages), messages
     assert not any("a chain IRI is" in m for m in messages), messages  # not glued on
+
+
+def test_query_stops_at_its_row_limit_and_says_so():
+    cross = "SELECT ?a ?b WHERE { ?a ?p ?x . ?b ?q ?y }"  # millions of rows, never built
+    result = run("query", "fluorochem", cross, "--limit", "7", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.strip().splitlines()) == 1 + 7  # header and seven rows
+    assert "more than 7 rows: the first 7 are output" in result.stderr
+    small = "SELECT ?s WHERE { ?s a skos:Concept } LIMIT 3"
+    for limit in ("0", "3"):  # no limit; a limit the result meets exactly
+        result = run("query", "fluorochem", small, "--limit", limit, "--format", "csv")
+        assert result.exit_code == 0 and "more than" not in result.stderr, result.output
+        assert "3 行 / rows" in result.stderr
+    line = one_line_error(run("query", "fluorochem", small, "--limit", "-1"))
+    assert "--limit" in line

@@ -572,3 +572,30 @@ def test_export_and_query_place_an_imported_registry_by_its_scopes(invoke, tmp_p
     graph = Graph().parse(data=ttl, format="turtle")
     sources = {str(o) for o in graph.objects(None, URIRef(str(CM.segmentsSource)))}
     assert "classified" in sources
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_limit_keeps_the_first_rows_and_says_more_were_there(fluorochem, engine):
+    query = "SELECT ?s ?label WHERE { ?s skos:prefLabel ?label } ORDER BY ?s ?label"
+    every = kg.query_kg(fluorochem, query, engine=engine)
+    assert len(every) > 10 and every.attrs["truncated"] is False
+    first = kg.query_kg(fluorochem, query, engine=engine, limit=10)
+    assert first.attrs == {"truncated": True, "limit": 10}
+    pd.testing.assert_frame_equal(first, every.head(10))
+    exact = kg.query_kg(fluorochem, query, engine=engine, limit=len(every))
+    assert exact.attrs["truncated"] is False and len(exact) == len(every)
+    assert kg.query_kg(fluorochem, query, engine=engine, limit=0).attrs["truncated"] is True
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_limit_stops_a_cross_product_early(fluorochem, engine):
+    # Every triple with every triple: millions of solutions, never built.
+    query = "SELECT ?a ?b WHERE { ?a ?p ?x . ?b ?q ?y }"
+    rows = kg.query_kg(fluorochem, query, engine=engine, limit=5)
+    assert len(rows) == 5 and rows.attrs["truncated"] is True
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True, "10"])
+def test_limit_must_be_a_whole_number(fluorochem, bad):
+    with pytest.raises(InputError, match="limit"):
+        kg.query_kg(fluorochem, "SELECT ?s WHERE { ?s ?p ?o }", limit=bad)

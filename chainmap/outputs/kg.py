@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 import io
+import itertools
 from pathlib import Path
 import re
 from typing import IO, TYPE_CHECKING, Any
@@ -1219,6 +1220,7 @@ def query_kg(
     zones: bool | Mapping[str, Sequence[str]] = True,
     bindings: Mapping[str, Any] | None = None,
     engine: str = "auto",
+    limit: int | None = None,
 ) -> pd.DataFrame:
     """Run a SPARQL SELECT over the KG and return the rows as a DataFrame.
 
@@ -1227,6 +1229,10 @@ def query_kg(
     into the query text. The bundled prefixes are predeclared. ``engine``:
     ``oxigraph`` (loads the bulk N-Triples into a pyoxigraph store; fast),
     ``rdflib``, or ``auto`` (oxigraph when installed).
+
+    ``limit``: keep at most this many rows (None: all). Both engines give solutions one
+    at a time, so a query that would match millions (a cross product) stops there instead
+    of filling memory; ``attrs["truncated"]`` says whether rows were left out.
 
     Examples
     --------
@@ -1238,6 +1244,8 @@ def query_kg(
     """
     if engine not in ("auto", "oxigraph", "rdflib"):
         raise InputError(f"engine must be auto, oxigraph or rdflib, got {engine!r}")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise InputError(f"limit 须为非负整数 / limit must be a whole number ≥ 0, got {limit!r}")
     bindings = dict(bindings or {})
     _check_bindings(bindings)
     check_offline(sparql)  # before either engine sees it: both would fetch
@@ -1268,18 +1276,32 @@ def query_kg(
                 zones=zones,
                 bindings=bindings,
                 engine="rdflib",
+                limit=limit,
             )
         if not isinstance(result, ox.QuerySolutions):
             raise InputError("只支持 SELECT 查询 / only SELECT queries are supported")
         columns = [v.value for v in result.variables]
         try:
-            return pd.DataFrame(_oxigraph_rows(result, columns), columns=columns, dtype=object)
+            rows = _oxigraph_rows(_first(result, limit), columns)
         except (OSError, RuntimeError, ValueError) as exc:  # raised lazily, while iterating
             raise InputError(f"SPARQL 查询失败 / the query failed: {_first_line(exc)}") from None
-    return _rdflib_query(chain, sparql, enterprises, regions, zones, bindings, prefixes)
+        return _rows_frame(rows, columns, limit)
+    return _rdflib_query(chain, sparql, enterprises, regions, zones, bindings, prefixes, limit)
 
 
-def _oxigraph_rows(result: Any, columns: Sequence[str]) -> list[list[Any]]:
+def _first(solutions: Iterable[Any], limit: int | None) -> Iterable[Any]:
+    """The solutions, stopping one past ``limit`` (that one says more were there)."""
+    return solutions if limit is None else itertools.islice(solutions, limit + 1)
+
+
+def _rows_frame(rows: list[list[Any]], columns: list[str], limit: int | None) -> pd.DataFrame:
+    truncated = limit is not None and len(rows) > limit
+    frame = pd.DataFrame(rows[:limit] if truncated else rows, columns=columns, dtype=object)
+    frame.attrs.update(truncated=truncated, limit=limit)
+    return frame
+
+
+def _oxigraph_rows(result: Iterable[Any], columns: Sequence[str]) -> list[list[Any]]:
     import pyoxigraph as ox
 
     rows = []
@@ -1299,7 +1321,9 @@ def _oxigraph_rows(result: Any, columns: Sequence[str]) -> list[list[Any]]:
     return rows
 
 
-def _rdflib_query(chain, sparql, enterprises, regions, zones, bindings, prefixes) -> pd.DataFrame:
+def _rdflib_query(
+    chain, sparql, enterprises, regions, zones, bindings, prefixes, limit
+) -> pd.DataFrame:
     from rdflib import Variable
 
     graph = build_kg(chain, enterprises=enterprises, regions=regions, zones=zones)
@@ -1315,13 +1339,13 @@ def _rdflib_query(chain, sparql, enterprises, regions, zones, bindings, prefixes
         raise InputError("只支持 SELECT 查询 / only SELECT queries are supported")
     columns = [str(v) for v in result.vars]
     try:
-        rows = _rdflib_rows(result)
+        rows = _rdflib_rows(_first(result, limit))
     except Exception as exc:  # rdflib evaluates lazily: errors surface while iterating
         raise InputError(f"SPARQL 查询失败 / the query failed: {_first_line(exc)}") from None
-    return pd.DataFrame(rows, columns=columns, dtype=object)
+    return _rows_frame(rows, columns, limit)
 
 
-def _rdflib_rows(result: Any) -> list[list[Any]]:
+def _rdflib_rows(result: Iterable[Any]) -> list[list[Any]]:
     from rdflib import Literal, URIRef
 
     rows = []
