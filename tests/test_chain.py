@@ -223,6 +223,32 @@ def test_table_errors_name_file_row_and_column(mutate, row, column):
     assert f"row {row}" in str(err.value)
 
 
+def test_a_feedstock_cycle_names_the_rows_of_its_links():
+    segs, links = _tables()
+    segs = pd.concat(
+        [segs, pd.DataFrame([{"id": "alloy", "name_zh": "合金", "stage": "product"}])],
+        ignore_index=True,
+    )
+    more = [
+        {"upstream_id": "metal", "downstream_id": "alloy", "relation": "feedstock_of"},
+        {"upstream_id": "alloy", "downstream_id": "metal", "relation": "used_in"},
+        {"upstream_id": "alloy", "downstream_id": "ore", "relation": "feedstock_of"},
+    ]
+    links = pd.concat([links, pd.DataFrame(more)], ignore_index=True)
+    with pytest.raises(InputError) as err:
+        chain_from_tables(segs, links, chain_id="mini", name_zh="迷你链", links_file="l.csv")
+    message = str(err.value)
+    # rows 2 (ore → metal), 3 (metal → alloy) and 5 (alloy → ore); row 4 is used_in
+    assert err.value.row in (2, 3, 5) and err.value.column == "relation"
+    assert message.startswith("l.csv, row ") and "rows " in message
+    assert sorted(message.split("rows ")[1].split(" form")[0].split(", ")) == ["2", "3", "5"]
+    # A used_in link may close the loop: without row 5 the chain loads.
+    chain = chain_from_tables(
+        segs, links.drop(index=3), chain_id="mini", name_zh="迷你链", links_file="l.csv"
+    )
+    assert chain.downstream("metal") == ["alloy"]
+
+
 def test_read_chain_tables_from_one_xlsx_with_two_sheets(tmp_path):
     segs, links = _tables()
     path = tmp_path / "mine.xlsx"

@@ -8,7 +8,7 @@ and whose edges run in the direction of supply. Chains are stored as Turtle
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 import functools
 import html
@@ -1225,7 +1225,7 @@ def chain_from_tables(
             file=segments_file,
         )
     out_links: list[Link] = []
-    seen: set[tuple[str, str]] = set()
+    seen: dict[tuple[str, str], int] = {}  # each link's row, for errors
     for i, row in links.iterrows():
         rownum = int(i) + row_offset
         up, down, rel = cell(row, "upstream_id"), cell(row, "downstream_id"), cell(row, "relation")
@@ -1256,7 +1256,7 @@ def chain_from_tables(
                 row=rownum,
                 column="upstream_id",
             )
-        seen.add((up, down))
+        seen[up, down] = rownum
         weight = cell(row, "weight") if "weight" in links.columns else ""
         try:
             w = float(weight) if weight else None
@@ -1279,6 +1279,7 @@ def chain_from_tables(
                 weight=w,
             )
         )
+    _refuse_feedstock_cycle(out_links, seen, links_file)
     return Chain(
         id=chain_id,
         name_zh=name_zh,
@@ -1287,6 +1288,39 @@ def chain_from_tables(
         link_list=out_links,
         sources=tuple(sources),
         origin=links_file,
+    )
+
+
+def _refuse_feedstock_cycle(
+    links: Sequence[Link], rows: Mapping[tuple[str, str], int], file: str
+) -> None:
+    """Name the rows of the links table whose ``feedstock_of`` links form a cycle.
+
+    The chain itself refuses a cycle (:func:`_build_graph`) by its segments alone; a
+    table's author needs the rows to edit. ``used_in`` links may close a loop (CONTRACTS).
+    """
+    feeds: dict[str, list[str]] = {}
+    for link in links:
+        if link.relation == "feedstock_of":
+            feeds.setdefault(link.upstream, []).append(link.downstream)
+    if not _has_cycle(feeds):
+        return
+    import networkx as nx
+
+    from chainmap.errors import InputError
+
+    graph = nx.DiGraph([(up, down) for up, downs in feeds.items() for down in downs])
+    cycle = nx.find_cycle(graph)
+    path = " → ".join([cycle[0][0], *[v for _, v in cycle]])
+    at = [rows[u, v] for u, v in cycle]
+    raise InputError(
+        f"原料链接成环 / the feedstock_of links on rows {', '.join(map(str, at))} form a "
+        f"cycle: {path}",
+        file=file,
+        row=at[0],
+        column="relation",
+        hint="remove or reverse one of these links, or make one used_in (a market link "
+        "may close a loop)",
     )
 
 
