@@ -27,7 +27,10 @@ INPUTS = {
     "ledger_synthetic_investment.csv": REPO / "graphs" / "ledger_synthetic_investment.csv",
     "kpi_targets_synthetic.toml": REPO / "graphs" / "kpi_targets_synthetic.toml",
     "companies_fluorochem.csv": REPO / "graphs" / "companies_fluorochem.csv",
-    "registry_gbk_title_synthetic.csv": REPO / "tests" / "fixtures" / "registry_gbk_title_synthetic.csv",
+    "registry_gbk_title_synthetic.csv": REPO
+    / "tests"
+    / "fixtures"
+    / "registry_gbk_title_synthetic.csv",
     **{
         name: REPO / "tests" / "fixtures" / "hostile" / name
         for name in (
@@ -52,7 +55,14 @@ COMMANDS: list[tuple[str, list[str]]] = [
     *[
         (
             f"import_{stem}.csv",
-            ["import", f"inputs/{stem}.csv", "-o", "{out}", "--report", f"import_{stem}.report.csv"],
+            [
+                "import",
+                f"inputs/{stem}.csv",
+                "-o",
+                "{out}",
+                "--report",
+                f"import_{stem}.report.csv",
+            ],
         )
         for stem in (
             "registry_gbk_title_synthetic",

@@ -16,7 +16,7 @@ import warnings
 import pandas as pd
 import pytest
 
-from chainmap.errors import ChainError
+from chainmap.errors import InputError
 from chainmap.model.chain import (
     RetiredSegmentWarning,
     chain_from_tables,
@@ -216,7 +216,8 @@ def test_used_in_links_may_close_a_loop_but_feedstock_links_may_not():
     segs, links = _tables(
         [("a", "b", "feedstock_of"), ("b", "c", "feedstock_of"), ("c", "a", "feedstock_of")]
     )
-    with pytest.raises(ChainError, match="feedstock_of"):
+    # A table's error (InputError, as for its other rows) names the rows to edit.
+    with pytest.raises(InputError, match="feedstock_of links on rows 2, 3, 4 form a cycle"):
         chain_from_tables(segs, links, chain_id="t", name_zh="t")
 
 
