@@ -654,6 +654,8 @@ def rank_cmd(
     from chainmap.outputs.tables import resolve_format
 
     loaded, source, prof, engine = engine_inputs(chain, enterprises, profile, engine)
+    # The terminal shows the first TERMINAL_TOP; a file (csv, xlsx, json) every target.
+    terminal = resolve_format(fmt, output) == "table"
     ranking = rank_enterprises(
         loaded,
         source,
@@ -661,7 +663,7 @@ def rank_cmd(
         profile=prof,
         segments=list(segments) or None,
         zone=zone,
-        top=top,
+        top=TERMINAL_TOP if top is None and terminal else top,
         engine=engine,
         scheduler=scheduler,
         signals=load_signals_option(signals),
@@ -678,6 +680,11 @@ def rank_cmd(
         f"目标 / targets: {shown}; 本地企业作为锚点未列入 / home firms kept as anchors: "
         f"{a['home_anchors_excluded']}; 注销/吊销排除 / deregistered excluded: {a['inactive_excluded']}"
     )
+    if top is None and terminal and a["targets"] > len(ranking):
+        note(
+            f"终端只列前 {TERMINAL_TOP} 家 / the terminal lists the first {TERMINAL_TOP} of "
+            f"{a['targets']:,} targets: --top N for more, or -o ranking.csv (.xlsx, .json) for all"
+        )
     note_targeting(a)
     note_stability(ranking, prof)
     if not len(ranking):
@@ -686,7 +693,7 @@ def rank_cmd(
             "no firm in the data holds a segment the home can target; `chainmap gaps` says why "
             "for each segment"
         )
-    if resolve_format(fmt, output) == "table":
+    if terminal:
         _write_text(
             render_ranking(
                 ranking, title=f"{loaded.name_zh} · 招商目标 / targets for {a['home_name']}"
@@ -1581,6 +1588,10 @@ def export_cmd(
     if output is not None:
         note(f"已写入 / wrote {output}")
 
+
+#: ``chainmap rank``'s table shows at most this many targets unless --top says otherwise
+#: (a registry gives hundreds of thousands: a table nobody reads, and minutes to draw).
+TERMINAL_TOP = 100
 
 #: ``chainmap query``'s default row limit: a bundled query gives at most some thousands of
 #: rows; a cross product over a registry's KG gave 2.57 million (3.5 GB) before this.

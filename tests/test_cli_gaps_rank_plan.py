@@ -165,3 +165,24 @@ def test_readme_rank_example_is_the_real_output(invoke):
         line.rstrip() for line in invoke("rank", "fluorochem", "--top", "5").stdout.splitlines()
     ]
     assert shown == real[: len(shown)]
+
+
+def test_the_terminal_lists_the_first_100_targets_and_a_file_gets_all(invoke, tmp_path):
+    from chainmap.model.chain import load_chain
+    from chainmap.synthetic import synthetic_registry
+
+    path = tmp_path / "registry.parquet"
+    synthetic_registry(3000, load_chain("fluorochem"), seed=5, chain_share=0.5).to_parquet(path)
+    base = ("rank", "fluorochem", "--enterprises", str(path))
+    shown = invoke(*base)
+    assert shown.exit_code == 0, shown.output
+    ranks = re.findall(r"^\s*(\d+)\. ", shown.stdout, flags=re.M)  # the reasons, one per row
+    assert ranks == [str(k) for k in range(1, 101)]
+    everything = invoke(*base, "--format", "json")
+    total = len(json.loads(everything.stdout))
+    assert total > 100
+    assert f"the terminal lists the first 100 of {total:,} targets" in shown.stderr
+    assert "the terminal lists" not in everything.stderr
+    fewer = invoke(*base, "--top", "7")
+    assert re.findall(r"^\s*(\d+)\. ", fewer.stdout, flags=re.M)[-1] == "7"
+    assert "the terminal lists" not in fewer.stderr

@@ -559,9 +559,8 @@ def _rank_table(
         inactive_excluded=int((~active).sum()),
         home_anchors_excluded=int(at_home.sum()),
         exited_excluded=int(((exit_status != "") & active & ~at_home).sum()),
-        exited_names=sorted(
-            f"{frame.at[i, 'name']}({exit_status[i]})"
-            for i in np.flatnonzero((exit_status != "") & active & ~at_home)
+        exited_names=_exited_names(
+            frame, np.flatnonzero((exit_status != "") & active & ~at_home), exit_status
         ),
         risk_excluded=int((barred_risk & active & ~at_home & (exit_status == "")).sum()),
         same_city_excluded=int((same_city & active).sum()) if exclude_same_city else 0,
@@ -577,6 +576,12 @@ def _rank_table(
         data_date=None if as_of is None else as_of.isoformat(),
     )
     return describe_ranking(out, chain, status, prof, where) if describe else out
+
+
+def _exited_names(frame: pd.DataFrame, rows: np.ndarray, exit_status: np.ndarray) -> list[str]:
+    """``name(exiting)`` of each exited or exiting firm at ``rows``, sorted."""
+    names = frame["name"].take(rows).tolist()  # (frame.at was 10 µs a firm)
+    return sorted(f"{n}({s})" for n, s in zip(names, exit_status[rows].tolist(), strict=True))
 
 
 def _gated_firms(lists: FlatSegments, status: pd.DataFrame) -> int:
