@@ -396,7 +396,10 @@ def test_exited_and_seriously_flagged_firms_are_not_targets(tiny_chain, firms):
     assert ranking.attrs["exited_excluded"] == 1 and ranking.attrs["risk_excluded"] == 1
     assert ranking.attrs["exited_names"] == ["昆山金属(exited)"]
     table.loc[table["name"] == "余杭金属", "exit_status"] = "exiting"
-    assert _rank(tiny_chain, table).attrs["exited_names"] == ["余杭金属(exiting)", "昆山金属(exited)"]
+    assert _rank(tiny_chain, table).attrs["exited_names"] == [
+        "余杭金属(exiting)",
+        "昆山金属(exited)",
+    ]
 
 
 def test_exit_and_intent_come_from_dated_signals(tiny_chain, firms, tmp_path):

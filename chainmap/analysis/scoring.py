@@ -822,8 +822,8 @@ def _describe(
     extra_zones = profile.get("zones") or {}
     home_city = regions.ancestor(where.code, "city") if where.level == "county" else None
     names, reasons, region_names, zones_col, flags_col = [], [], [], [], []
-    # What depends on the segment or the region alone, once each (a plan describes every
-    # candidate: 50,000 rows took 23 s looking these up row by row).
+    # What depends on the segment or the region alone, once each (without ``top`` every
+    # target is described: 50,000 rows took 23 s looking these up row by row).
     by_segment: dict[str, tuple[str, str]] = {}  # segment -> (name, gap phrase)
     labels: dict[str, str] = {}
     zones_of: dict[str, list[str]] = {}
