@@ -172,16 +172,17 @@ def chain_enterprises(
     lengths = np.fromiter(map(len, lists), dtype=np.int64, count=n)
     needs = lengths == 0
     if "segments_source" in cols and needs.any():  # already classified (found nothing): done
-        empty = np.flatnonzero(needs)  # only these rows: the column is registry-long
-        source_of = enterprises["segments_source"].take(empty).astype(object)
-        needs[empty] = source_of.ne("classified").to_numpy()
+        # One comparison over the column (Arrow's, for text): taking the empty rows first
+        # and comparing them as objects was a sixth of a stream worker's time.
+        classified = enterprises["segments_source"].eq("classified")
+        needs &= ~classified.to_numpy(dtype=bool, na_value=False)
     source = None
     meets: dict[str, bool] = {}  # meets_confidence per distinct level (three of them)
     if "segments_confidence" in cols:  # classified already: keep the confident segments
-        for i, levels in enumerate(enterprises["segments_confidence"].tolist()):
-            if lengths[i]:  # (an empty list stays empty: most rows of a registry)
-                lists[i] = _confident(lists[i], levels, min_confidence, meets)
-                lengths[i] = len(lists[i])
+        levels_of = enterprises["segments_confidence"].tolist()
+        for i in np.flatnonzero(lengths).tolist():  # (an empty list stays empty: most rows)
+            lists[i] = _confident(lists[i], levels_of[i], min_confidence, meets)
+            lengths[i] = len(lists[i])
     if needs.any() and "scope" in cols and enterprises.loc[needs, "scope"].notna().any():
         from chainmap.analysis.classify import CODE_COLUMNS, assign_segments
 
@@ -201,7 +202,8 @@ def chain_enterprises(
         source[needs] = done["segments_source"].to_numpy()
     ids = set(chain.segments_by_id)
     if arrays:  # one array of every id (1M Parquet cells: 0.15 s, against 0.35 s walking them)
-        held = pd.unique(np.concatenate(lists)) if lists else []
+        filled = [lists[i] for i in np.flatnonzero(lengths).tolist()]  # (most are empty)
+        held = pd.unique(np.concatenate(filled)) if filled else []
     else:
         held = itertools.chain.from_iterable(lists)
     if ids.issuperset(held):  # every id in the chain: one check
