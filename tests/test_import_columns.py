@@ -140,6 +140,28 @@ def test_typed_cells_import_as_the_reference():
     assert {i.code for i in report.items} >= {"duplicate", "inactive", "bad_number"}
 
 
+def test_unnamed_rows_with_list_cells_only_are_rejected_as_the_reference():
+    # A Parquet list cell (array) is never blank: the row is a row without a name, not a
+    # blank one, even when the list is empty; a row of None alone is blank.
+    frame = pd.DataFrame(
+        {
+            "企业名称": ["甲公司", None, None, None, None],
+            "环节": [
+                np.array(["pvdf"], dtype=object),
+                np.array(["ahf"], dtype=object),
+                np.array([], dtype=object),
+                None,
+                None,
+            ],
+            "标签": [None, None, None, ["专精特新"], None],
+        }
+    )
+    table, report = _assert_same(frame, mapping={"环节": "segments", "标签": "flags"})
+    assert table["name"].tolist() == ["甲公司"]
+    assert [i.code for i in report.items if i.severity == "rejected"] == ["missing_name"] * 3
+    assert report.read == 4  # the row of None alone is blank, not read
+
+
 def test_a_synthetic_export_with_every_problem_imports_as_the_reference():
     rng = np.random.default_rng(7)
     n = 3000

@@ -719,6 +719,23 @@ def _text_cells(cells: Sequence[object]) -> list[str | None]:
     ]
 
 
+def _blank_or_text(cells: Sequence[object]) -> list[object]:
+    """:func:`_text_cells`, except that list and array cells stay as they are.
+
+    Such a cell is never blank (its text is ``[…]``), which is all that is read of the
+    texts of a list column: numpy formatting a million array cells as text took 11 s.
+    """
+    text = values.text
+    return [
+        v
+        if isinstance(v, (list, np.ndarray))
+        else (v.strip() or None)
+        if type(v) is str
+        else (None if v is None else text(v))
+        for v in cells
+    ]
+
+
 def _capital_cell(raw: object, text: str | None, unit: str) -> tuple[float | None, str | None]:
     """:func:`parse_capital` of one cell; the usual spellings read without the general parse."""
     if text is None:
@@ -913,7 +930,13 @@ class _ColumnImport:
         self.position, self.by_target, self.report = position, by_target, report
         self.n = n = len(frame)
         self.raw = [frame.iloc[:, j].to_numpy(dtype=object) for j in range(frame.shape[1])]
-        self.text = [_text_cells(col) for col in self.raw]
+        # The segments and flags columns are read from their raw cells; their texts only
+        # say which cells are blank, so list cells (Parquet) are not formatted as text.
+        listed = {position[t] for t in ("segments", "flags") if t in position}
+        self.text = [
+            _blank_or_text(col) if j in listed else _text_cells(col)
+            for j, col in enumerate(self.raw)
+        ]
         # Blank rows: all cells blank. A named row is not (nearly every row): look further
         # only where the name is missing.
         name_at = position.get("name")
