@@ -569,9 +569,8 @@ def _rank_table(
         gated_firms=_gated_firms(held_lists, status),
         candidates=n_candidates,
         targets=len(ranked),  # one per group, before top / top per segment
-        group_duplicates=int(
-            n_candidates - len(out.index) if top is None and top_per_segment is None else 0
-        ),
+        # (only when every target is returned: a cut list would not show them all)
+        group_duplicates=int(n_candidates - len(out.index) if len(out.index) == len(ranked) else 0),
         missing_everywhere=_missing_everywhere(strength, intent, table),
         data_date=None if as_of is None else as_of.isoformat(),
     )
