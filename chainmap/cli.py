@@ -1516,39 +1516,17 @@ def _kg_enterprises(spec: Path | str | None, chain: Any):
 
     frame, _report = read_enterprises(spec)
     note(f"企业 / enterprises: {len(frame)} rows from {spec}")
-    return frame if chain is None else _classified(frame, chain)
-
-
-def _classified(frame: Any, chain: Any) -> Any:
-    """Untagged rows placed in ``chain`` from their business scope, as ``rank`` places them.
-
-    Tags win; classified segments below the default confidence (``scope``) are left out;
-    ``segments_source`` says which rows were classified. Without this, an imported
-    registry (scopes, no tags) exported or queried as holding nothing.
-    """
-    from chainmap.analysis.classify import assign_segments, meets_confidence
-    from chainmap.analysis.holdings import as_lists
-    from chainmap.model.values import is_blank
-
-    if "scope" not in frame.columns or all(is_blank(v) for v in frame["scope"]):
+    if chain is None:
         return frame
-    if "segments" in frame.columns and all(as_lists(frame["segments"])):
-        return frame  # every row tagged: tags win, nothing to classify (no automaton built)
-    done = assign_segments(chain, frame)
-    kept = []
-    for segs, levels, source in zip(
-        done["segments"], done["segments_confidence"], done["segments_source"], strict=True
-    ):
-        if source == "classified" and len(levels) == len(segs):
-            segs = [s for s, lv in zip(segs, levels, strict=True) if meets_confidence(lv, "scope")]
-        kept.append(segs)
-    out = done.assign(segments=kept).drop(columns=["segments_confidence", "trade_segments"])
-    placed = sum(
-        1
-        for segs, src in zip(kept, done["segments_source"], strict=True)
-        if segs and src == "classified"
-    )
-    note(f"按经营范围归入产业链 / placed in the chain from their business scope: {placed} rows")
+    from chainmap.outputs.kg import placed
+
+    out = placed(chain, frame)  # (write_kg and query_kg would place them too: noted here)
+    if out is not frame:
+        found = out["segments"].map(bool) & out["segments_source"].eq("classified")
+        note(
+            "按经营范围归入产业链 / placed in the chain from their business scope: "
+            f"{int(found.sum())} rows"
+        )
     return out
 
 

@@ -599,3 +599,31 @@ def test_limit_stops_a_cross_product_early(fluorochem, engine):
 def test_limit_must_be_a_whole_number(fluorochem, bad):
     with pytest.raises(InputError, match="limit"):
         kg.query_kg(fluorochem, "SELECT ?s WHERE { ?s ?p ?o }", limit=bad)
+
+
+def test_the_library_places_an_untagged_registry_as_the_cli_does(fluorochem):
+    """build_kg and write_kg place rows without tags by their scope (the CLI did, the
+    library did not: a notebook's KG of an imported registry held no segment)."""
+    firms = pd.DataFrame(
+        {
+            "enterprise_id": ["e1", "e2", "e3"],
+            "name": ["甲氟化工有限公司", "乙服装有限公司", "丙公司"],
+            "scope": ["无水氟化氢的生产", "服装销售", None],
+            "segments": [[], [], ["pvdf"]],
+        }
+    )
+    once = kg.placed(fluorochem, firms)
+    assert once["segments"].tolist() == [["ahf"], [], ["pvdf"]]
+    assert once["segments_source"].tolist() == ["classified", "classified", "tagged"]
+    assert kg.placed(fluorochem, once) is once  # classified rows are not classified again
+    assert kg.placed(None, firms) is firms
+    from chainmap.model.vocab import CM
+
+    graph = kg.build_kg(fluorochem, enterprises=firms, regions=False)
+    held = {
+        (str(s).rsplit("/", 1)[-1], str(o).rsplit("/", 1)[-1])
+        for s, _, o in graph.triples((None, CM.segment, None))
+    }
+    assert held == {("e1", "ahf"), ("e3", "pvdf")}
+    nt = kg.serialize_kg(fluorochem, enterprises=firms, regions=False, format="nt")
+    assert f"<{CM.segment}> <https://w3id.org/chainmap/segment/ahf>".encode() in nt

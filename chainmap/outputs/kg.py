@@ -56,6 +56,7 @@ __all__ = [
     "build_kg",
     "bundled_queries",
     "parse_term",
+    "placed",
     "query_kg",
     "read_query",
     "serialize_kg",
@@ -576,6 +577,42 @@ def _chain_graph(chain: Chain | None) -> Graph:
     return graph
 
 
+def placed(chain: Chain | None, enterprises: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``enterprises`` with untagged rows placed in ``chain`` from their business scope.
+
+    As the ranking places them (:func:`~chainmap.analysis.holdings.chain_enterprises`):
+    tags win, classified segments below the default confidence (``scope``) are left out,
+    and ``segments_source`` is ``classified`` on the rows classified. Without it, an
+    imported registry (scopes, no tags) was written and queried as holding nothing.
+    Rows classified already are not classified again; without a chain, or a scope to
+    read, the table is returned as it is.
+    """
+    if chain is None or enterprises is None or "scope" not in enterprises.columns:
+        return enterprises
+    from chainmap.analysis.holdings import _confident, as_lists
+    from chainmap.model.values import is_blank
+
+    n = len(enterprises)
+    tagged = as_lists(enterprises["segments"]) if "segments" in enterprises else [[]] * n
+    classified = (
+        enterprises["segments_source"].eq("classified").to_numpy(dtype=bool, na_value=False)
+        if "segments_source" in enterprises
+        else np.zeros(n, dtype=bool)
+    )
+    scopes = enterprises["scope"].tolist()
+    if all(tagged[i] or classified[i] or is_blank(scopes[i]) for i in range(n)):
+        return enterprises  # nothing to classify (and no automaton built)
+    from chainmap.analysis.classify import assign_segments
+
+    done = assign_segments(chain, enterprises)
+    meets: dict[str, bool] = {}
+    kept = [
+        _confident(segs, levels, "scope", meets)
+        for segs, levels in zip(done["segments"], done["segments_confidence"], strict=True)
+    ]
+    return done.assign(segments=kept).drop(columns=["segments_confidence", "trade_segments"])
+
+
 # ---------------------------------------------------------------------- rdflib path
 
 
@@ -594,6 +631,8 @@ def build_kg(
         The chain (a joined chain writes each member); ``None`` for enterprises only.
     enterprises
         A table with the canonical enterprise columns (``enterprise_id`` required).
+        Rows without segment tags are placed in ``chain`` from their scope
+        (:func:`placed`), as the ranking places them.
     regions
         ``None``: the regions the enterprises reference, with their ancestors, from
         the bundled table; ``True``: the whole bundled table; a DataFrame with the
@@ -621,7 +660,7 @@ def build_kg(
     from rdflib import Literal, URIRef
 
     graph = _chain_graph(chain)
-    for table in _tables(enterprises, regions, zones):
+    for table in _tables(placed(chain, enterprises), regions, zones):
         address = table.address
         for terms in table.terms:
             subjects = address if terms.field.address else table.subjects
@@ -915,13 +954,14 @@ def write_kg(
 
     N-Triples and Turtle are built with vectorised string operations over the
     DataFrames. JSON-LD goes through pyoxigraph (the ``fast`` extra) when it is
-    installed, else rdflib (slower; fine for ordinary sizes).
+    installed, else rdflib (slower; fine for ordinary sizes). Untagged enterprises are
+    placed in ``chain`` as :func:`build_kg` places them.
     """
     if format not in FORMATS:
         raise InputError(
             f"未知格式 / unknown format {format!r}", hint=f"use one of {', '.join(FORMATS)}"
         )
-    kwargs = {"enterprises": enterprises, "regions": regions, "zones": zones}
+    kwargs = {"enterprises": placed(chain, enterprises), "regions": regions, "zones": zones}
     if format == "jsonld":
         chunks: Iterable[bytes] = [_jsonld(b"".join(_bulk_chunks(chain, fmt="nt", **kwargs)))]
     else:
@@ -1252,6 +1292,7 @@ def query_kg(
     _check_bindings(bindings, sparql)  # then: every bound variable is in the query
     if engine == "auto":
         engine = "oxigraph" if _has_pyoxigraph() else "rdflib"
+    enterprises = placed(chain, enterprises)  # once (the rdflib retry below gets them placed)
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
     if engine == "oxigraph":
         import pyoxigraph as ox
