@@ -152,14 +152,11 @@ def plan_segments(
     >>> p["hfc_refrigerants"].strategy, "ahf" in p["hfc_refrigerants"].held_upstream
     ('延链', True)
     """
-    g = chain.feedstock if graph is None else graph
-    held = {s for s, st in status.items() if st in ("weak", "strong")}
-    out: dict[str, SegmentPlan] = {}
+    g, held = _held(chain, status, graph)
     if not held:
         return _build_chain(chain, g, status, context_held, hop_decay)
-    hops = g.hops(held)
-    feas = _feasibility(g, held, hops, hop_decay)
-    reach = g.reach
+    hops, feas, reach = _walked(g, held, hop_decay)
+    out: dict[str, SegmentPlan] = {}
     for sid, seg in chain.segments_by_id.items():
         by_product = bool(getattr(seg, "by_product", False))
         ups = tuple(sorted(held & reach[sid][0], key=lambda x: (hops.get(x, 0), x)))
@@ -196,14 +193,11 @@ def strategies(
     ...     s: (p.strategy, p.feasibility) for s, p in full.items()}
     True
     """
-    g = chain.feedstock if graph is None else graph
-    held = {s for s, st in status.items() if st in ("weak", "strong")}
+    g, held = _held(chain, status, graph)
     if not held:
         plans = _build_chain(chain, g, status, context_held, hop_decay)
         return {s: (p.strategy, p.feasibility) for s, p in plans.items()}
-    hops = g.hops(held)
-    feas = _feasibility(g, held, hops, hop_decay)
-    reach = g.reach
+    _hops, feas, reach = _walked(g, held, hop_decay)
     out: dict[str, tuple[str | None, float]] = {}
     for sid, seg in chain.segments_by_id.items():
         up, down = reach[sid]
@@ -214,6 +208,23 @@ def strategies(
         )
         out[sid] = (strategy, float(feas.get(sid, 0.0)))
     return out
+
+
+def _held(
+    chain: Chain, status: Mapping[str, str], graph: Adjacency | None
+) -> tuple[Adjacency, set[str]]:
+    """The feedstock links walked, and the segments held (weak or strong)."""
+    g = chain.feedstock if graph is None else graph
+    return g, {s for s, st in status.items() if st in ("weak", "strong")}
+
+
+def _walked(
+    g: Adjacency, held: set[str], decay: float
+) -> tuple[dict[str, int], dict[str, float], dict[str, tuple[frozenset[str], frozenset[str]]]]:
+    """Hops to the nearest held segment, feasibility, and every segment's ancestors and
+    descendants: what :func:`plan_segments` and :func:`strategies` both read."""
+    hops = g.hops(held)
+    return hops, _feasibility(g, held, hops, decay), g.reach
 
 
 def _build_chain(

@@ -450,11 +450,7 @@ def _check_links(chain: Chain) -> None:
         if link.upstream == link.downstream or (link.upstream, link.downstream) in seen:
             _describe_failure(chain)
         seen.add((link.upstream, link.downstream))
-    feeds: dict[str, list[str]] = {}
-    for link in chain.link_list:
-        if link.relation == "feedstock_of":
-            feeds.setdefault(link.upstream, []).append(link.downstream)
-    if _has_cycle(feeds):
+    if _has_cycle(_feeds(chain.link_list)):
         _describe_failure(chain)
 
 
@@ -462,6 +458,20 @@ def _describe_failure(chain: Chain) -> None:
     """Raise the :class:`ChainError` :func:`_build_graph` raises for ``chain`` (naming the link or cycle)."""
     _build_graph(chain)
     raise AssertionError(f"{chain.id}: a link check failed that _build_graph accepts")
+
+
+def _feeds(links: Iterable[Link]) -> dict[str, list[str]]:
+    """The ``feedstock_of`` links as upstream -> downstreams (``used_in`` may close loops)."""
+    feeds: dict[str, list[str]] = {}
+    for link in links:
+        if link.relation == "feedstock_of":
+            feeds.setdefault(link.upstream, []).append(link.downstream)
+    return feeds
+
+
+def _cycle_path(cycle: Sequence[tuple[str, str]]) -> str:
+    """``a → b → c → a`` from networkx's ``find_cycle`` edges."""
+    return " → ".join([cycle[0][0], *[v for _, v in cycle]])
 
 
 def _has_cycle(edges: dict[str, list[str]]) -> bool:
@@ -648,7 +658,7 @@ def _build_graph(chain: Chain) -> nx.DiGraph:
         cycle = nx.find_cycle(_feedstock_view(graph))
     except nx.NetworkXNoCycle:
         return graph
-    path = " → ".join([cycle[0][0], *[v for _, v in cycle]])
+    path = _cycle_path(cycle)
     raise ChainError(
         f"{chain.origin or chain.id}: 原料链接成环 / the feedstock_of links form a cycle: {path}; "
         "remove or reverse one of these links (used_in links may close a loop)"
@@ -1299,10 +1309,7 @@ def _refuse_feedstock_cycle(
     The chain itself refuses a cycle (:func:`_build_graph`) by its segments alone; a
     table's author needs the rows to edit. ``used_in`` links may close a loop (CONTRACTS).
     """
-    feeds: dict[str, list[str]] = {}
-    for link in links:
-        if link.relation == "feedstock_of":
-            feeds.setdefault(link.upstream, []).append(link.downstream)
+    feeds = _feeds(links)
     if not _has_cycle(feeds):
         return
     import networkx as nx
@@ -1311,7 +1318,7 @@ def _refuse_feedstock_cycle(
 
     graph = nx.DiGraph([(up, down) for up, downs in feeds.items() for down in downs])
     cycle = nx.find_cycle(graph)
-    path = " → ".join([cycle[0][0], *[v for _, v in cycle]])
+    path = _cycle_path(cycle)
     at = [rows[u, v] for u, v in cycle]
     raise InputError(
         f"原料链接成环 / the feedstock_of links on rows {', '.join(map(str, at))} form a "
