@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-import html
 from typing import Any
 
 import pandas as pd
@@ -26,7 +25,7 @@ from chainmap.analysis.stability import segment_scores
 from chainmap.model.chain import Chain
 from chainmap.model.home import Home, resolve_home
 from chainmap.model.profile import as_profile, min_confidence
-from chainmap.model.values import is_blank, text, visible
+from chainmap.model.values import html_text, is_blank, text
 
 __all__ = [
     "ENTERPRISE_COLUMNS_PLAN",
@@ -134,8 +133,7 @@ class TargetingPlan:
         return [r for r in self.key_regions if r["field"] == field_id]
 
     def _repr_html_(self) -> str:
-        def esc(value: str) -> str:
-            return html.escape(visible(value))
+        esc = html_text
 
         p = self.params
         rows = []

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 import functools
-import html
 import math
 from pathlib import Path
 import re
@@ -22,7 +21,7 @@ import pandas as pd
 
 from chainmap.errors import ChainError, UnknownChainError, UnknownSegmentError, closest
 from chainmap.model import catalog
-from chainmap.model.values import visible
+from chainmap.model.values import html_text
 from chainmap.model.vocab import (
     RELATION_NAMES,
     STAGE_LABELS,
@@ -408,8 +407,7 @@ class Chain:
 
     # ------------------------------------------------------------------ Jupyter
     def _repr_html_(self) -> str:
-        def esc(value: str) -> str:
-            return html.escape(visible(value))
+        esc = html_text
 
         rows = []
         for stage, segs in self.by_stage().items():

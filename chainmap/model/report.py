@@ -8,12 +8,11 @@ rejected row is not in the output table; a warned row is kept. The invariant
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-import html
 from typing import Literal
 
 import pandas as pd
 
-from chainmap.model.values import visible
+from chainmap.model.values import html_text
 
 __all__ = ["REPORT_COLUMNS", "ImportReport", "ReportItem"]
 
@@ -140,8 +139,7 @@ class ImportReport:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        def esc(value: str) -> str:
-            return html.escape(visible(value))
+        esc = html_text
 
         c = self.counts()
         head = (

@@ -9,6 +9,7 @@ everywhere.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 import re
 
@@ -19,6 +20,7 @@ __all__ = [
     "DATE_RANGE",
     "LIST_SEPARATORS",
     "date_outside",
+    "html_text",
     "is_blank",
     "json_escaped",
     "parse_date",
@@ -55,6 +57,15 @@ def visible(value: str) -> str:
     (True, 'a\tb\nc')
     """
     return _CONTROL.sub("\ufffd", value)
+
+
+def html_text(value: object) -> str:
+    """Text from data for HTML or SVG (text and attributes): :func:`visible`, then escaped.
+
+    >>> html_text('<b a="1">永和\x1b</b>')
+    '&lt;b a=&quot;1&quot;&gt;永和\ufffd&lt;/b&gt;'
+    """
+    return html.escape(visible(str(value)), quote=True)
 
 
 def json_escaped(text: str) -> str:

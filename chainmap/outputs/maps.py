@@ -27,7 +27,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from chainmap.model.names import derive_short_name
-from chainmap.model.values import json_escaped, visible
+from chainmap.model.values import html_text, json_escaped
 from chainmap.model.vocab import STAGE_BANDS, STAGE_LABELS
 from chainmap.outputs.textfit import clip_text, text_em, wrap_text
 
@@ -1101,8 +1101,7 @@ def map_html(net: Network) -> str:
         "font": _FONT_FACE,
     }
 
-    def esc(value: str) -> str:
-        return html.escape(visible(value), quote=True)
+    esc = html_text
 
     facts = [f"产业链 chain: {meta.get('chain_id', '')}"]
     facts.append(f"本地 home: {meta.get('home') or '未指定 not set'}")

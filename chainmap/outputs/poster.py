@@ -31,7 +31,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-import html
 import os
 from pathlib import Path
 import shutil
@@ -41,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from chainmap.errors import ChainmapError
 from chainmap.model.names import derive_short_name
-from chainmap.model.values import visible
+from chainmap.model.values import html_text
 from chainmap.model.vocab import STAGE_BANDS, STAGE_LABELS
 from chainmap.outputs import maps
 from chainmap.outputs.textfit import clip_text, text_em, wrap_text
@@ -166,8 +165,7 @@ class Poster:
         return "\n".join(out) + "\n"
 
 
-def _esc(value: object) -> str:
-    return html.escape(visible(str(value)), quote=True)
+_esc = html_text
 
 
 def _n(value: float) -> str:

@@ -8,7 +8,6 @@ stylesheet; XLSX and DOCX text cells are neutralised against formula injection.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-import html
 import math
 from pathlib import Path
 import re
@@ -17,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from chainmap.analysis.plan import TargetingPlan
-from chainmap.model.values import visible
+from chainmap.model.values import html_text, visible
 from chainmap.model.vocab import CRITERIA, STAGE_LABELS, STAGE_ORDER, STATUS_LABELS
 from chainmap.outputs.tables import (
     FIXED_XLSX_DATE,
@@ -505,9 +504,7 @@ a{color:inherit;text-decoration:none}}
 )
 
 
-def _he(value: Any) -> str:
-    """Text for HTML or SVG: control characters shown as U+FFFD, then escaped."""
-    return html.escape(visible(str(value)))
+_he = html_text  # text for HTML or SVG
 
 
 def _h(value: Any) -> str:
