@@ -30,6 +30,7 @@ __all__ = [
     "as_list",
     "as_lists",
     "chain_enterprises",
+    "confident",
     "prepare_holdings",
     "region_at",
 ]
@@ -181,7 +182,7 @@ def chain_enterprises(
     if "segments_confidence" in cols:  # classified already: keep the confident segments
         levels_of = enterprises["segments_confidence"].tolist()
         for i in np.flatnonzero(lengths).tolist():  # (an empty list stays empty: most rows)
-            lists[i] = _confident(lists[i], levels_of[i], min_confidence, meets)
+            lists[i] = confident(lists[i], levels_of[i], min_confidence, meets)
             lengths[i] = len(lists[i])
     if needs.any() and "scope" in cols and enterprises.loc[needs, "scope"].notna().any():
         from chainmap.analysis.classify import CODE_COLUMNS, assign_segments
@@ -192,7 +193,7 @@ def chain_enterprises(
         for i, found, levels in zip(
             np.flatnonzero(needs), done["segments"], done["segments_confidence"], strict=True
         ):
-            lists[i] = _confident(as_list(found), levels, min_confidence, meets)
+            lists[i] = confident(as_list(found), levels, min_confidence, meets)
             lengths[i] = len(lists[i])
         source = (
             enterprises["segments_source"].astype(object).to_numpy(copy=True)
@@ -323,12 +324,18 @@ class FlatSegments:
         return self._reduce(dict.fromkeys(ids, 1), np.maximum, 0) > 0
 
 
-def _confident(segments: list[str], levels: Any, minimum: str, meets: dict[str, bool]) -> list[str]:
+def confident(
+    segments: list[str], levels: Any, minimum: str, meets: dict[str, bool] | None = None
+) -> list[str]:
     """The segments whose confidence (a list in the same order) is at least ``minimum``.
 
     Rows without levels (tagged, or classified before confidences existed) keep theirs.
     ``meets`` memoises :func:`~chainmap.analysis.classify.meets_confidence` per level.
+
+    >>> confident(["ahf", "pvdf"], ["scope", "code"], "scope")
+    ['ahf']
     """
+    meets = {} if meets is None else meets
     if not isinstance(levels, (list, tuple, np.ndarray)) or len(levels) != len(segments):
         return segments
     ok = []

@@ -589,7 +589,7 @@ def placed(chain: Chain | None, enterprises: pd.DataFrame | None) -> pd.DataFram
     """
     if chain is None or enterprises is None or "scope" not in enterprises.columns:
         return enterprises
-    from chainmap.analysis.holdings import _confident, as_lists
+    from chainmap.analysis.holdings import as_lists, confident
     from chainmap.model.values import is_blank
 
     n = len(enterprises)
@@ -607,7 +607,7 @@ def placed(chain: Chain | None, enterprises: pd.DataFrame | None) -> pd.DataFram
     done = assign_segments(chain, enterprises)
     meets: dict[str, bool] = {}
     kept = [
-        _confident(segs, levels, "scope", meets)
+        confident(segs, levels, "scope", meets)
         for segs, levels in zip(done["segments"], done["segments_confidence"], strict=True)
     ]
     return done.assign(segments=kept).drop(columns=["segments_confidence", "trade_segments"])
