@@ -60,11 +60,11 @@ print(json.dumps({"seconds": elapsed, "rows": len(ranking), "peak_mib": peak}))
 
 
 def _peers() -> tuple[str, ...]:
-    """The peers to run: polars only where the ``bench`` extra is installed (said once)."""
+    """The peers to run: polars only where it is installed (a dependency; said once)."""
     import importlib.util
 
     if importlib.util.find_spec("polars") is None:
-        print("no polars peer: pip install 'chainmap[bench]'", file=sys.stderr)
+        print("no polars peer: pip install polars", file=sys.stderr)
         return ("pandas", "loop")
     return ("pandas", "polars", "loop")
 

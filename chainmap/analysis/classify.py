@@ -49,7 +49,9 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 import re
+import sys
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -68,11 +70,13 @@ __all__ = [
     "CODE_COLUMNS",
     "CONFIDENCE_LEVELS",
     "MARKET_TRIGGERS",
+    "NATIVE_MIN_TEXTS",
     "NEGATION_TRIGGERS",
     "OPERATION_VERBS",
     "PRODUCTION_VERBS",
     "TAG_COLUMNS",
     "TRADE_VERBS",
+    "UPPER_INTO_LATIN",
     "Classification",
     "Classifier",
     "assign_segments",
@@ -147,6 +151,12 @@ CODE_COLUMNS: tuple[str, ...] = ("gb_industry", "国标行业", "industry_class"
 # Other trigger words found by the automaton: 除…外 and the raw-material forms.
 _RAW_TRIGGERS = ("原料", "原材料", "利用")
 _EXCEPT_TRIGGER = "除"
+_TRIGGERS = (
+    ("negation", NEGATION_TRIGGERS),
+    ("market", MARKET_TRIGGERS),
+    ("raw", _RAW_TRIGGERS),
+    ("except", (_EXCEPT_TRIGGER,)),
+)
 
 _CLAUSE_END = "，,；;。：:！!？?\n\r"
 _CLOSE = "）)"
@@ -261,6 +271,41 @@ def _catalog_key(chain: Chain) -> tuple[tuple[str, str, str], ...]:
 
 
 @lru_cache(maxsize=32)
+def _term_table(key: tuple, catalog: tuple = ()) -> tuple[_Term, ...]:
+    """Every term of a chain's segment content (and its catalogue phrases), sorted."""
+    # term -> (segment, stage, kind); kind None for chain keywords (rule 6 decides).
+    by_term: dict[str, list[tuple[str, str, str | None]]] = {}
+    for sid, stage, name_zh, keywords in key:
+        for term in _terms(keywords, name_zh):
+            by_term.setdefault(term, []).append((sid, stage, None))
+    for phrase, sid, kind in catalog:  # catalogue phrases are products whatever the stage
+        by_term.setdefault(phrase, []).append((sid, "", kind))
+    table = []
+    for term, owners in sorted(by_term.items()):
+        owners = sorted(set(owners), key=lambda o: (o[0], o[1], o[2] or ""))
+        kinds = {o[2] for o in owners}
+        fixed = next(iter(kinds)) if len(kinds) == 1 else None
+        owners = [o for o in owners if o[0]]  # "other" phrases own no segment
+        left, right = _is_ascii_alnum(term[0]), _is_ascii_alnum(term[-1])
+        products = tuple(s for s, st, _k in owners if st != APPLICATION_STAGE)
+        table.append(
+            _Term(
+                term=term,
+                length=len(term),
+                products=products,
+                markets=tuple(s for s, st, _k in owners if st == APPLICATION_STAGE),
+                ascii_left=left,
+                ascii_right=right,
+                latin_edge=left or right,
+                plain=len(owners) == 1 and len(products) == 1 and not (left or right),
+                qualifier="级" in term,
+                fixed=fixed if fixed in ("production", "trade") else None,
+            )
+        )
+    return tuple(table)
+
+
+@lru_cache(maxsize=32)
 def _compile(
     key: tuple, catalog: tuple = (), frequent_chars: str = ""
 ) -> tuple[Any, dict[str, int]]:
@@ -276,40 +321,10 @@ def _compile(
     automaton = ahocorasick.Automaton()
     for ch in frequent_chars:
         automaton.add_word(ch + _PAD, None)
-    # term -> (segment, stage, kind); kind None for chain keywords (rule 6 decides).
-    by_term: dict[str, list[tuple[str, str, str | None]]] = {}
-    for sid, stage, name_zh, keywords in key:
-        for term in _terms(keywords, name_zh):
-            by_term.setdefault(term, []).append((sid, stage, None))
-    for phrase, sid, kind in catalog:  # catalogue phrases are products whatever the stage
-        by_term.setdefault(phrase, []).append((sid, "", kind))
-    for term, owners in sorted(by_term.items()):
-        owners = sorted(set(owners), key=lambda o: (o[0], o[1], o[2] or ""))
-        kinds = {o[2] for o in owners}
-        fixed = next(iter(kinds)) if len(kinds) == 1 else None
-        owners = [o for o in owners if o[0]]  # "other" phrases own no segment
-        left, right = _is_ascii_alnum(term[0]), _is_ascii_alnum(term[-1])
-        products = tuple(s for s, st, _k in owners if st != APPLICATION_STAGE)
-        info = _Term(
-            term=term,
-            length=len(term),
-            products=products,
-            markets=tuple(s for s, st, _k in owners if st == APPLICATION_STAGE),
-            ascii_left=left,
-            ascii_right=right,
-            latin_edge=left or right,
-            plain=len(owners) == 1 and len(products) == 1 and not (left or right),
-            qualifier="级" in term,
-            fixed=fixed if fixed in ("production", "trade") else None,
-        )
-        for form in _variants(term):
+    for info in _term_table(key, catalog):
+        for form in _variants(info.term):
             automaton.add_word(form, info)
-    for kind, words in (
-        ("negation", NEGATION_TRIGGERS),
-        ("market", MARKET_TRIGGERS),
-        ("raw", _RAW_TRIGGERS),
-        ("except", (_EXCEPT_TRIGGER,)),
-    ):
+    for kind, words in _TRIGGERS:
         for word in words:
             if word in automaton:  # a keyword that is also a trigger stays a keyword
                 continue
@@ -317,6 +332,118 @@ def _compile(
     automaton.make_automaton()
     rank = {sid: i for i, (sid, *_rest) in enumerate(key)}
     return automaton, rank
+
+
+# Non-ASCII characters that str.upper() turns into a Latin letter of a term form: a text
+# holding one is upper-cased before matching (_scan), so the native filter passes it on.
+# (ASCII lower case it matches itself; tests/test_classify_native.py recomputes this.)
+UPPER_INTO_LATIN = "ıſ" + "".join(map(chr, range(0xFF41, 0xFF5B)))
+#: From this many texts on, :class:`Classifier` passes over the texts that cannot hold a
+#: mention with a native filter first (polars); below it, starting polars costs more.
+NATIVE_MIN_TEXTS = 10_000
+
+
+def _leaves_clause_alone(form: str) -> bool:
+    """Whether an application term's rule-4 test reads only what lies outside it.
+
+    Its clause's verb must then start after it or end before it, which the native
+    filter's regex can say; a term holding (part of) a verb, or a cased letter, is
+    passed on whenever it is found.
+    """
+    if any(c.lower() != c.upper() for c in form):
+        return False
+    if any(v in form for v in (*OPERATION_VERBS, *TRADE_VERBS)):
+        return False
+    return not any(form.endswith(v[:k]) for v in OPERATION_VERBS for k in range(1, len(v)))
+
+
+@lru_cache(maxsize=32)
+def _native_filter(key: tuple, catalog: tuple = ()) -> tuple[tuple[str, ...], str, str] | None:
+    """The native filter of a chain's terms: forms found anywhere, then for the rest, the
+    application terms (a regex of literals) and the regex that says whether one counts.
+
+    A text passes when it holds one of the forms (Latin letters in any ASCII case), or an
+    application term sharing its clause with an operation verb or touching a trade verb
+    (rule 4's only ways to count). Every text that rules 1-4 find a mention in passes;
+    the others are settled without the Python scan. None when a term holds a cased
+    letter the filter cannot fold (Greek, say): the Python pass then reads every text.
+    """
+    import polars as pl
+
+    anywhere: set[str] = set()
+    markets: set[str] = set()
+    for info in _term_table(key, catalog):
+        if not info.products and not info.markets:
+            continue  # an "other" phrase only shadows the terms inside it, listed themselves
+        for form in _variants(info.term):
+            if any(
+                not c.isascii() and c.lower() != c.upper() and not 0xFF21 <= ord(c) <= 0xFF3A
+                for c in form
+            ):
+                return None
+            if info.products:
+                anywhere.add(form)
+            elif not info.qualifier:  # a grade (冶金级萤石) never names the market
+                (markets if _leaves_clause_alone(form) else anywhere).add(form)
+    if any(c.lower() != c.upper() for form in anywhere for c in form):
+        anywhere.update(UPPER_INTO_LATIN)
+    if not markets:
+        return tuple(sorted(anywhere)), "", ""
+
+    def either(words: Iterable[str]) -> str:
+        return "(?:" + "|".join(pl.escape_regex(w) for w in sorted(set(words))) + ")"
+
+    ends = "".join(pl.escape_regex(c) for c in _CLAUSE_END)
+    qualifiers = "".join(_QUALIFIER_AFTER)
+    m, v, t = either(markets), either(OPERATION_VERBS), either(TRADE_VERBS)
+    # The term not followed by 用 / 级 (a qualifier, rule 4), a verb later in its clause or
+    # a trade verb right after it; or a verb earlier in its clause, a trade verb right before.
+    after = f"{m}(?:{v}|{t}|[^{qualifiers}{ends}][^{ends}]*{v})"
+    before = f"(?:{v}[^{ends}]*|{t}){m}(?:[^{qualifiers}]|$)"
+    return tuple(sorted(anywhere)), m, f"{after}|{before}"
+
+
+def _native_mask(texts: Any, key: tuple, catalog: tuple) -> np.ndarray | None:
+    """Which of ``texts`` (a list, or a pandas Series read through Arrow) may hold a mention.
+
+    A superset, computed by polars on every core. None when polars is not installed
+    or the filter cannot be exact for these terms.
+    """
+    try:
+        import polars as pl
+    except ImportError:  # pragma: no cover - polars is a dependency; a broken install
+        return None
+    patterns = _native_filter(key, catalog)
+    if patterns is None:
+        return None
+    anywhere, markets, regex = patterns
+    column = None
+    if not isinstance(texts, list):  # a Series of text (Arrow): no Python strings made
+        try:
+            column = pl.from_pandas(texts)
+        except (TypeError, ValueError, ImportError, pl.exceptions.PolarsError):
+            texts = texts.tolist()  # mixed cells (pyarrow refuses), or no pyarrow
+        else:  # pragma: no branch
+            if column.dtype != pl.String:
+                column, texts = None, texts.tolist()
+    if column is None:  # a cell that is not text holds no mention (_scan)
+        try:
+            column = pl.Series([t if isinstance(t, str) else None for t in texts], dtype=pl.String)
+        except UnicodeError:  # a lone surrogate (an undecodable byte kept): no UTF-8
+            return None
+    # A LazyFrame: polars runs each string kernel on every core (an eager select does not).
+    text = pl.col("t")
+    first = [text.str.contains_any(list(anywhere), ascii_case_insensitive=True).alias("a")]
+    if regex:
+        first.append(text.str.contains(markets).alias("m"))
+    found = pl.LazyFrame({"t": column}).select(first).collect()
+    passed = found["a"].fill_null(False).to_numpy().copy()
+    if regex:  # the clause test only where an application term is and nothing else passed
+        rows = np.flatnonzero(found["m"].fill_null(False).to_numpy() & ~passed)
+        if len(rows):
+            counts = pl.LazyFrame({"t": column.gather(rows)}).select(text.str.contains(regex))
+            passed[rows[counts.collect().to_series().fill_null(False).to_numpy()]] = True
+    return passed
 
 
 class Classification(NamedTuple):
@@ -357,6 +484,13 @@ class Classifier:
     chain
         The chain whose segment keywords (and catalogue phrases) are matched.
         The matcher is compiled once per distinct segment content and cached.
+    frequent_chars
+        Characters to put first in the automaton (:func:`frequent_chars`); faster, same results.
+    native
+        Whether :meth:`classify_many` and :meth:`classify_rows` first pass over the texts
+        that cannot hold a mention with a native filter (polars, every core): ``None``
+        (default) from :data:`NATIVE_MIN_TEXTS` texts on, ``True`` always, ``False``
+        never (the reference: every text through the Python scan). Same results.
 
     Examples
     --------
@@ -370,15 +504,15 @@ class Classifier:
     ['ahf']
     """
 
-    def __init__(self, chain: Chain, *, frequent_chars: str = ""):
+    def __init__(self, chain: Chain, *, frequent_chars: str = "", native: bool | None = None):
         from chainmap.model.registry_terms import industry_segments
 
         self.chain = chain
         self.frequent_chars = frequent_chars
+        self.native = native
         # Segments in stage order then id; the cache key is the segment content.
-        self._automaton, self._rank = _compile(
-            _compile_key(chain), _catalog_key(chain), frequent_chars
-        )
+        self._key = (_compile_key(chain), _catalog_key(chain))
+        self._automaton, self._rank = _compile(*self._key, frequent_chars)
         ids = set(chain.segments_by_id)
         self._codes = {
             code: found
@@ -529,30 +663,71 @@ class Classifier:
             return Classifier(self.chain, frequent_chars=frequent_chars(texts[:_TUNE_SAMPLE]))
         return self
 
+    def _passed(self, texts: Any) -> np.ndarray | None:
+        """Which texts may hold a mention (:func:`_native_mask`), or None: read them all."""
+        if self.native is False or (self.native is None and len(texts) < NATIVE_MIN_TEXTS):
+            return None
+        return _native_mask(texts, *self._key)
+
     def classify_many(
         self, texts: Iterable[str | None]
     ) -> list[tuple[list[str], dict[str, list[str]]]]:
         """:meth:`classify_one` over many texts, in order.
 
-        With many texts, the automaton is first tuned to their frequent
-        characters (faster, same results).
+        With many texts, a native filter first sets aside the texts that cannot hold a
+        mention, and the automaton is tuned to the others' frequent characters (faster,
+        same results).
         """
-        texts = texts if isinstance(texts, list) else list(texts)
-        classify = self._tuned(len(texts), texts).classify_one
+        texts = texts if isinstance(texts, list) or _is_series(texts) else list(texts)
+        read, keep = self._read(texts)
+        classify = self._tuned(len(read), read).classify_one
         with collector_paused():  # each result is new lists and dicts: no cycles
-            return [classify(t) for t in texts]
+            if keep is None:
+                return [classify(t) for t in read]
+            given = iter(read)
+            return [classify(next(given)) if k else ([], {}) for k in keep]
 
     def classify_rows(
         self, texts: Iterable[str | None], codes: Iterable[object] | None = None
     ) -> list[Classification]:
-        """:meth:`classify_row` over many rows (``codes``: their 国标行业 cells, or None)."""
-        texts = texts if isinstance(texts, list) else list(texts)
+        """:meth:`classify_row` over many rows (``codes``: their 国标行业 cells, or None).
+
+        ``texts`` may be a pandas Series (of text read from Parquet, say): the native
+        filter then reads its Arrow data, and only the texts it passes become strings.
+        """
+        texts = texts if isinstance(texts, list) or _is_series(texts) else list(texts)
         codes = [None] * len(texts) if codes is None else list(codes)
         if len(codes) != len(texts):
             raise ValueError("texts and codes differ in length")
-        row = self._tuned(len(texts), texts).classify_row
+        read, keep = self._read(texts)
+        row = self._tuned(len(read), read).classify_row
         with collector_paused():
-            return [row(t, c) for t, c in zip(texts, codes, strict=True)]
+            if keep is None:
+                return [row(t, c) for t, c in zip(read, codes, strict=True)]
+            given = iter(read)
+            # A text without a mention: its code alone decides, as in classify_row.
+            return [
+                row(next(given), c)
+                if k
+                else Classification([], {}, [], [])
+                if c is None
+                else row(None, c)
+                for c, k in zip(codes, keep, strict=True)
+            ]
+
+    def _read(self, texts: Any) -> tuple[list, list[bool] | None]:
+        """The texts to scan in Python, and which rows they are (None: all of them)."""
+        passed = self._passed(texts)
+        if passed is None:
+            return (texts if isinstance(texts, list) else texts.tolist()), None
+        if isinstance(texts, list):
+            return list(compress(texts, passed.tolist())), passed.tolist()
+        return texts.iloc[passed].tolist(), passed.tolist()
+
+
+def _is_series(values: object) -> bool:
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(values, pandas.Series)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -748,7 +923,7 @@ def classify(
     if isinstance(texts, str):  # one text, not its characters
         texts = [texts]
     index = texts.index if isinstance(texts, pd.Series) else None
-    values = texts.tolist() if isinstance(texts, pd.Series) else list(texts)
+    values = texts if isinstance(texts, pd.Series) else list(texts)
     code_values = codes.tolist() if isinstance(codes, pd.Series) else codes
     results = Classifier(chain).classify_rows(values, code_values)
     return pd.DataFrame(
@@ -883,14 +1058,14 @@ def assign_segments(
     names = _tag_names(chain)
     rank = {s.id: i for i, s in enumerate(chain.ordered_segments())}
     tagged = [_parse_tags(tag, chain, names, rank) for tag in tags]
-    texts = out[text_column].tolist()
+    texts = out[text_column]
     if code_column == "auto":
         code_column = next((c for c in CODE_COLUMNS if c in out.columns), None)
     codes = out[code_column].tolist() if code_column in out.columns else [None] * len(out)
     untagged = [i for i, ids in enumerate(tagged) if not ids]
-    results = iter(
-        Classifier(chain).classify_rows([texts[i] for i in untagged], [codes[i] for i in untagged])
-    )
+    if len(untagged) < len(out):
+        texts, codes = texts.iloc[untagged], [codes[i] for i in untagged]
+    results = iter(Classifier(chain).classify_rows(texts, codes))
     segments, sources, proofs, trades, levels = [], [], [], [], []
     for ids in tagged:
         row = Classification(ids, {}, [], []) if ids else next(results)

@@ -1,0 +1,270 @@
+"""The native filter of classification gives the reference's results, row for row.
+
+``Classifier(chain, native=False)`` is the reference: every text through the Python
+scan and rules. ``native=True`` first sets aside, with polars, the texts that cannot
+hold a mention; the tests compare the two on the benchmark corpora (dense synthetic
+scopes and the end-to-end benchmark's realistic ones, 250,000 texts in all), the
+hand-written fixtures, every bundled chain, and a fuzzed chain whose terms hit each
+edge of the filter (verbs inside terms, qualifiers, Latin letters in any case, a Greek
+letter the filter cannot fold).
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from pathlib import Path
+import random
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chainmap.analysis.classify import (
+    MARKET_TRIGGERS,
+    NEGATION_TRIGGERS,
+    OPERATION_VERBS,
+    TRADE_VERBS,
+    UPPER_INTO_LATIN,
+    Classifier,
+    _native_mask,
+    assign_segments,
+    classify,
+    segment_terms,
+)
+from chainmap.model.catalog import bundled_chain_ids
+from chainmap.model.chain import Chain, Link, Segment, load_chain
+
+pytest.importorskip("polars")
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def _module(name: str):
+    spec = importlib.util.spec_from_file_location(
+        f"{name}_benchmark", ROOT / "benchmarks" / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _same(chain: Chain, texts, codes=None) -> list:
+    """Classify with and without the native filter; fail on the first row that differs."""
+    reference = Classifier(chain, native=False).classify_rows(texts, codes)
+    native = Classifier(chain, native=True).classify_rows(texts, codes)
+    assert len(native) == len(reference)
+    for i, (got, want) in enumerate(zip(native, reference, strict=True)):
+        assert got == want, f"row {i}: {texts[i]!r}"
+    return reference
+
+
+def test_upper_into_latin_is_every_character_that_str_upper_makes_latin():
+    """The characters the filter passes on because ``str.upper`` turns them into a term's
+    Latin letter (ASCII case the filter folds itself)."""
+    found = []
+    for cp in range(0x80, sys.maxunicode + 1):
+        ch = chr(cp)
+        up = ch.upper()
+        if len(up) == 1 and up != ch and (up.isascii() or 0xFF21 <= ord(up) <= 0xFF3A):
+            found.append(ch)
+    assert "".join(found) == UPPER_INTO_LATIN
+
+
+@pytest.fixture(scope="module")
+def fluorochem_chain():
+    return load_chain("fluorochem")
+
+
+def test_dense_benchmark_corpus(fluorochem_chain):
+    """100,000 texts of benchmarks/classify.py: half written like chain firms."""
+    bench = _module("classify")
+    terms = sorted({t for ts in segment_terms(fluorochem_chain).values() for t in ts})
+    texts = bench.synthetic_texts(terms, 100_000, seed=11)
+    found = _same(fluorochem_chain, texts)
+    assert sum(1 for r in found if r.segments) > 40_000  # the corpus names the chain
+
+
+def test_realistic_corpus_with_codes(fluorochem_chain):
+    """150,000 realistic scopes (benchmarks/end_to_end.py), with GB/T 4754 codes on some rows."""
+    from chainmap.synthetic import synthetic_registry
+
+    e2e = _module("end_to_end")
+    frame = synthetic_registry(150_000, fluorochem_chain, seed=3)
+    texts = e2e.realistic_scopes(frame["scope"].tolist(), seed=3, start=0)
+    rng = random.Random(4)
+    codes = [rng.choice(["C2613", "2614", "C3841", None, None, None]) for _ in texts]
+    found = _same(fluorochem_chain, texts, codes)
+    assert 5_000 < sum(1 for r in found if r.segments or r.trade_segments) < 60_000
+    # The filter is not "pass everything": it sets aside most rows of a registry, and
+    # never one with a mention.
+    mask = _native_mask(texts, *Classifier(fluorochem_chain)._key)
+    with_mention = np.array([bool(Classifier(fluorochem_chain)._scan(t)) for t in texts])
+    assert mask.mean() < 0.3
+    assert not (with_mention & ~mask).any()
+
+
+def _fixture_texts() -> list[str]:
+    texts = []
+    for name in ("classify_fluorochem_handwritten.csv", "classify_registry_handwritten.csv"):
+        with open(FIXTURES / name, encoding="utf-8") as fh:
+            texts += [row["text"] for row in csv.DictReader(fh)]
+    return texts
+
+
+def _variants(text: str) -> list[str]:
+    """A text as registries also write it: lower case, full width, Turkish dotless i."""
+    full = "".join(chr(ord(c) + 0xFEE0) if 0x21 <= ord(c) <= 0x7E else c for c in text)
+    return [text, text.lower(), full, full.lower(), text.replace("I", "ı") + " x", text + "ſ"]
+
+
+@pytest.mark.parametrize("chain_id", bundled_chain_ids())
+def test_every_bundled_chain_on_the_fixtures(chain_id):
+    chain = load_chain(chain_id)
+    texts = [v for t in _fixture_texts() for v in _variants(t)]
+    terms = [t for ts in segment_terms(chain).values() for t in ts]
+    rng = random.Random(chain_id)
+    verbs = [*OPERATION_VERBS, *TRADE_VERBS, "研发", "用", "级"]
+    for _ in range(3_000):  # the chain's own terms in every rule's context
+        parts = [
+            rng.choice(["", *NEGATION_TRIGGERS, *MARKET_TRIGGERS, "以", "除"])
+            + rng.choice(terms)
+            + rng.choice(verbs)
+            + rng.choice(["", "为原料", "外", "（", "）"])
+            for _ in range(rng.randint(1, 4))
+        ]
+        text = "".join(p + rng.choice(["；", "、", "，", "", "的"]) for p in parts)
+        texts.append(text if rng.random() < 0.8 else text.lower())
+    _same(chain, texts)
+
+
+def _edge_chain(extra: str = "") -> Chain:
+    """Terms on each edge of the filter: verbs inside, a verb's start at the end, Latin
+    letters, a grade (级), and optionally a Greek letter."""
+    segs = {
+        "acid": ("氢氟酸", "basic", ("氢氟酸", "电子级氢氟酸", "HF")),
+        "resin": ("树脂", "material", ("PVDF", "PVDF树脂", "氟树脂")),
+        "car": ("汽车", "application", ("汽车", "新能源汽车", "汽车用", "车生")),
+        "build": ("建筑", "application", ("建筑", "建筑施工", "冶金级", "销售网点")),
+        "panel": ("面板", "application", ("LCD", "ＯＬＥＤ面板", "面板" + extra)),
+    }
+    return Chain(
+        id="edges",
+        name_zh="边界链",
+        name_en="Edges",
+        segments_by_id={
+            k: Segment(k, zh, k.title(), stage, kws, (), ("https://example.org",))
+            for k, (zh, stage, kws) in segs.items()
+        },
+        link_list=[
+            Link("acid", "resin", "feedstock_of", "", ("https://example.org",)),
+            Link("resin", "car", "used_in", "", ("https://example.org",)),
+            Link("resin", "build", "used_in", "", ("https://example.org",)),
+            Link("resin", "panel", "used_in", "", ("https://example.org",)),
+        ],
+    )
+
+
+def _fuzz(chain: Chain, n: int, seed: int) -> list[str]:
+    terms = sorted({t for ts in segment_terms(chain).values() for t in ts})
+    words = [
+        *terms,
+        *(t.lower() for t in terms),
+        *OPERATION_VERBS,
+        *TRADE_VERBS,
+        "产",
+        "生",
+        "用",
+        "级",
+        "钢",
+        "零部件",
+        "技术服务",
+        *NEGATION_TRIGGERS,
+        *MARKET_TRIGGERS,
+    ]
+    stops = [
+        "；",
+        "、",
+        "，",
+        "。",
+        "：",
+        "（",
+        "）",
+        "\n",
+        "",
+        "",
+        "",
+        "x",
+        "ǅ",
+        "ＡＢ",
+        "ｐｖｄｆ",
+    ]
+    rng = random.Random(seed)
+    return [
+        "".join(rng.choice(words) + rng.choice(stops) for _ in range(rng.randint(1, 9)))
+        for _ in range(n)
+    ]
+
+
+def test_fuzzed_edges_of_the_filter():
+    chain = _edge_chain()
+    texts = _fuzz(chain, 20_000, seed=7)
+    found = _same(chain, texts)
+    assert sum(1 for r in found if "car" in r.segments) > 100
+    assert sum(1 for r in found if "build" in r.segments) > 100
+    assert sum(1 for r in found if not (r.segments or r.trade_segments)) > 1_000
+    mask = _native_mask(texts, *Classifier(chain)._key)
+    assert 0 < mask.sum() < len(texts)
+
+
+def test_a_term_with_a_greek_letter_turns_the_filter_off():
+    """str.upper() folds Greek the filter cannot: every text goes through Python."""
+    chain = _edge_chain(extra="α")
+    texts = [*_fuzz(chain, 2000, seed=8), "面板α生产", "面板Α生产x", "汽车制造"]
+    assert _native_mask(texts, *Classifier(chain)._key) is None
+    _same(chain, texts)
+
+
+def test_series_lists_and_cells_that_are_not_text(fluorochem_chain):
+    texts = ["氢氟酸生产\udcff", "pvdf生产", None, 3.5, "ｐｖｄｆ生产 x", "PVDF销售", float("nan")]
+    codes = [None, "C2613", None, "C2613", None, None, None]
+    want = Classifier(fluorochem_chain, native=False).classify_rows(texts, codes)
+    assert [r.segments for r in want][:2] == [["ahf"], ["pvdf"]]
+    for given in (
+        texts,
+        pd.Series(texts, dtype=object, index=[9, 3, 1, 0, 5, 7, 2]),
+        pd.Series(texts[1:2] + texts[4:6], dtype="str"),
+    ):
+        got = Classifier(fluorochem_chain, native=True).classify_rows(
+            given, codes[: len(given)] if len(given) == len(codes) else None
+        )
+        ref = Classifier(fluorochem_chain, native=False).classify_rows(
+            list(given), codes[: len(given)] if len(given) == len(codes) else None
+        )
+        assert got == ref
+    assert Classifier(fluorochem_chain, native=True).classify_many(texts) == Classifier(
+        fluorochem_chain, native=False
+    ).classify_many(texts)
+
+
+def test_assign_segments_and_classify_read_a_long_column_natively(fluorochem_chain):
+    """From NATIVE_MIN_TEXTS rows on, the tables take the native path: same table."""
+    bench = _module("classify")
+    terms = sorted({t for ts in segment_terms(fluorochem_chain).values() for t in ts})
+    texts = bench.synthetic_texts(terms, 12_000, seed=2, chain_share=0.1)
+    table = pd.DataFrame(
+        {"scope": pd.Series(texts, dtype="str"), "segments": [None] * 11_000 + ["萤石"] * 1_000}
+    )
+    got = assign_segments(fluorochem_chain, table, evidence=True)
+    untagged = table.iloc[:11_000]
+    ref = Classifier(fluorochem_chain, native=False).classify_rows(untagged["scope"].tolist())
+    assert got["segments"].iloc[:11_000].tolist() == [r.segments for r in ref]
+    assert got["evidence"].iloc[:11_000].tolist() == [r.evidence for r in ref]
+    assert got["segments"].iloc[11_000:].tolist() == [["fluorspar"]] * 1_000
+    frame = classify(fluorochem_chain, table["scope"])
+    assert frame["trade_segments"].tolist() == [
+        r.trade_segments for r in Classifier(fluorochem_chain, native=False).classify_rows(texts)
+    ]
