@@ -252,15 +252,19 @@ def test_series_lists_and_cells_that_are_not_text(fluorochem_chain):
 
 def test_assign_segments_and_classify_read_a_long_column_natively(fluorochem_chain):
     """From NATIVE_MIN_TEXTS rows on, the tables take the native path: same table."""
-    bench = _module("classify")
-    terms = sorted({t for ts in segment_terms(fluorochem_chain).values() for t in ts})
-    texts = bench.synthetic_texts(terms, 12_000, seed=2, chain_share=0.1)
+    from chainmap.synthetic import synthetic_registry
+
+    e2e = _module("end_to_end")
+    frame = synthetic_registry(12_000, fluorochem_chain, seed=2)
+    texts = e2e.realistic_scopes(frame["scope"].tolist(), seed=2, start=0)
     table = pd.DataFrame(
         {"scope": pd.Series(texts, dtype="str"), "segments": [None] * 11_000 + ["萤石"] * 1_000}
     )
+    assert Classifier(fluorochem_chain)._passed(table["scope"].iloc[:11_000]) is not None
     got = assign_segments(fluorochem_chain, table, evidence=True)
     untagged = table.iloc[:11_000]
     ref = Classifier(fluorochem_chain, native=False).classify_rows(untagged["scope"].tolist())
+    assert sum(1 for r in ref if r.segments) > 500
     assert got["segments"].iloc[:11_000].tolist() == [r.segments for r in ref]
     assert got["evidence"].iloc[:11_000].tolist() == [r.evidence for r in ref]
     assert got["segments"].iloc[11_000:].tolist() == [["fluorspar"]] * 1_000
@@ -268,3 +272,16 @@ def test_assign_segments_and_classify_read_a_long_column_natively(fluorochem_cha
     assert frame["trade_segments"].tolist() == [
         r.trade_segments for r in Classifier(fluorochem_chain, native=False).classify_rows(texts)
     ]
+
+
+def test_texts_that_mostly_name_the_chain_skip_the_filter(fluorochem_chain):
+    """When most of the first 2,000 texts pass, the filter would cost and save nothing."""
+    bench = _module("classify")
+    terms = sorted({t for ts in segment_terms(fluorochem_chain).values() for t in ts})
+    texts = bench.synthetic_texts(terms, 12_000, seed=6)
+    assert _native_mask(texts[:2000], *Classifier(fluorochem_chain)._key).mean() > 0.5
+    assert Classifier(fluorochem_chain)._passed(texts) is None
+    assert Classifier(fluorochem_chain, native=True)._passed(texts) is not None
+    assert Classifier(fluorochem_chain).classify_many(texts) == Classifier(
+        fluorochem_chain, native=False
+    ).classify_many(texts)

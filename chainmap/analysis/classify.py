@@ -190,6 +190,9 @@ _END = "\x01"
 #: classify_many learns the frequent characters from this many texts, when it has
 #: at least _TUNE_MIN texts, and puts this many of them first in the automaton.
 _TUNE_SAMPLE, _TUNE_MIN, _TUNE_CHARS = 2_000, 10_000, 64
+# When more of the first _TUNE_SAMPLE texts than this pass the native filter (a list of
+# chain firms, not a registry), it is skipped: it would cost about 3 % and save nothing.
+_NATIVE_MAX_SHARE = 0.5
 _LABEL_BRACKETS = re.compile(r"[（(][^）)]*[）)]")
 _FULLWIDTH = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in map(chr, range(0x21, 0x7F))})
 
@@ -667,6 +670,11 @@ class Classifier:
         """Which texts may hold a mention (:func:`_native_mask`), or None: read them all."""
         if self.native is False or (self.native is None and len(texts) < NATIVE_MIN_TEXTS):
             return None
+        if self.native is None:  # texts that mostly name the chain: the filter saves nothing
+            sample = texts[:_TUNE_SAMPLE] if isinstance(texts, list) else texts.iloc[:_TUNE_SAMPLE]
+            passed = _native_mask(sample, *self._key)
+            if passed is None or passed.mean() > _NATIVE_MAX_SHARE:
+                return None
         return _native_mask(texts, *self._key)
 
     def classify_many(
