@@ -285,3 +285,13 @@ def test_texts_that_mostly_name_the_chain_skip_the_filter(fluorochem_chain):
     assert Classifier(fluorochem_chain).classify_many(texts) == Classifier(
         fluorochem_chain, native=False
     ).classify_many(texts)
+
+
+def test_without_polars_every_text_goes_through_python(fluorochem_chain, monkeypatch):
+    """A broken install without polars classifies as before, in Python."""
+    texts = ["氢氟酸生产", "技术服务"] * 6_000
+    monkeypatch.setitem(sys.modules, "polars", None)  # import polars raises ImportError
+    assert _native_mask(texts, *Classifier(fluorochem_chain)._key) is None
+    got = Classifier(fluorochem_chain, native=True).classify_rows(texts)
+    assert [r.segments for r in got[:2]] == [["ahf"], []]
+    assert len(got) == len(texts)
