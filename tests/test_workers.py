@@ -53,3 +53,30 @@ def test_jobs_of_workers_that_are_gone_run_here(monkeypatch):
     with Workers(2) as pool:
         assert pool.map(operator.add, [(k, 1) for k in range(5)]) == [1, 2, 3, 4, 5]
         assert [p.wait(timeout=30) for p in pool.procs] == [1, 1]  # /bin/false: status 1
+
+
+def test_a_chainmap_folder_in_the_working_directory_is_not_what_workers_import(
+    tmp_path, monkeypatch
+):
+    """Workers import the caller's chainmap, not one that the working directory shadows."""
+    fake = tmp_path / "chainmap"
+    fake.mkdir()
+    marker = tmp_path / "imported"
+    (fake / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with Workers(2) as pool:
+        assert pool.map(operator.add, [(k, 1) for k in range(4)]) == [1, 2, 3, 4]
+        assert all(p.poll() is None for p in pool.procs)  # the workers are running
+    assert not marker.exists()
+
+
+def test_one_job_waits_beyond_one_per_worker():
+    """The caller prepares the next part while the workers run (AHEAD)."""
+    from chainmap.readwrite.workers import AHEAD
+
+    seen: list[int] = []
+    with Workers(2) as pool:
+        for k in range(8):
+            pool.submit(lambda _r: seen.append(len(pool.waiting)), operator.add, k, 1)
+        pool.drain()
+    assert max(seen) == 2 + AHEAD - 1  # when a result is taken, the others are still queued

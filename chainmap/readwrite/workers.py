@@ -120,7 +120,10 @@ class Workers:
         env = dict(os.environ)  # the workers import this chainmap, wherever it is
         here = str(Path(chainmap.__file__).resolve().parents[1])
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [here, env.get("PYTHONPATH")]))
-        command = [sys.executable, "-m", "chainmap.readwrite.workers"]
+        # -P: the working directory is not put first on the path, where a folder named
+        # chainmap (another checkout, an older copy) or pandas would shadow what the caller
+        # imported; the workers find this chainmap through PYTHONPATH alone.
+        command = [sys.executable, "-P", "-m", "chainmap.readwrite.workers"]
         for _ in range(self.workers):
             self.procs.append(
                 subprocess.Popen(
