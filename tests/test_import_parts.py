@@ -145,10 +145,28 @@ def _problem_export(n: int, seed: int) -> pd.DataFrame:
             "环节": rng.choice(["", "pvdf", "PVDF；ahf", "未知环节"], n),
             "标签": rng.choice(["", "高新技术企业", "专精特新；高新技术企业"], n),
             "备注": rng.choice(["", " ", "备注"], n),
+            # kept in Arrow by the parts (STORED_TEXT_COLUMNS): every kind of space at
+            # either end, inside, alone; empty in the first parts only
+            "经营范围": rng.choice(
+                [
+                    "含氟聚合物销售",
+                    " 氟树脂 ",
+                    "\u3000",
+                    "",
+                    "\u3000氟化工\x85",
+                    "经营\u3000范围 ",
+                    "\t",
+                ],
+                n,
+            ),
         }
     )
     frame.loc[n - 5, :] = ""  # a blank row
-    frame.loc[: n // 3, "备注"] = ""  # a column empty in the first parts only
+    frame.loc[n - 6, :] = ""
+    frame.loc[n - 6, "经营范围"] = "\u3000 "  # blank but for spaces: skipped as blank
+    frame.loc[n - 7, :] = ""
+    frame.loc[n - 7, "经营范围"] = "氟化工"  # no name, a scope: rejected, not skipped
+    frame.loc[: n // 3, ["备注", "经营范围"]] = ""  # columns empty in the first parts only
     return frame
 
 
@@ -165,7 +183,7 @@ def test_a_problem_export_with_duplicates_across_parts_imports_as_whole(tmp_path
         )
         codes = report.by_code()
         assert codes["duplicate"] >= 8 and codes["missing_name"] and codes["bad_capital"]
-        assert "  跳过空行 / blank rows skipped: 1" in report.notes
+        assert "  跳过空行 / blank rows skipped: 2" in report.notes
     assert len(taken) == 4
 
 
@@ -331,3 +349,21 @@ def test_ctrl_c_keeps_the_previous_output_and_stops_the_workers(tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     after = set(glob.glob(os.path.join(tempfile.gettempdir(), "chainmap-workers-*")))
     assert after <= before
+
+
+def test_arrow_text_cells_strip_as_the_python_reference():
+    """The parts keep stored text columns in Arrow; each cell must be what ``str.strip``
+    (and ``or None``) gives, for every character ``str.isspace`` knows, at either end."""
+    import pyarrow as pa
+
+    from chainmap.model.enterprises import _text_cells, arrow_text_cells
+
+    spaces = [c for c in map(chr, range(0x110000)) if c.isspace()]
+    pool = [*spaces, "甲", "a", "\u200b", "\ufeff", "\U0001f600", "\x00"]  # (not spaces: kept)
+    rng = np.random.default_rng(7)
+    cells = ["".join(rng.choice(pool, rng.integers(0, 5))) for _ in range(50_000)]
+    cells += ["", " ", "氟化工", None]
+    got = arrow_text_cells(pa.chunked_array([cells[:999], cells[999:]], pa.string()))
+    assert got.to_pylist() == _text_cells(cells)
+    plain = pa.array(["含氟聚合物", "氟树脂"])  # nothing to strip: the same array
+    assert arrow_text_cells(plain) is plain

@@ -719,6 +719,51 @@ def _text_cells(cells: Sequence[object]) -> list[str | None]:
     ]
 
 
+#: Canonical columns the import only strips (:func:`_text_cells`) and stores: an import
+#: read in parts keeps their cells in Arrow (:func:`arrow_text_cells`), so the scopes,
+#: three quarters of a registry's bytes, never become Python strings.
+STORED_TEXT_COLUMNS = ("legal_rep", "scope", "listed", "parent", "short_name", "source", "size",
+                       "industry_section", "industry_division", "industry_group",
+                       "industry_class", "gb_industry")  # fmt: skip
+
+
+@functools.cache
+def _spaces() -> Any:
+    """The characters ``str.strip()`` removes (``str.isspace``; all lie in the BMP), in Arrow."""
+    import pyarrow as pa
+
+    return pa.array([c for c in map(chr, range(0x10000)) if c.isspace()], pa.string())
+
+
+def arrow_text_cells(column: Any) -> Any:
+    """:func:`_text_cells` of pyarrow strings, in Arrow: each stripped, null where blank.
+
+    Only the cells that are empty or have a space at either end are read in Python (a
+    registry has few); the others are their text already.
+
+    >>> import pyarrow as pa
+    >>> arrow_text_cells(pa.chunked_array([["甲 ", "\\u3000", "", "乙\\x85丙", None]])).to_pylist()
+    ['甲', None, None, '乙\\x85丙', None]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    spaces = _spaces()
+    odd = pc.or_(
+        pc.or_(
+            pc.is_in(pc.utf8_slice_codeunits(column, 0, 1), value_set=spaces),
+            pc.is_in(pc.utf8_slice_codeunits(column, -1), value_set=spaces),
+        ),
+        pc.equal(column, ""),
+    ).fill_null(False)
+    if not pc.any(odd).as_py():
+        return column
+    cells = column.filter(odd).to_pylist()
+    return pc.replace_with_mask(column, odd, pa.array(_text_cells(cells), type=column.type))
+
+
 def _blank_or_text(cells: Sequence[object]) -> list[object]:
     """:func:`_text_cells`, except that list and array cells stay as they are.
 

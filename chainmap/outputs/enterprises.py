@@ -234,9 +234,28 @@ def normalise_export_part(
     Arrow IPC at ``file``; return its report items, counts and column types (picklable)."""
     import pyarrow as pa
 
-    from chainmap.model.enterprises import normalise_part
+    from chainmap.model.enterprises import (
+        STORED_TEXT_COLUMNS,
+        arrow_text_cells,
+        normalise_part,
+    )
 
+    # Columns that are only stripped and stored stay in Arrow: the normaliser sees a
+    # stand-in that is blank where the cell is (a row of blanks is skipped, as before),
+    # and the kept rows' cells replace it in the Arrow table it gives.
+    empty = part._replace(cells=part.cells.slice(0, 0)).frame()
+    headers = [str(c) for c in empty.columns]
+    targets = normalise_part(empty, source=source, mapping=mapping)[2]
+    stored = {}
+    for target in STORED_TEXT_COLUMNS:
+        if target in targets:
+            at = headers.index(targets[target])
+            stored[target] = arrow_text_cells(part.cells.column(at))
+            blank = stored[target].is_null().to_numpy(zero_copy_only=False)
+            stand_in = pa.array(np.where(blank, "", "x"), pa.string())
+            part = part._replace(cells=part.cells.set_column(at, f"c{at}", stand_in))
     frame = part.frame()
+    first_row = part.first_row
     del part
     table, report, by_target = normalise_part(
         frame,
@@ -257,7 +276,12 @@ def normalise_export_part(
     }
     del frame
     arrow = pa.Table.from_pandas(table, preserve_index=False)
+    rows = table["source_row"].to_numpy(dtype=np.int64) - first_row
     del table
+    for target, cells in stored.items():
+        at = arrow.schema.get_field_index(target)
+        if arrow.field(at).type == cells.type:  # (null when no kept row has one: as it is)
+            arrow = arrow.set_column(at, arrow.field(at), cells.take(rows))
     done["schema"] = arrow.schema
     done["ids"] = arrow.column("enterprise_id").combine_chunks().cast(pa.string())
     # 64-bit hashes of the ids (pandas' fixed-key SipHash): the main process finds ids
