@@ -152,6 +152,16 @@ def test_flag_lists_equal_the_per_row_parse_on_parquet_like_cells():
     for column in (cells, cells[:-1], cells[2:6], arrays):
         frame = pd.DataFrame({"flags": pd.Series(column, dtype=object)})
         assert flag_lists(frame) == [_flag_list(v) for v in column]
+    # pandas' str columns (a CSV or Parquet read): numbered in Arrow, parsed per value
+    texts = ["高新技术企业；风险:经营异常", None, "", " 专精特新 ", "瞪羚、小巨人", "高新技术企业"]
+    column = pd.Series(np.random.default_rng(2).choice(np.array(texts, dtype=object), 500))
+    frame = pd.DataFrame({"flags": column.astype("str")})
+    got = flag_lists(frame)
+    assert got == [_flag_list(v) for v in frame["flags"].tolist()]
+    assert got == [_flag_list(v) for v in column.tolist()]
+    first = frame["flags"].tolist().index("瞪羚、小巨人")
+    same = [i for i, v in enumerate(frame["flags"].tolist()) if v == "瞪羚、小巨人"]
+    assert all(got[i] is got[first] for i in same)  # one list per value (risk parsed once)
 
 
 def test_strength_from_parsed_flags_equals_strength_from_the_column():

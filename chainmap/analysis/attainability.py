@@ -363,6 +363,10 @@ def flag_lists(frame: pd.DataFrame) -> list[list[str]]:
     """The ``flags`` cell of every row as a list of labels (one parse per distinct cell)."""
     if "flags" not in frame.columns:
         return [[] for _ in range(len(frame))]
+    if isinstance(frame["flags"].dtype, pd.StringDtype):  # numbered in Arrow: no text objects
+        codes, uniques = pd.factorize(frame["flags"], use_na_sentinel=False)
+        lists = [_flag_list(v) for v in uniques.tolist()]
+        return [lists[k] for k in codes.tolist()]
     cells = frame["flags"].tolist()
     try:
         parsed = {v: _flag_list(v) for v in set(cells)}

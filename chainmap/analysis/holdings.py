@@ -216,7 +216,7 @@ def chain_enterprises(
     rows = np.flatnonzero(keep)
     _unique_ids(enterprises["enterprise_id"], rows)
     # At most one row selection of the (possibly wide) table, then the new columns.
-    kept = enterprises if len(rows) == n else enterprises[keep]
+    kept = enterprises if len(rows) == n else enterprises.take(rows)
     kept_lists = lists if len(rows) == n else [lists[i] for i in rows]
     kept_chain = (
         kept_lists

@@ -174,8 +174,12 @@ def group_key(frame: pd.DataFrame, *, names: np.ndarray | None = None) -> np.nda
 
 
 def _is_foreign(frame: pd.DataFrame) -> np.ndarray:
-    codes, countries = pd.factorize(_texts(frame, "country"))  # a few distinct countries
-    foreign = np.array([c != "" and not is_chinese(c) for c in countries], dtype=bool)
+    if "country" not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    # A few distinct countries: numbered as they are, then each stripped (as _texts does)
+    codes, countries = pd.factorize(frame["country"], use_na_sentinel=False)
+    texts = _texts(pd.DataFrame({"country": countries}), "country")
+    foreign = np.array([c != "" and not is_chinese(c) for c in texts.tolist()], dtype=bool)
     return np.append(foreign, False)[codes]
 
 
@@ -419,7 +423,8 @@ def _rank_table(
     first = held_lists.first_of(order)
     has_gap = first < len(order)
     cand = rows[has_gap]
-    best = np.asarray(order, dtype=object)[first[has_gap]] if len(order) else np.array([])
+    best_at = first[has_gap]  # each candidate's gap as a position in order
+    best = np.asarray(order, dtype=object)[best_at] if len(order) else np.array([])
 
     # Stage two: the firm-level criteria on fixed scales.
     # Only the columns the criteria read, then the rows (the table may be wide and long).
@@ -458,8 +463,9 @@ def _rank_table(
 
     crit = pd.DataFrame(
         {
-            "gap_priority": seg["gap_priority"].reindex(best).to_numpy(dtype=float),
-            "feasibility": seg["feasibility"].reindex(best).to_numpy(dtype=float),
+            # per segment of order, then spread by position (not a look-up per candidate)
+            "gap_priority": seg["gap_priority"].reindex(order).to_numpy(dtype=float)[best_at],
+            "feasibility": seg["feasibility"].reindex(order).to_numpy(dtype=float)[best_at],
             "strength": strength["strength"].to_numpy(),
             "affinity": affinity,
             "intent": intent,
@@ -475,7 +481,9 @@ def _rank_table(
         "score": score,
         **{c: crit[c].to_numpy() for c in CRITERIA},
         **{f"_c_{c}": contrib[:, i] for i, c in enumerate(CRITERIA)},
-        "_stage": pd.Series(best, dtype=object).map(stage_order).to_numpy(),
+        "_stage": pd.Series(order, dtype=object).map(stage_order).to_numpy()[best_at]
+        if len(best_at)
+        else pd.Series(best, dtype=object).map(stage_order).to_numpy(),
         "_eid": _texts(sub, "enterprise_id") if "enterprise_id" in sub else _texts(sub, "name"),
         "group": groups[cand],
         "_tie": tie,
