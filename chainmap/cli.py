@@ -126,6 +126,8 @@ _OS_ADVICE = {
     errno.EPERM: "没有权限 / operation not permitted; fix the file's permissions",
     errno.EROFS: "只读文件系统 / read-only file system; write somewhere else",
     errno.ENOSPC: "磁盘已满 / disk full; free some space and run again (previous output kept)",
+    errno.EFBIG: "文件过大 / file too large (a file size limit, or a full disk); free some space "
+    "or raise the limit, and run again (previous output kept)",
     errno.EDQUOT: "超出磁盘配额 / disk quota exceeded; free some space and run again",
     errno.EISDIR: "这是目录 / is a folder; give a file name",
     errno.ENOTDIR: "路径中有一部分不是目录 / part of the path is not a folder; check the path",
@@ -1788,7 +1790,16 @@ _HEADERS = {
 
 def main(argv: Sequence[str] | None = None) -> Any:
     """Console entry point."""
+    if not os.environ.get("CHAINMAP_DEBUG"):
+        sys.unraisablehook = _quiet_unraisable
     return cli.main(args=argv, prog_name="chainmap")
+
+
+def _quiet_unraisable(unraisable: Any) -> None:
+    """Say nothing of errors in finalisers: after a failed write, a library's writer
+    (openpyxl's worksheet stream) fails again as it is collected, and Python would print
+    that traceback after the one line that reported the failure. ``CHAINMAP_DEBUG=1``
+    shows them."""
 
 
 # ---------------------------------------------------------------------- ledger (chainmap/cli_ledger.py)

@@ -1163,3 +1163,91 @@ def test_query_stops_at_its_row_limit_and_says_so():
         assert "3 行 / rows" in result.stderr
     line = one_line_error(run("query", "fluorochem", small, "--limit", "-1"))
     assert "--limit" in line
+
+
+def _limited(limit_bytes: int, *args: str, cwd: Path):
+    """``python -m chainmap ARGS`` with files limited to ``limit_bytes`` (as a full disk)."""
+    import resource
+    import subprocess
+    import sys
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, resource.RLIM_INFINITY))
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    env.pop("CHAINMAP_DEBUG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "chainmap", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        env=env,
+        timeout=300,
+    )
+
+
+def test_an_xlsx_write_the_file_system_refuses_is_one_line(tmp_path):
+    """openpyxl writes through lxml, which says IO_EFBIG where other writers raise an
+    OSError; and its half-closed writer failed again when collected, with a traceback."""
+    target = tmp_path / "r.xlsx"
+    assert run("rank", "fluorochem", "-o", str(target)).exit_code == 0
+    before = target.read_bytes()
+    done = _limited(40 * 1024, "rank", "fluorochem", "-o", str(target), cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"Error: {target}: ") and "file too large" in last, last
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.xlsx"]
+
+
+def test_the_ledger_store_refuses_files_that_are_not_a_store(tmp_path):
+    import sqlite3
+
+    ledger = str(Path(__file__).parents[1] / "graphs" / "ledger_synthetic.csv")
+    empty = tmp_path / "notes.txt"
+    empty.write_bytes(b"")
+    for args in (
+        ("kpi", "--period", "2024", "--db", str(empty)),
+        ("map", "fluorochem", "-o", str(tmp_path / "m.html"), "--db", str(empty)),
+    ):
+        line = one_line_error(run(*args))
+        assert "notes.txt" in line and "not a chainmap database" in line
+        assert empty.read_bytes() == b""  # (SQLite made it a database before)
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE foo (x)")
+    before = other.read_bytes()
+    for args in (
+        ("ledger", "import", ledger, "--as-of", "2024-06-01", "--db", str(other)),
+        ("kpi", "--period", "2024", "--db", str(other)),
+    ):
+        line = one_line_error(run(*args))
+        assert "other.db" in line and "foo" in line
+        assert other.read_bytes() == before
+    fresh = tmp_path / "new.db"  # a new file, and an empty one given to import: a new store
+    assert (
+        run("ledger", "import", ledger, "--as-of", "2024-06-01", "--db", str(fresh)).exit_code == 0
+    )
+    assert (
+        run("ledger", "import", ledger, "--as-of", "2024-06-01", "--db", str(empty)).exit_code == 0
+    )
+
+
+def test_a_full_disk_during_ledger_import_is_not_called_damage(tmp_path):
+    import sqlite3
+
+    ledger = str(Path(__file__).parents[1] / "graphs" / "ledger_synthetic.csv")
+    db = tmp_path / "t.db"
+    assert run("ledger", "import", ledger, "--as-of", "2024-06-01", "--db", str(db)).exit_code == 0
+    size = db.stat().st_size
+    done = _limited(
+        size, "ledger", "import", ledger, "--as-of", "2024-07-01", "--db", str(db), cwd=tmp_path
+    )
+    assert done.returncode == 1, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert "could not write to the ledger store" in last and "damaged" not in last, last
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT as_of FROM snapshot").fetchall() == [("2024-06-01",)]

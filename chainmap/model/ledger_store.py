@@ -112,21 +112,79 @@ def open_store(path: str | Path, *, create: bool = True) -> Iterator[sqlite3.Con
             file=str(path),
             hint="import a snapshot first: chainmap ledger import LEDGER.xlsx --as-of DATE",
         )
+    _refuse_foreign(path, reading=not create)
     try:
         conn = sqlite3.connect(path, isolation_level=None)
         conn.execute("PRAGMA journal_mode=DELETE")
         conn.execute("PRAGMA foreign_keys=ON")
         _migrate(conn, str(path))
     except sqlite3.DatabaseError as exc:
+        if _write_failed(exc):
+            raise _not_written(path, exc) from None
         raise InputError(
             f"不是 chainmap 数据库 / not a chainmap database ({exc})", file=str(path)
         ) from None
     try:
         yield conn
     except sqlite3.DatabaseError as exc:  # a table dropped or a file damaged by hand
-        raise _damaged(path, exc) from None
+        raise (_not_written(path, exc) if _write_failed(exc) else _damaged(path, exc)) from None
     finally:
         conn.close()
+
+
+def _refuse_foreign(path: Path, *, reading: bool) -> None:
+    """Refuse a file that is not a chainmap store before SQLite writes to it.
+
+    A store records its schema in ``PRAGMA user_version``. A file without one is another
+    program's database, or an empty file: it is refused, as is any empty file a command
+    only reads (``kpi --db notes.txt`` made notes.txt a database). Looked at read-only.
+    """
+    if not path.is_file():
+        return
+    if path.stat().st_size == 0:
+        if reading:
+            raise InputError(
+                "空文件, 不是 chainmap 数据库 / an empty file, not a chainmap database",
+                file=str(path),
+                hint="give the store `chainmap ledger import` wrote (--db), or import a snapshot",
+            )
+        return  # (ledger import into an empty file it was given: a new store)
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master LIMIT 5")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise InputError(
+            f"不是 chainmap 数据库 / not a chainmap database ({exc})", file=str(path)
+        ) from None
+    if version == 0:
+        held = f" (它有表 / it holds tables {', '.join(tables)})" if tables else ""
+        raise InputError(
+            f"不是 chainmap 数据库 / not a chainmap database{held}; it is left as it was",
+            file=str(path),
+            hint="give the store `chainmap ledger import` wrote, or a new file name for a new one",
+        )
+
+
+#: SQLite's words for a write that did not reach the disk (the store itself is intact).
+_WRITE_FAILURES = ("database or disk is full", "disk i/o error", "file is too large")
+
+
+def _write_failed(exc: BaseException) -> bool:
+    return any(w in str(exc).lower() for w in _WRITE_FAILURES)
+
+
+def _not_written(path: str | Path, exc: BaseException) -> InputError:
+    why = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+    return InputError(
+        f"写入数据库失败 / could not write to the ledger store ({why}); "
+        "the store is as it was before this run",
+        file=str(path),
+        hint="free some disk space (or raise the file size limit) and run again",
+    )
 
 
 def _damaged(path: str | Path, exc: BaseException) -> InputError:
@@ -156,7 +214,8 @@ def _migrate(conn: sqlite3.Connection, source: str) -> None:
             conn.execute(f"PRAGMA user_version = {i + 1}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
 
 
@@ -261,7 +320,8 @@ def import_snapshot(path: str | Path, data: LedgerData, *, as_of: dt.date, sourc
                 _insert(conn, table, day, values)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # (SQLite ends it itself on a full disk)
+                conn.execute("ROLLBACK")
             raise
     status = "new" if existing is None else "replaced"
     return {"as_of": day, "projects": len(data.projects), "status": status}

@@ -91,7 +91,26 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             tmp.unlink()
         if isinstance(exc, OSError) and exc.filename in (None, str(tmp)):
             exc.filename = str(target)
+        failed = _serialisation_errno(exc)
+        if failed is not None:  # a full disk, as the OSError other writers raise
+            raise OSError(failed, os.strerror(failed), str(target)) from None
         raise
+
+
+#: lxml's words (openpyxl, python-docx) for a write the file system refused.
+_LXML_IO = {"IO_EFBIG": errno.EFBIG, "IO_ENOSPC": errno.ENOSPC, "IO_EDQUOT": errno.EDQUOT}
+
+
+def _serialisation_errno(exc: BaseException) -> int | None:
+    """The errno of lxml's ``SerialisationError`` for a refused write (``IO_EFBIG`` …), else None.
+
+    openpyxl writes worksheets through lxml, which reports a full disk as
+    ``SerialisationError: IO_ENOSPC`` rather than an OSError.
+    """
+    if type(exc).__name__ != "SerialisationError":
+        return None
+    text = str(exc)
+    return next((code for word, code in _LXML_IO.items() if word in text), errno.EIO)
 
 
 @contextlib.contextmanager
