@@ -1368,9 +1368,14 @@ def map_cmd(
                 f"{', '.join(unknown)}: 可选 / choose from {', '.join(STAGES)}",
                 param_hint="--hide-stage",
             )
-        drawn = drawn.subchain(
-            s.id for s in drawn.segments_by_id.values() if s.stage not in hide_stages
-        )
+        kept = [s.id for s in drawn.segments_by_id.values() if s.stage not in hide_stages]
+        if not kept:
+            raise click.BadParameter(
+                "每个环节都被隐藏, 无图可画 / every segment of the map is hidden: nothing to "
+                "draw; hide fewer stages",
+                param_hint="--hide-stage",
+            )
+        drawn = drawn.subchain(kept)
     overlay: dict[str, Any] = {}
     if len(table):
         where, held = (

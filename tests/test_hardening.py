@@ -1251,3 +1251,39 @@ def test_a_full_disk_during_ledger_import_is_not_called_damage(tmp_path):
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert conn.execute("SELECT as_of FROM snapshot").fetchall() == [("2024-06-01",)]
+
+
+def test_text_inputs_that_are_not_utf8_or_not_files_are_one_line(tmp_path):
+    body = (Path(__file__).parents[1] / "graphs" / "fluorochem.ttl").read_text(encoding="utf-8")
+    utf16 = tmp_path / "u16.ttl"
+    utf16.write_text(body, encoding="utf-16")
+    gbk = tmp_path / "gbk.ttl"
+    gbk.write_text(body, encoding="gb18030")
+    garbage = tmp_path / "garbage.ttl"
+    garbage.write_bytes(bytes(range(256)) * 20)
+    for path, looks in ((utf16, "UTF-16"), (gbk, "GBK"), (garbage, "")):
+        line = one_line_error(run("show", str(path)))
+        assert str(path) in line and "not UTF-8" in line and looks in line, line
+        line = one_line_error(run("query", "fluorochem", f"@{path}"))
+        assert str(path) in line and "SPARQL file is not UTF-8" in line, line
+    with_bom = tmp_path / "bom.ttl"  # a BOM (Windows editors) is not an error
+    with_bom.write_text(body, encoding="utf-8-sig")
+    assert run("show", str(with_bom)).exit_code == 0
+    folder = tmp_path / "dir.ttl"
+    folder.mkdir()
+    assert "is a folder" in one_line_error(run("show", str(folder)))
+    assert "is a folder" in one_line_error(run("query", "fluorochem", f"@{folder}"))
+    for text in ("", "  \n", "# only a comment\n"):
+        query = tmp_path / "q.rq"
+        query.write_text(text, encoding="utf-8")
+        assert "the query is empty" in one_line_error(run("query", "fluorochem", f"@{query}"))
+
+
+def test_a_map_with_every_stage_hidden_is_one_line(tmp_path):
+    from chainmap.model.vocab import STAGES
+
+    hidden = [arg for stage in STAGES for arg in ("--hide-stage", stage)]
+    for name in ("m.html", "m.svg"):
+        line = one_line_error(run("map", "fluorochem", "-o", str(tmp_path / name), *hidden))
+        assert "nothing to draw" in line
+    assert not list(tmp_path.iterdir())

@@ -687,9 +687,13 @@ def load_chain(name: str | Path) -> Chain:
     text = str(name)
     if isinstance(name, Path) or text.endswith(".ttl") or "/" in text or "\\" in text:
         path = Path(text)
+        if path.is_dir():
+            raise UnknownChainError(text, hint="这是目录 / is a folder: give a .ttl file")
         if not path.is_file():
             raise UnknownChainError(text, hint="文件不存在 / no such file")
-        return parse_chain(path.read_text(encoding="utf-8"), origin=str(path))
+        from chainmap.readwrite.sniff import read_utf8
+
+        return parse_chain(read_utf8(path, "Turtle"), origin=str(path))
     if text == "all":
         return load_chains(catalog.bundled_chain_ids())
     if "," in text:

@@ -1026,11 +1026,15 @@ def read_query(text: str) -> str:
         path = Path(text[1:])
         if not path.is_file():
             raise InputError(
-                "查询文件不存在 / no such query file",
+                "查询文件是目录 / the query file is a folder"
+                if path.is_dir()
+                else "查询文件不存在 / no such query file",
                 file=str(path),
-                hint="检查路径 / check the path",
+                hint="give a .rq file: @file.rq",
             )
-        return path.read_text(encoding="utf-8")
+        from chainmap.readwrite.sniff import read_utf8
+
+        return read_utf8(path, "SPARQL")
     if re.fullmatch(r"[a-z0-9][a-z0-9_\-]*", text):
         names = bundled_queries()
         if text not in names:
@@ -1158,6 +1162,8 @@ SERVICE <http://127.0.0.1:9/> is refused. query the bundled KG only (no SERVICE,
     from pyparsing import ParseBaseException
     from rdflib.plugins.sparql.parser import parseQuery
 
+    if not _without_comments(sparql).strip():
+        raise InputError("查询为空 / the query is empty", hint="write a SELECT query")
     try:
         parsed = parseQuery(sparql)
     except ParseBaseException as exc:
@@ -1193,6 +1199,11 @@ SERVICE <http://127.0.0.1:9/> is refused. query the bundled KG only (no SERVICE,
             f"chainmap 查询只在本地运行 / chainmap queries run offline: {what} is refused",
             hint="query the bundled KG only (no SERVICE, FROM or FROM NAMED)",
         )
+
+
+def _without_comments(sparql: str) -> str:
+    """``sparql`` without its ``#`` comments (a ``#`` inside an IRI or a string is kept)."""
+    return re.sub(r"""(<[^>\s]*>|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|#[^\n]*""", r"\1", sparql)
 
 
 def _is_update(sparql: str) -> bool:

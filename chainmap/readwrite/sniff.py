@@ -24,6 +24,7 @@ __all__ = [
     "is_filled",
     "not_a_workbook",
     "overlong_rows",
+    "read_utf8",
 ]
 
 #: Encodings besides UTF-8 and GB18030 that Chinese registry exports arrive in.
@@ -115,6 +116,32 @@ def overlong_rows(raw: pd.DataFrame, header_at: int, first_row: int) -> dict[int
         if row.any():
             out[first_row + offset] = int(row[row].index.max()) + 1
     return out
+
+
+def read_utf8(path: str | Path, kind: str) -> str:
+    """The text of a UTF-8 file (a BOM is dropped); one line naming it when it is not UTF-8.
+
+    For the files chainmap reads as text (Turtle chains, SPARQL queries): a UTF-16 or GBK
+    file gave a bare ``UnicodeDecodeError``.
+    """
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        found = next((enc for bom, enc in _BOMS if raw.startswith(bom)), None)
+        if found is None:
+            try:
+                raw.decode("gb18030")
+                found = "GBK/GB18030"
+            except UnicodeDecodeError:
+                pass
+        seen = f" (it looks like {found.upper()})" if found else ""
+        raise InputError(
+            f"{kind} 文件不是 UTF-8 文本 / the {kind} file is not UTF-8 text: byte "
+            f"{exc.start} cannot be read{seen}",
+            file=str(path),
+            hint=f"save it as UTF-8 ({kind} files are UTF-8 text)",
+        ) from None
 
 
 def not_a_workbook(path: str | Path, exc: Exception) -> InputError:
