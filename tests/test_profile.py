@@ -127,3 +127,40 @@ def test_the_readme_profile_example_loads_without_warnings(tmp_path):
         profile = load_profile(path)
     assert profile["home"]["region"] == "永康市"
     assert abs(sum(profile["weights"].values()) - 1) < 1e-9
+
+
+def test_an_unknown_affinity_zone_is_refused_and_custom_zones_count(tmp_path):
+    """A typo in [affinity] zones took the zone bonus from every firm without a word."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[affinity]\nzones = ["长三甲"]\n', encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_profile(bad)
+    assert "bad.toml" in str(err.value) and "长三甲" in str(err.value)
+    assert "长三角" in str(err.value)  # the closest name, offered
+    own = tmp_path / "own.toml"
+    own.write_text(
+        '[zones]\n"金衢" = ["金华市", "衢州市"]\n[affinity]\nzones = ["金衢", "长三角"]\n',
+        encoding="utf-8",
+    )
+    assert load_profile(own)["affinity"]["zones"] == ["金衢", "长三角"]
+
+
+def test_segment_ids_of_no_bundled_chain_are_named_in_a_warning(tmp_path):
+    import warnings
+
+    from chainmap.model.profile import ProfileWarning
+
+    path = tmp_path / "p.toml"
+    path.write_text(
+        '[segments]\nexclude = ["pvdf", "pvdff"]\ninclude = ["ahf"]\n', encoding="utf-8"
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        prof = load_profile(path)
+    said = [str(w.message) for w in caught if issubclass(w.category, ProfileWarning)]
+    assert len(said) == 1 and "'pvdff'" in said[0] and "'pvdf'," not in said[0]
+    assert prof["segments"]["exclude"] == ["pvdf", "pvdff"]  # (kept: a chain of one's own)
+    path.write_text('[segments]\nexclude = ["pvdf"]\n', encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_profile(path)

@@ -155,6 +155,7 @@ def load_profile(path: str | Path | Mapping[str, Any] | None = None, **overrides
     for key in ("include", "exclude"):  # retired ids map to their successors, with a warning
         if isinstance(segs.get(key), list):
             segs[key] = current_segment_ids(segs[key])
+    _check_segment_ids(profile, source)
     return Profile(profile)
 
 
@@ -166,9 +167,12 @@ def _check_regions(profile: Mapping[str, Any], default: Mapping[str, Any], sourc
     )
     for name, members in profile.get("zones", {}).items():
         wanted.extend((f"zones.{name}", m) for m in members)
-    if not wanted:
+    named = profile["affinity"]["zones"]
+    if named == default["affinity"]["zones"] and not profile.get("zones"):
+        named = []  # (the default names bundled zones)
+    if not wanted and not named:
         return
-    from chainmap.errors import ChainmapError
+    from chainmap.errors import ChainmapError, closest
     from chainmap.model import regions
 
     for key, query in wanted:
@@ -176,6 +180,45 @@ def _check_regions(profile: Mapping[str, Any], default: Mapping[str, Any], sourc
             regions.resolve_region(query)
         except ChainmapError as exc:
             raise InputError(f"配置项 / key [{key}]: {exc}", file=source) from None
+    known = regions.zones(profile.get("zones") or {})
+    for zone in named:  # a typo would quietly take the zone bonus away from every firm
+        if zone not in known:
+            guess = closest(zone, list(known))
+            raise InputError(
+                f"配置项 / key [affinity] zones: 未知经济区 / unknown zone {zone!r}"
+                + (f"; did you mean {', '.join(guess)}?" if guess else ""),
+                file=source,
+                hint="zones: " + ", ".join(known),
+            )
+
+
+def _check_segment_ids(profile: Mapping[str, Any], source: str) -> None:
+    """Warn about ``[segments] include/exclude`` ids that no bundled chain has (a typo
+    there leaves a segment in or out without a word); a chain of your own may have them."""
+    listed = [
+        (key, sid)
+        for key in ("include", "exclude")
+        for sid in profile.get("segments", {}).get(key, [])
+    ]
+    if not listed:
+        return
+    from chainmap.model import catalog
+    from chainmap.model.chain import load_chain
+
+    known = {
+        sid for cid in catalog.bundled_chain_ids() for sid in load_chain(cid).segments_by_id
+    }
+    unknown = [f"{key} {sid!r}" for key, sid in listed if sid not in known]
+    if unknown:
+        import warnings
+
+        warnings.warn(
+            f"{source}: [segments] 中的环节编号不属于任何内置产业链 / ids in no bundled chain: "
+            f"{', '.join(unknown[:8])}; they count only for a chain of your own that has them "
+            "(chainmap show CHAIN lists the ids)",
+            ProfileWarning,
+            stacklevel=3,
+        )
 
 
 class ProfileWarning(UserWarning):
