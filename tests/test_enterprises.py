@@ -323,3 +323,26 @@ def test_parquet_written_group_by_group_is_pandas_file(tmp_path, monkeypatch):
         out.write_parquet_groups(part, ours)
         part.to_parquet(theirs, index=False, row_group_size=7)
         assert ours.read_bytes() == theirs.read_bytes(), n
+
+
+def test_a_column_that_loses_its_canonical_name_is_kept_not_dropped():
+    """企业名称 and name both map to name: the first is the name, the other stays in the
+    table (it was dropped without a word when its header was itself canonical)."""
+    from chainmap.model.enterprises import normalise_enterprises
+
+    frame = pd.DataFrame(
+        {
+            "企业名称": ["甲公司"],
+            "name": ["乙公司"],
+            "name.1": ["已有"],  # (a column by that name already: the next one is taken)
+            "经营范围": ["氟化工"],
+            "scope": ["含氟聚合物"],
+            "enterprise_id": ["x"],  # a file chainmap wrote: computed again, not kept
+            "备注": ["b"],
+        }
+    )
+    table, _ = normalise_enterprises(frame)
+    row = table.iloc[0]
+    assert (row["name"], row["name.2"], row["name.1"]) == ("甲公司", "乙公司", "已有")
+    assert (row["scope"], row["scope.1"], row["备注"]) == ("氟化工", "含氟聚合物", "b")
+    assert row["enterprise_id"] != "x" and "enterprise_id.1" not in table.columns

@@ -12,7 +12,7 @@ Rules (see also ``docs/identifiers.md``):
 - headers are matched after dropping spaces, case and a bracketed unit
   (``注册资本(万元)`` → 注册资本); a user mapping wins over the built-in one; when
   two input columns map to one canonical column the first wins and the other is
-  kept as an extra column;
+  kept as an extra column (as ``name.1`` when its header is itself canonical);
 - ``enterprise_id`` is the USCC when its check digit is valid, else
   ``h:`` + 16 hex digits of SHA-256 over the normalised name and region code;
 - rows without a name are rejected (``missing_name``); an invalid USCC is a
@@ -392,6 +392,12 @@ def _header_key(header: object) -> str:
     return re.sub(r"\([^)]*\)$", "", text) or text
 
 
+#: The built-in aliases by header key (:func:`_header_key`).
+_BUILTIN_KEYS = {
+    _header_key(a): target for target, aliases in HEADER_ALIASES.items() for a in aliases
+}
+
+
 def _header_unit(header: object) -> str | None:
     m = re.search(r"\(([^)]*)\)$", unicodedata.normalize("NFKC", str(header)).strip())
     if not m:
@@ -439,9 +445,7 @@ def _column_plan(headers: Sequence[str], mapping: Mapping[str, str], source: str
     """input header -> target column, first header winning per target."""
     _check_targets(mapping, source)
     user = {_header_key(k): v for k, v in mapping.items()}
-    builtin = {
-        _header_key(a): target for target, aliases in HEADER_ALIASES.items() for a in aliases
-    }
+    builtin = _BUILTIN_KEYS
     plan: dict[str, str] = {}
     taken: set[str] = set()
     for header in headers:
@@ -457,6 +461,37 @@ def _column_plan(headers: Sequence[str], mapping: Mapping[str, str], source: str
         if adcode is not None:
             plan[adcode] = "county"
     return plan
+
+
+def _extra_columns(
+    headers: Sequence[str], plan: Mapping[str, str], mapping: Mapping[str, str]
+) -> list[tuple[str, int]]:
+    """The columns kept as they are (name in the output, position): those no canonical
+    column takes.
+
+    A column that maps to a canonical column an earlier one took is kept too; when its
+    header is itself a canonical name (``name`` after 企业名称), as ``name.1``, since the
+    output has a ``name`` already (it was dropped without a word). Other canonical names
+    (``enterprise_id`` of a file chainmap wrote) are computed again, not kept.
+    """
+    user = {_header_key(k): v for k, v in mapping.items()}
+    names = set(headers) | set(_TARGETS)
+    out = []
+    for i, header in enumerate(headers):
+        if header in plan:
+            continue
+        if header not in _TARGETS:
+            out.append((header, i))
+            continue
+        key = _header_key(header)
+        target = user.get(key) or _BUILTIN_KEYS.get(key)
+        if target and target in plan.values():  # it lost to an earlier column
+            k = 1
+            while f"{header}.{k}" in names:
+                k += 1
+            names.add(f"{header}.{k}")
+            out.append((f"{header}.{k}", i))
+    return out
 
 
 #: Headers of a 6-digit adcode column (dropped before: every firm was "not resolved").
@@ -611,7 +646,7 @@ def normalise_part(
     report = ImportReport(source=source)
     by_target = {target: header for header, target in plan.items()}
     position = {target: headers.index(header) for target, header in by_target.items()}
-    extras = [(h, i) for i, h in enumerate(headers) if h not in plan and h not in _TARGETS]
+    extras = _extra_columns(headers, plan, mapping or {})
     if method == "rows":
         records = _normalise_rows(frame, row_numbers, position, by_target, extras, report, strict)
         if merge:

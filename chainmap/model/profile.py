@@ -205,9 +205,7 @@ def _check_segment_ids(profile: Mapping[str, Any], source: str) -> None:
     from chainmap.model import catalog
     from chainmap.model.chain import load_chain
 
-    known = {
-        sid for cid in catalog.bundled_chain_ids() for sid in load_chain(cid).segments_by_id
-    }
+    known = {sid for cid in catalog.bundled_chain_ids() for sid in load_chain(cid).segments_by_id}
     unknown = [f"{key} {sid!r}" for key, sid in listed if sid not in known]
     if unknown:
         import warnings
