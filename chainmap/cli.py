@@ -655,6 +655,7 @@ def rank_cmd(
     from chainmap.model.vocab import CRITERIA
     from chainmap.outputs.tables import resolve_format
 
+    check_scheduler(engine, scheduler)
     loaded, source, prof, engine = engine_inputs(chain, enterprises, profile, engine)
     # The terminal shows the first TERMINAL_TOP; a file (csv, xlsx, json) every target.
     terminal = resolve_format(fmt, output) == "table"
@@ -830,6 +831,12 @@ def plan_cmd(
     from chainmap.outputs import report
     from chainmap.outputs.tables import resolve_format, to_json
 
+    check_scheduler(engine, scheduler)
+    if tracked_on is not None and leads is None:
+        raise click.UsageError(
+            "--tracked-on 与 --leads 同用 / --tracked-on dates the rows --leads writes; add "
+            "--leads LEADS.xlsx, or leave --tracked-on out"
+        )
     if one_page and (output is None or output.suffix.lower() not in (".docx", ".html", ".pdf")):
         raise click.UsageError("--one-page 需要 -o brief.docx|brief.html|brief.pdf")
     if not one_page:
@@ -1472,6 +1479,7 @@ def classify_cmd(
     from chainmap.outputs.tables import resolve_format
     from chainmap.readwrite.reader import read_table
 
+    check_scheduler(engine, scheduler)
     if classify_streamed(chain, file, text_column, output, engine, scheduler):
         return
     loaded = load_chain(chain)
@@ -1694,6 +1702,15 @@ def validate_cmd(file: Path, mapping: Path | None, fmt: str | None, output: Path
 
 
 # ---------------------------------------------------------------------- engines (stream, dask)
+
+
+def check_scheduler(engine: str, scheduler: str | None) -> None:
+    """``--scheduler`` is an address for the dask engine; with another it was ignored."""
+    if scheduler is not None and engine != "dask":
+        raise click.UsageError(
+            f"--scheduler 只用于 --engine dask / --scheduler is for --engine dask (got --engine "
+            f"{engine}); add --engine dask, or leave --scheduler out"
+        )
 
 
 def engine_inputs(

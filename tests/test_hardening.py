@@ -1287,3 +1287,26 @@ def test_a_map_with_every_stage_hidden_is_one_line(tmp_path):
         line = one_line_error(run("map", "fluorochem", "-o", str(tmp_path / name), *hidden))
         assert "nothing to draw" in line
     assert not list(tmp_path.iterdir())
+
+
+def test_options_that_would_be_ignored_or_contradict_are_refused(tmp_path):
+    """Each was accepted with exit 0 and did something else than asked."""
+    folder = tmp_path / "outdir"
+    folder.mkdir()
+    assert "is a folder" in one_line_error(run("gaps", "fluorochem", "-o", str(folder)))
+    mismatch = one_line_error(
+        run("gaps", "fluorochem", "-o", str(tmp_path / "x.xlsx"), "--format", "csv")
+    )
+    assert "says xlsx" in mismatch and "csv" in mismatch  # CSV was written into x.xlsx
+    plan_md = run("plan", "fluorochem", "-o", str(tmp_path / "p.md"), "--format", "json")
+    assert "says markdown" in one_line_error(plan_md)
+    assert not (tmp_path / "x.xlsx").exists() and not (tmp_path / "p.md").exists()
+    ok = run("gaps", "fluorochem", "-o", str(tmp_path / "x.txt"), "--format", "csv")
+    assert ok.exit_code == 0 and (tmp_path / "x.txt").read_text(encoding="utf-8-sig").startswith(
+        "id,"
+    )
+    line = one_line_error(run("plan", "fluorochem", "--tracked-on", "2024-01-01"))
+    assert "--tracked-on" in line and "--leads" in line
+    for command in ("rank", "plan"):
+        line = one_line_error(run(command, "fluorochem", "--scheduler", "tcp://127.0.0.1:1"))
+        assert "--scheduler is for --engine dask" in line

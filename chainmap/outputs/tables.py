@@ -403,17 +403,28 @@ def resolve_format(
 ) -> str:
     """Pick the output format: explicit, else the suffix of ``output``, else ``table``."""
     allowed = tuple(allowed)
+    if output is not None and Path(output).is_dir():
+        raise InputError(
+            "这是目录 / is a folder; give a file name, e.g. -o out.csv", file=str(output)
+        )
+    suffix = Path(output).suffix.lower().lstrip(".") if output is not None else ""
+    by_suffix = {"md": "markdown", "htm": "html"}.get(suffix, suffix)
     if fmt is None:
         if output is None:
             fmt = "table" if "table" in allowed else allowed[0]
         else:
-            suffix = Path(output).suffix.lower().lstrip(".")
-            fmt = {"md": "markdown", "htm": "html"}.get(suffix, suffix)
+            fmt = by_suffix
             if fmt not in allowed:
                 raise InputError(
                     f"无法从后缀推断格式 / cannot tell the format from {str(output)!r}; "
                     f"use --format {'|'.join(allowed)}"
                 )
+    elif by_suffix in {*FORMATS, *allowed, "markdown", "html", "docx"} and by_suffix != fmt:
+        # (CSV was written into x.xlsx)
+        raise InputError(
+            f"后缀与格式不一致 / {str(output)!r} says {by_suffix}, --format says {fmt}; "
+            "change the file name or the format"
+        )
     if fmt not in allowed:
         raise InputError(f"未知格式 / unknown format {fmt!r}; use one of {', '.join(allowed)}")
     if fmt == "xlsx" and output is None:
