@@ -142,8 +142,9 @@ def _os_error_line(exc: OSError) -> str:
         f"{exc.strerror or type(exc).__name__}"
         + (f": {str(exc).splitlines()[0]}" if not exc.strerror and str(exc) else "")
     )
-    where = exc.filename if exc.filename is not None else "(file)"
-    return f"{where}: {what}"
+    if exc.filename is None:  # (a connection, not a file: a dask scheduler out of reach)
+        return what
+    return f"{exc.filename}: {what}"
 
 
 def _library_error_line(exc: Exception, ctx: click.Context) -> str:

@@ -1310,3 +1310,26 @@ def test_options_that_would_be_ignored_or_contradict_are_refused(tmp_path):
     for command in ("rank", "plan"):
         line = one_line_error(run(command, "fluorochem", "--scheduler", "tcp://127.0.0.1:1"))
         assert "--scheduler is for --engine dask" in line
+
+
+def test_a_long_cell_in_a_crlf_file_is_no_carriage_return_note(tmp_path):
+    """A cell over the csv module's 128 KiB limit was taken for a bare-CR problem."""
+    from chainmap.model.enterprises import read_enterprises
+
+    path = tmp_path / "long.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:  # csv.writer: CRLF
+        writer = csv.writer(f)
+        writer.writerow(["企业名称", "所属省份", "经营范围"])
+        writer.writerow(["甲公司", "浙江省", "氟" * 200_000])
+        writer.writerow(["乙公司", "浙江省", "含氟聚合物\r销售"])  # a real bare CR, quoted
+    table, report = read_enterprises(path)
+    assert table["scope"].tolist() == ["氟" * 200_000, "含氟聚合物\r销售"]
+    assert not [n for n in report.notes if "carriage return" in n]
+
+
+def test_an_os_error_without_a_file_names_no_file():
+    from chainmap.cli import _os_error_line
+
+    line = _os_error_line(OSError("Timed out trying to connect to tcp://127.0.0.1:1"))
+    assert "(file)" not in line and "Timed out" in line
+    assert _os_error_line(OSError(28, "No space left", "out.csv")).startswith("out.csv: ")

@@ -166,11 +166,15 @@ def fix_bare_carriage_returns(text: str, notes: list[str]) -> str:
         return text
     if "\n" not in text:
         return text.replace("\r", "\n")
+    count = len(_BARE_CR.findall(text))
+    if not count:  # CRLF line breaks only
+        return text
+    # (a cell longer than the csv module's default 128 KiB limit is no CR problem)
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
     try:
         for _ in csv.reader(io.StringIO(text)):
             pass
     except csv.Error:
-        count = len(_BARE_CR.findall(text))
         notes.append(f"  单元格内的回车 / {count} carriage returns inside cells read as spaces")
         return _BARE_CR.sub(" ", text)
     return text
