@@ -1572,9 +1572,18 @@ def export_cmd(
     from chainmap.outputs.kg import FORMATS, write_kg
     from chainmap.readwrite.formats import format_of
 
-    if fmt is None:
-        fmt = format_of(output, "ttl") if output else "ttl"
-        fmt = fmt if fmt in FORMATS else "ttl"
+    named = format_of(output) if output is not None else None
+    if fmt is None and output is not None and named not in FORMATS:  # (Turtle was written)
+        raise click.UsageError(
+            f"无法从后缀推断 RDF 格式 / cannot tell the RDF format from {str(output)!r}; "
+            f"use -o kg.ttl|kg.nt|kg.jsonld or --format {'|'.join(FORMATS)}"
+        )
+    if fmt is not None and named in FORMATS and named != fmt:
+        raise click.UsageError(
+            f"后缀与格式不一致 / {str(output)!r} says {named}, --format says {fmt}; "
+            "change the file name or the format"
+        )
+    fmt = fmt or named or "ttl"
     loaded = _kg_chain(chain)
     table = _kg_enterprises(enterprises, loaded)
     target = output if output is not None else sys.stdout.buffer

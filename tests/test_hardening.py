@@ -1333,3 +1333,16 @@ def test_an_os_error_without_a_file_names_no_file():
     line = _os_error_line(OSError("Timed out trying to connect to tcp://127.0.0.1:1"))
     assert "(file)" not in line and "Timed out" in line
     assert _os_error_line(OSError(28, "No space left", "out.csv")).startswith("out.csv: ")
+
+
+def test_export_refuses_a_suffix_that_names_no_rdf_format(tmp_path):
+    line = one_line_error(run("export", "fluorochem", "-o", str(tmp_path / "kg.xyz")))
+    assert "cannot tell the RDF format" in line  # (Turtle was written into kg.xyz)
+    line = one_line_error(
+        run("export", "fluorochem", "-o", str(tmp_path / "kg.nt"), "--format", "ttl")
+    )
+    assert "says nt" in line
+    assert not list(tmp_path.iterdir())
+    assert (
+        run("export", "fluorochem", "-o", str(tmp_path / "kg.txt"), "--format", "nt").exit_code == 0
+    )
