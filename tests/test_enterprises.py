@@ -346,3 +346,21 @@ def test_a_column_that_loses_its_canonical_name_is_kept_not_dropped():
     assert (row["name"], row["name.2"], row["name.1"]) == ("甲公司", "乙公司", "已有")
     assert (row["scope"], row["scope.1"], row["备注"]) == ("氟化工", "含氟聚合物", "b")
     assert row["enterprise_id"] != "x" and "enterprise_id.1" not in table.columns
+
+
+def test_negative_revenue_is_left_blank_with_a_warning_in_both_implementations():
+    """Revenue is never negative (a loss is profit); -5 was kept and scored as missing."""
+    from chainmap.model.enterprises import normalise_enterprises
+
+    frame = pd.DataFrame(
+        {
+            "企业名称": ["甲公司", "乙公司", "丙公司"],
+            "营业收入": ["-5", "12.5亿元", "约" * 300],
+        }
+    )
+    for method in ("columns", "rows"):
+        table, report = normalise_enterprises(frame, method=method)
+        assert table["revenue"].tolist()[:2] == [None, 12.5]
+        messages = [item.message for item in report.items]
+        assert any("negative revenue '-5'" in m for m in messages), messages
+        assert all(len(m) < 120 for m in messages), messages  # (a 300-character cell, cut)

@@ -863,6 +863,8 @@ def revenue_yi(value: object) -> float | None:
         raise ValueError(
             f"营收为外币, 不换算 / revenue in a foreign currency is not converted: {raw[:40]!r}"
         )
+    if number < 0:  # (a loss is no negative revenue: likely net profit in the wrong column)
+        raise ValueError(f"营收为负 / negative revenue {raw[:40]!r}; 已留空 / left blank")
     if "万亿" in raw:
         return number * 1e4
     if "亿" in raw:
@@ -1401,9 +1403,10 @@ def _bad_date(exc: ValueError, cell: object) -> str:
 
 
 def _bad_number(cell: object, exc: ValueError | None = None) -> str:
-    if exc is not None and "foreign currency" in str(exc):
+    if exc is not None and " / " in str(exc):  # a reason of ours (foreign currency, negative)
         return str(exc)
-    return f"无法解析数字 / cannot parse {cell!r}"
+    shown = repr(cell)
+    return f"无法解析数字 / cannot parse {shown if len(shown) <= 42 else shown[:40] + '…'}"
 
 
 def _negative_employees(count: int) -> str:
