@@ -367,3 +367,16 @@ def test_arrow_text_cells_strip_as_the_python_reference():
     assert got.to_pylist() == _text_cells(cells)
     plain = pa.array(["含氟聚合物", "氟树脂"])  # nothing to strip: the same array
     assert arrow_text_cells(plain) is plain
+
+
+def test_a_mapping_header_the_file_lacks_is_noted_in_parts_as_whole(tmp_path, taken):
+    """A typo in --mapping mapped nothing, without a word; the note is the same both ways."""
+    path = tmp_path / "export.csv"
+    _problem_export(300, 8).to_csv(path, index=False)
+    mapping = {"企业名称": "name", "企业地址x": "address", "备注": "listed"}
+    _assert_same(path, tmp_path, 50, mapping=mapping)
+    report = out.import_enterprises(
+        path, tmp_path / "again.parquet", part_rows=50, min_bytes=0, mapping=mapping
+    )
+    said = [n for n in report.notes if "mapped headers not in the file" in n]
+    assert said and "企业地址x" in said[0] and "备注" not in said[0]

@@ -60,6 +60,7 @@ __all__ = [
     "enterprise_id",
     "is_active",
     "known_segment_ids",
+    "mapping_notes",
     "normalise_enterprises",
     "parse_capital",
     "parse_date",
@@ -441,6 +442,22 @@ def _check_targets(mapping: Mapping[str, str], source: str, *, named: bool = Fal
             )
 
 
+def mapping_notes(headers: Sequence[str], mapping: Mapping[str, str]) -> list[str]:
+    """A note naming the ``--mapping`` headers the file does not have (a typo maps nothing).
+
+    >>> mapping_notes(["企业名称", "地址"], {"企业名称 ": "name", "公司地址": "address"})
+    ['  映射中的表头不在文件中 / mapped headers not in the file (nothing read from them): 公司地址']
+    """
+    have = {_header_key(h) for h in headers}
+    missing = [str(k) for k in mapping if _header_key(k) not in have]
+    if not missing:
+        return []
+    shown = ", ".join(missing[:8]) + (" …" if len(missing) > 8 else "")
+    return [
+        f"  映射中的表头不在文件中 / mapped headers not in the file (nothing read from them): {shown}"
+    ]
+
+
 def _column_plan(headers: Sequence[str], mapping: Mapping[str, str], source: str) -> dict[str, str]:
     """input header -> target column, first header winning per target."""
     _check_targets(mapping, source)
@@ -660,6 +677,7 @@ def normalise_part(
     else:
         raise ValueError(f"method must be 'columns' or 'rows', not {method!r}")
     report.check()
+    report.notes.extend(mapping_notes(headers, mapping or {}))
     columns = [*ENTERPRISE_COLUMNS, *EXTRA_COLUMNS, *[h for h, _ in extras]]
     # object columns throughout: ints stay ints, dates stay dates, blanks stay None
     size = len(records["name"])

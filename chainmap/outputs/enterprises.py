@@ -155,7 +155,12 @@ def _import_parts(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from chainmap.model.enterprises import merge_duplicates, normalise_part, note_blank_rows
+    from chainmap.model.enterprises import (
+        mapping_notes,
+        merge_duplicates,
+        normalise_part,
+        note_blank_rows,
+    )
     from chainmap.readwrite import atomic
     from chainmap.readwrite.reader import ExportDeclined
     from chainmap.readwrite.workers import Workers
@@ -189,6 +194,7 @@ def _import_parts(
             if k == 0:  # a header without a name column is raised here, as it is
                 header = part._replace(cells=part.cells.slice(0, 0)).frame()
                 normalise_part(header, source=source, mapping=mapping)
+                mapped = mapping_notes([str(c) for c in header.columns], mapping or {})
             files.append(Path(tmp) / f"{k}.arrow")
             jobs.append((part, str(files[-1]), source, mapping, strict))
             del part
@@ -201,6 +207,7 @@ def _import_parts(
         if dtypes is None:  # no part at all: not a table to read in parts
             raise ExportDeclined("no rows")
         note_blank_rows(kept, total, report, notes)  # the reader's notes after, as whole
+        report.notes.extend(mapped)
         schema = _table_schema(schemas, samples, dtypes)
         merged, dropped = _merged_rows(files, ids, report, by_target, merge_duplicates)
         report.check()
