@@ -221,3 +221,18 @@ def test_iter_table_finds_the_overlong_rows_read_table_finds(tmp_path, late):
     assert not any(str(c).startswith("\x00") for c in chunks[0].columns)
     names = [n for part in parts(path) for c in iter_chunks(part, chunk_rows=7) for n in c["name"]]
     assert "乙公司" not in names and "丙公司" in names and len(names) == 39
+
+
+def test_a_utf8_mark_before_gbk_text_reads_as_the_gbk_file(tmp_path):
+    """The mark was read as GBK too: the first header became 锘縩ame_zh, no name column."""
+    from chainmap.model.enterprises import read_enterprises
+
+    source = Path(__file__).parents[1] / "graphs" / "companies_fluorochem.csv"
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes(source.read_text(encoding="utf-8").encode("gb18030"))
+    marked = tmp_path / "marked.csv"
+    marked.write_bytes(codecs.BOM_UTF8 + gbk.read_bytes())
+    plain, _ = read_enterprises(gbk)
+    table, report = read_enterprises(marked)
+    pd.testing.assert_frame_equal(table, plain)
+    assert any("byte-order mark before GBK" in n for n in report.notes)

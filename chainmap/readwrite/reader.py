@@ -293,6 +293,11 @@ def _read_csv(path: Path, fmt: str, header: int | None, notes: list[str]) -> pd.
         enc, note = guess_encoding(raw)
     except UnicodeDecodeError:
         enc, note = None, None
+    if enc == "gb18030" and raw.startswith(codecs.BOM_UTF8):
+        # A UTF-8 mark before GBK text (a GBK file some tool marked): the mark would be
+        # read as GBK too, and the first header become 锘縩ame.
+        raw = raw[len(codecs.BOM_UTF8) :]
+        note = "UTF-8 标记后为 GBK 文本, 按 GBK 读取 / a UTF-8 byte-order mark before GBK text: read as GBK; check the text"
     notes += [f"  {note}"] if note else []
     options = dict(header=header, dtype=object, keep_default_na=False, skip_blank_lines=False)
     if enc == "utf-8-sig" and b"\r" not in raw and b"\x00" not in raw:
