@@ -1346,3 +1346,18 @@ def test_export_refuses_a_suffix_that_names_no_rdf_format(tmp_path):
     assert (
         run("export", "fluorochem", "-o", str(tmp_path / "kg.txt"), "--format", "nt").exit_code == 0
     )
+
+
+def test_an_empty_sqlite_database_may_become_a_store_but_is_not_read_as_one(tmp_path):
+    import sqlite3
+
+    ledger = str(Path(__file__).parents[1] / "graphs" / "ledger_synthetic.csv")
+    db = tmp_path / "cut.db"
+    with sqlite3.connect(db) as conn:  # a database without tables (a first import cut short)
+        conn.execute("CREATE TABLE t (x)")
+        conn.execute("DROP TABLE t")
+    assert db.stat().st_size > 0
+    assert "not a chainmap database" in one_line_error(
+        run("kpi", "--period", "2024", "--db", str(db))
+    )
+    assert run("ledger", "import", ledger, "--as-of", "2024-06-01", "--db", str(db)).exit_code == 0

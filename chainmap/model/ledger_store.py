@@ -161,6 +161,8 @@ def _refuse_foreign(path: Path, *, reading: bool) -> None:
             f"不是 chainmap 数据库 / not a chainmap database ({exc})", file=str(path)
         ) from None
     if version == 0:
+        if not tables and not reading:  # an empty database (a first import cut short)
+            return
         held = f" (它有表 / it holds tables {', '.join(tables)})" if tables else ""
         raise InputError(
             f"不是 chainmap 数据库 / not a chainmap database{held}; it is left as it was",
