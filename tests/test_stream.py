@@ -258,3 +258,54 @@ def test_two_worker_processes_give_the_stream_engine_s_output(
     again = stream_rank(fluorochem, small, top=60)
     assert rank_records(again) == rank_records(ranked) and again.attrs == ranked.attrs
     assert _json(stream_plan(fluorochem, small).to_dict()) == _json(planned.to_dict())
+
+
+def test_a_settled_group_reduces_from_its_held_rows_as_from_the_whole_group(fluorochem, tmp_path):
+    """_held_group makes pandas rows only of the rows holding a segment (12 % of a
+    classified registry); the reduction, counts of the whole group included (rows read,
+    the latest revenue year), is the one of the whole group. Groups it must not take
+    (rows still to classify, an id held twice) are read whole, as before."""
+    from chainmap.analysis.stream import Part, _held_group, canonical, reduce_frame, reduce_part
+    from chainmap.readwrite.reader import read_row_group
+
+    registry = synthetic_registry(3_000, fluorochem, seed=21)
+    rng = np.random.default_rng(4)
+    registry["revenue_year"] = rng.choice([2019.0, 2021.0, 2023.0, np.nan], len(registry))
+    registry.loc[registry.index[-1], "revenue_year"] = 2025.0  # on a row without a segment
+    registry.loc[registry.index[-1], "segments"] = None
+    registry.loc[registry.index[-1], "scope"] = "日用百货销售"
+    raw = tmp_path / "raw.parquet"
+    registry.to_parquet(raw)
+    classify_file(fluorochem, raw, tmp_path / "classified")
+    path = sorted((tmp_path / "classified").glob("*.parquet"))[0]
+    part = Part(str(path), 0)
+    held = _held_group(part)
+    assert held is not None
+    table, rows, year = held
+    whole = canonical(read_row_group(path, 0))
+    assert rows == len(whole) and year == 2025 and 0 < len(table) < len(whole)
+    kw = {"level": "county", "home_code": "330723", "region_level": "city"}
+    got, want = reduce_part(part, fluorochem, **kw), reduce_frame(fluorochem, whole, **kw)
+    assert (got.plan.input, got.plan.in_chain, got.plan.data_year) == (
+        want.plan.input,
+        want.plan.in_chain,
+        want.plan.data_year,
+    )
+    pd.testing.assert_frame_equal(got.plan.matrix, want.plan.matrix)
+    assert got.plan.abroad == want.plan.abroad
+    pd.testing.assert_frame_equal(got.status.matrix, want.status.matrix)
+    pd.testing.assert_series_equal(got.status.count_total, want.status.count_total)
+    pd.testing.assert_series_equal(got.status.count_home, want.status.count_home)
+    assert got.status.anchors == want.status.anchors
+    assert (got.status.inactive, got.status.enterprises) == (
+        want.status.inactive,
+        want.status.enterprises,
+    )
+    pd.testing.assert_frame_equal(got.candidates[0], want.candidates[0])
+    # read whole: an imported (unclassified) file, and a group holding one id twice
+    assert _held_group(Part(str(raw), 0)) is None
+    twice = pd.read_parquet(path)
+    chain_rows = np.flatnonzero(twice["segments"].map(len).to_numpy() > 0)
+    twice.loc[chain_rows[1], "enterprise_id"] = twice.loc[chain_rows[0], "enterprise_id"]
+    twice.to_parquet(tmp_path / "twice.parquet")
+    assert _held_group(Part(str(tmp_path / "twice.parquet"), 0)) is None

@@ -303,7 +303,7 @@ def plan_counts(
         for segs, country in zip(abroad_rows["chain_segments"], countries, strict=True):
             for s in segs:
                 abroad[(s, country)] = abroad.get((s, country), 0) + 1
-    return PlanCounts(X, abroad, len(table), len(frame), _data_year(table))
+    return PlanCounts(X, abroad, len(table), len(frame), data_year(table))
 
 
 def assemble_plan(
@@ -733,7 +733,7 @@ def _text(value: Any) -> str | None:
     return text(value)
 
 
-def _data_year(enterprises: pd.DataFrame) -> int | None:
+def data_year(enterprises: pd.DataFrame) -> int | None:
     """The latest figure year in the data (from ``revenue_year``), never the clock."""
     if "revenue_year" not in enterprises.columns:
         return None

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 import contextlib
+import dataclasses
 from dataclasses import dataclass
 import functools
 import os
@@ -38,7 +39,13 @@ import pandas as pd
 
 from chainmap.analysis.gaps import StatusCounts, status_counts, status_from_counts
 from chainmap.analysis.holdings import prepare_holdings
-from chainmap.analysis.plan import PlanCounts, TargetingPlan, assemble_plan, plan_counts
+from chainmap.analysis.plan import (
+    PlanCounts,
+    TargetingPlan,
+    assemble_plan,
+    data_year,
+    plan_counts,
+)
 from chainmap.analysis.scoring import SCORING_COLUMNS, rank_enterprises
 from chainmap.errors import InputError, MissingExtraError
 from chainmap.model.chain import Chain
@@ -178,6 +185,49 @@ def _row_group(part: Part) -> pd.DataFrame:
     return table
 
 
+def _held_group(part: Part) -> tuple[pd.DataFrame, int, int | None] | None:
+    """A settled canonical row group read down to its rows that hold a segment, with its
+    row count and latest ``revenue_year``; None for any other group (read as before).
+
+    Settled (:func:`_settled`): each row holds segments or was classified and found none,
+    so the others can hold nothing of any chain; a classified registry is mostly such
+    rows (88 % in the benchmark), and making them pandas rows, then dropping them, was half
+    of a stream worker's time. The scopes are not read (None in their place, as
+    :func:`_row_group`). A group whose held rows repeat an ``enterprise_id`` is read
+    whole, so the error names the rows it names there.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    columns = parquet_columns(part.path)
+    if columns is None or "segments" not in columns or not is_canonical([*columns, "scope"]):
+        return None
+    rest = [c for c in columns if c != "scope"]
+    with parquet_errors(part.path):
+        arrow = pq.ParquetFile(part.path).read_row_group(part.row_group, columns=rest)
+    segments = arrow.column("segments")
+    if not (pa.types.is_list(segments.type) or pa.types.is_large_list(segments.type)):
+        return None
+    filled = pc.fill_null(pc.greater(pc.list_value_length(segments), 0), False)
+    settled = filled
+    if "segments_source" in arrow.column_names:
+        source = arrow.column("segments_source")
+        settled = pc.or_(filled, pc.fill_null(pc.equal(source, "classified"), False))
+    if not pc.all(settled).as_py():
+        return None
+    held = arrow.filter(filled)
+    ids = held.column("enterprise_id")
+    if pc.count_distinct(ids.drop_null()).as_py() != len(ids.drop_null()):
+        return None
+    year = data_year(arrow.select(["revenue_year"]).to_pandas()) if "revenue_year" in rest else None
+    table = held.to_pandas()
+    if "scope" in columns:
+        at = columns.index("scope")
+        table.insert(at, "scope", pd.Series([None] * len(table), index=table.index, dtype=object))
+    return table, arrow.num_rows, year
+
+
 def _settled(table: pd.DataFrame) -> bool:
     """True when no row would be classified: each holds segments or was classified already."""
     if not is_canonical([*table.columns, "scope"]) or "segments" not in table.columns:
@@ -300,12 +350,24 @@ class Reduced:
 
 
 def reduce_frame(
-    chain: Chain, table: pd.DataFrame, *, level: str, home_code: str, region_level: str
+    chain: Chain,
+    table: pd.DataFrame,
+    *,
+    level: str,
+    home_code: str,
+    region_level: str,
+    read: tuple[int, int | None] | None = None,
 ) -> Reduced:
-    """Classify one chunk (once) and reduce it to counts and candidate rows."""
+    """Classify one chunk (once) and reduce it to counts and candidate rows.
+
+    ``read``: ``table`` holds only the rows with a segment of a chunk of ``read[0]``
+    rows whose latest ``revenue_year`` is ``read[1]`` (:func:`_held_group`).
+    """
     held = prepare_holdings(chain, table)
     status = status_counts(chain, held, level, home_code)
     plan = plan_counts(chain, held, region_level=region_level, table=table)
+    if read is not None:
+        plan = dataclasses.replace(plan, input=read[0], data_year=read[1])
     # Narrow first, then keep the active rows: the scope texts are never copied.
     frame = held.frame
     cols = [c for c in CANDIDATE_COLUMNS if c in frame.columns or c == "segments"]
@@ -325,6 +387,18 @@ def reduce_part(
     mapping: Mapping[str, str] | None = None,
 ) -> Reduced:
     """:func:`reduce_frame` over every chunk of ``part``, merged (the per-partition function)."""
+    if part.row_group is not None:  # (a canonical group is used as it is, mapping or not)
+        held = _held_group(part)
+        if held is not None:
+            table, rows, year = held
+            return reduce_frame(
+                chain,
+                table,
+                level=level,
+                home_code=home_code,
+                region_level=region_level,
+                read=(rows, year),
+            )
     out = None
     for table in iter_chunks(part, chunk_rows=chunk_rows, mapping=mapping, scope_if_needed=True):
         one = reduce_frame(
