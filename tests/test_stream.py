@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -309,3 +310,24 @@ def test_a_settled_group_reduces_from_its_held_rows_as_from_the_whole_group(fluo
     twice.loc[chain_rows[1], "enterprise_id"] = twice.loc[chain_rows[0], "enterprise_id"]
     twice.to_parquet(tmp_path / "twice.parquet")
     assert _held_group(Part(str(tmp_path / "twice.parquet"), 0)) is None
+
+
+def test_one_firm_in_two_input_files_is_refused_naming_both(fluorochem, tmp_path):
+    """Each part checks its own rows; a firm in two files met only in the ranking, whose
+    error named positions in the merged candidates and no file (and gaps said nothing)."""
+    from chainmap.errors import InputError
+
+    source = Path(__file__).parents[1] / "graphs" / "companies_fluorochem.csv"
+    lines = source.read_text(encoding="utf-8").splitlines()
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    (folder / "a.csv").write_text("\n".join(lines[:30]) + "\n", encoding="utf-8")
+    (folder / "b.csv").write_text("\n".join([lines[0], *lines[25:40]]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        stream_rank(fluorochem, folder, with_stability=False)
+    text = str(err.value)
+    assert "a.csv" in text and "b.csv" in text and "enterprise_id" in text
+    with pytest.raises(InputError, match=r"b\.csv"):
+        stream_plan(fluorochem, folder)
+    (folder / "b.csv").write_text("\n".join([lines[0], *lines[30:40]]) + "\n", encoding="utf-8")
+    assert len(stream_rank(fluorochem, folder, with_stability=False))  # each firm once: fine
