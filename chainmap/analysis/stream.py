@@ -178,7 +178,7 @@ def _row_group(part: Part) -> pd.DataFrame:
     table = read_row_group(part.path, part.row_group, columns=rest)
     at = columns.index("scope")
     if _settled(table):
-        table.insert(at, "scope", pd.Series([None] * len(table), index=table.index, dtype=object))
+        _blank_scope(table, at)
     else:
         scope = read_row_group(part.path, part.row_group, columns=["scope"])["scope"]
         table.insert(at, "scope", scope.set_axis(table.index))
@@ -203,19 +203,23 @@ def _held_group(part: Part) -> tuple[pd.DataFrame, int, int | None] | None:
     columns = parquet_columns(part.path)
     if columns is None or "segments" not in columns or not is_canonical([*columns, "scope"]):
         return None
-    rest = [c for c in columns if c != "scope"]
-    with parquet_errors(part.path):
-        arrow = pq.ParquetFile(part.path).read_row_group(part.row_group, columns=rest)
-    segments = arrow.column("segments")
+    flags = [c for c in ("segments", "segments_source") if c in columns]
+    with parquet_errors(part.path):  # the two small columns decide; the rest only if settled
+        file = pq.ParquetFile(part.path)
+        marks = file.read_row_group(part.row_group, columns=flags)
+    segments = marks.column("segments")
     if not (pa.types.is_list(segments.type) or pa.types.is_large_list(segments.type)):
         return None
     filled = pc.fill_null(pc.greater(pc.list_value_length(segments), 0), False)
     settled = filled
-    if "segments_source" in arrow.column_names:
-        source = arrow.column("segments_source")
+    if "segments_source" in flags:
+        source = marks.column("segments_source")
         settled = pc.or_(filled, pc.fill_null(pc.equal(source, "classified"), False))
     if not pc.all(settled).as_py():
         return None
+    rest = [c for c in columns if c != "scope"]
+    with parquet_errors(part.path):
+        arrow = file.read_row_group(part.row_group, columns=rest)
     held = arrow.filter(filled)
     ids = held.column("enterprise_id")
     if pc.count_distinct(ids.drop_null()).as_py() != len(ids.drop_null()):
@@ -223,9 +227,13 @@ def _held_group(part: Part) -> tuple[pd.DataFrame, int, int | None] | None:
     year = data_year(arrow.select(["revenue_year"]).to_pandas()) if "revenue_year" in rest else None
     table = held.to_pandas()
     if "scope" in columns:
-        at = columns.index("scope")
-        table.insert(at, "scope", pd.Series([None] * len(table), index=table.index, dtype=object))
+        _blank_scope(table, columns.index("scope"))
     return table, arrow.num_rows, year
+
+
+def _blank_scope(table: pd.DataFrame, at: int) -> None:
+    """Put a blank ``scope`` column (None) at position ``at``: the texts are not read."""
+    table.insert(at, "scope", pd.Series([None] * len(table), index=table.index, dtype=object))
 
 
 def _settled(table: pd.DataFrame) -> bool:
