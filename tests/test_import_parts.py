@@ -10,6 +10,7 @@ on part way, with parts of a few rows so every boundary is crossed.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 import subprocess
 import sys
@@ -380,3 +381,90 @@ def test_a_mapping_header_the_file_lacks_is_noted_in_parts_as_whole(tmp_path, ta
     )
     said = [n for n in report.notes if "mapped headers not in the file" in n]
     assert said and "企业地址x" in said[0] and "备注" not in said[0]
+
+
+@pytest.fixture
+def ranges(monkeypatch):
+    """Counts the byte ranges read (``ExportRange.read``) and those declined."""
+    from chainmap.readwrite import reader
+
+    seen = {"read": 0, "declined": 0}
+    real = reader.ExportRange.read
+
+    def counted(self):
+        seen["read"] += 1
+        try:
+            return real(self)
+        except reader.RangesDeclined:
+            seen["declined"] += 1
+            raise
+
+    monkeypatch.setattr(reader.ExportRange, "read", counted)
+    return seen
+
+
+def test_ranges_of_lines_are_the_rows_of_the_streaming_reader(tmp_path):
+    """The caller cuts the export at line breaks and counts lines; the ranges, read
+    elsewhere, are the parts pyarrow's streaming reader gives: the same cells, header,
+    row numbers and notes, whatever the part size."""
+    import pyarrow as pa
+
+    from chainmap.readwrite.reader import export_ranges
+
+    path = tmp_path / "export.csv"
+    body = _problem_export(700, 29)
+    title = "示例企业名单（导出时间 2026-01-01）" + ";" * (body.shape[1] - 1)
+    path.write_text(title + "\n", encoding="utf-8")
+    with path.open("a", encoding="utf-8", newline="") as f:
+        body.to_csv(f, index=False, sep=";")  # a separator guessed, with its note
+    size = path.stat().st_size
+    stream = list(iter_export(path, 100, min_bytes=0, raw=True))
+    for rows in (1, 7, 100, 10_000):
+        got = list(export_ranges(path, rows, min_bytes=0))
+        assert len(got) > 1 or rows == 10_000
+        assert [r.end for r in got[:-1]] == [r.start for r in got[1:]] and got[-1].end == size
+        assert all(r.first_row + r.rows == s.first_row for r, s in itertools.pairwise(got))
+        parts = [r.read() for r in got]
+        assert {(tuple(p.header), tuple(p.notes)) for p in parts} == {
+            (tuple(stream[0].header), tuple(stream[0].notes))
+        }
+        assert parts[0].first_row == stream[0].first_row == 3  # title, header, then data
+        joined = pa.concat_tables([p.cells for p in parts])
+        assert joined.equals(pa.concat_tables([s.cells for s in stream]))
+
+
+def test_an_export_is_imported_from_ranges_read_by_the_workers(tmp_path, taken, ranges):
+    path = tmp_path / "export.csv"
+    _problem_export(900, 31).to_csv(path, index=False)
+    with path.open("ab") as f:  # a last line without its line break
+        f.seek(-1, 2)
+        f.truncate()
+    _assert_same(path, tmp_path, 100)
+    assert len(taken) == 1 and ranges["read"] >= 9 and ranges["declined"] == 0
+
+
+@pytest.mark.parametrize("where", [0.1, 0.5, 0.97])
+def test_a_cell_holding_line_breaks_is_read_by_the_callers_reader(tmp_path, taken, ranges, where):
+    """Lines are not rows there: the range is declined and the streaming reader, which
+    keeps quoted line breaks, reads the file in parts, as whole; also when a range ends
+    inside the cell."""
+    frame = _problem_export(600, 37)
+    at = int(len(frame) * where)
+    frame.loc[at, "经营范围"] = "第一行\n" + "氟化工\n" * 30 + "末行"
+    path = tmp_path / "export.csv"
+    frame.to_csv(path, index=False)
+    for part_rows in (4, 50):
+        case = tmp_path / str(part_rows)
+        case.mkdir()
+        _assert_same(path, case, part_rows)
+    assert len(taken) == 2 and ranges["declined"] >= 2
+
+
+@pytest.mark.parametrize("late", [b"\x00", b"\r"])
+def test_a_nul_or_cr_late_in_the_export_is_read_whole(tmp_path, taken, late):
+    path = tmp_path / "late.csv"
+    _problem_export(600, 41).to_csv(path, index=False)
+    with path.open("ab") as f:
+        f.write("乙公司,,存续".encode() + late + b"," * 11 + b"\n")
+    _assert_same(path, tmp_path, 100)
+    assert taken == []

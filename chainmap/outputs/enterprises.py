@@ -113,7 +113,12 @@ def import_enterprises(
     on part way, is read whole.
     """
     from chainmap.model.enterprises import read_enterprises, read_mapping
-    from chainmap.readwrite.reader import ExportDeclined, iter_export
+    from chainmap.readwrite.reader import (
+        ExportDeclined,
+        RangesDeclined,
+        export_ranges,
+        iter_export,
+    )
     from chainmap.readwrite.workers import default_workers
 
     path, output = Path(path), Path(output)
@@ -121,13 +126,21 @@ def import_enterprises(
         mapping = read_mapping(mapping)
     if output.suffix.lower() == ".parquet":
         least = PART_IMPORT_BYTES if min_bytes is None else min_bytes
-        parts = iter_export(path, part_rows or PART_ROWS, min_bytes=least, raw=True)
-        if parts is not None:
-            jobs = workers or default_workers()
+        rows, jobs = part_rows or PART_ROWS, workers or default_workers()
+        # Byte ranges of lines, parsed by the workers; where a cell holds a line break,
+        # the parts pyarrow's streaming reader gives here; else the whole file, below.
+        for parts in (
+            lambda: export_ranges(path, rows, min_bytes=least),
+            lambda: iter_export(path, rows, min_bytes=least, raw=True),
+        ):
+            if (todo := parts()) is None:
+                continue
             try:
-                return _import_parts(parts, str(path), output, mapping, strict, jobs)
+                return _import_parts(todo, str(path), output, mapping, strict, jobs)
+            except RangesDeclined:
+                continue
             except ExportDeclined:
-                pass  # read whole below, as read_table reads such a file
+                break  # read whole below, as read_table reads such a file
     table, report = read_enterprises(path, mapping=mapping, strict=strict)
     write_enterprises(table, output)
     return report
@@ -192,7 +205,7 @@ def _import_parts(
 
         for k, part in enumerate(parts):
             if k == 0:  # a header without a name column is raised here, as it is
-                header = part._replace(cells=part.cells.slice(0, 0)).frame()
+                header = part.empty().frame()
                 normalise_part(header, source=source, mapping=mapping)
                 mapped = mapping_notes([str(c) for c in header.columns], mapping or {})
             files.append(Path(tmp) / f"{k}.arrow")
@@ -238,7 +251,8 @@ def normalise_export_part(
     part: Any, file: str, source: str, mapping: Mapping[str, str] | None, strict: bool
 ) -> dict:
     """Normalise one :class:`~chainmap.readwrite.reader.ExportPart` (no duplicate merge) to
-    Arrow IPC at ``file``; return its report items, counts and column types (picklable)."""
+    Arrow IPC at ``file``; return its report items, counts and column types (picklable).
+    An :class:`~chainmap.readwrite.reader.ExportRange` is read here first."""
     import pyarrow as pa
 
     from chainmap.model.enterprises import (
@@ -246,6 +260,10 @@ def normalise_export_part(
         arrow_text_cells,
         normalise_part,
     )
+    from chainmap.readwrite.reader import ExportRange
+
+    if isinstance(part, ExportRange):
+        part = part.read()
 
     # Columns that are only stripped and stored stay in Arrow: the normaliser sees a
     # stand-in that is blank where the cell is (a row of blanks is skipped, as before),

@@ -46,8 +46,11 @@ from chainmap.readwrite.sniff import (
 __all__ = [
     "ExportDeclined",
     "ExportPart",
+    "ExportRange",
+    "RangesDeclined",
     "detect_encoding",
     "detect_header_row",
+    "export_ranges",
     "file_encoding",
     "iter_export",
     "iter_table",
@@ -441,6 +444,63 @@ class ExportPart(NamedTuple):
         frame.attrs.update(first_row=self.first_row, notes=list(self.notes), overlong_rows={})
         return frame
 
+    def empty(self) -> ExportPart:
+        """The part without its rows (its header and notes)."""
+        return self._replace(cells=self.cells.slice(0, 0))
+
+
+class RangesDeclined(ExportDeclined):
+    """A cell of the export holds a line break: its lines are not its rows (read in parts
+    by the calling process instead, :func:`iter_export`)."""
+
+
+class ExportRange(NamedTuple):
+    """Bytes ``start`` to ``end`` of an export: whole lines, read by the process that
+    normalises them (:func:`export_ranges`), so the caller neither parses nor pickles them."""
+
+    path: str
+    start: int
+    end: int
+    rows: int  # its lines: its rows, unless a cell holds a line break
+    width: int
+    sep: str
+    header: list[str]
+    first_row: int  # the spreadsheet row of its first line
+    notes: list[str]
+
+    def empty(self) -> ExportPart:
+        """The part without its rows (its header and notes), not reading the file."""
+        import pyarrow as pa
+
+        names = [f"c{i}" for i in range(self.width)]
+        cells = pa.schema([(n, pa.string()) for n in names]).empty_table()
+        return ExportPart(cells, self.header, self.first_row, list(self.notes))
+
+    def read(self) -> ExportPart:
+        """Its rows as :func:`iter_export` gives them (one thread: the workers fill the cores).
+
+        Raises :class:`ExportDeclined` where pyarrow stops (a ragged row, invalid UTF-8),
+        and :class:`RangesDeclined` when its lines are not its rows.
+        """
+        import pyarrow as pa
+        from pyarrow import csv as pacsv
+
+        with open(self.path, "rb") as f:
+            f.seek(self.start)
+            data = f.read(self.end - self.start)
+        names = [f"c{i}" for i in range(self.width)]
+        try:
+            cells = pacsv.read_csv(
+                pa.BufferReader(data), **_arrow_options(names, self.sep, use_threads=False)
+            )
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            if b'"' in data:  # perhaps a quoted cell cut at one of its line breaks
+                raise RangesDeclined(str(exc)) from None
+            raise ExportDeclined(str(exc)) from None
+        if cells.num_rows != self.rows:
+            raise RangesDeclined(f"rows {self.first_row}–: a cell holds a line break")
+        return ExportPart(cells, self.header, self.first_row, list(self.notes))
+
 
 def iter_export(
     path: str | Path,
@@ -465,6 +525,21 @@ def iter_export(
     that converts it elsewhere (another process).
     """
     path = Path(path)
+    if (plain := _plain_export(path, min_bytes, scan=True)) is None:
+        return None
+    _block, start, sep, found, width = plain
+    parts = _export_parts(path, start, width, sep, found, chunk_rows)
+    return parts if raw else (part.frame() for part in parts)
+
+
+def _plain_export(
+    path: Path, min_bytes: int, *, scan: bool
+) -> tuple[bytes, int, str, list[str], int] | None:
+    """What :func:`iter_export` and :func:`export_ranges` take: a CSV or TSV of ``min_bytes``
+    or more, UTF-8 (a BOM of UTF-16/32 declines it), no NUL or CR (in the whole file with
+    ``scan``, else in its first MiB), line breaks early on, two columns or more; with
+    pyarrow installed (the ``parquet`` extra). Its first MiB, where its text starts (after
+    a UTF-8 BOM), the separator, its note, and the first line's width; else None."""
     if format_of(path) not in ("csv", "tsv") or not path.is_file():
         return None
     try:
@@ -473,14 +548,14 @@ def iter_export(
         return None
     with path.open("rb") as f:
         block = f.read(1 << 20)
-        if block.startswith(_BOMS_NOT_UTF8):
+        if block.startswith(_BOMS_NOT_UTF8) or b"\x00" in block or b"\r" in block:
             return None
         start = len(codecs.BOM_UTF8) if block.startswith(codecs.BOM_UTF8) else 0
         size = path.stat().st_size
         if size - start < min_bytes:
             return None
-        f.seek(0)
-        while chunk := f.read(1 << 26):  # as _arrow_export: no NUL, no CR anywhere
+        f.seek(len(block))
+        while scan and (chunk := f.read(1 << 26)):  # as _arrow_export: no NUL, no CR anywhere
             if b"\x00" in chunk or b"\r" in chunk:
                 return None
     try:
@@ -494,8 +569,7 @@ def iter_export(
     first = next(csv.reader(io.StringIO(head), delimiter=sep), [])
     if len(first) < 2:
         return None
-    parts = _export_parts(path, start, len(first), sep, found, chunk_rows)
-    return parts if raw else (part.frame() for part in parts)
+    return block, start, sep, found, len(first)
 
 
 def _export_parts(
@@ -542,6 +616,85 @@ def _export_parts(
             raise ExportDeclined(str(exc)) from None
 
 
+def export_ranges(
+    path: str | Path, chunk_rows: int = 250_000, *, min_bytes: int = ARROW_MIN_BYTES
+) -> Iterator[ExportRange] | None:
+    """The parts of :func:`iter_export` as byte ranges of whole lines, for other processes to read.
+
+    For the files :func:`iter_export` takes whose first 21 lines are 21 rows. The caller
+    only reads each range's bytes once, to check them (no NUL, no CR, as
+    :func:`iter_export`) and to count its lines (its first row number is that of the
+    range before plus its lines); pyarrow parses it where it is normalised
+    (:meth:`ExportRange.read`). A range of about ``chunk_rows`` lines ends at a line
+    break, so where no cell holds a line break its lines are its rows; a range whose
+    rows are fewer raises :class:`RangesDeclined` as it is read, and the caller reads the
+    file with :func:`iter_export`. A NUL or CR further on raises :class:`ExportDeclined`
+    (read whole, as :func:`iter_export` has it). ``None`` where :func:`iter_export` gives
+    ``None``, and for a file whose head does not split into rows at its line breaks.
+    """
+    path = Path(path)
+    if (plain := _plain_export(path, min_bytes, scan=False)) is None:
+        return None
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    block, start, sep, found, width = plain
+    size = path.stat().st_size
+    # the header is found in the first 20 rows, as _export_parts finds it: here they must
+    # be the first 20 lines (and one more, so that the 20th row is whole)
+    ends, at = [], start
+    while len(ends) < 21 and (at := block.find(b"\n", at) + 1) > 0:
+        ends.append(at)
+    if len(ends) < 21 and size > len(block):
+        return None  # long lines: iter_export's reader takes them
+    cut = ends[-1] if len(ends) == 21 else len(block)
+    lines = len(ends) + (cut == len(block) and not block.endswith(b"\n"))
+    names = [f"c{i}" for i in range(width)]
+    try:
+        rows = pacsv.read_csv(
+            pa.BufferReader(block[start:cut]), **_arrow_options(names, sep, use_threads=False)
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None  # iter_export's reader declines it, or reads rows that span lines
+    if rows.num_rows != lines:
+        return None
+    cells = _raw_cells(rows.slice(0, 20))
+    skip = detect_header_row(cells.values.tolist())
+    like = ExportRange(str(path), 0, 0, 0, width, sep, cells.iloc[skip].tolist(), skip + 2, found)
+    per_line = (len(block) - start) / max(block.count(b"\n", start), 1)
+    step = max(int(per_line * max(chunk_rows, 1)), 1)
+    return _ranges(path, ends[skip] if skip < len(ends) else size, size, step, like)
+
+
+def _ranges(path: Path, pos: int, size: int, step: int, like: ExportRange) -> Iterator[ExportRange]:
+    """The ranges of :func:`export_ranges` from byte ``pos``, each about ``step`` bytes."""
+    if not all(_filled(v) for v in like.header):
+        raise ExportDeclined("the header leaves columns unnamed")
+    first = like.first_row
+    with path.open("rb") as f:
+        while pos < size:
+            end = pos + step
+            if end >= size:
+                end = size
+            else:  # on to the end of the line that holds byte end - 1
+                f.seek(end - 1)
+                while True:
+                    tail = f.read(1 << 16)
+                    if not tail:
+                        end = size
+                        break
+                    if (at := tail.find(b"\n")) >= 0:
+                        end = f.tell() - len(tail) + at + 1
+                        break
+            f.seek(pos)
+            data = f.read(end - pos)
+            if b"\x00" in data or b"\r" in data:
+                raise ExportDeclined("a NUL or CR further on")
+            rows = data.count(b"\n") + (not data.endswith(b"\n"))
+            yield like._replace(start=pos, end=end, rows=rows, first_row=first)
+            first, pos = first + rows, end
+
+
 def _raw_cells(table: object) -> pd.DataFrame:
     """Rows of pyarrow's strings as :func:`_arrow_cells` gives them: object columns 0, 1, …"""
     # (strings, never null here: ``to_numpy`` gives the same object array as ``to_pylist``,
@@ -552,7 +705,7 @@ def _raw_cells(table: object) -> pd.DataFrame:
     return frame
 
 
-def _arrow_options(names: list[str], sep: str, **read: int) -> dict:
+def _arrow_options(names: list[str], sep: str, **read: int | bool) -> dict:
     """pyarrow's CSV options for the cells pandas' parser gives: every field a string, ``""``
     when empty, quoted line breaks kept, blank lines not skipped (they decline the file)."""
     import pyarrow as pa
