@@ -8,6 +8,7 @@ with :func:`chainmap.model.enterprises.read_enterprises` restores them.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+import os
 from pathlib import Path
 import tempfile
 from typing import Any
@@ -225,14 +226,17 @@ def _import_parts(
         merged, dropped = _merged_rows(files, ids, report, by_target, merge_duplicates)
         report.check()
         ids.clear()
+        # The workers cast and patch the parts (the caller only writes), in file order.
         with atomic.atomic_path(output) as out, pq.ParquetWriter(out, schema) as writer:
             held: list = []
             rows = written = 0
-            for k, file in enumerate(files):
-                with pa.memory_map(str(file)) as source_file:
-                    part = pa.ipc.open_file(source_file).read_all().cast(schema)
-                if k in merged or k in dropped:
-                    part = _patched(part, merged.get(k, {}), dropped.get(k, ()), schema)
+
+            def write(done: tuple[str, str]) -> None:
+                nonlocal held, rows, written
+                with pa.OSFile(done[1]) as final:
+                    part = pa.ipc.open_file(final).read_all()
+                for name in done:
+                    os.remove(name)
                 held.append(part)
                 rows += part.num_rows
                 while rows >= PARQUET_ROW_GROUP:
@@ -241,6 +245,11 @@ def _import_parts(
                     writer.write_table(group, row_group_size=PARQUET_ROW_GROUP)
                     written += group.num_rows
                     held, rows = [joined.slice(PARQUET_ROW_GROUP)], rows - PARQUET_ROW_GROUP
+
+            for k, file in enumerate(files):
+                change = (merged.get(k, {}), dropped.get(k, ()))
+                pool.submit(write, final_part, str(file), schema, *change, f"{file}.final")
+            pool.drain()
             if rows or not written:  # as write_parquet_groups: one (empty) group at least
                 group = pa.concat_tables(held) if held else schema.empty_table()
                 writer.write_table(group.combine_chunks(), row_group_size=PARQUET_ROW_GROUP)
@@ -321,6 +330,22 @@ def normalise_export_part(
     with pa.ipc.new_file(file, arrow.schema, options=options) as writer:
         writer.write_table(arrow)
     return done
+
+
+def final_part(file: str, schema: Any, merged: dict[int, dict], dropped: Any, target: str) -> tuple:
+    """Part ``file`` (:func:`normalise_export_part`) as the output holds it: cast to the
+    table's ``schema``, its merged rows patched in, the rows merged away left out; written
+    uncompressed to ``target``, for the caller to write without decoding it. Returns both
+    paths (the caller removes them)."""
+    import pyarrow as pa
+
+    with pa.memory_map(file) as source:
+        part = pa.ipc.open_file(source).read_all().cast(schema)
+    if merged or dropped:
+        part = _patched(part, merged, dropped, schema)
+    with pa.ipc.new_file(target, schema) as writer:
+        writer.write_table(part)
+    return file, target
 
 
 def _first_value(column: Any) -> tuple[bool, Any]:
