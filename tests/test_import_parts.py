@@ -496,3 +496,18 @@ def test_the_caller_holds_one_range_of_the_export_at_a_time(tmp_path):
         grown = max(grown, resident() - before)
     assert len(ranges) >= 20 and sum(r.rows for r in ranges) == 60_000
     assert grown < path.stat().st_size // 4, (grown, path.stat().st_size)
+
+
+def test_an_export_cut_short_while_its_ranges_are_cut_is_declined(tmp_path):
+    """The file shrinks after its size was read: the caller says it changed (the import
+    then reads what is there whole) instead of failing on a mapping past its end."""
+    from chainmap.readwrite.reader import ExportDeclined, export_ranges
+
+    path = tmp_path / "export.csv"
+    _problem_export(600, 43).to_csv(path, index=False)
+    ranges = export_ranges(path, 50, min_bytes=0)
+    assert next(ranges).rows > 0  # (about 50 lines: the step is the head's mean line)
+    with path.open("r+b") as f:
+        f.truncate(path.stat().st_size // 2)
+    with pytest.raises(ExportDeclined, match="changed"):
+        list(ranges)

@@ -696,7 +696,11 @@ def _ranges(path: Path, pos: int, size: int, step: int, like: ExportRange) -> It
                         break
             base = pos - pos % mmap.ALLOCATIONGRANULARITY
             lo, hi = pos - base, end - base
-            with mmap.mmap(f.fileno(), hi, access=mmap.ACCESS_READ, offset=base) as mm:
+            try:
+                mm = mmap.mmap(f.fileno(), hi, access=mmap.ACCESS_READ, offset=base)
+            except (OSError, ValueError):  # (the file was cut short while read)
+                raise ExportDeclined("the file changed while it was read") from None
+            with mm:
                 if mm.find(b"\x00", lo, hi) >= 0 or mm.find(b"\r", lo, hi) >= 0:
                     raise ExportDeclined("a NUL or CR further on")
                 rows = int(np.count_nonzero(np.frombuffer(mm, np.uint8, hi - lo, lo) == 10))
