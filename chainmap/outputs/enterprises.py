@@ -106,9 +106,11 @@ def import_enterprises(
     The table and report are those of :func:`~chainmap.model.enterprises.read_enterprises`
     then :func:`write_enterprises`. A plain CSV export of ``min_bytes`` or more (default
     :data:`PART_IMPORT_BYTES`) written to Parquet is read ``part_rows`` rows at a time
-    (default :data:`PART_ROWS`; :func:`~chainmap.readwrite.reader.iter_export`), normalised
-    by ``workers`` processes (default: the cores, at most two) and kept on disk until
-    written, so memory stays that of a few parts. Rows that share an id are merged across
+    (default :data:`PART_ROWS`), normalised by ``workers`` processes (default: the cores,
+    at most two) and kept on disk until written, so memory stays that of a few parts. The
+    workers parse their own ranges of lines
+    (:func:`~chainmap.readwrite.reader.export_ranges`); where a cell holds a line break,
+    this process reads the parts (:func:`~chainmap.readwrite.reader.iter_export`). Rows that share an id are merged across
     parts, the report keeps the whole file's order, and the file is the same, byte for byte
     (``tests/test_import_parts.py`` compares them). Any other file, or one pyarrow stops
     on part way, is read whole.
