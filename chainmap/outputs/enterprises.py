@@ -110,10 +110,10 @@ def import_enterprises(
     at most two) and kept on disk until written, so memory stays that of a few parts. The
     workers parse their own ranges of lines
     (:func:`~chainmap.readwrite.reader.export_ranges`); where a cell holds a line break,
-    this process reads the parts (:func:`~chainmap.readwrite.reader.iter_export`). Rows that share an id are merged across
-    parts, the report keeps the whole file's order, and the file is the same, byte for byte
-    (``tests/test_import_parts.py`` compares them). Any other file, or one pyarrow stops
-    on part way, is read whole.
+    this process reads the parts (:func:`~chainmap.readwrite.reader.iter_export`). Rows
+    that share an id are merged across parts, the report keeps the whole file's order,
+    and the file is the same, byte for byte (``tests/test_import_parts.py`` compares
+    them). Any other file, or one pyarrow stops on part way, is read whole.
     """
     from chainmap.model.enterprises import read_enterprises, read_mapping
     from chainmap.readwrite.reader import (

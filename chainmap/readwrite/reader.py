@@ -623,9 +623,9 @@ def export_ranges(
     """The parts of :func:`iter_export` as byte ranges of whole lines, for other processes to read.
 
     For the files :func:`iter_export` takes whose first 21 lines are 21 rows. The caller
-    only reads each range's bytes once, to check them (no NUL, no CR, as
-    :func:`iter_export`) and to count its lines (its first row number is that of the
-    range before plus its lines); pyarrow parses it where it is normalised
+    maps each range in turn, only to check it (no NUL, no CR, as :func:`iter_export`)
+    and to count its lines (its first row number is that of the range before plus its
+    lines); pyarrow parses it where it is normalised
     (:meth:`ExportRange.read`). A range of about ``chunk_rows`` lines ends at a line
     break, so where no cell holds a line break its lines are its rows; a range whose
     rows are fewer raises :class:`RangesDeclined` as it is read, and the caller reads the
