@@ -7,6 +7,7 @@ import hashlib
 from pathlib import Path
 import unicodedata
 
+import numpy as np
 import pandas as pd
 import pytest
 from stdnum.cn import uscc as stdnum_uscc
@@ -364,3 +365,42 @@ def test_negative_revenue_is_left_blank_with_a_warning_in_both_implementations()
         messages = [item.message for item in report.items]
         assert any("negative revenue '-5'" in m for m in messages), messages
         assert all(len(m) < 120 for m in messages), messages  # (a 300-character cell, cut)
+
+
+def test_capitals_read_at_once_are_those_of_the_cell_parser():
+    """A large column's commonest capital spelling is read by pyarrow at once
+    (``_plain_capitals``); every value it gives must be ``_capital_cell``'s, to the bit,
+    and the spellings it leaves must be left to it."""
+    pytest.importorskip("pyarrow")
+    from chainmap.model.enterprises import _capital_cell, _plain_capitals
+
+    rng = np.random.default_rng(11)
+    digits = "0123456789"
+    texts: list[str | None] = [None, "", "万", ".5万", "12.万", "１２万", "١٢万", "12 万"]
+    for _ in range(200_000):
+        whole = "".join(rng.choice(list(digits), rng.integers(1, 14)))
+        tail = "".join(rng.choice(list(digits), rng.integers(0, 8)))
+        number = whole + ("." + tail if tail or rng.random() < 0.05 else "")
+        unit = rng.choice(["万", "万", "万", "亿", "", "千"])
+        texts.append(
+            number
+            + unit
+            + rng.choice(["", "", "元"])
+            + rng.choice(["", "人民币", "美元", "港元", "人民币元"])
+        )
+    for edge in ("999999999.999999", "999999999.9999995", "1000000000", "99999999.9999999"):
+        texts.append(edge + "万")
+    read = _plain_capitals(texts)
+    assert len(read) == len(texts)
+    taken = 0
+    for text, got in zip(texts, read, strict=True):
+        if got is None:
+            continue
+        taken += 1
+        value, currency = _capital_cell(text, text, "万")
+        assert (got[1], np.float64(got[0]).tobytes()) == (
+            currency,
+            np.float64(value).tobytes(),
+        ), text
+    assert taken > 20_000  # the commonest spelling is read at once
+    assert read[texts.index("１２万")] is None  # other scripts' digits: the cell parser

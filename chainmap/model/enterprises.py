@@ -845,6 +845,43 @@ def _capital_cell(raw: object, text: str | None, unit: str) -> tuple[float | Non
     return parse_capital(raw, unit=unit)
 
 
+#: Distinct cells from which a column's common spellings are read at once (:func:`_parsed`).
+_MANY_MIN = 1000
+
+# _CAPITAL_PLAIN in 万, ASCII digits only (Python's \d also takes other scripts' digits,
+# which float() reads: those cells go through _capital_cell).
+_CAPITAL_PLAIN_WAN = r"^(?P<n>[0-9]{1,12}(?:\.[0-9]{1,6})?)(?P<u>万|亿)元?(?P<c>人民币|美元)?$"
+
+
+def _plain_capitals(texts: list[str | None]) -> list[tuple[float, str] | None]:
+    """:func:`_capital_cell` of many texts at once, for its commonest spelling (a number of
+    万, below 10⁹): pyarrow reads them; None for every other text (and without pyarrow).
+
+    Below 10⁹ with at most six decimals, ``round(float(n), 6)`` is ``float(n)`` (the
+    double is within 10⁻⁷ of ``n``), and pyarrow's cast to float64 rounds correctly, as
+    ``float`` does: the same value, which ``tests/test_enterprises.py`` checks.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        return [None] * len(texts)
+    found = pc.extract_regex(pa.array(texts, pa.string()), _CAPITAL_PLAIN_WAN)
+    matched = found.is_valid()  # (the fields of a text that did not match hold "")
+    digits = pc.if_else(matched, pc.struct_field(found, "n"), pa.scalar(None, pa.string()))
+    number = pc.cast(digits, pa.float64()).to_numpy(zero_copy_only=False)
+    wan = pc.and_(matched, pc.equal(pc.struct_field(found, "u"), "万"))
+    plain = pc.fill_null(wan, False).to_numpy(zero_copy_only=False) & (
+        np.nan_to_num(number, nan=np.inf) < 1e9
+    )
+    usd = pc.equal(pc.struct_field(found, "c"), "美元")
+    usd = pc.fill_null(usd, False).to_numpy(zero_copy_only=False)
+    return [
+        (n, "USD" if d else "CNY") if ok else None
+        for n, d, ok in zip(number.tolist(), usd.tolist(), plain.tolist(), strict=True)
+    ]
+
+
 def _number_cell(raw: object, text: str | None, kind: type) -> float | int | None:
     """:func:`to_number` of one cell; plain digit strings read without the general parse."""
     if text is None:
@@ -916,7 +953,11 @@ def _founded_cell(raw: object, text: str | None) -> dt.date | None:
 
 
 def _parsed(
-    raws: Sequence[object], texts: Sequence[str | None], rows: list[int], parse: Callable
+    raws: Sequence[object],
+    texts: Sequence[str | None],
+    rows: list[int],
+    parse: Callable,
+    many: Callable[[list[str | None]], list] | None = None,
 ) -> tuple[list, list[tuple[int, ValueError]]]:
     """``parse(raws[i], texts[i])`` for each of ``rows`` (None where it raised ValueError),
     and ``(i, error)`` for the rows where it did.
@@ -926,6 +967,8 @@ def _parsed(
     row's result serving every row with that cell. A column of text alone (every CSV
     export) is factorised in one hashed pass and the results spread back as an array;
     a column that mixes types (a spreadsheet's numbers and dates) is read row by row.
+    ``many`` (:func:`_plain_capitals`) may give the results of many distinct texts at
+    once, None for those ``parse`` must read.
     """
     picked = raws[rows] if isinstance(raws, np.ndarray) else None
     if picked is None or pd.api.types.infer_dtype(picked, skipna=False) != "string":
@@ -934,7 +977,13 @@ def _parsed(
     first = np.unique(codes, return_index=True)[1]  # codes number cells as they first occur
     results = np.empty(len(uniques), dtype=object)  # (None for a cell that did not parse)
     failed: dict[int, ValueError] = {}
+    ready = None
+    if many is not None and len(first) >= _MANY_MIN:
+        ready = many([texts[rows[at]] for at in first.tolist()])
     for k, at in enumerate(first.tolist()):
+        if ready is not None and ready[k] is not None:
+            results[k] = ready[k]
+            continue
         i = rows[at]
         try:
             value = parse(raws[i], texts[i])
@@ -1170,7 +1219,7 @@ class _ColumnImport:
             unit = _header_unit(header or "") or "万"
             raws, texts = self.cells(target, self.raw), self.cells(target, self.text)
             parse = functools.partial(_capital_cell, unit=unit)
-            found, errors = _parsed(raws, texts, self.rows, parse)
+            found, errors = _parsed(raws, texts, self.rows, parse, _plain_capitals)
             for i, exc in errors:
                 self.warn(i, target, header, "bad_capital", _bad_capital(exc, raws[i]))
             none = (None, None)
