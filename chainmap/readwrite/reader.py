@@ -39,6 +39,7 @@ from chainmap.readwrite.sniff import (
     guess_encoding,
     guess_separator,
     is_filled,
+    lift_cell_limit,
     not_a_workbook,
     overlong_rows,
 )
@@ -331,8 +332,7 @@ def _read_csv(path: Path, fmt: str, header: int | None, notes: list[str]) -> pd.
         text = fix_bare_carriage_returns(text, notes)
     # Raw rows: title rows are narrower than the table, so name every column
     # up front or the parser stops at the first wider row.
-    # Registry exports hold long business scopes; csv's default cell limit is 128 KiB.
-    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+    lift_cell_limit()
     width = max((len(r) for r in csv.reader(io.StringIO(text), delimiter=sep)), default=0)
     # UTF-8 bytes, not a StringIO: pandas re-encodes a text stream through a
     # wrapper whose overflow buffer is copied on every read, quadratic in the
@@ -801,7 +801,7 @@ def iter_table(
         return
     enc = _streamed_encoding(path)
     sep = "\t" if fmt == "tsv" else ","
-    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+    lift_cell_limit()
     with path.open(encoding=enc, newline="") as f:
         head = [row for _, row in zip(range(20), csv.reader(f, delimiter=sep), strict=False)]
     if not head:

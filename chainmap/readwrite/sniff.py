@@ -22,6 +22,7 @@ __all__ = [
     "guess_encoding",
     "guess_separator",
     "is_filled",
+    "lift_cell_limit",
     "not_a_workbook",
     "overlong_rows",
     "read_utf8",
@@ -118,6 +119,12 @@ def overlong_rows(raw: pd.DataFrame, header_at: int, first_row: int) -> dict[int
     return out
 
 
+def lift_cell_limit() -> None:
+    """Let the csv module read cells of any length: registry exports hold business scopes
+    longer than its default limit of 128 KiB. (The limit is the module's, so process-wide.)"""
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+
+
 def read_utf8(path: str | Path, kind: str) -> str:
     """The text of a UTF-8 file (a BOM is dropped); one line naming it when it is not UTF-8.
 
@@ -169,8 +176,7 @@ def fix_bare_carriage_returns(text: str, notes: list[str]) -> str:
     count = len(_BARE_CR.findall(text))
     if not count:  # CRLF line breaks only
         return text
-    # (a cell longer than the csv module's default 128 KiB limit is no CR problem)
-    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+    lift_cell_limit()  # (a cell longer than 128 KiB is no CR problem)
     try:
         for _ in csv.reader(io.StringIO(text)):
             pass
