@@ -481,6 +481,8 @@ def _rank_table(
         "score": score,
         **{c: crit[c].to_numpy() for c in CRITERIA},
         **{f"_c_{c}": contrib[:, i] for i, c in enumerate(CRITERIA)},
+        # per segment of order, spread by position; with no candidate, the empty object
+        # array the per-candidate map gave (an empty ranking's columns keep their types)
         "_stage": pd.Series(order, dtype=object).map(stage_order).to_numpy()[best_at]
         if len(best_at)
         else pd.Series(best, dtype=object).map(stage_order).to_numpy(),
