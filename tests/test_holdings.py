@@ -211,3 +211,108 @@ def test_parquet_arrays_give_the_frame_their_lists_give(tmp_path, min_confidence
     )
     pd.testing.assert_frame_equal(got, ref, check_exact=True)
     assert got["segments"].iloc[0] == ["None", ids[1]]
+
+
+def _frame_first(chain, table, min_confidence="scope"):
+    """The reference: every row kept taken with every column, then the new columns (the
+    way chain_enterprises built its frame before columns were chosen first)."""
+    import numpy as np
+
+    from chainmap.analysis.holdings import _kept_rows, _listed
+
+    kept = _kept_rows(chain, table, min_confidence)
+    base, rows, lists, in_chain = kept["base"], kept["rows"], kept["lists"], kept["in_chain"]
+    every = len(rows) == len(base)
+    frame = base if every else base.take(rows)
+    kept_lists = lists if every else [lists[i] for i in rows]
+    kept_chain = (
+        kept_lists if in_chain is lists else in_chain if every else [in_chain[i] for i in rows]
+    )
+    if kept["arrays"]:
+        same = kept_chain is kept_lists
+        kept_lists = _listed(kept_lists)
+        kept_chain = kept_lists if same else _listed(kept_chain)
+    frame = frame.assign(segments=kept_lists)
+    if kept["source"] is not None:
+        frame["segments_source"] = kept["source"]
+    frame["chain_segments"] = kept_chain
+    assert isinstance(rows, np.ndarray)
+    return frame
+
+
+def _tables(tmp_path, chain):
+    """Enterprise tables of every shape the columns are taken from."""
+    import numpy as np
+
+    ids = [s.id for s in chain.ordered_segments()]
+    rng = np.random.default_rng(11)
+    n = 600
+    segments = [np.array(list(rng.choice(ids, size=rng.integers(0, 3))), dtype=object)
+                for _ in range(n)]  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "name": [f"乙{i}公司" for i in range(n)],
+            "parent": [None if i % 3 else f"乙集团{i % 7}" for i in range(n)],
+            "group": "x",  # an input column the ranking drops from its output
+            "segments": pd.Series(segments, dtype=object),
+            "segments_source": ["tagged"] * n,
+            "region_code": ["330723", "330702", None, "110105"] * (n // 4),
+            "revenue": rng.random(n) * 1e5,
+            "active": [i % 9 != 0 for i in range(n)],
+            "scope": "氟化工",
+        }
+    )
+    path = tmp_path / "firms.parquet"
+    table.to_parquet(path, index=False)
+    arrays = pd.read_parquet(path)
+    odd = arrays.copy()
+    odd.loc[3, "segments"] = np.array(["not_a_segment", ids[0]], dtype=object)
+    nones = arrays.assign(segments=pd.Series([np.array([None, ids[1]], dtype=object)] * n))
+    every = arrays.assign(segments=pd.Series([np.array([ids[2]], dtype=object)] * n))
+    lists = table.assign(segments=[v.tolist() for v in segments]).set_index(
+        pd.Index([f"r{i}" for i in range(n)])
+    )
+    untagged = _untagged(chain).assign(chain_segments="old")  # classified here
+    return {
+        "arrays": arrays,
+        "outside the chain": odd,
+        "None in a list": nones,
+        "every row kept": every,
+        "lists, labelled rows": lists,
+        "classified here": untagged,
+        "bundled sample": datasets.enterprises(chain),
+    }
+
+
+def test_columns_taken_first_equal_the_whole_frame(tmp_path, fluorochem):
+    """Holdings.columns(names, at) and Holdings.flat, built without the whole frame, equal
+    the frame taken whole first, its columns and rows chosen after, for every shape of input."""
+    import numpy as np
+
+    from chainmap.analysis.holdings import FlatSegments, chain_enterprises
+    from chainmap.analysis.scoring import SCORING_COLUMNS
+
+    for label, table in _tables(tmp_path, fluorochem).items():
+        ref = _frame_first(fluorochem, table)
+        pd.testing.assert_frame_equal(chain_enterprises(fluorochem, table), ref, obj=label)
+        ref = ref.reset_index(drop=True)
+        held = prepare_holdings(fluorochem, table)
+        prepared = Holdings(fluorochem, table, ref)  # the frame given: the same answers
+        flat = FlatSegments(ref["chain_segments"].to_numpy(), fluorochem)
+        for got in (held.flat, prepared.flat):
+            assert got.number == flat.number, label
+            for part in ("flat", "lengths", "starts"):
+                np.testing.assert_array_equal(getattr(got, part), getattr(flat, part), label)
+        n = len(ref)
+        ats = [None, np.arange(n), np.arange(n)[::-3][::-1], np.array([], dtype=np.int64)]
+        if n > 1:
+            ats.append(np.array([n - 1, 0]))
+        for names in (None, SCORING_COLUMNS, ["chain_segments", "name"], ["active"], [],
+                      ["segments_source", "segments", "scope"], ["nothing"]):  # fmt: skip
+            want = ref if names is None else ref[[c for c in names if c in ref.columns]]
+            for at in ats:
+                expect = want if at is None else want.take(at).reset_index(drop=True)
+                for h in (held, prepared):
+                    pd.testing.assert_frame_equal(h.columns(names, at), expect, obj=label)
+        pd.testing.assert_frame_equal(held.frame, ref, obj=label)
+        np.testing.assert_array_equal(held.active, prepared.active)

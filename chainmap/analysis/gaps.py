@@ -90,11 +90,11 @@ def region_segment_matrix(
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
     held = prepare_holdings(chain, enterprises)
-    if weight is not None and weight not in held.frame.columns:
+    if weight is not None and weight not in held.columns([weight]).columns:
         raise KeyError(f"weight column {weight!r} not in the enterprise table")
     if weight is None:  # counts: one pass over the ids (_matrix is the reference)
         return _counted(chain, held, level)[0]
-    narrow = held.frame[["chain_segments", weight]]  # columns, then rows
+    narrow = held.columns(["chain_segments", weight])  # columns, then rows
     frame = narrow.assign(_region=held.region_at(level))[held.active]
     return _matrix(chain, frame, weight)
 
@@ -265,7 +265,7 @@ def status_counts(
     order = [s.id for s in chain.ordered_segments()]
     # Names only of the home rows (the anchors).
     home_rows = np.flatnonzero(held.in_region(level, home_code) & held.active)
-    at_home = held.frame[["chain_segments", "name"]].take(home_rows).explode("chain_segments")
+    at_home = held.columns(["chain_segments", "name"], home_rows).explode("chain_segments")
     count_home = at_home.groupby("chain_segments").size().reindex(order, fill_value=0)
     anchors = {s: set(g["name"].astype(str)) for s, g in at_home.groupby("chain_segments")}
     return StatusCounts(matrix, count_total, count_home, anchors, inactive, int(held.active.sum()))

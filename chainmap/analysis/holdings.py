@@ -52,23 +52,52 @@ class Holdings:
         Boolean array over ``frame``: False for deregistered firms.
     """
 
-    def __init__(self, chain: Chain, table: pd.DataFrame, frame: pd.DataFrame):
+    def __init__(
+        self, chain: Chain, table: pd.DataFrame, frame: pd.DataFrame | None = None, **kept: Any
+    ):
         self.chain = chain
         self.table = table
-        self.frame = frame
-        self.active = active(frame).to_numpy(dtype=bool)
+        # Either the frame, or what builds it (_kept_rows): then only the columns asked
+        # for are taken (``columns``), and ``frame`` is built on first use.
+        self._kept = _Kept(**kept) if frame is None else None
+        if frame is not None:
+            self.frame = frame
+        self.active = active(self.columns(["active"])).to_numpy(dtype=bool)
         self._regions: dict[str, pd.Series] = {}
         self._numbers: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
+    @functools.cached_property
+    def frame(self) -> pd.DataFrame:
+        """:func:`chain_enterprises` of ``table`` (built on first use)."""
+        return self._kept.frame()
+
+    def columns(
+        self, names: Sequence[str] | None = None, at: np.ndarray | None = None
+    ) -> pd.DataFrame:
+        """``frame[[c for c in names if c in frame.columns]]`` (every column when None), at
+        positions ``at`` (then indexed from 0), without taking the other columns or rows.
+
+        An analysis reads a few columns of a table that may be wide (``scope``, addresses),
+        and every column only of the rows it shows: columns and rows are chosen first.
+        """
+        if self._kept is not None and "frame" not in self.__dict__:
+            return self._kept.frame(names, at)
+        frame = self.frame
+        if names is not None:
+            frame = frame[[c for c in names if c in frame.columns]]
+        return frame if at is None else frame.take(at).reset_index(drop=True)
+
     def __len__(self) -> int:
-        return len(self.frame)
+        return len(self.active)
 
     def __repr__(self) -> str:
-        return f"Holdings({self.chain.id!r}, {len(self.frame)} of {len(self.table)} rows)"
+        return f"Holdings({self.chain.id!r}, {len(self)} of {len(self.table)} rows)"
 
     @functools.cached_property
     def flat(self) -> FlatSegments:
         """Every row's ``chain_segments`` as :class:`FlatSegments`, read once."""
+        if self._kept is not None and "frame" not in self.__dict__:
+            return self._kept.flat(self.chain)
         return FlatSegments(self.frame["chain_segments"].to_numpy(), self.chain)
 
     def region_at(self, level: str) -> pd.Series:
@@ -76,7 +105,7 @@ class Holdings:
         if level not in self._regions:
             number, regions = self.region_numbers(level)
             self._regions[level] = pd.Series(
-                np.append(regions, None)[number], index=self.frame.index, dtype=object
+                np.append(regions, None)[number], index=self.columns([]).index, dtype=object
             )
         return self._regions[level]
 
@@ -93,7 +122,8 @@ class Holdings:
         The counts read the numbers: factorising a million region texts again cost 0.2 s.
         """
         if level not in self._numbers:
-            codes = self.frame.get("region_code", pd.Series(None, index=self.frame.index))
+            narrow = self.columns(["region_code"])
+            codes = narrow.get("region_code", pd.Series(None, index=narrow.index))
             self._numbers[level] = _region_numbers(codes, level)
         return self._numbers[level]
 
@@ -118,10 +148,7 @@ def prepare_holdings(
             )
         return enterprises
     enterprises = checked_table(enterprises)
-    frame = chain_enterprises(chain, enterprises, min_confidence=min_confidence).reset_index(
-        drop=True
-    )
-    return Holdings(chain, enterprises, frame)
+    return Holdings(chain, enterprises, **_kept_rows(chain, enterprises, min_confidence))
 
 
 @collector_paused()  # a list per row: see chainmap.collector
@@ -137,6 +164,15 @@ def chain_enterprises(
     are ``trade_segments``. Returns a copy with a ``chain_segments`` list
     column; rows holding no segment of the chain are dropped.
     """
+    kept = _Kept(**_kept_rows(chain, enterprises, min_confidence))
+    frame = kept.frame()
+    frame.index = kept.base.index if kept.all else kept.base.index.take(kept.rows)
+    return frame
+
+
+@collector_paused()  # a list per row: see chainmap.collector
+def _kept_rows(chain: Chain, enterprises: pd.DataFrame, min_confidence: str) -> dict[str, Any]:
+    """The rows of ``enterprises`` holding a segment of ``chain``, and their lists (:class:`_Kept`)."""
     if "name" not in enterprises.columns:
         from chainmap.errors import InputError
 
@@ -202,9 +238,13 @@ def chain_enterprises(
         )
         source[needs] = done["segments_source"].to_numpy()
     ids = set(chain.segments_by_id)
+    every = None  # every id of the lists in row order (factorised), if Parquet arrays
     if arrays:  # one array of every id (1M Parquet cells: 0.15 s, against 0.35 s walking them)
         filled = [lists[i] for i in np.flatnonzero(lengths).tolist()]  # (most are empty)
-        held = pd.unique(np.concatenate(filled)) if filled else []
+        every = pd.factorize(
+            np.concatenate(filled) if filled else np.array([], dtype=object), use_na_sentinel=False
+        )
+        held = every[1]
     else:
         held = itertools.chain.from_iterable(lists)
     if ids.issuperset(held):  # every id in the chain: one check
@@ -213,27 +253,89 @@ def chain_enterprises(
     else:  # reuse a row's list when all its ids are in the chain (the usual case): fewer objects
         in_chain = [v if ids.issuperset(v) else [s for s in v if s in ids] for v in lists]
         keep = np.fromiter(map(len, in_chain), dtype=np.int64, count=n) > 0
+        every = None
     rows = np.flatnonzero(keep)
     _unique_ids(enterprises["enterprise_id"], rows)
-    # At most one row selection of the (possibly wide) table, then the new columns.
-    kept = enterprises if len(rows) == n else enterprises.take(rows)
-    kept_lists = lists if len(rows) == n else [lists[i] for i in rows]
-    kept_chain = (
-        kept_lists
-        if in_chain is lists
-        else in_chain
-        if len(rows) == n
-        else [in_chain[i] for i in rows]
-    )
-    if arrays:  # a registry's rows mostly hold nothing of the chain: convert the kept only
-        same = kept_chain is kept_lists
-        kept_lists = _listed(kept_lists)
-        kept_chain = kept_lists if same else _listed(kept_chain)
-    frame = kept.assign(segments=kept_lists)
-    if source is not None:
-        frame["segments_source"] = source[keep]
-    frame["chain_segments"] = kept_chain  # (the same lists as segments when all are the chain's)
-    return frame
+    return {
+        "base": enterprises,
+        "rows": rows,
+        "lists": lists,
+        "in_chain": in_chain,
+        "arrays": arrays,
+        "source": None if source is None else source[keep],
+        "every": every,
+        "lengths": lengths[rows],
+    }
+
+
+class _Kept:
+    """What :func:`chain_enterprises` keeps of a table, before any column is taken.
+
+    ``base``: the table (with ``enterprise_id`` where it had none); ``rows``: the positions
+    kept; ``lists``/``in_chain``: every row's segments and those of the chain (the same
+    list objects when all are the chain's; Parquet arrays where ``arrays``); ``source``: the kept rows' ``segments_source`` when classified here;
+    ``every``: every kept id in row order, factorised (codes, ids), when the lists are
+    arrays of the chain's ids (the numbers of :class:`FlatSegments` at once); ``lengths``: the kept lists' lengths.
+    """
+
+    def __init__(self, **parts: Any):
+        self.__dict__.update(parts)
+        self.all = len(self.rows) == len(self.base)
+
+    def frame(self, names: Sequence[str] | None = None, at: np.ndarray | None = None):
+        """The :func:`chain_enterprises` frame, its columns ``names`` (those it has, in
+        that order; all when None) at positions ``at`` of the kept rows (all when None)."""
+        table = self.base
+        new = [
+            "segments",
+            *(["segments_source"] if self.source is not None else []),
+            "chain_segments",
+        ]
+        order = [*table.columns, *(c for c in new if c not in table.columns)]
+        wanted = order if names is None else [c for c in names if c in order]
+        rows = self.rows if at is None else self.rows[at]
+        every = at is None and self.all  # every row of the table, in order
+        base = table[[c for c in wanted if c not in new]]
+        base = base if every else base.take(rows)
+        base = base.reset_index(drop=True)
+        picked = {}
+        if "segments" in wanted or "chain_segments" in wanted:
+            lists = self.lists if every else [self.lists[i] for i in rows.tolist()]
+            same = self.in_chain is self.lists
+            if self.arrays:
+                lists = _listed(lists)
+            if "segments" in wanted:
+                picked["segments"] = lists
+            if "chain_segments" in wanted:
+                if same:
+                    chain = lists
+                else:
+                    chain = self.in_chain if every else [self.in_chain[i] for i in rows.tolist()]
+                    chain = _listed(chain) if self.arrays else chain
+                picked["chain_segments"] = chain
+        if "segments_source" in wanted and self.source is not None:
+            picked["segments_source"] = self.source
+            if at is not None:  # the whole column's type (text), then the rows
+                whole = pd.DataFrame(index=pd.RangeIndex(len(self.source)))
+                whole["segments_source"] = self.source
+                picked["segments_source"] = whole["segments_source"].take(at).reset_index(drop=True)
+        if at is not None and len(self.rows):  # rows of the frame's object columns
+            for c in ("segments", "chain_segments"):
+                if c in picked:
+                    picked[c] = pd.Series(picked[c], dtype=object)
+        if "segments" in picked:
+            base = base.assign(segments=picked["segments"])
+        if "segments_source" in picked:
+            base["segments_source"] = picked["segments_source"]
+        if "chain_segments" in picked:
+            base["chain_segments"] = picked["chain_segments"]
+        return base if list(base.columns) == wanted else base[wanted]
+
+    def flat(self, chain: Chain) -> FlatSegments:
+        """:class:`FlatSegments` of the kept ``chain_segments``, without making them lists."""
+        if self.every is None or pd.api.types.infer_dtype(self.every[1]) not in ("string", "empty"):
+            return FlatSegments(self.frame(["chain_segments"])["chain_segments"].to_numpy(), chain)
+        return FlatSegments.of_ids(*self.every, self.lengths, chain)
 
 
 def _unique_ids(ids: pd.Series, rows: np.ndarray) -> None:
@@ -294,8 +396,27 @@ class FlatSegments:
         )
         self.starts = np.cumsum(self.lengths) - self.lengths
 
+    @classmethod
+    def of_ids(
+        cls, codes: np.ndarray, ids: np.ndarray, lengths: np.ndarray, chain: Chain
+    ) -> FlatSegments:
+        """The lists of ``lengths`` ids each, given every id in order factorised as
+        ``ids[codes]`` (Parquet arrays concatenated): numbered at once, not one by one."""
+        number = {s: k for k, s in enumerate(chain.segments_by_id)}
+        if not set(number).issuperset(ids):  # (ids outside the chain: numbered one by one)
+            every = np.asarray(ids, dtype=object)[codes]
+            return cls([v.tolist() for v in np.split(every, np.cumsum(lengths)[:-1])], chain)
+        out = object.__new__(cls)
+        out.number = number
+        out.flat = np.array([number[s] for s in ids], dtype=np.int64)[codes]
+        out.lengths = np.asarray(lengths, dtype=np.int64)
+        out.starts = np.cumsum(out.lengths) - out.lengths
+        return out
+
     def take(self, rows: np.ndarray) -> FlatSegments:
         """The lists at ``rows`` (positions), numbered as here, without reading them again."""
+        if len(rows) == len(self.lengths) and np.array_equal(rows, np.arange(len(rows))):
+            return self  # every list, in order (read only: nothing changes a FlatSegments)
         sub = object.__new__(FlatSegments)
         sub.number = self.number
         sub.lengths = self.lengths[rows]

@@ -290,9 +290,7 @@ def plan_counts(
     """:class:`PlanCounts` of ``table``, given its :class:`Holdings` or ``chain_enterprises(chain, table)``."""
     held = frame if isinstance(frame, Holdings) else Holdings(chain, table, frame)
     X = region_segment_matrix(chain, held, level=region_level)
-    frame = held.frame
-    read = [c for c in ("region_code", "country", "chain_segments") if c in frame.columns]
-    active = frame[read][held.active]  # the columns read, then the rows (never the scopes)
+    active = held.columns(["region_code", "country", "chain_segments"])[held.active]
     codes = (
         active["region_code"] if "region_code" in active else pd.Series(None, index=active.index)
     )
@@ -303,7 +301,7 @@ def plan_counts(
         for segs, country in zip(abroad_rows["chain_segments"], countries, strict=True):
             for s in segs:
                 abroad[(s, country)] = abroad.get((s, country), 0) + 1
-    return PlanCounts(X, abroad, len(table), len(frame), data_year(table))
+    return PlanCounts(X, abroad, len(table), len(held), data_year(table))
 
 
 def assemble_plan(

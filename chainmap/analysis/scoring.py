@@ -360,7 +360,8 @@ def _rank_table(
     table = _signals_table(signals)
     as_of = as_of or _signals_date(table)
 
-    frame = held.frame
+    # The columns read, then the rows; the others only for the rows returned (``held.rows``).
+    frame = held.columns(SCORING_COLUMNS)
     n = len(frame)
     active = held.active
     codes = frame["region_code"] if "region_code" in frame.columns else pd.Series([None] * n)
@@ -531,7 +532,9 @@ def _rank_table(
     if m:
         st = prof["stability"]
         pool = out.head(m).assign(
-            chain_segments=[frame.at[p, "chain_segments"] for p in out["_pos"].head(m)]
+            chain_segments=held.columns(["chain_segments"], out["_pos"].head(m).to_numpy())[
+                "chain_segments"
+            ].to_numpy()
         )
         stab, lo, hi = stability_runs(
             chain,
@@ -550,9 +553,9 @@ def _rank_table(
         ]
     out = out[np.isin(built, shown)]
     out = out.reset_index(drop=True)
-    wide = frame.drop(columns=[c for c in ("group",) if c in frame.columns])
-    rest = [c for c in wide.columns if c not in out.columns]
-    out = pd.concat([out, wide[rest].take(out["_pos"].to_numpy()).reset_index(drop=True)], axis=1)
+    wide = held.columns(at=out["_pos"].to_numpy())
+    rest = [c for c in wide.columns if c not in out.columns and c != "group"]
+    out = pd.concat([out, wide[rest].reset_index(drop=True)], axis=1)
     out["strategy"] = out["segment"].map(status["strategy"]).astype(object)
     # Per-row details only for the rows returned (the candidates may be a million).
     shown, pos = out["group"].tolist(), out["_pos"].tolist()  # (not Arrow cell by cell)

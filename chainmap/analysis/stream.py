@@ -377,7 +377,7 @@ def reduce_frame(
     if read is not None:
         plan = dataclasses.replace(plan, input=read[0], data_year=read[1])
     # Narrow first, then keep the active rows: the scope texts are never copied.
-    frame = held.frame
+    frame = held.columns([*(c for c in CANDIDATE_COLUMNS if c != "segments"), "chain_segments"])
     cols = [c for c in CANDIDATE_COLUMNS if c in frame.columns or c == "segments"]
     narrow = frame.assign(segments=frame["chain_segments"])[cols]
     candidates = narrow[held.active].reset_index(drop=True)
