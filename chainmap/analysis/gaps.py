@@ -107,24 +107,24 @@ def _counted(chain: Chain, held: Holdings, level: str) -> tuple[pd.DataFrame, pd
     the ``explode``/``groupby`` counts.
     """
     order = [s.id for s in chain.ordered_segments()]
-    active = np.flatnonzero(held.active)
-    lists = held.flat.take(active)
+    lists = held.flat
+    # The ids of the active rows, by a mask over the ids (no index arithmetic to take them).
+    of_active = np.repeat(held.active, lists.lengths)
+    flat = lists.flat[of_active]
     columns = [lists.number[s] for s in order]  # the numbers in stage order
     width = len(lists.number)
     count_total = pd.Series(
-        np.bincount(lists.flat, minlength=width)[columns],
+        np.bincount(flat, minlength=width)[columns],
         index=pd.Index(order, name="chain_segments"),
     )
     number, regions = held.region_numbers(level)
-    number = number[active]
-    present = np.bincount(number[number >= 0], minlength=len(regions)) > 0  # among active
+    at_active = number[held.active]
+    present = np.bincount(at_active[at_active >= 0], minlength=len(regions)) > 0
     renumber = np.append(np.cumsum(present) - 1, -1)  # -1 (none) stays -1
     uniques = regions[present]
-    codes = np.repeat(renumber[number], lists.lengths)
+    codes = np.repeat(renumber[number], lists.lengths)[of_active]
     counted = codes >= 0
-    counts = np.bincount(
-        codes[counted] * width + lists.flat[counted], minlength=len(uniques) * width
-    )
+    counts = np.bincount(codes[counted] * width + flat[counted], minlength=len(uniques) * width)
     sort = np.argsort(np.asarray(uniques, dtype=object), kind="stable")
     matrix = pd.DataFrame(
         counts.reshape(len(uniques), width)[sort][:, columns].astype(float),

@@ -87,6 +87,8 @@ SCORING_COLUMNS = (
     "parent",
     "exit_status",
 )
+#: Columns of SCORING_COLUMNS the ranking reads only for the candidates (the criteria).
+_CANDIDATE_ONLY = frozenset(att.STRENGTH_COLUMNS) - {"flags"}
 
 
 def flat_rank_columns(fields: tuple[str, ...] = RANK_FIELDS) -> list[str]:
@@ -360,8 +362,9 @@ def _rank_table(
     table = _signals_table(signals)
     as_of = as_of or _signals_date(table)
 
-    # The columns read, then the rows; the others only for the rows returned (``held.rows``).
-    frame = held.columns(SCORING_COLUMNS)
+    # The columns read for every row (then the rows); the criteria's columns only for the
+    # candidates, every column only for the rows returned (``held.columns``).
+    frame = held.columns([c for c in SCORING_COLUMNS if c not in _CANDIDATE_ONLY])
     n = len(frame)
     active = held.active
     codes = frame["region_code"] if "region_code" in frame.columns else pd.Series([None] * n)
@@ -430,7 +433,7 @@ def _rank_table(
     # Stage two: the firm-level criteria on fixed scales.
     # Only the columns the criteria read, then the rows (the table may be wide and long).
     read = ("enterprise_id", "name", "country", *att.STRENGTH_COLUMNS)
-    sub = frame[[c for c in read if c in frame.columns]].take(cand).reset_index(drop=True)
+    sub = held.columns(read, cand)
     sub_codes = codes.take(cand).reset_index(drop=True)
     strength = att.strength(
         sub, data_year=_data_year(held.table), flags=[flags[p] for p in cand.tolist()]
