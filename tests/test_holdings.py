@@ -186,6 +186,13 @@ def test_parquet_arrays_give_the_frame_their_lists_give(tmp_path, min_confidence
     segments[6] = np.array([], dtype=object)
     levels = [np.array(rng.choice(["scope", "code", "code+scope"], size=len(v)), dtype=object)
               for v in segments]  # fmt: skip
+    # Levels the row-by-row rule keeps as they are, or reads as falling short:
+    segments[7] = np.array([ids[0], ids[1]], dtype=object)
+    levels[7] = np.array(["scope"], dtype=object)  # not as long as the list: kept
+    segments[8] = np.array([ids[2], ids[3]], dtype=object)
+    levels[8] = np.array([None, "scope"], dtype=object)  # None falls short
+    segments[9] = np.array([ids[4]], dtype=object)
+    levels[9] = np.array(["code+scope?"], dtype=object)  # no such level: falls short
     table = pd.DataFrame(
         {
             "name": [f"甲{i}公司" for i in range(n)],

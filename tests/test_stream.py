@@ -331,3 +331,32 @@ def test_one_firm_in_two_input_files_is_refused_naming_both(fluorochem, tmp_path
         stream_plan(fluorochem, folder)
     (folder / "b.csv").write_text("\n".join([lines[0], *lines[30:40]]) + "\n", encoding="utf-8")
     assert len(stream_rank(fluorochem, folder, with_stability=False))  # each firm once: fine
+
+
+def test_latest_year_by_arrow_equals_data_year():
+    """A row group's data year, read by Arrow, equals plan.data_year of the same column
+    made pandas, for every type a Parquet revenue_year may have."""
+    import pyarrow as pa
+
+    from chainmap.analysis.plan import data_year
+    from chainmap.analysis.stream import _latest_year
+
+    nan = float("nan")
+    columns = [
+        pa.chunked_array([pa.nulls(5)]),
+        pa.chunked_array([], type=pa.null()),
+        pa.chunked_array([pa.array([2021, None, 2024], pa.int64())]),
+        pa.chunked_array([pa.array([2021, None], pa.int16()), pa.array([2019], pa.int16())]),
+        pa.chunked_array([pa.array([7, 3], pa.uint8())]),
+        pa.chunked_array([pa.array([2022.0, nan, None, 2023.0])]),
+        pa.chunked_array([pa.array([nan, nan])]),
+        pa.chunked_array([pa.array([None, None], pa.float32())]),
+        pa.chunked_array([], type=pa.float64()),
+        pa.chunked_array([pa.array(["2023", "x", None])]),
+        pa.chunked_array([pa.array(["x"])]),
+        pa.chunked_array([pa.array([-5.5, 2.9])]),
+    ]
+    for column in columns:
+        expect = data_year(pa.table({"revenue_year": column}).to_pandas())
+        got = _latest_year(column)
+        assert got == expect and type(got) is type(expect), column

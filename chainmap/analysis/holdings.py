@@ -217,7 +217,10 @@ def _kept_rows(chain: Chain, enterprises: pd.DataFrame, min_confidence: str) -> 
     meets: dict[str, bool] = {}  # meets_confidence per distinct level (three of them)
     if "segments_confidence" in cols:  # classified already: keep the confident segments
         levels_of = enterprises["segments_confidence"].tolist()
-        for i in np.flatnonzero(lengths).tolist():  # (an empty list stays empty: most rows)
+        filled = np.flatnonzero(lengths)  # (an empty list stays empty: most rows)
+        if arrays:  # Parquet arrays: only the rows where a level falls short change
+            filled = _short_of(filled, levels_of, min_confidence, meets)
+        for i in filled.tolist():
             lists[i] = confident(lists[i], levels_of[i], min_confidence, meets)
             lengths[i] = len(lists[i])
     if needs.any() and "scope" in cols and enterprises.loc[needs, "scope"].notna().any():
@@ -266,6 +269,27 @@ def _kept_rows(chain: Chain, enterprises: pd.DataFrame, min_confidence: str) -> 
         "every": every,
         "lengths": lengths[rows],
     }
+
+
+def _short_of(rows: np.ndarray, levels_of: list, minimum: str, meets: dict) -> np.ndarray:
+    """The ``rows`` where :func:`confident` may change the list: a level below ``minimum``
+    (all of them where a cell is not an array); it keeps the others as they are.
+
+    Every level is read at once (the arrays concatenated, each distinct level judged once)
+    rather than row by row: a classified registry holds a level for every segment.
+    """
+    levels = [levels_of[i] for i in rows.tolist()]
+    if not levels or set(map(type, levels)) != {np.ndarray}:
+        return rows
+    sizes = np.fromiter(map(len, levels), dtype=np.int64, count=len(levels))
+    codes, uniques = pd.factorize(np.concatenate(levels), use_na_sentinel=False)
+    met = np.array([bool(confident([0], [u], minimum, meets)) for u in uniques], dtype=np.int8)
+    every_met = np.ones(len(levels), dtype=bool)
+    some = np.flatnonzero(sizes > 0)
+    if len(codes):
+        starts = (np.cumsum(sizes) - sizes)[some]
+        every_met[some] = np.minimum.reduceat(met[codes], starts) > 0
+    return rows[~every_met]  # (levels not as long as the list: confident keeps it, too)
 
 
 class _Kept:

@@ -224,11 +224,27 @@ def _held_group(part: Part) -> tuple[pd.DataFrame, int, int | None] | None:
     ids = held.column("enterprise_id")
     if pc.count_distinct(ids.drop_null()).as_py() != len(ids.drop_null()):
         return None
-    year = data_year(arrow.select(["revenue_year"]).to_pandas()) if "revenue_year" in rest else None
+    year = _latest_year(arrow.column("revenue_year")) if "revenue_year" in rest else None
     table = held.to_pandas()
     if "scope" in columns:
         _blank_scope(table, columns.index("scope"))
     return table, arrow.num_rows, year
+
+
+def _latest_year(column: Any) -> int | None:
+    """:func:`~chainmap.analysis.plan.data_year` of an Arrow ``revenue_year`` column: by Arrow
+    where it holds numbers or only nulls (a registry's figures are mostly missing), else by
+    pandas. Arrow's max skips nulls and NaN (NaN only when all are NaN), as ``dropna`` does."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = column.type
+    if pa.types.is_null(kind):
+        return None
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        latest = pc.max(column).as_py()
+        return None if latest is None or latest != latest else int(latest)
+    return data_year(pa.table({"revenue_year": column}).to_pandas())
 
 
 def _blank_scope(table: pd.DataFrame, at: int) -> None:
