@@ -50,6 +50,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress
+from operator import attrgetter
 import re
 import sys
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -1065,7 +1066,11 @@ def assign_segments(
     )
     names = _tag_names(chain)
     rank = {s.id: i for i, s in enumerate(chain.ordered_segments())}
-    tagged = [_parse_tags(tag, chain, names, rank) for tag in tags]
+    none: list[str] = []  # (read only) an empty Parquet list cell: most rows of a registry
+    tagged = [
+        none if type(tag) is np.ndarray and not tag.size else _parse_tags(tag, chain, names, rank)
+        for tag in tags
+    ]
     texts = out[text_column]
     if code_column == "auto":
         code_column = next((c for c in CODE_COLUMNS if c in out.columns), None)
@@ -1073,15 +1078,16 @@ def assign_segments(
     untagged = [i for i, ids in enumerate(tagged) if not ids]
     if len(untagged) < len(out):
         texts, codes = texts.iloc[untagged], [codes[i] for i in untagged]
-    results = iter(Classifier(chain).classify_rows(texts, codes))
-    segments, sources, proofs, trades, levels = [], [], [], [], []
-    for ids in tagged:
-        row = Classification(ids, {}, [], []) if ids else next(results)
-        segments.append(row.segments)
-        sources.append("tagged" if ids else "classified")
-        proofs.append(row.evidence)
-        trades.append(row.trade_segments)
-        levels.append(row.confidence)
+    results = Classifier(chain).classify_rows(texts, codes)
+    if len(untagged) < len(out):  # the tags in their rows, the classified rows in between
+        given = iter(results)
+        results = [Classification(ids, {}, [], []) if ids else next(given) for ids in tagged]
+    # One list per field (a registry's rows are all classified: no per-row appends).
+    segments, proofs, trades, levels = (
+        list(map(attrgetter(f), results))
+        for f in ("segments", "evidence", "trade_segments", "confidence")
+    )
+    sources = ["tagged" if ids else "classified" for ids in tagged]
     out["segments"] = segments
     out["segments_source"] = sources
     out["segments_confidence"] = levels
