@@ -228,20 +228,20 @@ def _frame_first(chain, table, min_confidence="scope"):
     from chainmap.analysis.holdings import _kept_rows, _listed
 
     kept = _kept_rows(chain, table, min_confidence)
-    base, rows, lists, in_chain = kept["base"], kept["rows"], kept["lists"], kept["in_chain"]
+    base, rows, lists, in_chain = kept.base, kept.rows, kept.lists, kept.in_chain
     every = len(rows) == len(base)
     frame = base if every else base.take(rows)
     kept_lists = lists if every else [lists[i] for i in rows]
     kept_chain = (
         kept_lists if in_chain is lists else in_chain if every else [in_chain[i] for i in rows]
     )
-    if kept["arrays"]:
+    if kept.arrays:
         same = kept_chain is kept_lists
         kept_lists = _listed(kept_lists)
         kept_chain = kept_lists if same else _listed(kept_chain)
     frame = frame.assign(segments=kept_lists)
-    if kept["source"] is not None:
-        frame["segments_source"] = kept["source"]
+    if kept.source is not None:
+        frame["segments_source"] = kept.source
     frame["chain_segments"] = kept_chain
     assert isinstance(rows, np.ndarray)
     return frame

@@ -12,6 +12,7 @@ computes them once; :func:`~chainmap.analysis.gaps.segment_status`,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 import functools
 import itertools
 from typing import Any
@@ -47,21 +48,29 @@ class Holdings:
         The input table, as given (rows read, data year).
     frame
         :func:`chain_enterprises` of ``table``: the rows holding a segment of the
-        chain, with ``segments`` classified where untagged and ``chain_segments``.
+        chain, with ``segments`` classified where untagged and ``chain_segments``
+        (built on first use by :func:`prepare_holdings`; :meth:`columns` reads a few
+        columns, or rows, without it).
     active
         Boolean array over ``frame``: False for deregistered firms.
     """
 
-    def __init__(
-        self, chain: Chain, table: pd.DataFrame, frame: pd.DataFrame | None = None, **kept: Any
-    ):
+    def __init__(self, chain: Chain, table: pd.DataFrame, frame: pd.DataFrame):
+        self.frame = frame
+        self._start(chain, table, None)
+
+    @classmethod
+    def _of_kept(cls, chain: Chain, table: pd.DataFrame, kept: _Kept) -> Holdings:
+        """Holdings whose ``frame`` is built on first use: ``columns`` takes only the
+        columns (and rows) asked for from what :func:`chain_enterprises` keeps."""
+        held = cls.__new__(cls)
+        held._start(chain, table, kept)
+        return held
+
+    def _start(self, chain: Chain, table: pd.DataFrame, kept: _Kept | None) -> None:
         self.chain = chain
         self.table = table
-        # Either the frame, or what builds it (_kept_rows): then only the columns asked
-        # for are taken (``columns``), and ``frame`` is built on first use.
-        self._kept = _Kept(**kept) if frame is None else None
-        if frame is not None:
-            self.frame = frame
+        self._kept = kept
         self.active = active(self.columns(["active"])).to_numpy(dtype=bool)
         self._regions: dict[str, pd.Series] = {}
         self._numbers: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -148,7 +157,7 @@ def prepare_holdings(
             )
         return enterprises
     enterprises = checked_table(enterprises)
-    return Holdings(chain, enterprises, **_kept_rows(chain, enterprises, min_confidence))
+    return Holdings._of_kept(chain, enterprises, _kept_rows(chain, enterprises, min_confidence))
 
 
 @collector_paused()  # a list per row: see chainmap.collector
@@ -164,15 +173,15 @@ def chain_enterprises(
     are ``trade_segments``. Returns a copy with a ``chain_segments`` list
     column; rows holding no segment of the chain are dropped.
     """
-    kept = _Kept(**_kept_rows(chain, enterprises, min_confidence))
+    kept = _kept_rows(chain, enterprises, min_confidence)
     frame = kept.frame()
     frame.index = kept.base.index if kept.all else kept.base.index.take(kept.rows)
     return frame
 
 
 @collector_paused()  # a list per row: see chainmap.collector
-def _kept_rows(chain: Chain, enterprises: pd.DataFrame, min_confidence: str) -> dict[str, Any]:
-    """The rows of ``enterprises`` holding a segment of ``chain``, and their lists (:class:`_Kept`)."""
+def _kept_rows(chain: Chain, enterprises: pd.DataFrame, min_confidence: str) -> _Kept:
+    """The rows of ``enterprises`` holding a segment of ``chain``, and their lists."""
     if "name" not in enterprises.columns:
         from chainmap.errors import InputError
 
@@ -259,16 +268,16 @@ def _kept_rows(chain: Chain, enterprises: pd.DataFrame, min_confidence: str) -> 
         every = None
     rows = np.flatnonzero(keep)
     _unique_ids(enterprises["enterprise_id"], rows)
-    return {
-        "base": enterprises,
-        "rows": rows,
-        "lists": lists,
-        "in_chain": in_chain,
-        "arrays": arrays,
-        "source": None if source is None else source[keep],
-        "every": every,
-        "lengths": lengths[rows],
-    }
+    return _Kept(
+        base=enterprises,
+        rows=rows,
+        lists=lists,
+        in_chain=in_chain,
+        arrays=arrays,
+        source=None if source is None else source[keep],
+        every=every,
+        lengths=lengths[rows],
+    )
 
 
 def _short_of(rows: np.ndarray, levels_of: list, minimum: str, meets: dict) -> np.ndarray:
@@ -292,21 +301,29 @@ def _short_of(rows: np.ndarray, levels_of: list, minimum: str, meets: dict) -> n
     return rows[~every_met]  # (levels not as long as the list: confident keeps it, too)
 
 
+@dataclass(frozen=True, eq=False)  # (never compared: it holds a million lists)
 class _Kept:
-    """What :func:`chain_enterprises` keeps of a table, before any column is taken.
+    """What :func:`chain_enterprises` keeps of a table, before any column is taken."""
 
-    ``base``: the table (with ``enterprise_id`` where it had none); ``rows``: the positions
-    kept; ``lists``/``in_chain``: every row's segments and those of the chain (the same
-    list objects when all are the chain's; Parquet arrays where ``arrays``); ``source``: the kept rows' ``segments_source`` when classified here;
-    ``every``: every kept id in row order, factorised (codes, ids), when the lists are
-    arrays of the chain's ids (the numbers of :class:`FlatSegments` at once); ``lengths``: the kept lists' lengths.
-    """
+    base: pd.DataFrame  # the table (with ``enterprise_id`` where it had none)
+    rows: np.ndarray  # the positions kept
+    lists: list  # every row's segments (Parquet arrays where ``arrays``)
+    in_chain: list  # those of the chain (``lists`` itself when all are the chain's)
+    arrays: bool
+    source: np.ndarray | None  # the kept rows' ``segments_source``, when classified here
+    # every kept id in row order, factorised (codes, ids), when the lists are arrays of
+    # the chain's ids: the numbers of :class:`FlatSegments` at once
+    every: tuple[np.ndarray, np.ndarray] | None
+    lengths: np.ndarray  # the kept lists' lengths
 
-    def __init__(self, **parts: Any):
-        self.__dict__.update(parts)
-        self.all = len(self.rows) == len(self.base)
+    @property
+    def all(self) -> bool:
+        """Whether every row of the table is kept."""
+        return len(self.rows) == len(self.base)
 
-    def frame(self, names: Sequence[str] | None = None, at: np.ndarray | None = None):
+    def frame(
+        self, names: Sequence[str] | None = None, at: np.ndarray | None = None
+    ) -> pd.DataFrame:
         """The :func:`chain_enterprises` frame, its columns ``names`` (those it has, in
         that order; all when None) at positions ``at`` of the kept rows (all when None)."""
         table = self.base
@@ -318,13 +335,13 @@ class _Kept:
         order = [*table.columns, *(c for c in new if c not in table.columns)]
         wanted = order if names is None else [c for c in names if c in order]
         rows = self.rows if at is None else self.rows[at]
-        every = at is None and self.all  # every row of the table, in order
+        as_is = at is None and self.all  # every row of the table, in order
         base = table[[c for c in wanted if c not in new]]
-        base = base if every else base.take(rows)
+        base = base if as_is else base.take(rows)
         base = base.reset_index(drop=True)
         picked = {}
         if "segments" in wanted or "chain_segments" in wanted:
-            lists = self.lists if every else [self.lists[i] for i in rows.tolist()]
+            lists = self.lists if as_is else [self.lists[i] for i in rows.tolist()]
             same = self.in_chain is self.lists
             if self.arrays:
                 lists = _listed(lists)
@@ -334,7 +351,7 @@ class _Kept:
                 if same:
                     chain = lists
                 else:
-                    chain = self.in_chain if every else [self.in_chain[i] for i in rows.tolist()]
+                    chain = self.in_chain if as_is else [self.in_chain[i] for i in rows.tolist()]
                     chain = _listed(chain) if self.arrays else chain
                 picked["chain_segments"] = chain
         if "segments_source" in wanted and self.source is not None:
