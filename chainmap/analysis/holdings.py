@@ -292,6 +292,7 @@ def _short_of(rows: np.ndarray, levels_of: list, minimum: str, meets: dict) -> n
         return rows
     sizes = np.fromiter(map(len, levels), dtype=np.int64, count=len(levels))
     codes, uniques = pd.factorize(np.concatenate(levels), use_na_sentinel=False)
+    # whether each distinct level meets the minimum, as confident() judges it for one id
     met = np.array([bool(confident([0], [u], minimum, meets)) for u in uniques], dtype=np.int8)
     every_met = np.ones(len(levels), dtype=bool)
     some = np.flatnonzero(sizes > 0)
@@ -374,7 +375,7 @@ class _Kept:
 
     def flat(self, chain: Chain) -> FlatSegments:
         """:class:`FlatSegments` of the kept ``chain_segments``, without making them lists."""
-        if self.every is None or pd.api.types.infer_dtype(self.every[1]) not in ("string", "empty"):
+        if self.every is None:  # (not arrays, or ids outside the chain)
             return FlatSegments(self.frame(["chain_segments"])["chain_segments"].to_numpy(), chain)
         return FlatSegments.of_ids(*self.every, self.lengths, chain)
 
@@ -442,11 +443,9 @@ class FlatSegments:
         cls, codes: np.ndarray, ids: np.ndarray, lengths: np.ndarray, chain: Chain
     ) -> FlatSegments:
         """The lists of ``lengths`` ids each, given every id in order factorised as
-        ``ids[codes]`` (Parquet arrays concatenated): numbered at once, not one by one."""
+        ``ids[codes]`` (Parquet arrays concatenated), ``ids`` all the chain's: numbered at
+        once, not one by one."""
         number = {s: k for k, s in enumerate(chain.segments_by_id)}
-        if not set(number).issuperset(ids):  # (ids outside the chain: numbered one by one)
-            every = np.asarray(ids, dtype=object)[codes]
-            return cls([v.tolist() for v in np.split(every, np.cumsum(lengths)[:-1])], chain)
         out = object.__new__(cls)
         out.number = number
         out.flat = np.array([number[s] for s in ids], dtype=np.int64)[codes]

@@ -279,7 +279,7 @@ def normalise_export_part(
     # Columns that are only stripped and stored stay in Arrow: the normaliser sees a
     # stand-in that is blank where the cell is (a row of blanks is skipped, as before),
     # and the kept rows' cells replace it in the Arrow table it gives.
-    empty = part._replace(cells=part.cells.slice(0, 0)).frame()
+    empty = part.empty().frame()
     headers = [str(c) for c in empty.columns]
     targets = normalise_part(empty, source=source, mapping=mapping)[2]
     stored = {}
