@@ -365,6 +365,36 @@ def test_tuning_to_frequent_characters_changes_no_result(fluorochem, bench):
     assert tuned.classify_one("含\x00氢氟酸") == plain.classify_one("含\x00氢氟酸")
 
 
+def test_frequent_chars_equals_counting_them_one_by_one(fluorochem, bench):
+    """The numpy count against collections.Counter: order by count, ties by code point."""
+    from collections import Counter
+    import random
+
+    from chainmap.analysis.classify import _PAD, frequent_chars
+
+    def counted(texts, n):
+        counts = Counter("".join(t for t in texts if isinstance(t, str)))
+        counts.pop(_PAD, None)
+        return "".join(sorted(counts, key=lambda ch: (-counts[ch], ch))[:n])
+
+    terms = sorted({t for ts in segment_terms(fluorochem).values() for t in ts})
+    rng = random.Random(7)
+    alphabet = ["a", "A", "氟", "酸", _PAD, "\x01", "\ud800", "\U0001f600", "\U0010ffff"]
+    samples = [bench.synthetic_texts(terms, 500, seed=5), [], [None, 3.5]]
+    for _ in range(500):
+        samples.append(
+            [
+                "".join(rng.choice(alphabet) for _ in range(rng.randrange(8)))
+                if rng.random() < 0.9
+                else None
+                for _ in range(rng.randrange(6))
+            ]
+        )
+    for texts in samples:
+        for n in (0, 1, 3, 64):
+            assert frequent_chars(texts, n=n) == counted(texts, n)
+
+
 def test_cli_classify_reads_xlsx_with_chinese_headers(invoke, tmp_path):
     from openpyxl import Workbook
 

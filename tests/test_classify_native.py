@@ -23,6 +23,7 @@ import pytest
 
 from chainmap.analysis.classify import (
     MARKET_TRIGGERS,
+    NATIVE_MIN_TEXTS,
     NEGATION_TRIGGERS,
     OPERATION_VERBS,
     TRADE_VERBS,
@@ -295,3 +296,57 @@ def test_without_polars_every_text_goes_through_python(fluorochem_chain, monkeyp
     got = Classifier(fluorochem_chain, native=True).classify_rows(texts)
     assert [r.segments for r in got[:2]] == [["ahf"], []]
     assert len(got) == len(texts)
+
+
+@pytest.mark.parametrize("rows", [300, 14_000])
+@pytest.mark.parametrize("tagged", [False, True])
+def test_assign_segments_equals_classify_row_row_by_row(fluorochem_chain, rows, tagged):
+    """Every column of assign_segments against classify_row of the reference, row by row.
+
+    With 14,000 rows (over 10,000 untagged) the native filter passes only some rows to
+    Python and the others are filled in as empty; with 300 every row is read. Tags, where
+    given, are scattered through the table (one row in ten), and codes sit on some rows
+    with and without a mention.
+    """
+    from chainmap.synthetic import synthetic_registry
+
+    e2e = _module("end_to_end")
+    frame = synthetic_registry(rows, fluorochem_chain, seed=5)
+    texts = e2e.realistic_scopes(frame["scope"].tolist(), seed=5, start=0)
+    rng = random.Random(rows)
+    # Codes as text with NaN where missing (pandas' str dtype), or cells of any kind.
+    kinds = ["C2613", "2614", "C3841", None, None, None, None]
+    if tagged:
+        kinds += ["", "  ", 2614, float("nan"), "制造业", "锂离子电池制造"]
+    codes = [rng.choice(kinds) for _ in texts]
+    tags = [
+        rng.choice(["萤石", "ahf;pvdf"]) if tagged and rng.random() < 0.1 else None for _ in texts
+    ]
+    table = pd.DataFrame(
+        {"scope": pd.Series(texts, dtype="str"), "segments": tags, "gb_industry": codes}
+    )
+    codes = table["gb_industry"].tolist()
+    got = assign_segments(fluorochem_chain, table, evidence=True)
+
+    reference = Classifier(fluorochem_chain, native=False)
+    want = {k: [] for k in ("segments", "evidence", "trade", "levels", "source")}
+    for text, code, tag in zip(texts, codes, tags, strict=True):
+        if tag:
+            ids = ["fluorspar"] if tag == "萤石" else ["ahf", "pvdf"]
+            found = ids, {}, [], [], "tagged"
+        else:
+            r = reference.classify_row(text, code)
+            found = r.segments, r.evidence, r.trade_segments, r.confidence, "classified"
+        for key, value in zip(want, found, strict=True):
+            want[key].append(value)
+    assert got["segments"].tolist() == want["segments"]
+    assert got["evidence"].tolist() == want["evidence"]
+    assert got["trade_segments"].tolist() == want["trade"]
+    assert got["segments_confidence"].tolist() == want["levels"]
+    assert got["segments_source"].tolist() == want["source"]
+    assert sum(1 for s in want["segments"] if s) > rows // 20  # the corpus finds something
+    if rows > NATIVE_MIN_TEXTS:
+        assert Classifier(fluorochem_chain)._passed(table["scope"]) is not None
+    # No two cells share a list: a caller may change one cell's list in place.
+    cells = [*got["segments"], *got["trade_segments"], *got["segments_confidence"]]
+    assert len({id(c) for c in cells}) == len(cells)

@@ -705,6 +705,23 @@ class Classifier:
         filter then reads its Arrow data, and only the texts it passes become strings.
         """
         texts = texts if isinstance(texts, list) or _is_series(texts) else list(texts)
+        at, found = self._classify_some(texts, codes)
+        if at is None:
+            return found
+        with collector_paused():
+            out = [Classification([], {}, [], []) for _ in range(len(texts))]
+            for i, result in zip(at, found, strict=True):
+                out[i] = result
+        return out
+
+    def _classify_some(
+        self, texts: list | pd.Series, codes: Iterable[object] | None
+    ) -> tuple[list[int] | None, list[Classification]]:
+        """:meth:`classify_row` of the rows that may find something, and which rows they are.
+
+        The other rows (no text the native filter passes, no industry code) find nothing. ``None``
+        for the rows: every row was read, in order.
+        """
         codes = [None] * len(texts) if codes is None else list(codes)
         if len(codes) != len(texts):
             raise ValueError("texts and codes differ in length")
@@ -712,17 +729,16 @@ class Classifier:
         row = self._tuned(len(read), read).classify_row
         with collector_paused():
             if keep is None:
-                return [row(t, c) for t, c in zip(read, codes, strict=True)]
-            given = iter(read)
+                return None, [row(t, c) for t, c in zip(read, codes, strict=True)]
             # A text without a mention: its code alone decides, as in classify_row.
-            return [
-                row(next(given), c)
-                if k
-                else Classification([], {}, [], [])
-                if c is None
-                else row(None, c)
-                for c, k in zip(codes, keep, strict=True)
+            # (industry_code reads a class only from text that is not blank.)
+            at = [
+                i
+                for i, (k, c) in enumerate(zip(keep, codes, strict=True))
+                if k or (isinstance(c, str) and c.strip())
             ]
+            given = iter(read)
+            return at, [row(next(given) if keep[i] else None, codes[i]) for i in at]
 
     def _read(self, texts: Any) -> tuple[list, list[bool] | None]:
         """The texts to scan in Python, and which rows they are (None: all of them)."""
@@ -824,11 +840,13 @@ def frequent_chars(texts: Iterable[str | None], n: int = _TUNE_CHARS) -> str:
     >>> frequent_chars(["技术服务", "技术咨询"], n=3)
     '技术务'
     """
-    from collections import Counter
-
-    counts = Counter("".join(t for t in texts if isinstance(t, str)))
-    counts.pop(_PAD, None)
-    return "".join(sorted(counts, key=lambda ch: (-counts[ch], ch))[:n])
+    joined = "".join(t for t in texts if isinstance(t, str)).encode("utf-32-le", "surrogatepass")
+    chars, counts = np.unique(np.frombuffer(joined, dtype="<u4"), return_counts=True)
+    keep = chars != ord(_PAD)
+    chars, counts = chars[keep], counts[keep]
+    # Most frequent first, ties by code point (np.unique sorted them; the sort is stable).
+    first = chars[np.argsort(-counts, kind="stable")[:n]]
+    return "".join(map(chr, first.tolist()))
 
 
 def _word_bounded(text: str, start: int, end: int, info: _Term) -> bool:
@@ -1078,15 +1096,23 @@ def assign_segments(
     untagged = [i for i, ids in enumerate(tagged) if not ids]
     if len(untagged) < len(out):
         texts, codes = texts.iloc[untagged], [codes[i] for i in untagged]
-    results = Classifier(chain).classify_rows(texts, codes)
-    if len(untagged) < len(out):  # the tags in their rows, the classified rows in between
-        given = iter(results)
-        results = [Classification(ids, {}, [], []) if ids else next(given) for ids in tagged]
-    # One list per field (a registry's rows are all classified: no per-row appends).
-    segments, proofs, trades, levels = (
-        list(map(attrgetter(f), results))
-        for f in ("segments", "evidence", "trade_segments", "confidence")
-    )
+    with collector_paused():  # new lists, no cycles (most rows of a registry find nothing)
+        at, results = Classifier(chain)._classify_some(texts, codes)
+        if at is None and len(untagged) == len(out):  # every row read and found in order
+            segments, proofs, trades, levels = (
+                list(map(attrgetter(f), results))
+                for f in ("segments", "evidence", "trade_segments", "confidence")
+            )
+        else:  # the tags in their rows, empty lists elsewhere, then what was found
+            segments = [ids if ids else [] for ids in tagged]
+            proofs = [{} for _ in tagged] if evidence else []
+            trades, levels = ([[] for _ in tagged] for _ in range(2))
+            rows = untagged if at is None else [untagged[i] for i in at]
+            for i, result in zip(rows, results, strict=True):
+                segments[i], trades[i] = result.segments, result.trade_segments
+                levels[i] = result.confidence
+                if evidence:
+                    proofs[i] = result.evidence
     sources = ["tagged" if ids else "classified" for ids in tagged]
     out["segments"] = segments
     out["segments_source"] = sources
