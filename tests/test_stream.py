@@ -360,3 +360,54 @@ def test_latest_year_by_arrow_equals_data_year():
         expect = data_year(pa.table({"revenue_year": column}).to_pandas())
         got = _latest_year(column)
         assert got == expect and type(got) is type(expect), column
+
+
+def _same_cells(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    """Equal frames whose array cells also have the same type, dtype and values."""
+    pd.testing.assert_frame_equal(got, want)
+    for j in range(want.shape[1]):
+        for a, b in zip(got.iloc[:, j].tolist(), want.iloc[:, j].tolist(), strict=True):
+            assert type(a) is type(b), want.columns[j]
+            if isinstance(b, np.ndarray):
+                assert a.dtype == b.dtype and a.shape == b.shape and a.tolist() == b.tolist()
+
+
+def test_reduced_pickles_array_columns_in_one_piece(fluorochem, tmp_path):
+    """A worker's Reduced reaches the caller equal, cell for cell; a column of Parquet
+    lists (numpy arrays) travels as one array, other columns as they are."""
+    import pickle
+
+    from chainmap.analysis.stream import Part, Reduced, _packed, reduce_part
+
+    registry = synthetic_registry(3_000, fluorochem, seed=22)
+    flags = [["listed"], [], ["exited", "sanctioned"], None]
+    registry["flags"] = [flags[i % 4] for i in range(len(registry))]
+    raw = tmp_path / "raw.parquet"
+    registry.to_parquet(raw)
+    classify_file(fluorochem, raw, tmp_path / "classified")
+    path = sorted((tmp_path / "classified").glob("*.parquet"))[0]
+    kw = {"level": "county", "home_code": "330723", "region_level": "city"}
+    reduced = reduce_part(Part(str(path), 0), fluorochem, **kw)
+    frame = reduced.candidates[0]
+    assert len(frame) > 100 and frame["flags"].map(type).eq(np.ndarray).mean() > 0.5
+    back = pickle.loads(pickle.dumps(reduced, protocol=pickle.HIGHEST_PROTOCOL))
+    _same_cells(back.candidates[0], frame)  # None cells: nothing packed, as it was
+    assert back.status.enterprises == reduced.status.enterprises
+
+    arrays = frame.assign(flags=[np.array(flags[i % 3], dtype=object) for i in range(len(frame))])
+    rest, packed = _packed(arrays)
+    assert [p[1] for p in packed] == ["flags"] and "flags" not in rest.columns
+    back = pickle.loads(pickle.dumps(Reduced(reduced.status, reduced.plan, [arrays, frame])))
+    _same_cells(back.candidates[0], arrays)
+    _same_cells(back.candidates[1], frame)
+    # Left as they are: mixed dtypes, 2-D cells, repeated column names, no rows.
+    odd = [
+        arrays.assign(flags=[np.array([1, 2]), *arrays["flags"].iloc[1:]]),
+        arrays.assign(flags=[np.zeros((1, 2))] * len(arrays)),
+        pd.concat([arrays[["flags"]], arrays[["flags"]]], axis=1),
+        arrays.iloc[:0],
+    ]
+    for case in odd:
+        assert _packed(case)[1] == []
+        back = pickle.loads(pickle.dumps(Reduced(reduced.status, reduced.plan, [case])))
+        _same_cells(back.candidates[0], case)
