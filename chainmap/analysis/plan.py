@@ -17,8 +17,9 @@ from chainmap.analysis.holdings import Holdings, prepare_holdings, region_at
 from chainmap.analysis.relatedness import rca
 from chainmap.analysis.scoring import (
     RANK_FIELDS,
+    NarrowRanking,
     describe_ranking,
-    rank_enterprises,
+    rank_narrow,
     rank_records,
 )
 from chainmap.analysis.stability import segment_scores
@@ -226,15 +227,7 @@ def build_plan(
     where = resolve_home(home, prof)
     held = prepare_holdings(chain, enterprises, min_confidence=min_confidence(prof))
     status = segment_status(chain, held, home=where, profile=prof, policy=policy)
-    ranking = rank_enterprises(
-        chain,
-        held,
-        home=where,
-        profile=prof,
-        status=status,
-        describe=False,
-        signals=signals,
-    )
+    ranking = rank_narrow(chain, held, home=where, profile=prof, status=status, signals=signals)
     counts = plan_counts(chain, held, region_level=region_level, table=held.table)
     return assemble_plan(
         chain,
@@ -307,7 +300,7 @@ def plan_counts(
 def assemble_plan(
     chain: Chain,
     status: pd.DataFrame,
-    ranking: pd.DataFrame,
+    ranking: pd.DataFrame | NarrowRanking,
     counts: PlanCounts,
     *,
     profile: Mapping[str, Any],
@@ -319,7 +312,8 @@ def assemble_plan(
     region_level: str = "city",
     sources: list[str] | None = None,
 ) -> TargetingPlan:
-    """The plan from a status frame, the full ranking (``describe=False``) and :class:`PlanCounts`.
+    """The plan from a status frame, the full ranking (``describe=False``, or its
+    :class:`~chainmap.analysis.scoring.NarrowRanking`) and :class:`PlanCounts`.
 
     Key fields are the target segments in order of their stage-one score
     (``gap_priority`` and ``feasibility`` contributions, scaled across segments);
@@ -330,6 +324,9 @@ def assemble_plan(
     ``level`` is the comparison level of ``status`` (default: the home's own level).
     """
     prof = profile
+    # A narrow ranking builds its other columns only for the rows a field shows.
+    rows = ranking.rows if isinstance(ranking, NarrowRanking) else _as_is
+    ranking = ranking.frame if isinstance(ranking, NarrowRanking) else ranking
     w = prof["weights"]
     seg = segment_scores(status)
     targets = status[status["target"]].copy()
@@ -384,8 +381,8 @@ def assemble_plan(
     home_list = ranking[~abroad]
     away_list = ranking[abroad]
     # Describe only the rows a key field can show (each row's description is its own).
-    shown = home_list[home_list.groupby("segment").cumcount() < per_field]
-    shown_away = away_list[away_list.groupby("segment").cumcount() < per_field]
+    shown = rows(home_list[home_list.groupby("segment").cumcount() < per_field])
+    shown_away = rows(away_list[away_list.groupby("segment").cumcount() < per_field])
     ranked = rank_records(describe_ranking(shown, chain, status, prof, where))
     ranked_away = rank_records(describe_ranking(shown_away, chain, status, prof, where))
     extra = {
@@ -463,6 +460,10 @@ def assemble_plan(
         status=status,
         targets=_target_index(ranking, abroad),
     )
+
+
+def _as_is(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows
 
 
 def _target_index(ranking: pd.DataFrame, abroad: Any) -> pd.DataFrame:

@@ -18,11 +18,12 @@ best site. ``docs/methods.md`` gives every formula.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 import datetime as dt
 import itertools
 import math
 import operator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -40,11 +41,13 @@ from chainmap.model.vocab import CRITERIA, is_chinese
 __all__ = [
     "RANK_FIELDS",
     "SCORING_COLUMNS",
+    "NarrowRanking",
     "describe_ranking",
     "flat_rank_columns",
     "flat_rank_records",
     "group_key",
     "rank_enterprises",
+    "rank_narrow",
     "rank_records",
 ]
 
@@ -331,6 +334,47 @@ def rank_enterprises(
         return _rank_table(chain, enterprises, status=status, level=level, **options)
 
 
+def rank_narrow(
+    chain: Chain,
+    enterprises: pd.DataFrame | Holdings,
+    *,
+    home: str | Home | None = None,
+    profile: Mapping[str, Any] | str | None = None,
+    status: pd.DataFrame | None = None,
+    level: str | None = None,
+    with_stability: bool = True,
+    signals: pd.DataFrame | bool | None = None,
+    as_of: dt.date | None = None,
+    policy: pd.DataFrame | None = None,
+) -> NarrowRanking:
+    """Every target of :func:`rank_enterprises` (in memory, ``describe=False``), its other
+    columns built only for the rows asked for.
+
+    A plan ranks every candidate and shows a few of them (:func:`~chainmap.analysis.plan.
+    assemble_plan` takes either); ``NarrowRanking.rows`` equals the same rows of the
+    ranking ``rank_enterprises`` returns with these options.
+    """
+    with collector_paused():  # a registry's lists and records: see chainmap.collector
+        return _rank_table(
+            chain,
+            enterprises,
+            home=home,
+            profile=profile,
+            status=status,
+            level=level,
+            segments=None,
+            zone=None,
+            top=None,
+            top_per_segment=None,
+            with_stability=with_stability,
+            describe=False,
+            signals=signals,
+            as_of=as_of,
+            policy=policy,
+            narrow=True,
+        )
+
+
 def _rank_table(
     chain: Chain,
     enterprises: pd.DataFrame | Holdings,
@@ -348,8 +392,10 @@ def _rank_table(
     signals: pd.DataFrame | bool | None,
     as_of: dt.date | None,
     policy: pd.DataFrame | None,
-) -> pd.DataFrame:
-    """The memory engine of :func:`rank_enterprises`, with its parameters."""
+    narrow: bool = False,
+) -> pd.DataFrame | NarrowRanking:
+    """The memory engine of :func:`rank_enterprises`, with its parameters (``narrow``:
+    :func:`rank_narrow`)."""
     from chainmap.model import regions
 
     prof = as_profile(profile)
@@ -394,7 +440,6 @@ def _rank_table(
             exit_status[i] = "exited" if s.exit else "exiting" if s.exiting else ""
     flags = att.flag_lists(frame)
     # One parse per distinct list: flag_lists gives equal cells the same list object.
-    no_risk: tuple[list[str], list[str]] = ([], [])
     risk_of = {k: att.risk_flags(f) for k, f in {id(f): f for f in flags if f}.items()}
     barring = {k for k, (barred, _) in risk_of.items() if barred}
     barred_risk = (
@@ -557,18 +602,24 @@ def _rank_table(
         ]
     out = out[np.isin(built, shown)]
     out = out.reset_index(drop=True)
-    wide = held.columns(at=out["_pos"].to_numpy())
-    rest = [c for c in wide.columns if c not in out.columns and c != "group"]
-    out = pd.concat([out, wide[rest].reset_index(drop=True)], axis=1)
-    out["strategy"] = out["segment"].map(status["strategy"]).astype(object)
-    # Per-row details only for the rows returned (the candidates may be a million).
-    shown, pos = out["group"].tolist(), out["_pos"].tolist()  # (not Arrow cell by cell)
-    out["_home_firms"] = [sorted(set(home_members[g])) if g in home_members else [] for g in shown]
-    out["_strength_signals"] = _records(strength.drop(columns="strength"), out["_j"].to_numpy())
-    out["_signals"] = [firm_signals[p] for p in pos]
-    out["_risk_warnings"] = [risk_of[id(flags[p])][1] if flags[p] else no_risk[1] for p in pos]
-    out["_flags_in"] = [flags[p] for p in pos]
-    out["sites"] = _sites(frame, group_no_all, active, out)
+    wide = _Wide(
+        held,
+        status,
+        frame,
+        group_no_all,
+        active,
+        home_members,
+        strength,
+        firm_signals,
+        flags,
+        risk_of,
+        [],
+    )
+    if not narrow:
+        out = wide.rows(out)
+    else:  # the keys a plan reads of every target; the rest on demand (NarrowRanking)
+        keys = held.columns(["enterprise_id", "region_code"], out["_pos"].to_numpy())
+        out = pd.concat([out, keys], axis=1)
     out.attrs.update(
         home=where.code,
         home_name=where.name,
@@ -591,7 +642,75 @@ def _rank_table(
         missing_everywhere=_missing_everywhere(strength, intent, table),
         data_date=None if as_of is None else as_of.isoformat(),
     )
+    if narrow:
+        return NarrowRanking(out, wide, tuple(keys.columns))
     return describe_ranking(out, chain, status, prof, where) if describe else out
+
+
+class _Wide(NamedTuple):
+    """What the ranked rows' other columns are read from (:meth:`rows`)."""
+
+    held: Holdings
+    status: pd.DataFrame
+    frame: pd.DataFrame
+    group_no: np.ndarray
+    active: np.ndarray
+    home_members: dict[str, list[str]]
+    strength: pd.DataFrame
+    firm_signals: list
+    flags: list
+    risk_of: dict[int, tuple[list[str], list[str]]]
+    no_risk: list[str]  # (read only) the warnings of every firm without flags
+
+    def rows(self, out: pd.DataFrame) -> pd.DataFrame:
+        """``out`` (ranked rows, indexed from 0) with the table's columns and the per-row
+        details, built only for these rows (the candidates may be a million)."""
+        wide = self.held.columns(at=out["_pos"].to_numpy())
+        rest = [c for c in wide.columns if c not in out.columns and c != "group"]
+        out = pd.concat([out, wide[rest].reset_index(drop=True)], axis=1)
+        out["strategy"] = out["segment"].map(self.status["strategy"]).astype(object)
+        shown, pos = out["group"].tolist(), out["_pos"].tolist()  # (not Arrow cell by cell)
+        members, flags = self.home_members, self.flags
+        out["_home_firms"] = [sorted(set(members[g])) if g in members else [] for g in shown]
+        out["_strength_signals"] = _records(
+            self.strength.drop(columns="strength"), out["_j"].to_numpy()
+        )
+        out["_signals"] = [self.firm_signals[p] for p in pos]
+        risk_of, none = self.risk_of, self.no_risk
+        out["_risk_warnings"] = [risk_of[id(flags[p])][1] if flags[p] else none for p in pos]
+        out["_flags_in"] = [flags[p] for p in pos]
+        out["sites"] = _sites(self.frame, self.group_no, self.active, out)
+        return out
+
+
+@dataclass(frozen=True)
+class NarrowRanking:
+    """:func:`rank_enterprises` (``describe=False``) of every target, with its other
+    columns built only for the rows asked for (:func:`rank_narrow`).
+
+    A plan ranks every candidate (half a million at national scale) to count them and
+    place them in their segments, and shows a few hundred: ``frame`` holds the ranking's
+    own columns and ``enterprise_id`` and ``region_code`` for every target, and
+    :meth:`rows` gives rows of it as the full ranking holds them.
+    """
+
+    frame: pd.DataFrame
+    wide: _Wide = field(repr=False)
+    keys: tuple[str, ...] = ()
+
+    def rows(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """Rows of :attr:`frame` (a selection, its index kept) with every column of the full
+        ranking, in its order, and its ``attrs``: equal to the same rows of it."""
+        if not len(rows) and len(self.frame):  # no row: the columns' types of one
+            out = self.rows(self.frame.iloc[:1]).iloc[:0]
+            out.index, out.attrs = rows.index, dict(rows.attrs)
+            return out
+        out = rows.drop(columns=list(self.keys)).reset_index(drop=True)
+        out.attrs = {}
+        out = self.wide.rows(out)
+        out.index = rows.index
+        out.attrs = dict(rows.attrs)
+        return out
 
 
 def _exited_names(frame: pd.DataFrame, rows: np.ndarray, exit_status: np.ndarray) -> list[str]:

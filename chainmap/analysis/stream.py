@@ -46,7 +46,12 @@ from chainmap.analysis.plan import (
     data_year,
     plan_counts,
 )
-from chainmap.analysis.scoring import SCORING_COLUMNS, rank_enterprises
+from chainmap.analysis.scoring import (
+    SCORING_COLUMNS,
+    NarrowRanking,
+    rank_enterprises,
+    rank_narrow,
+)
 from chainmap.collector import collector_paused
 from chainmap.errors import InputError, MissingExtraError
 from chainmap.model.chain import Chain
@@ -708,8 +713,11 @@ def stream_rank(
     return _rank(s, s.status(policy=options.get("policy")), **options)
 
 
-def _rank(s: Scan, status: pd.DataFrame, **options: Any) -> pd.DataFrame:
-    ranking = rank_enterprises(
+def _rank(
+    s: Scan, status: pd.DataFrame, *, narrow: bool = False, **options: Any
+) -> pd.DataFrame | NarrowRanking:
+    rank = rank_narrow if narrow else rank_enterprises
+    ranking = rank(
         s.chain,
         s.candidates,
         home=s.where,
@@ -719,7 +727,8 @@ def _rank(s: Scan, status: pd.DataFrame, **options: Any) -> pd.DataFrame:
         **options,
     )
     # Deregistered firms were dropped chunk by chunk; the counts kept their number.
-    ranking.attrs["inactive_excluded"] = s.status_counts.inactive
+    frame = ranking.frame if narrow else ranking
+    frame.attrs["inactive_excluded"] = s.status_counts.inactive
     return ranking
 
 
@@ -753,7 +762,7 @@ def stream_plan(
     )
     policy = options.pop("policy", None)
     status = s.status(policy=policy)
-    ranking = _rank(s, status, describe=False, signals=options.pop("signals", None), policy=policy)
+    ranking = _rank(s, status, narrow=True, signals=options.pop("signals", None), policy=policy)
     return assemble_plan(
         chain,
         status,
@@ -824,7 +833,7 @@ def _classify_part(
             with collector_paused():
                 done = assign_segments(chain, table, text_column=text_column)
                 rows += len(done)
-                found += int(done["segments"].map(len).gt(0).sum())
+                found += sum(1 for ids in done["segments"].tolist() if len(ids))
                 arrow = pa.Table.from_pandas(done, preserve_index=False)
                 del done
             # A chunk where a list column is empty in every row infers list<null>, which
