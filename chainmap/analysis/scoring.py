@@ -350,9 +350,9 @@ def rank_narrow(
     """Every target of :func:`rank_enterprises` (in memory, ``describe=False``), its other
     columns built only for the rows asked for.
 
-    A plan ranks every candidate and shows a few of them (:func:`~chainmap.analysis.plan.
-    assemble_plan` takes either); ``NarrowRanking.rows`` equals the same rows of the
-    ranking ``rank_enterprises`` returns with these options.
+    A plan ranks every candidate and shows a few of them; ``assemble_plan`` takes either
+    ranking. :meth:`NarrowRanking.rows` equals the same rows of the ranking
+    ``rank_enterprises`` returns with these options (``tests/test_rank_narrow.py``).
     """
     with collector_paused():  # a registry's lists and records: see chainmap.collector
         return _rank_table(
@@ -603,17 +603,17 @@ def _rank_table(
     out = out[np.isin(built, shown)]
     out = out.reset_index(drop=True)
     wide = _Wide(
-        held,
-        status,
-        frame,
-        group_no_all,
-        active,
-        home_members,
-        strength,
-        firm_signals,
-        flags,
-        risk_of,
-        [],
+        held=held,
+        status=status,
+        frame=frame,
+        group_no=group_no_all,
+        active=active,
+        home_members=home_members,
+        strength=strength,
+        firm_signals=firm_signals,
+        flags=flags,
+        risk_of=risk_of,
+        no_risk=[],
     )
     if not narrow:
         out = wide.rows(out)
