@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+import os
 from pathlib import Path
 import sys
 
@@ -80,3 +81,15 @@ def test_one_job_waits_beyond_one_per_worker():
             pool.submit(lambda _r: seen.append(len(pool.waiting)), operator.add, k, 1)
         pool.drain()
     assert max(seen) == 2 + AHEAD - 1  # when a result is taken, the others are still queued
+
+
+def test_each_worker_gets_its_share_of_the_cores_for_polars(monkeypatch):
+    """Two workers on n cores: n // 2 polars threads each (at least one); a value the user
+    set is kept."""
+    monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
+    with Workers(2) as pool:
+        got = pool.map(os.getenv, [("POLARS_MAX_THREADS",), ("POLARS_MAX_THREADS",)])
+    assert got == [str(max(1, (os.cpu_count() or 1) // 2))] * 2
+    monkeypatch.setenv("POLARS_MAX_THREADS", "3")
+    with Workers(2) as pool:
+        assert pool.map(os.getenv, [("POLARS_MAX_THREADS",)]) == ["3"]
