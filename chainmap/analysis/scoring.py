@@ -23,7 +23,7 @@ import datetime as dt
 import itertools
 import math
 import operator
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -647,7 +647,8 @@ def _rank_table(
     return describe_ranking(out, chain, status, prof, where) if describe else out
 
 
-class _Wide(NamedTuple):
+@dataclass(frozen=True, eq=False)
+class _Wide:
     """What the ranked rows' other columns are read from (:meth:`rows`)."""
 
     held: Holdings
@@ -683,7 +684,7 @@ class _Wide(NamedTuple):
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class NarrowRanking:
     """:func:`rank_enterprises` (``describe=False``) of every target, with its other
     columns built only for the rows asked for (:func:`rank_narrow`).
