@@ -107,20 +107,32 @@ def test_texts_equal_the_plain_loop_on_str_and_object_columns(table):
         assert _texts(table, column).tolist() == _ref_texts(table, column).tolist(), column
 
 
-def test_group_key_equals_the_plain_loop(table):
+#: polars hashes texts from this many rows on (holdings.POLARS_MIN_ROWS): always, never.
+BY_POLARS = pytest.mark.parametrize("polars_from", [0, 10**9], ids=["polars", "pandas"])
+
+
+@BY_POLARS
+def test_group_key_equals_the_plain_loop(table, monkeypatch, polars_from):
+    from chainmap.analysis import holdings
+
+    monkeypatch.setattr(holdings, "POLARS_MIN_ROWS", polars_from)
     assert group_key(table).tolist() == _ref_group_key(table).tolist()
 
 
-def test_nearest_site_equals_the_plain_loop(table, chain):
+@BY_POLARS
+def test_nearest_site_equals_the_plain_loop(table, chain, monkeypatch, polars_from):
+    from chainmap.analysis import holdings
     from chainmap.analysis.holdings import prepare_holdings
+    from chainmap.analysis.scoring import _Texts
 
+    monkeypatch.setattr(holdings, "POLARS_MIN_ROWS", polars_from)
     held = prepare_holdings(chain, table)
     frame = held.frame
     codes = frame["region_code"].astype(object)
     codes = codes.where(codes.notna() & (codes.astype(str) != ""), None)
     groups = group_key(frame)
     cand = np.flatnonzero(held.active)
-    got = _nearest_site(frame, groups, codes, held.active, cand, "330723")
+    got = _nearest_site(frame, _Texts(groups), codes, held.active, cand, "330723")
     want = _ref_nearest_site(frame, groups, codes, held.active, cand, "330723")
     assert got[0].tolist() == want[0].tolist()
     assert list(got[1]) == list(want[1])

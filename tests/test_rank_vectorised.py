@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from chainmap.analysis.holdings import FlatSegments as _Flat
 from chainmap.analysis.holdings import as_list, as_lists
@@ -199,3 +200,160 @@ def test_records_equal_to_dict_records_of_the_rows_taken():
                 assert type(a[key]) is type(b[key])
                 assert a[key] == b[key] or (pd.isna(a[key]) and pd.isna(b[key]))
     assert _records(frame[[]], np.array([1, 2])) == [{}, {}]
+
+
+def _forced(monkeypatch, rows: int) -> None:
+    """Hash texts with polars from ``rows`` rows on (0: always; a billion: never)."""
+    from chainmap.analysis import holdings
+
+    monkeypatch.setattr(holdings, "POLARS_MIN_ROWS", rows)
+
+
+def _texts_sample(n: int = 3000) -> np.ndarray:
+    rng = np.random.default_rng(11)
+    pool = [
+        "",
+        "甲集团",
+        "乙公司",
+        "Acme Ltd",
+        "丙 公司",
+        *(f"合成企业{i:04d}" for i in range(400)),
+    ]
+    return np.array([pool[i] for i in rng.integers(0, len(pool), n)], dtype=object)
+
+
+def test_texts_numbered_by_polars_as_pandas_groups_them(monkeypatch):
+    from chainmap.analysis.scoring import _Texts
+
+    values = _texts_sample()
+    _forced(monkeypatch, 0)
+    texts = _Texts(values)
+    assert texts.series is not None
+    got = texts.numbers()
+    want = pd.factorize(values, use_na_sentinel=False)[0]
+    # the same partition (one number per text, one text per number), every number used
+    assert len(set(zip(got.tolist(), want.tolist(), strict=True))) == len(set(want.tolist()))
+    assert sorted(set(got.tolist())) == list(range(len(set(want.tolist()))))
+    assert got.dtype == np.int64
+    _forced(monkeypatch, 10**9)
+    assert _Texts(values).series is None
+    assert _Texts(values).numbers().tolist() == want.tolist()
+
+
+def test_texts_isin_by_polars_equals_pandas_isin(monkeypatch):
+    from chainmap.analysis.scoring import _Texts
+
+    values = _texts_sample()
+    at = np.sort(np.random.default_rng(2).choice(len(values), 900, replace=False))
+    _forced(monkeypatch, 0)
+    fast = _Texts(values)
+    for wanted in ({"甲集团", "", "合成企业0007"}, set(), ["不在表中"], {"乙公司": 1}):
+        want = pd.Index(values, dtype=object).isin(list(wanted))
+        assert fast.isin(wanted).tolist() == want.tolist()
+        assert fast.isin(wanted, at).tolist() == want[at].tolist()
+    # a wanted value that is not text: pandas compares it (polars would refuse it)
+    assert fast.isin([3, "甲集团"]).tolist() == pd.Index(values).isin([3, "甲集团"]).tolist()
+
+
+def test_texts_polars_cannot_hold_are_hashed_by_pandas(monkeypatch):
+    from chainmap.analysis.holdings import polars_texts
+    from chainmap.analysis.scoring import _Texts
+
+    _forced(monkeypatch, 0)
+    surrogate = np.array(["甲", "乙\udcb0", "甲"], dtype=object)  # an undecodable byte kept
+    assert polars_texts(surrogate) is None
+    assert polars_texts(np.array(["甲", 3, None], dtype=object)) is None
+    texts = _Texts(surrogate)
+    assert texts.numbers().tolist() == [0, 1, 0]
+    assert texts.isin({"乙\udcb0"}).tolist() == [False, True, False]
+
+
+def _grouped_registry(chain, n: int = 20_000) -> pd.DataFrame:
+    """A synthetic registry with groups three deep, sites without a region, home firms in
+    groups, and flags: every path of the grouping."""
+    from chainmap.synthetic import synthetic_registry
+
+    table = synthetic_registry(n, chain, seed=23).reset_index(drop=True)
+    rng = np.random.default_rng(4)
+    names = table["name"].to_numpy(dtype=object)
+    parent = table["parent"].astype(object).to_numpy(copy=True)
+    child = rng.choice(n, n // 10, replace=False)
+    parent[child] = names[rng.integers(0, n, len(child))]  # a firm of the table
+    parent[child[:50]] = names[child[50:100]]  # whose own parent is one too
+    table["parent"] = parent
+    codes = table["region_code"].astype(object).to_numpy(copy=True)
+    codes[rng.choice(n, n // 50, replace=False)] = None  # no region: the nearest site
+    table["region_code"] = codes
+    home = np.flatnonzero(codes == "330723")
+    if len(home):
+        parent[child[100:110]] = names[home[0]]
+        table["parent"] = parent
+    return table
+
+
+@pytest.mark.parametrize("stability", [False, True])
+def test_a_ranking_is_the_same_hashed_by_polars_or_pandas(monkeypatch, fluorochem, stability):
+    from chainmap.analysis.scoring import rank_enterprises
+
+    table = _grouped_registry(fluorochem)
+    kwargs = {"with_stability": stability, "top": None, "top_per_segment": None}
+    _forced(monkeypatch, 10**9)
+    want = rank_enterprises(fluorochem, table, describe=False, **kwargs)
+    want_shown = rank_enterprises(fluorochem, table, with_stability=stability)
+    _forced(monkeypatch, 0)
+    got = rank_enterprises(fluorochem, table, describe=False, **kwargs)
+    got_shown = rank_enterprises(fluorochem, table, with_stability=stability)
+    assert want.attrs["group_duplicates"] > 0 and want["sites"].map(len).gt(0).any()
+    assert got.attrs == want.attrs
+    assert got.drop(columns="sites").to_csv() == want.drop(columns="sites").to_csv()
+    assert got["sites"].tolist() == want["sites"].tolist()
+    assert got_shown.to_csv() == want_shown.to_csv() and got_shown.attrs == want_shown.attrs
+
+
+def test_repeated_ids_are_refused_when_polars_checks_them(monkeypatch, fluorochem):
+    from chainmap.analysis.holdings import prepare_holdings
+    from chainmap.errors import InputError
+    from chainmap.synthetic import synthetic_registry
+
+    table = synthetic_registry(2000, fluorochem, seed=3, chain_share=1.0)
+    a, b = prepare_holdings(fluorochem, table)._kept.rows[[3, 7]]  # two firms of the chain
+    table.loc[table.index[b], "enterprise_id"] = table["enterprise_id"].iloc[a]
+    _forced(monkeypatch, 0)
+    with pytest.raises(InputError, match="enterprise_id"):
+        prepare_holdings(fluorochem, table)
+    one_blank = table.copy()
+    one_blank.loc[one_blank.index[b], "enterprise_id"] = None
+    prepare_holdings(fluorochem, one_blank)  # one blank id: no repeat
+
+
+@pytest.mark.parametrize("column", ["name", "parent", "country", "absent"])
+def test_texts_of_a_column_in_polars_equal_texts(monkeypatch, fluorochem, column):
+    from chainmap.analysis.scoring import _Texts, _texts
+    from chainmap.synthetic import synthetic_registry
+
+    table = synthetic_registry(3000, fluorochem, seed=8)
+    table.loc[table.index[:40], "name"] = ["  甲公司 ", "\u3000乙公司", None, "", " "] * 8
+    want = _texts(table, column)
+    _forced(monkeypatch, 0)
+    got = _Texts.of(table, column)
+    assert got.series is not None  # (an absent column: blanks, as texts)
+    at = np.array([5, 0, 39, 2999, 5])
+    assert got.take(at).tolist() == want[at].tolist()
+    assert got.values.tolist() == want.tolist()
+    assert got.take(np.array([], dtype=np.int64)).tolist() == []
+
+
+@pytest.mark.parametrize("polars_from", [0, 10**9])
+def test_an_empty_ranking_keeps_its_column_types(monkeypatch, fluorochem, polars_from):
+    from chainmap.analysis.scoring import rank_enterprises
+
+    table = _grouped_registry(fluorochem, 3000)
+    kwargs = {"describe": False, "with_stability": False}
+    _forced(monkeypatch, 10**9)
+    full = rank_enterprises(fluorochem, table, **kwargs)
+    want = rank_enterprises(fluorochem, table, top=0, **kwargs)
+    _forced(monkeypatch, polars_from)
+    empty = rank_enterprises(fluorochem, table, top=0, **kwargs)
+    assert len(empty) == 0 and list(empty.columns) == list(full.columns)
+    assert empty.dtypes.to_dict() == want.dtypes.to_dict()
+    assert empty["group"].dtype == full["group"].dtype  # text, as the shown rows have it
