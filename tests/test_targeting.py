@@ -423,6 +423,31 @@ def test_exit_and_intent_come_from_dated_signals(tiny_chain, firms, tmp_path):
     assert "投资意向" in by.loc["南山零件", "reasons"]
 
 
+def test_a_signal_with_a_region_exits_only_the_firm_there(tiny_chain, firms, tmp_path):
+    """Two firms of one name: the signal's region is read against each firm's province and
+    city names (columns the ranking reads only for the firms a signal names)."""
+    from chainmap.model.signals import load_signals
+
+    table = firms.copy()
+    table["province"], table["city"], table["county"] = None, None, None
+    twin = table["name"].isin(["余杭金属", "昆山金属"])
+    table.loc[twin, "name"] = "同名金属"
+    table.loc[table["enterprise_id"] == "h:B", ["province", "city"]] = ["浙江省", "杭州市"]
+    table.loc[table["enterprise_id"] == "h:K", ["province", "city"]] = ["江苏省", "苏州市"]
+    pd.DataFrame(
+        {
+            "enterprise": ["同名金属"],
+            "region": ["江苏/苏州"],
+            "date": ["2024-05-01"],
+            "kind": ["退出"],
+            "source_url": ["https://x.gov.cn/1"],
+        }
+    ).to_csv(tmp_path / "signals.csv", index=False)
+    ranking = _rank(tiny_chain, table, signals=load_signals(tmp_path / "signals.csv"))
+    assert "h:B" in set(ranking["enterprise_id"]) and "h:K" not in set(ranking["enterprise_id"])
+    assert ranking.attrs["exited_names"] == ["同名金属(exited)"]
+
+
 def test_same_city_firms_are_flagged_or_excluded(tiny_chain, firms):
     by = _rank(tiny_chain, firms).set_index("name")
     assert "同城" in by.loc["婺城涂层", "flags"] and "勿挖角" in by.loc["婺城涂层", "reasons"]

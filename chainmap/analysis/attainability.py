@@ -260,8 +260,13 @@ def match_signals(
     *,
     as_of: dt.date | None,
     months: int = 24,
+    rows_of: Callable[[np.ndarray], pd.DataFrame] | None = None,
 ) -> list[FirmSignals | None]:
     """The :class:`FirmSignals` of each row of ``frame`` (None where it has no event).
+
+    ``rows_of(rows)``: the rows of the whole table, when ``frame`` holds only its
+    ``enterprise_id`` and ``name`` (the place columns are read only for the rows a signal
+    names: ``frame.take`` when None).
 
     A signal row matches a firm by ``enterprise_id`` when it has one, else by exact
     ``name`` (the ``enterprise`` column), and, when its ``region`` is filled, only a
@@ -298,15 +303,13 @@ def match_signals(
     # Only rows whose id or name has an event are looked at (registry tables are long).
     ids = frame["enterprise_id"] if "enterprise_id" in frame else pd.Series([None] * len(frame))
     names = frame["name"] if "name" in frame else pd.Series([None] * len(frame))
-    wanted = (
-        ids.isin(list(by_key)).to_numpy()
-        | ("name:" + names.astype(str)).isin(list(by_key)).to_numpy()
-    )
+    by_name = [k.removeprefix("name:") for k in by_key if k.startswith("name:")]
+    wanted = ids.isin(list(by_key)).to_numpy() | names.astype(str).isin(by_name).to_numpy()
     out: list[FirmSignals | None] = [None] * len(frame)
     rows = np.flatnonzero(wanted)
     if not len(rows):
         return out
-    sub = frame.take(rows)
+    sub = frame.take(rows) if rows_of is None else rows_of(rows)
     places = [
         " ".join(t)
         for t in zip(

@@ -92,6 +92,8 @@ SCORING_COLUMNS = (
 )
 #: Columns of SCORING_COLUMNS the ranking reads only for the candidates (the criteria).
 _CANDIDATE_ONLY = frozenset(att.STRENGTH_COLUMNS) - {"flags"}
+#: Columns of SCORING_COLUMNS read only for the firms a signal names (its region).
+_PLACE_ONLY = frozenset({"province", "city", "county"})
 
 
 def flat_rank_columns(fields: tuple[str, ...] = RANK_FIELDS) -> list[str]:
@@ -504,7 +506,7 @@ def _rank_table(
 
     # The columns read for every row (then the rows); the criteria's columns only for the
     # candidates, every column only for the rows returned (``held.columns``).
-    frame = held.columns([c for c in SCORING_COLUMNS if c not in _CANDIDATE_ONLY])
+    frame = held.columns([c for c in SCORING_COLUMNS if c not in _CANDIDATE_ONLY | _PLACE_ONLY])
     n = len(frame)
     active = held.active
     codes = frame["region_code"] if "region_code" in frame.columns else pd.Series([None] * n)
@@ -524,7 +526,9 @@ def _rank_table(
     home_groups = set(home_members)
 
     # Exits: the enterprise table's own exit_status, and 停产/退出 events of the signals.
-    firm_signals = att.match_signals(frame, table, as_of=as_of)
+    firm_signals = att.match_signals(
+        frame, table, as_of=as_of, rows_of=lambda rows: held.columns(SCORING_COLUMNS, rows)
+    )
     given_exit = _texts(frame, "exit_status")
     exit_status = np.where(
         pd.Index(given_exit, dtype=object).isin(("exiting", "exited")), given_exit, ""
