@@ -357,3 +357,22 @@ def test_an_empty_ranking_keeps_its_column_types(monkeypatch, fluorochem, polars
     assert len(empty) == 0 and list(empty.columns) == list(full.columns)
     assert empty.dtypes.to_dict() == want.dtypes.to_dict()
     assert empty["group"].dtype == full["group"].dtype  # text, as the shown rows have it
+
+
+def test_prepared_rows_without_ids_are_ordered_by_name(fluorochem):
+    """Holdings made from a frame without ``enterprise_id`` (a hand-made chain_enterprises
+    output): ties are broken by name, as if each firm's id were its name."""
+    from chainmap import datasets
+    from chainmap.analysis.holdings import Holdings, chain_enterprises
+    from chainmap.analysis.scoring import rank_enterprises
+
+    table = datasets.enterprises(fluorochem)
+    frame = chain_enterprises(fluorochem, table).reset_index(drop=True)
+    frame = frame.drop_duplicates("name").reset_index(drop=True)
+    no_ids = frame.drop(columns="enterprise_id")
+    named = frame.assign(enterprise_id=frame["name"])
+    got = rank_enterprises(fluorochem, Holdings(fluorochem, no_ids, no_ids), describe=False)
+    want = rank_enterprises(fluorochem, Holdings(fluorochem, named, named), describe=False)
+    assert len(got) > 10
+    assert got["name"].tolist() == want["name"].tolist()
+    assert got["score"].tolist() == want["score"].tolist()

@@ -580,7 +580,8 @@ def _rank_table(
 
     # Stage two: the firm-level criteria on fixed scales.
     # Only the columns the criteria read, then the rows (the table may be wide and long).
-    read = ("enterprise_id", "name", "country", *att.STRENGTH_COLUMNS)
+    # (flags: parsed already; name: only where a hand-made table has no enterprise_id)
+    read = ("enterprise_id", "country", *(c for c in att.STRENGTH_COLUMNS if c != "flags"))
     sub = held.columns(read, cand)
     sub_codes = codes.take(cand).reset_index(drop=True)
     strength = att.strength(
@@ -634,7 +635,9 @@ def _rank_table(
         "_stage": pd.Series(order, dtype=object).map(stage_order).to_numpy()[best_at]
         if len(best_at)
         else pd.Series(best, dtype=object).map(stage_order).to_numpy(),
-        "_eid": _texts(sub, "enterprise_id") if "enterprise_id" in sub else _texts(sub, "name"),
+        "_eid": _texts(sub, "enterprise_id")
+        if "enterprise_id" in sub
+        else _texts(held.columns(["name"], cand), "name"),
         "group": _TextsAt(group_texts, cand),
         "_tie": tie,
         "_foreign": foreign,
