@@ -73,6 +73,7 @@ class Holdings:
         self.chain = chain
         self.table = table
         self._kept = kept
+        self._taken: dict[str, pd.Series] = {}  # columns of every kept row, taken once
         self.active = active(self.columns(["active"])).to_numpy(dtype=bool)
         self._regions: dict[str, pd.Series] = {}
         self._numbers: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -92,7 +93,18 @@ class Holdings:
         and every column only of the rows it shows: columns and rows are chosen first.
         """
         if self._kept is not None and "frame" not in self.__dict__:
-            return self._kept.frame(names, at)
+            if at is not None or names is None or len(set(names)) < len(names):
+                return self._kept.frame(names, at)
+            # Every kept row of a few columns: each column is taken once (the ranking's
+            # frame, the region numbers of two levels and the active flags share them).
+            taken = self._taken
+            missing = [c for c in names if c not in taken]
+            if missing:
+                taken.update(self._kept.frame(missing).items())
+            columns = {c: taken[c] for c in names if c in taken}
+            if not columns:  # (no column: the frame's own empty column index)
+                return self._kept.frame(names)
+            return pd.DataFrame(columns, copy=False)
         frame = self.frame
         if names is not None:
             frame = frame[[c for c in names if c in frame.columns]]
@@ -254,7 +266,7 @@ def _kept_rows(chain: Chain, enterprises: pd.DataFrame, min_confidence: str) -> 
     ids = set(chain.segments_by_id)
     every = None  # every id of the lists in row order (factorised), if Parquet arrays
     if arrays:  # one array of every id (1M Parquet cells: 0.15 s, against 0.35 s walking them)
-        filled = [lists[i] for i in np.flatnonzero(lengths).tolist()]  # (most are empty)
+        filled = list(itertools.compress(lists, lengths.astype(bool).tolist()))  # (not [])
         every = pd.factorize(
             np.concatenate(filled) if filled else np.array([], dtype=object), use_na_sentinel=False
         )
