@@ -167,7 +167,7 @@ def test_flag_lists_equal_the_per_row_parse_on_parquet_like_cells():
 
 def test_strength_from_parsed_flags_equals_strength_from_the_column():
     """The ranking hands strength the flag lists it parsed: the quality signal is the same."""
-    from chainmap.analysis.attainability import flag_lists, strength
+    from chainmap.analysis.attainability import flag_lists, flag_numbers, strength
 
     column = ["高新技术企业；风险:经营异常", None, "专精特新", "", "小巨人、瞪羚", "高新技术企业"]
     for cells in (column, [np.array(v.split("；"), dtype=object) if v else None for v in column]):
@@ -175,7 +175,35 @@ def test_strength_from_parsed_flags_equals_strength_from_the_column():
         expected = strength(frame, data_year=None)
         got = strength(frame, data_year=None, flags=flag_lists(frame))
         pd.testing.assert_frame_equal(got, expected)
+        numbered = strength(frame, data_year=None, flag_numbers=flag_numbers(frame))
+        pd.testing.assert_frame_equal(numbered, expected)
         assert expected["s_quality"].tolist() == [1.0, 0.0, 1.0, 0.0, 1.0, 1.0]
+
+
+def test_flag_numbers_give_each_row_its_flag_list():
+    """flag_numbers(frame) = (numbers, lists): lists[numbers[i]] equals flag_lists' row i,
+    and each distinct list is there once, for every kind of flags column."""
+    from chainmap.analysis.attainability import flag_lists, flag_numbers
+
+    texts = ["高新技术企业；风险:经营异常", None, "", " 专精特新 ", "瞪羚、小巨人", "高新技术企业"]
+    rng = np.random.default_rng(9)
+    picked = rng.choice(np.array(texts, dtype=object), 300)
+    frames = {
+        "str": pd.DataFrame({"flags": pd.Series(picked).astype("str")}),
+        "object": pd.DataFrame({"flags": pd.Series(picked, dtype=object)}),
+        "arrays": pd.DataFrame(
+            {"flags": pd.Series([np.array(str(v).split("；")) if v else None for v in picked])}
+        ),
+        "absent": pd.DataFrame({"name": ["甲", "乙"]}),
+        "empty": pd.DataFrame({"flags": pd.Series([], dtype="str")}),
+    }
+    for label, frame in frames.items():
+        numbers, lists = flag_numbers(frame)
+        want = flag_lists(frame)
+        assert len(numbers) == len(frame), label
+        assert [lists[k] for k in numbers.tolist()] == want, label
+        assert sorted(set(numbers.tolist())) == list(range(len(lists))), label
+    assert len(flag_numbers(frames["str"])[1]) == len(set(picked.tolist()))
 
 
 def test_records_equal_to_dict_records_of_the_rows_taken():

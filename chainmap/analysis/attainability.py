@@ -35,6 +35,7 @@ __all__ = [
     "FirmSignals",
     "affinity",
     "flag_lists",
+    "flag_numbers",
     "intent_score",
     "log_scale",
     "match_signals",
@@ -126,11 +127,16 @@ def _flag_list(value: Any) -> list[str]:
 
 
 def strength(
-    frame: pd.DataFrame, *, data_year: int | None, flags: Sequence[list[str]] | None = None
+    frame: pd.DataFrame,
+    *,
+    data_year: int | None,
+    flags: Sequence[list[str]] | None = None,
+    flag_numbers: tuple[np.ndarray, Sequence[list[str]]] | None = None,
 ) -> pd.DataFrame:
     """Strength in [0, 1] per row and its signals on their fixed scales (missing = NaN).
 
-    ``flags``: the rows' :func:`flag_lists`, when the caller has parsed them already.
+    ``flags``: the rows' :func:`flag_lists`, when the caller has parsed them already;
+    or ``flag_numbers``: the rows' :func:`flag_numbers`.
 
     Columns: ``strength`` (missing signals scored 0), ``s_revenue``, ``s_capital``,
     ``s_employees``, ``s_listed``, ``s_quality``, and ``revenue_stale`` (a revenue figure
@@ -156,7 +162,13 @@ def strength(
     s_emp = log_scale(_numbers(frame, "employees"), EMPLOYEE_SCALE)
     listed = _per_text(frame, "listed", bool, float)
     quality = np.zeros(len(frame))
-    if flags is not None:  # parsed: one test per list object (flag_lists shares equal ones)
+    if flag_numbers is not None:  # one test per distinct list
+        numbers, lists = flag_numbers
+        if len(numbers) != len(frame):
+            raise ValueError(f"{len(numbers)} flag numbers for {len(frame)} rows")
+        has = [float(any(q in x for x in f for q in QUALITY_FLAGS)) for f in lists]
+        quality = np.array(has, dtype=float)[numbers] if len(numbers) else quality
+    elif flags is not None:  # parsed: one test per list object (flag_lists shares equal ones)
         if len(flags) != len(frame):
             raise ValueError(f"{len(flags)} flag lists for {len(frame)} rows")
         has_of: dict[int, float] = {}
@@ -362,13 +374,28 @@ def risk_flags(value: Any) -> tuple[list[str], list[str]]:
     return barring, warning
 
 
+def flag_numbers(frame: pd.DataFrame) -> tuple[np.ndarray, list[list[str]]]:
+    """:func:`flag_lists` as ``(numbers, lists)``: row i's list is ``lists[numbers[i]]``,
+    each distinct cell parsed once (a registry repeats a few dozen cells a million times,
+    so what is computed per list is computed per distinct list)."""
+    if "flags" not in frame.columns:  # (no flags: one empty list)
+        return np.zeros(len(frame), dtype=np.int64), [[]] if len(frame) else []
+    if isinstance(frame["flags"].dtype, pd.StringDtype):
+        codes, uniques = pd.factorize(frame["flags"], use_na_sentinel=False)  # (in Arrow)
+        return codes, [_flag_list(v) for v in uniques.tolist()]
+    flags = flag_lists(frame)  # equal cells share a list: numbered by the list object
+    ids = np.fromiter(map(id, flags), dtype=np.int64, count=len(flags))
+    codes, _ = pd.factorize(ids)
+    first = np.unique(codes, return_index=True)[1] if len(codes) else np.array([], np.int64)
+    return codes, [flags[i] for i in first.tolist()]
+
+
 def flag_lists(frame: pd.DataFrame) -> list[list[str]]:
     """The ``flags`` cell of every row as a list of labels (one parse per distinct cell)."""
     if "flags" not in frame.columns:
         return [[] for _ in range(len(frame))]
     if isinstance(frame["flags"].dtype, pd.StringDtype):  # numbered in Arrow: no text objects
-        codes, uniques = pd.factorize(frame["flags"], use_na_sentinel=False)
-        lists = [_flag_list(v) for v in uniques.tolist()]
+        codes, lists = flag_numbers(frame)
         return [lists[k] for k in codes.tolist()]
     cells = frame["flags"].tolist()
     try:

@@ -255,6 +255,19 @@ class _Texts:
         return series.is_in(wanted).to_numpy()
 
 
+class _Lists:
+    """Each row's list, as ``lists[numbers[row]]`` (rows share their lists)."""
+
+    def __init__(self, numbers: np.ndarray, lists: list[list[str]]):
+        self.numbers, self.lists = numbers, lists
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __getitem__(self, row: int) -> list[str]:
+        return self.lists[self.numbers[row]]
+
+
 class _TextsAt:
     """``texts.take(at)`` as a ranking column, made only at the rows shown
     (:func:`_frame_rows`): every cell is text."""
@@ -540,15 +553,12 @@ def _rank_table(
         s = firm_signals[i]
         if exit_status[i] == "":
             exit_status[i] = "exited" if s.exit else "exiting" if s.exiting else ""
-    flags = att.flag_lists(frame)
-    # One parse per distinct list: flag_lists gives equal cells the same list object.
-    risk_of = {k: att.risk_flags(f) for k, f in {id(f): f for f in flags if f}.items()}
-    barring = {k for k, (barred, _) in risk_of.items() if barred}
-    barred_risk = (
-        np.fromiter((id(f) in barring for f in flags), dtype=bool, count=n)
-        if barring
-        else np.zeros(n, dtype=bool)
-    )
+    # One parse, one risk reading per distinct flags cell (a registry repeats a few).
+    flag_no, flag_kinds = att.flag_numbers(frame)
+    flags = _Lists(flag_no, flag_kinds)
+    risk_of = {id(f): att.risk_flags(f) for f in flag_kinds if f}
+    barred = np.array([bool(f) and bool(risk_of[id(f)][0]) for f in flag_kinds], dtype=bool)
+    barred_risk = barred[flag_no] if barred.any() else np.zeros(n, dtype=bool)
     home_city = regions.ancestor(where.code, "city") if where.level == "county" else None
     same_city = (
         (held.in_region("city", home_city) & ~at_home) if home_city else np.zeros(n, dtype=bool)
@@ -585,7 +595,7 @@ def _rank_table(
     sub = held.columns(read, cand)
     sub_codes = codes.take(cand).reset_index(drop=True)
     strength = att.strength(
-        sub, data_year=_data_year(held.table), flags=[flags[p] for p in cand.tolist()]
+        sub, data_year=_data_year(held.table), flag_numbers=(flag_no[cand], flag_kinds)
     )
     site_code, site_name = _nearest_site(frame, group_texts, codes, active, cand, where.code)
     foreign = _is_foreign(sub)
@@ -760,7 +770,7 @@ class _Wide:
     home_members: dict[str, list[str]]
     strength: pd.DataFrame
     firm_signals: list
-    flags: list
+    flags: _Lists
     risk_of: dict[int, tuple[list[str], list[str]]]
     no_risk: list[str]  # (read only) the warnings of every firm without flags
 
