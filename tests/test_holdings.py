@@ -323,3 +323,29 @@ def test_columns_taken_first_equal_the_whole_frame(tmp_path, fluorochem):
                     pd.testing.assert_frame_equal(h.columns(names, at), expect, obj=label)
         pd.testing.assert_frame_equal(held.frame, ref, obj=label)
         np.testing.assert_array_equal(held.active, prepared.active)
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_region_codes_number_every_row_and_leave_blanks_out(fluorochem, dtype):
+    """Holdings.region_codes: row i's code is codes[number[i]], -1 where the code is
+    missing or empty (a space is a code, as the ranking always read it); the region
+    numbers of each level are those region_at gives."""
+    import numpy as np
+
+    from chainmap.analysis.holdings import region_at
+
+    table = datasets.enterprises(fluorochem).reset_index(drop=True)
+    codes = table["region_code"].astype(object).to_numpy(copy=True)
+    codes[:6] = ["", None, float("nan"), " ", "330723", "330110"]
+    table["region_code"] = pd.Series(codes, dtype=dtype)
+    held = prepare_holdings(fluorochem, table)
+    number, uniques = held.region_codes
+    cells = held.columns(["region_code"])["region_code"].astype(object).tolist()
+    assert len(number) == len(cells) == len(held)
+    for cell, k in zip(cells, number.tolist(), strict=True):
+        missing = cell is None or (isinstance(cell, float) and np.isnan(cell)) or cell == ""
+        assert (k == -1) if missing else (uniques[k] == cell)
+    assert (number == -1).any() and " " in uniques.tolist()
+    for level in ("province", "city", "county"):
+        want = region_at(held.columns(["region_code"])["region_code"], level)
+        assert held.region_at(level).tolist() == want.tolist(), level

@@ -132,7 +132,10 @@ def test_nearest_site_equals_the_plain_loop(table, chain, monkeypatch, polars_fr
     codes = codes.where(codes.notna() & (codes.astype(str) != ""), None)
     groups = group_key(frame)
     cand = np.flatnonzero(held.active)
-    got = _nearest_site(frame, _Texts(groups), codes, held.active, cand, "330723")
+    got_no, got_name = _nearest_site(
+        frame, _Texts(groups), held.region_codes, held.active, cand, "330723"
+    )
+    got = (np.append(held.region_codes[1], None)[got_no], got_name)
     want = _ref_nearest_site(frame, groups, codes, held.active, cand, "330723")
     assert got[0].tolist() == want[0].tolist()
     assert list(got[1]) == list(want[1])

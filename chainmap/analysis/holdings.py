@@ -145,10 +145,25 @@ class Holdings:
         The counts read the numbers: factorising a million region texts again cost 0.2 s.
         """
         if level not in self._numbers:
-            narrow = self.columns(["region_code"])
-            codes = narrow.get("region_code", pd.Series(None, index=narrow.index))
-            self._numbers[level] = _region_numbers(codes, level)
+            self._numbers[level] = _region_numbers(None, level, self.region_codes)
         return self._numbers[level]
+
+    @functools.cached_property
+    def region_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's ``region_code`` as ``(number, codes)``: row i's code is
+        ``codes[number[i]]``, or it has none (missing or blank) where ``number`` is -1.
+
+        Read once: the region numbers of every level and the ranking's sites and
+        distances read the numbers (a million codes are a few thousand distinct ones).
+        """
+        narrow = self.columns(["region_code"])
+        codes = narrow.get("region_code", pd.Series(None, index=narrow.index))
+        number, uniques = pd.factorize(codes)
+        uniques = np.asarray(uniques, dtype=object)
+        blank = np.array([str(u) == "" for u in uniques.tolist()], dtype=bool)
+        if blank.any():  # (a missing code is -1 already)
+            number = np.where(np.append(blank, True)[number], -1, number)
+        return number, uniques
 
 
 def prepare_holdings(
@@ -656,8 +671,11 @@ def region_at(codes: pd.Series, level: str) -> pd.Series:
     return pd.Series(np.append(regions, None)[number], index=codes.index, dtype=object)
 
 
-def _region_numbers(codes: pd.Series, level: str) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`region_at` as numbers into the distinct regions (-1: none)."""
+def _region_numbers(
+    codes: pd.Series | None, level: str, factorised: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`region_at` as numbers into the distinct regions (-1: none); ``factorised``:
+    the codes as ``pd.factorize`` numbers them, when the caller has them."""
     from chainmap.model import regions
     from chainmap.model.vocab import LEVELS
 
@@ -672,7 +690,7 @@ def _region_numbers(codes: pd.Series, level: str) -> tuple[np.ndarray, np.ndarra
         return regions.ancestor(code, level)
 
     # Resolve each distinct code once: registry-sized tables repeat a few thousand codes.
-    positions, uniques = pd.factorize(codes)
+    positions, uniques = pd.factorize(codes) if factorised is None else factorised
     values = np.array([at(code) for code in uniques] + [None], dtype=object)
     numbers, distinct = pd.factorize(values)  # None (and a missing code, -1) -> -1
     return numbers[positions], np.asarray(distinct, dtype=object)

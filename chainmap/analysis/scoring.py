@@ -522,8 +522,7 @@ def _rank_table(
     frame = held.columns([c for c in SCORING_COLUMNS if c not in _CANDIDATE_ONLY | _PLACE_ONLY])
     n = len(frame)
     active = held.active
-    codes = frame["region_code"] if "region_code" in frame.columns else pd.Series([None] * n)
-    codes = codes.astype(object).where(codes.notna() & (codes.astype(str) != ""), None)
+    code_no, code_list = held.region_codes  # (-1: no region code)
     at_home = held.in_region(level, home_code) & active
     names_all = _Texts.of(frame, "name")
     group_texts = _groups(names_all, _Texts.of(frame, "parent"))
@@ -593,22 +592,26 @@ def _rank_table(
     # (flags: parsed already; name: only where a hand-made table has no enterprise_id)
     read = ("enterprise_id", "country", *(c for c in att.STRENGTH_COLUMNS if c != "flags"))
     sub = held.columns(read, cand)
-    sub_codes = codes.take(cand).reset_index(drop=True)
     strength = att.strength(
         sub, data_year=_data_year(held.table), flag_numbers=(flag_no[cand], flag_kinds)
     )
-    site_code, site_name = _nearest_site(frame, group_texts, codes, active, cand, where.code)
+    site_no, site_name = _nearest_site(
+        frame, group_texts, (code_no, code_list), active, cand, where.code
+    )
     foreign = _is_foreign(sub)
-    use_code = np.where(pd.isna(sub_codes.to_numpy(dtype=object)), site_code, sub_codes.to_numpy())
+    use_no = np.where(code_no[cand] >= 0, code_no[cand], site_no)  # a code's number, or -1
     extra_zones = prof.get("zones") or {}
     wanted_zones = set(prof["affinity"]["zones"])
-    # Distance and zones per distinct region code, then spread to the rows by code number.
-    code_no, uniq = pd.factorize(use_code)
-    uniq = uniq.tolist()
-    distance = np.append(regions.distance_km_many(uniq, where.code), np.nan)[code_no]
+    # Distance and zones per distinct region code used, then spread to the rows by number.
+    used = np.unique(use_no[use_no >= 0])
+    uniq = code_list[used].tolist()
+    per_code = np.full(len(code_list) + 1, np.nan)  # (the last: no code)
+    per_code[used] = regions.distance_km_many(uniq, where.code)
+    distance = per_code[use_no]
     zone_of = [regions.region_zones(c, extra_zones) if c else [] for c in uniq]
-    in_zone = np.append([bool(wanted_zones & set(z)) for z in zone_of], False)[code_no]
-    in_zone = in_zone.astype(float)
+    per_code = np.zeros(len(code_list) + 1, dtype=bool)
+    per_code[used] = [bool(wanted_zones & set(z)) for z in zone_of]
+    in_zone = per_code[use_no].astype(float)
     tie = group_texts.isin(home_groups, cand) if len(cand) else np.zeros(0, bool)
     affinity = att.affinity(
         distance, in_zone, tie, half_life_km=float(prof["affinity"]["distance_half_life_km"])
@@ -659,11 +662,11 @@ def _rank_table(
     within = np.arange(len(cand))
     if zone is not None:
         members = _zone_members(zone, extra_zones)
-        mask = np.array(
-            [isinstance(c, str) and zone in regions.region_zones(c, extra_zones) for c in use_code],
-            dtype=bool,
-        )
-        within = within[mask & bool(members)]
+        per_code = np.zeros(len(code_list) + 1, dtype=bool)
+        per_code[used] = [
+            isinstance(c, str) and zone in regions.region_zones(c, extra_zones) for c in uniq
+        ]
+        within = within[per_code[use_no] & bool(members)]
     # One target per group, at its best site (the first in rank order), then the rows
     # kept (top, top per segment, the stability pool): only those become a frame.
     ranked = within[_rank_order(columns, within)]
@@ -854,34 +857,37 @@ def _missing_everywhere(
 def _nearest_site(
     frame: pd.DataFrame,
     group_texts: _Texts,
-    codes: pd.Series,
+    codes: tuple[np.ndarray, np.ndarray],
     active: np.ndarray,
     cand: np.ndarray,
     home_code: str,
 ) -> tuple[np.ndarray, list[str]]:
     """For candidates without a Chinese region: the region code and name of their group's
-    nearest active Chinese site (None where the group has none)."""
+    nearest active Chinese site (-1 and "" where the group has none).
+
+    ``codes``: each row's region code as :attr:`Holdings.region_codes` numbers it; the
+    sites' codes are returned as those numbers.
+    """
     from chainmap.model import regions
 
-    code_arr = codes.to_numpy(dtype=object)
-    code_out = np.full(len(cand), None, dtype=object)
+    code_no, code_list = codes
+    code_out = np.full(len(cand), -1, dtype=np.int64)
     name_out = np.full(len(cand), "", dtype=object)
-    lacking = np.flatnonzero(pd.isna(code_arr[cand]))
+    lacking = np.flatnonzero(code_no[cand] < 0)
     if not len(lacking):
         return code_out, name_out.tolist()
     lacking_groups = group_texts.take(cand[lacking])
     needed = pd.unique(lacking_groups)
-    site_rows = np.flatnonzero(pd.notna(code_arr) & active & group_texts.isin(needed))
+    site_rows = np.flatnonzero((code_no >= 0) & active & group_texts.isin(needed))
     if len(site_rows):
-        site_codes = code_arr[site_rows]
-        uniq = pd.unique(site_codes)
-        dist = dict(
-            zip(uniq, regions.distance_km_many(list(uniq), home_code).tolist(), strict=True)
-        )
+        site_codes = code_no[site_rows]
+        uniq = np.unique(site_codes)
+        dist = np.full(len(code_list), np.nan)
+        dist[uniq] = regions.distance_km_many(code_list[uniq].tolist(), home_code)
         sites = pd.DataFrame(
             {
                 "group": group_texts.take(site_rows),
-                "d": [dist[c] for c in site_codes],
+                "d": dist[site_codes],
                 "name": frame["name"].take(site_rows).astype(str).to_numpy(dtype=object),
                 "pos": site_rows,
             }
@@ -895,7 +901,7 @@ def _nearest_site(
         for j, group in zip(lacking.tolist(), lacking_groups.tolist(), strict=True):
             hit = by_group.get(group)
             if hit is not None:
-                code_out[j] = code_arr[hit[0]]
+                code_out[j] = code_no[hit[0]]
                 name_out[j] = hit[1]
     return code_out, name_out.tolist()
 
