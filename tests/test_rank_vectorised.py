@@ -352,6 +352,12 @@ def test_repeated_ids_are_refused_when_polars_checks_them(monkeypatch, fluoroche
     one_blank = table.copy()
     one_blank.loc[one_blank.index[b], "enterprise_id"] = None
     prepare_holdings(fluorochem, one_blank)  # one blank id: no repeat
+    # an id repeated by a row outside the chain: never counted, not refused
+    mixed = synthetic_registry(2000, fluorochem, seed=3, chain_share=0.5)
+    kept = prepare_holdings(fluorochem, mixed)._kept.rows
+    outside = np.setdiff1d(np.arange(len(mixed)), kept)[0]
+    mixed.loc[mixed.index[outside], "enterprise_id"] = mixed["enterprise_id"].iloc[kept[0]]
+    prepare_holdings(fluorochem, mixed)
 
 
 @pytest.mark.parametrize("column", ["name", "parent", "country", "absent"])

@@ -438,9 +438,12 @@ def _unique_ids(ids: pd.Series, rows: np.ndarray) -> None:
     ``read_enterprises`` merges rows that share an id; a hand-made table may not. Only the
     rows that hold a segment of the chain are checked (the others are never counted).
     """
+    texts = polars_texts(ids)  # every id distinct, the kept rows' too (nulls: one value)
+    if texts is not None and texts.n_unique() == len(texts):
+        return
     kept = ids if len(rows) == len(ids) else ids.take(rows)
-    texts = polars_texts(kept)
-    if texts is not None and texts.n_unique() == len(texts):  # (nulls count as one value)
+    texts = polars_texts(kept) if len(rows) < len(ids) else None
+    if texts is not None and texts.n_unique() == len(texts):
         return
     dup = kept.duplicated().to_numpy(copy=True)  # one hash pass; the rest only if one repeats
     if not dup.any():

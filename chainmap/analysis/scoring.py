@@ -90,10 +90,10 @@ SCORING_COLUMNS = (
     "parent",
     "exit_status",
 )
-#: Columns of SCORING_COLUMNS the ranking reads only for the candidates (the criteria).
-_CANDIDATE_ONLY = frozenset(att.STRENGTH_COLUMNS) - {"flags"}
-#: Columns of SCORING_COLUMNS read only for the firms a signal names (its region).
-_PLACE_ONLY = frozenset({"province", "city", "county"})
+#: Columns of SCORING_COLUMNS the ranking reads for every chain firm (the others: for
+#: the candidates, the firms a signal names, or the rows shown; region codes as numbers,
+#: :attr:`Holdings.region_codes`).
+_EVERY_ROW = ("enterprise_id", "name", "flags", "parent", "exit_status")
 
 
 def flat_rank_columns(fields: tuple[str, ...] = RANK_FIELDS) -> list[str]:
@@ -519,7 +519,7 @@ def _rank_table(
 
     # The columns read for every row (then the rows); the criteria's columns only for the
     # candidates, every column only for the rows returned (``held.columns``).
-    frame = held.columns([c for c in SCORING_COLUMNS if c not in _CANDIDATE_ONLY | _PLACE_ONLY])
+    frame = held.columns(_EVERY_ROW)
     n = len(frame)
     active = held.active
     code_no, code_list = held.region_codes  # (-1: no region code)
@@ -719,7 +719,6 @@ def _rank_table(
     wide = _Wide(
         held=held,
         status=status,
-        frame=frame,
         group_no=group_no_all,
         active=active,
         home_members=home_members,
@@ -767,7 +766,6 @@ class _Wide:
 
     held: Holdings
     status: pd.DataFrame
-    frame: pd.DataFrame
     group_no: np.ndarray
     active: np.ndarray
     home_members: dict[str, list[str]]
@@ -794,7 +792,7 @@ class _Wide:
         risk_of, none = self.risk_of, self.no_risk
         out["_risk_warnings"] = [risk_of[id(flags[p])][1] if flags[p] else none for p in pos]
         out["_flags_in"] = [flags[p] for p in pos]
-        out["sites"] = _sites(self.frame, self.group_no, self.active, out)
+        out["sites"] = _sites(self.held, self.group_no, self.active, out)
         return out
 
 
@@ -907,7 +905,7 @@ def _nearest_site(
 
 
 def _sites(
-    frame: pd.DataFrame, group_no: np.ndarray, active: np.ndarray, out: pd.DataFrame
+    held: Holdings, group_no: np.ndarray, active: np.ndarray, out: pd.DataFrame
 ) -> list[list[dict[str, Any]]]:
     """The group's other active firms in the data, as ``{enterprise_id, name, region}``.
 
@@ -935,8 +933,10 @@ def _sites(
     read = np.unique(np.fromiter(itertools.chain.from_iterable(others), dtype=np.int64))
     at = {i: k for k, i in enumerate(read.tolist())}
 
+    taken = held.columns(["enterprise_id", "name", "region_code", "country"], read)
+
     def cells(column: str, default: Any) -> list:
-        return frame[column].take(read).tolist() if column in frame else [default] * len(read)
+        return taken[column].tolist() if column in taken else [default] * len(read)
 
     eid, name, code, country = (
         cells(c, d)
