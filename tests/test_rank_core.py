@@ -107,7 +107,7 @@ def test_texts_equal_the_plain_loop_on_str_and_object_columns(table):
         assert _texts(table, column).tolist() == _ref_texts(table, column).tolist(), column
 
 
-#: polars hashes texts from this many rows on (holdings.POLARS_MIN_ROWS): always, never.
+#: polars hashes texts from this many rows on (holdings.NATIVE_MIN_ROWS): always, never.
 BY_POLARS = pytest.mark.parametrize("polars_from", [0, 10**9], ids=["polars", "pandas"])
 
 
@@ -115,7 +115,7 @@ BY_POLARS = pytest.mark.parametrize("polars_from", [0, 10**9], ids=["polars", "p
 def test_group_key_equals_the_plain_loop(table, monkeypatch, polars_from):
     from chainmap.analysis import holdings
 
-    monkeypatch.setattr(holdings, "POLARS_MIN_ROWS", polars_from)
+    monkeypatch.setattr(holdings, "NATIVE_MIN_ROWS", polars_from)
     assert group_key(table).tolist() == _ref_group_key(table).tolist()
 
 
@@ -125,7 +125,7 @@ def test_nearest_site_equals_the_plain_loop(table, chain, monkeypatch, polars_fr
     from chainmap.analysis.holdings import prepare_holdings
     from chainmap.analysis.scoring import _Texts
 
-    monkeypatch.setattr(holdings, "POLARS_MIN_ROWS", polars_from)
+    monkeypatch.setattr(holdings, "NATIVE_MIN_ROWS", polars_from)
     held = prepare_holdings(chain, table)
     frame = held.frame
     codes = frame["region_code"].astype(object)

@@ -234,7 +234,7 @@ def _forced(monkeypatch, rows: int) -> None:
     """Hash texts with polars from ``rows`` rows on (0: always; a billion: never)."""
     from chainmap.analysis import holdings
 
-    monkeypatch.setattr(holdings, "POLARS_MIN_ROWS", rows)
+    monkeypatch.setattr(holdings, "NATIVE_MIN_ROWS", rows)
 
 
 def _texts_sample(n: int = 3000) -> np.ndarray:
@@ -410,3 +410,31 @@ def test_prepared_rows_without_ids_are_ordered_by_name(fluorochem):
     assert len(got) > 10
     assert got["name"].tolist() == want["name"].tolist()
     assert got["score"].tolist() == want["score"].tolist()
+
+
+def test_every_id_numbered_by_arrow_as_pandas_numbers_them(monkeypatch):
+    from chainmap.analysis.holdings import _every_id
+
+    rng = np.random.default_rng(6)
+    ids = ["seg:a", "seg:b", "seg:c", "分段"]
+    lists = [np.array(rng.choice(ids, k).tolist(), dtype=object) for k in rng.integers(0, 4, 400)]
+    cases = {
+        "arrays": lists,
+        "unicode arrays": [np.array(v.tolist()) for v in lists],  # (dtype <U, as numpy makes)
+        "with lists": [v.tolist() if i % 7 == 0 else v for i, v in enumerate(lists)],
+        "empty": [np.array([], dtype=object)] * 5,
+        "none": [],
+        "a missing id": [*lists[:9], np.array(["seg:a", None], dtype=object)],
+        "a number": [*lists[:9], np.array([3], dtype=object)],
+        "a surrogate": [*lists[:9], np.array(["seg:\udcb0"], dtype=object)],
+    }
+    for label, case in cases.items():
+        lengths = np.array([len(v) for v in case], dtype=np.int64)
+        _forced(monkeypatch, 10**9)
+        want = _every_id(case, lengths)
+        _forced(monkeypatch, 0)
+        got = _every_id(case, lengths)
+        assert got[0].dtype == want[0].dtype and got[0].tolist() == want[0].tolist(), label
+        # the ids as an object array (pandas keeps numpy's <U of unicode arrays)
+        assert got[1].dtype == object, label
+        assert list(map(repr, got[1].tolist())) == list(map(repr, want[1].tolist())), label
