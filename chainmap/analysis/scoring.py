@@ -605,13 +605,13 @@ def _rank_table(
     # Distance and zones per distinct region code used, then spread to the rows by number.
     used = np.unique(use_no[use_no >= 0])
     uniq = code_list[used].tolist()
-    per_code = np.full(len(code_list) + 1, np.nan)  # (the last: no code)
-    per_code[used] = regions.distance_km_many(uniq, where.code)
-    distance = per_code[use_no]
+    distance_of = np.full(len(code_list) + 1, np.nan)  # (the last: no code)
+    distance_of[used] = regions.distance_km_many(uniq, where.code)
+    distance = distance_of[use_no]
     zone_of = [regions.region_zones(c, extra_zones) if c else [] for c in uniq]
-    per_code = np.zeros(len(code_list) + 1, dtype=bool)
-    per_code[used] = [bool(wanted_zones & set(z)) for z in zone_of]
-    in_zone = per_code[use_no].astype(float)
+    in_zone_of = np.zeros(len(code_list) + 1, dtype=bool)
+    in_zone_of[used] = [bool(wanted_zones & set(z)) for z in zone_of]
+    in_zone = in_zone_of[use_no].astype(float)
     tie = group_texts.isin(home_groups, cand) if len(cand) else np.zeros(0, bool)
     affinity = att.affinity(
         distance, in_zone, tie, half_life_km=float(prof["affinity"]["distance_half_life_km"])
@@ -662,11 +662,11 @@ def _rank_table(
     within = np.arange(len(cand))
     if zone is not None:
         members = _zone_members(zone, extra_zones)
-        per_code = np.zeros(len(code_list) + 1, dtype=bool)
-        per_code[used] = [
+        in_given_zone = np.zeros(len(code_list) + 1, dtype=bool)
+        in_given_zone[used] = [
             isinstance(c, str) and zone in regions.region_zones(c, extra_zones) for c in uniq
         ]
-        within = within[per_code[use_no] & bool(members)]
+        within = within[in_given_zone[use_no] & bool(members)]
     # One target per group, at its best site (the first in rank order), then the rows
     # kept (top, top per segment, the stability pool): only those become a frame.
     ranked = within[_rank_order(columns, within)]
