@@ -315,25 +315,31 @@ def _every_id(lists: list, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     against 0.15 s concatenating 800,000 arrays and hashing their Python strings); lists
     Arrow cannot read as text, or holding a missing id, are numbered by pandas.
     """
-    if len(lists) >= NATIVE_MIN_ROWS:
-        try:
-            import pyarrow as pa
-            import pyarrow.compute as pc
-        except ImportError:  # pragma: no cover - pandas' str columns need pyarrow anyway
-            pa = None
-        if pa is not None:
-            try:
-                flat = pc.list_flatten(pa.array(lists, type=pa.list_(pa.string())))
-            except (pa.ArrowException, TypeError, ValueError, UnicodeError):
-                flat = None
-            if flat is not None and not flat.null_count:
-                encoded = flat.dictionary_encode()
-                numbers = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp)
-                return numbers, np.array(encoded.dictionary.to_pylist(), dtype=object)
+    numbered = _arrow_ids(lists) if len(lists) >= NATIVE_MIN_ROWS else None
+    if numbered is not None:
+        return numbered
     filled = list(itertools.compress(lists, lengths.astype(bool).tolist()))  # (not [])
     return pd.factorize(
         np.concatenate(filled) if filled else np.array([], dtype=object), use_na_sentinel=False
     )
+
+
+def _arrow_ids(lists: list) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`_every_id` by Arrow, or None where Arrow cannot read every id as text."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover - pandas' str columns need pyarrow anyway
+        return None
+    try:
+        flat = pc.list_flatten(pa.array(lists, type=pa.list_(pa.string())))
+    except (pa.ArrowException, TypeError, ValueError, UnicodeError):
+        return None
+    if flat.null_count:
+        return None
+    encoded = flat.dictionary_encode()
+    numbers = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp)
+    return numbers, np.array(encoded.dictionary.to_pylist(), dtype=object)
 
 
 def _short_of(rows: np.ndarray, levels_of: list, minimum: str, meets: dict) -> np.ndarray:
@@ -459,18 +465,23 @@ def polars_texts(values: pd.Series | np.ndarray) -> Any:
         return None
 
 
+def _distinct(values: pd.Series) -> bool:
+    """Whether polars finds every value distinct (nulls count as one value); False when
+    polars does not read them (:func:`polars_texts`): the caller checks with pandas."""
+    texts = polars_texts(values)
+    return texts is not None and texts.n_unique() == len(texts)
+
+
 def _unique_ids(ids: pd.Series, rows: np.ndarray) -> None:
     """Refuse two chain rows with one ``enterprise_id``: the firm would count twice.
 
     ``read_enterprises`` merges rows that share an id; a hand-made table may not. Only the
     rows that hold a segment of the chain are checked (the others are never counted).
     """
-    texts = polars_texts(ids)  # every id distinct, the kept rows' too (nulls: one value)
-    if texts is not None and texts.n_unique() == len(texts):
+    if _distinct(ids):  # every id of the table distinct: the kept rows' too
         return
     kept = ids if len(rows) == len(ids) else ids.take(rows)
-    texts = polars_texts(kept) if len(rows) < len(ids) else None
-    if texts is not None and texts.n_unique() == len(texts):
+    if len(rows) < len(ids) and _distinct(kept):
         return
     dup = kept.duplicated().to_numpy(copy=True)  # one hash pass; the rest only if one repeats
     if not dup.any():

@@ -166,11 +166,11 @@ def _groups(name: _Texts, parent: _Texts) -> _Texts:
     if name.series is None or parent.series is None:
         name_v, parent_v = name.values, parent.values
         linked = np.flatnonzero((parent_v != "") & (parent_v != name_v))
-        start_v = np.where(parent_v != "", parent_v, name_v)
+        start = _Texts(np.where(parent_v != "", parent_v, name_v))
     else:
         has_parent = parent.series != ""
         linked = np.flatnonzero((has_parent & (parent.series != name.series)).to_numpy())
-        start_s = parent.series.zip_with(has_parent, name.series)
+        start = _Texts(series=parent.series.zip_with(has_parent, name.series))
     up = dict(zip(name.take(linked).tolist(), parent.take(linked).tolist(), strict=True))
 
     def root(n: str) -> str:
@@ -180,9 +180,6 @@ def _groups(name: _Texts, parent: _Texts) -> _Texts:
             seen.add(n)
         return n
 
-    start = (
-        _Texts(start_v) if name.series is None or parent.series is None else _Texts(series=start_s)
-    )
     # Only a start that is itself someone's child moves: the rest are their own roots.
     moves = np.flatnonzero(start.isin(up)) if up else np.array([], dtype=np.int64)
     roots = [root(n) for n in start.take(moves).tolist()]
