@@ -221,6 +221,28 @@ def test_fuzzed_edges_of_the_filter():
     assert 0 < mask.sum() < len(texts)
 
 
+def test_the_filter_reads_a_column_cut_into_parts_in_order(monkeypatch):
+    """The column is cut into one part per polars thread; any number of parts passes the
+    same rows, in order (this machine may have one core: the parts are forced here)."""
+    import polars as pl
+
+    from chainmap.analysis import classify as module
+
+    chain = _edge_chain()
+    texts = _fuzz(chain, 20_000, seed=9)
+    key = Classifier(chain)._key
+    whole = _native_mask(texts, *key)
+    column = pl.Series(texts, dtype=pl.String)
+    real = module._parts_frame
+    for parts in (3, 7):
+        frame = module._parts_frame(column, pl, parts).collect()
+        assert frame["t"].n_chunks() == parts and frame["t"].to_list() == texts
+        monkeypatch.setattr(module, "_parts_frame", lambda c, p, n=parts, real=real: real(c, p, n))
+        assert np.array_equal(_native_mask(texts, *key), whole)
+        monkeypatch.undo()
+    assert 0 < whole.sum() < len(texts)
+
+
 def test_a_term_with_a_greek_letter_turns_the_filter_off():
     """str.upper() folds Greek the filter cannot: every text goes through Python."""
     chain = _edge_chain(extra="α")

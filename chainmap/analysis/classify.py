@@ -435,19 +435,37 @@ def _native_mask(texts: Any, key: tuple, catalog: tuple) -> np.ndarray | None:
             column = pl.Series([t if isinstance(t, str) else None for t in texts], dtype=pl.String)
         except UnicodeError:  # a lone surrogate (an undecodable byte kept): no UTF-8
             return None
-    # A LazyFrame: polars runs each string kernel on every core (an eager select does not).
     text = pl.col("t")
     first = [text.str.contains_any(list(anywhere), ascii_case_insensitive=True).alias("a")]
     if regex:
         first.append(text.str.contains(markets).alias("m"))
-    found = pl.LazyFrame({"t": column}).select(first).collect()
+    found = _parts_frame(column, pl).select(first).collect()
     passed = found["a"].fill_null(False).to_numpy().copy()
     if regex:  # the clause test only where an application term is and nothing else passed
         rows = np.flatnonzero(found["m"].fill_null(False).to_numpy() & ~passed)
         if len(rows):
-            counts = pl.LazyFrame({"t": column.gather(rows)}).select(text.str.contains(regex))
+            counts = _parts_frame(column.gather(rows), pl).select(text.str.contains(regex))
             passed[rows[counts.collect().to_series().fill_null(False).to_numpy()]] = True
     return passed
+
+
+#: Rows per part, at least, when a text column is cut into one part per polars thread.
+_PART_MIN_ROWS = 5_000
+
+
+def _parts_frame(column: Any, pl: Any, parts: int | None = None) -> Any:
+    """A LazyFrame of ``column`` as ``t``, in one chunk per polars thread (or ``parts``).
+
+    polars runs a string kernel (``contains_any``, ``contains``) on each chunk of a
+    column in parallel, but a column read whole is one chunk: its kernels ran on one
+    core. Cut into parts (no copy), they run on every core; the rows keep their order.
+    """
+    if parts is None:
+        parts = min(pl.thread_pool_size(), len(column) // _PART_MIN_ROWS)
+    if parts > 1 and column.n_chunks() < parts:
+        size = -(-len(column) // parts)
+        column = pl.concat([column.slice(i * size, size) for i in range(parts)], rechunk=False)
+    return pl.LazyFrame({"t": column})
 
 
 class Classification(NamedTuple):
