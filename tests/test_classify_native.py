@@ -15,6 +15,7 @@ import csv
 import importlib.util
 from pathlib import Path
 import random
+import re
 import sys
 
 import numpy as np
@@ -241,6 +242,81 @@ def test_the_filter_reads_a_column_cut_into_parts_in_order(monkeypatch):
         assert np.array_equal(_native_mask(texts, *key), whole)
         monkeypatch.undo()
     assert 0 < whole.sum() < len(texts)
+
+
+def _piece_chain(*extra: str) -> Chain:
+    """The edge chain, and terms that hold a clause end, a raw-material word or 以…为."""
+    chain = _edge_chain()
+    segments = dict(chain.segments_by_id)
+    segments["vdf"] = Segment(
+        "vdf", "偏氟乙烯", "Vdf", "material", ("1,1-二氟乙烯", "综合利用", "原料药", *extra), (), ()
+    )
+    return Chain(
+        id="pieces",
+        name_zh="片段链",
+        name_en="Pieces",
+        segments_by_id=segments,
+        link_list=chain.link_list,
+    )
+
+
+def _piece_fuzz(chain: Chain, n: int, seed: int) -> list[str]:
+    """Scopes built to cross every edge of the clause pieces: brackets that hold a clause
+    end open, headings before a colon, raw materials, lower case beside other letters."""
+    terms = sorted({t for ts in segment_terms(chain).values() for t in ts})
+    words = [
+        *terms,
+        *(t.lower() for t in terms),
+        *OPERATION_VERBS,
+        *TRADE_VERBS,
+        *NEGATION_TRIGGERS,
+        *MARKET_TRIGGERS,
+        *("以", "为原料", "为主要原材料", "原料为", "原材料：", "利用", "回收", "除", "外"),
+        *("去除", "的", "用", "级", "技术服务", "1", "1,1-", "二氟乙烯"),
+    ]
+    stops = [*"，,；;。：:！!？?\n\r、（）()", "", "", "", "", "x", "ß", "ǅ", "ｐｖｄｆ", "Ａ", "é"]
+    rng = random.Random(seed)
+    return [
+        "".join(rng.choice(words) + rng.choice(stops) for _ in range(rng.randint(1, 14)))
+        for _ in range(n)
+    ]
+
+
+def test_clause_pieces_give_the_whole_texts_results():
+    """Read piece by piece (:meth:`Classifier._passed_rows`), every text gives what the
+    reference gives it read whole: on 40,000 scopes that cross each edge of a piece."""
+    from chainmap.analysis.classify import _clause_pieces
+
+    chain = _piece_chain()
+    assert _clause_pieces(*Classifier(chain)._key) is not None
+    texts = _piece_fuzz(chain, 40_000, seed=12)
+    rng = random.Random(13)
+    codes = [rng.choice([None, None, "C2613", " "]) for _ in texts]
+    found = _same(chain, texts, codes)
+    # The corpus reaches every path: raw materials, lower case beside a letter str.upper
+    # lengthens, headings, brackets open across a clause end; and finds something.
+    assert sum("原料" in t or "利用" in t for t in texts) > 5_000
+    assert sum("ß" in t and any("a" <= c <= "z" for c in t) for t in texts) > 500
+    assert sum(bool(re.search(r"[（(][^）)]*[，,；;]", t)) for t in texts) > 5_000
+    assert sum(bool(r.segments) for r in found) > 5_000
+    assert sum(bool(r.trade_segments) for r in found) > 1_000
+    assert sum("vdf" in r.segments for r in found) > 500
+
+
+def test_a_chain_whose_terms_hold_every_clause_end_reads_texts_whole():
+    from chainmap.analysis.classify import _PIECE_ENDS, _clause_pieces
+
+    chain = _piece_chain("甲" + _PIECE_ENDS + "乙")
+    assert _clause_pieces(*Classifier(chain)._key) is None
+    _same(chain, [*_piece_fuzz(chain, 3_000, seed=14), "甲" + _PIECE_ENDS + "乙生产"])
+
+
+def test_case_safe_characters_stay_one_character_upper_cased():
+    from chainmap.analysis.classify import _CASE_SAFE_RANGES
+
+    for first, last in _CASE_SAFE_RANGES:
+        for code in range(first, last + 1):
+            assert len(chr(code).upper()) == 1, hex(code)
 
 
 def test_a_term_with_a_greek_letter_turns_the_filter_off():

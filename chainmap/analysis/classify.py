@@ -49,7 +49,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress
+from itertools import compress, product
 from operator import attrgetter
 import re
 import sys
@@ -407,12 +407,53 @@ def _native_filter(key: tuple, catalog: tuple = ()) -> tuple[tuple[str, ...], st
     return tuple(sorted(anywhere)), m, f"{after}|{before}"
 
 
+#: A form with more Latin letters than this is matched in any ASCII case by contains_any;
+#: shorter ones by a regex of their every case (2 ** letters literals: far faster).
+_CASED_LETTERS_MAX = 8
+
+
+@lru_cache(maxsize=64)
+def _case_literals(forms: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """``forms`` as one regex of literals, every ASCII case of their Latin letters written
+    out (what ``contains_any(forms, ascii_case_insensitive=True)`` finds, several times
+    faster), and the forms with too many letters to write out."""
+    import polars as pl
+
+    literals: set[str] = set()
+    long_cased: list[str] = []
+    for form in forms:
+        letters = sum(c.isascii() and c.isalpha() for c in form)
+        if letters > _CASED_LETTERS_MAX:
+            long_cased.append(form)
+            continue
+        cases = [(c, c.swapcase()) if c.isascii() and c.isalpha() else (c,) for c in form]
+        literals.update("".join(chars) for chars in product(*cases))
+    ordered = sorted(literals, key=lambda f: (-len(f), f))
+    return "|".join(pl.escape_regex(f) for f in ordered), tuple(long_cased)
+
+
+def _holds_any(text: Any, forms: tuple[str, ...]) -> Any:
+    """A polars expression: whether ``text`` holds one of ``forms`` (Latin letters in any
+    ASCII case), by :func:`_case_literals`."""
+    literal, long_cased = _case_literals(forms)
+    if not long_cased:
+        return text.str.contains(literal)
+    cased = text.str.contains_any(list(long_cased), ascii_case_insensitive=True)
+    return cased if not literal else text.str.contains(literal) | cased
+
+
 def _native_mask(texts: Any, key: tuple, catalog: tuple) -> np.ndarray | None:
     """Which of ``texts`` (a list, or a pandas Series read through Arrow) may hold a mention.
 
     A superset, computed by polars on every core. None when polars is not installed
     or the filter cannot be exact for these terms.
     """
+    filtered = _native_filtered(texts, key, catalog)
+    return None if filtered is None else filtered[0]
+
+
+def _native_filtered(texts: Any, key: tuple, catalog: tuple) -> tuple[np.ndarray, Any] | None:
+    """:func:`_native_mask`, and the texts as a polars column (read once for the clauses)."""
     try:
         import polars as pl
     except ImportError:  # pragma: no cover - polars is a dependency; a broken install
@@ -436,7 +477,7 @@ def _native_mask(texts: Any, key: tuple, catalog: tuple) -> np.ndarray | None:
         except UnicodeError:  # a lone surrogate (an undecodable byte kept): no UTF-8
             return None
     text = pl.col("t")
-    first = [text.str.contains_any(list(anywhere), ascii_case_insensitive=True).alias("a")]
+    first = [_holds_any(text, anywhere).alias("a")]
     if regex:
         first.append(text.str.contains(markets).alias("m"))
     found = _parts_frame(column, pl).select(first).collect()
@@ -446,7 +487,54 @@ def _native_mask(texts: Any, key: tuple, catalog: tuple) -> np.ndarray | None:
         if len(rows):
             counts = _parts_frame(column.gather(rows), pl).select(text.str.contains(regex))
             passed[rows[counts.collect().to_series().fill_null(False).to_numpy()]] = True
-    return passed
+    return passed, column
+
+
+#: Code point ranges whose characters ``str.upper`` maps to one character each: ASCII,
+#: CJK ideographs and punctuation, full-width forms. The reference upper-cases a text
+#: with lower-case Latin letters only when its length stays (:meth:`Classifier._scan`);
+#: a text with such letters and a character outside these ranges is read whole
+#: (:meth:`Classifier._passed_rows`). tests/test_classify_native.py checks every one.
+_CASE_SAFE_RANGES = (
+    (0x00, 0x7F),
+    (0xB7, 0xB7),
+    (0x2010, 0x205F),
+    (0x3000, 0x303F),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xFF00, 0xFFEF),
+)
+_CASE_SAFE = "".join(f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in _CASE_SAFE_RANGES)
+#: The clause ends that cut a scope into pieces (not the colon: rule 6 reads its heading).
+_PIECE_ENDS = "，,；;。！!？?\n\r"
+#: Distinct clause pieces remembered per chain (:func:`_piece_memory`) before it starts afresh.
+_PIECES_KEPT = 1 << 16
+
+
+@lru_cache(maxsize=32)
+def _clause_pieces(key: tuple, catalog: tuple = ()) -> tuple[str, str, tuple[str, ...]] | None:
+    """The regexes that cut scopes into clause pieces and pick the texts read whole, and
+    the filter's forms; None when every clause end is part of a term (no cut is safe)."""
+    patterns = _native_filter(key, catalog)
+    words = [f for info in _term_table(key, catalog) for f in _variants(info.term)]
+    words += [w for _kind, ws in _TRIGGERS for w in ws]
+    # A clause end inside a term (1,1-二氟乙烯) does not cut: no term may be cut in two.
+    ends = "".join(c for c in _PIECE_ENDS if not any(c in word for word in words))
+    if patterns is None or not ends:
+        return None
+    # The forms that may give a mention: products, and applications that are not grades.
+    forms = {
+        form
+        for info in _term_table(key, catalog)
+        if info.products or (info.markets and not info.qualifier)
+        for form in _variants(info.term)
+    }
+    forms.update(patterns[0])  # and the letters str.upper makes Latin (UPPER_INTO_LATIN)
+    ends = ends.replace("\n", r"\n").replace("\r", r"\r")
+    # A piece: text up to a clause end, where an open round bracket runs on to the next
+    # bracket (a clause end inside brackets does not cut: _inside_brackets).
+    cut = f"(?:[^{ends}（()）]|[）)]|[（(][^（()）]*)+"
+    return cut, "|".join(_RAW_TRIGGERS), tuple(sorted(forms))
 
 
 #: Rows per part, at least, when a text column is cut into one part per polars thread.
@@ -557,9 +645,18 @@ class Classifier:
         found = self._scan(text)
         if not found and code is None:  # nothing to settle (most rows of a registry)
             return Classification([], {}, [], [])
+        made, traded = self._settle(text, found) if found else ({}, {})
+        return self._finish(made, traded, code)
+
+    def _finish(
+        self, made: dict[str, list[str]], traded: dict[str, list[str]], code: object
+    ) -> Classification:
+        """A row's result from its settled mentions (changed in place) and its code."""
+        if code is None and not traded:  # the scope alone, nothing traded (most rows)
+            segments, evidence = self._ordered(made)
+            return Classification(segments, evidence, [], ["scope"] * len(segments))
         from chainmap.model.registry_terms import industry_code
 
-        made, traded = self._settle(text, found) if found else ({}, {})
         digits = industry_code(code) if code is not None else None
         by_code = self._codes.get(digits, ()) if digits else ()
         confidence = {sid: "scope" for sid in made}
@@ -687,6 +784,11 @@ class Classifier:
 
     def _passed(self, texts: Any) -> np.ndarray | None:
         """Which texts may hold a mention (:func:`_native_mask`), or None: read them all."""
+        filtered = self._filtered(texts)
+        return None if filtered is None else filtered[0]
+
+    def _filtered(self, texts: Any) -> tuple[np.ndarray, Any] | None:
+        """:meth:`_passed` and the texts as a polars column, or None: read them all."""
         if self.native is False or (self.native is None and len(texts) < NATIVE_MIN_TEXTS):
             return None
         if self.native is None:  # texts that mostly name the chain: the filter saves nothing
@@ -694,7 +796,7 @@ class Classifier:
             passed = _native_mask(sample, *self._key)
             if passed is None or passed.mean() > _NATIVE_MAX_SHARE:
                 return None
-        return _native_mask(texts, *self._key)
+        return _native_filtered(texts, *self._key)
 
     def classify_many(
         self, texts: Iterable[str | None]
@@ -743,20 +845,94 @@ class Classifier:
         codes = [None] * len(texts) if codes is None else list(codes)
         if len(codes) != len(texts):
             raise ValueError("texts and codes differ in length")
-        read, keep = self._read(texts)
-        row = self._tuned(len(read), read).classify_row
+        filtered = self._filtered(texts)
         with collector_paused():
-            if keep is None:
+            if filtered is None:
+                read = texts if isinstance(texts, list) else texts.tolist()
+                row = self._tuned(len(read), read).classify_row
                 return None, [row(t, c) for t, c in zip(read, codes, strict=True)]
+            passed, column = filtered
+            rows = np.flatnonzero(passed)
+            given = iter(self._passed_rows(column.gather(rows), [codes[i] for i in rows]))
             # A text without a mention: its code alone decides, as in classify_row.
             # (industry_code reads a class only from text that is not blank.)
+            keep = passed.tolist()
             at = [
                 i
                 for i, (k, c) in enumerate(zip(keep, codes, strict=True))
                 if k or (isinstance(c, str) and c.strip())
             ]
-            given = iter(read)
-            return at, [row(next(given) if keep[i] else None, codes[i]) for i in at]
+            row = self.classify_row
+            return at, [next(given) if keep[i] else row(None, codes[i]) for i in at]
+
+    def _passed_rows(self, column: Any, codes: list) -> list[Classification]:
+        """:meth:`classify_row` of the texts the native filter passed (a polars column).
+
+        Every rule reads within a clause (rule 6's heading before a colon apart), and a
+        round bracket only from where it opens, so a scope's result is the sum of its
+        pieces' results, cut at the clause ends no bracket holds open (``；``, ``，`` …,
+        never ``：``; :func:`_clause_pieces`). polars cuts the texts and keeps the pieces
+        that hold a term; each distinct piece is read once (:meth:`_scan`,
+        :meth:`_settle`) and remembered for the chain (:func:`_piece_memory`).
+
+        - A text with lower-case Latin letters is read upper-cased, each piece as the
+          whole text would be; when it also holds a character outside
+          :data:`_CASE_SAFE` (where ``str.upper`` might change a length), it is read
+          whole, as :meth:`classify_row` reads it.
+        - A text that names a raw material (原料, 利用) is read on the general path
+          (:meth:`_scan_with_inputs`) when any of its pieces holds such a trigger, as
+          :meth:`_scan` switches for the whole text.
+        """
+        pieces = _clause_pieces(*self._key)
+        if pieces is None:  # terms that hold every clause end: the texts are read whole
+            texts = column.to_list()
+            row = self._tuned(len(texts), texts).classify_row
+            return [row(t, c) for t, c in zip(texts, codes, strict=True)]
+        import polars as pl
+
+        cut, raw_re, forms = pieces
+        text = pl.col("t")
+        lower = text.str.contains("[a-z]")
+        rows = pl.LazyFrame({"t": column}).with_row_index("i")
+        rows = rows.with_columns(
+            upper=lower,
+            whole=(lower & text.str.contains(f"[^{_CASE_SAFE}]")).fill_null(False),
+            raw=text.str.contains(raw_re),
+        )
+        held, whole = pl.collect_all(
+            [
+                rows.filter(~pl.col("whole"))
+                .select("i", "upper", "raw", text.str.extract_all(cut))
+                .explode("t", empty_as_null=True)
+                .filter(_holds_any(text, forms) | (pl.col("raw") & text.str.contains(raw_re))),
+                rows.filter(pl.col("whole")).select("i", "t"),
+            ]
+        )
+        memory = _piece_memory(*self._key)
+        by_row: dict[int, tuple[dict[str, list[str]], dict[str, list[str]]]] = {}
+        named_inputs: dict[int, list[str]] = {}  # the pieces of texts that may name inputs
+        columns = (held[c].to_list() for c in ("i", "upper", "raw", "t"))
+        for i, upper, raw, piece in zip(*columns, strict=True):
+            if upper:  # the text has lower-case Latin letters: _scan reads it upper-cased
+                piece = piece.upper()
+            if raw:
+                named_inputs.setdefault(i, []).append(piece)
+            else:
+                _add_settled(by_row, i, memory.settled(self, piece, general=False))
+        for i, text_pieces in named_inputs.items():
+            general = any(memory.names_input(self, piece) for piece in text_pieces)
+            for piece in text_pieces:
+                _add_settled(by_row, i, memory.settled(self, piece, general=general))
+        out: list[Classification | None] = [None] * len(codes)
+        row = self.classify_row
+        for i, text_ in zip(whole["i"].to_list(), whole["t"].to_list(), strict=True):
+            out[i] = row(text_, codes[i])
+        finish = self._finish
+        for i, code in enumerate(codes):
+            if out[i] is None:
+                made, traded = by_row.get(i) or ({}, {})
+                out[i] = finish(made, traded, code)
+        return out  # type: ignore[return-value]
 
     def _read(self, texts: Any) -> tuple[list, list[bool] | None]:
         """The texts to scan in Python, and which rows they are (None: all of them)."""
@@ -766,6 +942,62 @@ class Classifier:
         if isinstance(texts, list):
             return list(compress(texts, passed.tolist())), passed.tolist()
         return texts.iloc[passed].tolist(), passed.tolist()
+
+
+Settled = tuple[dict[str, list[str]], dict[str, list[str]]]
+
+
+def _add_settled(by_row: dict[int, Settled], i: int, settled: Settled | tuple[()]) -> None:
+    """Add a piece's settled mentions to row ``i``'s (new lists: the piece's are remembered)."""
+    if not settled:
+        return
+    if i not in by_row:
+        by_row[i] = ({}, {})
+    made, traded = by_row[i]
+    for sid, terms in settled[0].items():
+        made.setdefault(sid, []).extend(terms)
+    for sid, terms in settled[1].items():
+        traded.setdefault(sid, []).extend(terms)
+
+
+class _Pieces:
+    """What each clause piece settles, on both scan paths, and whether it names an input."""
+
+    __slots__ = ("general", "inputs", "plain")
+
+    def __init__(self) -> None:
+        self.plain: dict[str, Settled | tuple[()]] = {}
+        self.general: dict[str, Settled | tuple[()]] = {}
+        self.inputs: dict[str, bool] = {}
+
+    def settled(self, clf: Classifier, piece: str, *, general: bool) -> Settled | tuple[()]:
+        """:meth:`Classifier._settle` of the piece's mentions; ``()`` for none."""
+        memo = self.general if general else self.plain
+        found = memo.get(piece)
+        if found is None:
+            if len(memo) > _PIECES_KEPT:
+                memo.clear()
+            mentions = clf._scan_with_inputs(piece) if general else clf._scan(piece)
+            found = memo[piece] = clf._settle(piece, mentions) if mentions else ()
+        return found
+
+    def names_input(self, clf: Classifier, piece: str) -> bool:
+        """Whether the automaton finds a raw-material trigger in the piece (:meth:`_scan`)."""
+        found = self.inputs.get(piece)
+        if found is None:
+            if len(self.inputs) > _PIECES_KEPT:
+                self.inputs.clear()
+            found = self.inputs[piece] = any(
+                info.__class__ is tuple and info[0] == "raw"
+                for _end, info in clf._automaton.iter_long(piece + _END)
+            )
+        return found
+
+
+@lru_cache(maxsize=4)
+def _piece_memory(key: tuple, catalog: tuple = ()) -> _Pieces:
+    """The pieces read so far for a chain's segment content (shared by its classifiers)."""
+    return _Pieces()
 
 
 def _is_series(values: object) -> bool:
