@@ -404,7 +404,10 @@ def _native_filter(key: tuple, catalog: tuple = ()) -> tuple[tuple[str, ...], st
     # a trade verb right after it; or a verb earlier in its clause, a trade verb right before.
     after = f"{m}(?:{v}|{t}|[^{qualifiers}{ends}][^{ends}]*{v})"
     before = f"(?:{v}[^{ends}]*|{t}){m}(?:[^{qualifiers}]|$)"
-    return tuple(sorted(anywhere)), m, f"{after}|{before}"
+    # A leading "start or any character" changes nothing a search finds, but leaves the
+    # regex no verb to scan for first (verbs are in every scope): Rust's regex then looks
+    # for the market terms and reads back from them, twice as fast.
+    return tuple(sorted(anywhere)), m, f"(?:^|[\\s\\S])(?:{after}|{before})"
 
 
 #: A form with more Latin letters than this is matched in any ASCII case by contains_any;
