@@ -831,8 +831,9 @@ class Classifier:
         at, found = self._classify_some(texts, codes)
         if at is None:
             return found
+        new = tuple.__new__  # (not the class's Python-level __new__: 100,000 rows)
         with collector_paused():
-            out = [Classification([], {}, [], []) for _ in range(len(texts))]
+            out = [new(Classification, ([], {}, [], [])) for _ in range(len(texts))]
             for i, result in zip(at, found, strict=True):
                 out[i] = result
         return out
@@ -845,7 +846,8 @@ class Classifier:
         The other rows (no text the native filter passes, no industry code) find nothing. ``None``
         for the rows: every row was read, in order.
         """
-        codes = [None] * len(texts) if codes is None else list(codes)
+        coded = codes is not None
+        codes = list(codes) if coded else [None] * len(texts)
         if len(codes) != len(texts):
             raise ValueError("texts and codes differ in length")
         filtered = self._filtered(texts)
@@ -856,7 +858,10 @@ class Classifier:
                 return None, [row(t, c) for t, c in zip(read, codes, strict=True)]
             passed, column = filtered
             rows = np.flatnonzero(passed)
-            given = iter(self._passed_rows(column.gather(rows), [codes[i] for i in rows]))
+            found = self._passed_rows(column.gather(rows), [codes[i] for i in rows.tolist()])
+            if not coded:  # no codes: the passed rows are the rows that may find something
+                return rows.tolist(), found
+            given = iter(found)
             # A text without a mention: its code alone decides, as in classify_row.
             # (industry_code reads a class only from text that is not blank.)
             keep = passed.tolist()
@@ -896,29 +901,36 @@ class Classifier:
         cut, raw_re, forms = pieces
         text = pl.col("t")
         lower = text.str.contains("[a-z]")
-        rows = pl.LazyFrame({"t": column}).with_row_index("i")
-        rows = rows.with_columns(
-            upper=lower,
-            whole=(lower & text.str.contains(f"[^{_CASE_SAFE}]")).fill_null(False),
-            raw=text.str.contains(raw_re),
+        flags = (
+            _parts_frame(column, pl)
+            .select(
+                upper=lower.fill_null(False),
+                whole=(lower & text.str.contains(f"[^{_CASE_SAFE}]")).fill_null(False),
+                raw=text.str.contains(raw_re).fill_null(False),
+            )
+            .collect()
         )
-        held, whole = pl.collect_all(
-            [
-                rows.filter(~pl.col("whole"))
-                .select("i", "upper", "raw", text.str.extract_all(cut))
-                .explode("t", empty_as_null=True)
-                .filter(_holds_any(text, forms) | (pl.col("raw") & text.str.contains(raw_re))),
-                rows.filter(pl.col("whole")).select("i", "t"),
-            ]
+        upper, whole, raw = (flags[c].to_list() for c in ("upper", "whole", "raw"))
+        # The pieces that hold a term, or a raw-material word (only a text with one has it).
+        # (A LazyFrame cut into parts runs the regexes on every core; the row numbers
+        # are added after them, which would otherwise run them on one.)
+        held = (
+            _parts_frame(column, pl)
+            .select(text.str.extract_all(cut))
+            .with_row_index("i")
+            .explode("t", empty_as_null=True)
+            .filter(_holds_any(text, forms) | text.str.contains(raw_re))
+            .collect()
         )
         memory = _piece_memory(*self._key)
         by_row: dict[int, tuple[dict[str, list[str]], dict[str, list[str]]]] = {}
         named_inputs: dict[int, list[str]] = {}  # the pieces of texts that may name inputs
-        columns = (held[c].to_list() for c in ("i", "upper", "raw", "t"))
-        for i, upper, raw, piece in zip(*columns, strict=True):
-            if upper:  # the text has lower-case Latin letters: _scan reads it upper-cased
+        for i, piece in zip(held["i"].to_list(), held["t"].to_list(), strict=True):
+            if whole[i]:
+                continue
+            if upper[i]:  # the text has lower-case Latin letters: _scan reads it upper-cased
                 piece = piece.upper()
-            if raw:
+            if raw[i]:
                 named_inputs.setdefault(i, []).append(piece)
             else:
                 _add_settled(by_row, i, memory.settled(self, piece, general=False))
@@ -928,7 +940,8 @@ class Classifier:
                 _add_settled(by_row, i, memory.settled(self, piece, general=general))
         out: list[Classification | None] = [None] * len(codes)
         row = self.classify_row
-        for i, text_ in zip(whole["i"].to_list(), whole["t"].to_list(), strict=True):
+        rows = np.flatnonzero(flags["whole"].to_numpy())
+        for i, text_ in zip(rows.tolist(), column.gather(rows).to_list(), strict=True):
             out[i] = row(text_, codes[i])
         finish = self._finish
         for i, code in enumerate(codes):
