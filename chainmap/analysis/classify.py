@@ -833,10 +833,10 @@ class Classifier:
             return found
         new = tuple.__new__  # (not the class's Python-level __new__: 100,000 rows)
         with collector_paused():
-            out = [new(Classification, ([], {}, [], [])) for _ in range(len(texts))]
+            out: list[Classification | None] = [None] * len(texts)
             for i, result in zip(at, found, strict=True):
                 out[i] = result
-        return out
+            return [new(Classification, ([], {}, [], [])) if r is None else r for r in out]
 
     def _classify_some(
         self, texts: list | pd.Series, codes: Iterable[object] | None
@@ -925,6 +925,7 @@ class Classifier:
         memory = _piece_memory(*self._key)
         by_row: dict[int, tuple[dict[str, list[str]], dict[str, list[str]]]] = {}
         named_inputs: dict[int, list[str]] = {}  # the pieces of texts that may name inputs
+        plain = memory.plain
         for i, piece in zip(held["i"].to_list(), held["t"].to_list(), strict=True):
             if whole[i]:
                 continue
@@ -932,8 +933,12 @@ class Classifier:
                 piece = piece.upper()
             if raw[i]:
                 named_inputs.setdefault(i, []).append(piece)
-            else:
-                _add_settled(by_row, i, memory.settled(self, piece, general=False))
+                continue
+            settled = plain.get(piece)
+            if settled is None:
+                settled = memory.settled(self, piece, general=False)
+            if settled:
+                _add_settled(by_row, i, settled)
         for i, text_pieces in named_inputs.items():
             general = any(memory.names_input(self, piece) for piece in text_pieces)
             for piece in text_pieces:
