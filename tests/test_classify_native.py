@@ -303,6 +303,32 @@ def test_clause_pieces_give_the_whole_texts_results():
     assert sum("vdf" in r.segments for r in found) > 500
 
 
+def test_clause_pieces_on_random_unicode(fluorochem_chain):
+    """Terms among random characters (NUL, combining marks, astral, separators, brackets
+    left open, letters str.upper lengthens) and texts of one open bracket or 25,000
+    characters: the pieces give what the whole texts give."""
+    terms = sorted({t for ts in segment_terms(fluorochem_chain).values() for t in ts})
+    rng = random.Random(5)
+    alphabet = [
+        *"，,；;。：:！!？?\n\r\t、（）()[]【】的用级不含除外以为原料利用生产销售 ",
+        *"\x00\u200b\u0301\ufe0fßǅſıａｚＡ𠀀😀é\u2028",
+        *(chr(rng.randint(0x20, 0x2FFF)) for _ in range(200)),
+    ]
+    texts = []
+    for _ in range(15_000):
+        parts = []
+        for _ in range(rng.randint(0, 12)):
+            if rng.random() < 0.4:
+                term = rng.choice(terms)
+                parts.append(term if rng.random() < 0.7 else term.lower())
+            else:
+                parts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))))
+        texts.append("".join(parts))
+    texts += ["", "（", "）", "（" * 1000 + "氢氟酸生产", "氢氟酸生产" * 5000, "pvdf，ß；PVDF生产"]
+    found = _same(fluorochem_chain, texts)
+    assert sum(bool(r.segments or r.trade_segments) for r in found) > 5_000
+
+
 def test_a_chain_whose_terms_hold_every_clause_end_reads_texts_whole():
     from chainmap.analysis.classify import _PIECE_ENDS, _clause_pieces
 
