@@ -965,10 +965,10 @@ class Classifier:
         return texts.iloc[passed].tolist(), passed.tolist()
 
 
-Settled = tuple[dict[str, list[str]], dict[str, list[str]]]
+_Settled = tuple[dict[str, list[str]], dict[str, list[str]]]
 
 
-def _add_settled(by_row: dict[int, Settled], i: int, settled: Settled | tuple[()]) -> None:
+def _add_settled(by_row: dict[int, _Settled], i: int, settled: _Settled | tuple[()]) -> None:
     """Add a piece's settled mentions to row ``i``'s (new lists: the piece's are remembered)."""
     if not settled:
         return
@@ -987,11 +987,11 @@ class _Pieces:
     __slots__ = ("general", "inputs", "plain")
 
     def __init__(self) -> None:
-        self.plain: dict[str, Settled | tuple[()]] = {}
-        self.general: dict[str, Settled | tuple[()]] = {}
+        self.plain: dict[str, _Settled | tuple[()]] = {}
+        self.general: dict[str, _Settled | tuple[()]] = {}
         self.inputs: dict[str, bool] = {}
 
-    def settled(self, clf: Classifier, piece: str, *, general: bool) -> Settled | tuple[()]:
+    def settled(self, clf: Classifier, piece: str, *, general: bool) -> _Settled | tuple[()]:
         """:meth:`Classifier._settle` of the piece's mentions; ``()`` for none."""
         memo = self.general if general else self.plain
         found = memo.get(piece)
