@@ -516,8 +516,9 @@ _PIECES_KEPT = 1 << 16
 
 @lru_cache(maxsize=32)
 def _clause_pieces(key: tuple, catalog: tuple = ()) -> tuple[str, str, tuple[str, ...]] | None:
-    """The regexes that cut scopes into clause pieces and pick the texts read whole, and
-    the filter's forms; None when every clause end is part of a term (no cut is safe)."""
+    """The regex that cuts scopes into clause pieces, the regex of the raw-material words
+    (whose texts may take the general path), and the forms a piece with a mention holds;
+    None when every clause end is part of a term (no cut is safe)."""
     patterns = _native_filter(key, catalog)
     words = [f for info in _term_table(key, catalog) for f in _variants(info.term)]
     words += [w for _kind, ws in _TRIGGERS for w in ws]
