@@ -504,8 +504,8 @@ def test_ctrl_c_is_one_line_and_exit_130_on_every_engine(request, big_firms, tmp
         )  # fmt: skip
         options += ["--scheduler", cluster.scheduler_address]
     source = big_firms
-    if engine == "stream":  # 150,000 firms were ranked within the 1 s once ranking got
-        source = request.getfixturevalue("big_parts")  # faster: 600,000 in four parts
+    if engine in ("memory", "stream"):  # 150,000 firms were ranked within the 1 s once
+        source = request.getfixturevalue("big_parts")  # ranking got faster: 600,000 in 4 parts
     if engine == "dask-local":
         options = ["--engine", "dask"]
         # Its own cluster takes seconds to start and ignores Ctrl-C meanwhile: give it
