@@ -18,10 +18,21 @@ __all__ = ["collector_paused"]
 
 
 @contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused(*, promote: bool = False) -> Iterator[None]:
     """Pause the cyclic collector for the block (or decorated function), then restore it.
 
     Nested use is safe: only the outermost block that found it enabled enables it again.
+
+    With ``promote``, the objects made in the block go straight to the collector's oldest
+    generation when it ends. Use it for a block that returns many objects that outlive it
+    (a list of 100,000 classification results): enabled again, the collector would
+    otherwise scan them all at its next young pass only to find them alive, and again
+    at the pass after (a tenth of the classifier's time). The young generations are
+    collected as the block starts, so only the block's own objects are promoted; the
+    oldest generation is scanned as usual at the next full pass. Nothing is promoted
+    when the collector was disabled, or when the caller holds objects frozen with
+    :func:`gc.freeze` (promoting goes through ``gc.freeze`` and ``gc.unfreeze``, which
+    would release them).
 
     Examples
     --------
@@ -33,9 +44,14 @@ def collector_paused() -> Iterator[None]:
     True
     """
     was_enabled = gc.isenabled()
+    if was_enabled and promote:
+        gc.collect(1)  # the caller's young objects: collected now, not promoted
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            if promote and not gc.get_freeze_count():
+                gc.freeze()  # every tracked object to the permanent generation (a list
+                gc.unfreeze()  # splice), then all of it to the oldest: none is scanned
             gc.enable()

@@ -474,3 +474,28 @@ def test_assign_segments_equals_classify_row_row_by_row(fluorochem_chain, rows, 
     # No two cells share a list: a caller may change one cell's list in place.
     cells = [*got["segments"], *got["trade_segments"], *got["segments_confidence"]]
     assert len({id(c) for c in cells}) == len(cells)
+
+
+def test_many_results_are_promoted_past_the_young_collections(fluorochem_chain, monkeypatch):
+    """classify_rows, classify_many and assign_segments hand back results that outlive
+    the call: from _PROMOTE_MIN_ROWS rows on they go to the collector's oldest
+    generation as the call ends (chainmap.collector), below it they do not."""
+    import chainmap.analysis.classify as module
+    from chainmap.collector import collector_paused
+
+    asked: list[bool] = []
+
+    def recorded(*, promote: bool = False):
+        asked.append(promote)
+        return collector_paused(promote=promote)
+
+    monkeypatch.setattr(module, "collector_paused", recorded)
+    clf = Classifier(fluorochem_chain)
+    for n in (module._PROMOTE_MIN_ROWS - 1, module._PROMOTE_MIN_ROWS):
+        texts = ["萤石开采；氢氟酸生产"] * n
+        asked.clear()
+        clf.classify_rows(texts)
+        clf.classify_many(texts)
+        assign_segments(fluorochem_chain, pd.DataFrame({"scope": texts}))
+        promoted = [p for p in asked if p]
+        assert len(promoted) == (3 if n >= module._PROMOTE_MIN_ROWS else 0), asked

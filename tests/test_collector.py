@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 
 import pytest
 
@@ -44,3 +45,64 @@ def test_enabled_again_after_an_error_and_as_a_decorator():
     with pytest.raises(ValueError):
         fails()
     assert gc.isenabled()
+
+
+def _generation_of(obj: object) -> int | None:
+    for generation in (0, 1, 2):
+        if any(o is obj for o in gc.get_objects(generation=generation)):
+            return generation
+    return None
+
+
+def test_promote_moves_the_blocks_objects_to_the_oldest_generation():
+    gc.enable()
+    with collector_paused(promote=True):
+        made = [[] for _ in range(100)]
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()  # (no young pass may move anything while the generations are read)
+    assert {_generation_of(m) for m in made} == {2}
+    gc.enable()
+    with collector_paused():  # without promote: young, as the interpreter made them
+        young = [[] for _ in range(100)]
+    gc.disable()
+    assert _generation_of(young[0]) == 0
+
+
+def test_promote_collects_the_callers_young_garbage_first():
+    class Node:
+        pass
+
+    gc.disable()  # nothing collects the cycle before the block but the block itself
+    node = Node()
+    node.itself = node
+    alive = weakref.ref(node)
+    del node
+    assert alive() is not None
+    gc.enable()
+    with collector_paused(promote=True):
+        assert alive() is None
+
+
+def test_promote_leaves_nothing_promoted_when_the_collector_was_disabled():
+    gc.disable()
+    with collector_paused(promote=True):
+        made = []
+    assert not gc.isenabled()
+    assert _generation_of(made) == 0
+
+
+def test_promote_keeps_the_callers_frozen_objects_frozen():
+    gc.enable()
+    gc.collect()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        with collector_paused(promote=True):
+            made = []
+        gc.disable()
+        assert gc.get_freeze_count() == frozen
+        assert _generation_of(made) == 0  # not promoted: that would unfreeze the caller's
+    finally:
+        gc.unfreeze()

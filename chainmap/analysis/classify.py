@@ -541,6 +541,11 @@ def _clause_pieces(key: tuple, catalog: tuple = ()) -> tuple[str, str, tuple[str
     return cut, "|".join(_RAW_TRIGGERS), tuple(sorted(forms))
 
 
+#: Rows from which a call's results are promoted to the collector's oldest generation
+#: (:func:`~chainmap.collector.collector_paused`); below it, the young pass made as the
+#: block starts would cost more than the scans of the results it saves.
+_PROMOTE_MIN_ROWS = 10_000
+
 #: Rows per part, at least, when a text column is cut into one part per polars thread.
 _PART_MIN_ROWS = 5_000
 
@@ -814,7 +819,8 @@ class Classifier:
         texts = texts if isinstance(texts, list) or _is_series(texts) else list(texts)
         read, keep = self._read(texts)
         classify = self._tuned(len(read), read).classify_one
-        with collector_paused():  # each result is new lists and dicts: no cycles
+        # Each result is new lists and dicts (no cycles), and outlives the call.
+        with collector_paused(promote=len(texts) >= _PROMOTE_MIN_ROWS):
             if keep is None:
                 return [classify(t) for t in read]
             given = iter(read)
@@ -829,11 +835,12 @@ class Classifier:
         filter then reads its Arrow data, and only the texts it passes become strings.
         """
         texts = texts if isinstance(texts, list) or _is_series(texts) else list(texts)
-        at, found = self._classify_some(texts, codes)
-        if at is None:
-            return found
-        new = tuple.__new__  # (not the class's Python-level __new__: 100,000 rows)
-        with collector_paused():
+        # The results outlive the call: to the collector's oldest generation with them.
+        with collector_paused(promote=len(texts) >= _PROMOTE_MIN_ROWS):
+            at, found = self._classify_some(texts, codes)
+            if at is None:
+                return found
+            new = tuple.__new__  # (not the class's Python-level __new__: 100,000 rows)
             out: list[Classification | None] = [None] * len(texts)
             for i, result in zip(at, found, strict=True):
                 out[i] = result
@@ -1369,7 +1376,8 @@ def assign_segments(
     untagged = [i for i, ids in enumerate(tagged) if not ids]
     if len(untagged) < len(out):
         texts, codes = texts.iloc[untagged], [codes[i] for i in untagged]
-    with collector_paused():  # new lists, no cycles (most rows of a registry find nothing)
+    # New lists, no cycles (most rows of a registry find nothing), kept in the table.
+    with collector_paused(promote=len(out) >= _PROMOTE_MIN_ROWS):
         at, results = Classifier(chain)._classify_some(texts, codes)
         if at is None and len(untagged) == len(out):  # every row read and found in order
             segments, proofs, trades, levels = (
