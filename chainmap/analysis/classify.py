@@ -908,17 +908,25 @@ class Classifier:
 
         cut, raw_re, forms = pieces
         text = pl.col("t")
-        lower = text.str.contains("[a-z]")
         flags = (
             _parts_frame(column, pl)
             .select(
-                upper=lower.fill_null(False),
-                whole=(lower & text.str.contains(f"[^{_CASE_SAFE}]")).fill_null(False),
+                upper=text.str.contains("[a-z]").fill_null(False),
                 raw=text.str.contains(raw_re).fill_null(False),
             )
             .collect()
         )
-        upper, whole, raw = (flags[c].to_list() for c in ("upper", "whole", "raw"))
+        upper, raw = flags["upper"].to_list(), flags["raw"].to_list()
+        # Read whole: a text with lower-case letters and a character outside _CASE_SAFE
+        # (looked for only in the texts with lower-case letters: a third of them).
+        cased = np.flatnonzero(flags["upper"].to_numpy())
+        unsafe = _parts_frame(column.gather(cased), pl).select(
+            text.str.contains(f"[^{_CASE_SAFE}]").fill_null(False)
+        )
+        whole_rows = cased[unsafe.collect().to_series().to_numpy()]
+        whole = np.zeros(len(column), dtype=bool)
+        whole[whole_rows] = True
+        whole = whole.tolist()
         # The pieces that hold a term, or a raw-material word (only a text with one has it).
         # (A LazyFrame cut into parts runs the regexes on every core; the row numbers
         # are added after them, which would otherwise run them on one.)
@@ -953,8 +961,7 @@ class Classifier:
                 _add_settled(by_row, i, memory.settled(self, piece, general=general))
         out: list[Classification | None] = [None] * len(codes)
         row = self.classify_row
-        rows = np.flatnonzero(flags["whole"].to_numpy())
-        for i, text_ in zip(rows.tolist(), column.gather(rows).to_list(), strict=True):
+        for i, text_ in zip(whole_rows.tolist(), column.gather(whole_rows).to_list(), strict=True):
             out[i] = row(text_, codes[i])
         finish = self._finish
         for i, code in enumerate(codes):
