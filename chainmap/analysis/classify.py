@@ -924,9 +924,9 @@ class Classifier:
             text.str.contains(f"[^{_CASE_SAFE}]").fill_null(False)
         )
         whole_rows = cased[unsafe.collect().to_series().to_numpy()]
-        whole = np.zeros(len(column), dtype=bool)
-        whole[whole_rows] = True
-        whole = whole.tolist()
+        read_whole = np.zeros(len(column), dtype=bool)
+        read_whole[whole_rows] = True
+        whole = read_whole.tolist()
         # The pieces that hold a term, or a raw-material word (only a text with one has it).
         # (A LazyFrame cut into parts runs the regexes on every core; the row numbers
         # are added after them, which would otherwise run them on one.)
