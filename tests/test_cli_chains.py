@@ -181,6 +181,29 @@ def test_help_imports_no_heavy_dependencies():
     assert "HEAVY []" in out.stdout
 
 
+def test_the_entry_point_freezes_what_is_left_as_the_process_ends(tmp_path):
+    """main() is a process's last act: the objects left are frozen, so the interpreter's
+    last collections skip them, after a command that succeeds or fails; its output is
+    written and complete."""
+    out_file = tmp_path / "chains.csv"
+    code = (
+        "import gc, sys; from chainmap.cli import main\n"
+        "assert gc.get_freeze_count() == 0\n"
+        "try: main(sys.argv[1:])\n"
+        "except SystemExit as e: print('EXIT', e.code)\n"
+        "print('FROZEN', gc.get_freeze_count() > 1000)\n"
+    )
+    for args, code_seen in (
+        (["chains", "-o", str(out_file)], "EXIT 0"),
+        (["rank", "no_such_chain"], "EXIT 1"),
+    ):
+        run = [sys.executable, "-c", code, *args]
+        out = subprocess.run(run, capture_output=True, text=True, check=True)
+        assert code_seen in out.stdout, out.stderr
+        assert "FROZEN True" in out.stdout
+    assert "fluorochem" in out_file.read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("args", [["--help"], ["chains", "--help"], ["show", "--help"]])
 def test_help_pages_render(invoke, args):
     assert invoke(*args).exit_code == 0
