@@ -32,7 +32,8 @@ def collector_paused(*, promote: bool = False) -> Iterator[None]:
     oldest generation is scanned as usual at the next full pass. Nothing is promoted
     when the collector was disabled, or when the caller holds objects frozen with
     :func:`gc.freeze` (promoting goes through ``gc.freeze`` and ``gc.unfreeze``, which
-    would release them).
+    would release them; counting them walks the frozen objects, about 5 ms for two
+    million, paid once per block).
 
     Examples
     --------
