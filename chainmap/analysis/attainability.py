@@ -162,20 +162,16 @@ def strength(
     s_emp = log_scale(_numbers(frame, "employees"), EMPLOYEE_SCALE)
     listed = _per_text(frame, "listed", bool, float)
     quality = np.zeros(len(frame))
+    if flags is not None and flag_numbers is None:
+        if len(flags) != len(frame):
+            raise ValueError(f"{len(flags)} flag lists for {len(frame)} rows")
+        flag_numbers = _by_object(flags)
     if flag_numbers is not None:  # one test per distinct list
         numbers, lists = flag_numbers
         if len(numbers) != len(frame):
             raise ValueError(f"{len(numbers)} flag numbers for {len(frame)} rows")
         has = [float(any(q in x for x in f for q in QUALITY_FLAGS)) for f in lists]
         quality = np.array(has, dtype=float)[numbers] if len(numbers) else quality
-    elif flags is not None:  # parsed: one test per list object (flag_lists shares equal ones)
-        if len(flags) != len(frame):
-            raise ValueError(f"{len(flags)} flag lists for {len(frame)} rows")
-        has_of: dict[int, float] = {}
-        for f in flags:
-            if id(f) not in has_of:
-                has_of[id(f)] = float(any(q in x for x in f for q in QUALITY_FLAGS))
-        quality = np.array([has_of[id(f)] for f in flags], dtype=float)
     elif "flags" in frame.columns:  # one parse per distinct cell (registries repeat a few)
         cells = frame["flags"]
         text = (
@@ -383,7 +379,11 @@ def flag_numbers(frame: pd.DataFrame) -> tuple[np.ndarray, list[list[str]]]:
     if isinstance(frame["flags"].dtype, pd.StringDtype):
         codes, uniques = pd.factorize(frame["flags"], use_na_sentinel=False)  # (in Arrow)
         return codes, [_flag_list(v) for v in uniques.tolist()]
-    flags = flag_lists(frame)  # equal cells share a list: numbered by the list object
+    return _by_object(flag_lists(frame))  # (equal cells share a list)
+
+
+def _by_object(flags: Sequence[list[str]]) -> tuple[np.ndarray, list[list[str]]]:
+    """``flags`` as :func:`flag_numbers` gives them, numbered by list object."""
     ids = np.fromiter(map(id, flags), dtype=np.int64, count=len(flags))
     codes, _ = pd.factorize(ids)
     first = np.unique(codes, return_index=True)[1] if len(codes) else np.array([], np.int64)
