@@ -377,3 +377,21 @@ def test_distance_many_matches_scalar():
     assert got[1] == pytest.approx(rg.distance_km("330112", "310000"))
     assert np.isnan(got[2:5]).all()
     assert got[5] == pytest.approx(rg.distance_km("330723", "310000"))
+
+
+def test_distance_many_every_code_and_alias():
+    """Every current code and every alias, against the scalar distance (the reference)."""
+    codes = [*rg.levels(), *rg.region_aliases(), " 330723 ", 330700, math.nan]
+    got = rg.distance_km_many(codes, "330723")
+    for code, km in zip(codes[:-1], got[:-1].tolist(), strict=True):
+        assert km == pytest.approx(rg.distance_km(str(code).strip(), "330723"), rel=1e-12, abs=1e-9)
+    assert math.isnan(got[-1])
+
+
+def test_zones_of_every_code_as_region_zones():
+    extra = {"金华周边": ["金华", "330100"]}
+    codes = [*rg.levels(), *list(rg.region_aliases())[:300]]
+    for given in (None, extra):
+        at = rg.zones_of(codes, given)
+        assert at == {c: rg.region_zones(c, given) for c in codes}
+    assert sum(map(bool, at.values())) > 500  # the zones hold many of the codes

@@ -605,7 +605,8 @@ def _rank_table(
     distance_of = np.full(len(code_list) + 1, np.nan)  # (the last: no code)
     distance_of[used] = regions.distance_km_many(uniq, where.code)
     distance = distance_of[use_no]
-    zone_of = [regions.region_zones(c, extra_zones) if c else [] for c in uniq]
+    zones_at = regions.zones_of([c for c in uniq if c], extra_zones)  # the zone table once
+    zone_of = [zones_at[c] if c else [] for c in uniq]
     in_zone_of = np.zeros(len(code_list) + 1, dtype=bool)
     in_zone_of[used] = [bool(wanted_zones & set(z)) for z in zone_of]
     in_zone = in_zone_of[use_no].astype(float)
@@ -660,9 +661,7 @@ def _rank_table(
     if zone is not None:
         members = _zone_members(zone, extra_zones)
         in_given_zone = np.zeros(len(code_list) + 1, dtype=bool)
-        in_given_zone[used] = [
-            isinstance(c, str) and zone in regions.region_zones(c, extra_zones) for c in uniq
-        ]
+        in_given_zone[used] = [isinstance(c, str) and zone in zones_at[c] for c in uniq]
         within = within[in_given_zone[use_no] & bool(members)]
     # One target per group, at its best site (the first in rank order), then the rows
     # kept (top, top per segment, the stability pool): only those become a frame.
