@@ -9,9 +9,16 @@ caches go to a temporary ``PYTHONPYCACHEPREFIX``, and ``PYTHONDONTWRITEBYTECODE`
 some machines, this one included) is cleared, else every run would compile chainmap's
 sources again (about 0.05 s here). The first, untimed, run of each fills the caches.
 
+``--floor`` adds a third peer: a process that imports every module the command imports
+(listed by one untimed run of the command, in the order it imported them) and ends as
+the command's entry point ends (``gc.freeze``), doing nothing else. It is the floor of
+this command's start-up while it imports what it imports: the ratio no change to the
+work alone can pass.
+
 Usage::
 
     python benchmarks/startup.py             # 7 runs each
+    python benchmarks/startup.py --floor --command "rank fluorochem"
     python benchmarks/startup.py --runs 15
     python benchmarks/startup.py --baseline 381f563 --command "rank fluorochem" \
         --command "show fluorochem"          # against an earlier revision, same run
@@ -46,16 +53,53 @@ def _seconds(argv: list[str], tree: Path | None = None) -> float:
     return time.perf_counter() - t0
 
 
-def _measure(command: list[str], runs: int, baseline: Path | None) -> dict[str, list[float]]:
-    """Medians of ``runs`` fresh processes: pandas, the baseline tree (if any), this tree."""
+# Runs the command as ``python -m chainmap`` does, then prints the modules it imported.
+_LIST_MODULES = """
+import sys
+before = set(sys.modules)
+sys.argv = ["chainmap", *sys.argv[1:]]
+from chainmap.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print("-- modules --")
+print("\\n".join(m for m in sys.modules if m not in before))
+"""
+
+
+def _floor(command: list[str]) -> list[str]:
+    """``python -c`` arguments importing what ``command`` imports, then freezing as it ends."""
+    run = subprocess.run(
+        [sys.executable, "-c", _LIST_MODULES, *command],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent,
+        env=_ENV,
+    )
+    listed = run.stdout.rpartition("-- modules --\n")[2].splitlines()  # (after its output)
+    names = [m for m in listed if m and m != "__main__"]
+    body = "import gc, importlib, sys\n"
+    body += f"for m in {names!r}:\n    if m not in sys.modules:\n"
+    body += "        try:\n            importlib.import_module(m)\n"
+    body += "        except ImportError:\n            pass\n"
+    body += "gc.freeze()\n"
+    return [sys.executable, "-c", body]
+
+
+def _measure(
+    command: list[str], runs: int, baseline: Path | None, *, floor: bool = False
+) -> dict[str, list[float]]:
+    """Medians of ``runs`` fresh processes: pandas, the baseline tree (if any), this tree,
+    and the import floor (``floor``)."""
     argv = [sys.executable, "-m", "chainmap", *command]
-    plan = {"import pandas": (PANDAS, None), "chainmap": (argv, None)}
+    plan = {"import pandas": (PANDAS, None)}
     if baseline is not None:
-        plan = {
-            "import pandas": (PANDAS, None),
-            "baseline": (argv, baseline),
-            "chainmap": (argv, None),
-        }
+        plan["baseline"] = (argv, baseline)
+    if floor:
+        plan["imports only"] = (_floor(command), None)
+    plan["chainmap"] = (argv, None)
     for args, tree in plan.values():  # warm the file and bytecode caches once, untimed
         _seconds(args, tree)
     times: dict[str, list[float]] = {name: [] for name in plan}
@@ -74,6 +118,9 @@ def main() -> None:
         help="chainmap arguments to time, quoted (repeatable; default: rank fluorochem)",
     )
     parser.add_argument("--baseline", help="also time this git revision (a worktree)")
+    parser.add_argument(
+        "--floor", action="store_true", help="also time the command's imports alone (the floor)"
+    )
     args = parser.parse_args()
     commands = [c.split() for c in (args.command or ["rank fluorochem"])]
     with contextlib.ExitStack() as stack:
@@ -84,12 +131,14 @@ def main() -> None:
             tree = stack.enter_context(baseline_worktree(args.baseline))
         print(f"fresh processes, {args.runs} runs each, interleaved ({sys.executable})")
         for command in commands:
-            times = _measure(command, args.runs, tree)
+            times = _measure(command, args.runs, tree, floor=args.floor)
             pandas = statistics.median(times["import pandas"])
             for name, runs in times.items():
                 label = name if name == "import pandas" else f"chainmap {' '.join(command)}"
                 if name == "baseline":
                     label += f" @ {args.baseline}"
+                if name == "imports only":
+                    label = f"its imports only ({' '.join(command)})"
                 ratio = statistics.median(runs) / pandas
                 print(
                     f"{label:<44} median {statistics.median(runs):6.3f} s"
