@@ -349,3 +349,55 @@ def test_region_codes_number_every_row_and_leave_blanks_out(fluorochem, dtype):
     for level in ("province", "city", "county"):
         want = region_at(held.columns(["region_code"])["region_code"], level)
         assert held.region_at(level).tolist() == want.tolist(), level
+
+
+def test_take_rows_by_chunk_equals_take():
+    """_take_rows (a few rows of a long table: Arrow text taken chunk by chunk) equals
+    DataFrame.take for rows in order, out of order, repeated, counted from the end."""
+    import numpy as np
+
+    from chainmap.analysis import holdings
+
+    parts = []
+    for k in range(3):  # concatenated frames: their text columns are chunked Arrow arrays
+        n = 700 + 100 * k
+        parts.append(
+            pd.DataFrame(
+                {
+                    "name": pd.Series(
+                        [f"企业{k}-{i}" if i % 7 else None for i in range(n)], dtype="str"
+                    ),
+                    "count": np.arange(n) + 1000 * k,
+                    "share": np.linspace(0, 1, n),
+                    "active": np.arange(n) % 3 > 0,
+                    "founded": pd.to_datetime("2001-01-01") + pd.to_timedelta(np.arange(n), "D"),
+                    "lists": [[f"s{i % 5}"] for i in range(n)],
+                },
+                index=np.arange(n) % 50,  # (labels repeat: kept as take keeps them)
+            )
+        )
+    frame = pd.concat(parts)
+    frame.attrs["source"] = {"file": "x.parquet"}
+    assert frame["name"].array.__arrow_array__().num_chunks == 3  # the case under test
+    n = len(frame)
+    rng = np.random.default_rng(0)
+    cases = [
+        np.sort(rng.choice(n, 60, replace=False)),
+        rng.choice(n, 60, replace=False),  # out of order, across chunks
+        rng.choice(n, 40, replace=True),  # repeated
+        np.array([n - 1, 0, 700, 699, 1500, 1499]),  # chunk edges
+        np.array([-1, 3, -n]),  # from the end, as take counts them
+        np.array([5]),
+        np.array([], dtype=np.int64),
+    ]
+    for rows in cases:
+        assert len(rows) * holdings._FEW_ROWS <= n  # the chunk-by-chunk path
+        got = holdings._take_rows(frame, rows)
+        pd.testing.assert_frame_equal(got, frame.take(rows), check_exact=True)
+        assert got.attrs == frame.attrs
+        text = holdings._take_text(frame["name"], rows)
+        assert text.array.__arrow_array__().num_chunks <= 1
+    with pytest.raises(IndexError):
+        holdings._take_rows(frame, np.array([n]))
+    many = np.arange(0, n, 2)  # not a few rows: DataFrame.take itself
+    pd.testing.assert_frame_equal(holdings._take_rows(frame, many), frame.take(many))
