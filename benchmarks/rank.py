@@ -14,7 +14,13 @@ ranks it (timed, first call in the process):
   chainmap's ranking explainable (stage one, groups, sites, signals, reasons), so it
   is a floor, not an equal;
 - ``polars``: the same peer as a polars LazyFrame;
-- ``loop``: the same peer as a plain Python loop over the full table (every row).
+- ``loop``: the same peer as a plain Python loop over the full table (every row);
+- ``no-huge``: ``current`` without stability, run with ``NUMPY_MADVISE_HUGEPAGE=0``
+  (numpy's documented switch, read at import): numpy asks the kernel for transparent huge
+  pages for every array of 4 MiB or more, and where the host's ``defrag`` setting makes a
+  huge-page fault wait (``madvise``, ``always``), the ranking's fresh memory costs several
+  times as much kernel time. The host's settings are printed; the ratio of the two says
+  how much of ``current``'s time is the kernel's, not the ranking's.
 
 Timed: without stability and with it (profile ``[stability]``) for the two methods.
 Each child reports its peak resident memory (the table is written by a separate
@@ -175,8 +181,18 @@ def _write_table(path: Path, n: int, chain_id: str) -> None:
     table.drop(columns=["scope"]).to_parquet(path)
 
 
-def _run(tree: Path, table: Path, chain: str, stability: bool, peer: str | None = None) -> dict:
+def _run(
+    tree: Path,
+    table: Path,
+    chain: str,
+    stability: bool,
+    peer: str | None = None,
+    *,
+    huge_pages: bool = True,
+) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree)}
+    if not huge_pages:
+        env["NUMPY_MADVISE_HUGEPAGE"] = "0"
     args = (
         [PEER, str(table), peer] if peer else [CHILD, str(table), chain, "1" if stability else "0"]
     )
@@ -191,6 +207,17 @@ def _run(tree: Path, table: Path, chain: str, stability: bool, peer: str | None 
     if out.returncode:
         raise SystemExit(f"{tree}: the child failed:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _huge_page_settings() -> str:
+    """The kernel's transparent huge-page settings (the bracketed word is the one in use)."""
+    base = Path("/sys/kernel/mm/transparent_hugepage")
+    try:
+        return "; ".join(
+            f"{name} {(base / name).read_text().strip()}" for name in ("enabled", "defrag")
+        )
+    except OSError:
+        return "not reported by this system"
 
 
 def _baseline_tree(rev: str, where: Path) -> Path:
@@ -234,6 +261,9 @@ def main() -> None:
                         results.setdefault((name, stability), []).append(
                             _run(tree, table, args.chain, stability)
                         )
+                results.setdefault(("no-huge", False), []).append(
+                    _run(ROOT, table, args.chain, False, huge_pages=False)
+                )
                 for peer in PEERS:  # loop: every row, however long
                     results.setdefault((peer, False), []).append(
                         _run(ROOT, table, args.chain, False, peer)
@@ -253,6 +283,7 @@ def main() -> None:
                     check=False,
                 )
     print(f"rank_enterprises on {args.n:,} synthetic firms ({args.chain}), fresh process each")
+    print(f"transparent huge pages: {_huge_page_settings()}")
     # "kernel s": the median system CPU time of the timed call. On a shared machine the
     # kernel's page faults vary (0.2-0.7 s for the same ranking): a slow run shows it here.
     print(
@@ -276,6 +307,8 @@ def main() -> None:
                 f"ratio current/previous ({'with' if stability else 'without'} stability): "
                 f"{ratio:.2f}"
             )
+    ratio = medians[("current", False)] / medians[("no-huge", False)]
+    print(f"ratio current/no-huge (numpy's huge-page advice off): {ratio:.2f}")
     for peer in PEERS:
         ratio = medians[("current", False)] / medians[(peer, False)]
         print(f"ratio current/{peer} peer (without stability): {ratio:.2f}")
