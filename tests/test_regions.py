@@ -380,12 +380,20 @@ def test_distance_many_matches_scalar():
 
 
 def test_distance_many_every_code_and_alias():
-    """Every current code and every alias, against the scalar distance (the reference)."""
-    codes = [*rg.levels(), *rg.region_aliases(), " 330723 ", 330700, math.nan]
+    """Every current code and alias, and statistical codes, against the scalar distance
+    (the reference); NaN where the scalar distance refuses the code."""
+    codes = [*rg.levels(), *rg.region_aliases(), " 330723 ", 330700, "330185000"]
+    codes += ["440306000000", "110105000", "330723101000", "", None, math.nan]  # (a township)
     got = rg.distance_km_many(codes, "330723")
-    for code, km in zip(codes[:-1], got[:-1].tolist(), strict=True):
-        assert km == pytest.approx(rg.distance_km(str(code).strip(), "330723"), rel=1e-12, abs=1e-9)
-    assert math.isnan(got[-1])
+    for code, km in zip(codes, got.tolist(), strict=True):
+        try:
+            expected = rg.distance_km(str(code).strip(), "330723")
+        except rg.UnknownRegionError:
+            expected = math.nan
+        if code is None or code == "" or (isinstance(code, float) and math.isnan(code)):
+            expected = math.nan
+        assert km == pytest.approx(expected, rel=1e-12, abs=1e-9, nan_ok=True), code
+    assert math.isnan(got[-4]) and not math.isnan(got[-5])  # the township; a county
 
 
 def test_zones_of_every_code_as_region_zones():

@@ -298,11 +298,15 @@ def _ancestor(adcode: str, level: str) -> str | None:
     return code
 
 
-def _current_code(adcode: str) -> str:
-    code = str(adcode).strip()
+def _six_digits(code: str) -> str:
+    """A 9- or 12-digit statistical code ending in zeros as its 6-digit adcode; any other
+    text as it is."""
     m = _CODE.match(code)
-    if m and code[6:].strip("0") == "":
-        code = m.group(1)
+    return m.group(1) if m and code[6:].strip("0") == "" else code
+
+
+def _current_code(adcode: str) -> str:
+    code = _six_digits(str(adcode).strip())
     if code in _column("level"):
         return code
     if code in region_aliases():
@@ -660,10 +664,13 @@ def distance_km(a: str, b: str) -> float:
 def distance_km_many(codes: Sequence[str | None], home: str) -> np.ndarray:
     """Distances in km from ``home`` to each code; NaN where a code is empty or unknown.
 
+    A code is read as :func:`distance_km` reads it: a 9- or 12-digit statistical code
+    ending in zeros is its 6-digit adcode, an abolished code its successor.
+
     Examples
     --------
-    >>> distance_km_many(["330723", None, "999999"], "330723").tolist()
-    [0.0, nan, nan]
+    >>> distance_km_many(["330723", None, "999999", "330723000000"], "330723").tolist()
+    [0.0, nan, nan, 0.0]
     """
     import numpy as np
 
@@ -673,6 +680,7 @@ def distance_km_many(codes: Sequence[str | None], home: str) -> np.ndarray:
         None if c is None or (isinstance(c, float) and math.isnan(c)) else str(c).strip()
         for c in codes
     ]
+    keys = [_six_digits(c) if c else c for c in keys]  # (a statistical code: its adcode)
     keys = [aliases.get(c, c) if c else c for c in keys]
     lat_of, lon_of = _column("lat"), _column("lon")  # (a code not in the table: NaN)
     lat = np.array([lat_of.get(c, math.nan) for c in keys], dtype=float)
