@@ -31,6 +31,9 @@ from chainmap.model.vocab import CRITERIA
 
 __all__ = ["DROPOUT", "POOL_FACTOR", "segment_scores", "stability_runs"]
 
+#: Runs computed at once (their draws first, in order): memory of a few arrays of
+#: runs × pool size.
+_BLOCK = 256
 #: Probability that a segment tag is dropped in a run.
 DROPOUT = 0.10
 #: The pool re-ranked in each run is the first ``POOL_FACTOR × top_k`` rows (at least 100).
@@ -114,42 +117,57 @@ def stability_runs(
 
     ranks = np.empty((n, m), dtype=np.int64)
     planned: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    for r in range(n):
-        w = weights * rng.uniform(1 - spread, 1 + spread, size=len(weights))
-        w = w / w.sum()
-        home = rng.binomial(rng.poisson(x_home).astype(np.int64), 1 - dropout)
-        rest = rng.binomial(
-            rng.poisson(np.maximum(x_total - x_home, 0)).astype(np.int64), 1 - dropout
-        )
+    spare = np.maximum(x_total - x_home, 0)
+    for first in range(0, n, _BLOCK):  # the runs a block at a time (memory: runs × pool)
+        runs = min(_BLOCK, n - first)
+        # The draws of each run, in the order every run draws them (the same stream).
+        u = np.empty((runs, len(weights)))
+        home = np.empty((runs, len(order)), dtype=np.int64)
+        rest = np.empty((runs, len(order)), dtype=np.int64)
+        keep = np.empty((runs, len(tag_t)), dtype=bool)
+        for r in range(runs):
+            u[r] = rng.uniform(1 - spread, 1 + spread, size=len(weights))
+            home[r] = rng.binomial(rng.poisson(x_home).astype(np.int64), 1 - dropout)
+            rest[r] = rng.binomial(rng.poisson(spare).astype(np.int64), 1 - dropout)
+            keep[r] = rng.random(len(tag_t)) >= dropout
+        # Then every run of the block at once, each as its own draws alone would give.
+        w = weights * u
+        w = w / w.sum(axis=1, keepdims=True)
         total = home + rest
-        lq = _lq(home.astype(float), total.astype(float))
-        code = _status_codes(home, total + other, lq, strong_lq)
-        key = code.tobytes()
-        if key not in planned:  # runs often draw the same statuses: plan each once
-            st = dict(zip(order, [_STATUSES[c] for c in code.tolist()], strict=True))
-            planned[key] = _segment_parts(
-                strategies(chain, st, hop_decay=decay, context_held=context, graph=graph),
-                order, gated | excluded, sw, importance, density,
-            )  # fmt: skip
-        gp, fe, target = (a.copy() for a in planned[key])
-        gp = gp / gp.max() if gp.max() > 0 else gp
-        fe = fe / fe.max() if fe.max() > 0 else fe
-        seg_score = w[0] * gp + w[1] * fe
-        firm_part = firm @ w[2:]
-        keep = rng.random(len(tag_t)) >= dropout
-        on = keep & target[tag_t]
-        best = np.full(m, -np.inf)
-        np.maximum.at(best, tag_j[on], seg_score[tag_t[on]])
-        found = np.zeros(m, dtype=bool)
-        found[tag_j[on]] = True
-        scores = np.full(m, -np.inf)
+        code = _status_codes(
+            home, total + other, _lq(home.astype(float), total.astype(float)), strong_lq
+        )
+        gp = np.empty((runs, len(order)))
+        fe = np.empty((runs, len(order)))
+        target = np.empty((runs, len(order)), dtype=bool)
+        for r in range(runs):
+            key = code[r].tobytes()
+            if key not in planned:  # runs often draw the same statuses: plan each once
+                st = dict(zip(order, [_STATUSES[c] for c in code[r].tolist()], strict=True))
+                planned[key] = _segment_parts(
+                    strategies(chain, st, hop_decay=decay, context_held=context, graph=graph),
+                    order, gated | excluded, sw, importance, density,
+                )  # fmt: skip
+            gp[r], fe[r], target[r] = planned[key]
+        seg_score = w[:, :1] * _scaled_rows(gp) + w[:, 1:2] * _scaled_rows(fe)
+        firm_part = np.empty((runs, m))
+        for r in range(runs):  # (one product per run, as each run computes it)
+            firm_part[r] = firm @ w[r, 2:]
+        # Each firm scores on its best kept target tag (the same score, whichever tag
+        # of equal score wins); a firm with none ranks last.
+        run_at, k = np.nonzero(keep & target[:, tag_t])
+        best = np.full((runs, m), -np.inf)
+        np.maximum.at(best, (run_at, tag_j[k]), seg_score[run_at, tag_t[k]])
+        found = np.zeros((runs, m), dtype=bool)
+        found[run_at, tag_j[k]] = True
+        scores = np.full((runs, m), -np.inf)
         scores[found] = best[found] + firm_part[found]
         # rank within the pool: higher score first, the real rank order breaks ties
-        ranking = np.lexsort((np.arange(m), -scores))
-        rank = np.empty(m, dtype=np.int64)
-        rank[ranking] = np.arange(1, m + 1)
+        ranking = np.lexsort((np.broadcast_to(np.arange(m), (runs, m)), -scores), axis=-1)
+        rank = np.empty((runs, m), dtype=np.int64)
+        np.put_along_axis(rank, ranking, np.arange(1, m + 1)[None, :], axis=1)
         rank[np.isneginf(scores)] = m + 1
-        ranks[r] = rank
+        ranks[first : first + runs] = rank
     stability = (ranks <= top_k).mean(axis=0)
     lo = np.percentile(ranks, 5, axis=0, method="lower").astype(float)
     hi = np.percentile(ranks, 95, axis=0, method="higher").astype(float)
@@ -190,11 +208,22 @@ def _segment_parts(
 
 
 def _lq(home: np.ndarray, total: np.ndarray) -> np.ndarray:
-    """LQ of the home row: (x_hs / Σ_s x_hs) / (x_s / Σ x), 0 where undefined (as :func:`rca`)."""
-    h, t = home.sum(), total.sum()
+    """LQ of the home row: (x_hs / Σ_s x_hs) / (x_s / Σ x), 0 where undefined (as :func:`rca`).
+
+    Of each row when given runs × segments (each row as alone).
+    """
+    h = home.sum(axis=-1, keepdims=True)
+    t = total.sum(axis=-1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = (home / h) / (total / t) if h > 0 and t > 0 else np.zeros_like(home)
+        out = np.where((h > 0) & (t > 0), (home / h) / (total / t), 0.0)
     return np.nan_to_num(out, nan=0.0, posinf=0.0)
+
+
+def _scaled_rows(values: np.ndarray) -> np.ndarray:
+    """Each row divided by its largest value, where that is above 0 (else as it is)."""
+    top = values.max(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(top > 0, values / top, values)
 
 
 def pool_size(n_rows: int, top_k: int) -> int:
