@@ -117,6 +117,7 @@ def stability_runs(
 
     ranks = np.empty((n, m), dtype=np.int64)
     planned: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    walks: dict = {}  # the feasibility walked from each held set (fewer than the statuses)
     spare = np.maximum(x_total - x_home, 0)
     for first in range(0, n, _BLOCK):  # the runs a block at a time (memory: runs × pool)
         runs = min(_BLOCK, n - first)
@@ -145,7 +146,9 @@ def stability_runs(
             if key not in planned:  # runs often draw the same statuses: plan each once
                 st = dict(zip(order, [_STATUSES[c] for c in code[r].tolist()], strict=True))
                 planned[key] = _segment_parts(
-                    strategies(chain, st, hop_decay=decay, context_held=context, graph=graph),
+                    strategies(
+                        chain, st, hop_decay=decay, context_held=context, graph=graph, walks=walks
+                    ),
                     order, gated | excluded, sw, importance, density,
                 )  # fmt: skip
             gp[r], fe[r], target[r] = planned[key]

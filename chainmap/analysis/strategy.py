@@ -180,9 +180,14 @@ def strategies(
     hop_decay: float,
     context_held: Collection[str] = (),
     graph: Adjacency | None = None,
+    walks: dict[frozenset[str], tuple] | None = None,
 ) -> dict[str, tuple[str | None, float]]:
     """``(strategy, feasibility)`` of every segment: :func:`plan_segments` without the
     lists of held segments, for the stability runs that plan hundreds of statuses.
+
+    ``walks``: the hops and feasibility walked from each set of held segments, kept by
+    the caller across calls with one graph and ``hop_decay`` (statuses that differ only
+    in weak against strong, or missing against no data, hold the same segments).
 
     >>> from chainmap.model.chain import load_chain
     >>> chain = load_chain("fluorochem")
@@ -197,7 +202,13 @@ def strategies(
     if not held:
         plans = _build_chain(chain, g, status, context_held, hop_decay)
         return {s: (p.strategy, p.feasibility) for s, p in plans.items()}
-    _hops, feas, reach = _walked(g, held, hop_decay)
+    if walks is None:
+        _hops, feas, reach = _walked(g, held, hop_decay)
+    else:
+        key = frozenset(held)
+        if key not in walks:
+            walks[key] = _walked(g, held, hop_decay)
+        _hops, feas, reach = walks[key]
     out: dict[str, tuple[str | None, float]] = {}
     for sid, seg in chain.segments_by_id.items():
         up, down = reach[sid]
