@@ -30,6 +30,32 @@ def test_rank_order_equals_sort_values_with_many_ties_and_nan():
     assert _rank_order(_columns(frame), rows).tolist() == some.tolist()
 
 
+@pytest.mark.parametrize("ids", ["text", "with_none"])
+def test_rank_order_ids_of_every_script_against_sort_values(ids):
+    """Full ties are ordered by id as pandas' str sorts (code points: Latin, CJK, full-width
+    forms, astral characters, the empty id); ids that are not all text (None) take
+    pandas' own path."""
+    rng = np.random.default_rng(11)
+    n = 20_000
+    pieces = ["a", "B", "é", "浙江", "氟", "Ａ", "𠀋", "", "9", "_"]
+    eid = np.array(
+        ["".join(rng.choice(pieces, rng.integers(0, 4))) for _ in range(n)], dtype=object
+    )
+    if ids == "with_none":
+        eid[rng.choice(n, 50, replace=False)] = None
+    frame = pd.DataFrame(
+        {
+            "score": rng.choice([0.25, 0.5, np.nan, 0.0, -0.0], n),
+            "gap_priority": rng.choice([1.0, np.nan], n),
+            "_stage": rng.choice([1, 2], n),
+            "_eid": pd.Series(eid, dtype="str" if ids == "text" else object),
+        }
+    )
+    columns = {c: frame[c].to_numpy(dtype=object if c == "_eid" else None) for c in frame}
+    expected = frame.sort_values(**_RANK_KEYS).index.to_numpy()
+    assert _rank_order(columns, np.arange(n)).tolist() == expected.tolist()
+
+
 def test_rank_order_without_ties():
     frame = pd.DataFrame(
         {"score": [0.2, 0.9, 0.5], "gap_priority": 1.0, "_stage": 1, "_eid": ["c", "b", "a"]}

@@ -1002,25 +1002,52 @@ _RANK_KEYS = {
 def _rank_order(columns: Mapping[str, Any], rows: np.ndarray) -> np.ndarray:
     """Positions in ``rows`` sorted by :data:`_RANK_KEYS` (as ``sort_values``, stable).
 
-    The numbers are sorted alone and the ids compared only among tied rows.
+    The scores are sorted alone; the other keys are read only where rows tie before them
+    (most scores differ: at 350,000 candidates, 0.04 s against 0.08 s for every key).
     """
     score, gap, stage = (
         np.asarray(columns[c], dtype=float)[rows] for c in ("score", "gap_priority", "_stage")
     )
-    order = np.lexsort((stage, -gap, -score))  # the last key sorts first
-    # Rows whose three numbers equal another row's lie next to each other once sorted
-    # (NaNs too: lexsort puts them last); equal is equal or both NaN, as pandas' duplicated.
-    same = np.ones(max(len(order) - 1, 0), dtype=bool)
-    for key in (score, gap, stage):
-        a, b = key[order[1:]], key[order[:-1]]
+    order = np.argsort(-score, kind="stable")  # (NaN last, as lexsort and sort_values)
+    # Rows of equal score (or both NaN) lie next to each other: sorted there by gap and
+    # stage, each run of equal scores kept in its place.
+    tied, runs = _runs(score[order])
+    if tied.any():
+        at = np.flatnonzero(tied)
+        sub = order[at]
+        order[at] = sub[np.lexsort((stage[sub], -gap[sub], runs[at]))]
+        # Then rows whose three numbers all tie: by id.
+        tied, runs = _runs(score[order], gap[order], stage[order])
+    if tied.any():
+        at = np.flatnonzero(tied)
+        sub = order[at]
+        ids = np.asarray(columns["_eid"], dtype=object)[rows[sub]]
+        if all(type(v) is str for v in ids.tolist()):
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            # each id's place among them (UTF-8 byte order: pandas' str sorts so)
+            codes = pc.rank(pa.array(ids, type=pa.string()), tiebreaker="dense").to_numpy()
+            order[at] = sub[np.lexsort((codes, runs[at]))]
+        else:  # other ids (None, numbers): pandas' own rules
+            frame = _frame_rows({c: columns[c] for c in _RANK_KEYS["by"]}, rows[sub])
+            order[at] = sub[frame.sort_values(**_RANK_KEYS).index.to_numpy()]
+    return order
+
+
+def _runs(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For sorted rows: whether each row's keys equal a neighbour's (equal, or both NaN),
+    and each row's run of equal keys as a number (increasing)."""
+    n = len(keys[0])
+    same = np.ones(max(n - 1, 0), dtype=bool)
+    for key in keys:
+        a, b = key[1:], key[:-1]
         same &= (a == b) | (np.isnan(a) & np.isnan(b))
-    tied = np.zeros(len(order), dtype=bool)
+    tied = np.zeros(n, dtype=bool)
     tied[1:] |= same
     tied[:-1] |= same
-    if tied.any():
-        sub = _frame_rows({c: columns[c] for c in _RANK_KEYS["by"]}, rows[order[tied]])
-        order[tied] = order[tied][sub.sort_values(**_RANK_KEYS).index.to_numpy()]
-    return order
+    runs = np.concatenate(([0], np.cumsum(~same))) if n else np.zeros(0, dtype=np.int64)
+    return tied, runs
 
 
 def _records(frame: pd.DataFrame, rows: np.ndarray) -> list[dict[str, Any]]:
