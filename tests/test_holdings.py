@@ -401,3 +401,55 @@ def test_take_rows_by_chunk_equals_take():
         holdings._take_rows(frame, np.array([n]))
     many = np.arange(0, n, 2)  # not a few rows: DataFrame.take itself
     pd.testing.assert_frame_equal(holdings._take_rows(frame, many), frame.take(many))
+
+
+@pytest.mark.parametrize("case", ["plain", "confidence", "classify"])
+def test_parquet_lists_read_by_arrow_once_give_the_same_holdings(tmp_path, monkeypatch, case):
+    """Large tables: Arrow reads the Parquet list cells once, for their lengths and their
+    ids; the kept rows, lengths and numbered ids equal those of the row-by-row path (also
+    when lists change in between, by confident() or by classifying untagged rows, and
+    Arrow must read them again)."""
+    import numpy as np
+
+    from chainmap import load_chain
+    from chainmap.analysis import holdings
+
+    chain = load_chain("fluorochem")
+    ids = [s.id for s in chain.ordered_segments()]
+    rng = np.random.default_rng(9)
+    n = 3000
+    segments = [list(rng.choice(ids, size=rng.integers(0, 3))) for _ in range(n)]
+    if case == "plain":  # an id outside the chain (every id is numbered only without one)
+        segments[3] = ["not_a_segment", ids[0]]
+    columns = {
+        "name": [f"乙{i}公司" for i in range(n)],
+        "segments": segments,
+        "segments_source": ["classified"] * n,
+        "region_code": "330723",
+    }
+    if case == "confidence":
+        columns["segments_confidence"] = [
+            list(rng.choice(["scope", "code"], size=len(v))) for v in segments
+        ]
+    if case == "classify":  # untagged rows with a scope: classified, their lists new
+        columns["segments_source"] = [None] * n
+        columns["scope"] = [
+            "生产聚偏氟乙烯树脂、无水氟化氢" if i % 9 == 0 else "" for i in range(n)
+        ]
+        for i in range(0, n, 9):
+            segments[i] = []
+    pd.DataFrame(columns).to_parquet(tmp_path / "t.parquet", index=False)
+    table = pd.read_parquet(tmp_path / "t.parquet")
+    assert type(table["segments"].iloc[0]) is np.ndarray  # Parquet's cells
+    seen = []
+    for rows in (10**9, 0):  # the row-by-row path, then Arrow's
+        monkeypatch.setattr(holdings, "NATIVE_MIN_ROWS", rows)
+        seen.append(holdings._kept_rows(chain, table, "scope"))
+    ref, got = seen
+    np.testing.assert_array_equal(got.rows, ref.rows)
+    np.testing.assert_array_equal(got.lengths, ref.lengths)
+    assert [list(v) for v in got.lists] == [list(v) for v in ref.lists]
+    assert (got.every is None) == (ref.every is None) == (case == "plain")
+    if got.every is not None:
+        np.testing.assert_array_equal(got.every[0], ref.every[0])
+        assert got.every[1].tolist() == ref.every[1].tolist()
