@@ -1022,17 +1022,24 @@ def _rank_order(columns: Mapping[str, Any], rows: np.ndarray) -> np.ndarray:
         at = np.flatnonzero(tied)
         sub = order[at]
         ids = np.asarray(columns["_eid"], dtype=object)[rows[sub]]
-        if all(type(v) is str for v in ids.tolist()):
-            import pyarrow as pa
-            import pyarrow.compute as pc
-
-            # each id's place among them (UTF-8 byte order: pandas' str sorts so)
-            codes = pc.rank(pa.array(ids, type=pa.string()), tiebreaker="dense").to_numpy()
+        codes = _text_ranks(ids)  # each id's place among them
+        if codes is not None:
             order[at] = sub[np.lexsort((codes, runs[at]))]
         else:  # other ids (None, numbers): pandas' own rules
             frame = _frame_rows({c: columns[c] for c in _RANK_KEYS["by"]}, rows[sub])
             order[at] = sub[frame.sort_values(**_RANK_KEYS).index.to_numpy()]
     return order
+
+
+def _text_ranks(values: np.ndarray) -> np.ndarray | None:
+    """Each text's place in sorted order (equal texts, equal places), in UTF-8 byte order
+    as pandas' ``str`` sorts; None unless every value is text."""
+    if not all(type(v) is str for v in values.tolist()):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.rank(pa.array(values, type=pa.string()), tiebreaker="dense").to_numpy()
 
 
 def _runs(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
