@@ -152,3 +152,32 @@ def test_zone_filter_on_a_large_synthetic_table():
 def test_zone_filter_with_no_candidates_gives_an_empty_ranking(tiny_chain, firms):
     empty = rank_enterprises(tiny_chain, firms, home="330723", segments=["ore"], zone="长三角")
     assert len(empty) == 0 and "segment" in empty.columns
+
+
+@pytest.mark.parametrize("tail", ["000", "000000"])
+def test_statistical_region_codes_place_firms_as_their_adcodes(tmp_path, tail):
+    """A notebook table with the statistics bureau's 9- or 12-digit codes (330723000000)
+    places its firms as their 6-digit adcodes do: the same status, ranking (every column
+    but region_code itself) and plan, in memory and streamed from Parquet."""
+    import pandas as pd
+
+    from chainmap import datasets, load_chain
+    from chainmap.analysis.plan import build_plan
+
+    chain = load_chain("fluorochem")
+    table = datasets.enterprises(chain)
+    long = table.assign(
+        region_code=[c + tail if isinstance(c, str) and c else c for c in table["region_code"]]
+    )
+    assert long["region_code"].str.len().max() == 6 + len(tail)
+    pd.testing.assert_frame_equal(segment_status(chain, long), segment_status(chain, table))
+    want, got = rank_enterprises(chain, table), rank_enterprises(chain, long)
+    assert len(want) > 20 and want.attrs["home_anchors_excluded"] > 0
+    pd.testing.assert_frame_equal(got.drop(columns="region_code"), want.drop(columns="region_code"))
+    assert got.attrs == want.attrs
+    assert build_plan(chain, long).key_regions == build_plan(chain, table).key_regions
+    table.to_parquet(tmp_path / "six.parquet")
+    long.to_parquet(tmp_path / "long.parquet")
+    want = rank_enterprises(chain, tmp_path / "six.parquet", engine="stream")
+    got = rank_enterprises(chain, tmp_path / "long.parquet", engine="stream")
+    pd.testing.assert_frame_equal(got.drop(columns="region_code"), want.drop(columns="region_code"))

@@ -796,8 +796,12 @@ def _region_numbers(
     rank = {lv: i for i, lv in enumerate(LEVELS)}
 
     def at(code: Any) -> str | None:
-        if not isinstance(code, str) or code not in levels:
+        if not isinstance(code, str):
             return None
+        if code not in levels:  # a statistical code (330723000000) is its county's
+            code = regions.six_digits(code)
+            if code not in levels:
+                return None
         if rank[str(levels[code])] < rank[level]:
             return None
         return regions.ancestor(code, level)

@@ -58,6 +58,7 @@ __all__ = [
     "regions",
     "resolve_parts",
     "resolve_region",
+    "six_digits",
     "zone_sources",
     "zones",
     "zones_of",
@@ -298,15 +299,19 @@ def _ancestor(adcode: str, level: str) -> str | None:
     return code
 
 
-def _six_digits(code: str) -> str:
+def six_digits(code: str) -> str:
     """A 9- or 12-digit statistical code ending in zeros as its 6-digit adcode; any other
-    text as it is."""
+    text as it is (whether or not it is a known code).
+
+    >>> six_digits("330723000000"), six_digits("330723101000"), six_digits("330723")
+    ('330723', '330723101000', '330723')
+    """
     m = _CODE.match(code)
     return m.group(1) if m and code[6:].strip("0") == "" else code
 
 
 def _current_code(adcode: str) -> str:
-    code = _six_digits(str(adcode).strip())
+    code = six_digits(str(adcode).strip())
     if code in _column("level"):
         return code
     if code in region_aliases():
@@ -680,7 +685,7 @@ def distance_km_many(codes: Sequence[str | None], home: str) -> np.ndarray:
         None if c is None or (isinstance(c, float) and math.isnan(c)) else str(c).strip()
         for c in codes
     ]
-    keys = [_six_digits(c) if c else c for c in keys]  # (a statistical code: its adcode)
+    keys = [six_digits(c) if c else c for c in keys]  # (a statistical code: its adcode)
     keys = [aliases.get(c, c) if c else c for c in keys]
     lat_of, lon_of = _column("lat"), _column("lon")  # (a code not in the table: NaN)
     lat = np.array([lat_of.get(c, math.nan) for c in keys], dtype=float)
