@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 from pathlib import Path
@@ -72,28 +73,38 @@ print("\\n".join(m for m in sys.modules if m not in before))
 """
 
 
+# Imports the modules listed, in that order (the first lines of the floor and the phases).
+_IMPORT_ALL = """
+import importlib, sys
+for m in {names!r}:
+    if m not in sys.modules:
+        try:
+            importlib.import_module(m)
+        except ImportError:
+            pass
+"""
+
+
 def _floor(command: list[str]) -> list[str]:
     """``python -c`` arguments importing what ``command`` imports, then freezing as it ends."""
-    body = "import gc, importlib, sys\n"
-    body += f"for m in {_imported(command)!r}:\n    if m not in sys.modules:\n"
-    body += "        try:\n            importlib.import_module(m)\n"
-    body += "        except ImportError:\n            pass\n"
-    body += "gc.freeze()\n"
+    body = _IMPORT_ALL.format(names=_imported(tuple(command))) + "import gc\ngc.freeze()\n"
     return [sys.executable, "-c", body]
 
 
-def _imported(command: list[str]) -> list[str]:
+@functools.cache
+def _imported(command: tuple[str, ...]) -> list[str]:
     """The modules ``command`` imports, in the order it imports them (one untimed run)."""
-    run = subprocess.run(
-        [sys.executable, "-c", _LIST_MODULES, *command],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).parent,
-        env=_ENV,
-    )
-    listed = run.stdout.rpartition("-- modules --\n")[2].splitlines()  # (after its output)
+    listed = _stdout([sys.executable, "-c", _LIST_MODULES, *command])
+    listed = listed.rpartition("-- modules --\n")[2].splitlines()  # (after its output)
     return [m for m in listed if m and m != "__main__"]
+
+
+def _stdout(argv: list[str]) -> str:
+    """What a child prints (it must succeed)."""
+    run = subprocess.run(
+        argv, check=True, capture_output=True, text=True, cwd=Path(__file__).parent, env=_ENV
+    )
+    return run.stdout
 
 
 #: The phases ``--phases`` times: (label, module, function). Each is looked up where its
@@ -108,17 +119,11 @@ PHASES = (
     ("terminal table (rich)", "chainmap.outputs.tables", "render_table"),
 )
 
-# Imports what the command imports (the floor's list), then runs it in the same process
-# with each phase timed: the command's work alone, phase by phase.
+# After _IMPORT_ALL (what the command imports), runs the command in the same process with
+# each phase timed: the command's work alone, phase by phase.
 _PHASES = """
-import contextlib, importlib, io, json, sys, time
-for m in {names!r}:
-    if m not in sys.modules:
-        try:
-            importlib.import_module(m)
-        except ImportError:
-            pass
-spent = {{}}
+import contextlib, io, json, time
+spent = {}
 def timed(label, f):
     def run(*args, **kwargs):
         t0 = time.perf_counter()
@@ -127,7 +132,7 @@ def timed(label, f):
         finally:
             spent[label] = spent.get(label, 0.0) + time.perf_counter() - t0
     return run
-for label, module, name in {phases!r}:
+for label, module, name in PHASES:
     mod = sys.modules.get(module)
     if mod is not None and hasattr(mod, name):
         setattr(mod, name, timed(label, getattr(mod, name)))
@@ -135,7 +140,7 @@ from chainmap.cli import cli
 t0 = time.perf_counter()
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
     try:
-        cli.main({command!r}, standalone_mode=False)
+        cli.main(COMMAND, standalone_mode=False)
     except SystemExit:
         pass
 spent["work (all of it)"] = time.perf_counter() - t0
@@ -145,18 +150,12 @@ print(json.dumps(spent))
 
 def _phases(command: list[str], runs: int) -> dict[str, list[float]]:
     """Each phase's seconds in ``runs`` fresh processes, imports done before the work."""
-    body = _PHASES.format(names=_imported(command), phases=PHASES, command=command)
+    body = _IMPORT_ALL.format(names=_imported(tuple(command)))
+    body += f"PHASES, COMMAND = {PHASES!r}, {command!r}\n" + _PHASES
     out: dict[str, list[float]] = {}
     for _ in range(runs + 1):  # (the first fills the bytecode caches: not counted)
-        run = subprocess.run(
-            [sys.executable, "-c", body],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).parent,
-            env=_ENV,
-        )
-        for label, seconds in json.loads(run.stdout.strip().splitlines()[-1]).items():
+        printed = _stdout([sys.executable, "-c", body])
+        for label, seconds in json.loads(printed.strip().splitlines()[-1]).items():
             out.setdefault(label, []).append(seconds)
     order = [label for label, _, _ in PHASES] + ["work (all of it)"]  # (as PHASES lists them)
     return {label: out[label][1:] for label in order if len(out.get(label, ())) > 1}
