@@ -684,8 +684,10 @@ def checked_table(enterprises: Any) -> pd.DataFrame:
     """The enterprise table as the analyses read it, or one clear error.
 
     A notebook user's table may come straight from ``pd.read_csv``: region codes read as
-    numbers become 6-digit text (they counted as "no region"), and a table that can place
-    no firm in any segment or region is refused rather than ranked as empty.
+    numbers become 6-digit text (they counted as "no region"), the statistics bureau's
+    9- and 12-digit codes ending in zeros their 6-digit adcodes (CONTRACTS: region_code
+    is the adcode), and a table that can place no firm in any segment or region is
+    refused rather than ranked as empty.
     """
     from chainmap.errors import InputError
 
@@ -719,10 +721,32 @@ def checked_table(enterprises: Any) -> pd.DataFrame:
                 column="region_code",
             )
         text = [None if v != v else f"{int(v):06d}" for v in values.tolist()]
-        enterprises = enterprises.assign(
-            region_code=pd.Series(text, index=codes.index, dtype=object)
-        )
+        codes = pd.Series(text, index=codes.index, dtype=object)
+        enterprises = enterprises.assign(region_code=codes)
+    adcodes = _statistical_codes_read(codes)
+    if adcodes is not None:
+        enterprises = enterprises.assign(region_code=adcodes)
     return enterprises
+
+
+def _statistical_codes_read(codes: pd.Series) -> pd.Series | None:
+    """``codes`` with the statistics bureau's 9- or 12-digit codes ending in zeros
+    (330723000000) as their 6-digit adcodes (:func:`chainmap.model.regions.six_digits`),
+    or None when there is none (the usual case: one length test over the column)."""
+    if isinstance(codes.dtype, pd.StringDtype) and codes.dtype.storage == "pyarrow":
+        import pyarrow.compute as pc
+
+        longest = pc.max(pc.binary_length(codes.array.__arrow_array__())).as_py()  # (1 ms/1M)
+        if not longest or longest <= 6:
+            return None
+    elif not any(isinstance(c, str) and len(c) > 6 for c in codes.tolist()):
+        return None
+    from chainmap.model.regions import six_digits
+
+    number, uniques = pd.factorize(codes)  # each distinct code read once
+    read = [six_digits(u) if isinstance(u, str) else u for u in uniques.tolist()]
+    values = np.array([*read, None], dtype=object)[number]  # (-1, a missing code: None)
+    return pd.Series(values, index=codes.index, dtype=codes.dtype, name=codes.name)
 
 
 def as_lists(column: pd.Series) -> list[list[str]]:
@@ -796,12 +820,8 @@ def _region_numbers(
     rank = {lv: i for i, lv in enumerate(LEVELS)}
 
     def at(code: Any) -> str | None:
-        if not isinstance(code, str):
+        if not isinstance(code, str) or code not in levels:
             return None
-        if code not in levels:  # a statistical code (330723000000) is its county's
-            code = regions.six_digits(code)
-            if code not in levels:
-                return None
         if rank[str(levels[code])] < rank[level]:
             return None
         return regions.ancestor(code, level)
