@@ -453,3 +453,62 @@ def test_parquet_lists_read_by_arrow_once_give_the_same_holdings(tmp_path, monke
     if got.every is not None:
         np.testing.assert_array_equal(got.every[0], ref.every[0])
         assert got.every[1].tolist() == ref.every[1].tolist()
+
+
+#: A fresh interpreter ranks the bundled sample with polars hashing from ``{rows}`` rows
+#: on (``NATIVE_MIN_ROWS``), polars importable or not (``{block}``), and prints the
+#: threads it started and its ranking.
+_EARLY_IMPORT = r"""
+import importlib.abc, json, sys, threading
+if {block}:
+    class Blocked(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name == "polars" or name.startswith("polars."):
+                raise ImportError("polars blocked")
+            return None
+    sys.meta_path.insert(0, Blocked())
+from chainmap import datasets
+from chainmap.analysis import holdings
+from chainmap.analysis.scoring import rank_enterprises, rank_records
+from chainmap.model.chain import load_chain
+started = []
+start = threading.Thread.start
+def recorded(self):
+    started.append(self.name)
+    return start(self)
+threading.Thread.start = recorded
+holdings.NATIVE_MIN_ROWS = {rows}
+chain = load_chain("fluorochem")
+ranking = rank_enterprises(chain, datasets.enterprises(chain), with_stability=False)
+for thread in threading.enumerate():  # (the import ends before the ranking: its lock)
+    if thread is not threading.main_thread():
+        thread.join()
+print(json.dumps({{"started": started, "polars": "polars" in sys.modules,
+                  "ranking": rank_records(ranking)}}, ensure_ascii=False, default=str))
+"""
+
+
+@pytest.mark.parametrize("block", [False, True], ids=["polars", "no-polars"])
+def test_polars_is_imported_early_on_another_thread_for_long_tables(block):
+    """A table polars will hash starts polars' import on a thread (the ranking the same);
+    a short one does not; an import that fails on that thread prints nothing, and the
+    ranking falls back to pandas as before."""
+    import json
+    import subprocess
+    import sys
+
+    def run(rows: int) -> dict:
+        code = _EARLY_IMPORT.format(rows=rows, block=block)
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == ""  # (a failed import on the thread would print a traceback)
+        return json.loads(done.stdout)
+
+    long, short = run(10), run(10**9)
+    assert long["started"] == ["chainmap-import-polars"]
+    assert short["started"] == []
+    assert long["polars"] is not block and short["polars"] is False
+    assert len(long["ranking"]) > 20
+    assert long["ranking"] == short["ranking"]  # polars' hashing or pandas': the same
