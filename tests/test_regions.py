@@ -403,3 +403,21 @@ def test_zones_of_every_code_as_region_zones():
         at = rg.zones_of(codes, given)
         assert at == {c: rg.region_zones(c, given) for c in codes}
     assert sum(map(bool, at.values())) > 500  # the zones hold many of the codes
+
+
+def test_region_columns_are_read_as_pandas_reads_the_table():
+    """The look-ups' columns (csv module) hold what ``regions()`` (pandas) holds, cell
+    by cell: the same text, the same floats to the bit, NaN where pandas has NaN."""
+    from chainmap.model import regions as r
+
+    table = r._table()
+    columns = r._columns()
+    assert list(columns) == ["adcode", *r.REGION_COLUMNS]
+    assert list(columns["adcode"]) == table.index.tolist()
+    for name in r.REGION_COLUMNS:
+        got, want = list(columns[name]), table[name].tolist()
+        assert [type(v) for v in got] == [type(v) for v in want], name
+        same = [g == w or (g != g and w != w) for g, w in zip(got, want, strict=True)]
+        assert all(same), (name, got[same.index(False)], want[same.index(False)])
+    assert any(math.isnan(v) for v in columns["lat"]) == bool(table["lat"].isna().any())
+    assert r._longest_name() == int(table["name"].str.len().max())

@@ -89,6 +89,5 @@ def resolve_home(home: str | Home | None = None, profile: Mapping[str, Any] | No
 
     profile = profile if profile is not None else load_profile()
     query = home if home is not None else profile["home"]["region"]
-    code = regions.resolve_region(str(query))
-    table = regions.regions()
-    return Home(code=code, name=regions.region_name(code), level=str(table.loc[code, "level"]))
+    code = regions.resolve_region(str(query))  # (a current code: levels() holds it)
+    return Home(code=code, name=regions.region_name(code), level=str(regions.levels()[code]))
