@@ -512,3 +512,52 @@ def test_polars_is_imported_early_on_another_thread_for_long_tables(block):
     assert long["polars"] is not block and short["polars"] is False
     assert len(long["ranking"]) > 20
     assert long["ranking"] == short["ranking"]  # polars' hashing or pandas': the same
+
+
+@pytest.mark.parametrize("storage", ["str", "object"])
+def test_region_codes_not_current_are_read_as_their_successors_or_as_none(storage):
+    """A hand-made table's abolished code (330185 临安市) is read as its successor, a typo
+    (330799) as no code (the firm placed in no region; it stopped the ranking with a
+    traceback), a padded code or an integer as its text: the same ranking as the codes
+    corrected by hand, and one warning naming the two changed codes and their rows."""
+    import warnings
+
+    from chainmap.errors import InputError
+    from chainmap.model.regions import RegionCodeWarning
+
+    from chainmap.model.chain import load_chain
+
+    chain = load_chain("fluorochem")
+    table = datasets.enterprises(chain)
+    codes = table["region_code"].astype(object)
+    renamed = int(codes[codes == "330112"].index[0])  # 浙江万马 in 临安区
+    typo = int(table.index[table["name"].str.contains("金石资源")][0])
+    padded = int(codes[codes == "330604"].index[0])
+    hand, given = codes.copy(), codes.copy()
+    given[renamed], hand[renamed] = "330185", "330112"
+    given[typo], hand[typo] = "330799", None
+    given[padded], hand[padded] = " 330604 ", "330604"
+    if storage == "object":
+        number = int(codes[codes == "320500"].index[0])
+        given[number], hand[number] = 320500, "320500"  # (an integer among texts)
+    else:
+        given = given.astype(table["region_code"].dtype)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        got = rank_records(rank_enterprises(chain, table.assign(region_code=given)))
+    want = rank_records(rank_enterprises(chain, table.assign(region_code=hand)))
+    assert got == want
+    assert [w.category for w in seen] == [RegionCodeWarning]
+    message = str(seen[0].message)
+    assert f"'330185' (行 / row {renamed + 1}) → 330112 浙江省/杭州市/临安区" in message
+    assert f"'330799' (行 / row {typo + 1}): 未知代码 / not an adcode" in message
+    assert "2 codes are not current adcodes" in message and "330604" not in message
+    row = next(r for r in got if r["name"].startswith("浙江万马"))
+    assert row["region_code"] == "330112"
+    assert all(r["region_code"] != "330799" for r in got)
+
+    with warnings.catch_warnings():  # every code current: no warning, the table as it is
+        warnings.simplefilter("error", RegionCodeWarning)
+        rank_enterprises(chain, table, with_stability=False)
+    with pytest.raises(InputError, match="region_code"):
+        rank_enterprises(chain, table.assign(region_code=codes.map(lambda c: [c])))

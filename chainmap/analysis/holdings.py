@@ -762,8 +762,91 @@ def checked_table(enterprises: Any) -> pd.DataFrame:
         enterprises = enterprises.assign(region_code=codes)
     adcodes = _statistical_codes_read(codes)
     if adcodes is not None:
+        codes = adcodes
         enterprises = enterprises.assign(region_code=adcodes)
+    current = _current_codes_read(codes)
+    if current is not None:
+        enterprises = enterprises.assign(region_code=current)
     return enterprises
+
+
+def _current_codes_read(codes: pd.Series) -> pd.Series | None:
+    """``codes`` with each code that is not a current adcode read as the rest of chainmap
+    reads it, or None when every code is current (the usual case: the distinct codes are
+    checked, 7 ms for a million Arrow cells).
+
+    A code padded with spaces, or an integer, is its 6-digit text; an abolished or
+    renumbered code (330185 临安市) is its successor (``graphs/region_aliases.csv``, as
+    :func:`~chainmap.model.regions.resolve_region` and the distances read it); any
+    other (a typo, 330799) is no code: the firm is placed in no region, as a firm without
+    a code is (a typo reached the zone look-up and stopped the ranking with a traceback).
+    One :class:`~chainmap.model.regions.RegionCodeWarning` names the codes changed,
+    with their rows; a padded code is read silently, as a code read as a number is.
+    """
+    from chainmap.model import regions
+
+    if isinstance(codes.dtype, pd.StringDtype) and codes.dtype.storage == "pyarrow":
+        import pyarrow.compute as pc
+
+        distinct = pc.unique(codes.array.__arrow_array__()).to_pylist()
+    else:
+        try:
+            distinct = pd.unique(codes.to_numpy(dtype=object)).tolist()
+        except TypeError:  # (a list or a dict in a cell)
+            from chainmap.errors import InputError
+
+            raise InputError(
+                "region_code 须为行政区划代码文本 / region_code holds cells that are not codes "
+                "(lists or tables)",
+                column="region_code",
+                hint="give each firm one 6-digit adcode as text, e.g. '330723'",
+            ) from None
+    live = regions.levels()
+    odd = [c for c in distinct if not is_blank(c) and not (isinstance(c, str) and c in live)]
+    if not odd:
+        return None
+    aliases = regions.region_aliases()
+    read: dict[Any, str | None] = {}
+    changed: list[str] = []
+    odd_at = np.flatnonzero(codes.isin(odd).to_numpy(dtype=bool))
+    rows_of: dict[Any, list[int]] = {}
+    for i, code in zip(odd_at.tolist(), codes.take(odd_at).tolist(), strict=True):
+        rows_of.setdefault(code, []).append(i + 1)  # (counting from 1)
+    for code in sorted(odd, key=str):
+        text = code.strip() if isinstance(code, str) else None
+        if isinstance(code, (int, np.integer)) and not isinstance(code, bool) and code >= 0:
+            text = f"{int(code):06d}"
+        text = regions.six_digits(text) if text else None
+        rows = rows_of.get(code, [])
+        listed = ", ".join(map(str, rows[:3])) + (", …" if len(rows) > 3 else "")
+        at = f"{code!r} (行 / row{'s' if len(rows) != 1 else ''} {listed})"
+        if text in live:
+            read[code] = text
+        elif text in aliases:
+            read[code] = aliases[text]
+            changed.append(
+                f"{at} → {aliases[text]} {regions.region_path(aliases[text])} (已撤销或改号 / "
+                "abolished or renumbered: read as its successor)"
+            )
+        else:
+            read[code] = None
+            changed.append(f"{at}: 未知代码 / not an adcode, placed in no region")
+    if changed:
+        import warnings
+
+        n = len(changed)
+        what = "codes are not current adcodes" if n != 1 else "code is not a current adcode"
+        shown = "; ".join(changed[:5]) + (f"; … ({n - 5} more)" if n > 5 else "")
+        warnings.warn(
+            f"region_code: {n} 个代码不是现行行政区划代码 / {n} {what} (rows counting from 1): "
+            f"{shown}. 请更正代码 / correct the codes, or import the raw export "
+            "(`chainmap import`), which derives them from 省/市/县 names",
+            regions.RegionCodeWarning,
+            stacklevel=2,
+        )
+    values = [read[c] if c in read else c for c in codes.tolist()]  # (a rare table: once)
+    dtype = codes.dtype if isinstance(codes.dtype, pd.StringDtype) else object
+    return pd.Series(values, index=codes.index, dtype=dtype, name=codes.name)
 
 
 def _statistical_codes_read(codes: pd.Series) -> pd.Series | None:

@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "LEVELS",
     "REGION_COLUMNS",
+    "RegionCodeWarning",
     "ancestor",
     "distance_km",
     "distance_km_many",
@@ -87,6 +88,11 @@ _CODE = re.compile(r"^(\d{6})(?:\d{3}|\d{6})?$")
 # Placeholder names of old code lists (北京市/市辖区/东城区), not regions.
 _GROUPING_NAMES = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 _SEPARATORS = re.compile(r"\s*[/|,，、\s]\s*")
+
+
+class RegionCodeWarning(UserWarning):
+    """An enterprise table's ``region_code`` held codes that are not current adcodes: an
+    abolished or renumbered code was read as its successor, any other as no code."""
 
 
 # ---------------------------------------------------------------------- the table
