@@ -404,3 +404,25 @@ def test_capitals_read_at_once_are_those_of_the_cell_parser():
         ), text
     assert taken > 20_000  # the commonest spelling is read at once
     assert read[texts.index("１２万")] is None  # other scripts' digits: the cell parser
+
+
+def test_an_old_region_code_is_read_as_its_successor_with_a_warning_naming_both(tmp_path):
+    """临安市's old code 330185 became 330112 (临安区) in 2017: the row is kept with the
+    current code and a ``region_old_code`` warning names both; a current code, a
+    statistical code of one and a name stay silent."""
+    path = tmp_path / "codes.csv"
+    path.write_text(
+        "企业名称,行政区划代码,环节\n"
+        "临安丁氟材料有限公司,330185,ptfe\n"
+        "武义壬氟化工有限公司,330723,ahf\n"
+        "武义癸新材料有限公司,330723000000,ahf\n"
+        "临安戊新材料有限公司,330185000000,pvdf\n",
+        encoding="utf-8",
+    )
+    table, report = read_enterprises(path)
+    assert table["region_code"].tolist() == ["330112", "330723", "330723", "330112"]
+    assert _codes_by_row(report) == {2: {"region_old_code"}, 5: {"region_old_code"}}
+    item = next(i for i in report.items if i.row == 2)
+    assert item.column == "行政区划代码"
+    assert "330185 → 330112 浙江省/杭州市/临安区" in item.message
+    assert report.kept == 4 and report.rejected == 0

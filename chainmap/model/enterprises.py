@@ -1484,6 +1484,8 @@ def _region_warning(code: str | None, reason: str) -> str:
     """The report code of a location that did not resolve cleanly."""
     if code is None:
         return "region_unresolved"
+    if reason.startswith("旧代码 / old code"):
+        return "region_old_code"
     return "region_from_address" if "address" in reason else "region_partial"
 
 

@@ -496,6 +496,7 @@ def resolve_parts(
     code: str | None = None
     used: list[str] = []
     failed: list[str] = []
+    old: list[str] = []  # abolished or renumbered codes read as their successors
     for _lv, value in given:
         if value in _GROUPING_NAMES:
             continue
@@ -504,6 +505,8 @@ def resolve_parts(
                 found: tuple[str, ...] = (_current_code(value),)
             except UnknownRegionError:
                 found = ()
+            if found and six_digits(value) not in _column("level"):
+                old.append(f"{value} → {found[0]} {region_path(found[0])}")
         else:
             found = _matches(value, code)
             if not found and code is not None:
@@ -516,6 +519,11 @@ def resolve_parts(
         else:
             failed.append(f"{value}" + (" (有歧义 / ambiguous)" if len(narrower) > 1 else ""))
     if code is not None and not failed:
+        if old:  # (the code used is current; the row says which old one it came from)
+            return code, (
+                f"旧代码 / old code: {'; '.join(old)} (已撤销或改号, 按现行代码读取 / "
+                "abolished or renumbered, read as its successor)"
+            )
         return code, ""
     if address and str(address).strip():
         runs = [c for c, _rest in _split_run(str(address).strip(), None, full_only=True)]
