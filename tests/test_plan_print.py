@@ -318,6 +318,14 @@ def test_one_page_has_fields_ten_leads_and_the_caveat(fluoro_plan):
     lines = report.lead_lines(fluoro_plan, leads[0])
     assert "公里" in lines["place"] and "公里" not in lines["firm"]
     assert "上市公司" in lines["firm"]
+    # No policy row on a key field is "none found in the table", never "no restriction":
+    # the table holds the sourced ODS/HFC notices, not every rule a project must meet.
+    gated = [f for f in fluoro_plan.key_fields if report._segment_gate(fluoro_plan, f["id"])]
+    if not gated:
+        assert "政策表中重点领域均无限制或须入园条目" in page and "立项前请另行核实" in page
+        assert "无政策限制" not in page
+    plain = [e for e in leads if report.lead_lines(fluoro_plan, e)["gate"] == "未见记录"]
+    assert plain and all(report.lead_lines(fluoro_plan, e)["gate"] != "无" for e in leads)
 
 
 def test_one_page_rejects_other_suffixes_and_says_when_no_pdf_renderer(

@@ -998,8 +998,17 @@ def lead_lines(plan: TargetingPlan, rec: Mapping[str, Any]) -> dict[str, str]:
     return {
         "firm": _clip("; ".join(firm) or "—"),
         "place": _clip("; ".join(place) or "—"),
-        "gate": _clip("; ".join([*([gate] if gate else []), *risk, *flags]) or "无", 40),
+        # (none found is not none: the policy table holds the rules read and sourced)
+        "gate": _clip("; ".join([*([gate] if gate else []), *risk, *flags]) or "未见记录", 40),
     }
+
+
+#: The caveat when no key field meets a policy row: the table holds the rules that were
+#: read and sourced (``graphs/policy.csv``: the ODS and HFC notices), not every rule.
+_NO_GATE_FOUND = (
+    "政策表中重点领域均无限制或须入园条目; 政策表只收录已核实的条目, 立项前请另行核实"
+    "产业结构调整指导目录、化工园区准入等要求"
+)
 
 
 def _one_page_data(plan: TargetingPlan) -> dict[str, Any]:
@@ -1037,7 +1046,7 @@ def _one_page_data(plan: TargetingPlan) -> dict[str, Any]:
     caveat = [
         f"数据最新年份 {p['data_year'] or '—'}; 企业动态截至 {p.get('signals_date') or '—'}; "
         f"企业名单: {'; '.join(_source_label(s) for s in p['sources']) or '—'}",
-        *(["重点领域均无政策限制或须入园要求"] if gates_none and fields else []),
+        *([_NO_GATE_FOUND] if gates_none and fields else []),
         *(_zh(n) for n in plan.notes),
         "得分是数据内的相对排序, 不是投资意向的证明; 接触前请核实企业现状、意向与政策适用。",
     ]
