@@ -441,7 +441,29 @@ def load_inputs(chain: str, enterprises: Path | str | None, profile: Path | None
             f"企业 / enterprises: {enterprises}: read {c['read']}, kept {c['kept']}, "
             f"rejected {c['rejected']}, warnings {c['warnings']}"
         )
+        note_rows(report, enterprises)
     return loaded, table, prof
+
+
+#: Row problems of an ``--enterprises`` file shown on stderr; the rest are counted.
+ROWS_SHOWN = 5
+
+
+def note_rows(report: Any, path: Path | str) -> None:
+    """The first :data:`ROWS_SHOWN` rejected or warned rows of a file read for a command,
+    one line each (``file:row: column: code: message``), then how many more and where
+    every one is listed: the counts alone did not say which rows to fix."""
+    items = sorted(report.items, key=lambda i: (i.row is None, i.row or 0, i.severity))
+    name = str(path)
+    for item in items[:ROWS_SHOWN]:
+        where = f"{name}:{item.row}" if item.row is not None else name
+        what = "拒绝 rejected" if item.severity == "rejected" else "警告 warning"
+        note(f"  {where}: {item.column or '-'}: {what} {item.code}: {item.message}")
+    if len(items) > ROWS_SHOWN:
+        note(
+            f"  … 另有 {len(items) - ROWS_SHOWN} 条 / {len(items) - ROWS_SHOWN} more: "
+            f"chainmap import {name} -o OUT.parquet --report REPORT.csv lists every row"
+        )
 
 
 def _few(items: Sequence[str], limit: int = 4) -> str:

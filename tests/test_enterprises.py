@@ -426,3 +426,25 @@ def test_an_old_region_code_is_read_as_its_successor_with_a_warning_naming_both(
     assert item.column == "行政区划代码"
     assert "330185 → 330112 浙江省/杭州市/临安区" in item.message
     assert report.kept == 4 and report.rejected == 0
+
+
+def test_cli_rank_shows_the_first_row_problems_of_its_file_and_counts_the_rest(invoke):
+    """The counts alone did not say which rows to fix: the first rows' problems follow
+    them, one line each with file, row and column, rejections and warnings in row order,
+    then how many more and the command that lists every row."""
+    from chainmap.cli import ROWS_SHOWN
+
+    _, report = read_enterprises(GBK)
+    result = invoke("rank", "fluorochem", "--enterprises", GBK)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    head = next(i for i, line in enumerate(lines) if "read 10, kept 8" in line)
+    shown = lines[head + 1 : head + 1 + ROWS_SHOWN]
+    items = sorted(report.items, key=lambda i: (i.row, i.severity))
+    assert len(items) > ROWS_SHOWN
+    for line, item in zip(shown, items[:ROWS_SHOWN], strict=True):
+        assert line.startswith(f"  {GBK}:{item.row}: {item.column}: ")
+        assert item.code in line and item.message in line
+    assert "拒绝 rejected duplicate: merged into row 4" in result.stderr
+    more = lines[head + 1 + ROWS_SHOWN]
+    assert f"{len(items) - ROWS_SHOWN} more" in more and "--report" in more

@@ -523,9 +523,8 @@ def test_region_codes_not_current_are_read_as_their_successors_or_as_none(storag
     import warnings
 
     from chainmap.errors import InputError
-    from chainmap.model.regions import RegionCodeWarning
-
     from chainmap.model.chain import load_chain
+    from chainmap.model.regions import RegionCodeWarning
 
     chain = load_chain("fluorochem")
     table = datasets.enterprises(chain)
