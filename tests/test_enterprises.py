@@ -448,3 +448,29 @@ def test_cli_rank_shows_the_first_row_problems_of_its_file_and_counts_the_rest(i
     assert "拒绝 rejected duplicate: merged into row 4" in result.stderr
     more = lines[head + 1 + ROWS_SHOWN]
     assert f"{len(items) - ROWS_SHOWN} more" in more and "--report" in more
+
+
+def test_a_segment_written_by_its_name_is_read_as_its_id(tmp_path):
+    """环节 cells may hold a segment's Chinese or English name (as the ledger's do): each
+    is read as the segment's id with a ``segment_name`` warning; an unknown tag stays
+    unknown, with its own warning, and ids stay as they are."""
+    from chainmap import load_chain
+
+    chain = load_chain("fluorochem")
+    ptfe, ahf = chain.segments_by_id["ptfe"], chain.segments_by_id["ahf"]
+    path = tmp_path / "names.csv"
+    path.write_text(
+        "企业名称,所属省份,所属城市,所属区县,环节\n"
+        f"甲公司,浙江省,金华市,武义县,{ptfe.name_zh}\n"
+        f"乙公司,浙江省,金华市,武义县,{ahf.name_en.upper()};pvdf\n"
+        "丙公司,浙江省,金华市,武义县,不存在的环节\n",
+        encoding="utf-8",
+    )
+    table, report = read_enterprises(path)
+    assert [list(v) for v in table["segments"]] == [["ptfe"], ["ahf", "pvdf"], ["不存在的环节"]]
+    assert _codes_by_row(report) == {
+        2: {"segment_name"},
+        3: {"segment_name"},
+        4: {"unknown_segment"},
+    }
+    assert f"{ptfe.name_zh!r} 读作 / read as 'ptfe'" in report.items[0].message

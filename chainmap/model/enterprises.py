@@ -1531,9 +1531,13 @@ def _segment_cell(cell: object) -> tuple[list[str], list[tuple[str, str]]]:
     out: list[str] = []
     for tag in tags:
         folded = unicodedata.normalize("NFKC", tag).strip().lower()
+        named = None if tag in known or folded in known else segment_names().get(folded)
         if tag not in known and folded in known:
             problems.append(("segment_case", f"环节 {tag!r} 读作 / read as {folded!r}"))
             tag = folded
+        elif named is not None:  # a segment's name (聚四氟乙烯, PTFE resin): its id
+            problems.append(("segment_name", f"环节名称 {tag!r} 读作 / read as {named!r}"))
+            tag = named
         elif tag not in known:
             problems.append(
                 (
@@ -1545,6 +1549,23 @@ def _segment_cell(cell: object) -> tuple[list[str], list[tuple[str, str]]]:
         if tag not in out:
             out.append(tag)
     return out, problems
+
+
+@functools.cache
+def segment_names() -> dict[str, str]:
+    """Each bundled segment's Chinese name and lower-cased English name (NFKC) → its id,
+    for names that only one id carries (none is shared today)."""
+    from chainmap.model import catalog
+    from chainmap.model.chain import load_chain
+
+    ids: dict[str, set[str]] = {}
+    for chain_id in catalog.bundled_chain_ids():
+        for seg in load_chain(chain_id).segments_by_id.values():
+            for name in (seg.name_zh, seg.name_en):
+                key = unicodedata.normalize("NFKC", name or "").strip().lower()
+                if key:
+                    ids.setdefault(key, set()).add(seg.id)
+    return {k: next(iter(v)) for k, v in ids.items() if len(v) == 1}
 
 
 @functools.cache
