@@ -474,3 +474,31 @@ def test_a_segment_written_by_its_name_is_read_as_its_id(tmp_path):
         4: {"unknown_segment"},
     }
     assert f"{ptfe.name_zh!r} 读作 / read as 'ptfe'" in report.items[0].message
+
+
+def test_a_duplicate_with_a_newer_revenue_replaces_the_older_and_differences_are_named(
+    tmp_path,
+):
+    """Two rows of one firm: the later year's revenue wins (the earlier one was kept, a
+    tenth of it, lowering the firm's strength), empty fields are filled, and the merged
+    row's message names what it changed and which different values were not taken."""
+    path = tmp_path / "dup.csv"
+    path.write_text(
+        "企业名称,行政区划代码,环节,营业收入,营收年份,注册资本\n"
+        "甲公司,330802,ptfe,5,2023,1000万元\n"
+        "甲公司,330802,electronic_gases,50,2024,2000万元\n"
+        "甲公司,330802,pvdf,4,2022,\n",
+        encoding="utf-8",
+    )
+    table, report = read_enterprises(path)
+    assert len(table) == 1
+    row = table.iloc[0]
+    assert (row["revenue"], row["revenue_year"]) == (50.0, 2024)
+    assert row["registered_capital"] == 1000.0  # the first row's, named as differing
+    assert list(row["segments"]) == ["ptfe", "electronic_gases", "pvdf"]
+    messages = {i.row: i.message for i in report.items if i.code == "duplicate"}
+    assert messages[3] == (
+        "merged into row 2 (same name and region); 营收取本行较新年份 / the newer revenue "
+        "(2024) taken; 与首行不同, 保留首行 / differs, row 2 kept: 注册资本"
+    )
+    assert messages[4] == "merged into row 2 (same name and region)"  # 2022 < 2024: not taken

@@ -18,8 +18,10 @@ Rules (see also ``docs/identifiers.md``):
 - rows without a name are rejected (``missing_name``); an invalid USCC is a
   warning (``invalid_uscc``), or a rejection when ``strict``;
 - rows sharing an ``enterprise_id`` are merged into the first (lowest row):
-  its empty fields are filled from the later rows in order, lists are united,
-  and each later row is rejected with "merged into row N" (``duplicate``);
+  its empty fields are filled from the later rows in order, lists are united, a
+  revenue of a later year replaces an earlier one, and each later row is rejected
+  with "merged into row N" (``duplicate``), which names the newer revenue taken and
+  the fields whose different values were not;
 - registered capital is kept in 万 of its own currency (ISO 4217 code); no
   currency is ever converted;
 - ``active`` is False for 注销, 吊销, 撤销, 责令关闭, 歇业, 停业, 清算 and their
@@ -1587,6 +1589,22 @@ def _region(rec: Mapping[str, object]) -> tuple[str | None, str]:
     return resolve_parts(rec["province"], rec["city"], rec["county"], rec["address"])
 
 
+#: Fields a merge never reports as differing: the id they share, the revenue pair (the
+#: newer year wins), and values derived from others (status → active).
+_MERGE_QUIET = frozenset({"enterprise_id", "revenue", "revenue_year", "active"})
+
+
+def _newer_revenue(kept: Mapping[str, Any], rec: Mapping[str, Any]) -> bool:
+    """Whether ``rec`` holds a revenue for a later year than the one ``kept`` holds."""
+    year, old = rec.get("revenue_year"), kept.get("revenue_year")
+    return (
+        not is_blank(rec.get("revenue"))
+        and not is_blank(year)
+        and not is_blank(kept.get("revenue"))
+        and (is_blank(old) or year > old)
+    )
+
+
 def merge_duplicates(
     records: list[dict], report: ImportReport, by_target: Mapping[str, str]
 ) -> list[dict]:
@@ -1605,12 +1623,10 @@ def merge_duplicates(
             out.append(rec)
             continue
         why = "same USCC" if not eid.startswith("h:") else "same name and region"
-        report.reject(
-            rec["source_row"],
-            by_target["uscc"] if not eid.startswith("h:") else by_target["name"],
-            "duplicate",
-            f"merged into row {kept['source_row']} ({why})",
-        )
+        newer = _newer_revenue(kept, rec)
+        if newer:  # a later year's figure replaces an earlier one (not a blank-fill)
+            kept["revenue"], kept["revenue_year"] = rec["revenue"], rec["revenue_year"]
+        differ = []  # values this row holds that the first row's differ from (kept)
         for key, value in rec.items():
             if key == "source_row":
                 continue
@@ -1618,6 +1634,24 @@ def merge_duplicates(
                 kept[key] = kept.get(key, []) + [v for v in value if v not in kept.get(key, [])]
             elif is_blank(kept.get(key)) and not is_blank(value):
                 kept[key] = value
+            elif key not in _MERGE_QUIET and not is_blank(value) and kept.get(key) != value:
+                differ.append(by_target.get(key, key))
+        more = (
+            f"; 营收取本行较新年份 / the newer revenue ({rec['revenue_year']}) taken"
+            if newer
+            else ""
+        )
+        if differ:
+            more += (
+                f"; 与首行不同, 保留首行 / differs, row {kept['source_row']} kept: "
+                + ", ".join(differ)
+            )
+        report.reject(
+            rec["source_row"],
+            by_target["uscc"] if not eid.startswith("h:") else by_target["name"],
+            "duplicate",
+            f"merged into row {kept['source_row']} ({why}){more}",
+        )
         if kept["segments"] and not kept.get("segments_source"):
             kept["segments_source"] = "tagged"
     return out
