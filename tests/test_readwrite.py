@@ -236,3 +236,53 @@ def test_a_utf8_mark_before_gbk_text_reads_as_the_gbk_file(tmp_path):
     table, report = read_enterprises(marked)
     pd.testing.assert_frame_equal(table, plain)
     assert any("byte-order mark before GBK" in n for n in report.notes)
+
+
+def test_a_gbk_line_in_a_utf8_file_is_named_by_its_line(tmp_path):
+    """A row pasted from a GBK file into a UTF-8 one: the error names that line (the file
+    reads as neither encoding), not only the file."""
+    lines = ["企业名称,行政区划代码,环节", *(f"公司{i},330723,ahf" for i in range(1, 8))]
+    raw = "\n".join(lines[:5]).encode("utf-8") + b"\n" + "辛公司,330802,ptfe".encode("gbk")
+    raw += b"\n" + "\n".join(lines[5:]).encode("utf-8") + b"\n"
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(raw)
+    with pytest.raises(InputError) as err:
+        read_table(path)  # (GB18030 decodes it whole: every UTF-8 name as mojibake)
+    assert err.value.row == 6 and "line 6 holds byte 0xD0" in str(err.value)
+    assert "mixes two encodings" in str(err.value)
+    for block in (7, 64, 2**22):  # the streamed reader's blocks, cut anywhere
+        with pytest.raises(InputError) as err:
+            file_encoding(path, block=block)
+        assert err.value.row == 6, block
+    gbk, utf8 = tmp_path / "gbk.csv", tmp_path / "utf8.csv"
+    gbk.write_bytes("\n".join(lines).encode("gbk") + b"\n")
+    utf8.write_bytes("\n".join(lines).encode("utf-8") + b"\n")
+    for block in (7, 2**22):  # a whole GBK or UTF-8 file is not mixed
+        assert file_encoding(gbk, block=block) == "gb18030"
+        assert file_encoding(utf8, block=block) == "utf-8-sig"
+    assert read_table(gbk).iloc[4, 0] == "公司5"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ('企业名称,环节\n"未闭合,ahf\n甲公司,pvdf\n', 2, "opened on line 2 is never closed"),
+        ('企业名称,环节\n甲公司,pvdf\n乙公司,ahf\n"丙公司,ahf\n', 4, "opened on line 4"),
+    ],
+)
+def test_a_quote_never_closed_is_named_by_its_line(tmp_path, text, line, words):
+    path = tmp_path / "quote.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_table(path)
+    assert err.value.row == line and words in str(err.value)
+
+
+def test_parser_problem_reads_pandas_field_counts():
+    from chainmap.readwrite.reader import parser_problem
+
+    message, line, _ = parser_problem(
+        ValueError("Error tokenizing data. C error: Expected 3 fields in line 5, saw 4")
+    )
+    assert line == 5 and "line 5 has 4 cells, the header 3" in message
+    assert parser_problem(ValueError("something else")) is None

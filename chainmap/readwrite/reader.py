@@ -24,6 +24,7 @@ import csv
 import io
 import math
 from pathlib import Path
+import re
 import statistics
 from typing import Any, Literal, NamedTuple
 import warnings
@@ -90,6 +91,94 @@ def detect_encoding(raw: bytes) -> str:
     raise UnicodeDecodeError("utf-8/gb18030", raw[:1], 0, 1, "not UTF-8 or GB18030")
 
 
+#: UTF-8 lead bytes before a file's first invalid byte from which the file is taken for
+#: UTF-8 with a foreign line: GBK text almost never holds even a few valid sequences,
+#: and GB18030 would otherwise decode the whole file, every UTF-8 name as mojibake.
+_UTF8_EVIDENCE = 16
+
+
+def _utf8_leads(window: bytes) -> int:
+    """How many multi-byte UTF-8 characters start in ``window`` (its lead bytes)."""
+    lead = np.frombuffer(window, dtype=np.uint8)
+    return int(((lead >= 0xC2) & (lead <= 0xF4)).sum())
+
+
+def undecodable_at(
+    raw: bytes, *, lines_before: int = 0, utf8_before: int = 0
+) -> tuple[int | None, str]:
+    """Where UTF-8 text holds a foreign line: ``(line, words)`` for an error message (the
+    line counted from 1, as an editor numbers it, plus ``lines_before``), or
+    ``(None, "")`` when ``raw`` is valid UTF-8 or is not UTF-8 before its first bad byte
+    (another encoding throughout: GBK, Big5 …). ``utf8_before``: multi-byte characters
+    read before ``raw`` (a file read block by block)."""
+    skip = 0  # (a window cut from a file may start inside a character)
+    while skip < 3 and skip < len(raw) and raw[skip] & 0xC0 == 0x80:
+        skip += 1
+    try:
+        str(memoryview(raw)[skip:], "utf-8")  # (no copy of the bytes)
+    except UnicodeDecodeError as exc:
+        at = skip + exc.start
+        seen = utf8_before + _utf8_leads(raw[max(skip, at - (1 << 20)) : at])
+        if seen < _UTF8_EVIDENCE:
+            return None, ""
+        line = lines_before + raw.count(b"\n", 0, at) + 1
+        return line, (
+            f": 第 {line} 行含非 UTF-8 字节 / line {line} holds byte 0x{raw[at]:02X}, "
+            "not UTF-8, while the lines before it are (a row pasted from a GBK file?)"
+        )
+    return None, ""
+
+
+def _counted_before(f: Any, end: int, block: int) -> tuple[int, int]:
+    """The newlines and the multi-byte UTF-8 characters of ``f``'s first ``end`` bytes."""
+    f.seek(0)
+    lines = leads = 0
+    while end > 0 and (part := f.read(min(block, end))):
+        lines += part.count(b"\n")
+        leads += _utf8_leads(part) if leads < _UTF8_EVIDENCE else 0
+        end -= len(part)
+    return lines, leads
+
+
+def _mixed(path: Path, line: int, words: str) -> InputError:
+    return InputError(
+        f"文件混有两种编码 / the file mixes two encodings{words}",
+        file=str(path),
+        row=line,
+        hint="save the file as UTF-8 CSV (or retype that line's text)",
+    )
+
+
+#: pandas' C tokenizer errors, and what they mean to a person with a spreadsheet.
+_EOF_IN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+_FIELD_COUNT = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def parser_problem(exc: BaseException) -> tuple[str, int | None, str] | None:
+    """``(message, line, hint)`` for a CSV tokenizer error pandas raised, or None.
+
+    pandas says "EOF inside string starting at row 1" (its row counted from 0) for a
+    quote that is never closed, and "Expected 3 fields in line 5, saw 4" for a row wider
+    than the header: the line is given as an editor numbers it (from 1).
+    """
+    text = str(exc)
+    if m := _EOF_IN_QUOTE.search(text):
+        line = int(m[1]) + 1
+        return (
+            f"引号未闭合 / a quoted cell opened on line {line} is never closed",
+            line,
+            'close the quote, or write a quote inside a cell twice ("")',
+        )
+    if m := _FIELD_COUNT.search(text):
+        return (
+            f"第 {m[2]} 行有 {m[3]} 个单元格, 表头有 {m[1]} 个 / line {m[2]} has {m[3]} cells, "
+            f"the header {m[1]}",
+            int(m[2]),
+            "check that line's quoting and separators",
+        )
+    return None
+
+
 def file_encoding(path: str | Path, *, block: int = 2**22) -> str:
     """:func:`detect_encoding` over a whole file, read block by block (never all at once).
 
@@ -104,11 +193,24 @@ def file_encoding(path: str | Path, *, block: int = 2**22) -> str:
         for enc in _ENCODINGS:
             f.seek(0)
             decoder = codecs.getincrementaldecoder(enc)()
+            before = 0  # the bytes before the previous chunk
+            prev = chunk = b""
             try:
                 while chunk := f.read(block):
                     decoder.decode(chunk)
+                    before += len(prev)
+                    prev = chunk
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
+                if enc == "utf-8-sig":  # UTF-8 with a foreign line, not another encoding?
+                    # The chunk read, the one before it (a character cut between them)
+                    # and a character cut at its end; the lines and UTF-8 characters
+                    # before them counted only now (the usual file never gets here).
+                    window = (prev if prev is not chunk else b"") + chunk + f.read(8)
+                    lines, leads = _counted_before(f, before, block)
+                    line, words = undecodable_at(window, lines_before=lines, utf8_before=leads)
+                    if line is not None:
+                        raise _mixed(path, line, words) from None
                 continue
             return enc
     raise InputError(
@@ -264,12 +366,20 @@ def read_table(
             raise InputError(
                 f"找不到工作表 / no sheet {sheet!r}", file=str(path), hint=str(exc)
             ) from None
+        parsed = parser_problem(exc)
+        if parsed is not None:
+            message, line, hint = parsed
+            raise InputError(message, file=str(path), row=line, hint=hint) from None
         raise InputError(f"无法读取 / cannot read: {exc}", file=str(path)) from None
     except OSError:
         raise  # permission, missing folder …: one line from the CLI
     except Exception as exc:  # corrupt zip, parquet errors, csv tokeniser errors …
         if fmt == "xlsx":
             raise not_a_workbook(path, exc) from None
+        parsed = parser_problem(exc)
+        if parsed is not None:
+            message, line, hint = parsed
+            raise InputError(message, file=str(path), row=line, hint=hint) from None
         raise InputError(
             f"无法读取 / cannot read: {type(exc).__name__}: {exc}".splitlines()[0],
             file=str(path),
@@ -297,6 +407,11 @@ def _read_csv(path: Path, fmt: str, header: int | None, notes: list[str]) -> pd.
         enc, note = guess_encoding(raw)
     except UnicodeDecodeError:
         enc, note = None, None
+    if enc is None or not enc.lower().startswith("utf"):  # UTF-8 with a GBK row? GB18030
+        # (or a guessed Chinese encoding) would read every UTF-8 name as mojibake
+        line, words = undecodable_at(raw)
+        if line is not None:
+            raise _mixed(path, line, words)
     if enc == "gb18030" and raw.startswith(codecs.BOM_UTF8):
         # A UTF-8 mark before GBK text (a GBK file some tool marked): the mark would be
         # read as GBK too, and the first header become 锘縩ame.
@@ -839,11 +954,13 @@ def iter_table(
     except pd.errors.EmptyDataError:
         return
     except (ValueError, pd.errors.ParserError) as exc:
+        parsed = parser_problem(exc)  # (its line counts from the part read: not the file's)
         raise InputError(
-            f"无法读取 / cannot read: {exc}".splitlines()[0],
+            f"无法读取 / cannot read: {parsed[0] if parsed else exc}".splitlines()[0],
             file=str(path),
             row=first,
-            hint="a row has more cells than the header; check the quoting",
+            hint="a row has more cells than the header, or a quote is never closed; "
+            "check the quoting from this row on",
         ) from None
 
 
