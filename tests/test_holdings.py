@@ -560,3 +560,27 @@ def test_region_codes_not_current_are_read_as_their_successors_or_as_none(storag
         rank_enterprises(chain, table, with_stability=False)
     with pytest.raises(InputError, match="region_code"):
         rank_enterprises(chain, table.assign(region_code=codes.map(lambda c: [c])))
+
+
+@pytest.mark.parametrize("blank", [None, "", "  "])
+def test_a_table_where_no_firm_has_a_region_code_is_refused(blank):
+    """No code anywhere: every status would be 'no data' and the ranking empty, with a
+    message blaming the segments ('no firm holds a segment the home can target'). It is
+    refused naming the column; a table of foreign firms alone (no codes by nature) and a
+    table with one code are not."""
+    from chainmap.errors import InputError
+    from chainmap.model.chain import load_chain
+
+    chain = load_chain("fluorochem")
+    table = datasets.enterprises(chain)
+    none = table.assign(
+        region_code=pd.Series([blank] * len(table), index=table.index, dtype=object)
+    )
+    for given in (none, none.assign(region_code=none["region_code"].astype("str"))):
+        with pytest.raises(InputError, match="no firm in the table has a region code"):
+            segment_status(chain, given)
+    foreign = none.assign(country="日本")
+    assert len(segment_status(chain, foreign)) == len(chain)  # (not refused)
+    one = none.copy()
+    one.loc[one.index[0], "region_code"] = "330723"
+    assert len(segment_status(chain, one)) == len(chain)

@@ -766,8 +766,37 @@ def checked_table(enterprises: Any) -> pd.DataFrame:
         enterprises = enterprises.assign(region_code=adcodes)
     current = _current_codes_read(codes)
     if current is not None:
+        codes = current
         enterprises = enterprises.assign(region_code=current)
+    if len(codes) and not _any_code(codes) and _any_domestic(enterprises):
+        raise InputError(
+            "没有企业有地区代码 / no firm in the table has a region code: no segment can be "
+            "counted for any region, so every status would be 'no data' and nothing ranked",
+            column="region_code",
+            hint="give 所属省份/所属城市/所属区县, an address or 行政区划代码 columns "
+            "(read_enterprises derives the code from them)",
+        )
     return enterprises
+
+
+def _any_code(codes: pd.Series) -> bool:
+    """Whether any cell of ``codes`` is a non-blank text (the usual table: its first)."""
+    if isinstance(codes.dtype, pd.StringDtype) and codes.dtype.storage == "pyarrow":
+        import pyarrow.compute as pc
+
+        trimmed = pc.utf8_trim_whitespace(codes.array.__arrow_array__())
+        return bool(pc.max(pc.binary_length(trimmed)).as_py() or 0)
+    return any(isinstance(c, str) and c.strip() for c in codes.tolist())
+
+
+def _any_domestic(enterprises: pd.DataFrame) -> bool:
+    """Whether any firm is Chinese (a blank ``country`` is: registries list Chinese firms);
+    a table of foreign firms alone has no region codes, and is ranked by their sites."""
+    if "country" not in enterprises.columns:
+        return True
+    from chainmap.model.vocab import is_chinese
+
+    return any(is_blank(c) or is_chinese(c) for c in pd.unique(enterprises["country"]))
 
 
 def _current_codes_read(codes: pd.Series) -> pd.Series | None:
