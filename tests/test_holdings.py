@@ -539,6 +539,8 @@ def test_region_codes_not_current_are_read_as_their_successors_or_as_none(storag
     if storage == "object":
         number = int(codes[codes == "320500"].index[0])
         given[number], hand[number] = 320500, "320500"  # (an integer among texts)
+        floating = int(codes[codes == "330800"].index[0])
+        given[floating], hand[floating] = 330800.0, "330800"  # (a whole float among texts)
     else:
         given = given.astype(table["region_code"].dtype)
     with warnings.catch_warnings(record=True) as seen:

@@ -804,7 +804,7 @@ def _current_codes_read(codes: pd.Series) -> pd.Series | None:
     reads it, or None when every code is current (the usual case: the distinct codes are
     checked, 7 ms for a million Arrow cells).
 
-    A code padded with spaces, or an integer, is its 6-digit text; an abolished or
+    A code padded with spaces, or a whole number, is its 6-digit text; an abolished or
     renumbered code (330185 临安市) is its successor (``graphs/region_aliases.csv``, as
     :func:`~chainmap.model.regions.resolve_region` and the distances read it); any
     other (a typo, 330799) is no code: the firm is placed in no region, as a firm without
@@ -843,8 +843,9 @@ def _current_codes_read(codes: pd.Series) -> pd.Series | None:
         rows_of.setdefault(code, []).append(i + 1)  # (counting from 1)
     for code in sorted(odd, key=str):
         text = code.strip() if isinstance(code, str) else None
-        if isinstance(code, (int, np.integer)) and not isinstance(code, bool) and code >= 0:
-            text = f"{int(code):06d}"
+        whole = isinstance(code, (float, np.floating)) and float(code).is_integer()
+        if (isinstance(code, (int, np.integer)) or whole) and not isinstance(code, bool):
+            text = f"{int(code):06d}" if code >= 0 else None  # (330723, 330723.0)
         text = regions.six_digits(text) if text else None
         rows = rows_of.get(code, [])
         listed = ", ".join(map(str, rows[:3])) + (", …" if len(rows) > 3 else "")
