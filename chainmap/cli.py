@@ -453,9 +453,14 @@ def note_rows(report: Any, path: Path | str) -> None:
     """The first :data:`ROWS_SHOWN` rejected or warned rows of a file read for a command,
     one line each (``file:row: column: code: message``), then how many more and where
     every one is listed: the counts alone did not say which rows to fix."""
-    items = sorted(report.items, key=lambda i: (i.row is None, i.row or 0, i.severity))
+    import heapq
+
+    items = report.items  # (a national file may hold a million: the first few only)
+    first = heapq.nsmallest(
+        ROWS_SHOWN, items, key=lambda i: (i.row is None, i.row or 0, i.severity)
+    )
     name = str(path)
-    for item in items[:ROWS_SHOWN]:
+    for item in first:
         where = f"{name}:{item.row}" if item.row is not None else name
         what = "拒绝 rejected" if item.severity == "rejected" else "警告 warning"
         note(f"  {where}: {item.column or '-'}: {what} {item.code}: {item.message}")

@@ -502,3 +502,32 @@ def test_a_duplicate_with_a_newer_revenue_replaces_the_older_and_differences_are
         "(2024) taken; 与首行不同, 保留首行 / differs, row 2 kept: 注册资本"
     )
     assert messages[4] == "merged into row 2 (same name and region)"  # 2022 < 2024: not taken
+
+
+@pytest.mark.parametrize(
+    ("first", "later", "kept", "words"),
+    [
+        # no figure in the first row: the later pair whole, never 5亿 labelled 2024
+        ((None, 2024), (5.0, 2020), (5.0, 2020), ""),
+        ((3.0, 2023), (5.0, 2023), (3.0, 2023), "a different revenue, the first row's kept"),
+        ((3.0, 2023), (3.0, 2023), (3.0, 2023), ""),
+        ((3.0, "2021"), (5.0, 2023), (5.0, 2023), "the newer revenue (2023) taken"),
+        ((3.0, 2023.0), (5.0, "2022"), (3.0, 2023.0), ""),  # an earlier year: no word
+        ((3.0, None), (5.0, None), (3.0, None), "a different revenue"),
+        ((3.0, None), (5.0, 2022), (5.0, 2022), "the newer revenue (2022) taken"),
+    ],
+)
+def test_merged_revenue_is_a_pair_with_its_year(first, later, kept, words):
+    from chainmap.model.enterprises import merge_duplicates
+    from chainmap.model.report import ImportReport
+
+    rows = [
+        {"enterprise_id": "h:1", "source_row": r, "revenue": v, "revenue_year": y, "segments": []}
+        for r, (v, y) in ((2, first), (3, later))
+    ]
+    report = ImportReport(source="t.csv", read=2)
+    (merged,) = merge_duplicates(rows, report, {"uscc": "USCC", "name": "企业名称"})
+    assert (merged["revenue"], merged["revenue_year"]) == kept
+    (item,) = report.items
+    assert item.message.startswith("merged into row 2 (same name and region)")
+    assert (words in item.message) if words else item.message.endswith("region)")

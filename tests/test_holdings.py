@@ -586,3 +586,59 @@ def test_a_table_where_no_firm_has_a_region_code_is_refused(blank):
     one = none.copy()
     one.loc[one.index[0], "region_code"] = "330723"
     assert len(segment_status(chain, one)) == len(chain)
+
+
+def test_a_stream_part_without_codes_is_not_refused_and_other_inputs_are_refused_clearly(
+    tmp_path,
+):
+    """The stream engine checks each part: a part whose firms all lack a region code is
+    not a table without codes (the review found the whole run refused). A table whose
+    codes are all unusable says so, and an input that is no table is an InputError."""
+    from pathlib import Path
+
+    from chainmap.analysis.stream import stream_rank
+    from chainmap.errors import InputError
+    from chainmap.model.chain import load_chain
+
+    chain = load_chain("fluorochem")
+    table = datasets.enterprises(chain)
+    domestic = table.index[table["region_code"].notna()][-5:]  # Chinese firms, codes gone
+    table.loc[domestic, "region_code"] = None
+    first = table.loc[[*domestic, *table.index.difference(domestic)]].reset_index(drop=True)
+    path = tmp_path / "t.parquet"
+    first.to_parquet(path, index=False, row_group_size=5)  # (a first part without codes)
+    assert first["region_code"].head(5).isna().all() and first["country"].head(5).eq("中国").all()
+    got = stream_rank(chain, path, with_stability=False, chunk_rows=5)
+    want = rank_enterprises(chain, first, with_stability=False)
+    assert rank_records(got) == rank_records(want)
+
+    typos = table.assign(region_code="999999")
+    with pytest.raises(InputError, match="none of its 1 distinct region codes is an adcode"):
+        segment_status(chain, typos)
+    for given in (Path("firms.csv"), None, iter([])):
+        with pytest.raises(InputError, match="must be a pandas DataFrame"):
+            segment_status(chain, given)
+
+
+def test_a_fork_waits_for_the_polars_import_thread():
+    """A child forked while the import thread holds polars' import lock waited for it for
+    ever: the fork now waits for the thread (os.register_at_fork)."""
+    import subprocess
+    import sys
+
+    code = r"""
+import os, signal, sys
+if "polars" in sys.modules:
+    sys.exit(3)
+from chainmap.analysis import holdings
+holdings._import_polars_early(10**6)
+pid = os.fork()
+if pid == 0:
+    signal.alarm(20)
+    import polars
+    os._exit(0)
+_, status = os.waitpid(pid, 0)
+sys.exit(0 if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 else 1)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()

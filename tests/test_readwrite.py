@@ -286,3 +286,18 @@ def test_parser_problem_reads_pandas_field_counts():
     )
     assert line == 5 and "line 5 has 4 cells, the header 3" in message
     assert parser_problem(ValueError("something else")) is None
+
+
+def test_a_gbk_line_in_a_utf8_file_with_cr_line_ends_is_named_by_its_line(tmp_path):
+    lines = ["企业名称,行政区划代码,环节", *(f"公司{i},330723,ahf" for i in range(1, 9))]
+    raw = "\r".join(lines[:6]).encode("utf-8") + b"\r" + "辛公司,330802,ptfe".encode("gbk")
+    raw += b"\r" + "\r".join(lines[6:]).encode("utf-8") + b"\r"
+    path = tmp_path / "cr.csv"
+    path.write_bytes(raw)
+    with pytest.raises(InputError) as err:
+        read_table(path)
+    assert err.value.row == 7, str(err.value)
+    for block in (7, 2**22):
+        with pytest.raises(InputError) as err:
+            file_encoding(path, block=block)
+        assert err.value.row == 7, block

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 import functools
 import itertools
+import os
 import sys
 import threading
 from typing import Any
@@ -169,9 +170,16 @@ class Holdings:
 
 
 def prepare_holdings(
-    chain: Chain, enterprises: pd.DataFrame | Holdings, *, min_confidence: str = "scope"
+    chain: Chain,
+    enterprises: pd.DataFrame | Holdings,
+    *,
+    min_confidence: str = "scope",
+    part: bool = False,
 ) -> Holdings:
     """The :class:`Holdings` of ``enterprises`` for ``chain``; prepared ones pass through.
+
+    ``part``: ``enterprises`` is a part of a table read part by part (the stream engine):
+    :func:`checked_table` then checks what a part can show.
 
     Examples
     --------
@@ -187,8 +195,9 @@ def prepare_holdings(
                 f"holdings prepared for chain {enterprises.chain.id!r}, not {chain.id!r}"
             )
         return enterprises
-    _import_polars_early(len(enterprises))
-    enterprises = checked_table(enterprises)
+    enterprises = checked_table(enterprises, part=part)
+    if "name" in enterprises.columns:  # (else _kept_rows refuses it at once)
+        _import_polars_early(len(enterprises))
     return Holdings._of_kept(chain, enterprises, _kept_rows(chain, enterprises, min_confidence))
 
 
@@ -507,6 +516,7 @@ def _import_polars_early(rows: int) -> None:
     imported once and ready when the call returns; an import that fails is left to that
     one too (:func:`polars_texts` then falls back to pandas).
     """
+    global _polars_thread
     if rows < NATIVE_MIN_ROWS or "polars" in sys.modules or not _polars_early.acquire(False):
         return  # (the lock is never released: one attempt per process)
 
@@ -516,10 +526,27 @@ def _import_polars_early(rows: int) -> None:
         except Exception:  # (the main thread's import reports it, or falls back)
             pass
 
+    thread = threading.Thread(target=load, name="chainmap-import-polars", daemon=True)
     try:
-        threading.Thread(target=load, name="chainmap-import-polars", daemon=True).start()
+        thread.start()
     except RuntimeError:  # (no threads here: the first hash imports it)
-        pass
+        return
+    _polars_thread = thread
+
+
+_polars_thread: threading.Thread | None = None
+
+
+def _polars_imported() -> None:
+    """Wait for the import thread before the process forks: a child forked while it holds
+    polars' import lock would wait for that lock for ever."""
+    thread = _polars_thread
+    if thread is not None and thread.is_alive():
+        thread.join()
+
+
+if hasattr(os, "register_at_fork"):  # (POSIX)
+    os.register_at_fork(before=_polars_imported)
 
 
 def _distinct(values: pd.Series) -> bool:
@@ -717,14 +744,16 @@ def confident(
     return [s for s, keep in zip(segments, ok, strict=True) if keep]
 
 
-def checked_table(enterprises: Any) -> pd.DataFrame:
+def checked_table(enterprises: Any, *, part: bool = False) -> pd.DataFrame:
     """The enterprise table as the analyses read it, or one clear error.
 
     A notebook user's table may come straight from ``pd.read_csv``: region codes read as
     numbers become 6-digit text (they counted as "no region"), the statistics bureau's
     9- and 12-digit codes ending in zeros their 6-digit adcodes (CONTRACTS: region_code
     is the adcode), and a table that can place no firm in any segment or region is
-    refused rather than ranked as empty.
+    refused rather than ranked as empty. ``part``: a part of a table read part by part,
+    which may lack codes where the whole does not (it is not refused for that), and whose
+    positions are not the table's rows (a warning counts the rows, without numbers).
     """
     from chainmap.errors import InputError
 
@@ -764,14 +793,21 @@ def checked_table(enterprises: Any) -> pd.DataFrame:
     if adcodes is not None:
         codes = adcodes
         enterprises = enterprises.assign(region_code=adcodes)
-    current = _current_codes_read(codes)
+    distinct = _distinct_codes(codes)
+    current, read = _current_codes_read(codes, distinct, numbered=not part)
     if current is not None:
-        codes = current
         enterprises = enterprises.assign(region_code=current)
-    if len(codes) and not _any_code(codes) and _any_domestic(enterprises):
+    given = [c for c in distinct if not is_blank(c)]
+    placed = [c for c in given if read.get(c, c) is not None]
+    if len(codes) and not part and not placed and _any_domestic(enterprises):
+        what = (
+            f"none of its {len(given)} distinct region codes is an adcode (see the warning)"
+            if given
+            else "no firm in the table has a region code"
+        )
         raise InputError(
-            "没有企业有地区代码 / no firm in the table has a region code: no segment can be "
-            "counted for any region, so every status would be 'no data' and nothing ranked",
+            f"没有可用的地区代码 / {what}: no segment can be counted for any region, so "
+            "every status would be 'no data' and nothing ranked",
             column="region_code",
             hint="give 所属省份/所属城市/所属区县, an address or 行政区划代码 columns "
             "(read_enterprises derives the code from them)",
@@ -779,14 +815,23 @@ def checked_table(enterprises: Any) -> pd.DataFrame:
     return enterprises
 
 
-def _any_code(codes: pd.Series) -> bool:
-    """Whether any cell of ``codes`` is a non-blank text (the usual table: its first)."""
+def _distinct_codes(codes: pd.Series) -> list:
+    """The distinct cells of ``codes`` (a million Arrow cells: 7 ms, a few thousand codes)."""
     if isinstance(codes.dtype, pd.StringDtype) and codes.dtype.storage == "pyarrow":
         import pyarrow.compute as pc
 
-        trimmed = pc.utf8_trim_whitespace(codes.array.__arrow_array__())
-        return bool(pc.max(pc.binary_length(trimmed)).as_py() or 0)
-    return any(isinstance(c, str) and c.strip() for c in codes.tolist())
+        return pc.unique(codes.array.__arrow_array__()).to_pylist()
+    try:
+        return pd.unique(codes.to_numpy(dtype=object)).tolist()
+    except TypeError:  # (a list or a dict in a cell)
+        from chainmap.errors import InputError
+
+        raise InputError(
+            "region_code 须为行政区划代码文本 / region_code holds cells that are not codes "
+            "(lists or tables)",
+            column="region_code",
+            hint="give each firm one 6-digit adcode as text, e.g. '330723'",
+        ) from None
 
 
 def _any_domestic(enterprises: pd.DataFrame) -> bool:
@@ -799,10 +844,13 @@ def _any_domestic(enterprises: pd.DataFrame) -> bool:
     return any(is_blank(c) or is_chinese(c) for c in pd.unique(enterprises["country"]))
 
 
-def _current_codes_read(codes: pd.Series) -> pd.Series | None:
+def _current_codes_read(
+    codes: pd.Series, distinct: list, *, numbered: bool = True
+) -> tuple[pd.Series | None, dict[Any, str | None]]:
     """``codes`` with each code that is not a current adcode read as the rest of chainmap
-    reads it, or None when every code is current (the usual case: the distinct codes are
-    checked, 7 ms for a million Arrow cells).
+    reads it, or None when every code is current (the usual case), and what each changed
+    distinct code was read as. ``distinct``: the distinct cells (:func:`_distinct_codes`);
+    ``numbered``: the warning names the rows (counting from 1), else counts them.
 
     A code padded with spaces, or a whole number, is its 6-digit text; an abolished or
     renumbered code (330185 临安市) is its successor (``graphs/region_aliases.csv``, as
@@ -814,26 +862,10 @@ def _current_codes_read(codes: pd.Series) -> pd.Series | None:
     """
     from chainmap.model import regions
 
-    if isinstance(codes.dtype, pd.StringDtype) and codes.dtype.storage == "pyarrow":
-        import pyarrow.compute as pc
-
-        distinct = pc.unique(codes.array.__arrow_array__()).to_pylist()
-    else:
-        try:
-            distinct = pd.unique(codes.to_numpy(dtype=object)).tolist()
-        except TypeError:  # (a list or a dict in a cell)
-            from chainmap.errors import InputError
-
-            raise InputError(
-                "region_code 须为行政区划代码文本 / region_code holds cells that are not codes "
-                "(lists or tables)",
-                column="region_code",
-                hint="give each firm one 6-digit adcode as text, e.g. '330723'",
-            ) from None
     live = regions.levels()
     odd = [c for c in distinct if not is_blank(c) and not (isinstance(c, str) and c in live)]
     if not odd:
-        return None
+        return None, {}
     aliases = regions.region_aliases()
     read: dict[Any, str | None] = {}
     changed: list[str] = []
@@ -849,7 +881,11 @@ def _current_codes_read(codes: pd.Series) -> pd.Series | None:
         text = regions.six_digits(text) if text else None
         rows = rows_of.get(code, [])
         listed = ", ".join(map(str, rows[:3])) + (", …" if len(rows) > 3 else "")
-        at = f"{code!r} (行 / row{'s' if len(rows) != 1 else ''} {listed})"
+        at = (
+            f"{code!r} (行 / row{'s' if len(rows) != 1 else ''} {listed})"
+            if numbered
+            else f"{code!r} ({len(rows)} 行 / row{'s' if len(rows) != 1 else ''})"
+        )
         if text in live:
             read[code] = text
         elif text in aliases:
@@ -867,8 +903,9 @@ def _current_codes_read(codes: pd.Series) -> pd.Series | None:
         n = len(changed)
         what = "codes are not current adcodes" if n != 1 else "code is not a current adcode"
         shown = "; ".join(changed[:5]) + (f"; … ({n - 5} more)" if n > 5 else "")
+        counting = " (rows counting from 1)" if numbered else ""
         warnings.warn(
-            f"region_code: {n} 个代码不是现行行政区划代码 / {n} {what} (rows counting from 1): "
+            f"region_code: {n} 个代码不是现行行政区划代码 / {n} {what}{counting}: "
             f"{shown}. 请更正代码 / correct the codes, or import the raw export "
             "(`chainmap import`), which derives them from 省/市/县 names",
             regions.RegionCodeWarning,
@@ -876,7 +913,7 @@ def _current_codes_read(codes: pd.Series) -> pd.Series | None:
         )
     values = [read[c] if c in read else c for c in codes.tolist()]  # (a rare table: once)
     dtype = codes.dtype if isinstance(codes.dtype, pd.StringDtype) else object
-    return pd.Series(values, index=codes.index, dtype=dtype, name=codes.name)
+    return pd.Series(values, index=codes.index, dtype=dtype, name=codes.name), read
 
 
 def _statistical_codes_read(codes: pd.Series) -> pd.Series | None:

@@ -440,7 +440,7 @@ def reduce_frame(
     ``read``: ``table`` holds only the rows with a segment of a chunk of ``read[0]``
     rows whose latest ``revenue_year`` is ``read[1]`` (:func:`_held_group`).
     """
-    held = prepare_holdings(chain, table)
+    held = prepare_holdings(chain, table, part=True)  # (a chunk: checked as a part)
     status = status_counts(chain, held, level, home_code)
     plan = plan_counts(chain, held, region_level=region_level, table=table)
     if read is not None:

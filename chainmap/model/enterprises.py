@@ -1589,20 +1589,42 @@ def _region(rec: Mapping[str, object]) -> tuple[str | None, str]:
     return resolve_parts(rec["province"], rec["city"], rec["county"], rec["address"])
 
 
-#: Fields a merge never reports as differing: the id they share, the revenue pair (the
-#: newer year wins), and values derived from others (status → active).
+#: Fields a merge never reports as differing: the id they share, the revenue pair (merged
+#: as a pair: :func:`_merge_revenue`), and values derived from others (status → active).
 _MERGE_QUIET = frozenset({"enterprise_id", "revenue", "revenue_year", "active"})
 
 
-def _newer_revenue(kept: Mapping[str, Any], rec: Mapping[str, Any]) -> bool:
-    """Whether ``rec`` holds a revenue for a later year than the one ``kept`` holds."""
-    year, old = rec.get("revenue_year"), kept.get("revenue_year")
-    return (
-        not is_blank(rec.get("revenue"))
-        and not is_blank(year)
-        and not is_blank(kept.get("revenue"))
-        and (is_blank(old) or year > old)
-    )
+def _year(value: Any) -> int | None:
+    """A revenue year as a number (2024, 2024.0, "2024"), or None."""
+    try:
+        return None if is_blank(value) else int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _merge_revenue(kept: dict, rec: Mapping[str, Any]) -> str:
+    """Merge ``rec``'s revenue into ``kept`` as a pair with its year; the words the
+    duplicate's message adds ("" when nothing is worth saying).
+
+    The first row's revenue is kept unless it has none (the later pair is taken whole:
+    a year is never paired with another year's figure) or the later row's year is later
+    (a registry repeats a firm with each year's figure); a different figure for the same
+    year (or an unknown one) is named, not taken; an earlier year's is neither.
+    """
+    revenue, year = rec.get("revenue"), rec.get("revenue_year")
+    if is_blank(revenue):
+        return ""
+    if is_blank(kept.get("revenue")):
+        kept["revenue"], kept["revenue_year"] = revenue, year
+        return ""
+    old, new = _year(kept.get("revenue_year")), _year(year)
+    if new is not None and (old is None or new > old):
+        kept["revenue"], kept["revenue_year"] = revenue, year
+        return f"; 营收取本行较新年份 / the newer revenue ({new}) taken"
+    if revenue != kept["revenue"] and (new is None or old is None or new == old):
+        # (an earlier year's figure differs by nature: not worth a word)
+        return "; 营收不同, 保留首行 / a different revenue, the first row's kept"
+    return ""
 
 
 def merge_duplicates(
@@ -1623,12 +1645,10 @@ def merge_duplicates(
             out.append(rec)
             continue
         why = "same USCC" if not eid.startswith("h:") else "same name and region"
-        newer = _newer_revenue(kept, rec)
-        if newer:  # a later year's figure replaces an earlier one (not a blank-fill)
-            kept["revenue"], kept["revenue_year"] = rec["revenue"], rec["revenue_year"]
+        more = _merge_revenue(kept, rec)  # (the revenue and its year: a pair)
         differ = []  # values this row holds that the first row's differ from (kept)
         for key, value in rec.items():
-            if key == "source_row":
+            if key in ("source_row", "revenue", "revenue_year"):
                 continue
             if isinstance(value, list):
                 kept[key] = kept.get(key, []) + [v for v in value if v not in kept.get(key, [])]
@@ -1636,11 +1656,6 @@ def merge_duplicates(
                 kept[key] = value
             elif key not in _MERGE_QUIET and not is_blank(value) and kept.get(key) != value:
                 differ.append(by_target.get(key, key))
-        more = (
-            f"; 营收取本行较新年份 / the newer revenue ({rec['revenue_year']}) taken"
-            if newer
-            else ""
-        )
         if differ:
             more += (
                 f"; 与首行不同, 保留首行 / differs, row {kept['source_row']} kept: "

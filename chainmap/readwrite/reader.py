@@ -97,7 +97,13 @@ def detect_encoding(raw: bytes) -> str:
 _UTF8_EVIDENCE = 16
 
 
-def _utf8_leads(window: bytes) -> int:
+def _breaks(raw: bytes, end: int) -> int:
+    """Line breaks in ``raw[:end]``: LF, or CR in a file of CR line ends (old Mac exports)."""
+    lf = raw.count(b"\n", 0, end)
+    return lf if lf or b"\n" in raw else raw.count(b"\r", 0, end)
+
+
+def _utf8_leads(window: bytes | memoryview) -> int:
     """How many multi-byte UTF-8 characters start in ``window`` (its lead bytes)."""
     lead = np.frombuffer(window, dtype=np.uint8)
     return int(((lead >= 0xC2) & (lead <= 0xF4)).sum())
@@ -118,13 +124,13 @@ def undecodable_at(
         str(memoryview(raw)[skip:], "utf-8")  # (no copy of the bytes)
     except UnicodeDecodeError as exc:
         at = skip + exc.start
-        seen = utf8_before + _utf8_leads(raw[max(skip, at - (1 << 20)) : at])
-        if seen < _UTF8_EVIDENCE:
+        if utf8_before + _utf8_leads(memoryview(raw)[skip:at]) < _UTF8_EVIDENCE:
             return None, ""
-        line = lines_before + raw.count(b"\n", 0, at) + 1
+        line = lines_before + _breaks(raw, at) + 1
         return line, (
             f": 第 {line} 行含非 UTF-8 字节 / line {line} holds byte 0x{raw[at]:02X}, "
-            "not UTF-8, while the lines before it are (a row pasted from a GBK file?)"
+            "not UTF-8, while the lines before it are (a row pasted from a GBK file, or a "
+            "file cut short?)"
         )
     return None, ""
 
@@ -134,7 +140,7 @@ def _counted_before(f: Any, end: int, block: int) -> tuple[int, int]:
     f.seek(0)
     lines = leads = 0
     while end > 0 and (part := f.read(min(block, end))):
-        lines += part.count(b"\n")
+        lines += _breaks(part, len(part))
         leads += _utf8_leads(part) if leads < _UTF8_EVIDENCE else 0
         end -= len(part)
     return lines, leads
@@ -954,11 +960,11 @@ def iter_table(
     except pd.errors.EmptyDataError:
         return
     except (ValueError, pd.errors.ParserError) as exc:
-        parsed = parser_problem(exc)  # (its line counts from the part read: not the file's)
+        parsed = parser_problem(exc)  # (its line is the file's)
         raise InputError(
             f"无法读取 / cannot read: {parsed[0] if parsed else exc}".splitlines()[0],
             file=str(path),
-            row=first,
+            row=parsed[1] if parsed else first,
             hint="a row has more cells than the header, or a quote is never closed; "
             "check the quoting from this row on",
         ) from None
