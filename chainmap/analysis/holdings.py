@@ -195,9 +195,9 @@ def prepare_holdings(
                 f"holdings prepared for chain {enterprises.chain.id!r}, not {chain.id!r}"
             )
         return enterprises
+    if isinstance(enterprises, pd.DataFrame) and "name" in enterprises.columns:
+        _import_polars_early(len(enterprises))  # (while the table is checked and read)
     enterprises = checked_table(enterprises, part=part)
-    if "name" in enterprises.columns:  # (else _kept_rows refuses it at once)
-        _import_polars_early(len(enterprises))
     return Holdings._of_kept(chain, enterprises, _kept_rows(chain, enterprises, min_confidence))
 
 
