@@ -789,10 +789,6 @@ def checked_table(enterprises: Any, *, part: bool = False) -> pd.DataFrame:
         text = [None if v != v else f"{int(v):06d}" for v in values.tolist()]
         codes = pd.Series(text, index=codes.index, dtype=object)
         enterprises = enterprises.assign(region_code=codes)
-    adcodes = _statistical_codes_read(codes)
-    if adcodes is not None:
-        codes = adcodes
-        enterprises = enterprises.assign(region_code=adcodes)
     distinct = _distinct_codes(codes)
     current, read = _current_codes_read(codes, distinct, numbered=not part)
     if current is not None:
@@ -852,13 +848,16 @@ def _current_codes_read(
     distinct code was read as. ``distinct``: the distinct cells (:func:`_distinct_codes`);
     ``numbered``: the warning names the rows (counting from 1), else counts them.
 
-    A code padded with spaces, or a whole number, is its 6-digit text; an abolished or
+    A code padded with spaces, a whole number, or the statistics bureau's 9- or 12-digit
+    code ending in zeros (330723000000, :func:`~chainmap.model.regions.six_digits`) is its
+    6-digit text; an abolished or
     renumbered code (330185 临安市) is its successor (``graphs/region_aliases.csv``, as
     :func:`~chainmap.model.regions.resolve_region` and the distances read it); any
     other (a typo, 330799) is no code: the firm is placed in no region, as a firm without
     a code is (a typo reached the zone look-up and stopped the ranking with a traceback).
     One :class:`~chainmap.model.regions.RegionCodeWarning` names the codes changed,
-    with their rows; a padded code is read silently, as a code read as a number is.
+    with their rows; a padded or statistical code is read silently, as a code read as a
+    number is.
     """
     from chainmap.model import regions
 
@@ -868,17 +867,25 @@ def _current_codes_read(
         return None, {}
     aliases = regions.region_aliases()
     read: dict[Any, str | None] = {}
-    changed: list[str] = []
-    odd_at = np.flatnonzero(codes.isin(odd).to_numpy(dtype=bool))
-    rows_of: dict[Any, list[int]] = {}
-    for i, code in zip(odd_at.tolist(), codes.take(odd_at).tolist(), strict=True):
-        rows_of.setdefault(code, []).append(i + 1)  # (counting from 1)
-    for code in sorted(odd, key=str):
+    same: set = set()  # a padded, numeric or statistical form of a current code
+    for code in odd:
         text = code.strip() if isinstance(code, str) else None
         whole = isinstance(code, (float, np.floating)) and float(code).is_integer()
         if (isinstance(code, (int, np.integer)) or whole) and not isinstance(code, bool):
             text = f"{int(code):06d}" if code >= 0 else None  # (330723, 330723.0)
         text = regions.six_digits(text) if text else None
+        if text in live:
+            same.add(code)
+        read[code] = text if text in live else aliases.get(text) if text else None
+    # Only the codes a reader must hear of (not a padded or statistical form of a current
+    # code) are named, with their rows: a column of 12-digit codes is read silently.
+    named = sorted((c for c in odd if c not in same), key=str)
+    at_rows = np.flatnonzero(codes.isin(named).to_numpy(dtype=bool)) if named else []
+    rows_of: dict[Any, list[int]] = {}
+    for i, code in zip(list(at_rows), codes.take(at_rows).tolist(), strict=True):
+        rows_of.setdefault(code, []).append(int(i) + 1)  # (counting from 1)
+    changed: list[str] = []
+    for code in named:
         rows = rows_of.get(code, [])
         listed = ", ".join(map(str, rows[:3])) + (", …" if len(rows) > 3 else "")
         at = (
@@ -886,17 +893,13 @@ def _current_codes_read(
             if numbered
             else f"{code!r} ({len(rows)} 行 / row{'s' if len(rows) != 1 else ''})"
         )
-        if text in live:
-            read[code] = text
-        elif text in aliases:
-            read[code] = aliases[text]
+        if read[code] is None:
+            changed.append(f"{at}: 未知代码 / not an adcode, placed in no region")
+        else:
             changed.append(
-                f"{at} → {aliases[text]} {regions.region_path(aliases[text])} (已撤销或改号 / "
+                f"{at} → {read[code]} {regions.region_path(read[code])} (已撤销或改号 / "
                 "abolished or renumbered: read as its successor)"
             )
-        else:
-            read[code] = None
-            changed.append(f"{at}: 未知代码 / not an adcode, placed in no region")
     if changed:
         import warnings
 
@@ -911,29 +914,11 @@ def _current_codes_read(
             regions.RegionCodeWarning,
             stacklevel=2,
         )
-    values = [read[c] if c in read else c for c in codes.tolist()]  # (a rare table: once)
+    number, uniques = pd.factorize(codes)  # each distinct code rewritten once
+    new = [read.get(u, u) for u in uniques.tolist()]
+    values = np.array([*new, None], dtype=object)[number]  # (-1, a missing code: None)
     dtype = codes.dtype if isinstance(codes.dtype, pd.StringDtype) else object
     return pd.Series(values, index=codes.index, dtype=dtype, name=codes.name), read
-
-
-def _statistical_codes_read(codes: pd.Series) -> pd.Series | None:
-    """``codes`` with the statistics bureau's 9- or 12-digit codes ending in zeros
-    (330723000000) as their 6-digit adcodes (:func:`chainmap.model.regions.six_digits`),
-    or None when there is none (the usual case: one length test over the column)."""
-    if isinstance(codes.dtype, pd.StringDtype) and codes.dtype.storage == "pyarrow":
-        import pyarrow.compute as pc
-
-        longest = pc.max(pc.binary_length(codes.array.__arrow_array__())).as_py()  # (1 ms/1M)
-        if not longest or longest <= 6:
-            return None
-    elif not any(isinstance(c, str) and len(c) > 6 for c in codes.tolist()):
-        return None
-    from chainmap.model.regions import six_digits
-
-    number, uniques = pd.factorize(codes)  # each distinct code read once
-    read = [six_digits(u) if isinstance(u, str) else u for u in uniques.tolist()]
-    values = np.array([*read, None], dtype=object)[number]  # (-1, a missing code: None)
-    return pd.Series(values, index=codes.index, dtype=codes.dtype, name=codes.name)
 
 
 def as_lists(column: pd.Series) -> list[list[str]]:

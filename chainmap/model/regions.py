@@ -105,7 +105,7 @@ def _columns() -> dict[str, tuple]:
     ``approx_coords`` booleans; the rest text, ``""`` where empty).
 
     The look-ups read these (:func:`_column`, the name indexes): pandas' ``read_csv``
-    and the indexed frame took 10–14 ms of a 0.45 s ``chainmap rank``, this 3 ms; the
+    and the indexed frame took 10–11 ms of a 0.45 s ``chainmap rank``, this 6.5–7 ms; the
     frame is built only for :func:`regions`. ``tests/test_regions.py`` compares every
     cell with pandas' reading.
     """

@@ -372,7 +372,7 @@ def read_table(
             raise InputError(
                 f"找不到工作表 / no sheet {sheet!r}", file=str(path), hint=str(exc)
             ) from None
-        parsed = parser_problem(exc)
+        parsed = parser_problem(exc)  # (pandas' ParserError is a ValueError)
         if parsed is not None:
             message, line, hint = parsed
             raise InputError(message, file=str(path), row=line, hint=hint) from None
@@ -382,10 +382,6 @@ def read_table(
     except Exception as exc:  # corrupt zip, parquet errors, csv tokeniser errors …
         if fmt == "xlsx":
             raise not_a_workbook(path, exc) from None
-        parsed = parser_problem(exc)
-        if parsed is not None:
-            message, line, hint = parsed
-            raise InputError(message, file=str(path), row=line, hint=hint) from None
         raise InputError(
             f"无法读取 / cannot read: {type(exc).__name__}: {exc}".splitlines()[0],
             file=str(path),
