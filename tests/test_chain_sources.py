@@ -118,16 +118,37 @@ def test_shared_segment_copies_are_identical():
             assert row == first, f"{sid} differs between {copies[0][0]} and {chain}"
 
 
+def test_hfp_and_tfe_extend_wuyi_from_its_r22_not_fill_a_gap():
+    """The bundled sample's 武义 (三美: HCFC-22, HFC-32/125/134a/143a) holds R22, the feed of
+    TFE, and nothing made from HFP: TFE and HFP extend the chain (延链), they fill no gap."""
+    from chainmap import datasets
+    from chainmap.analysis.gaps import segment_status
+
+    chain = load_chain("fluorochem")
+    status = segment_status(chain, datasets.enterprises(chain), home="武义县")
+    for sid in ("tfe", "hfp"):
+        row = status.loc[sid]
+        assert row["strategy"] == "延链", sid
+        assert "hcfc_refrigerants" in row["held_upstream"] and list(row["held_downstream"]) == []
+
+
 def test_chemistry_of_the_fluorochem_chain():
     chain = load_chain("fluorochem")
     feed = {(k.upstream, k.downstream) for k in chain.link_list if k.relation == "feedstock_of"}
+    # HFP + HF gives HFC-227ea, which the chain's keywords put in fluoro_fine_chemicals; the
+    # HFC segment's products (HFC-32/125/134a/143a, their blends) are not made from HFP. A
+    # link into hfc_refrigerants made HFP and TFE 补链 for any home holding HFCs.
+    (product,) = [k for k in chain.link_list if k.upstream == "hfp" and "227ea" in k.note]
+    assert "HFC-227ea" in chain.segments_by_id[product.downstream].keywords
+    assert ("hfp", "hfc_refrigerants") not in feed
+    assert "HFC-227ea" not in chain.segments_by_id["hfc_refrigerants"].keywords
     assert (
         "trifluoromethane",
         "hfc_refrigerants",
     ) not in feed  # HFC-125/227ea are not made from F23
     for link in [
         ("chlorinated_feedstocks", "hfc_refrigerants"),  # perchloroethylene + HF → HFC-125
-        ("hfp", "hfc_refrigerants"),  # HFP + HF → HFC-227ea
+        ("hfp", "fluoro_fine_chemicals"),  # HFP + HF → HFC-227ea (see below)
         ("tfe", "hfp"),
         ("hfp", "fep_pfa"),
         ("hfp", "perfluoro_intermediates"),  # HFPO
