@@ -8,9 +8,12 @@ messages, never tracebacks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+import contextlib
 import errno
+import functools
 import gc
+import operator
 import os
 from pathlib import Path
 import sys
@@ -460,15 +463,49 @@ def note_rows(report: Any, path: Path | str) -> None:
         ROWS_SHOWN, items, key=lambda i: (i.row is None, i.row or 0, i.severity)
     )
     name = str(path)
-    for item in first:
-        where = f"{name}:{item.row}" if item.row is not None else name
+    _note_items([(name, item) for item in first], len(items), name)
+
+
+def _note_items(first: Sequence[tuple[str, Any]], total: int, name: str) -> None:
+    """:func:`note_rows` of the ``first`` of ``total`` report items, each ``(file, item)``,
+    of the input ``name`` (a file, or a folder whose files ``chainmap import`` reads one
+    by one)."""
+    for file, item in first:
+        where = f"{file}:{item.row}" if item.row is not None else file
         what = "拒绝 rejected" if item.severity == "rejected" else "警告 warning"
         note(f"  {where}: {item.column or '-'}: {what} {item.code}: {item.message}")
-    if len(items) > ROWS_SHOWN:
+    if total > len(first):
+        which = f"{name}/FILE" if Path(name).is_dir() else name
         note(
-            f"  … 另有 {len(items) - ROWS_SHOWN} 条 / {len(items) - ROWS_SHOWN} more: "
-            f"chainmap import {name} -o OUT.parquet --report REPORT.csv lists every row"
+            f"  … 另有 {total - len(first)} 条 / {total - len(first)} more: "
+            f"chainmap import {which} -o OUT.parquet --report REPORT.csv lists every row"
         )
+
+
+@contextlib.contextmanager
+def streamed_rows(engine: str, enterprises: Any) -> Iterator[None]:
+    """Around a library call with ``engine``: for ``stream``/``dask``, what the call read
+    of ``enterprises`` (the counts and first problems :func:`load_inputs` shows for
+    ``memory``; the engines' frames carry no import report), once the call returns."""
+    if engine == "memory":
+        yield
+        return
+    from chainmap.analysis.stream import accounting
+
+    with accounting() as accounts:
+        yield
+    if not accounts:
+        return
+    account = functools.reduce(operator.add, accounts)
+    if account.canonical:
+        note(f"企业 / enterprises: {enterprises}: canonical table, {account.read} rows")
+        return
+    c = account.counts()
+    note(
+        f"企业 / enterprises: {enterprises}: read {c['read']}, kept {c['kept']}, "
+        f"rejected {c['rejected']}, warnings {c['warnings']}"
+    )
+    _note_items(account.first, account.items, str(enterprises))
 
 
 def _few(items: Sequence[str], limit: int = 4) -> str:
@@ -688,18 +725,19 @@ def rank_cmd(
     loaded, source, prof, engine = engine_inputs(chain, enterprises, profile, engine)
     # The terminal shows the first TERMINAL_TOP; a file (csv, xlsx, json) every target.
     terminal = resolve_format(fmt, output) == "table"
-    ranking = rank_enterprises(
-        loaded,
-        source,
-        home=home,
-        profile=prof,
-        segments=list(segments) or None,
-        zone=zone,
-        top=TERMINAL_TOP if top is None and terminal else top,
-        engine=engine,
-        scheduler=scheduler,
-        signals=load_signals_option(signals),
-    )
+    with streamed_rows(engine, enterprises):
+        ranking = rank_enterprises(
+            loaded,
+            source,
+            home=home,
+            profile=prof,
+            segments=list(segments) or None,
+            zone=zone,
+            top=TERMINAL_TOP if top is None and terminal else top,
+            engine=engine,
+            scheduler=scheduler,
+            signals=load_signals_option(signals),
+        )
     ranking = mark_targets(ranking, ledger=ledger, db=db, profile=profile, chain=chain)
     a = ranking.attrs
     note_home(a)
@@ -938,17 +976,18 @@ def _plan_for(
 
     previous = _read_plan_json(compare) if compare is not None else None
     issue_date = _checked_date(issue_date) if issue_date is not None else None
-    plan = build_plan(
-        loaded,
-        source,
-        home=home,
-        profile=profile,
-        sources=_plan_sources(enterprises),
-        signals=load_signals_option(signals),
-        engine=engine,
-        scheduler=scheduler,
-        **options,
-    )
+    with streamed_rows(engine, enterprises):
+        plan = build_plan(
+            loaded,
+            source,
+            home=home,
+            profile=profile,
+            sources=_plan_sources(enterprises),
+            signals=load_signals_option(signals),
+            engine=engine,
+            scheduler=scheduler,
+            **options,
+        )
     if issue_date is not None:
         plan.params["date"] = issue_date
     if previous is not None:

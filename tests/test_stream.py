@@ -411,3 +411,96 @@ def test_reduced_pickles_array_columns_in_one_piece(fluorochem, tmp_path):
         assert _packed(case)[1] == []
         back = pickle.loads(pickle.dumps(Reduced(reduced.status, reduced.plan, [case])))
         _same_cells(back.candidates[0], case)
+
+
+def _registry_with_problems(fluorochem, path: Path, n: int = 3_000, seed: int = 4) -> None:
+    """A raw registry CSV with warnings throughout (invalid USCCs, revoked firms) and three
+    rows rejected for a blank name, in different chunks of 700 rows."""
+    table = synthetic_registry(n, fluorochem, seed=seed, chain_share=0.5)
+    table.loc[[3, n // 2, n - 100], "name"] = ""
+    table.to_csv(path, index=False)
+
+
+def test_the_stream_engine_accounts_for_every_row_as_the_import_does(fluorochem, tmp_path):
+    """The stream engine's frames carry no import report; ``accounting`` gives the counts
+    and first problems ``read_enterprises`` gives, chunk by chunk and part by part."""
+    import heapq
+
+    from chainmap.analysis.stream import accounting
+    from chainmap.model.enterprises import read_enterprises
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _registry_with_problems(fluorochem, folder / "a.csv")
+    _registry_with_problems(fluorochem, folder / "b.csv", n=2_000, seed=5)
+    reports = [read_enterprises(folder / f)[1] for f in ("a.csv", "b.csv")]
+    assert all(r.rejected == 3 and r.warnings > 100 for r in reports)
+    with accounting() as accounts:
+        stream_rank(fluorochem, folder / "a.csv", chunk_rows=700, top=5)
+        stream_plan(fluorochem, folder, chunk_rows=700)
+    one, both = accounts
+    assert one.counts() == reports[0].counts() and one.items == len(reports[0].items)
+    order = lambda i: (i.row is None, i.row or 0, i.severity)  # noqa: E731
+    first = heapq.nsmallest(5, reports[0].items, key=order)
+    assert one.first == [(str(folder / "a.csv"), item) for item in first]
+    # A folder: the first problems of its first file, then of the next (b.csv's row 5
+    # comes after a.csv's rows however its number compares).
+    with accounting() as accounts:
+        stream_plan(fluorochem, folder, chunk_rows=10**9)
+    (whole,) = accounts
+    assert whole.first == both.first
+    order = _accounted_order(tmp_path, fluorochem)
+    files = [Path(f).name for f, _ in order]
+    assert files == ["b1.csv", *["c.csv"] * (len(order) - 1)] and len(order) == 5
+    assert min(row for _, row in order[1:]) < order[0][1]  # c.csv's rows are lower
+    assert both.counts() == {
+        k: reports[0].counts()[k] + reports[1].counts()[k] for k in one.counts()
+    }
+    assert not one.canonical and both.items == sum(len(r.items) for r in reports)
+    with accounting() as outside:
+        pass
+    assert outside == []  # (each block collects its own scans)
+
+
+def _accounted_order(tmp_path: Path, fluorochem) -> list[tuple[str, int | None]]:
+    """The first items of a folder whose first file has one problem and whose second has
+    problems on lower rows: file order wins over row order."""
+    from chainmap.analysis.stream import accounting
+
+    folder = tmp_path / "order"
+    folder.mkdir()
+    one = synthetic_registry(50, fluorochem, seed=8, chain_share=0.5)
+    one = one.drop(columns=["uscc", "status"])  # (no USCC or status warnings)
+    one.loc[40, "name"] = ""  # its only problem: row 42
+    one.to_csv(folder / "b1.csv", index=False)
+    _registry_with_problems(fluorochem, folder / "c.csv", n=300)
+    with accounting() as accounts:
+        stream_plan(fluorochem, folder)
+    return [(file, item.row) for file, item in accounts[0].first]
+
+
+def test_rank_and_plan_on_the_stream_engine_show_what_they_read(fluorochem, tmp_path, invoke):
+    """``--engine stream`` printed no counts and no row problems; it now prints what
+    ``--engine memory`` prints for the same file."""
+    path = tmp_path / "registry.csv"
+    _registry_with_problems(fluorochem, path)
+
+    def read_lines(*args: str) -> list[str]:
+        res = invoke(*args, "--enterprises", path, "--format", "json")
+        assert res.exit_code == 0, res.output
+        name = str(path)
+        return [
+            line
+            for line in res.stderr.splitlines()
+            if line.startswith((f"企业 / enterprises: {name}: ", f"  {name}:", "  … "))
+        ]
+
+    memory = read_lines("rank", "fluorochem", "--engine", "memory")
+    assert ", rejected 3, " in memory[0]
+    assert len(memory) == 7  # the counts, five problems, how many more
+    assert read_lines("rank", "fluorochem", "--engine", "stream") == memory
+    assert read_lines("plan", "fluorochem", "--engine", "stream") == memory
+    canonical = tmp_path / "registry.parquet"
+    assert invoke("import", path, "-o", canonical).exit_code == 0
+    res = invoke("rank", "fluorochem", "--enterprises", canonical, "--engine", "stream")
+    assert f"{canonical}: canonical table, 2997 rows" in res.stderr

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 import contextlib
+import contextvars
 import dataclasses
 from dataclasses import dataclass
 import functools
@@ -57,6 +58,7 @@ from chainmap.errors import InputError, MissingExtraError
 from chainmap.model.chain import Chain
 from chainmap.model.home import Home, resolve_home
 from chainmap.model.profile import as_profile
+from chainmap.model.report import RowAccount
 from chainmap.readwrite.atomic import atomic_directory, require_complete
 from chainmap.readwrite.formats import STREAMABLE, format_of
 from chainmap.readwrite.reader import (
@@ -75,6 +77,7 @@ __all__ = [
     "Part",
     "Reduced",
     "Scan",
+    "accounting",
     "canonical",
     "choose_engine",
     "classify_file",
@@ -160,12 +163,29 @@ def iter_chunks(
     ``scope_if_needed``: a row group's ``scope`` column is read only when a row of it is
     still to be classified (:func:`_row_group`).
     """
+    for table, _rows in _accounted_chunks(
+        part, chunk_rows=chunk_rows, mapping=mapping, scope_if_needed=scope_if_needed
+    ):
+        yield table
+
+
+def _accounted_chunks(
+    part: Part,
+    *,
+    chunk_rows: int,
+    mapping: Mapping[str, str] | None,
+    scope_if_needed: bool,
+) -> Iterator[tuple[pd.DataFrame, RowAccount]]:
+    """:func:`iter_chunks` with each chunk's :class:`~chainmap.model.report.RowAccount`."""
     if part.row_group is not None:
         table = _row_group(part) if scope_if_needed else read_row_group(part.path, part.row_group)
-        yield canonical(table, source=part.path, mapping=mapping)
+        if is_canonical(list(table.columns)):
+            yield table, RowAccount.rows(len(table))
+        else:
+            yield _normalised_with_report(table, source=part.path, mapping=mapping)
         return
     for chunk in iter_table(part.path, chunk_rows):
-        yield _normalised(chunk, source=part.path, mapping=mapping)
+        yield _normalised_with_report(chunk, source=part.path, mapping=mapping)
 
 
 def _row_group(part: Part) -> pd.DataFrame:
@@ -303,11 +323,23 @@ def _normalised(
     mapping: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """:func:`~chainmap.model.enterprises.normalise_enterprises`, rows numbered as the user sees them."""
+    return _normalised_with_report(table, source=source, first_row=first_row, mapping=mapping)[0]
+
+
+def _normalised_with_report(
+    table: pd.DataFrame,
+    *,
+    source: str,
+    first_row: int | None = None,
+    mapping: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, RowAccount]:
+    """:func:`_normalised` and the account of its rows (read, kept, rejected, first problems)."""
     from chainmap.model.enterprises import normalise_enterprises
 
     first = first_row if first_row is not None else int(table.attrs.get("first_row", 2))
     rows = range(first, first + len(table))
-    return normalise_enterprises(table, source=source, row_numbers=rows, mapping=mapping)[0]
+    out, report = normalise_enterprises(table, source=source, row_numbers=rows, mapping=mapping)
+    return out, RowAccount.of(report)
 
 
 def read_canonical(path: str | Path) -> pd.DataFrame | None:
@@ -370,12 +402,14 @@ class Reduced:
     status: StatusCounts
     plan: PlanCounts
     candidates: list[pd.DataFrame]
+    rows: RowAccount = dataclasses.field(default_factory=RowAccount)  # what was read of it
 
     def __add__(self, other: Reduced) -> Reduced:
         return Reduced(
             self.status + other.status,
             self.plan + other.plan,
             self.candidates + other.candidates,
+            self.rows + other.rows,
         )
 
     # A worker pickles its Reduced to the caller. A Parquet list column (``flags``) reads
@@ -468,7 +502,7 @@ def reduce_part(
         held = _held_group(part)
         if held is not None:
             table, rows, year = held
-            return reduce_frame(
+            reduced = reduce_frame(
                 chain,
                 table,
                 level=level,
@@ -476,17 +510,22 @@ def reduce_part(
                 region_level=region_level,
                 read=(rows, year),
             )
+            return dataclasses.replace(reduced, rows=RowAccount.rows(rows))
     out = None
-    for table in iter_chunks(part, chunk_rows=chunk_rows, mapping=mapping, scope_if_needed=True):
+    for table, account in _accounted_chunks(
+        part, chunk_rows=chunk_rows, mapping=mapping, scope_if_needed=True
+    ):
         one = reduce_frame(
             chain, table, level=level, home_code=home_code, region_level=region_level
         )
+        one = dataclasses.replace(one, rows=account)
         out = one if out is None else out + one
     if out is None:  # an empty file
         empty = pd.DataFrame({"segments": pd.Series([], dtype=object)})
-        return reduce_frame(
+        reduced = reduce_frame(
             chain, empty, level=level, home_code=home_code, region_level=region_level
         )
+        return dataclasses.replace(reduced, rows=RowAccount(canonical=False))
     return out
 
 
@@ -505,6 +544,7 @@ class Scan:
     status_counts: StatusCounts
     plan_counts: PlanCounts
     candidates: pd.DataFrame
+    rows: RowAccount = dataclasses.field(default_factory=RowAccount)
 
     def status(self, *, policy: pd.DataFrame | None = None) -> pd.DataFrame:
         """The :func:`~chainmap.analysis.gaps.segment_status` frame (``policy`` as there)."""
@@ -565,7 +605,37 @@ def scan(
     candidates = pd.concat(total.candidates, ignore_index=True)
     sizes = [sum(len(c) for c in r.candidates) for r in reduced]
     _refuse_repeated_ids(candidates, [p.path for p in work], sizes)
-    return Scan(chain, prof, where, level, region_level, total.status, total.plan, candidates)
+    accounts = _ACCOUNTS.get()
+    if accounts is not None:
+        accounts.append(total.rows)
+    return Scan(
+        chain, prof, where, level, region_level, total.status, total.plan, candidates, total.rows
+    )
+
+
+_ACCOUNTS: contextvars.ContextVar[list[RowAccount] | None] = contextvars.ContextVar(
+    "chainmap_stream_accounts", default=None
+)
+
+
+@contextlib.contextmanager
+def accounting() -> Iterator[list[RowAccount]]:
+    """Collect the :class:`~chainmap.model.report.RowAccount` of every input :func:`scan`
+    reads inside the ``with`` block (``rank_enterprises``, ``segment_status`` and
+    ``build_plan`` with ``engine="stream"`` return the memory engine's frames, which carry
+    no import report): how many rows were read, kept and rejected, and the first problems.
+
+    >>> with accounting() as read:
+    ...     pass
+    >>> read
+    []
+    """
+    accounts: list[RowAccount] = []
+    token = _ACCOUNTS.set(accounts)
+    try:
+        yield accounts
+    finally:
+        _ACCOUNTS.reset(token)
 
 
 def _refuse_repeated_ids(candidates: pd.DataFrame, paths: list[str], sizes: list[int]) -> None:

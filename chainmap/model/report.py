@@ -8,13 +8,14 @@ rejected row is not in the output table; a warned row is kept. The invariant
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import heapq
 from typing import Literal
 
 import pandas as pd
 
 from chainmap.model.values import html_text
 
-__all__ = ["REPORT_COLUMNS", "ImportReport", "ReportItem"]
+__all__ = ["REPORT_COLUMNS", "ImportReport", "ReportItem", "RowAccount"]
 
 #: Columns of the report file; ``row`` is the row number as the user sees it
 #: in the source file (spreadsheet numbering, header and title rows included).
@@ -159,4 +160,80 @@ class ImportReport:
             f"<div class='chainmap-report'>{head}<table><thead><tr><th>row</th><th>column</th>"
             f"<th>code</th><th>severity</th><th>message</th></tr></thead><tbody>{rows}</tbody>"
             f"</table>{more}{notes}</div>"
+        )
+
+
+def _item_order(item: ReportItem) -> tuple:
+    """Items by row (file-wide items last), rejections before warnings on a row."""
+    return (item.row is None, item.row or 0, item.severity)
+
+
+@dataclass
+class RowAccount:
+    """The counts of an :class:`ImportReport` and its first items, for an input read part
+    by part: ``a + b`` adds the accounts of two parts read in that order (their rows are
+    disjoint) and keeps the first ``FIRST`` items, so a national file's million items
+    never travel. ``first`` holds ``(file, item)``: a folder's parts are several files.
+
+    ``canonical``: every part was a canonical table (nothing normalised, nothing to
+    report).
+
+    >>> a = ImportReport(source="f.csv", read=2)
+    >>> a.warn(3, "uscc", "invalid_uscc", "check digit")
+    >>> b = ImportReport(source="f.csv", read=2)
+    >>> b.reject(4, "name", "missing_name", "no name")
+    >>> both = RowAccount.of(a) + RowAccount.of(b)
+    >>> both.counts(), [(f, i.row) for f, i in both.first]
+    ({'read': 4, 'kept': 3, 'rejected': 1, 'warnings': 1}, [('f.csv', 3), ('f.csv', 4)])
+    """
+
+    FIRST = 5
+
+    read: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    items: int = 0
+    first: list[tuple[str, ReportItem]] = field(default_factory=list)
+    canonical: bool = True
+
+    @classmethod
+    def of(cls, report: ImportReport) -> RowAccount:
+        """The account of one normalised part (``report.source`` names its file)."""
+        first = heapq.nsmallest(cls.FIRST, report.items, key=_item_order)
+        return cls(
+            read=report.read,
+            rejected=report.rejected,
+            warnings=report.warnings,
+            items=len(report.items),
+            first=[(report.source, item) for item in first],
+            canonical=False,
+        )
+
+    @classmethod
+    def rows(cls, n: int) -> RowAccount:
+        """The account of ``n`` rows of a canonical table."""
+        return cls(read=n)
+
+    @property
+    def kept(self) -> int:
+        return self.read - self.rejected
+
+    def counts(self) -> dict[str, int]:
+        """``{"read", "kept", "rejected", "warnings"}``, as :meth:`ImportReport.counts`."""
+        return {
+            "read": self.read,
+            "kept": self.kept,
+            "rejected": self.rejected,
+            "warnings": self.warnings,
+        }
+
+    def __add__(self, other: RowAccount) -> RowAccount:
+        # ``other`` was read after ``self``: its items come after, whatever their rows.
+        return RowAccount(
+            read=self.read + other.read,
+            rejected=self.rejected + other.rejected,
+            warnings=self.warnings + other.warnings,
+            items=self.items + other.items,
+            first=[*self.first, *other.first][: self.FIRST],
+            canonical=self.canonical and other.canonical,
         )
