@@ -41,8 +41,26 @@ class ReportItem:
         return (ReportItem, (self.row, self.column, self.code, self.message, self.severity))
 
 
+class _Counted:
+    """``counts()`` of a class with ``read``, ``kept``, ``rejected`` and ``warnings``."""
+
+    read: int
+    kept: int
+    rejected: int
+    warnings: int
+
+    def counts(self) -> dict[str, int]:
+        """``{"read", "kept", "rejected", "warnings"}``."""
+        return {
+            "read": self.read,
+            "kept": self.kept,
+            "rejected": self.rejected,
+            "warnings": self.warnings,
+        }
+
+
 @dataclass
-class ImportReport:
+class ImportReport(_Counted):
     """What happened to every row of one input file.
 
     Examples
@@ -95,14 +113,6 @@ class ImportReport:
                 f"rejected={self.rejected}"
             )
 
-    def counts(self) -> dict[str, int]:
-        """``{"read", "kept", "rejected", "warnings"}``."""
-        return {
-            "read": self.read,
-            "kept": self.kept,
-            "rejected": self.rejected,
-            "warnings": self.warnings,
-        }
 
     def by_code(self) -> dict[str, int]:
         """Item counts per code, sorted by code."""
@@ -169,7 +179,7 @@ def _item_order(item: ReportItem) -> tuple:
 
 
 @dataclass
-class RowAccount:
+class RowAccount(_Counted):
     """The counts of an :class:`ImportReport` and its first items, for an input read part
     by part: ``a + b`` adds the accounts of two parts read in that order (their rows are
     disjoint) and keeps the first ``FIRST`` items, so a national file's million items
@@ -217,15 +227,6 @@ class RowAccount:
     @property
     def kept(self) -> int:
         return self.read - self.rejected
-
-    def counts(self) -> dict[str, int]:
-        """``{"read", "kept", "rejected", "warnings"}``, as :meth:`ImportReport.counts`."""
-        return {
-            "read": self.read,
-            "kept": self.kept,
-            "rejected": self.rejected,
-            "warnings": self.warnings,
-        }
 
     def __add__(self, other: RowAccount) -> RowAccount:
         # ``other`` was read after ``self``: its items come after, whatever their rows.
