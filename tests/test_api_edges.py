@@ -146,7 +146,7 @@ def test_two_chain_rows_with_one_id_are_refused_not_counted_twice(chain):
     for call in (rank_enterprises, segment_status):
         with pytest.raises(
             InputError,
-            match=r"enterprise_id .* is on 2 rows of the enterprise table \(rows 4, 72, counting",
+            match=r"enterprise_id .* is on 2 rows of the enterprise table \(rows 4, 74, counting",
         ):
             call(chain, twice)
     # rows outside the chain are never counted, and blank ids are not the same firm

@@ -15,7 +15,7 @@ from chainmap.model.vocab import STAGES
 
 def test_fluorochem_has_all_reference_segments_and_links(fluorochem):
     assert len(fluorochem) == 50
-    assert len(fluorochem.link_list) == 80
+    assert len(fluorochem.link_list) == 79
     assert fluorochem.stages == [
         "resource",
         "basic",

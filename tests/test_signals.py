@@ -31,6 +31,8 @@ SIGNAL_SOURCE_HOSTS = {
     "www.chem-t.com": "trade press carrying the company's release (with its PDF)",
     "www.nasdaq.com": "Reuters report (the announcement's date and scope)",
     "www.3m.com": "3M's own page: PFAS manufacturing exited by the end of 2025",
+    "chemicals.gov.in": "India's Department of Chemicals and Petrochemicals (HFL's closure)",
+    "www.thehindu.com": "The Hindu, reporting the cabinet's closure decision the same day",
 }
 
 HEADER = ",".join(SIGNAL_COLUMNS)
