@@ -252,3 +252,65 @@ def test_by_product_and_entry_point_round_trip_through_turtle():
     back = parse_chain(chain.to_turtle())
     assert back.segment("b").by_product and not back.segment("a").by_product
     assert back.segment("a").entry_point == "原料在链外"
+
+
+def test_an_extend_reason_names_the_nearest_held_segments_at_their_own_distance():
+    """ "下游已有无水氢氟酸、电子级氢氟酸、含氟发泡剂等 (相距1跳)" put segments two hops away
+    under one hop: the held lists were sorted by a key that was 0 for every held segment.
+    Each 延链 reason now names the held segments nearest on its side, and the hops are their
+    directed distance along the feedstock links (networkx's shortest paths as reference)."""
+    import re
+
+    import networkx as nx
+
+    from chainmap import datasets
+    from chainmap.analysis.gaps import segment_status
+    from chainmap.analysis.strategy import feedstock_graph
+
+    chain = load_chain("fluorochem")
+    graph = feedstock_graph(chain)
+    status = segment_status(chain, datasets.enterprises(chain), home="武义县")
+    names = {s.name_zh: s.id for s in chain.ordered_segments()}
+    checked = 0
+    for sid, row in status[status["strategy"] == "延链"].iterrows():
+        m = re.match(r"延链: 本地缺失; (上游|下游)已有(.+?)(等)? \(相距(\d+)跳\)", row["reason"])
+        assert m, row["reason"]
+        up = m[1] == "上游"
+        held = row["held_upstream"] if up else row["held_downstream"]
+        dist = {
+            h: nx.shortest_path_length(graph, h, sid)
+            if up
+            else nx.shortest_path_length(graph, sid, h)
+            for h in held
+        }
+        nearest = min(dist.values())
+        assert int(m[4]) == nearest, row["reason"]
+        named = [names[n] for n in m[2].split("、")]
+        assert all(dist[h] == nearest for h in named), row["reason"]
+        assert list(held) == sorted(held, key=lambda h: (dist[h], h))  # nearest first
+        checked += 1
+    assert checked >= 20
+    assert "下游已有无水氢氟酸 (相距1跳) / " in status.loc["fluorspar", "reason"]
+
+
+def test_a_gap_that_would_supply_only_barred_segments_says_so():
+    """氯代烃原料 was a key field for 武义 on the strength of its downstream HCFCs, HFCs and
+    blowing agents, which the policy table bars from new capacity for controlled uses; the
+    reason (and each target's) now says so, and says nothing when the gates are lifted."""
+    from chainmap import datasets
+    from chainmap.analysis.gaps import DOWNSTREAM_GATED, segment_status
+    from chainmap.analysis.scoring import rank_enterprises
+
+    chain = load_chain("fluorochem")
+    firms = datasets.enterprises(chain)
+    status = segment_status(chain, firms, home="武义县")
+    assert status.loc["chlorinated_feedstocks", "reason"].count(DOWNSTREAM_GATED[0]) == 1
+    assert DOWNSTREAM_GATED[1] in status.loc["chlorinated_feedstocks", "reason"]
+    assert DOWNSTREAM_GATED[0] not in status.loc["fluorspar", "reason"]  # AHF is not gated
+    ranked = rank_enterprises(chain, firms, home="武义县", with_stability=False)
+    by_segment = ranked.groupby("segment")["reasons"].first()
+    assert "下游环节受控用途不得新建扩建" in by_segment["chlorinated_feedstocks"]
+    assert "不得新建扩建" not in by_segment["fluorspar"]
+    lifted = {"segments": {"include": ["hcfc_refrigerants", "hfc_refrigerants", "foaming_agents"]}}
+    open_status = segment_status(chain, firms, home="武义县", profile=lifted)
+    assert DOWNSTREAM_GATED[0] not in open_status.loc["chlorinated_feedstocks", "reason"]

@@ -186,3 +186,24 @@ def test_markdown_text_reads_as_written_and_opens_no_block(value):
     assert _html.unescape(rendered[3:-5]) == value
     if value[0].isdigit() and not value.rstrip(".)").isdigit() and " " not in value:
         assert "\\" not in text  # a plain number is written without backslashes
+
+
+@pytest.mark.parametrize("same_city", ["flag", "exclude"])
+def test_the_plan_says_how_the_input_became_the_targets_and_it_adds_up(
+    tiny_chain, firms, same_city
+):
+    """The summary listed 输入 71, 本地锚点 2, 注销 0 and 目标 55: 71 − 2 ≠ 55. Each step now
+    counts the firms it removes, once: a same-city firm that has exited is an exit only."""
+    table = firms.copy()
+    if "exit_status" not in table.columns:
+        table["exit_status"] = None
+    table.loc[table["name"] == "婺城涂层", "exit_status"] = "exited"  # same city, and exited
+    profile = {"affinity": {"same_city": same_city}}
+    plan = build_plan(tiny_chain, table, home="330723", fields=3, per_field=2, profile=profile)
+    c = plan.params["counts"]
+    removed = sum(c.get(key, 0) for key, _label, _always in report.TARGET_STEPS)
+    assert c["input"] - removed == c["targets"] > 0
+    assert c["exited"] >= 1 and (same_city == "flag" or c["same_city_excluded"] >= 1)
+    line = report.plan_to_markdown(plan).splitlines()[5]
+    numbers = [int(n) for n in re.findall(r"(\d+)", line)]
+    assert numbers[0] - sum(numbers[1:-1]) == numbers[-1] == c["targets"], line

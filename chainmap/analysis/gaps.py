@@ -6,7 +6,7 @@ feasibility and importance measures are documented in ``docs/methods.md``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from chainmap.analysis.holdings import (
     chain_enterprises,
     prepare_holdings,
 )
-from chainmap.analysis.strategy import plan_segments, status_of
+from chainmap.analysis.strategy import nearest_held, plan_segments, status_of
 from chainmap.model.chain import Chain
 from chainmap.model.home import Home, resolve_home
 from chainmap.model.profile import as_profile, min_confidence
@@ -377,7 +377,8 @@ def status_from_counts(
     # pandas 3 infers a string dtype that turns None into NaN; keep None for "no strategy".
     for col in ("strategy", "hops", "policy"):
         out[col] = pd.Series([r[col] for r in rows], index=out.index, dtype=object)
-    out["reason"] = [_reason(chain, row, strong_lq) for row in rows]
+    gated = {r["id"] for r in rows if r["policy_gated"]}
+    out["reason"] = [_reason(chain, row, strong_lq, gated) for row in rows]
     out = out.drop(columns=["_gate_reason", "_would_be", "_excluded"])
     out.attrs.update(
         home=where.code,
@@ -435,8 +436,23 @@ def _names_en(chain: Chain, ids: Sequence[str], limit: int = 3) -> str:
     return ", ".join(names) + (" …" if len(ids) > limit else "")
 
 
-def _reason(chain: Chain, row: Mapping[str, Any], strong_lq: float) -> str:
-    """One zh / en sentence: the status, the strategy it gives, and what blocks it."""
+#: Said of a gap whose nearest held downstream segments are all policy-gated: the demand
+#: it would supply can hardly grow (the home's plants there may not add capacity for the
+#: controlled uses the notices name; feedstock uses may, hence "grows little").
+DOWNSTREAM_GATED = (
+    "; 这些下游环节受政策限制, 受控用途不得新建扩建, 需求增长有限",
+    "; policy bars those downstream segments from new capacity for controlled uses, so their "
+    "demand grows little",
+)
+
+
+def _reason(
+    chain: Chain, row: Mapping[str, Any], strong_lq: float, gated: Collection[str] = ()
+) -> str:
+    """One zh / en sentence: the status, the strategy it gives, and what blocks it.
+
+    ``gated``: the policy-gated segments; a gap supplying only gated held segments says so.
+    """
     status, strategy = row["status"], row["_would_be"]
     n, lq = row["count_home"], row["lq"]
     ups, downs = row["held_upstream"], row["held_downstream"]
@@ -454,14 +470,21 @@ def _reason(chain: Chain, row: Mapping[str, Any], strong_lq: float) -> str:
             f"fill: missing at home; home holds upstream {_names_en(chain, ups)} "
             f"and downstream {_names_en(chain, downs)}"
         )
+        near, _hop = nearest_held(chain, row["id"], downs, "down")
+        if near and all(s in gated for s in near):
+            zh, en = zh + DOWNSTREAM_GATED[0], en + DOWNSTREAM_GATED[1]
     elif strategy == "延链":
         side_zh, side_en, ids = ("上游", "upstream", ups) if ups else ("下游", "downstream", downs)
-        hop = row["hops"]
+        # The nearest held segments on that side and their own distance (not all of the
+        # side's held segments under the nearest one's count).
+        ids, hop = nearest_held(chain, row["id"], ids, "up" if ups else "down")
         zh = f"延链: 本地缺失; {side_zh}已有{_names(chain, ids)} (相距{hop}跳)"
         en = (
             f"extend: missing at home; home holds {side_en} {_names_en(chain, ids)} "
             f"({hop} hop{'s' if hop != 1 else ''} away)"
         )
+        if not ups and all(s in gated for s in ids):
+            zh, en = zh + DOWNSTREAM_GATED[0], en + DOWNSTREAM_GATED[1]
     elif strategy == "建链":
         near = row["build_context"]
         if near:

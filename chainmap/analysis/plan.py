@@ -446,6 +446,8 @@ def assemble_plan(
             "gated_segments": int(a.get("gated_segments", 0)),
             "gated_firms": int(a.get("gated_firms", 0)),
             "no_gap_segment": int(a["no_gap_segment"]),
+            "zone_excluded": int(a.get("zone_excluded", 0)),
+            "group_duplicates": int(a["candidates"] - a["targets"]),
             "targets": len(ranking),
         },
     }

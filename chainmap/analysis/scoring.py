@@ -32,6 +32,7 @@ from chainmap.analysis import attainability as att
 from chainmap.analysis.gaps import segment_status
 from chainmap.analysis.holdings import FlatSegments, Holdings, polars_texts, prepare_holdings
 from chainmap.analysis.stability import pool_size, segment_scores, stability_runs
+from chainmap.analysis.strategy import nearest_held
 from chainmap.collector import collector_paused
 from chainmap.model.chain import Chain
 from chainmap.model.home import Home, resolve_home
@@ -740,8 +741,15 @@ def _rank_table(
             frame, np.flatnonzero((exit_status != "") & active & ~at_home), exit_status
         ),
         risk_excluded=int((barred_risk & active & ~at_home & (exit_status == "")).sum()),
-        same_city_excluded=int((same_city & active).sum()) if exclude_same_city else 0,
+        # (each count is the firms removed at its own step, so the steps add up: a
+        # same-city firm that has exited is counted as exited only)
+        same_city_excluded=(
+            int((same_city & active & (exit_status == "") & ~barred_risk).sum())
+            if exclude_same_city
+            else 0
+        ),
         no_gap_segment=int(len(rows) - len(cand)),
+        zone_excluded=int(len(cand) - n_candidates),
         gated_segments=int(status["gated"].sum()),
         gated_firms=_gated_firms(held_lists, status),
         candidates=n_candidates,
@@ -1124,7 +1132,7 @@ def _describe(
         s = row["segment"]
         if s not in by_segment:
             srow = status.loc[s]
-            by_segment[s] = (srow["name_zh"], _gap_phrase(chain, srow))
+            by_segment[s] = (srow["name_zh"], _gap_phrase(chain, srow, status))
         name, gap = by_segment[s]
         code = row.get("region_code")
         code = code if isinstance(code, str) and code else None
@@ -1225,21 +1233,28 @@ def _region_label(code: str) -> str:
     return "".join(dict.fromkeys(names))
 
 
-def _gap_phrase(chain: Chain, srow: pd.Series) -> str:
+def _gap_phrase(chain: Chain, srow: pd.Series, status: pd.DataFrame) -> str:
     name = srow["name_zh"]
     strategy = srow["strategy"]
+    downs = srow["held_downstream"]
+    near, _hop = nearest_held(chain, srow["id"], downs, "down")
+    # (the gap would supply only held segments that may not add capacity)
+    capped = (
+        "; 下游环节受控用途不得新建扩建"
+        if near and "policy_gated" in status and status.loc[near, "policy_gated"].all()
+        else ""
+    )
     if strategy == "补链":
         return (
             f"补链: {name} (本地缺失; 上游{_few(chain, srow['held_upstream'])}、"
-            f"下游{_few(chain, srow['held_downstream'])}本地已有)"
+            f"下游{_few(chain, downs)}本地已有{capped})"
         )
     if strategy == "延链":
-        side, ids = (
-            ("上游", srow["held_upstream"])
-            if srow["held_upstream"]
-            else ("下游", srow["held_downstream"])
-        )
-        return f"延链: {name} (本地缺失; {side}{_few(chain, ids)}本地已有, 相距{srow['hops']}跳)"
+        ups = srow["held_upstream"]
+        if ups:
+            ids, hop = nearest_held(chain, srow["id"], ups, "up")
+            return f"延链: {name} (本地缺失; 上游{_few(chain, ids)}本地已有, 相距{hop}跳)"
+        return f"延链: {name} (本地缺失; 下游{_few(chain, near)}本地已有, 相距{_hop}跳{capped})"
     if strategy == "强链":
         return f"强链: {name} (本地{srow['count_home']}家, 区位商{srow['lq']:.2f})"
     if strategy == "建链":

@@ -30,6 +30,7 @@ __all__ = [
     "SegmentPlan",
     "describe_plan",
     "feedstock_graph",
+    "nearest_held",
     "plan_segments",
     "status_of",
     "strategies",
@@ -159,8 +160,8 @@ def plan_segments(
     out: dict[str, SegmentPlan] = {}
     for sid, seg in chain.segments_by_id.items():
         by_product = bool(getattr(seg, "by_product", False))
-        ups = tuple(sorted(held & reach[sid][0], key=lambda x: (hops.get(x, 0), x)))
-        downs = tuple(sorted(held & reach[sid][1], key=lambda x: (hops.get(x, 0), x)))
+        ups = tuple(h for h, _ in _by_distance(g, sid, held & reach[sid][0], g.preds))
+        downs = tuple(h for h, _ in _by_distance(g, sid, held & reach[sid][1], g.succs))
         strategy = None if by_product else _strategy(status[sid], bool(ups), bool(downs))
         out[sid] = SegmentPlan(
             strategy=strategy,
@@ -219,6 +220,41 @@ def strategies(
         )
         out[sid] = (strategy, float(feas.get(sid, 0.0)))
     return out
+
+
+def _by_distance(
+    g: Adjacency, sid: str, held: Collection[str], step: dict[str, tuple[str, ...]]
+) -> list[tuple[str, int]]:
+    """``held`` segments reached from ``sid`` along ``step`` (``g.preds``: its inputs, and
+    theirs; ``g.succs``: what it feeds), nearest first, each with its directed hop count.
+
+    (The lists were sorted by the *undirected* hops to the nearest held segment, 0 for
+    every held one: they came out by id, and a reason named a far segment first.)
+    """
+    if not held:
+        return []
+    dist = g.within(sid, step, None)
+    return sorted(((h, dist[h]) for h in held if h in dist), key=lambda p: (p[1], p[0]))
+
+
+def nearest_held(
+    chain: Chain, sid: str, held: Collection[str], side: str
+) -> tuple[list[str], int | None]:
+    """The ``held`` segments nearest ``sid`` on one ``side`` (``"up"``: its inputs, and
+    theirs; ``"down"``: what it feeds) along the chain's feedstock links, and their
+    directed hop count: what a 延链 reason may call "相距N跳".
+
+    >>> from chainmap.model.chain import load_chain
+    >>> chain = load_chain("fluorochem")
+    >>> nearest_held(chain, "fluorspar", ["ahf", "electronic_hf", "foaming_agents"], "down")
+    (['ahf'], 1)
+    """
+    g = chain.feedstock
+    pairs = _by_distance(g, sid, set(held), g.preds if side == "up" else g.succs)
+    if not pairs:
+        return [], None
+    near = pairs[0][1]
+    return [h for h, d in pairs if d == near], near
 
 
 def _held(

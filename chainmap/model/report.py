@@ -113,7 +113,6 @@ class ImportReport(_Counted):
                 f"rejected={self.rejected}"
             )
 
-
     def by_code(self) -> dict[str, int]:
         """Item counts per code, sorted by code."""
         out: dict[str, int] = {}

@@ -263,10 +263,24 @@ def _explanation_rows(plan: TargetingPlan) -> list[tuple[str, str]]:
         ("属本产业链 / in the chain", str(c["in_chain"])),
         ("注销/吊销排除 / deregistered excluded", str(c["deregistered"])),
         ("本地企业(作为锚点) / home anchors", str(c["home_anchors"])),
-        ("无目标环节 / no target segment", str(c["no_gap_segment"])),
         ("已退出/正在退出 / exited or exiting", str(c.get("exited", 0))),
+        *(
+            (label, str(c[key]))
+            for key, label in (
+                ("risk_excluded", "严重违法失信 / serious risk flags"),
+                ("same_city_excluded", "同城排除 / same city excluded"),
+            )
+            if c.get(key)
+        ),
+        ("无可招引环节 / no target segment", str(c["no_gap_segment"])),
+        *(
+            (("不在指定经济区 / outside the zone", str(c["zone_excluded"])),)
+            if c.get("zone_excluded")
+            else ()
+        ),
+        ("同一集团其他场址 / further sites of a group", str(c.get("group_duplicates", 0))),
         ("政策限制环节 / policy-gated segments", str(c.get("gated_segments", 0))),
-        ("目标企业 / targets", str(c["targets"])),
+        ("目标企业 / targets", f"{c['targets']} ({target_steps(c)})"),
         (
             "权重 / weights",
             f"缺口优先度 {w['gap_priority']}, 可行性 {w['feasibility']}, "
@@ -460,13 +474,43 @@ def plan_to_markdown(plan: TargetingPlan) -> str:
     return "\n".join(out)
 
 
+#: The steps from the input firms to the targets, in the order the ranking takes them:
+#: ``(key of params["counts"], label, shown when 0)``. Each step counts the firms it removes
+#: (a firm is removed once), so the input less every step is the number of targets.
+TARGET_STEPS = (
+    ("not_in_chain", "非本产业链", True),
+    ("deregistered", "注销/吊销", True),
+    ("home_anchors", "本地锚点", True),
+    ("exited", "已退出/正在退出", True),
+    ("risk_excluded", "严重违法失信", False),
+    ("same_city_excluded", "同城排除", False),
+    ("no_gap_segment", "无可招引环节", True),
+    ("zone_excluded", "不在指定经济区", False),
+    ("group_duplicates", "同一集团其他场址", True),
+)
+
+
+def target_steps(counts: Mapping[str, int]) -> str:
+    """``输入 71 家 − 非本产业链 0 − … = 目标 52 家``: how the input became the targets.
+
+    >>> target_steps({"input": 5, "not_in_chain": 1, "deregistered": 0, "home_anchors": 1,
+    ...               "exited": 0, "no_gap_segment": 1, "group_duplicates": 0, "targets": 2})
+    '输入 5 家 − 非本产业链 1 − 注销/吊销 0 − 本地锚点 1 − 已退出/正在退出 0 − 无可招引环节 1 − 同一集团其他场址 0 = 目标 2 家'
+    """
+    steps = [
+        f"{label} {int(counts.get(key, 0))}"
+        for key, label, always in TARGET_STEPS
+        if always or counts.get(key, 0)
+    ]
+    return f"输入 {counts['input']} 家 − " + " − ".join(steps) + f" = 目标 {counts['targets']} 家"
+
+
 def _summary_md(plan: TargetingPlan) -> str:
     c = plan.params["counts"]
     return (
         f"- 重点领域 {len(plan.key_fields)} 个, 重点企业 {len(plan.key_enterprises)} 家, "
-        f"境外企业 {len(plan.overseas)} 家, 目标企业共 {c['targets']} 家 (输入 {c['input']} 家, "
-        f"属本产业链 {c['in_chain']} 家, 本地锚点 {c['home_anchors']} 家, "
-        f"注销/吊销排除 {c['deregistered']} 家)\n"
+        f"境外企业 {len(plan.overseas)} 家, 目标企业共 {c['targets']} 家\n"
+        f"- {target_steps(c)}\n"
     )
 
 
