@@ -326,6 +326,16 @@ def test_one_page_has_fields_ten_leads_and_the_caveat(fluoro_plan):
         assert "无政策限制" not in page
     plain = [e for e in leads if report.lead_lines(fluoro_plan, e)["gate"] == "未见记录"]
     assert plain and all(report.lead_lines(fluoro_plan, e)["gate"] != "无" for e in leads)
+    # A field whose downstream is barred says so in its own column (the page clips the
+    # reason), and so does each of its leads.
+    capped = {
+        f["id"] for f in fluoro_plan.key_fields if report._downstream_capped(fluoro_plan, f["id"])
+    }
+    assert capped == {"chlorinated_feedstocks"}  # (武义: feeds only HCFCs, HFCs, blowing agents)
+    assert page.count(report.DOWNSTREAM_CAPPED) == 1 + sum(e["field"] in capped for e in leads)
+    for e in leads:
+        gate = report.lead_lines(fluoro_plan, e)["gate"]
+        assert (report.DOWNSTREAM_CAPPED in gate) == (e["field"] in capped), (e["name"], gate)
 
 
 def test_one_page_rejects_other_suffixes_and_says_when_no_pdf_renderer(

@@ -1017,6 +1017,21 @@ def _segment_gate(plan: TargetingPlan, segment: str) -> str:
     return "须入认定化工园区" if isinstance(warn, str) and warn else ""
 
 
+#: A key field whose reason says its downstream segments are barred (gaps.DOWNSTREAM_GATED).
+DOWNSTREAM_CAPPED = "下游受控用途不得新建扩建"
+
+
+def _downstream_capped(plan: TargetingPlan, segment: str) -> str:
+    """:data:`DOWNSTREAM_CAPPED` when ``segment``'s reason says that the held segments it
+    would supply are policy-gated, else ""."""
+    from chainmap.analysis.gaps import DOWNSTREAM_GATED
+
+    st = plan.status
+    if st is None or segment not in st.index or "reason" not in st.columns:
+        return ""
+    return DOWNSTREAM_CAPPED if DOWNSTREAM_GATED[0] in str(st.loc[segment, "reason"]) else ""
+
+
 def lead_lines(plan: TargetingPlan, rec: Mapping[str, Any]) -> dict[str, str]:
     """One line each on why this firm, why this place, and the policy gate and risk flags.
 
@@ -1037,13 +1052,14 @@ def lead_lines(plan: TargetingPlan, rec: Mapping[str, Any]) -> dict[str, str]:
             risk.append(part)
         else:
             firm.append(part)
-    gate = _segment_gate(plan, str(rec.get("segment") or rec.get("field") or ""))
+    segment = str(rec.get("segment") or rec.get("field") or "")
+    gates = [g for g in (_segment_gate(plan, segment), _downstream_capped(plan, segment)) if g]
     flags = [f for f in rec.get("flags") or [] if f.startswith("风险") and f not in risk]
     return {
         "firm": _clip("; ".join(firm) or "—"),
         "place": _clip("; ".join(place) or "—"),
         # (none found is not none: the policy table holds the rules read and sourced)
-        "gate": _clip("; ".join([*([gate] if gate else []), *risk, *flags]) or "未见记录", 40),
+        "gate": _clip("; ".join([*gates, *risk, *flags]) or "未见记录", 40),
     }
 
 
@@ -1072,7 +1088,10 @@ def _one_page_data(plan: TargetingPlan) -> dict[str, Any]:
         for f in plan.key_fields
     ]
     gates_none = all(f["政策"] == "—" for f in fields)
-    if gates_none:  # no policy class on any key field: said once in the caveat instead
+    for f, key in zip(fields, plan.key_fields, strict=True):  # (said apart from the reason,
+        if capped := _downstream_capped(plan, key["id"]):  # which the page may clip)
+            f["政策"] = capped if f["政策"] == "—" else f"{f['政策']}; {capped}"
+    if all(f["政策"] == "—" for f in fields):  # nothing to say per field: the caveat says it
         for f in fields:
             del f["政策"]
     rows = []
