@@ -314,3 +314,63 @@ def test_a_gap_that_would_supply_only_barred_segments_says_so():
     lifted = {"segments": {"include": ["hcfc_refrigerants", "hfc_refrigerants", "foaming_agents"]}}
     open_status = segment_status(chain, firms, home="武义县", profile=lifted)
     assert DOWNSTREAM_GATED[0] not in open_status.loc["chlorinated_feedstocks", "reason"]
+
+
+def test_the_barred_downstream_note_is_true_of_every_segment_it_covers(tmp_path):
+    """A review's reproducers: a 补链 reason names every held downstream segment, so the
+    note needs all of them gated (PTFE is not); a park requirement is not called a ban
+    on controlled uses; a status frame without an ``id`` column still ranks."""
+    import copy
+
+    import pandas as pd
+
+    from chainmap import datasets
+    from chainmap.analysis.gaps import DOWNSTREAM_GATED, segment_status
+    from chainmap.analysis.scoring import rank_enterprises
+    from chainmap.model.policy import load_policy
+    from chainmap.model.profile import as_profile
+
+    chain = load_chain("fluorochem")
+    rows = [
+        ("本地萤石", "330723", ["fluorspar"]),
+        ("本地R22", "330723", ["hcfc_refrigerants"]),
+        ("本地PTFE", "330723", ["ptfe"]),
+        ("外地AHF", "330802", ["ahf"]),
+        ("外地萤石", "330802", ["fluorspar"]),
+        ("外地PTFE", "330802", ["ptfe"]),
+        ("外地R22", "330802", ["hcfc_refrigerants"]),
+    ]
+    table = pd.DataFrame(
+        {
+            "name": [r[0] for r in rows],
+            "region_code": [r[1] for r in rows],
+            "segments": [r[2] for r in rows],
+            "active": True,
+        }
+    )
+    status = segment_status(chain, table, home="武义县")
+    assert status.loc["ahf", "strategy"] == "补链" and not status.loc["ptfe", "policy_gated"]
+    assert "聚四氟乙烯" in status.loc["ahf", "reason"]
+    assert DOWNSTREAM_GATED[0] not in status.loc["ahf", "reason"]
+    without_ptfe = segment_status(chain, table[table["name"] != "本地PTFE"], home="武义县")
+    assert DOWNSTREAM_GATED[0] in without_ptfe.loc["ahf", "reason"]  # (R22 alone: gated)
+
+    policy = tmp_path / "policy.csv"
+    policy.write_text(
+        "segment_id,class,instrument,article,effective,scope_note,source_url\n"
+        "ahf,park_required,某省入园规定,二,2020-04-01,新建化工项目须进入化工园区,"
+        "https://example.org/park\n",
+        encoding="utf-8",
+    )
+    prof = copy.deepcopy(dict(as_profile(None)))
+    prof["home"] = dict(prof["home"], chemical_park=False)
+    firms = datasets.enterprises(chain)
+    parked = segment_status(chain, firms, home="武义县", profile=prof, policy=load_policy(policy))
+    reason = parked.loc["fluorspar", "reason"]
+    assert "受控用途" not in reason and "这些下游环节受政策限制(须进入化工园区)" in reason
+
+    plain = segment_status(chain, firms, home="武义县")
+    ranked = rank_enterprises(
+        chain, firms, home="武义县", status=plain.drop(columns=["id"]), top=3, with_stability=False
+    )
+    assert len(ranked) == 3

@@ -322,7 +322,8 @@ def test_one_page_has_fields_ten_leads_and_the_caveat(fluoro_plan):
     # the table holds the sourced ODS/HFC notices, not every rule a project must meet.
     gated = [f for f in fluoro_plan.key_fields if report._segment_gate(fluoro_plan, f["id"])]
     if not gated:
-        assert "政策表中重点领域均无限制或须入园条目" in page and "立项前请另行核实" in page
+        assert re.search("政策表中重点领域(本身)?均无限制或须入园条目", page)
+        assert "立项前请另行核实" in page
         assert "无政策限制" not in page
     plain = [e for e in leads if report.lead_lines(fluoro_plan, e)["gate"] == "未见记录"]
     assert plain and all(report.lead_lines(fluoro_plan, e)["gate"] != "无" for e in leads)
@@ -336,6 +337,26 @@ def test_one_page_has_fields_ten_leads_and_the_caveat(fluoro_plan):
     for e in leads:
         gate = report.lead_lines(fluoro_plan, e)["gate"]
         assert (report.DOWNSTREAM_CAPPED in gate) == (e["field"] in capped), (e["name"], gate)
+    # The caveat does not deny what the column says (the fields themselves meet no row).
+    data = report._one_page_data(fluoro_plan)
+    assert any(c.startswith("政策表中重点领域本身均无限制") for c in data["caveat"])
+    assert not any(c.startswith("政策表中重点领域均无限制") for c in data["caveat"])
+
+
+def test_a_lead_s_own_risk_comes_before_its_field_s_note(fluoro_plan):
+    """The 政策与风险 cell is clipped: a firm's 经营异常 must not give way to the field's
+    downstream note, which the key-field table shows anyway."""
+    from chainmap.analysis.plan import build_plan
+
+    chain = fluoro_plan.chain
+    table = datasets.enterprises(chain).copy()
+    table["flags"] = table["flags"].astype(object)
+    at = table.index[table["name"] == "浙江巨化股份有限公司"][0]
+    table.at[at, "flags"] = ["风险:经营异常", "风险:行政处罚"]
+    plan = build_plan(chain, table, home="武义县")
+    (lead,) = [e for e in plan.key_enterprises if e["name"] == "浙江巨化股份有限公司"]
+    gate = report.lead_lines(plan, lead)["gate"]
+    assert gate.startswith("登记风险提示") and "经营异常" in gate, gate
 
 
 def test_one_page_rejects_other_suffixes_and_says_when_no_pdf_renderer(

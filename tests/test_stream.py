@@ -504,3 +504,26 @@ def test_rank_and_plan_on_the_stream_engine_show_what_they_read(fluorochem, tmp_
     assert invoke("import", path, "-o", canonical).exit_code == 0
     res = invoke("rank", "fluorochem", "--enterprises", canonical, "--engine", "stream")
     assert f"{canonical}: canonical table, 2997 rows" in res.stderr
+
+
+def test_a_raw_parquet_s_row_groups_are_numbered_as_the_file_s_rows(tmp_path, invoke):
+    """A non-canonical Parquet file read by row group numbered every group from row 2."""
+    raw = pd.read_csv(Path(__file__).parents[1] / "graphs" / "companies_fluorochem.csv", dtype=str)
+    path = tmp_path / "raw.parquet"
+    raw.to_parquet(path, row_group_size=20)  # (row 24, without a county, is in group 2)
+
+    def lines(engine: str) -> list[str]:
+        res = invoke("rank", "fluorochem", "--enterprises", path, "--engine", engine, "--top", 1)
+        assert res.exit_code == 0, res.output
+        return [line for line in res.stderr.splitlines() if line.startswith(f"  {path}:")]
+
+    memory = lines("memory")
+    assert memory and all(f"{path}:4:" not in line for line in memory)
+    assert lines("stream") == memory
+
+
+def test_the_cli_shows_as_many_row_problems_as_an_account_keeps():
+    from chainmap.cli import ROWS_SHOWN
+    from chainmap.model.report import RowAccount
+
+    assert RowAccount.FIRST == ROWS_SHOWN

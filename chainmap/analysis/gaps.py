@@ -6,7 +6,7 @@ feasibility and importance measures are documented in ``docs/methods.md``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -377,7 +377,7 @@ def status_from_counts(
     # pandas 3 infers a string dtype that turns None into NaN; keep None for "no strategy".
     for col in ("strategy", "hops", "policy"):
         out[col] = pd.Series([r[col] for r in rows], index=out.index, dtype=object)
-    gated = {r["id"] for r in rows if r["policy_gated"]}
+    gated = {r["id"]: (r["policy"] or {}).get("class", "") for r in rows if r["policy_gated"]}
     out["reason"] = [_reason(chain, row, strong_lq, gated) for row in rows]
     out = out.drop(columns=["_gate_reason", "_would_be", "_excluded"])
     out.attrs.update(
@@ -436,22 +436,94 @@ def _names_en(chain: Chain, ids: Sequence[str], limit: int = 3) -> str:
     return ", ".join(names) + (" …" if len(ids) > limit else "")
 
 
-#: Said of a gap whose nearest held downstream segments are all policy-gated: the demand
-#: it would supply can hardly grow (the home's plants there may not add capacity for the
-#: controlled uses the notices name; feedstock uses may, hence "grows little").
+#: Said of a gap all of whose named held downstream segments are barred from new capacity
+#: for controlled uses (``banned_new``: the ODS and HFC notices; feedstock uses may grow,
+#: hence "grows little"): the demand it would supply can hardly grow.
 DOWNSTREAM_GATED = (
     "; 这些下游环节受政策限制, 受控用途不得新建扩建, 需求增长有限",
     "; policy bars those downstream segments from new capacity for controlled uses, so their "
     "demand grows little",
 )
+#: The same for other gating classes (a park requirement, a restricted class …): ``{zh}``
+#: and ``{en}`` are the classes' labels.
+DOWNSTREAM_LIMITED = (
+    "; 这些下游环节受政策限制({zh}), 新增产能受限",
+    "; policy limits new capacity in those downstream segments ({en})",
+)
+
+
+def downstream_cap(
+    chain: Chain,
+    sid: str,
+    strategy: str | None,
+    held: tuple[Sequence[str], Sequence[str]],
+    gated: Mapping[str, str],
+) -> tuple[str, ...]:
+    """The policy classes of the held downstream segments a 补链 or downstream 延链 gap of
+    ``sid`` names in its reason (补链: all of them; 延链: the nearest), when every one of
+    them is gated (``gated``: segment → class); () otherwise.
+
+    >>> from chainmap.model.chain import load_chain
+    >>> chain = load_chain("fluorochem")
+    >>> held = ([], ["foaming_agents", "hcfc_refrigerants", "hfc_refrigerants"])
+    >>> gated = dict.fromkeys(held[1], "banned_new")
+    >>> downstream_cap(chain, "chlorinated_feedstocks", "延链", held, gated)
+    ('banned_new',)
+    >>> downstream_cap(chain, "chlorinated_feedstocks", "延链", held, {"hfc_refrigerants": "x"})
+    ()
+    """
+    ups, downs = held
+    if strategy == "补链":
+        named = list(downs)
+    elif strategy == "延链" and not ups:
+        named = nearest_held(chain, sid, downs, "down")[0]
+    else:
+        return ()
+    if not named or not all(s in gated for s in named):
+        return ()
+    return tuple(sorted({gated[s] for s in named}))
+
+
+def cap_phrases(classes: Sequence[str]) -> tuple[str, str, str]:
+    """(zh clause, en clause, short zh) for :func:`downstream_cap`'s classes."""
+    from chainmap.analysis.admissibility import POLICY_LABELS
+
+    if tuple(classes) == ("banned_new",):
+        return (*DOWNSTREAM_GATED, "下游受控用途不得新建扩建")
+    zh = "、".join(POLICY_LABELS.get(c, c) for c in classes)
+    return (
+        DOWNSTREAM_LIMITED[0].format(zh=zh),
+        DOWNSTREAM_LIMITED[1].format(en=", ".join(classes)),
+        f"下游受政策限制({zh})",
+    )
+
+
+def status_cap(chain: Chain, status: pd.DataFrame, sid: str) -> tuple[str, ...]:
+    """:func:`downstream_cap` read from a :func:`segment_status` frame (its index the ids)."""
+    if sid not in status.index or "policy_gated" not in status.columns:
+        return ()
+    row = status.loc[sid]
+    gated = {
+        s: (p or {}).get("class", "") if isinstance(p, Mapping) else ""
+        for s, p, g in zip(
+            status.index,
+            status["policy"] if "policy" in status.columns else [None] * len(status),
+            status["policy_gated"],
+            strict=True,
+        )
+        if g
+    }
+    held = (row.get("held_upstream") or [], row.get("held_downstream") or [])
+    return downstream_cap(chain, sid, row.get("strategy"), held, gated)
 
 
 def _reason(
-    chain: Chain, row: Mapping[str, Any], strong_lq: float, gated: Collection[str] = ()
+    chain: Chain, row: Mapping[str, Any], strong_lq: float, gated: Mapping[str, str]
 ) -> str:
     """One zh / en sentence: the status, the strategy it gives, and what blocks it.
 
-    ``gated``: the policy-gated segments; a gap supplying only gated held segments says so.
+    ``gated``: the policy-gated segments and their classes; a gap that would supply only
+    gated held segments says so (:func:`downstream_cap`).
     """
     status, strategy = row["status"], row["_would_be"]
     n, lq = row["count_home"], row["lq"]
@@ -470,9 +542,6 @@ def _reason(
             f"fill: missing at home; home holds upstream {_names_en(chain, ups)} "
             f"and downstream {_names_en(chain, downs)}"
         )
-        near, _hop = nearest_held(chain, row["id"], downs, "down")
-        if near and all(s in gated for s in near):
-            zh, en = zh + DOWNSTREAM_GATED[0], en + DOWNSTREAM_GATED[1]
     elif strategy == "延链":
         side_zh, side_en, ids = ("上游", "upstream", ups) if ups else ("下游", "downstream", downs)
         # The nearest held segments on that side and their own distance (not all of the
@@ -483,8 +552,6 @@ def _reason(
             f"extend: missing at home; home holds {side_en} {_names_en(chain, ids)} "
             f"({hop} hop{'s' if hop != 1 else ''} away)"
         )
-        if not ups and all(s in gated for s in ids):
-            zh, en = zh + DOWNSTREAM_GATED[0], en + DOWNSTREAM_GATED[1]
     elif strategy == "建链":
         near = row["build_context"]
         if near:
@@ -499,6 +566,11 @@ def _reason(
     else:
         zh = "缺失: 与本地已有环节无原料关系"
         en = "missing: no feedstock link to any segment held at home"
+    if status == "missing" and (
+        cap := downstream_cap(chain, row["id"], strategy, (ups, downs), gated)
+    ):
+        cap_zh, cap_en, _short = cap_phrases(cap)
+        zh, en = zh + cap_zh, en + cap_en
     if row["by_product"] and status != "missing" and status != "no_data":
         zh += "; 副产品, 不单独招引"
         en += "; by-product, not attracted on its own"

@@ -1234,27 +1234,23 @@ def _region_label(code: str) -> str:
 
 
 def _gap_phrase(chain: Chain, srow: pd.Series, status: pd.DataFrame) -> str:
+    from chainmap.analysis.gaps import cap_phrases, status_cap
+
     name = srow["name_zh"]
     strategy = srow["strategy"]
-    downs = srow["held_downstream"]
-    near, _hop = nearest_held(chain, srow["id"], downs, "down")
-    # (the gap would supply only held segments that may not add capacity)
-    capped = (
-        "; 下游环节受控用途不得新建扩建"
-        if near and "policy_gated" in status and status.loc[near, "policy_gated"].all()
-        else ""
-    )
+    sid = str(srow.name)  # (the index: a status frame need not keep an ``id`` column)
+    cap = status_cap(chain, status, sid)  # the gap would supply only barred segments
+    capped = f"; {cap_phrases(cap)[2].replace('下游', '下游环节', 1)}" if cap else ""
     if strategy == "补链":
         return (
             f"补链: {name} (本地缺失; 上游{_few(chain, srow['held_upstream'])}、"
-            f"下游{_few(chain, downs)}本地已有{capped})"
+            f"下游{_few(chain, srow['held_downstream'])}本地已有{capped})"
         )
     if strategy == "延链":
         ups = srow["held_upstream"]
-        if ups:
-            ids, hop = nearest_held(chain, srow["id"], ups, "up")
-            return f"延链: {name} (本地缺失; 上游{_few(chain, ids)}本地已有, 相距{hop}跳)"
-        return f"延链: {name} (本地缺失; 下游{_few(chain, near)}本地已有, 相距{_hop}跳{capped})"
+        side, ids = ("上游", ups) if ups else ("下游", srow["held_downstream"])
+        ids, hop = nearest_held(chain, sid, ids, "up" if ups else "down")
+        return f"延链: {name} (本地缺失; {side}{_few(chain, ids)}本地已有, 相距{hop}跳{capped})"
     if strategy == "强链":
         return f"强链: {name} (本地{srow['count_home']}家, 区位商{srow['lq']:.2f})"
     if strategy == "建链":

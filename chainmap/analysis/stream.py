@@ -181,11 +181,22 @@ def _accounted_chunks(
         table = _row_group(part) if scope_if_needed else read_row_group(part.path, part.row_group)
         if is_canonical(list(table.columns)):
             yield table, RowAccount.rows(len(table))
-        else:
-            yield _normalised_with_report(table, source=part.path, mapping=mapping)
+        else:  # rows numbered as in the whole file (a group does not start at row 2)
+            first = _group_first_row(part)
+            yield _normalised_with_report(table, source=part.path, first_row=first, mapping=mapping)
         return
     for chunk in iter_table(part.path, chunk_rows):
         yield _normalised_with_report(chunk, source=part.path, mapping=mapping)
+
+
+def _group_first_row(part: Part) -> int:
+    """The file row (the header is row 1) of the first row of ``part``'s row group, as
+    the memory engine numbers a Parquet file's rows."""
+    import pyarrow.parquet as pq
+
+    with parquet_errors(part.path):
+        meta = pq.ParquetFile(part.path).metadata
+    return 2 + sum(meta.row_group(g).num_rows for g in range(part.row_group or 0))
 
 
 def _row_group(part: Part) -> pd.DataFrame:
@@ -621,9 +632,8 @@ _ACCOUNTS: contextvars.ContextVar[list[RowAccount] | None] = contextvars.Context
 @contextlib.contextmanager
 def accounting() -> Iterator[list[RowAccount]]:
     """Collect the :class:`~chainmap.model.report.RowAccount` of every input :func:`scan`
-    reads inside the ``with`` block (``rank_enterprises``, ``segment_status`` and
-    ``build_plan`` with ``engine="stream"`` return the memory engine's frames, which carry
-    no import report): how many rows were read, kept and rejected, and the first problems.
+    reads inside the ``with`` block (``rank_enterprises`` and ``build_plan`` with
+    ``engine="stream"`` return the memory engine's frames, which carry no import report): how many rows were read, kept and rejected, and the first problems.
 
     >>> with accounting() as read:
     ...     pass

@@ -1017,19 +1017,21 @@ def _segment_gate(plan: TargetingPlan, segment: str) -> str:
     return "须入认定化工园区" if isinstance(warn, str) and warn else ""
 
 
-#: A key field whose reason says its downstream segments are barred (gaps.DOWNSTREAM_GATED).
+#: The short note of a key field whose gap would supply only segments barred from new
+#: capacity for controlled uses (:func:`chainmap.analysis.gaps.cap_phrases`).
 DOWNSTREAM_CAPPED = "下游受控用途不得新建扩建"
 
 
 def _downstream_capped(plan: TargetingPlan, segment: str) -> str:
-    """:data:`DOWNSTREAM_CAPPED` when ``segment``'s reason says that the held segments it
-    would supply are policy-gated, else ""."""
-    from chainmap.analysis.gaps import DOWNSTREAM_GATED
+    """The short note when ``segment``'s gap would supply only policy-gated held
+    segments (:func:`chainmap.analysis.gaps.downstream_cap`), else ""."""
+    from chainmap.analysis.gaps import cap_phrases, status_cap
 
     st = plan.status
-    if st is None or segment not in st.index or "reason" not in st.columns:
+    if st is None or plan.chain is None:
         return ""
-    return DOWNSTREAM_CAPPED if DOWNSTREAM_GATED[0] in str(st.loc[segment, "reason"]) else ""
+    cap = status_cap(plan.chain, st, segment)
+    return cap_phrases(cap)[2] if cap else ""
 
 
 def lead_lines(plan: TargetingPlan, rec: Mapping[str, Any]) -> dict[str, str]:
@@ -1059,7 +1061,9 @@ def lead_lines(plan: TargetingPlan, rec: Mapping[str, Any]) -> dict[str, str]:
         "firm": _clip("; ".join(firm) or "—"),
         "place": _clip("; ".join(place) or "—"),
         # (none found is not none: the policy table holds the rules read and sourced)
-        "gate": _clip("; ".join([*gates, *risk, *flags]) or "未见记录", 40),
+        # (the firm's own risk first: the cell is clipped, and the field's notes are
+        # in the key-field table too)
+        "gate": _clip("; ".join([*risk, *flags, *gates]) or "未见记录", 40),
     }
 
 
@@ -1068,6 +1072,12 @@ def lead_lines(plan: TargetingPlan, rec: Mapping[str, Any]) -> dict[str, str]:
 _NO_GATE_FOUND = (
     "政策表中重点领域均无限制或须入园条目; 政策表只收录已核实的条目, 立项前请另行核实"
     "产业结构调整指导目录、化工园区准入等要求"
+)
+#: The same when a key field's downstream is barred (said in its 政策 column): the fields
+#: themselves meet no row, which must not read as "no restriction anywhere".
+_NO_OWN_GATE_FOUND = (
+    "政策表中重点领域本身均无限制或须入园条目(其下游环节的限制见政策列); 政策表只收录已核实的"
+    "条目, 立项前请另行核实产业结构调整指导目录、化工园区准入等要求"
 )
 
 
@@ -1091,7 +1101,8 @@ def _one_page_data(plan: TargetingPlan) -> dict[str, Any]:
     for f, key in zip(fields, plan.key_fields, strict=True):  # (said apart from the reason,
         if capped := _downstream_capped(plan, key["id"]):  # which the page may clip)
             f["政策"] = capped if f["政策"] == "—" else f"{f['政策']}; {capped}"
-    if all(f["政策"] == "—" for f in fields):  # nothing to say per field: the caveat says it
+    caps = not all(f["政策"] == "—" for f in fields)
+    if not caps:  # nothing to say per field: the caveat says it
         for f in fields:
             del f["政策"]
     rows = []
@@ -1109,7 +1120,7 @@ def _one_page_data(plan: TargetingPlan) -> dict[str, Any]:
     caveat = [
         f"数据最新年份 {p['data_year'] or '—'}; 企业动态截至 {p.get('signals_date') or '—'}; "
         f"企业名单: {'; '.join(_source_label(s) for s in p['sources']) or '—'}",
-        *([_NO_GATE_FOUND] if gates_none and fields else []),
+        *([_NO_OWN_GATE_FOUND if caps else _NO_GATE_FOUND] if gates_none and fields else []),
         *(_zh(n) for n in plan.notes),
         "得分是数据内的相对排序, 不是投资意向的证明; 接触前请核实企业现状、意向与政策适用。",
     ]
