@@ -8,6 +8,7 @@ a list that may only shrink (a listed row that has gained a primary source fails
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 import re
 from urllib.parse import urlparse
@@ -374,3 +375,32 @@ def test_the_barred_downstream_note_is_true_of_every_segment_it_covers(tmp_path)
         chain, firms, home="武义县", status=plain.drop(columns=["id"]), top=3, with_stability=False
     )
     assert len(ranked) == 3
+
+
+def test_planned_or_pilot_capacity_is_not_a_holding():
+    """A plan or a pilot is not a producer a county can attract: a tag must rest on a
+    product its row does not qualify as 规划 or 中试 (SRF's HFO-1234yf was a pilot,
+    Orbia's LiPF6 a plan; Mongolczechmetal and Mexichem Fluor Japan held only plans)."""
+    from chainmap.model.catalog import read_text
+
+    rows = {
+        r["name_zh"]: r for r in csv.DictReader(io.StringIO(read_text("companies_fluorochem.csv")))
+    }
+    assert "hfo_refrigerants" not in rows["SRF"]["segments"].split(";")
+    assert "HFO-1234yf(中试)" in rows["SRF"]["products_zh"]
+    orbia = next(r for n, r in rows.items() if n.startswith("奥比亚"))
+    assert (
+        "lipf6" not in orbia["segments"].split(";") and "六氟磷酸锂(规划)" in orbia["products_zh"]
+    )
+    for row in rows.values():
+        products = [p for p in row["products_zh"].split(";") if p]
+        if products and all(("规划" in p or "中试" in p) for p in products):
+            raise AssertionError(f"{row['name_zh']}: every product is planned or a pilot")
+
+
+def test_fluoropolymer_piping_is_used_in_a_fab_not_fed_into_it():
+    chain = load_chain("fluorochem")
+    feed = {(k.upstream, k.downstream) for k in chain.link_list if k.relation == "feedstock_of"}
+    used = {(k.upstream, k.downstream) for k in chain.link_list if k.relation == "used_in"}
+    for polymer in ("ptfe", "pvdf"):
+        assert (polymer, "semiconductor_fab") in used and (polymer, "semiconductor_fab") not in feed
