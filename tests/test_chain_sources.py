@@ -404,3 +404,28 @@ def test_fluoropolymer_piping_is_used_in_a_fab_not_fed_into_it():
     used = {(k.upstream, k.downstream) for k in chain.link_list if k.relation == "used_in"}
     for polymer in ("ptfe", "pvdf"):
         assert (polymer, "semiconductor_fab") in used and (polymer, "semiconductor_fab") not in feed
+
+
+def test_a_group_with_a_site_in_the_home_prefecture_says_so_at_its_other_sites():
+    """永和 was the first target for 武义, "距武义县94公里" from 衢州, while its 金华永和 (a
+    quota holder) is in 金华, 武义's own prefecture: the office would pitch a newcomer to a
+    group already next door. The group's target now names that site."""
+    from chainmap import datasets
+    from chainmap.analysis.scoring import rank_enterprises
+
+    chain = load_chain("fluorochem")
+    firms = datasets.enterprises(chain)
+    ranked = rank_enterprises(chain, firms, home="武义县", with_stability=False).set_index("name")
+    yonghe = ranked.loc["浙江永和制冷股份有限公司"]
+    assert "集团在金华市已有基地(金华永和氟化工有限公司): 宜协同, 勿挖角" in yonghe["reasons"]
+    assert "同城基地" in yonghe["flags"] and "同城" not in yonghe["flags"]
+    others = ranked.drop(index="浙江永和制冷股份有限公司")
+    assert not any("同城基地" in f for f in others["flags"])  # (no other group has a 金华 site)
+    excluded = rank_enterprises(
+        chain,
+        firms,
+        home="武义县",
+        with_stability=False,
+        profile={"affinity": {"same_city": "exclude"}},
+    )
+    assert "浙江永和制冷股份有限公司" in set(excluded["name"])  # (its own site is not in 金华)

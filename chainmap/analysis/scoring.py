@@ -561,6 +561,14 @@ def _rank_table(
         (held.in_region("city", home_city) & ~at_home) if home_city else np.zeros(n, dtype=bool)
     )
     exclude_same_city = prof["affinity"].get("same_city", "flag") == "exclude"
+    # Groups with an active site in the home's prefecture (not at home): their targets
+    # elsewhere say so (永和's best site is 94 km off in 衢州, its 金华永和 in 金华 went unsaid).
+    city_members: dict[str, list[str]] = {}
+    city_rows = np.flatnonzero(same_city & active)
+    for group, name in zip(
+        group_texts.take(city_rows).tolist(), names_all.take(city_rows).tolist(), strict=True
+    ):
+        city_members.setdefault(group, []).append(name)
 
     eligible = active & ~at_home & (exit_status == "") & ~barred_risk
     if exclude_same_city:
@@ -719,6 +727,7 @@ def _rank_table(
         group_no=group_no_all,
         active=active,
         home_members=home_members,
+        city_members=city_members,
         strength=strength,
         firm_signals=firm_signals,
         flags=flags,
@@ -773,6 +782,7 @@ class _Wide:
     group_no: np.ndarray
     active: np.ndarray
     home_members: dict[str, list[str]]
+    city_members: dict[str, list[str]]  # groups with a site in the home's prefecture
     strength: pd.DataFrame
     firm_signals: list
     flags: _Lists
@@ -789,6 +799,8 @@ class _Wide:
         shown, pos = out["group"].tolist(), out["_pos"].tolist()  # (not Arrow cell by cell)
         members, flags = self.home_members, self.flags
         out["_home_firms"] = [sorted(set(members[g])) if g in members else [] for g in shown]
+        city = self.city_members
+        out["_city_firms"] = [sorted(set(city[g])) if g in city else [] for g in shown]
         out["_strength_signals"] = _records(
             self.strength.drop(columns="strength"), out["_j"].to_numpy()
         )
@@ -1156,6 +1168,11 @@ def _describe(
             city = regions.region_name(home_city) if home_city else ""
             flags.append("同城")
             parts.append(f"同城({city}): 宜协同, 勿挖角")
+        elif row.get("_city_firms"):  # the group, not this site, is in the home's prefecture
+            city = regions.region_name(home_city) if home_city else ""
+            sites = "、".join(row["_city_firms"][:2])
+            flags.append("同城基地")
+            parts.append(f"集团在{city}已有基地({sites}): 宜协同, 勿挖角")
         zones_here = list(zones_of[code]) if code else []  # (a list of its own per row)
         zones_col.append(zones_here)
         if code is None and row["_foreign"]:
@@ -1214,7 +1231,8 @@ def _describe(
 
 #: The columns :func:`_describe` (and :func:`_strength_phrases`) read of each row.
 _DESCRIBE_COLUMNS = (
-    "segment", "region_code", "country", "_tie", "_home_firms", "_same_city", "_foreign",
+    "segment", "region_code", "country", "_tie", "_home_firms", "_same_city", "_city_firms",
+    "_foreign",
     "_site", "distance_km", "listed", "_flags_in", "_strength_signals", "revenue",
     "revenue_year", "_signals", "_risk_warnings",
 )  # fmt: skip

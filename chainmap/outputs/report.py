@@ -985,7 +985,7 @@ def _save_docx(doc, path: str | Path) -> Path:
 #: Leads on the one-pager, and the longest line (display units) each "why" may take.
 ONE_PAGE_LEADS = 10
 _LINE_UNITS = 84
-_PLACE_START = ("距", "地区未能解析", "境外企业", "在华最近基地", "同城", "已有合作")
+_PLACE_START = ("距", "地区未能解析", "境外企业", "在华最近基地", "同城", "已有合作", "集团在")
 _RISK_START = ("风险", "登记风险提示")
 
 
