@@ -636,8 +636,9 @@ def _notes(
         )
     if unresolved:
         notes.append(
-            f"{unresolved}家候选企业地区未能解析, 未计入重点区域 / {unresolved} candidate(s) "
-            "with an unresolved region are not counted in the key regions"
+            f"{unresolved}家候选企业地区未能解析或只到省级, 未计入重点区域 / {unresolved} "
+            "candidate(s) with an unresolved or province-only region are not counted in the key "
+            "regions"
         )
     return notes
 
@@ -680,7 +681,9 @@ def _key_regions(
     foreign = ranking["_foreign"].to_numpy(dtype=bool) if "_foreign" in ranking else None
     unresolved = 0
     if len(ranking):
-        none = codes.isna().to_numpy() & ranking["segment"].isin(fields_ids).to_numpy()
+        # (no code, or one coarser than the level, e.g. a province: placed in no region)
+        placed = rank_region.notna().to_numpy()
+        none = ~placed & ranking["segment"].isin(fields_ids).to_numpy()
         unresolved = int((none & ~foreign).sum()) if foreign is not None else int(none.sum())
     out: list[dict[str, Any]] = []
     for f in key_fields:
