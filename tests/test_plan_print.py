@@ -152,7 +152,8 @@ def test_docx_says_the_figure_year_once_and_issues_from_the_office(fluoro_plan, 
     pytest.importorskip("docx")
     text = _text(_document_xml(report.write_plan_docx(fluoro_plan, tmp_path / "plan.docx")))
     assert text.count("数据最新年份") == 1
-    assert f"数据截至 {fluoro_plan.params['signals_date']}" in text
+    assert f"企业动态截至 {fluoro_plan.params['signals_date']}" in text
+    assert "数据截至" not in text  # (the date is the events', not the firm table's)
     plan = build_plan(
         fluoro_plan.chain,
         datasets.enterprises(fluoro_plan.chain),

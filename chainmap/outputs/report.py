@@ -230,15 +230,22 @@ _LABELLED = ("stage", "status", "level")
 
 
 def issuing_line(plan: TargetingPlan) -> str:
-    """``武义县投资促进中心 · 数据截至 2025-05-26``: the office (profile ``[office] name``)
-    and a date from the data or ``params["date"]`` (``--date``), never the clock."""
+    """``武义县投资促进中心 · 企业动态截至 2025-05-26``: the office (profile ``[office] name``)
+    and a date from the data or ``params["date"]`` (``--date``), never the clock.
+
+    The date is the latest event of the signals table, so it says so: "数据截至" claimed it
+    for the firm table too, whose figures (a 2024 revenue from a report of 2025) run later.
+    """
     p = plan.params
     office = p.get("office") or ""
     if p.get("date"):
         when = f"印发日期 {p['date']}"
+    elif p.get("signals_date"):
+        when = f"企业动态截至 {p['signals_date']}"
+    elif p.get("data_year"):
+        when = f"数据年份 {p['data_year']}年"
     else:
-        latest = p.get("signals_date") or (f"{p['data_year']}年" if p.get("data_year") else None)
-        when = f"数据截至 {latest}" if latest else "数据日期未知"
+        when = "数据日期未知"
     return " · ".join(x for x in (office, when) if x)
 
 
