@@ -456,14 +456,11 @@ def note_rows(report: Any, path: Path | str) -> None:
     """The first :data:`ROWS_SHOWN` rejected or warned rows of a file read for a command,
     one line each (``file:row: column: code: message``), then how many more and where
     every one is listed: the counts alone did not say which rows to fix."""
-    import heapq
+    from chainmap.model.report import RowAccount  # (its order of the items, and their cut)
 
-    items = report.items  # (a national file may hold a million: the first few only)
-    first = heapq.nsmallest(
-        ROWS_SHOWN, items, key=lambda i: (i.row is None, i.row or 0, i.severity)
-    )
-    name = str(path)
-    _note_items([(name, item) for item in first], len(items), name)
+    name = str(path)  # (as the user gave it, not the report's source)
+    first = [(name, item) for _source, item in RowAccount.of(report).first]
+    _note_items(first, len(report.items), name)
 
 
 def _note_items(first: Sequence[tuple[str, Any]], total: int, name: str) -> None:

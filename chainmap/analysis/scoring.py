@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from chainmap.analysis import attainability as att
-from chainmap.analysis.gaps import segment_status
+from chainmap.analysis.gaps import cap_phrases, segment_status, status_cap
 from chainmap.analysis.holdings import FlatSegments, Holdings, polars_texts, prepare_holdings
 from chainmap.analysis.stability import pool_size, segment_scores, stability_runs
 from chainmap.analysis.strategy import nearest_held
@@ -1252,8 +1252,6 @@ def _region_label(code: str) -> str:
 
 
 def _gap_phrase(chain: Chain, srow: pd.Series, status: pd.DataFrame) -> str:
-    from chainmap.analysis.gaps import cap_phrases, status_cap
-
     name = srow["name_zh"]
     strategy = srow["strategy"]
     sid = str(srow.name)  # (the index: a status frame need not keep an ``id`` column)

@@ -632,8 +632,9 @@ _ACCOUNTS: contextvars.ContextVar[list[RowAccount] | None] = contextvars.Context
 @contextlib.contextmanager
 def accounting() -> Iterator[list[RowAccount]]:
     """Collect the :class:`~chainmap.model.report.RowAccount` of every input :func:`scan`
-    reads inside the ``with`` block (``rank_enterprises`` and ``build_plan`` with
-    ``engine="stream"`` return the memory engine's frames, which carry no import report): how many rows were read, kept and rejected, and the first problems.
+    reads inside the ``with`` block: how many rows were read, kept and rejected, and the
+    first problems (``rank_enterprises`` and ``build_plan`` with ``engine="stream"``
+    return the memory engine's frames, which carry no import report).
 
     >>> with accounting() as read:
     ...     pass
