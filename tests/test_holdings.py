@@ -239,6 +239,8 @@ def _frame_first(chain, table, min_confidence="scope"):
         same = kept_chain is kept_lists
         kept_lists = _listed(kept_lists)
         kept_chain = kept_lists if same else _listed(kept_chain)
+    if kept.captive is not None:  # (TFE held by a PTFE maker: chain_segments only)
+        kept_chain = kept.captive.lists(kept_chain)
     frame = frame.assign(segments=kept_lists)
     if kept.source is not None:
         frame["segments_source"] = kept.source

@@ -484,6 +484,24 @@ def downstream_cap(
     return tuple(sorted({gated[s] for s in named}))
 
 
+def captive_phrases(chain: Chain, sid: str) -> tuple[str, str] | None:
+    """(zh, en) clause for a gap that is made only on the site of its downstream (a
+    ``captive`` link: TFE for PTFE): it is attracted as part of an integrated project.
+
+    >>> from chainmap import load_chain
+    >>> captive_phrases(load_chain("fluorochem"), "tfe")[0]
+    '; 不外运, 随FEP/PFA等可熔氟树脂、聚四氟乙烯装置配套自产, 宜作一体化项目招引'
+    """
+    downs = [d for d, ups in chain.captive_upstreams.items() if sid in ups]
+    if not downs:
+        return None
+    return (
+        f"; 不外运, 随{_names(chain, downs)}装置配套自产, 宜作一体化项目招引",
+        f"; not traded: made on site with {_names_en(chain, downs)}, "
+        "so attracted as one integrated project",
+    )
+
+
 def cap_phrases(classes: Sequence[str]) -> tuple[str, str, str]:
     """(zh clause, en clause, short zh) for :func:`downstream_cap`'s classes."""
     from chainmap.analysis.admissibility import POLICY_LABELS
@@ -566,6 +584,9 @@ def _reason(
     else:
         zh = "缺失: 与本地已有环节无原料关系"
         en = "missing: no feedstock link to any segment held at home"
+    if status == "missing" and strategy in ("补链", "延链"):
+        if made_with := captive_phrases(chain, row["id"]):
+            zh, en = zh + made_with[0], en + made_with[1]
     if status == "missing" and (
         cap := downstream_cap(chain, row["id"], strategy, (ups, downs), gated)
     ):

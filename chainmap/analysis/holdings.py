@@ -11,7 +11,7 @@ computes them once; :func:`~chainmap.analysis.gaps.segment_status`,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 import functools
 import itertools
@@ -314,6 +314,10 @@ def _kept_rows(chain: Chain, enterprises: pd.DataFrame, min_confidence: str) -> 
         every = None
     rows = np.flatnonzero(keep)
     _unique_ids(enterprises["enterprise_id"], rows)
+    captive = Captive.of(chain)
+    kept_lengths = lengths[rows]
+    if captive is not None and every is not None:  # (the lists get theirs in _Kept.frame)
+        every, kept_lengths = captive.numbered(every, kept_lengths)
     return _Kept(
         base=enterprises,
         rows=rows,
@@ -322,8 +326,96 @@ def _kept_rows(chain: Chain, enterprises: pd.DataFrame, min_confidence: str) -> 
         arrays=arrays,
         source=None if source is None else source[keep],
         every=every,
-        lengths=lengths[rows],
+        lengths=kept_lengths,
+        captive=captive,
     )
+
+
+class Captive:
+    """The segments a firm holds because it holds another: made on site, never traded
+    (the chain's ``captive`` links, :attr:`Chain.captive_upstreams`: a PTFE maker makes
+    its TFE). They join a row's ``chain_segments`` after its own, in the chain's order
+    (:meth:`Chain.ordered_segments`); its ``segments`` stay as the data gives them.
+    """
+
+    def __init__(self, upstreams: dict[str, tuple[str, ...]], order: dict[str, int]):
+        self.upstreams = upstreams
+        self.order = order
+
+    @classmethod
+    def of(cls, chain: Chain) -> Captive | None:
+        """The chain's captive segments, or None when it has none."""
+        upstreams = chain.captive_upstreams
+        if not upstreams:
+            return None
+        return cls(upstreams, {s.id: k for k, s in enumerate(chain.ordered_segments())})
+
+    def added(self, ids: Iterable[str]) -> list[str]:
+        """The segments ``ids`` imply and do not hold, in the chain's order."""
+        have = set(ids)
+        implied = {u for s in have if s in self.upstreams for u in self.upstreams[s]}
+        return sorted(implied - have, key=self.order.__getitem__)
+
+    def lists(self, lists: list) -> list:
+        """``lists`` with what each implies added (a new list of the same rows when any
+        row gains a segment; the rows that gain none are the same objects)."""
+        keys = self.upstreams.keys()
+        out = None
+        for i, ids in enumerate(lists):
+            if keys.isdisjoint(ids):
+                continue
+            extra = self.added(ids)
+            if extra:
+                out = list(lists) if out is None else out
+                out[i] = [*(ids.tolist() if type(ids) is np.ndarray else ids), *extra]
+        return lists if out is None else out
+
+    def numbered(
+        self, every: tuple[np.ndarray, np.ndarray], lengths: np.ndarray
+    ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+        """:meth:`lists` for lists read as every id in row order, factorised (``every``),
+        ``lengths`` ids each: the implied ids inserted at the end of their lists, at once."""
+        codes, ids = every
+        names = ids.tolist()
+        number = {s: k for k, s in enumerate(names)}
+        if number.keys().isdisjoint(self.upstreams):
+            return every, lengths
+        row_of = np.repeat(np.arange(len(lengths)), lengths)
+        holds: dict[str, np.ndarray] = {}  # rows holding an id (by their own lists)
+
+        def rows_with(s: str) -> np.ndarray:
+            if s not in holds:
+                mask = np.zeros(len(lengths), dtype=bool)
+                if s in number:
+                    mask[row_of[codes == number[s]]] = True
+                holds[s] = mask
+            return holds[s]
+
+        add_rows, add_ids = [], []
+        for up in sorted(
+            {u for ups in self.upstreams.values() for u in ups}, key=self.order.__getitem__
+        ):
+            need = np.zeros(len(lengths), dtype=bool)
+            for down, ups in self.upstreams.items():
+                if up in ups and down in number:
+                    need |= rows_with(down)
+            need &= ~rows_with(up)
+            if need.any():
+                if up not in number:
+                    number[up] = len(names)
+                    names.append(up)
+                add_rows.append(np.flatnonzero(need))
+                add_ids.append(np.full(int(need.sum()), number[up], dtype=codes.dtype))
+        if not add_rows:
+            return every, lengths
+        rows = np.concatenate(add_rows)
+        values = np.concatenate(add_ids)
+        at = np.argsort(rows, kind="stable")  # by row, then chain order (as added above)
+        rows, values = rows[at], values[at]
+        ends = np.cumsum(lengths)
+        codes = np.insert(codes, ends[rows], values)
+        lengths = lengths + np.bincount(rows, minlength=len(lengths))
+        return (codes, np.array(names, dtype=object)), lengths
 
 
 def _every_id(lists: list, lengths: np.ndarray, read: Any = None) -> tuple[np.ndarray, np.ndarray]:
@@ -409,7 +501,8 @@ class _Kept:
     # every kept id in row order, factorised (codes, ids), when the lists are arrays of
     # the chain's ids: the numbers of :class:`FlatSegments` at once
     every: tuple[np.ndarray, np.ndarray] | None
-    lengths: np.ndarray  # the kept lists' lengths
+    lengths: np.ndarray  # the kept lists' lengths (``every``'s, when it is there)
+    captive: Captive | None = None  # the segments a row holds by holding another
 
     @property
     def all(self) -> bool:
@@ -448,6 +541,8 @@ class _Kept:
                 else:
                     chain = self.in_chain if as_is else [self.in_chain[i] for i in rows.tolist()]
                     chain = _listed(chain) if self.arrays else chain
+                if self.captive is not None:
+                    chain = self.captive.lists(chain)
                 picked["chain_segments"] = chain
         if "segments_source" in wanted and self.source is not None:
             picked["segments_source"] = self.source

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from chainmap.analysis import attainability as att
-from chainmap.analysis.gaps import cap_phrases, segment_status, status_cap
+from chainmap.analysis.gaps import cap_phrases, captive_phrases, segment_status, status_cap
 from chainmap.analysis.holdings import FlatSegments, Holdings, polars_texts, prepare_holdings
 from chainmap.analysis.stability import pool_size, segment_scores, stability_runs
 from chainmap.analysis.strategy import nearest_held
@@ -1257,6 +1257,8 @@ def _gap_phrase(chain: Chain, srow: pd.Series, status: pd.DataFrame) -> str:
     sid = str(srow.name)  # (the index: a status frame need not keep an ``id`` column)
     cap = status_cap(chain, status, sid)  # the gap would supply only barred segments
     capped = f"; {cap_phrases(cap)[2].replace('下游', '下游环节', 1)}" if cap else ""
+    made_with = captive_phrases(chain, sid)  # (TFE: only with PTFE, on one site)
+    capped = (made_with[0] if made_with else "") + capped
     if strategy == "补链":
         return (
             f"补链: {name} (本地缺失; 上游{_few(chain, srow['held_upstream'])}、"

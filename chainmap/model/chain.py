@@ -86,6 +86,10 @@ class Link:
     note: str = ""
     sources: tuple[str, ...] = ()
     weight: float | None = None
+    #: ``feedstock_of`` only: every maker of the downstream makes the upstream on its own
+    #: site (it is not traded, e.g. TFE for PTFE), so a firm holding the downstream holds
+    #: the upstream too (``cm:captive``; see :meth:`Chain.captive_upstreams`)
+    captive: bool = False
 
 
 @dataclass
@@ -140,6 +144,7 @@ class Chain:
         self._graph: nx.DiGraph | None = None
         self._feedstock: Adjacency | None = None
         self._adjacency: Adjacency | None = None
+        self._captive: dict[str, tuple[str, ...]] | None = None
         #: Segment importance computed when the bundled chain was pre-built (None: compute).
         self.prebuilt_importance: dict[str, float] | None = None
 
@@ -150,6 +155,33 @@ class Chain:
         if self._graph is None:
             self._graph = _build_graph(self)
         return self._graph
+
+    @property
+    def captive_upstreams(self) -> dict[str, tuple[str, ...]]:
+        """Segment id → the segments its makers make on site (``captive`` links, followed
+        through), in the order of :meth:`ordered_segments`; only the segments with some.
+
+        >>> load_chain("fluorochem").captive_upstreams["ptfe"]
+        ('tfe',)
+        """
+        if self._captive is None:
+            direct: dict[str, list[str]] = {}
+            for link in self.link_list:
+                if link.captive:
+                    direct.setdefault(link.downstream, []).append(link.upstream)
+            order = {s.id: k for k, s in enumerate(self.ordered_segments())}
+            out: dict[str, tuple[str, ...]] = {}
+            for down in sorted(direct, key=order.__getitem__):
+                seen: set[str] = set()
+                todo = list(direct[down])
+                while todo:  # (feedstock_of has no cycle: this ends)
+                    up = todo.pop()
+                    if up not in seen:
+                        seen.add(up)
+                        todo.extend(direct.get(up, ()))
+                out[down] = tuple(sorted(seen, key=order.__getitem__))
+            self._captive = out
+        return self._captive
 
     @property
     def feedstock(self) -> Adjacency:
@@ -908,6 +940,11 @@ def parse_chain(text: str, *, origin: str = "<string>") -> Chain:
             list(graph.objects(node, CM.weight)), f"{origin}: 链接 / link {up} → {down}"
         )
         notes = [str(n) for n in graph.objects(node, RDFS.comment)]
+        captive = _link_captive(
+            list(graph.objects(node, CM.captive)),
+            relation_names[rels[0]],
+            f"{origin}: 链接 / link {up} → {down}",
+        )
         links.append(
             Link(
                 upstream=up,
@@ -916,6 +953,7 @@ def parse_chain(text: str, *, origin: str = "<string>") -> Chain:
                 note=notes[0] if notes else "",
                 sources=sources(node),
                 weight=weights[0] if weights else None,
+                captive=captive,
             )
         )
 
@@ -931,6 +969,22 @@ def parse_chain(text: str, *, origin: str = "<string>") -> Chain:
         description_en=(descriptions.get("en") or [""])[0],
         origin=origin,
     )
+
+
+def _link_captive(values: list, relation: str, where: str) -> bool:
+    """A link's ``cm:captive``: at most one xsd:boolean, true only on ``feedstock_of``."""
+    if len(values) > 1:
+        raise ChainError(f"{where}: cm:captive 重复 / more than one cm:captive")
+    if not values:
+        return False
+    value = values[0].toPython() if hasattr(values[0], "toPython") else values[0]
+    if not isinstance(value, bool):
+        raise ChainError(f"{where}: cm:captive 须为 true 或 false / must be an xsd:boolean")
+    if value and relation != "feedstock_of":
+        raise ChainError(
+            f"{where}: cm:captive 只用于 cm:feedstockOf / only a cm:feedstockOf link is captive"
+        )
+    return value
 
 
 def _link_weights(values: list, where: str) -> list[float]:
@@ -1115,6 +1169,8 @@ def _write_turtle(chain: Chain) -> str:
         ]
         if k.weight is not None:
             p.append(f'cm:weight "{_decimal(k.weight)}"^^xsd:decimal')
+        if k.captive:
+            p.append("cm:captive true")
         if k.note:
             p.append(f"rdfs:comment {_lit(k.note, 'zh')}")
         if k.sources:
@@ -1144,7 +1200,7 @@ def chain_from_tables(
 
     ``segments``: ``id, name_zh, name_en, stage, keywords_zh, gbt4754, source_url``;
     ``links``: ``upstream_id, downstream_id, relation, note, source_url`` and optional
-    ``weight``. Lists inside a cell are ``;``-separated (keywords, classes) or
+    ``weight`` and ``captive``. Lists inside a cell are ``;``-separated (keywords, classes) or
     space-separated (URLs). Errors name the file, the row as the user sees it in
     the spreadsheet (header = row 1) and the column.
     """
@@ -1281,6 +1337,17 @@ def chain_from_tables(
                 row=rownum,
                 column="weight",
             ) from None
+        captive = "captive" in links.columns and _flag(
+            cell(row, "captive"), links_file, rownum, "captive"
+        )
+        if captive and rel != "feedstock_of":
+            raise InputError(
+                "只有 feedstock_of 链接可标 captive / only a feedstock_of link can be captive",
+                file=links_file,
+                row=rownum,
+                column="captive",
+                hint="a captive upstream is made on the site of its downstream",
+            )
         out_links.append(
             Link(
                 upstream=up,
@@ -1289,6 +1356,7 @@ def chain_from_tables(
                 note=cell(row, "note"),
                 sources=urls(row, links_file, rownum),
                 weight=w,
+                captive=captive,
             )
         )
     _refuse_feedstock_cycle(out_links, seen, links_file)
