@@ -985,12 +985,25 @@ def _plan_for(
             scheduler=scheduler,
             **options,
         )
+    if not isinstance(enterprises, Path):  # the bundled sample is not a county's register
+        plan.notes.insert(0, SAMPLE_NOTE.format(n=plan.params["counts"]["input"]))
     if issue_date is not None:
         plan.params["date"] = issue_date
     if previous is not None:
         plan.changes = compare_plans(previous, plan)
     note_home(plan.params)
     return plan
+
+
+#: The first note of a plan made from the bundled sample: its "missing" and "weak" are the
+#: sample's (listed and leading firms), not the county's (武义's fluorspar mines are not in it).
+SAMPLE_NOTE = (
+    "企业名单为内置样本({n}家, 以上市公司和行业重点企业为主), 不是本地企业全量名录: "
+    '"缺失""薄弱"指样本中的情况, 用于决策前请以本地企业名录核实'
+    " / the firms are the bundled sample ({n}, mostly listed and leading firms), not a local "
+    'register: "missing" and "weak" describe the sample; check them against the local '
+    "register before deciding"
+)
 
 
 def _plan_sources(enterprises: Path | str | None) -> list[str]:

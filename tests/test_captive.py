@@ -36,9 +36,9 @@ def _tiny(captive: str = "true", relation: str = "feedstock_of") -> tuple:
 
 def test_the_bundled_chain_holds_tfe_captive_to_its_polymers():
     chain = load_chain("fluorochem")
-    assert chain.captive_upstreams == {"fep_pfa": ("tfe",), "ptfe": ("tfe",)}
+    assert chain.captive_upstreams == {"hfp": ("tfe",), "fep_pfa": ("tfe",), "ptfe": ("tfe",)}
     captive = {(k.upstream, k.downstream) for k in chain.link_list if k.captive}
-    assert captive == {("tfe", "ptfe"), ("tfe", "fep_pfa")}
+    assert captive == {("tfe", "ptfe"), ("tfe", "fep_pfa"), ("tfe", "hfp")}
     for link in chain.link_list:  # each sourced to the ECHA dossier it rests on
         if link.captive:
             assert any("echa.europa.eu" in s for s in link.sources)
@@ -167,19 +167,29 @@ def test_parquet_arrays_at_scale_gain_tfe_as_lists_do(tmp_path, monkeypatch):
     )
 
 
-def test_a_captive_gap_is_named_an_integrated_project_in_gaps_and_rank():
-    """武义 (R22 held) extends to TFE: the gap and each TFE lead say TFE comes only with
-    its polymer plant; a segment without a captive link says nothing of it."""
+def test_a_captive_gap_is_not_a_target_alone_and_says_why():
+    """武义 (R22 held) extends to TFE: the gap says TFE comes only with its polymer plant
+    and is not a target on its own, so no firm is ranked for TFE (its makers rank under
+    the polymer gaps), in the ranking and its stability runs alike. Listed in the
+    profile's [segments] include, TFE is a target again and each lead says the same."""
     from chainmap.analysis.scoring import rank_enterprises
 
     chain = load_chain("fluorochem")
     firms = datasets.enterprises(chain)
     status = segment_status(chain, firms, home="330723")
-    assert status.loc["tfe", "strategy"] == "延链"
-    assert "不外运, 随" in status.loc["tfe", "reason"]
-    assert "not traded" in status.loc["tfe", "reason"]
-    assert "不外运" not in "".join(status.drop(index="tfe")["reason"])
+    tfe = status.loc["tfe"]
+    assert tfe["strategy"] == "延链" and not tfe["target"] and tfe["made_on_site"]
+    assert "不外运, 随" in tfe["reason"] and "不单独作为招商目标" in tfe["reason"]
+    assert "not a target on its own" in tfe["reason"]
+    others = status.drop(index="tfe")
+    assert "不外运" not in "".join(others["reason"]) and not others["made_on_site"].any()
     ranked = rank_enterprises(chain, firms, home="330723", status=status, top=None)
+    assert "tfe" not in set(ranked["segment"])
+    assert "一体化项目" not in "".join(ranked["reasons"])
+    profile = {"segments": {"include": ["tfe"]}}
+    status = segment_status(chain, firms, home="330723", profile=profile)
+    assert status.loc["tfe", "target"] and not status.loc["tfe", "made_on_site"]
+    ranked = rank_enterprises(chain, firms, home="330723", status=status, profile=profile)
     leads = ranked[ranked["segment"] == "tfe"]
     assert len(leads) and all("宜作一体化项目招引" in r for r in leads["reasons"])
     assert not any("一体化项目" in r for r in ranked[ranked["segment"] != "tfe"]["reasons"])

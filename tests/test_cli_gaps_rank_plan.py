@@ -194,3 +194,22 @@ def test_the_group_note_stays_when_the_terminal_cap_cuts_nothing(invoke):
     note = "同一集团只列一次 / one target per group: 11 further sites"
     assert note in table.stderr and note in as_json.stderr
     assert note not in invoke("rank", "fluorochem", "--top", "5").stderr  # a cut list
+
+
+def test_a_plan_of_the_bundled_sample_says_first_that_it_is_not_a_register(invoke, tmp_path):
+    """武义's fluorspar mines are not in the sample, which shows 萤石 as 缺失: a plan made
+    from it says first that 缺失/薄弱 are the sample's; a plan of the user's file does not."""
+    from chainmap import datasets, load_chain
+
+    sample = json.loads(invoke("plan", "fluorochem", "--format", "json").stdout)
+    assert sample["notes"][0].startswith(
+        f"企业名单为内置样本({sample['params']['counts']['input']}家"
+    )
+    assert "check them against the local register" in sample["notes"][0]
+    one_page = tmp_path / "brief.html"
+    assert invoke("plan", "fluorochem", "--one-page", "-o", one_page).exit_code == 0
+    assert "不是本地企业全量名录" in one_page.read_text(encoding="utf-8")
+    own = tmp_path / "firms.csv"
+    datasets.enterprises(load_chain("fluorochem")).to_csv(own, index=False)
+    mine = json.loads(invoke("plan", "fluorochem", "--enterprises", own, "--format", "json").stdout)
+    assert not any("内置样本" in n for n in mine["notes"])

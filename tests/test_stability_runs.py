@@ -46,6 +46,7 @@ def _ref_stability_runs(chain, status, pool, profile, *, n, spread, top_k, seed,
     density = pd.to_numeric(status["density"], errors="coerce").to_numpy(dtype=float)
     gated = status["policy_gated"].to_numpy(dtype=bool)
     excluded = status["excluded_by_profile"].to_numpy(dtype=bool)
+    excluded = excluded | status["made_on_site"].to_numpy(dtype=bool)  # (TFE: never alone)
     context = set(status.index[status["held_nearby"].to_numpy(dtype=bool)])
     stage = {s.id: s.stage_order for s in chain.ordered_segments()}
     firm = pool[["strength", "affinity", "intent"]].to_numpy(dtype=float)

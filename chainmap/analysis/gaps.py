@@ -321,6 +321,9 @@ def status_from_counts(
     exclude_ids = {chain.resolve(s) for s in prof["segments"].get("exclude", []) if s in chain}
     include = set(prof["segments"]["include"])
     weights = prof["strategy_weight"]
+    # made only on the site of a downstream (captive links: TFE): not a target on its own,
+    # its makers are the downstream's (unless the profile's [segments] include lists it)
+    on_site = {u for ups in chain.captive_upstreams.values() for u in ups} - include
 
     # Python scalars read once per column (a Series look-up per cell cost more than the rows).
     count_home, count_total, lq, density, importance, x_home, x_total = (
@@ -335,6 +338,7 @@ def status_from_counts(
         strategy = None if gate.gated else plan.strategy
         by_stage = seg.stage in exclude_stages and s not in include
         target = strategy is not None and not by_stage and s not in exclude_ids
+        target = target and s not in on_site
         priority = float(weights[strategy]) * (0.5 + 0.5 * float(importance[s])) if target else 0.0
         rows.append(
             {
@@ -365,12 +369,21 @@ def status_from_counts(
                 "policy_warning": gate.warning,
                 "policy_gated": bool(gate.gated),
                 "excluded_by_profile": bool(by_stage or s in exclude_ids),
+                "made_on_site": s in on_site,
                 "held_nearby": s in context,
                 "x_home": float(x_home[s]),
                 "x_total": float(x_total[s]),
                 "_gate_reason": gate.reason,
                 "_would_be": plan.strategy,
-                "_excluded": "stage" if by_stage else ("id" if s in exclude_ids else ""),
+                "_excluded": (
+                    "stage"
+                    if by_stage
+                    else "id"
+                    if s in exclude_ids
+                    else "on_site"
+                    if s in on_site
+                    else ""
+                ),
             }
         )
     out = pd.DataFrame(rows).set_index("id", drop=False).rename_axis(None)
@@ -490,7 +503,7 @@ def captive_phrases(chain: Chain, sid: str) -> tuple[str, str] | None:
 
     >>> from chainmap import load_chain
     >>> captive_phrases(load_chain("fluorochem"), "tfe")[0]
-    '; 不外运, 随FEP/PFA等可熔氟树脂、聚四氟乙烯装置配套自产, 宜作一体化项目招引'
+    '; 不外运, 随六氟丙烯、FEP/PFA等可熔氟树脂、聚四氟乙烯装置配套自产, 宜作一体化项目招引'
     """
     downs = [d for d, ups in chain.captive_upstreams.items() if sid in ups]
     if not downs:
@@ -610,6 +623,9 @@ def _reason(
     elif strategy is not None and row["_excluded"] == "id":
         zh += "; 配置排除, 不作为招商目标"
         en += "; excluded by [segments] exclude"
+    elif strategy is not None and row["_excluded"] == "on_site":
+        zh += "; 不单独作为招商目标"
+        en += "; not a target on its own"
     return f"{zh} / {en}"
 
 

@@ -106,6 +106,8 @@ def stability_runs(
     density = pd.to_numeric(status["density"], errors="coerce").to_numpy(dtype=float)
     gated = status["policy_gated"].to_numpy(dtype=bool)
     excluded = status["excluded_by_profile"].to_numpy(dtype=bool)
+    if "made_on_site" in status.columns:  # (a captive segment: never a target alone)
+        excluded = excluded | status["made_on_site"].to_numpy(dtype=bool)
     context = set(status.index[status["held_nearby"].to_numpy(dtype=bool)])
     graph = chain.feedstock
     firm = pool[["strength", "affinity", "intent"]].to_numpy(dtype=float)
