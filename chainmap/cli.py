@@ -987,6 +987,7 @@ def _plan_for(
         )
     if not isinstance(enterprises, Path):  # the bundled sample is not a county's register
         plan.notes.insert(0, SAMPLE_NOTE.format(n=plan.params["counts"]["input"]))
+        plan.params["sample"] = True
     if issue_date is not None:
         plan.params["date"] = issue_date
     if previous is not None:

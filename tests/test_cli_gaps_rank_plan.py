@@ -208,8 +208,15 @@ def test_a_plan_of_the_bundled_sample_says_first_that_it_is_not_a_register(invok
     assert "check them against the local register" in sample["notes"][0]
     one_page = tmp_path / "brief.html"
     assert invoke("plan", "fluorochem", "--one-page", "-o", one_page).exit_code == 0
-    assert "不是本地企业全量名录" in one_page.read_text(encoding="utf-8")
+    page = one_page.read_text(encoding="utf-8")
+    assert "不是本地企业全量名录" in page  # in its notes, and under its title
+    assert page.index("<p class='scope'>") < page.index("<h2>重点领域")
+    assert sample["params"]["sample"] is True
     own = tmp_path / "firms.csv"
     datasets.enterprises(load_chain("fluorochem")).to_csv(own, index=False)
     mine = json.loads(invoke("plan", "fluorochem", "--enterprises", own, "--format", "json").stdout)
     assert not any("内置样本" in n for n in mine["notes"])
+    assert "sample" not in mine["params"]
+    own_page = tmp_path / "own.html"
+    invoke("plan", "fluorochem", "--enterprises", own, "--one-page", "-o", own_page)
+    assert "class='scope'" not in own_page.read_text(encoding="utf-8")

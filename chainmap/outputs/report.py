@@ -1088,6 +1088,11 @@ _NO_OWN_GATE_FOUND = (
 )
 
 
+#: Under the one-pager's title when the plan's firms are the bundled sample: the first
+#: screen must not read "萤石 缺失" as a fact about the county (its notes say it in full).
+SAMPLE_SCOPE = "企业名单为内置样本, 不是本地企业全量名录: 现状(缺失/薄弱)以本地企业名录为准"
+
+
 def _one_page_data(plan: TargetingPlan) -> dict[str, Any]:
     """What the one-pager shows, shared by its HTML and DOCX forms."""
     p = plan.params
@@ -1134,6 +1139,7 @@ def _one_page_data(plan: TargetingPlan) -> dict[str, Any]:
     return {
         "title": f"{p['chain_name']}招商简报 · {p['home_name']}",
         "issuer": issuing_line(plan),
+        "scope": SAMPLE_SCOPE if p.get("sample") else "",
         "fields": fields,
         "leads": rows,
         "caveat": caveat,
@@ -1146,7 +1152,7 @@ _ONE_PAGE_CSS = (
     + _FONTS
     + """;color:#222;margin:0 auto;max-width:1100px;padding:12px;
 font-size:15px;line-height:1.4}h1{font-size:1.55em;margin:0 0 .1em}
-.issuer{font-weight:bold;color:#0d47a1;margin:0 0 .4em}h2{font-size:1.08em;margin:.6em 0 .25em;
+.issuer{font-weight:bold;color:#0d47a1;margin:0 0 .4em}.scope{color:#b71c1c;margin:0 0 .4em}h2{font-size:1.08em;margin:.6em 0 .25em;
 border-bottom:2px solid #1565c0}table{border-collapse:collapse;width:100%}
 th,td{border:1px solid #bbb;padding:3px 5px;vertical-align:top;text-align:left}
 th{background:#e3f2fd;white-space:nowrap;word-break:keep-all}td.n{text-align:right;
@@ -1185,7 +1191,8 @@ def one_page_html(plan: TargetingPlan) -> str:
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{_h(d['title'])}</title><style>{_ONE_PAGE_CSS}</style></head><body>"
         f"<h1>{_h(d['title'])}</h1><p class='issuer'>{_h(d['issuer'])}</p>"
-        f"<h2>重点领域 ({len(d['fields'])}个)</h2>"
+        + (f"<p class='scope'>{_h(d['scope'])}</p>" if d["scope"] else "")
+        + f"<h2>重点领域 ({len(d['fields'])}个)</h2>"
         + (
             f"<table><thead><tr>{fhead}</tr></thead><tbody>{frows}</tbody></table>"
             if frows
@@ -1218,6 +1225,8 @@ def _write_one_page_docx(plan: TargetingPlan, path: Path, *, font: str = "宋体
     run.bold, run.font.size = True, Pt(15)
     issuer = doc.add_paragraph()
     issuer.add_run(xml_text(str(neutralise(d["issuer"])))).bold = True
+    if d["scope"]:
+        doc.add_paragraph().add_run(xml_text(str(neutralise(d["scope"]))))
     for heading, records in (
         (f"重点领域 ({len(d['fields'])}个)", d["fields"]),
         (f"重点企业 (前{len(d['leads'])}家)", d["leads"]),
