@@ -420,7 +420,7 @@ def test_exit_and_intent_come_from_dated_signals(tiny_chain, firms, tmp_path):
     assert "昆山金属" not in by.index
     assert by.loc["南山零件", "intent"] == 1.0  # two events within 24 months of 2024-05-01
     assert by.loc["余杭金属", "intent"] == 0.0  # outside the window
-    assert "投资意向" in by.loc["南山零件", "reasons"]
+    assert "投资动态: " in by.loc["南山零件", "reasons"]  # the events, not a claim of intent
 
 
 def test_a_signal_with_a_region_exits_only_the_firm_there(tiny_chain, firms, tmp_path):

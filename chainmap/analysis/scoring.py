@@ -864,7 +864,7 @@ def _missing_everywhere(
     names = {"s_revenue": "营收", "s_capital": "注册资本", "s_employees": "参保人数"}
     out = [zh for col, zh in names.items() if len(strength) and strength[col].isna().all()]
     if table is None or not len(table) or (len(intent) and not (intent > 0).any()):
-        out.append("投资意向事件")
+        out.append("投资动态事件")
     return out
 
 
@@ -1200,7 +1200,7 @@ def _describe(
         parts.extend(_strength_phrases(row, missing_everywhere))
         sig = row.get("_signals")
         if sig is not None and sig.positive:
-            parts.append("投资意向: " + "、".join(f"{d[:7]} {k}" for d, k, _ in sig.positive[-3:]))
+            parts.append("投资动态: " + "、".join(f"{d[:7]} {k}" for d, k, _ in sig.positive[-3:]))
         if sig is not None and sig.negative:
             parts.append("风险: " + "、".join(f"{d[:7]} {k}" for d, k, _ in sig.negative[-2:]))
             flags.append("风险:亏损")

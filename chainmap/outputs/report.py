@@ -84,7 +84,7 @@ PLAN_HEADERS: dict[str, str] = {
     "contributions.feasibility": "贡献:可行性",
     "contributions.strength": "贡献:企业实力",
     "contributions.affinity": "贡献:区域亲和",
-    "contributions.intent": "贡献:投资意向",
+    "contributions.intent": "贡献:投资动态",
     "segment_score": "环节得分",
     "stability": "稳定性",
     "rank_band": "排名区间",
@@ -291,14 +291,14 @@ def _explanation_rows(plan: TargetingPlan) -> list[tuple[str, str]]:
         (
             "权重 / weights",
             f"缺口优先度 {w['gap_priority']}, 可行性 {w['feasibility']}, "
-            f"企业实力 {w['strength']}, 区域亲和 {w['affinity']}, 投资意向 {w['intent']}",
+            f"企业实力 {w['strength']}, 区域亲和 {w['affinity']}, 投资动态 {w['intent']}",
         ),
         ("政策排除类别 / policy classes excluded", "、".join(p.get("policy_exclude", []))),
         ("目标经济区 / target zones", "、".join(p["affinity_zones"])),
         (
             "方法 / method",
             "先环节后企业: 区位商(LQ)判定强弱, 补链/强链/延链/建链按原料(feedstock)上下游关系"
-            "判定, 政策禁止/淘汰的环节不作为重点领域; 企业按固定尺度的实力、区域亲和与投资意向"
+            "判定, 政策禁止/淘汰的环节不作为重点领域; 企业按固定尺度的实力、区域亲和与投资动态"
             "评分, 同一集团只列一次, 已退出企业不列入; 各项贡献之和等于得分; 稳定性为数据自助"
             "抽样、标签随机缺失与权重扰动下留在前K名的比例 / segments first, then firms; "
             "see the method notes in the chainmap documentation (方法说明)",
