@@ -244,12 +244,12 @@ def test_killed_export_keeps_the_previous_output(big_firms, tmp_path, signal_nam
     assert _wait_for(lambda: partial() and partial()[0].stat().st_size > 0), proc.communicate()
     proc.send_signal(getattr(signal, signal_name))
     _, err = proc.communicate(timeout=120)
-    assert target.read_bytes() == before
+    assert target.read_bytes() == before, err  # (err: what the process said, if it failed)
     if signal_name == "SIGINT":
         assert proc.returncode == 130, err
-        assert err.strip().splitlines()[-1].startswith("interrupted; previous output kept")
+        assert err.strip().splitlines()[-1].startswith("interrupted; previous output kept"), err
         assert "Traceback" not in err
-        assert partial() == []  # the partial file is removed
+        assert partial() == [], err  # the partial file is removed
     else:
         assert proc.returncode == -signal.SIGKILL  # nothing runs after SIGKILL: the
         # hidden .kg.nt.*.part file may stay, but kg.nt is the previous, complete one

@@ -579,3 +579,24 @@ def test_two_prints_of_one_page_are_the_same_pdf_bytes(tmp_path):
     html_to_pdf(page, second)
     assert first.read_bytes() == second.read_bytes()
     assert b"D:20000101000000" in first.read_bytes()
+
+
+def test_the_key_regions_say_what_their_counts_mean_in_every_format(tmp_path):
+    """A key region with firms and no candidate puzzled a reviewer: the section says what
+    企业数 and 候选企业数 count, in Markdown, HTML and DOCX."""
+    import docx
+
+    from chainmap import datasets, load_chain
+    from chainmap.analysis.plan import build_plan
+    from chainmap.outputs import report
+
+    chain = load_chain("fluorochem")
+    plan = build_plan(chain, datasets.enterprises(chain))
+    caption = report.SECTION_CAPTIONS["二、重点区域 / Key regions"]
+    md = report.plan_to_markdown(plan)
+    assert md.index(caption) < md.index("| 重点领域 | 序号 | 地区")
+    html = report.plan_to_html(plan)
+    assert f"<p class='caption'>{caption}</p>" in html
+    report.write_plan(plan, tmp_path / "plan.docx", fmt="docx")
+    texts = [p.text for p in docx.Document(str(tmp_path / "plan.docx")).paragraphs]
+    assert caption in texts

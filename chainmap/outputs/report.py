@@ -427,6 +427,18 @@ def _md_table(records: Sequence[Mapping[str, Any]], cols: Sequence[str]) -> str:
     return "\n".join([head, sep, *body]) + "\n"
 
 
+#: What a section's numbers mean, under its heading (every format): a key region with firms
+#: and no candidate puzzled reviewers (its firms are anchors, exits or sites of groups
+#: already listed elsewhere).
+SECTION_CAPTIONS = {
+    "二、重点区域 / Key regions": (
+        "企业数: 该地从事本环节的企业(按输入数据); 候选企业数: 其中在本环节列为招引目标的企业"
+        "(已退出企业、同一集团的其他场址、按其他环节列为目标的企业不计), "
+        "为0的地区仅作产业集聚参考"
+    ),
+}
+
+
 def _sections(plan: TargetingPlan, *, wide: bool = False) -> list[tuple[str, list, list[str]]]:
     """(heading, records, columns) of each table section, in order; ``wide`` adds the
     columns a screen has room for (HTML)."""
@@ -470,7 +482,10 @@ def plan_to_markdown(plan: TargetingPlan) -> str:
         _summary_md(plan),
     ]
     for title, records, cols in _sections(plan):
-        out += [f"## {title}\n", _md_table(records, cols)]
+        out.append(f"## {title}\n")
+        if title in SECTION_CAPTIONS:
+            out.append(f"_{_md_cell(SECTION_CAPTIONS[title])}_\n\n")
+        out.append(_md_table(records, cols))
     out += _changes_md(plan)
     if plan.notes:
         out.append("## 说明 / Notes\n")
@@ -542,7 +557,7 @@ th{background:#e3f2fd;white-space:nowrap;word-break:keep-all}td{word-break:norma
 overflow-wrap:anywhere}td.num{text-align:right;white-space:nowrap}
 td.c-reasons,td.c-reason{min-width:16em}td.c-name{min-width:9em}
 td.c-name_zh,td.c-field_name,td.c-stage,td.c-strategy,td.c-status,td.c-level{white-space:nowrap}
-td.c-anchors_upstream,td.c-anchors_downstream{font-size:.9em}.note{color:#b71c1c}
+td.c-anchors_upstream,td.c-anchors_downstream{font-size:.9em}.note{color:#b71c1c}.caption{color:#555;font-size:.9em;margin:.2em 0 .4em}
 .sources{font-size:.85em;overflow-wrap:anywhere}svg text{font-size:12px}
 .diagram{overflow-x:auto}.changes td{font-size:.95em}
 @media print{body{margin:0;max-width:none;font-size:9.5pt;padding:0}h1{font-size:16pt}
@@ -609,7 +624,13 @@ def plan_to_html(plan: TargetingPlan) -> str:
         if not k.startswith(("数据来源", "说明", "数据最新年份", "数据日期"))
     )
     body = "".join(
-        f"<h2>{_h(title)}</h2>{_html_table(records, cols)}"
+        f"<h2>{_h(title)}</h2>"
+        + (
+            f"<p class='caption'>{_h(SECTION_CAPTIONS[title])}</p>"
+            if title in SECTION_CAPTIONS
+            else ""
+        )
+        + _html_table(records, cols)
         for title, records, cols in _sections(plan, wide=True)
     )
     return (
@@ -951,6 +972,8 @@ def write_plan_docx(plan: TargetingPlan, path: str | Path, *, font: str = "宋�
     width = _docx_section(doc, landscape=True)
     for title, records, cols in _sections(plan):
         doc.add_heading(xml_text(title), level=1)
+        if title in SECTION_CAPTIONS:
+            doc.add_paragraph(xml_text(SECTION_CAPTIONS[title]))
         if not records:
             doc.add_paragraph("(无 / none)")
             continue
