@@ -1,7 +1,8 @@
 """Policy gates on segments: the sourced table ``graphs/policy.csv``.
 
 One row per segment and instrument (``segment_id, class, instrument, article,
-effective, scope_note, source_url``). ``class`` is one of :data:`POLICY_CLASSES`,
+effective, scope_note, source_note, source_url``; ``source_note``, optional, is the
+maintainer's remark on the page read, never shown as the rule's scope). ``class`` is one of :data:`POLICY_CLASSES`,
 ordered strictest first as CONTRACTS.md fixes it::
 
     eliminated > banned_new > relocation_only > restricted > park_required > encouraged
@@ -52,6 +53,7 @@ POLICY_COLUMNS: tuple[str, ...] = (
     "article",
     "effective",
     "scope_note",
+    "source_note",
     "source_url",
 )
 
