@@ -90,7 +90,20 @@ def ledger_data(
 
     day, data = load_snapshot(db, when)
     note(f"快照 / snapshot of {day} from {db}")
+    data.snapshot = dt.date.fromisoformat(day)
     return data
+
+
+def counted_until(data, when: dt.date) -> dt.date:
+    """The day the counts stop: ``when``, or the snapshot's day when it is earlier (a
+    landing dated after the snapshot was taken was a plan then, not an event)."""
+    if data.snapshot is not None and data.snapshot < when:
+        note(
+            f"按快照日 {data.snapshot} 截止计数 / counted as of the snapshot's day "
+            f"{data.snapshot} (asked for {when}): later dates in it were plans then"
+        )
+        return data.snapshot
+    return when
 
 
 def kpi_inputs(ledger, db, investment, targets, period, cohort, by, as_of):
@@ -107,6 +120,7 @@ def kpi_inputs(ledger, db, investment, targets, period, cohort, by, as_of):
             f"({span[0]}): nothing in it has happened yet; give a date in or after the period"
         )
     data = ledger_data(ledger, db, investment, when)
+    when = counted_until(data, when)
     if targets is None:
         note(
             "未给 --targets: 只报实际数, 不计完成率 / no --targets: actuals only, no completion rates"
@@ -497,6 +511,7 @@ def funnel_cmd(ledger, db, period, as_of, by, visits, targets, fmt, output) -> N
     span = parse_period(period)
     when = _date(as_of, "--as-of") or span[1]
     data = ledger_data(ledger, db, None, when, visits)
+    when = counted_until(data, when)
     rows = channel_funnel(
         data.projects,
         data.tables["visits"],

@@ -567,3 +567,72 @@ def test_readme_shows_the_real_half_year_table(invoke):
     table = invoke("kpi", *sample_args(), "--period", "2024H1").stdout
     shown = "\n".join(line.rstrip() for line in table.rstrip("\n").splitlines())
     assert shown in readme
+
+
+def test_a_wan_yuan_header_scales_bare_numbers_and_a_cell_unit_wins(tmp_path):
+    """总投资（万元） and 金额（万元）: bare numbers are 万元 (they were read as 亿元, 10,000 times
+    too much, without a word); a cell that writes its own unit keeps it; the reader says
+    which column it converted, and an implausibly large project is warned about."""
+    source = data_path("ledger_synthetic.csv").read_text(encoding="utf-8").splitlines()
+    header, rows = source[0].split(","), [line.split(",") for line in source[1:]]
+    at = header.index("总投资（亿元）")
+    header[at] = "总投资（万元）"
+    for row in rows:
+        if row[at]:
+            row[at] = f"{float(row[at]) * 10_000:g}"
+    rows[0][at] = "8亿"  # its own unit: 8 亿元, whatever the header says
+    wan = tmp_path / "wan.csv"
+    wan.write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    want, _, _ = read_ledger(data_path("ledger_synthetic.csv"))
+    got, _, report = read_ledger(wan)
+    expect = want["investment"].to_numpy(copy=True)
+    expect[0] = 8.0
+    assert got["investment"].to_numpy() == pytest.approx(expect, nan_ok=True)
+    assert any("表头单位为万元" in n and "总投资" in n for n in report.notes)
+    assert not [i for i in report.items if i.code == "implausible_amount"]
+    rows[1][at] = "25000"  # a 亿元 header with 万元 figures: kept, and warned about
+    header[at] = "总投资（亿元）"
+    yi = tmp_path / "yi.csv"
+    yi.write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    _, _, report = read_ledger(yi)
+    warned = [i for i in report.items if i.code == "implausible_amount"]
+    assert warned and warned[0].column == "investment" and "请核对单位" in warned[0].message
+
+
+def test_as_of_cuts_new_projects_and_physical_investment_too(invoke):
+    """--as-of 2024-03-31 inside 2024H1: the physical investment is that of the months
+    ended by then (it printed the whole half year's), and a unit's 新增 counts the
+    projects whose first date, 信息 and 意向 included, is by then. The references are
+    computed here from the workbook's own sheets."""
+    from chainmap.analysis.kpi import first_date
+    from chainmap.model.office_tables import read_ledger_data
+
+    book = data_path("ledger_synthetic.xlsx")
+    args = ["kpi", book, "--period", "2024H1", "--as-of", "2024-03-31", "--format", "json"]
+    done = invoke(*args, "--targets", data_path("kpi_targets_synthetic.toml"))
+    assert done.exit_code == 0, done.output
+    every = next(r for r in json.loads(done.stdout) if r["class"] == "all")
+    sheet = pd.read_excel(book, sheet_name="实物量投资", dtype=str)
+    month, amount = sheet["月份"].str[:7], sheet.filter(like="金额").iloc[:, 0].astype(float)
+    want = amount[(month >= "2024-01") & (month <= "2024-03")].sum()
+    assert every["physical_investment_period"] == pytest.approx(want)
+    units = invoke(*args, "--targets", data_path("kpi_units_synthetic.toml"), "--by", "owner")
+    got = {r["group"]: r["project_count"] for r in json.loads(units.stdout) if r.get("group")}
+    projects = read_ledger_data(book).projects
+    entered = first_date(projects)
+    new = projects[(entered >= "2024-01-01") & (entered <= "2024-03-31")]
+    want_units = new["owner"].value_counts().to_dict()
+    assert {g: n for g, n in got.items() if n} == want_units
+
+
+def test_a_snapshot_counts_nothing_dated_after_it_was_taken(invoke, tmp_path):
+    """A snapshot of 2024-06-14 holds a landing dated 06-30, a plan then: the Q2 KPIs of
+    that snapshot are those as of 06-14, and the command says so."""
+    db = tmp_path / "store.db"
+    prev = data_path("ledger_synthetic_prev.xlsx")
+    assert invoke("ledger", "import", prev, "--as-of", "2024-06-14", "--db", db).exit_code == 0
+    goals = data_path("kpi_targets_synthetic.toml")
+    base = ("kpi", "--db", db, "--period", "2024Q2", "--targets", goals, "--format", "json")
+    plain = invoke(*base)
+    assert "counted as of the snapshot's day 2024-06-14" in plain.stderr
+    assert json.loads(plain.stdout) == json.loads(invoke(*base, "--as-of", "2024-06-14").stdout)

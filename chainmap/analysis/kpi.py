@@ -36,7 +36,7 @@ import pandas as pd
 
 from chainmap.errors import InputError
 from chainmap.model.kpi_targets import KpiClass, KpiTarget, KpiTargets
-from chainmap.model.ledger import STAGES, parse_date
+from chainmap.model.ledger import ALL_STAGES, STAGES, parse_date
 from chainmap.model.values import date_outside
 
 __all__ = [
@@ -574,17 +574,36 @@ def kpi_report(
     if outside:
         raise InputError(outside, hint="check the year")
     # A stage date after as_of is a plan, not an event: the KPIs do not count it (a
-    # snapshot of 06-21 may hold a landing written for 06-30).
+    # snapshot of 06-21 may hold a landing written for 06-30). Every stage, 信息 and 意向
+    # included (a project's first date makes it 新增), and the physical investment of the
+    # months that have ended by then (a month's figure is known at its end).
     ledger, _ = owners_as_ids(ledger, targets)
     cutoff = pd.Timestamp(when)
     known = ledger.assign(
-        **{c: ledger[c].where(ledger[c] <= cutoff) for c, _ in STAGES if c in ledger.columns}
+        **{c: ledger[c].where(ledger[c] <= cutoff) for c, _ in ALL_STAGES if c in ledger.columns}
     )
+    if investment is not None:
+        investment = investment[investment["month"] <= _last_month_ended(when)]
     return {
         "kpi": kpi_table(known, investment, targets, period=span, cohort=cohort, by=by),
         "funnel": funnel(ledger, as_of=when, by=by or "chain"),
         "overdue": overdue(ledger, targets, as_of=when),
     }
+
+
+def _last_month_ended(day: dt.date) -> str:
+    """``YYYY-MM`` of the last month that has ended by ``day`` (its own when it is the
+    month's last day).
+
+    >>> _last_month_ended(dt.date(2024, 3, 31)), _last_month_ended(dt.date(2024, 3, 30))
+    ('2024-03', '2024-02')
+    >>> _last_month_ended(dt.date(2024, 1, 15))
+    '2023-12'
+    """
+    if (day + dt.timedelta(days=1)).month != day.month:
+        return f"{day.year:04d}-{day.month:02d}"
+    before = day.replace(day=1) - dt.timedelta(days=1)
+    return f"{before.year:04d}-{before.month:02d}"
 
 
 def owners_as_ids(ledger: pd.DataFrame, targets: KpiTargets) -> tuple[pd.DataFrame, int]:

@@ -212,6 +212,24 @@ def _header_key(text: object) -> str:
     return re.sub(r"\s+", "", s).lower()
 
 
+#: The amount columns, whose header may carry the unit their bare numbers are in.
+_AMOUNT_COLUMNS = ("investment", "fund_amount", "amount")
+#: A unit in a header's brackets: 总投资（万元）.
+_HEADER_UNIT = re.compile(r"[(（\[【]\s*(万亿元|万亿|亿元|亿|万元|万|元)\s*[)）\]】]")
+#: Above this, one project's amount (in 亿元) is more likely a unit slip than a project.
+IMPLAUSIBLE_AMOUNT = 1000.0
+
+
+def header_unit(text: object) -> str | None:
+    """The unit a header names in brackets, or None.
+
+    >>> header_unit("总投资（万元）"), header_unit("金额(亿元)"), header_unit("总投资")
+    ('万元', '亿元', None)
+    """
+    found = _HEADER_UNIT.search(str(text))
+    return found[1] if found else None
+
+
 def _header_map(columns: tuple[str, ...], zh: Mapping[str, str], extra: Mapping[str, str] | None):
     mapping = {c: c for c in columns}
     mapping.update(zh)
@@ -254,12 +272,16 @@ def _checked_amount(
     *,
     required: bool = False,
     keep: bool = False,
+    unit: str | None = None,
 ) -> tuple[float | None, bool]:
     """An amount in 亿元 and whether the row is rejected for it (unreadable, infinite, negative).
 
     An approximate amount ("约6", "6-8") is kept with a warning; see
     :func:`chainmap.model.ledger_values.parse_amount`. With ``keep`` (an amount that feeds
     no KPI, such as 基金金额) a bad one is left blank with a warning and the row kept.
+    ``unit``: the unit the column's header names (万元): a bare number is in it, a unit
+    written in the cell wins. An amount above :data:`IMPLAUSIBLE_AMOUNT` 亿元 is kept
+    with a warning to check its unit.
     """
 
     def bad(code: str, message: str) -> tuple[None, bool]:
@@ -269,8 +291,11 @@ def _checked_amount(
         report.reject(n, column, code, message)
         return None, True
 
+    cell = rec[column]
+    if unit and not is_blank(cell) and not _has_unit(cell):
+        cell = f"{str(cell).strip()}{unit}"
     try:
-        amount, approx = parse_amount(rec[column])
+        amount, approx = parse_amount(cell)
         if amount is None and required:
             raise ValueError(f"missing: {rec[column]!r}")
     except ValueError as exc:
@@ -287,7 +312,33 @@ def _checked_amount(
     if amount is not None and amount < 0:
         blank, rejected = bad("negative_amount", f"{name}为负 / negative {column}: {amount}")
         return (blank if keep else amount), rejected
+    if amount is not None and amount > IMPLAUSIBLE_AMOUNT:
+        report.warn(
+            n,
+            column,
+            "implausible_amount",
+            f"{name} {amount:g} 亿元, 请核对单位(表头或单元格可注明万元) / {column} {amount:g} "
+            f"亿元 is implausibly large for one project: check the unit (write 万元 in the "
+            "header or the cell)",
+        )
     return amount, False
+
+
+def _noted_units(body: pd.DataFrame, report: ImportReport) -> dict[str, str]:
+    """The units the amount headers name (``body.attrs["units"]``), each said in a note."""
+    units = dict(body.attrs.get("units") or {})
+    names = {"investment": "总投资", "fund_amount": "基金金额", "amount": "金额"}
+    for column, unit in units.items():
+        report.notes.append(
+            f"{names.get(column, column)}: 表头单位为{unit}, 未注单位的数值按{unit}读入并换算为亿元 / "
+            f"the {column} header names {unit}: bare numbers are read in it and converted to 亿元"
+        )
+    return units
+
+
+def _has_unit(cell: object) -> bool:
+    """Whether an amount cell writes its own unit (``8亿``, ``80,000万元``)."""
+    return bool(re.search(r"(万亿|亿|万|元)\s*$", str(cell).strip()))
 
 
 #: The columns whose absence changes a KPI: the stage dates and 总投资.
@@ -395,6 +446,13 @@ def _canonical(
         c.strip() for c in cells if c.strip() and _header_key(c) not in keys
     ]
     body.attrs["absent"] = [c for c in columns if c not in seen]
+    # the unit an amount column's header names (总投资（万元）): its bare numbers are read in
+    # it (the header's brackets are dropped from its name, so it was read as 亿元 before)
+    body.attrs["units"] = {
+        name: unit
+        for name, cell in zip(names, cells, strict=True)
+        if name in _AMOUNT_COLUMNS and (unit := header_unit(cell)) not in (None, "亿元", "亿")
+    }
     rows = [int(i) + 1 for i in body.index]  # 0-based raw index → spreadsheet row number
     blank = body.isna().all(axis=1).to_numpy()
     body = body.loc[~blank].reset_index(drop=True)
@@ -414,6 +472,7 @@ def _validate_projects(body: pd.DataFrame, rows: list[int], report: ImportReport
     folded: dict[str, str] = {}  # casefolded id -> the first id written so
     amounts = ("investment", "fund_amount")
     out: dict[str, list] = {c: [] for c in (*amounts, "investment_approx", *_DATE_COLUMNS)}
+    units = _noted_units(body, report)
     for i, row in enumerate(body.itertuples(index=False)):
         rec = row._asdict()
         n = rows[i]
@@ -440,10 +499,12 @@ def _validate_projects(body: pd.DataFrame, rows: list[int], report: ImportReport
             bad = True
         rec["investment_approx"] = False
         values = {}
-        values["investment"], bad_amount = _checked_amount(rec, "investment", "总投资", n, report)
+        values["investment"], bad_amount = _checked_amount(
+            rec, "investment", "总投资", n, report, unit=units.get("investment")
+        )
         bad |= bad_amount
         values["fund_amount"], _ = _checked_amount(
-            rec, "fund_amount", "基金金额", n, report, keep=True
+            rec, "fund_amount", "基金金额", n, report, keep=True, unit=units.get("fund_amount")
         )
         dates = {}
         for col in _DATE_COLUMNS:
@@ -565,6 +626,7 @@ def _validate_investment(
 ) -> pd.DataFrame:
     keep, months, amounts = [], [], []
     seen: dict[tuple[str, str], int] = {}
+    units = _noted_units(body, report)
     for i, row in enumerate(body.itertuples(index=False)):
         rec = row._asdict()
         n = rows[i]
@@ -593,7 +655,9 @@ def _validate_investment(
                 f"月份应为 YYYY-MM / month must be YYYY-MM: {rec['month']!r}",
             )
             month, bad = None, True
-        amount, bad_amount = _checked_amount(rec, "amount", "金额", n, report, required=True)
+        amount, bad_amount = _checked_amount(
+            rec, "amount", "金额", n, report, required=True, unit=units.get("amount")
+        )
         bad |= bad_amount
         if bad:
             continue

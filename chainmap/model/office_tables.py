@@ -11,6 +11,7 @@ read; a channel outside :data:`~chainmap.model.ledger.CHANNELS` is kept and warn
 from __future__ import annotations
 
 from dataclasses import dataclass
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -248,6 +249,9 @@ class LedgerData:
     investment: pd.DataFrame | None
     tables: dict[str, pd.DataFrame]
     reports: dict[str, ImportReport]
+    #: The day of the stored snapshot it was loaded from (``--db``), else None: what was
+    #: dated after it was then a plan, not an event.
+    snapshot: dt.date | None = None
 
 
 def read_ledger_data(
