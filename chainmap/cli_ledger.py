@@ -106,6 +106,10 @@ def counted_until(data, when: dt.date) -> dt.date:
     return when
 
 
+#: The ledger header each --by reads, for the message when it is missing.
+_BY_HEADER = {"owner": "责任单位", "platform": "落地平台", "chain": "产业链", "segment": "细分环节"}
+
+
 def kpi_inputs(ledger, db, investment, targets, period, cohort, by, as_of):
     """What ``chainmap kpi`` reports: ``(data, kpi result, office measures)``."""
     from chainmap.analysis.kpi import classify_projects, kpi_report, owners_as_ids, parse_period
@@ -131,6 +135,13 @@ def kpi_inputs(ledger, db, investment, targets, period, cohort, by, as_of):
             "未给实物量投资 / no physical investment (--investment or a 实物量投资 sheet): shown as —"
         )
     projects = classify_projects(data.projects)
+    if by in ("owner", "platform", "chain", "segment") and (
+        by not in projects.columns or not projects[by].notna().any()
+    ):  # (every project in one "(未填)" group, every unit at 0%, without a word)
+        raise click.UsageError(
+            f"台账没有填写 {by} 列 / the ledger has no {by} values: --by {by} needs that "
+            f"column (e.g. {_BY_HEADER.get(by, by)}) filled in"
+        )
     projects, named = owners_as_ids(projects, goals)
     if named:
         note(f"责任单位按名称识别 / units written by name read as their ids: {named} rows")

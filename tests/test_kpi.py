@@ -636,3 +636,31 @@ def test_a_snapshot_counts_nothing_dated_after_it_was_taken(invoke, tmp_path):
     plain = invoke(*base)
     assert "counted as of the snapshot's day 2024-06-14" in plain.stderr
     assert json.loads(plain.stdout) == json.loads(invoke(*base, "--as-of", "2024-06-14").stdout)
+
+
+def test_by_owner_without_owners_is_one_line_not_every_unit_at_zero(invoke):
+    done = invoke(
+        "kpi",
+        data_path("ledger_synthetic.csv"),
+        "--targets",
+        data_path("kpi_units_synthetic.toml"),
+        "--period",
+        "2024H1",
+        "--by",
+        "owner",
+    )
+    assert done.exit_code == 2
+    assert "the ledger has no owner values" in done.output and "责任单位" in done.output
+    assert "Traceback" not in done.output
+
+
+def test_the_channel_funnel_sheet_says_it_counts_projects_that_reached_a_stage(invoke, tmp_path):
+    book = tmp_path / "kpi.xlsx"
+    args = ["kpi", data_path("ledger_synthetic.xlsx"), "--period", "2024H1", "-o", book]
+    assert invoke(*args).exit_code == 0
+    sheet = load_workbook(book)["渠道漏斗"]
+    header = [c.value for c in next(sheet.iter_rows(max_row=6)) if c.value]
+    if header[0] != "分组 group":  # (a title row above the header)
+        header = [c.value for c in list(sheet.iter_rows(max_row=6))[1] if c.value]
+    assert "到达数 reached" in header and "停留数 count" not in header
+    assert header.count("阶段") == 1 and "stage" in header

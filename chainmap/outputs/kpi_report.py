@@ -36,8 +36,8 @@ KPI_HEADERS = {
     "signed_investment": "签约总投资(亿元)",
     "landed_count": "落地项目数",
     "landed_investment": "落地总投资(亿元)",
-    "started_count": "开工项目数",
-    "in_stats_count": "入统项目数",
+    "started_count": "其中已开工(本期落地)",
+    "in_stats_count": "其中已入统(本期落地)",
     "start_rate": "开工率",
     "in_stats_rate": "入统率",
     "target_landed": "落地目标(个)",
@@ -118,6 +118,11 @@ OFFICE_SHEETS = {
     ),
 }
 
+#: Columns an office sheet shows under another header: the channel funnel's ``count`` is
+#: the projects that reached a stage (a project at 入统 counts at every stage before it),
+#: not those staying there, and ``stage`` is the English code beside the Chinese name.
+_SHEET_HEADERS = {"channel_funnel": {"stage_zh": "stage", "stage": "stage_en", "count": "reached"}}
+
 _LABEL = ("class", "name", "group")
 # Compact columns for the long table (with a breakdown), so it fits 100 columns.
 _COMPACT = {
@@ -128,7 +133,7 @@ _COMPACT = {
     "project_count": "新增",
     "start_rate": "开工率",
     "in_stats_rate": "入统率",
-    "target_completion": "完成率",
+    "target_completion": "落地完成率",
     "physical_investment_period": "实物量",
     "cohort_landed_count": "落地",
     "cohort_start_rate": "开工率",
@@ -217,7 +222,9 @@ def write_kpi_workbook(
         "漏斗 funnel": records_to_frame(list(result["funnel"]), funnel_cols),
         "超期 overdue": records_to_frame(list(result["overdue"]), overdue_cols),
         **{
-            OFFICE_SHEETS[key][0]: records_to_frame(list(rows), OFFICE_SHEETS[key][1])
+            OFFICE_SHEETS[key][0]: records_to_frame(list(rows), OFFICE_SHEETS[key][1]).rename(
+                columns=_SHEET_HEADERS.get(key, {})
+            )
             for key, rows in (office or {}).items()
         },
         "导入报告 import": (
