@@ -1321,7 +1321,7 @@ def kpi_cmd(
 
     Example: chainmap kpi ledger.xlsx --targets targets.toml --period 2024H1
     """
-    from chainmap.cli_ledger import kpi_inputs
+    from chainmap.cli_ledger import kpi_caption, kpi_inputs
     from chainmap.outputs import kpi_report as out
     from chainmap.outputs.tables import resolve_format
 
@@ -1336,11 +1336,16 @@ def kpi_cmd(
         from chainmap.cli_ledger import unit_names
 
         written = out.write_kpi_workbook(
-            result, output, reports=data.reports, office=office, units=unit_names(targets)
+            result,
+            output,
+            reports=data.reports,
+            office=office,
+            units=unit_names(targets),
+            caption=kpi_caption(period, cohort, result, data, terminal=False),
         )
         note(f"已写入 / wrote {written}")
     elif fmt == "table":
-        title = f"项目考核指标 KPIs · {period}" + (f" · 批次 cohort {cohort}" if cohort else "")
+        title = kpi_caption(period, cohort, result, data, terminal=True)
         _write_text(out.render_kpi_table(result["kpi"], title=title), output)
     else:
         emit(result["kpi"], fmt=fmt, output=output)

@@ -174,7 +174,26 @@ def kpi_inputs(ledger, db, investment, targets, period, cohort, by, as_of):
         behind_share=goals.behind_share,
         by="owner" if by == "owner" else "channel",
     )
+    result["as_of"] = when.isoformat()  # (what the counts stop at, for titles)
     return data, result, office
+
+
+def kpi_caption(period: str, cohort: str | None, result, data, *, terminal: bool) -> str:
+    """The KPI report's title: 项目考核指标 · 2024H1 [· 批次 …] · 截至 <day> [· 快照 <day>].
+
+    On the terminal the 截至 day is said only when it is not the period's end (the
+    README's table is the period's).
+    """
+    from chainmap.analysis.kpi import parse_period
+
+    title = ("项目考核指标 KPIs · " if terminal else "项目考核指标 · ") + period
+    title += f" · 批次 cohort {cohort}" if cohort else ""
+    cut = result.get("as_of")
+    if cut and (not terminal or cut != parse_period(period)[1].isoformat()):
+        title += f" · 截至 {cut}"
+    if data.snapshot is not None:
+        title += f" · 快照 {data.snapshot}"
+    return title
 
 
 def _note_open_checks(data, when: dt.date) -> None:

@@ -664,3 +664,20 @@ def test_the_channel_funnel_sheet_says_it_counts_projects_that_reached_a_stage(i
         header = [c.value for c in list(sheet.iter_rows(max_row=6))[1] if c.value]
     assert "到达数 reached" in header and "停留数 count" not in header
     assert header.count("阶段") == 1 and "stage" in header
+
+
+def test_the_workbook_and_the_title_say_the_period_and_the_day_counted_to(invoke, tmp_path):
+    """An H1 workbook looked like a Q2 one: its title and every printed page's header name
+    the period and the day the counts stop, over page numbers."""
+    book = tmp_path / "kpi.xlsx"
+    base = ["kpi", data_path("ledger_synthetic.xlsx"), "--period", "2024H1"]
+    assert invoke(*base, "--as-of", "2024-03-31", "-o", book).exit_code == 0
+    wb = load_workbook(book)
+    caption = "项目考核指标 · 2024H1 · 截至 2024-03-31"
+    assert wb.properties.title == caption
+    for sheet in wb.worksheets:
+        assert sheet.oddHeader.center.text == caption
+        assert "&P" in sheet.oddFooter.center.text
+    table = invoke(*base, "--as-of", "2024-03-31").stdout
+    assert "截至" in table and "2024-03-31" in table
+    assert "截至" not in invoke(*base).stdout  # (the period's own end goes without saying)

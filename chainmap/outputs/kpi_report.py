@@ -194,8 +194,12 @@ def write_kpi_workbook(
     reports: Mapping[str, ImportReport] | None = None,
     office: Mapping[str, Sequence[Mapping]] | None = None,
     units: Mapping[str, str] | None = None,
+    caption: str | None = None,
 ) -> Path:
     """Write KPIs, funnel, overdue lists and import reports as one XLSX, one sheet each.
+
+    ``caption`` (项目考核指标 · 2024H1 · 截至 2024-06-30) is the workbook's title and every
+    printed page's header, beside page numbers: a printed H1 sheet and a Q2 one differ.
 
     ``office`` adds the office measures of :data:`OFFICE_SHEETS` that it holds
     (channel funnel, funds, physical investment behind plan), before the import report.
@@ -254,7 +258,9 @@ def write_kpi_workbook(
                 frame[col] = frame[col].map(
                     lambda v: ("是" if v else "否") if isinstance(v, bool) else v
                 )
-    return write_print_ready_xlsx(sheets, path, headers=KPI_HEADERS, title="chainmap kpi")
+    return write_print_ready_xlsx(
+        sheets, path, headers=KPI_HEADERS, title=caption or "chainmap kpi", caption=caption
+    )
 
 
 def _chain_names() -> dict[str, str]:
@@ -309,12 +315,14 @@ def write_print_ready_xlsx(
     *,
     headers: Mapping[str, str],
     title: str,
+    caption: str | None = None,
 ) -> Path:
     """Write sheets as XLSX ready to print and read: number formats, A4 landscape.
 
     Each column gets :func:`number_format` of its field; every sheet prints on A4
     landscape, one page wide, with the header row repeated and the panes frozen
-    below it. Written to a temporary file, then renamed.
+    below it, and ``caption`` (when given) as every page's header over page numbers.
+    Written to a temporary file, then renamed.
     """
     from openpyxl import load_workbook
 
@@ -322,7 +330,11 @@ def write_print_ready_xlsx(
         write_xlsx(sheets, tmp, headers=headers, title=title)
         book = load_workbook(tmp)
         for name, frame in sheets.items():
-            _print_ready(book[sheet_title(name)], frame)
+            sheet = book[sheet_title(name)]
+            _print_ready(sheet, frame)
+            if caption:  # (a data text never reaches a header code: & is doubled)
+                sheet.oddHeader.center.text = caption.replace("&", "&&")
+                sheet.oddFooter.center.text = "第 &P 页 / 共 &N 页"
         book.save(tmp)
 
     return save_atomic(save, path)
