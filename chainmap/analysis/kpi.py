@@ -244,10 +244,10 @@ def _physical(
     last = f"{end.year:04d}-{end.month:02d}"
     first = f"{start.year:04d}-{start.month:02d}"
     upto = rows["amount"][month <= last]
-    return (
-        float(rows["amount"][(month >= first) & (month <= last)].sum()),
-        float(upto.sum()),
-        float(rows["amount"][(month >= f"{end.year:04d}-01") & (month <= last)].sum()),
+    return (  # (rounded: sums of decimal amounts read 18.400000000000002 in a CSV)
+        round(float(rows["amount"][(month >= first) & (month <= last)].sum()), 10),
+        round(float(upto.sum()), 10),
+        round(float(rows["amount"][(month >= f"{end.year:04d}-01") & (month <= last)].sum()), 10),
     )
 
 

@@ -172,7 +172,8 @@ def plan_comparison(
     as_of: dt.date,
     behind_share: float,
 ) -> list[dict]:
-    """Each planned project's cumulative physical investment against its plan, to ``as_of``'s month.
+    """Each planned project's cumulative physical investment against its plan, from the
+    plan's first month to ``as_of``'s month.
 
     ``share_behind = (planned - actual) / planned``; ``behind`` when it exceeds
     ``behind_share``. Projects more behind come first, then by project id.
@@ -186,18 +187,28 @@ def plan_comparison(
     >>> r = plan_comparison(ledger, inv, plan, as_of=dt.date(2024, 2, 29), behind_share=0.2)[0]
     >>> r["planned"], r["actual"], r["share_behind"], r["behind"]
     (2.0, 1.5, 0.25, True)
+    >>> early = pd.concat([inv, pd.DataFrame({"project_id": ["P"], "month": ["2023-12"],
+    ...                                      "amount": [0.5]})])
+    >>> plan_comparison(ledger, early, plan, as_of=dt.date(2024, 2, 29), behind_share=0.2)[0][
+    ...     "actual"]
+    1.5
     """
     month = f"{as_of.year:04d}-{as_of.month:02d}"
     due = plan[plan["month"] <= month]
     planned = due.groupby("project_id")["planned"].sum()
     actual = pd.Series(dtype="float64")
     if investment is not None and len(investment):
+        # the months the plan covers: an investment before its first month is not "ahead"
+        # of it (December's 0.5 made a project on plan read 10% ahead)
+        begins = plan.groupby("project_id")["month"].min()
         done = investment[investment["month"] <= month]
+        done = done[done["month"] >= done["project_id"].map(begins).fillna("9999-99")]
         actual = done.groupby("project_id")["amount"].sum()
     info = ledger.set_index("project_id")
     out = []
     for pid in sorted(planned.index):
-        p, a = float(planned[pid]), float(actual.get(pid, 0.0))
+        # (sums of decimal amounts: 4.8 read back as 4.800000000000001, a gap of -8.9e-16)
+        p, a = round(float(planned[pid]), 10), round(float(actual.get(pid, 0.0)), 10)
         share = _share(p - a, p)
         known = pid in info.index
 
