@@ -117,7 +117,7 @@ def test_kpi_xlsx_has_number_formats_chinese_labels_and_print_setup(invoke, tmp_
     kpi = book["KPI"]
     header = [c.value for c in kpi[1]]
     formats = {h: kpi.cell(row=2, column=j + 1).number_format for j, h in enumerate(header)}
-    assert formats["开工率"] == formats["落地目标完成率"] == "0.0%"
+    assert formats["开工率"] == formats["本期落地占年度目标"] == "0.0%"
     assert formats["签约总投资(亿元)"] == formats["本期实物量投资(亿元)"] == "0.00"
     assert formats["落地项目数"] == "0"
     assert isinstance(kpi.cell(row=2, column=header.index("开工率") + 1).value, float)
