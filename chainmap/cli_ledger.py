@@ -162,6 +162,8 @@ def kpi_inputs(ledger, db, investment, targets, period, cohort, by, as_of):
             note(
                 f"责任单位不在 [[unit]] 中 / owners not among the units: {', '.join(map(str, stray))}"
             )
+    if by == "owner":
+        _note_transfers(data, span[0], when, {u.id: u.name for u in goals.units})
     result = kpi_report(
         projects, data.investment, goals, period=span, cohort=cohort, by=by, as_of=when
     )
@@ -176,6 +178,31 @@ def kpi_inputs(ledger, db, investment, targets, period, cohort, by, as_of):
     )
     result["as_of"] = when.isoformat()  # (what the counts stop at, for titles)
     return data, result, office
+
+
+def _note_transfers(data, start: dt.date, when: dt.date, names: dict[str, str]) -> None:
+    """Say which projects changed unit from the period's start to ``when``: the unit KPIs
+    credit every project to its current 责任单位, so a unit that signed a project and then
+    handed it on loses that signing (the 流转 sheet says who held it when)."""
+    moves = data.tables.get("transfers")
+    if moves is None or not len(moves):
+        return
+    import pandas as pd
+
+    dates = pd.to_datetime(moves["date"], errors="coerce")
+    inside = moves[(dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(when))]
+    if not len(inside):
+        return
+    shown = [
+        f"{r.project_id} {names.get(r.from_unit, r.from_unit)}→{names.get(r.to_unit, r.to_unit)}"
+        f"({pd.Timestamp(r.date).date()})"
+        for r in inside.sort_values(["date", "project_id"]).itertuples()
+    ]
+    note(
+        f"期内流转 {len(inside)} 个项目, 按现责任单位计入 / {len(inside)} project(s) changed "
+        f"unit in the period and count for their current unit: {'; '.join(shown[:8])}"
+        + ("…" if len(shown) > 8 else "")
+    )
 
 
 def kpi_caption(period: str, cohort: str | None, result, data, *, terminal: bool) -> str:

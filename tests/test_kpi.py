@@ -681,3 +681,19 @@ def test_the_workbook_and_the_title_say_the_period_and_the_day_counted_to(invoke
     table = invoke(*base, "--as-of", "2024-03-31").stdout
     assert "截至" in table and "2024-03-31" in table
     assert "截至" not in invoke(*base).stdout  # (the period's own end goes without saying)
+
+
+def test_unit_kpis_name_the_projects_that_changed_unit_in_the_period(invoke):
+    """The unit KPIs credit each project to its current 责任单位: a unit that signed a
+    project and handed it on loses it. The 流转 sheet's moves in the period are named."""
+    base = ["kpi", data_path("ledger_synthetic.xlsx"), "--period", "2024H1", "--by", "owner"]
+    done = invoke(*base, "--targets", data_path("kpi_units_synthetic.toml"))
+    assert "期内流转 2 个项目" in done.stderr
+    assert "SX-006 平台甲→平台乙(2024-03-20)" in done.stderr
+    assert "SX-011 驻深办→平台乙(2024-06-26)" in done.stderr
+    early = invoke(
+        *base, "--targets", data_path("kpi_units_synthetic.toml"), "--as-of", "2024-05-31"
+    )
+    assert "期内流转 1 个项目" in early.stderr and "SX-011" not in early.stderr
+    plain = ["kpi", data_path("ledger_synthetic.xlsx"), "--period", "2024H1"]
+    assert "期内流转" not in invoke(*plain).stderr  # (not split by unit: nothing to credit)
