@@ -1342,11 +1342,12 @@ def kpi_cmd(
             office=office,
             units=unit_names(targets),
             caption=kpi_caption(period, cohort, result, data, terminal=False),
+            by=by,
         )
         note(f"已写入 / wrote {written}")
     elif fmt == "table":
         title = kpi_caption(period, cohort, result, data, terminal=True)
-        _write_text(out.render_kpi_table(result["kpi"], title=title), output)
+        _write_text(out.render_kpi_table(result["kpi"], title=title, by=by), output)
     else:
         emit(result["kpi"], fmt=fmt, output=output)
 

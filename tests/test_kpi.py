@@ -697,3 +697,21 @@ def test_unit_kpis_name_the_projects_that_changed_unit_in_the_period(invoke):
     assert "期内流转 1 个项目" in early.stderr and "SX-011" not in early.stderr
     plain = ["kpi", data_path("ledger_synthetic.xlsx"), "--period", "2024H1"]
     assert "期内流转" not in invoke(*plain).stderr  # (not split by unit: nothing to credit)
+
+
+def test_segment_and_chain_groups_read_in_chinese_by_their_breakdown(invoke):
+    """--by segment showed raw ids (ptfe, fkm). Display tables name bundled segments and
+    chains in Chinese, by the breakdown: lithium_battery is a chain and a segment."""
+    from chainmap.outputs.kpi_report import kpi_display_frame
+
+    rec = [{"class": "all", "group": "lithium_battery", "landed_count": 1}]
+    assert kpi_display_frame(rec, by="segment")["分组"].tolist() == ["锂离子电池(电芯)"]
+    assert kpi_display_frame(rec, by="chain")["分组"].tolist() == ["锂电池产业链"]
+    assert kpi_display_frame(rec)["分组"].tolist() == ["lithium_battery"]
+    shown = invoke(
+        "kpi", data_path("ledger_synthetic.xlsx"), "--period", "2024H1", "--by", "segment"
+    )
+    assert "氟橡胶" in shown.stdout and " fkm " not in shown.stdout
+    raw = invoke(*["kpi", data_path("ledger_synthetic.xlsx"), "--period", "2024H1"],
+                 "--by", "segment", "--format", "json")  # fmt: skip
+    assert "fkm" in {r["group"] for r in json.loads(raw.stdout)}  # (ids stay in JSON)

@@ -154,11 +154,12 @@ def _show(field: str, value: object) -> str:
     return str(value)
 
 
-def kpi_display_frame(records: Sequence[Mapping]) -> pd.DataFrame:
+def kpi_display_frame(records: Sequence[Mapping], *, by: str | None = None) -> pd.DataFrame:
     """The KPI records as a display table (text cells, rounded).
 
     Without groups: one row per metric, one column per class (Chinese headers).
-    With groups: one row per class × group, with the compact key columns.
+    With groups: one row per class × group, with the compact key columns; ``by`` (chain or
+    segment) names bundled ids in Chinese.
     """
     if not records:
         return pd.DataFrame({"指标 metric": []})
@@ -169,16 +170,20 @@ def kpi_display_frame(records: Sequence[Mapping]) -> pd.DataFrame:
             data[f"{rec['name']}"] = [_show(f, rec[f]) for f in fields]
         return pd.DataFrame(data)
     shown = [f for f in _COMPACT if f in fields]
+    names = _group_names(by)
     rows = []
     for rec in records:
         group = "(未填 none)" if rec["group"] is None else rec.get("group_name") or rec["group"]
+        group = names.get(group, group) if isinstance(group, str) else group
         rows.append([rec["class"], group, *[_show(f, rec[f]) for f in shown]])
     return pd.DataFrame(rows, columns=["类别", "分组", *[_COMPACT[f] for f in shown]])
 
 
-def render_kpi_table(records: Sequence[Mapping], *, title: str | None = None) -> str:
+def render_kpi_table(
+    records: Sequence[Mapping], *, title: str | None = None, by: str | None = None
+) -> str:
     """The KPI records as a terminal table at most 100 columns wide."""
-    return render_table(kpi_display_frame(records), title=title, width=100)
+    return render_table(kpi_display_frame(records, by=by), title=title, width=100)
 
 
 def _report_frame(report: ImportReport, table: str) -> pd.DataFrame:
@@ -195,6 +200,7 @@ def write_kpi_workbook(
     office: Mapping[str, Sequence[Mapping]] | None = None,
     units: Mapping[str, str] | None = None,
     caption: str | None = None,
+    by: str | None = None,
 ) -> Path:
     """Write KPIs, funnel, overdue lists and import reports as one XLSX, one sheet each.
 
@@ -248,8 +254,8 @@ def write_kpi_workbook(
             )
         if "chain" in frame.columns:
             frame["chain"] = frame["chain"].map(lambda v: _names(v, chains))
-        if "group" in frame.columns:  # a chain id or a unit id, by the breakdown
-            names = {**chains, **(units or {})}
+        if "group" in frame.columns:  # a chain, segment or unit id, by the breakdown
+            names = {**chains, **_group_names(by), **(units or {})}
             frame["group"] = frame["group"].map(
                 lambda v, names=names: names.get(v, v) if isinstance(v, str) else v
             )
@@ -261,6 +267,19 @@ def write_kpi_workbook(
     return write_print_ready_xlsx(
         sheets, path, headers=KPI_HEADERS, title=caption or "chainmap kpi", caption=caption
     )
+
+
+def _group_names(by: str | None) -> dict[str, str]:
+    """The groups of ``--by chain|segment`` as people read them: a bundled chain's or
+    segment's id → its Chinese name (ptfe → 聚四氟乙烯; JSON and CSV keep the ids).
+    By the breakdown: ``lithium_battery`` is both a chain and a segment."""
+    if by == "chain":
+        return _chain_names()
+    if by == "segment":
+        from chainmap.model.chain import load_chain
+
+        return {sid: seg.name_zh for sid, seg in load_chain("all").segments_by_id.items()}
+    return {}
 
 
 def _chain_names() -> dict[str, str]:
