@@ -193,9 +193,12 @@ def _note_transfers(data, start: dt.date, when: dt.date, names: dict[str, str]) 
     inside = moves[(dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(when))]
     if not len(inside):
         return
+
+    def unit(value: object) -> str:  # (a blank 转出单位 reads —, never "None")
+        return names.get(value, value) if isinstance(value, str) and value.strip() else "—"
+
     shown = [
-        f"{r.project_id} {names.get(r.from_unit, r.from_unit)}→{names.get(r.to_unit, r.to_unit)}"
-        f"({pd.Timestamp(r.date).date()})"
+        f"{r.project_id} {unit(r.from_unit)}→{unit(r.to_unit)}({pd.Timestamp(r.date).date()})"
         for r in inside.sort_values(["date", "project_id"]).itertuples()
     ]
     note(

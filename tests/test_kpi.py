@@ -715,3 +715,21 @@ def test_segment_and_chain_groups_read_in_chinese_by_their_breakdown(invoke):
     raw = invoke(*["kpi", data_path("ledger_synthetic.xlsx"), "--period", "2024H1"],
                  "--by", "segment", "--format", "json")  # fmt: skip
     assert "fkm" in {r["group"] for r in json.loads(raw.stdout)}  # (ids stay in JSON)
+
+
+def test_a_side_table_amount_header_in_wan_yuan_scales_too(tmp_path):
+    """实物量计划 with 计划金额（万元）: bare numbers are 万元, a cell's own unit wins."""
+    from chainmap.model.office_tables import read_side_table
+
+    path = tmp_path / "plan.csv"
+    path.write_text(
+        "项目编号,月份,计划金额（万元）\nSX-001,2024-01,12000\nSX-001,2024-02,2亿\n",
+        encoding="utf-8",
+    )
+    table, report = read_side_table("plan", path)
+    assert table["planned"].tolist() == [1.2, 2.0]
+    assert any("表头单位为万元" in n for n in report.notes)
+    plain = tmp_path / "plain.csv"
+    plain.write_text("项目编号,月份,计划金额\nSX-001,2024-01,1.2\n", encoding="utf-8")
+    table, report = read_side_table("plan", plain)
+    assert table["planned"].tolist() == [1.2] and not report.notes

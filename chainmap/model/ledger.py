@@ -292,7 +292,7 @@ def _checked_amount(
         return None, True
 
     cell = rec[column]
-    if unit and not is_blank(cell) and not _has_unit(cell):
+    if unit and not is_blank(cell) and not has_unit(cell):
         cell = f"{str(cell).strip()}{unit}"
     try:
         amount, approx = parse_amount(cell)
@@ -336,7 +336,7 @@ def _noted_units(body: pd.DataFrame, report: ImportReport) -> dict[str, str]:
     return units
 
 
-def _has_unit(cell: object) -> bool:
+def has_unit(cell: object) -> bool:
     """Whether an amount cell writes its own unit (``8亿``, ``80,000万元``)."""
     return bool(re.search(r"(万亿|亿|万|元)\s*$", str(cell).strip()))
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from chainmap.model.ledger import CHANNELS, find_header, parse_month
+from chainmap.model.ledger import CHANNELS, find_header, has_unit, header_unit, parse_month
 from chainmap.model.ledger_values import parse_amount
 from chainmap.model.report import ImportReport
 from chainmap.model.values import is_blank, parse_date
@@ -142,8 +142,10 @@ def empty_side_table(name: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in ("row", *spec.columns)})
 
 
-def _cell(kind: str | None, value: object):
-    """Read one cell of ``kind``; ``ValueError`` (the reason) if it cannot be read."""
+def _cell(kind: str | None, value: object, unit: str | None = None):
+    """Read one cell of ``kind``; ``ValueError`` (the reason) if it cannot be read.
+
+    ``unit``: the unit an amount column's header names (万元), for a bare number."""
     if is_blank(value):
         return None
     if kind == "date":
@@ -151,6 +153,8 @@ def _cell(kind: str | None, value: object):
     if kind == "month":
         return parse_month(value)
     if kind == "amount":
+        if unit and not has_unit(value):
+            value = f"{str(value).strip()}{unit}"
         amount, _ = parse_amount(value)
         if amount is not None and amount < 0:
             raise ValueError(f"negative: {amount}")
@@ -174,6 +178,19 @@ def read_side_table(
     head, names = find_header(raw, spec.columns, spec.headers_zh, source)
     body = raw.iloc[head + 1 :]
     report = ImportReport(source=source)
+    # the unit an amount header names in brackets (基金规模（万元）): its bare numbers are in it
+    units = {
+        name: unit
+        for name, cell in zip(names, raw.iloc[head].tolist(), strict=False)
+        if spec.kinds.get(name) == "amount"
+        and not is_blank(cell)
+        and (unit := header_unit(cell)) not in (None, "亿元", "亿")
+    }
+    for column, unit in units.items():
+        report.notes.append(
+            f"{column}: 表头单位为{unit}, 未注单位的数值按{unit}读入并换算为亿元 / the header "
+            f"names {unit}: bare numbers are read in it and converted to 亿元"
+        )
     records = []
     for index, values in zip(body.index, body.itertuples(index=False), strict=True):
         rec = dict(zip(names, values, strict=False))
@@ -185,7 +202,7 @@ def read_side_table(
         for col in spec.columns:
             kind = spec.kinds.get(col)
             try:
-                out[col] = _cell(kind, rec.get(col))
+                out[col] = _cell(kind, rec.get(col), units.get(col))
             except ValueError as exc:
                 report.reject(n, col, f"bad_{kind}", f"无法识别 / cannot read {col}: {exc}")
                 bad = True
