@@ -733,3 +733,16 @@ def test_a_side_table_amount_header_in_wan_yuan_scales_too(tmp_path):
     plain.write_text("项目编号,月份,计划金额\nSX-001,2024-01,1.2\n", encoding="utf-8")
     table, report = read_side_table("plan", plain)
     assert table["planned"].tolist() == [1.2] and not report.notes
+
+
+def test_a_cell_unit_before_an_approximation_wins_over_the_header(tmp_path):
+    """Under 总投资（万元）, "8亿左右" writes its own unit (before 左右): it is 8 亿元,
+    approximate, not a cell with two units rejected."""
+    path = tmp_path / "ledger.csv"
+    path.write_text(
+        "项目编号,总投资（万元）,签约日期\nA-1,8亿左右,2024-03-01\nA-2,约5000,2024-03-02\n",
+        encoding="utf-8",
+    )
+    projects, _, report = read_ledger(path)
+    assert projects["investment"].tolist() == pytest.approx([8.0, 0.5])
+    assert report.rejected == 0

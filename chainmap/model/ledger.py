@@ -39,7 +39,13 @@ from typing import Any
 import pandas as pd
 
 from chainmap.errors import InputError
-from chainmap.model.ledger_values import parse_amount, resolve_chain, resolve_segment
+from chainmap.model.ledger_values import (
+    HEADER_UNIT,
+    has_unit,
+    parse_amount,
+    resolve_chain,
+    resolve_segment,
+)
 from chainmap.model.report import ImportReport
 from chainmap.model.values import (
     DATE_RANGE,
@@ -214,8 +220,6 @@ def _header_key(text: object) -> str:
 
 #: The amount columns, whose header may carry the unit their bare numbers are in.
 _AMOUNT_COLUMNS = ("investment", "fund_amount", "amount")
-#: A unit in a header's brackets: 总投资（万元）.
-_HEADER_UNIT = re.compile(r"[(（\[【]\s*(万亿元|万亿|亿元|亿|万元|万|元)\s*[)）\]】]")
 #: Above this, one project's amount (in 亿元) is more likely a unit slip than a project.
 IMPLAUSIBLE_AMOUNT = 1000.0
 
@@ -226,7 +230,7 @@ def header_unit(text: object) -> str | None:
     >>> header_unit("总投资（万元）"), header_unit("金额(亿元)"), header_unit("总投资")
     ('万元', '亿元', None)
     """
-    found = _HEADER_UNIT.search(str(text))
+    found = HEADER_UNIT.search(str(text))
     return found[1] if found else None
 
 
@@ -329,16 +333,16 @@ def _noted_units(body: pd.DataFrame, report: ImportReport) -> dict[str, str]:
     units = dict(body.attrs.get("units") or {})
     names = {"investment": "总投资", "fund_amount": "基金金额", "amount": "金额"}
     for column, unit in units.items():
-        report.notes.append(
-            f"{names.get(column, column)}: 表头单位为{unit}, 未注单位的数值按{unit}读入并换算为亿元 / "
-            f"the {column} header names {unit}: bare numbers are read in it and converted to 亿元"
-        )
+        report.notes.append(unit_note(names.get(column, column), column, unit))
     return units
 
 
-def has_unit(cell: object) -> bool:
-    """Whether an amount cell writes its own unit (``8亿``, ``80,000万元``)."""
-    return bool(re.search(r"(万亿|亿|万|元)\s*$", str(cell).strip()))
+def unit_note(name: str, column: str, unit: str) -> str:
+    """The import note for an amount column read in its header's unit."""
+    return (
+        f"{name}: 表头单位为{unit}, 未注单位的数值按{unit}读入并换算为亿元 / the {column} header "
+        f"names {unit}: bare numbers are read in it and converted to 亿元"
+    )
 
 
 #: The columns whose absence changes a KPI: the stage dates and 总投资.

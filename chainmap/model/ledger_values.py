@@ -20,15 +20,14 @@ import functools
 import math
 import re
 
-__all__ = ["parse_amount", "resolve_chain", "resolve_segment"]
+__all__ = ["HEADER_UNIT", "has_unit", "parse_amount", "resolve_chain", "resolve_segment"]
 
 _APPROX_BEFORE = ("大约", "约合", "约", "近", "逾", "超", "预计")
 _APPROX_AFTER = ("左右", "上下", "以上", "多", "余")
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|~|～|—|–|至|到)\s*(\d+(?:\.\d+)?)")
 #: A unit written after the number, and how it converts to 亿元 (the ledger's unit):
 #: ``(multiply, divide)``, so 8万 is 8 / 10,000 exactly.
-_UNIT = re.compile(r"(万亿元|万亿|亿元|亿|万元|万|元)$")
-_SCALE = {
+_SCALE = {  # (longest first: the alternations below try them in this order)
     "万亿元": (1e4, 1.0),
     "万亿": (1e4, 1.0),
     "亿元": (1.0, 1.0),
@@ -37,6 +36,19 @@ _SCALE = {
     "万": (1.0, 1e4),
     "元": (1.0, 1e8),
 }
+_UNIT = re.compile(f"({'|'.join(_SCALE)})$")
+#: A unit named in a header's brackets (总投资（万元）): the unit of the column's bare numbers.
+HEADER_UNIT = re.compile(rf"[(（\[【]\s*({'|'.join(_SCALE)})\s*[)）\]】]")
+
+
+def has_unit(cell: object) -> bool:
+    """Whether an amount cell writes a unit of its own, anywhere in it (a header's unit
+    then does not apply).
+
+    >>> has_unit("80,000万元"), has_unit("8亿左右"), has_unit("约6"), has_unit(12000.0)
+    (True, True, False, False)
+    """
+    return re.search("[亿万元]", str(cell)) is not None
 
 
 def parse_amount(value: object) -> tuple[float | None, bool]:

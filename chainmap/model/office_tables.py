@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from chainmap.model.ledger import CHANNELS, find_header, has_unit, header_unit, parse_month
-from chainmap.model.ledger_values import parse_amount
+from chainmap.model.ledger import CHANNELS, find_header, header_unit, parse_month, unit_note
+from chainmap.model.ledger_values import has_unit, parse_amount
 from chainmap.model.report import ImportReport
 from chainmap.model.values import is_blank, parse_date
 
@@ -187,10 +187,7 @@ def read_side_table(
         and (unit := header_unit(cell)) not in (None, "亿元", "亿")
     }
     for column, unit in units.items():
-        report.notes.append(
-            f"{column}: 表头单位为{unit}, 未注单位的数值按{unit}读入并换算为亿元 / the header "
-            f"names {unit}: bare numbers are read in it and converted to 亿元"
-        )
+        report.notes.append(unit_note(column, column, unit))
     records = []
     for index, values in zip(body.index, body.itertuples(index=False), strict=True):
         rec = dict(zip(names, values, strict=False))
