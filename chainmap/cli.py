@@ -100,6 +100,15 @@ class ChainmapGroup(click.Group):
     command_class = _Command
 
     def invoke(self, ctx: click.Context) -> Any:
+        with _sigint_noted() as sigint:
+            try:
+                return self._invoke(ctx)
+            except click.ClickException:
+                if sigint.seen:  # a library turned Ctrl-C into an error of its own
+                    _interrupted()
+                raise
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ChainmapError as exc:
@@ -176,6 +185,39 @@ def _leaf_params(ctx: click.Context, exc: BaseException) -> dict[str, Any]:
             leaf = found
         tb = tb.tb_next
     return dict(leaf.params)
+
+
+class _Sigint:
+    seen = False
+
+
+@contextlib.contextmanager
+def _sigint_noted() -> Iterator[_Sigint]:
+    """Note Ctrl-C while a command runs, then raise ``KeyboardInterrupt`` as Python does.
+
+    pandas' C CSV reader catches every exception of its read callback, Ctrl-C included,
+    and raises ``ParserError: Calling read(nbytes) on source failed``: an interrupted
+    export said "cannot process the input" and exited 1. With the signal noted, any error
+    after it is the interruption. Only Python's own handler is replaced (the main thread).
+    """
+    import signal
+
+    noted = _Sigint()
+
+    def handler(signum: int, frame: Any) -> None:
+        noted.seen = True
+        raise KeyboardInterrupt
+
+    swap = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    try:
+        previous = signal.signal(signal.SIGINT, handler) if swap else None
+    except ValueError:  # (not the main thread: leave it)
+        previous, swap = None, False
+    try:
+        yield noted
+    finally:
+        if swap:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _interrupted() -> None:

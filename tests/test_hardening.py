@@ -1379,3 +1379,33 @@ def test_an_empty_sqlite_database_may_become_a_store_but_is_not_read_as_one(tmp_
         run("kpi", "--period", "2024", "--db", str(db))
     )
     assert run("ledger", "import", ledger, "--as-of", "2024-06-01", "--db", str(db)).exit_code == 0
+
+
+def test_ctrl_c_that_a_library_turns_into_its_own_error_is_still_an_interruption(
+    invoke, monkeypatch
+):
+    """pandas' C CSV reader catches Ctrl-C in its read callback and raises a ParserError
+    ("Calling read(nbytes) on source failed"): the interrupted export said "cannot process
+    the input" and exited 1 (found by the SIGINT export test, once in a loaded CI run).
+    Any error after a Ctrl-C is the interruption: one line, exit 130."""
+    import signal
+
+    from chainmap import cli
+
+    real = cli.load_inputs
+
+    def interrupted_inside_a_library(*args, **kwargs):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)  # (its handler runs before the next line)
+        except KeyboardInterrupt:  # (what pandas' reader does with it)
+            raise ValueError("Calling read(nbytes) on source failed") from None
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "load_inputs", interrupted_inside_a_library)
+    done = invoke("gaps", "fluorochem")
+    assert done.exit_code == 130, done.output
+    assert done.stderr.strip().splitlines()[-1].startswith("interrupted; previous output kept")
+    assert "cannot process the input" not in done.stderr
+    monkeypatch.setattr(cli, "load_inputs", real)  # and a plain run is not "interrupted"
+    assert invoke("gaps", "fluorochem").exit_code == 0
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
