@@ -7,7 +7,6 @@ traceback, so each message says what is wrong, where, and what to do.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-import difflib
 
 __all__ = [
     "EXTRAS",
@@ -24,6 +23,8 @@ __all__ = [
 
 def closest(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     """Return up to ``n`` candidates that look like ``word`` (for "did you mean")."""
+    import difflib  # (only on an error: 3-4 ms of every command's start-up)
+
     pool = sorted(set(candidates))
     found = difflib.get_close_matches(word, pool, n=n, cutoff=0.5)
     if len(found) < n:

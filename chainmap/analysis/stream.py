@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from chainmap.analysis.engines import AUTO_STREAM_BYTES, ENGINES, choose_engine
 from chainmap.analysis.gaps import StatusCounts, status_counts, status_from_counts
 from chainmap.analysis.holdings import prepare_holdings
 from chainmap.analysis.plan import (
@@ -93,11 +94,6 @@ __all__ = [
     "stream_rank",
 ]
 
-#: Engine names accepted by ``--engine`` (``auto`` picks by input size).
-ENGINES = ("memory", "stream", "dask", "auto")
-
-#: Under ``--engine auto``, inputs larger than this many bytes on disk stream.
-AUTO_STREAM_BYTES = 256 * 2**20
 
 #: Columns kept for each candidate row (all others are dropped after classification).
 CANDIDATE_COLUMNS = tuple(
@@ -371,27 +367,6 @@ def read_canonical(path: str | Path) -> pd.DataFrame | None:
         with parquet_errors(f):
             frames.append(pd.read_parquet(f))
     return pd.concat(frames, ignore_index=True)
-
-
-def choose_engine(engine: str, source: str | Path | None) -> str:
-    """Resolve ``auto``: ``stream`` when ``source`` is larger than :data:`AUTO_STREAM_BYTES`.
-
-    Examples
-    --------
-    >>> choose_engine("dask", None), choose_engine("auto", None)
-    ('dask', 'memory')
-    """
-    if engine != "auto":
-        return engine
-    if source is None:
-        return "memory"
-    root = Path(source)
-    size = (
-        sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
-        if root.is_dir()
-        else root.stat().st_size
-    )
-    return "stream" if size > AUTO_STREAM_BYTES else "memory"
 
 
 def engine_for(engine: str, enterprises: Any) -> str:

@@ -25,7 +25,6 @@ import io
 import math
 from pathlib import Path
 import re
-import statistics
 from typing import Any, Literal, NamedTuple
 import warnings
 
@@ -267,6 +266,8 @@ def detect_header_row(rows: list[list[object]], *, scan: int = 20) -> int:
     # The most common width of rows with two or more cells, not the widest: one
     # overlong data row must not pass for the header.
     wide = [n for n in counts if n >= 2]
+    import statistics  # (with fractions: 3 ms of a start-up that reads no sheet)
+
     width = max(statistics.multimode(wide)) if wide else max(counts, default=0)
     if width <= 1:
         return 0
