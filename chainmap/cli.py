@@ -831,7 +831,8 @@ def render_ranking(ranking, *, title: str) -> str:
         ranking, ["rank", "name", "region", "segment_name", "strategy", "score", "stability"]
     ).rename(columns={**_HEADERS, "segment_name": "环节 segment"})
     lines = [render_table(frame, title=title), "理由 / reasons:"]
-    lines += [f"{r.rank:>3}. {visible(f'{r.name}: {r.reasons}')}" for r in ranking.itertuples()]
+    shown = zip(ranking["rank"], ranking["name"], ranking["reasons"], strict=True)
+    lines += [f"{rank:>3}. {visible(f'{name}: {reasons}')}" for rank, name, reasons in shown]
     return "\n".join(lines) + "\n"
 
 
@@ -1858,7 +1859,7 @@ def engine_inputs(
     for ``memory``, and the ``--enterprises`` path, read part by part, for
     ``stream``/``dask``; the library call takes it with ``engine=``.
     """
-    from chainmap.analysis.stream import choose_engine
+    from chainmap.analysis.engines import choose_engine
     from chainmap.model.chain import load_chain
     from chainmap.model.profile import load_profile
 

@@ -201,11 +201,14 @@ def segment_policy(policy: pd.DataFrame) -> dict[str, dict[str, object]]:
     >>> segment_policy(load_policy())["hfc_refrigerants"]["effective"]
     '2022-01-01'
     """
+    groups: dict[str, list[dict[str, object]]] = {}
+    for row in policy.to_dict("records"):  # (one pass: a groupby per call cost 2-3 ms)
+        groups.setdefault(str(row["segment_id"]), []).append(row)
     out: dict[str, dict[str, object]] = {}
-    for segment, rows in policy.groupby("segment_id", sort=True):
-        top = strictest(rows)
+    for segment in sorted(groups):
+        top = strictest(groups[segment])
         assert top is not None  # a group is never empty
-        out[str(segment)] = {
+        out[segment] = {
             "class": top["class"],
             "instrument": top["instrument"],
             "effective": top["effective"].isoformat(),

@@ -114,7 +114,8 @@ def records_to_frame(
     (e.g. ``contributions``), in the given key order.
     """
     if isinstance(records, pd.DataFrame):
-        frame = records.copy()
+        kept = records.columns if columns is None else dict.fromkeys(c for c in columns if c in records)
+        frame = records[list(kept)].copy()  # (the columns first: a ranking has 40)
     else:
         rows = []
         for rec in records:
