@@ -19,7 +19,6 @@ import pandas as pd
 
 from chainmap.model.catalog import bundled_files, read_text
 from chainmap.model.chain import Chain, load_chain
-from chainmap.model.enterprises import normalise_enterprises
 
 __all__ = ["enterprises"]
 
@@ -34,6 +33,8 @@ def _all_enterprises() -> pd.DataFrame:
 
 def normalised_sample() -> pd.DataFrame:
     """Every bundled sample CSV, normalised and merged (what :func:`enterprises` serves)."""
+    from chainmap.model.enterprises import normalise_enterprises  # (not for the prebuilt)
+
     frames = []
     for name in bundled_files("companies_", ".csv"):
         frame = pd.read_csv(io.StringIO(read_text(name)), dtype=str, keep_default_na=False)

@@ -87,3 +87,35 @@ def test_an_edited_policy_or_chain_is_not_shadowed(monkeypatch):
         assert prebuilt.cached_table(table) is None, edited_name
     monkeypatch.setattr(catalog, "read_text", real)
     assert prebuilt.cached_table("policy") is not None
+
+
+def _typed(value):
+    """A parsed value with every leaf's type next to it (1 and 1.0 and True differ)."""
+    if isinstance(value, dict):
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    return (type(value).__name__, value)
+
+
+def test_cached_profile_equals_the_parsed_toml(monkeypatch):
+    import tomllib
+
+    from chainmap.model.profile import default_profile
+
+    parsed = tomllib.loads(catalog.read_text("profile.toml"))
+    cached = prebuilt.cached_profile()
+    assert cached is not None
+    assert _typed(cached) == _typed(parsed)
+    assert list(cached) == list(parsed)  # the tables' order too
+    assert _typed(default_profile()) == _typed(parsed)
+    cached["home"]["region"] = "changed"  # each call is a fresh copy
+    assert prebuilt.cached_profile()["home"]["region"] == parsed["home"]["region"]
+
+    real = catalog.read_text
+    monkeypatch.setattr(
+        catalog,
+        "read_text",
+        lambda name: real(name) + ("\n# edited\n" if name == "profile.toml" else ""),
+    )
+    assert prebuilt.cached_profile() is None  # an edited profile is read, not shadowed

@@ -23,7 +23,6 @@ import pandas as pd
 
 from chainmap.errors import InputError, closest
 from chainmap.model import catalog
-from chainmap.model.sourced import finish_record, iter_rows, read_sourced_table, sourced_frame
 
 __all__ = [
     "POLICY_CLASSES",
@@ -113,6 +112,9 @@ def load_policy(
         cached = cached_table("policy")
         if cached is not None:
             return cached
+    # (the sheet readers only for a table read afresh: 10 ms of imports a bundled run skips)
+    from chainmap.model.sourced import finish_record, iter_rows, read_sourced_table, sourced_frame
+
     frame, label, first = read_sourced_table(path, bundled="policy.csv", required=_REQUIRED)
     known = frozenset(segment_ids) if segment_ids is not None else bundled_segment_ids()
     records: list[dict[str, object]] = []

@@ -24,7 +24,15 @@ if TYPE_CHECKING:
 
     from chainmap.model.chain import Chain
 
-__all__ = ["FILE", "build", "cached_chain", "cached_sample", "cached_table", "sources_digest"]
+__all__ = [
+    "FILE",
+    "build",
+    "cached_chain",
+    "cached_profile",
+    "cached_sample",
+    "cached_table",
+    "sources_digest",
+]
 
 #: The pre-parsed file, next to the sources in ``graphs/``.
 FILE = "prebuilt.json"
@@ -161,6 +169,18 @@ def cached_table(name: str) -> pd.DataFrame | None:
 _SIGNALS = "signals_fluorochem.csv"
 
 
+def cached_profile() -> dict[str, Any] | None:
+    """The bundled ``profile.toml`` as parsed (a fresh copy), or None when absent or stale.
+
+    (Python's TOML parser costs 2-3 ms to import at every command's start-up.) It is
+    kept as JSON text inside the file, whose keys are sorted: the tables keep their order.
+    """
+    entry = _load().get("profile")
+    if entry is None or entry["digest"] != sources_digest(["profile.toml"]):
+        return None
+    return json.loads(entry["json"])
+
+
 def build() -> dict[str, Any]:
     """The content of :data:`FILE`, parsed afresh from the sources."""
     global _BUILDING
@@ -175,6 +195,12 @@ def build() -> dict[str, Any]:
     finally:
         _BUILDING = False
         _load.cache_clear()
+
+
+def _parsed_profile() -> dict[str, Any]:
+    import tomllib
+
+    return tomllib.loads(catalog.read_text("profile.toml"))
 
 
 def _build(parse_chain: Any, normalised_sample: Any) -> dict[str, Any]:
@@ -201,4 +227,8 @@ def _build(parse_chain: Any, normalised_sample: Any) -> dict[str, Any]:
             "frame": frame_record(load_policy()),
         },
         "signals": {"digest": sources_digest([_SIGNALS]), "frame": frame_record(load_signals())},
+        "profile": {
+            "digest": sources_digest(["profile.toml"]),
+            "json": json.dumps(_parsed_profile(), ensure_ascii=False),
+        },
     }

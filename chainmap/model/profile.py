@@ -10,7 +10,6 @@ from collections.abc import Mapping
 import copy
 import math
 from pathlib import Path
-import tomllib
 from typing import Any
 
 from chainmap.errors import InputError
@@ -86,6 +85,13 @@ def default_profile() -> dict[str, Any]:
     >>> default_profile()["home"]["region"]
     '330723'
     """
+    from chainmap.model.prebuilt import cached_profile
+
+    cached = cached_profile()  # parsed at build time, if profile.toml is unchanged
+    if cached is not None:
+        return cached
+    import tomllib
+
     return tomllib.loads(catalog.read_text("profile.toml"))
 
 
@@ -123,6 +129,8 @@ def load_profile(path: str | Path | Mapping[str, Any] | None = None, **overrides
         file = Path(path)
         if not file.is_file():
             raise InputError("找不到配置文件 / profile file not found", file=source)
+        import tomllib
+
         try:
             user = tomllib.loads(file.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -25,8 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from chainmap.errors import InputError
-from chainmap.model.enterprises import parse_date
-from chainmap.model.sourced import finish_record, iter_rows, read_sourced_table, sourced_frame
+from chainmap.model.values import parse_date
 
 __all__ = [
     "EXIT_KINDS",
@@ -85,6 +84,9 @@ def load_signals(path: str | Path | None = None) -> pd.DataFrame:
         cached = cached_table("signals")
         if cached is not None:
             return cached
+    # (the sheet readers only for a table read afresh: 10 ms of imports a bundled run skips)
+    from chainmap.model.sourced import finish_record, iter_rows, read_sourced_table, sourced_frame
+
     frame, label, first = read_sourced_table(path, bundled=_BUNDLED, required=_REQUIRED)
     records = []
     for row, rec in iter_rows(frame, first):
