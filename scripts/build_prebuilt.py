@@ -1,6 +1,8 @@
-"""Write graphs/prebuilt.json: the bundled chains and sample, parsed once (no pickle).
+"""Write graphs/prebuilt.json (the bundled chains, sample, policy, signals and profile)
+and graphs/prebuilt_regions.json (the region table's columns), parsed once (no pickle).
 
-Run after editing a bundled ``.ttl`` or ``companies_*.csv`` (or their parsing code)::
+Run after editing a bundled ``.ttl``, ``companies_*.csv``, ``policy.csv``,
+``signals_*.csv``, ``profile.toml`` or ``regions.csv.gz`` (or their parsing code)::
 
     python scripts/build_prebuilt.py
 
@@ -13,21 +15,24 @@ import json
 import os
 from pathlib import Path
 
-from chainmap.model.prebuilt import FILE, build
+from chainmap.model.prebuilt import FILE, REGIONS_FILE, build, build_regions
 
-OUT = Path(__file__).resolve().parent.parent / "graphs" / FILE
+GRAPHS = Path(__file__).resolve().parent.parent / "graphs"
+OUT = GRAPHS / FILE
 
 
-def render() -> str:
-    """The file's text: sorted keys, UTF-8, one trailing newline (deterministic)."""
-    return json.dumps(build(), ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+def render(content: dict | None = None) -> str:
+    """A file's text: sorted keys, UTF-8, one trailing newline (deterministic)."""
+    content = build() if content is None else content
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
 def main() -> None:
-    tmp = OUT.with_suffix(".json.tmp")
-    tmp.write_text(render(), encoding="utf-8")
-    os.replace(tmp, OUT)
-    print(f"wrote {OUT} ({OUT.stat().st_size:,} bytes)")
+    for out, content in ((OUT, build()), (GRAPHS / REGIONS_FILE, build_regions())):
+        tmp = out.with_suffix(".json.tmp")
+        tmp.write_text(render(content), encoding="utf-8")
+        os.replace(tmp, out)
+        print(f"wrote {out} ({out.stat().st_size:,} bytes)")
 
 
 if __name__ == "__main__":

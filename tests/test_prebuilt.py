@@ -12,9 +12,13 @@ from chainmap.model.chain import parse_chain
 
 
 def test_prebuilt_file_equals_a_fresh_build():
-    stored = json.loads(catalog.read_text(prebuilt.FILE))
-    fresh = json.loads(json.dumps(prebuilt.build(), ensure_ascii=False))
-    assert stored == fresh, "graphs/prebuilt.json is stale: run python scripts/build_prebuilt.py"
+    for name, build in (
+        (prebuilt.FILE, prebuilt.build),
+        (prebuilt.REGIONS_FILE, prebuilt.build_regions),
+    ):
+        stored = json.loads(catalog.read_text(name))
+        fresh = json.loads(json.dumps(build(), ensure_ascii=False))
+        assert stored == fresh, f"graphs/{name} is stale: run python scripts/build_prebuilt.py"
 
 
 def test_cached_chains_equal_parsed_turtle():
@@ -119,3 +123,29 @@ def test_cached_profile_equals_the_parsed_toml(monkeypatch):
         lambda name: real(name) + ("\n# edited\n" if name == "profile.toml" else ""),
     )
     assert prebuilt.cached_profile() is None  # an edited profile is read, not shadowed
+
+
+def test_cached_region_columns_equal_the_csv(monkeypatch):
+    import math
+
+    from chainmap.model import regions
+
+    cached = prebuilt.cached_regions()
+    parsed = regions.parse_columns()
+    assert cached is not None
+    assert list(cached) == list(parsed)
+    for name, values in parsed.items():
+        got = cached[name]
+        assert type(got) is tuple and [type(v) for v in got] == [type(v) for v in values], name
+        assert all(
+            g == v or (isinstance(v, float) and math.isnan(v) and math.isnan(g))
+            for g, v in zip(got, values, strict=True)
+        ), name
+    entry = {"digest": prebuilt._regions_digest(), "order": ["lat", "lon"]}
+    entry["columns"] = {"lat": [None, 30.5], "lon": [120.0, None]}
+    monkeypatch.setattr(prebuilt, "_load", lambda name: entry)
+    lat, lon = prebuilt.cached_regions().values()  # null (no coordinate) reads as NaN
+    assert math.isnan(lat[0]) and lat[1] == 30.5 and math.isnan(lon[1])
+
+    monkeypatch.setattr(prebuilt, "_regions_digest", lambda: "another table")
+    assert prebuilt.cached_regions() is None  # a changed table is parsed, not shadowed

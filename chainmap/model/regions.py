@@ -100,15 +100,25 @@ class RegionCodeWarning(UserWarning):
 
 @functools.cache
 def _columns() -> dict[str, tuple]:
-    """The table's columns as tuples, ``adcode`` first, read with the ``csv`` module, the
-    values typed as :func:`regions` types them (``lat``/``lon`` floats, NaN where empty;
-    ``approx_coords`` booleans; the rest text, ``""`` where empty).
+    """The table's columns as tuples, ``adcode`` first, typed as :func:`regions` types
+    them (``lat``/``lon`` floats, NaN where empty; ``approx_coords`` booleans; the rest
+    text, ``""`` where empty).
 
     The look-ups read these (:func:`_column`, the name indexes): pandas' ``read_csv``
-    and the indexed frame took 10–11 ms of a 0.45 s ``chainmap rank``, this 6.5–7 ms; the
-    frame is built only for :func:`regions`. ``tests/test_regions.py`` compares every
-    cell with pandas' reading.
+    and the indexed frame took 10–11 ms of a 0.45 s ``chainmap rank``, the ``csv``
+    module 5–7 ms (:func:`parse_columns`), the columns pre-parsed in
+    ``graphs/prebuilt.json`` about 2 ms (when the table is unchanged since the build);
+    the frame is built only for :func:`regions`. ``tests/test_regions.py`` compares
+    every cell with pandas' reading.
     """
+    from chainmap.model.prebuilt import cached_regions
+
+    cached = cached_regions()
+    return parse_columns() if cached is None else cached
+
+
+def parse_columns() -> dict[str, tuple]:
+    """:func:`_columns` read from ``regions.csv.gz`` with the ``csv`` module."""
     import csv
     import gzip
 

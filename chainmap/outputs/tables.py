@@ -114,7 +114,11 @@ def records_to_frame(
     (e.g. ``contributions``), in the given key order.
     """
     if isinstance(records, pd.DataFrame):
-        kept = records.columns if columns is None else dict.fromkeys(c for c in columns if c in records)
+        kept = (
+            records.columns
+            if columns is None
+            else dict.fromkeys(c for c in columns if c in records)
+        )
         frame = records[list(kept)].copy()  # (the columns first: a ranking has 40)
     else:
         rows = []
