@@ -170,3 +170,35 @@ def test_status_codes_are_status_of_for_every_segment():
     got = [_STATUSES[c] for c in _status_codes(home, total, lq, 1.0)]
     want = [status_of(h, t, q, 1.0) for h, t, q in zip(home, total, lq, strict=True)]
     assert got == want and len(set(got)) == 4
+
+
+@pytest.mark.parametrize("chain_id", ["fluorochem", "lithium_battery", "nev"])
+def test_run_parts_equal_the_strategies_they_replace(chain_id):
+    """Each run's gap priority, feasibility and targets on arrays, against
+    ``_segment_parts(strategies(...))`` for random statuses: equal to the bit."""
+    from chainmap.analysis.strategy import strategies
+    from chainmap.model.profile import default_profile
+
+    chain = load_chain(chain_id)
+    order = sorted(chain.segments_by_id)  # not the chain's own order
+    sw = default_profile()["strategy_weight"]
+    rng = np.random.default_rng(5)
+    importance = rng.random(len(order))
+    density = np.where(rng.random(len(order)) < 0.3, np.nan, rng.random(len(order)))
+    barred = rng.random(len(order)) < 0.15
+    checked = 0
+    for _ in range(300):
+        codes = rng.choice(4, size=len(order), p=[0.2, 0.5, 0.2, 0.1])
+        held = codes >= 2
+        if not held.any():
+            continue
+        st = dict(zip(order, [stability._STATUSES[c] for c in codes], strict=True))
+        want = _segment_parts(
+            strategies(chain, st, hop_decay=0.7), order, barred, sw, importance, density
+        )
+        reach = stability._reach_of(chain, chain.feedstock, order, held, 0.7)
+        got = stability._run_parts(codes, reach, barred, sw, importance, density)
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_array_equal(a, b)
+        checked += want[2].sum() > 0
+    assert checked > 200

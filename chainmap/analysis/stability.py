@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chainmap.analysis.strategy import strategies
+from chainmap.analysis.strategy import held_sides, strategies
 from chainmap.model.chain import Chain
 from chainmap.model.vocab import CRITERIA
 
@@ -120,6 +120,20 @@ def stability_runs(
     ranks = np.empty((n, m), dtype=np.int64)
     planned: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     walks: dict = {}  # the feasibility walked from each held set (fewer than the statuses)
+
+    def parts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        held = codes >= 2  # weak or strong
+        if not held.any():  # 建链: the chain's entry segments, as strategies() plans them
+            st = dict(zip(order, [_STATUSES[c] for c in codes.tolist()], strict=True))
+            return _segment_parts(
+                strategies(chain, st, hop_decay=decay, context_held=context, graph=graph),
+                order, gated | excluded, sw, importance, density,
+            )  # fmt: skip
+        key = held.tobytes()
+        if key not in walks:
+            walks[key] = _reach_of(chain, graph, order, held, decay)
+        return _run_parts(codes, walks[key], gated | excluded, sw, importance, density)
+
     spare = np.maximum(x_total - x_home, 0)
     for first in range(0, n, _BLOCK):  # the runs a block at a time (memory: runs × pool)
         runs = min(_BLOCK, n - first)
@@ -146,13 +160,7 @@ def stability_runs(
         for r in range(runs):
             key = code[r].tobytes()
             if key not in planned:  # runs often draw the same statuses: plan each once
-                st = dict(zip(order, [_STATUSES[c] for c in code[r].tolist()], strict=True))
-                planned[key] = _segment_parts(
-                    strategies(
-                        chain, st, hop_decay=decay, context_held=context, graph=graph, walks=walks
-                    ),
-                    order, gated | excluded, sw, importance, density,
-                )  # fmt: skip
+                planned[key] = parts(code[r])
             gp[r], fe[r], target[r] = planned[key]
         seg_score = w[:, :1] * _scaled_rows(gp) + w[:, 1:2] * _scaled_rows(fe)
         firm_part = np.empty((runs, m))
@@ -209,6 +217,46 @@ def _segment_parts(
         target[i] = True
         gp[i] = float(sw[strategy]) * (0.5 + 0.5 * importance[i])
         fe[i] = f if np.isnan(density[i]) else (f + density[i]) / 2
+    return gp, fe, target
+
+
+def _reach_of(
+    chain: Chain, graph: Any, order: list[str], held: np.ndarray, decay: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For one set of held segments (a mask over ``order``): whether each segment has a
+    held segment upstream, downstream, its feasibility, and whether it is a by-product
+    (what :func:`~chainmap.analysis.strategy.strategies` reads besides the statuses)."""
+    held_ids = {s for s, h in zip(order, held.tolist(), strict=True) if h}
+    up, down, f = (np.array(v) for v in held_sides(graph, held_ids, decay, order))
+    by_product = np.array(
+        [bool(getattr(chain.segments_by_id[s], "by_product", False)) for s in order]
+    )
+    return up, down, f, by_product
+
+
+def _run_parts(
+    codes: np.ndarray,
+    reach: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    barred: np.ndarray,
+    sw: Mapping[str, Any],
+    importance: np.ndarray,
+    density: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_segment_parts` of :func:`~chainmap.analysis.strategy.strategies` for one
+    run's status codes, on arrays: weak → 强链, missing held on both sides → 补链, on one
+    → 延链 (``_strategy``), by-products none; the same arithmetic, element by element."""
+    up, down, f, by_product = reach
+    weak, missing = codes == 2, codes == 1
+    both = missing & up & down
+    planned = (weak | (missing & (up | down))) & ~by_product
+    target = planned & ~barred
+    weight = np.where(
+        weak,
+        float(sw["强链"]),
+        np.where(both, float(sw["补链"]), float(sw["延链"])),
+    )
+    gp = np.where(target, weight * (0.5 + 0.5 * importance), 0.0)
+    fe = np.where(target, np.where(np.isnan(density), f, (f + density) / 2), 0.0)
     return gp, fe, target
 
 

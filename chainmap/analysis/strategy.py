@@ -17,7 +17,7 @@ as a networkx graph, and the tests compare the two walks.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ __all__ = [
     "SegmentPlan",
     "describe_plan",
     "feedstock_graph",
+    "held_sides",
     "nearest_held",
     "plan_segments",
     "status_of",
@@ -220,6 +221,20 @@ def strategies(
         )
         out[sid] = (strategy, float(feas.get(sid, 0.0)))
     return out
+
+
+def held_sides(
+    g: Adjacency, held: set[str], decay: float, ids: Sequence[str]
+) -> tuple[list[bool], list[bool], list[float]]:
+    """For each of ``ids``: whether a ``held`` segment lies upstream, downstream, and its
+    feasibility: what :func:`strategies` reads of the chain for one set of held
+    segments (the stability runs plan many statuses that hold the same set)."""
+    _hops, feas, reach = _walked(g, held, decay)
+    return (
+        [not held.isdisjoint(reach[s][0]) for s in ids],
+        [not held.isdisjoint(reach[s][1]) for s in ids],
+        [float(feas.get(s, 0.0)) for s in ids],
+    )
 
 
 def _by_distance(
