@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from chainmap import datasets
 from chainmap.model import catalog, prebuilt
@@ -102,27 +103,34 @@ def _typed(value):
     return (type(value).__name__, value)
 
 
-def test_cached_profile_equals_the_parsed_toml(monkeypatch):
+@pytest.mark.parametrize("name", prebuilt.TOML_FILES)
+def test_cached_toml_equals_the_parsed_file(monkeypatch, name):
     import tomllib
 
-    from chainmap.model.profile import default_profile
-
-    parsed = tomllib.loads(catalog.read_text("profile.toml"))
-    cached = prebuilt.cached_profile()
+    parsed = tomllib.loads(catalog.read_text(name))
+    cached = prebuilt.cached_toml(name)
     assert cached is not None
     assert _typed(cached) == _typed(parsed)
     assert list(cached) == list(parsed)  # the tables' order too
-    assert _typed(default_profile()) == _typed(parsed)
-    cached["home"]["region"] = "changed"  # each call is a fresh copy
-    assert prebuilt.cached_profile()["home"]["region"] == parsed["home"]["region"]
+    first = next(iter(cached))
+    cached[first] = "changed"  # each call is a fresh copy
+    assert prebuilt.cached_toml(name)[first] == parsed[first]
 
     real = catalog.read_text
     monkeypatch.setattr(
-        catalog,
-        "read_text",
-        lambda name: real(name) + ("\n# edited\n" if name == "profile.toml" else ""),
+        catalog, "read_text", lambda n: real(n) + ("\n# edited\n" if n == name else "")
     )
-    assert prebuilt.cached_profile() is None  # an edited profile is read, not shadowed
+    assert prebuilt.cached_toml(name) is None  # an edited file is read, not shadowed
+
+
+def test_the_profile_and_zones_read_the_cached_parse():
+    import tomllib
+
+    from chainmap.model import regions
+    from chainmap.model.profile import default_profile
+
+    assert _typed(default_profile()) == _typed(tomllib.loads(catalog.read_text("profile.toml")))
+    assert _typed(regions._zone_file()) == _typed(tomllib.loads(catalog.read_text("zones.toml")))
 
 
 def test_cached_region_columns_equal_the_csv(monkeypatch):

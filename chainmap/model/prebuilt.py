@@ -1,7 +1,10 @@
-"""The bundled chains and sample, pre-parsed into ``graphs/prebuilt.json`` (no pickle).
+"""The bundled data, pre-parsed into ``graphs/prebuilt.json`` and
+``graphs/prebuilt_regions.json`` (no pickle).
 
 Parsing the six bundled Turtle files with rdflib and normalising the six sample CSVs
-took about a third of a second on every ``chainmap`` command. ``scripts/build_prebuilt.py``
+took about a third of a second on every ``chainmap`` command; the policy and signals
+tables, the profile and zone TOML files and the region table are kept parsed too
+(milliseconds each, and Python's TOML parser to import). ``scripts/build_prebuilt.py``
 writes their parsed form once; each entry keeps the SHA-256 of the source texts it was
 built from, and an entry whose sources have changed since is ignored (the sources are
 parsed as before), so an edited ``.ttl`` or CSV is never shadowed by a stale copy.
@@ -28,13 +31,14 @@ if TYPE_CHECKING:
 __all__ = [
     "FILE",
     "REGIONS_FILE",
+    "TOML_FILES",
     "build",
     "build_regions",
     "cached_chain",
-    "cached_profile",
     "cached_regions",
     "cached_sample",
     "cached_table",
+    "cached_toml",
     "sources_digest",
 ]
 
@@ -176,14 +180,19 @@ def cached_table(name: str) -> pd.DataFrame | None:
 _SIGNALS = "signals_fluorochem.csv"
 
 
-def cached_profile() -> dict[str, Any] | None:
-    """The bundled ``profile.toml`` as parsed (a fresh copy), or None when absent or stale.
+#: The bundled TOML files kept parsed.
+TOML_FILES = ("profile.toml", "zones.toml")
 
-    (Python's TOML parser costs 2-3 ms to import at every command's start-up.) It is
+
+def cached_toml(name: str) -> dict[str, Any] | None:
+    """A bundled TOML file (:data:`TOML_FILES`) as parsed (a fresh copy), or None when
+    absent or stale.
+
+    (Python's TOML parser costs 2-3 ms to import at every command's start-up.) Each is
     kept as JSON text inside the file, whose keys are sorted: the tables keep their order.
     """
-    entry = _load().get("profile")
-    if entry is None or entry["digest"] != sources_digest(["profile.toml"]):
+    entry = _load().get("toml", {}).get(name)
+    if entry is None or entry["digest"] != sources_digest([name]):
         return None
     return json.loads(entry["json"])
 
@@ -240,10 +249,10 @@ def build_regions() -> dict[str, Any]:
     }
 
 
-def _parsed_profile() -> dict[str, Any]:
+def _parsed_toml(name: str) -> dict[str, Any]:
     import tomllib
 
-    return tomllib.loads(catalog.read_text("profile.toml"))
+    return tomllib.loads(catalog.read_text(name))
 
 
 def _build(parse_chain: Any, normalised_sample: Any) -> dict[str, Any]:
@@ -270,8 +279,11 @@ def _build(parse_chain: Any, normalised_sample: Any) -> dict[str, Any]:
             "frame": frame_record(load_policy()),
         },
         "signals": {"digest": sources_digest([_SIGNALS]), "frame": frame_record(load_signals())},
-        "profile": {
-            "digest": sources_digest(["profile.toml"]),
-            "json": json.dumps(_parsed_profile(), ensure_ascii=False),
+        "toml": {
+            name: {
+                "digest": sources_digest([name]),
+                "json": json.dumps(_parsed_toml(name), ensure_ascii=False),
+            }
+            for name in TOML_FILES
         },
     }

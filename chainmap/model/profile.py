@@ -85,9 +85,9 @@ def default_profile() -> dict[str, Any]:
     >>> default_profile()["home"]["region"]
     '330723'
     """
-    from chainmap.model.prebuilt import cached_profile
+    from chainmap.model.prebuilt import cached_toml
 
-    cached = cached_profile()  # parsed at build time, if profile.toml is unchanged
+    cached = cached_toml("profile.toml")  # parsed at build time, if unchanged since
     if cached is not None:
         return cached
     import tomllib

@@ -32,7 +32,6 @@ import functools
 import io
 import math
 import re
-import tomllib
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -568,6 +567,13 @@ def _finest_agreeing(codes: Sequence[str], within: str | None) -> str | None:
 
 @functools.cache
 def _zone_file() -> dict:
+    from chainmap.model.prebuilt import cached_toml
+
+    cached = cached_toml("zones.toml")  # parsed at build time, if unchanged since
+    if cached is not None:
+        return cached
+    import tomllib
+
     try:
         return tomllib.loads(read_text("zones.toml"))
     except tomllib.TOMLDecodeError as exc:  # pragma: no cover - bundled file
