@@ -32,6 +32,7 @@ from chainmap.cli_options import (
     profile_option,
     signals_option,
 )
+from chainmap.collector import import_quietly
 from chainmap.errors import ChainmapError, MissingExtraError
 from chainmap.readwrite import atomic
 
@@ -90,6 +91,7 @@ class _Command(click.Command):
     """A command that refuses outputs that would overwrite its inputs (before any work)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        import_quietly("pandas")  # every command reads tables (not --help: parsed before)
         _refuse_overwriting_inputs(ctx)
         return super().invoke(ctx)
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 import contextlib
 import gc
+import importlib
+import sys
 
-__all__ = ["collector_paused"]
+__all__ = ["collector_paused", "import_quietly"]
 
 
 @contextlib.contextmanager
@@ -56,3 +58,22 @@ def collector_paused(*, promote: bool = False) -> Iterator[None]:
                 gc.freeze()  # every tracked object to the permanent generation (a list
                 gc.unfreeze()  # splice), then all of it to the oldest: none is scanned
             gc.enable()
+
+
+def import_quietly(name: str) -> None:
+    """Import module ``name`` (if it is not imported yet) with the collector paused, its
+    objects then promoted to the oldest generation (:func:`collector_paused`).
+
+    Importing pandas makes about 300,000 objects, none of them garbage: the collector
+    ran about 150 young passes and a full one over them while they were made (0.015 s
+    of a 0.26 s ``import pandas``), and would scan them again as they age. The commands
+    import pandas so at their start (``chainmap.cli``).
+
+    >>> import_quietly("json")
+    >>> "json" in sys.modules
+    True
+    """
+    if name in sys.modules:
+        return
+    with collector_paused(promote=True):
+        importlib.import_module(name)
