@@ -38,6 +38,7 @@ from chainmap.model.chain import Chain
 from chainmap.model.home import Home, resolve_home
 from chainmap.model.profile import as_profile, min_confidence
 from chainmap.model.vocab import CRITERIA, is_chinese
+from chainmap.pages import huge_pages_unadvised
 
 __all__ = [
     "RANK_FIELDS",
@@ -437,7 +438,8 @@ def rank_enterprises(
                 scheduler=scheduler,
                 **options,
             )
-    with collector_paused():  # a registry's lists and records: see chainmap.collector
+    # (a registry's lists and records: chainmap.collector; its arrays: chainmap.pages)
+    with collector_paused(), huge_pages_unadvised():
         return _rank_table(chain, enterprises, status=status, level=level, **options)
 
 
@@ -461,7 +463,7 @@ def rank_narrow(
     ranking. :meth:`NarrowRanking.rows` equals the same rows of the ranking
     ``rank_enterprises`` returns with these options (``tests/test_rank_narrow.py``).
     """
-    with collector_paused():  # a registry's lists and records: see chainmap.collector
+    with collector_paused(), huge_pages_unadvised():  # (as rank_enterprises)
         return _rank_table(
             chain,
             enterprises,
