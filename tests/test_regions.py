@@ -421,3 +421,12 @@ def test_region_columns_are_read_as_pandas_reads_the_table():
         assert all(same), (name, got[same.index(False)], want[same.index(False)])
     assert any(math.isnan(v) for v in columns["lat"]) == bool(table["lat"].isna().any())
     assert r._longest_name() == int(table["name"].str.len().max())
+
+
+def test_every_ancestor_shares_the_codes_province_digits():
+    """What ``gaps._context_held`` relies on to call ``ancestor`` only for codes of the
+    home's province: an adcode's city and province share its first two digits."""
+    for code in rg.levels():
+        for level in ("province", "city"):
+            up = rg.ancestor(code, level)
+            assert up is None or up[:2] == code[:2], (code, level, up)

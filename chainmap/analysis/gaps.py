@@ -427,7 +427,14 @@ def _context_held(matrix: pd.DataFrame, home_code: str, level: str) -> set[str]:
     parent = regions.ancestor(home_code, up)
     if parent is None:
         return set()
-    near = [c for c in matrix.index if c != home_code and regions.ancestor(c, up) == parent]
+    # (an adcode's ancestors share its province's two digits, tests/test_regions.py:
+    # ancestor() only for those, not for the 2,800 counties of a national registry)
+    province = parent[:2]
+    near = [
+        c
+        for c in matrix.index
+        if c != home_code and c[:2] == province and regions.ancestor(c, up) == parent
+    ]
     if not near:
         return set()
     sums = matrix.loc[near].sum(axis=0)
