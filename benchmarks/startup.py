@@ -130,7 +130,7 @@ PHASES = (
     ("  stability runs", "chainmap.analysis.scoring", "stability_runs"),
     ("  description", "chainmap.analysis.scoring", "describe_ranking"),
     ("segment status", "chainmap.analysis.gaps", "segment_status"),
-    ("terminal table (rich)", "chainmap.outputs.tables", "render_table"),
+    ("terminal table", "chainmap.outputs.tables", "render_table"),
 )
 
 # After _IMPORT_ALL (what the command imports), runs the command in the same process with
