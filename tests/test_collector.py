@@ -106,3 +106,46 @@ def test_promote_keeps_the_callers_frozen_objects_frozen():
         assert _generation_of(made) == 0  # not promoted: that would unfreeze the caller's
     finally:
         gc.unfreeze()
+
+
+def test_import_quietly_runs_no_collection_during_the_import():
+    """In a fresh process: importing pandas quietly runs no young pass while its objects
+    are made, leaves them in the oldest generation, and the collector enabled."""
+    import json
+    import subprocess
+    import sys
+
+    probe = (
+        "import gc, json\n"
+        "from chainmap.collector import import_quietly\n"
+        "before = [s['collections'] for s in gc.get_stats()]\n"
+        "import_quietly('pandas')\n"
+        "after = [s['collections'] for s in gc.get_stats()]\n"
+        "print(json.dumps({'runs': [a - b for a, b in zip(after, before)],\n"
+        "    'young': gc.get_count()[:2], 'enabled': gc.isenabled()}))\n"
+    )
+
+    def run(code: str) -> dict:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    quiet = run(probe)
+    loud = run(probe.replace("import_quietly('pandas')", "import pandas"))
+    assert loud["runs"][0] > 20  # what the pause spares: young passes over pandas' objects
+    assert quiet["runs"] == [0, 1, 0]  # only the caller's young objects, collected first
+    assert quiet["enabled"] is True
+    assert sum(quiet["young"]) < 100  # the import's objects are in the oldest generation
+
+
+def test_commands_import_pandas_quietly(monkeypatch):
+    from click.testing import CliRunner
+
+    from chainmap import cli
+
+    calls = []
+    monkeypatch.setattr(cli, "import_quietly", calls.append)
+    assert CliRunner().invoke(cli.cli, ["chains", "--help"]).exit_code == 0
+    assert calls == []  # help is printed before a command runs: nothing imported for it
+    assert CliRunner().invoke(cli.cli, ["chains"]).exit_code == 0
+    assert calls == ["pandas"]
