@@ -40,8 +40,8 @@ import pandas as pd
 
 from chainmap.errors import InputError
 from chainmap.model.ledger_values import (
-    HEADER_UNIT,
-    has_unit,
+    header_unit,
+    in_header_unit,
     parse_amount,
     resolve_chain,
     resolve_segment,
@@ -224,16 +224,6 @@ _AMOUNT_COLUMNS = ("investment", "fund_amount", "amount")
 IMPLAUSIBLE_AMOUNT = 1000.0
 
 
-def header_unit(text: object) -> str | None:
-    """The unit a header names in brackets, or None.
-
-    >>> header_unit("总投资（万元）"), header_unit("金额(亿元)"), header_unit("总投资")
-    ('万元', '亿元', None)
-    """
-    found = HEADER_UNIT.search(str(text))
-    return found[1] if found else None
-
-
 def _header_map(columns: tuple[str, ...], zh: Mapping[str, str], extra: Mapping[str, str] | None):
     mapping = {c: c for c in columns}
     mapping.update(zh)
@@ -295,11 +285,8 @@ def _checked_amount(
         report.reject(n, column, code, message)
         return None, True
 
-    cell = rec[column]
-    if unit and not is_blank(cell) and not has_unit(cell):
-        cell = f"{str(cell).strip()}{unit}"
     try:
-        amount, approx = parse_amount(cell)
+        amount, approx = parse_amount(in_header_unit(rec[column], unit))
         if amount is None and required:
             raise ValueError(f"missing: {rec[column]!r}")
     except ValueError as exc:
@@ -455,7 +442,7 @@ def _canonical(
     body.attrs["units"] = {
         name: unit
         for name, cell in zip(names, cells, strict=True)
-        if name in _AMOUNT_COLUMNS and (unit := header_unit(cell)) not in (None, "亿元", "亿")
+        if name in _AMOUNT_COLUMNS and (unit := header_unit(cell)) is not None
     }
     rows = [int(i) + 1 for i in body.index]  # 0-based raw index → spreadsheet row number
     blank = body.isna().all(axis=1).to_numpy()

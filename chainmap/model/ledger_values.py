@@ -20,7 +20,16 @@ import functools
 import math
 import re
 
-__all__ = ["HEADER_UNIT", "has_unit", "parse_amount", "resolve_chain", "resolve_segment"]
+from chainmap.model.values import is_blank
+
+__all__ = [
+    "has_unit",
+    "header_unit",
+    "in_header_unit",
+    "parse_amount",
+    "resolve_chain",
+    "resolve_segment",
+]
 
 _APPROX_BEFORE = ("大约", "约合", "约", "近", "逾", "超", "预计")
 _APPROX_AFTER = ("左右", "上下", "以上", "多", "余")
@@ -38,7 +47,30 @@ _SCALE = {  # (longest first: the alternations below try them in this order)
 }
 _UNIT = re.compile(f"({'|'.join(_SCALE)})$")
 #: A unit named in a header's brackets (总投资（万元）): the unit of the column's bare numbers.
-HEADER_UNIT = re.compile(rf"[(（\[【]\s*({'|'.join(_SCALE)})\s*[)）\]】]")
+_HEADER_UNIT = re.compile(rf"[(（\[【]\s*({'|'.join(_SCALE)})\s*[)）\]】]")
+
+
+def header_unit(text: object) -> str | None:
+    """The unit a header names in brackets when it is not 亿元 (the ledger's own unit, in
+    which bare numbers are read anyway), else None.
+
+    >>> header_unit("总投资（万元）"), header_unit("金额(亿元)"), header_unit("总投资")
+    ('万元', None, None)
+    """
+    found = _HEADER_UNIT.search(str(text))
+    return found[1] if found and found[1] not in ("亿元", "亿") else None
+
+
+def in_header_unit(cell: object, unit: str | None) -> object:
+    """An amount cell as read under a header naming ``unit``: a bare number in that unit,
+    a cell that writes its own unit (or a blank one) as it is.
+
+    >>> in_header_unit(12000, "万元"), in_header_unit("8亿左右", "万元"), in_header_unit(6, None)
+    ('12000万元', '8亿左右', 6)
+    """
+    if unit is None or is_blank(cell) or has_unit(cell):
+        return cell
+    return f"{str(cell).strip()}{unit}"
 
 
 def has_unit(cell: object) -> bool:

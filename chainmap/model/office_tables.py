@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from chainmap.model.ledger import CHANNELS, find_header, header_unit, parse_month, unit_note
-from chainmap.model.ledger_values import has_unit, parse_amount
+from chainmap.model.ledger import CHANNELS, find_header, parse_month, unit_note
+from chainmap.model.ledger_values import header_unit, in_header_unit, parse_amount
 from chainmap.model.report import ImportReport
 from chainmap.model.values import is_blank, parse_date
 
@@ -153,9 +153,7 @@ def _cell(kind: str | None, value: object, unit: str | None = None):
     if kind == "month":
         return parse_month(value)
     if kind == "amount":
-        if unit and not has_unit(value):
-            value = f"{str(value).strip()}{unit}"
-        amount, _ = parse_amount(value)
+        amount, _ = parse_amount(in_header_unit(value, unit))
         if amount is not None and amount < 0:
             raise ValueError(f"negative: {amount}")
         return amount
@@ -182,9 +180,7 @@ def read_side_table(
     units = {
         name: unit
         for name, cell in zip(names, raw.iloc[head].tolist(), strict=False)
-        if spec.kinds.get(name) == "amount"
-        and not is_blank(cell)
-        and (unit := header_unit(cell)) not in (None, "亿元", "亿")
+        if spec.kinds.get(name) == "amount" and (unit := header_unit(cell)) is not None
     }
     for column, unit in units.items():
         report.notes.append(unit_note(column, column, unit))
