@@ -106,10 +106,6 @@ def counted_until(data, when: dt.date) -> dt.date:
     return when
 
 
-#: The ledger header each --by reads, for the message when it is missing.
-_BY_HEADER = {"owner": "责任单位", "platform": "落地平台", "chain": "产业链", "segment": "细分环节"}
-
-
 def kpi_inputs(ledger, db, investment, targets, period, cohort, by, as_of):
     """What ``chainmap kpi`` reports: ``(data, kpi result, office measures)``."""
     from chainmap.analysis.kpi import classify_projects, kpi_report, owners_as_ids, parse_period
@@ -138,9 +134,12 @@ def kpi_inputs(ledger, db, investment, targets, period, cohort, by, as_of):
     if by in ("owner", "platform", "chain", "segment") and (
         by not in projects.columns or not projects[by].notna().any()
     ):  # (every project in one "(未填)" group, every unit at 0%, without a word)
+        from chainmap.model.ledger import LEDGER_HEADERS_ZH
+
+        header = next(zh for zh, col in LEDGER_HEADERS_ZH.items() if col == by)
         raise click.UsageError(
             f"台账没有填写 {by} 列 / the ledger has no {by} values: --by {by} needs that "
-            f"column (e.g. {_BY_HEADER.get(by, by)}) filled in"
+            f"column (e.g. {header}) filled in"
         )
     projects, named = owners_as_ids(projects, goals)
     if named:
