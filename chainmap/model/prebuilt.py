@@ -213,13 +213,12 @@ def build() -> dict[str, Any]:
         _load.cache_clear()
 
 
-def _regions_digest() -> str:
-    from chainmap.model.catalog import data_path
-
-    return hashlib.sha256(data_path(_REGIONS).read_bytes()).hexdigest()
-
-
 _REGIONS = "regions.csv.gz"
+
+
+def _regions_digest() -> str:
+    """SHA-256 of the compressed table's bytes (:func:`sources_digest` reads text)."""
+    return hashlib.sha256(catalog.data_path(_REGIONS).read_bytes()).hexdigest()
 
 
 def cached_regions() -> dict[str, tuple] | None:
