@@ -689,16 +689,32 @@ _FEW_ROWS = 16
 
 def _take_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     """``frame.take(rows)``; a few rows of a long table are taken column by column, each
-    Arrow text column chunk by chunk (:func:`_take_text`).
+    Arrow text column chunk by chunk (:func:`_take_text`), and many rows in increasing
+    order through a mask (Arrow filters each chunk where it lies).
 
     pyarrow's take of a chunked column joins every chunk first, a copy of the whole
     column: 1.8 ms for 340 of a million names (more where the copy's memory is new to
     the process), against 0.2 ms taken from each chunk. A ranking takes its shown rows
     of every column (25 of them), and the other sites of their groups.
     """
-    if len(rows) * _FEW_ROWS > len(frame) or frame.columns.empty or not frame.columns.is_unique:
+    if frame.columns.empty or not frame.columns.is_unique:
         return frame.take(rows)
-    out = pd.DataFrame({c: _take_text(frame[c], rows) for c in frame.columns})
+    if len(rows) * _FEW_ROWS > len(frame):
+        rows = np.asarray(rows)
+        if len(rows) < 2 or rows.dtype.kind not in "iu" or not (rows[1:] > rows[:-1]).all():
+            return frame.take(rows)
+        # Rows in increasing order (the rows a chain keeps, and its candidates): a mask.
+        # Arrow filters each chunk as it is; its take joins the chunks first (0.07 s
+        # against 0.03 s for the six columns of 800,000 of a million rows).
+        if rows[0] < 0 or rows[-1] >= len(frame):
+            return frame.take(rows)  # (its own IndexError)
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[rows] = True
+        out = pd.DataFrame(
+            {c: pd.Series(frame[c].array[mask], dtype=frame[c].dtype) for c in frame.columns}
+        )
+    else:
+        out = pd.DataFrame({c: _take_text(frame[c], rows) for c in frame.columns})
     out.index = frame.index.take(rows)
     return out.__finalize__(frame)  # (its attrs, as take keeps them)
 
