@@ -26,6 +26,7 @@ import pandas as pd
 from chainmap.collector import collector_paused
 from chainmap.model.chain import Chain
 from chainmap.model.values import is_blank, split_list
+from chainmap.threads import alongside, joined
 
 __all__ = [
     "NATIVE_MIN_ROWS",
@@ -223,6 +224,12 @@ def chain_enterprises(
 @collector_paused()  # a list per row: see chainmap.collector
 def _kept_rows(chain: Chain, enterprises: pd.DataFrame, min_confidence: str) -> _Kept:
     """The rows of ``enterprises`` holding a segment of ``chain``, and their lists."""
+    with joined():  # (the check of the ids runs alongside: :func:`_read_kept`)
+        return _read_kept(chain, enterprises, min_confidence)
+
+
+def _read_kept(chain: Chain, enterprises: pd.DataFrame, min_confidence: str) -> _Kept:
+    """:func:`_kept_rows`, in a :func:`~chainmap.threads.joined` block."""
     if "name" not in enterprises.columns:
         from chainmap.errors import InputError
 
@@ -249,6 +256,9 @@ def _kept_rows(chain: Chain, enterprises: pd.DataFrame, min_confidence: str) -> 
         )
     n = len(enterprises)
     cols = enterprises.columns
+    # Whether every id of the table is distinct, hashed on a second thread (in polars,
+    # which releases the interpreter lock) while this one reads the lists.
+    distinct = alongside(_distinct, enterprises["enterprise_id"], inline=n < NATIVE_MIN_ROWS)
     arrays = False  # Parquet's list cells, made lists only for the rows kept (_listed)
     if "segments" not in cols:
         lists: list = [[] for _ in range(n)]
@@ -313,7 +323,7 @@ def _kept_rows(chain: Chain, enterprises: pd.DataFrame, min_confidence: str) -> 
         keep = np.fromiter(map(len, in_chain), dtype=np.int64, count=n) > 0
         every = None
     rows = np.flatnonzero(keep)
-    _unique_ids(enterprises["enterprise_id"], rows)
+    _unique_ids(enterprises["enterprise_id"], rows, distinct=distinct.result())
     captive = Captive.of(chain)
     kept_lengths = lengths[rows]
     if captive is not None and every is not None:  # (the lists get theirs in _Kept.frame)
@@ -651,13 +661,14 @@ def _distinct(values: pd.Series) -> bool:
     return texts is not None and texts.n_unique() == len(texts)
 
 
-def _unique_ids(ids: pd.Series, rows: np.ndarray) -> None:
+def _unique_ids(ids: pd.Series, rows: np.ndarray, *, distinct: bool | None = None) -> None:
     """Refuse two chain rows with one ``enterprise_id``: the firm would count twice.
 
     ``read_enterprises`` merges rows that share an id; a hand-made table may not. Only the
     rows that hold a segment of the chain are checked (the others are never counted).
+    ``distinct``: :func:`_distinct` of ``ids``, when the caller has it.
     """
-    if _distinct(ids):  # every id of the table distinct: the kept rows' too
+    if _distinct(ids) if distinct is None else distinct:  # every id distinct: the kept too
         return
     kept = ids if len(rows) == len(ids) else ids.take(rows)
     if len(rows) < len(ids) and _distinct(kept):

@@ -39,6 +39,7 @@ from chainmap.model.home import Home, resolve_home
 from chainmap.model.profile import as_profile, min_confidence
 from chainmap.model.vocab import CRITERIA, is_chinese
 from chainmap.pages import huge_pages_unadvised
+from chainmap.threads import alongside, joined
 
 __all__ = [
     "RANK_FIELDS",
@@ -160,6 +161,14 @@ def group_key(frame: pd.DataFrame, *, names: np.ndarray | None = None) -> np.nda
     """
     name = _Texts.of(frame, "name") if names is None else _Texts(names)
     return _groups(name, _Texts.of(frame, "parent")).values
+
+
+def _group_parts(frame: pd.DataFrame) -> tuple[_Texts, _Texts, np.ndarray]:
+    """The ranking's names, groups (:func:`group_key`) and group numbers
+    (:meth:`_Texts.numbers`) of ``frame``'s ``name`` and ``parent``."""
+    names = _Texts.of(frame, "name")
+    groups = _groups(names, _Texts.of(frame, "parent"))
+    return names, groups, groups.numbers()
 
 
 def _groups(name: _Texts, parent: _Texts) -> _Texts:
@@ -439,7 +448,7 @@ def rank_enterprises(
                 **options,
             )
     # (a registry's lists and records: chainmap.collector; its arrays: chainmap.pages)
-    with collector_paused(), huge_pages_unadvised():
+    with collector_paused(), huge_pages_unadvised(), joined():
         return _rank_table(chain, enterprises, status=status, level=level, **options)
 
 
@@ -463,7 +472,7 @@ def rank_narrow(
     ranking. :meth:`NarrowRanking.rows` equals the same rows of the ranking
     ``rank_enterprises`` returns with these options (``tests/test_rank_narrow.py``).
     """
-    with collector_paused(), huge_pages_unadvised():  # (as rank_enterprises)
+    with collector_paused(), huge_pages_unadvised(), joined():  # (as rank_enterprises)
         return _rank_table(
             chain,
             enterprises,
@@ -505,37 +514,29 @@ def _rank_table(
 ) -> pd.DataFrame | NarrowRanking:
     """The memory engine of :func:`rank_enterprises`, with its parameters (``narrow``:
     :func:`rank_narrow`)."""
+    from chainmap.analysis import holdings
     from chainmap.model import regions
 
     prof = as_profile(profile)
     where = resolve_home(home, prof)
     level = level or where.level
     held = prepare_holdings(chain, enterprises, min_confidence=min_confidence(prof))
+    # The columns read for every row (then the rows); the criteria's columns only for the
+    # candidates, every column only for the rows returned (``held.columns``).
+    frame = held.columns(_EVERY_ROW)
+    n = len(frame)
+    # The groups (names and parents hashed in polars) on a second thread, while this one
+    # counts the segments and scores the candidates: nothing below reads them until the
+    # candidates' sites (chainmap.threads).
+    grouping = alongside(_group_parts, frame, inline=n < holdings.NATIVE_MIN_ROWS)
     if status is None:
         status = segment_status(chain, held, home=where, profile=prof, level=level, policy=policy)
     home_code = where.at(level)
     table = _signals_table(signals)
     as_of = as_of or _signals_date(table)
-
-    # The columns read for every row (then the rows); the criteria's columns only for the
-    # candidates, every column only for the rows returned (``held.columns``).
-    frame = held.columns(_EVERY_ROW)
-    n = len(frame)
     active = held.active
     code_no, code_list = held.region_codes  # (-1: no region code)
     at_home = held.in_region(level, home_code) & active
-    names_all = _Texts.of(frame, "name")
-    group_texts = _groups(names_all, _Texts.of(frame, "parent"))
-    group_no_all = group_texts.numbers()
-    home_members: dict[str, list[str]] = {}
-    home_rows = np.flatnonzero(at_home)
-    home_at = zip(
-        group_texts.take(home_rows).tolist(), names_all.take(home_rows).tolist(), strict=True
-    )
-    for group, name in home_at:  # a home firm's group, and its own name as a group
-        for key in {group, name}:
-            home_members.setdefault(key, []).append(name)
-    home_groups = set(home_members)
 
     # Exits: the enterprise table's own exit_status, and 停产/退出 events of the signals.
     firm_signals = att.match_signals(
@@ -563,14 +564,6 @@ def _rank_table(
         (held.in_region("city", home_city) & ~at_home) if home_city else np.zeros(n, dtype=bool)
     )
     exclude_same_city = prof["affinity"].get("same_city", "flag") == "exclude"
-    # Groups with an active site in the home's prefecture (not at home): their targets
-    # elsewhere say so (永和's best site is 94 km off in 衢州, its 金华永和 in 金华 went unsaid).
-    city_members: dict[str, list[str]] = {}
-    city_rows = np.flatnonzero(same_city & active)
-    for group, name in zip(
-        group_texts.take(city_rows).tolist(), names_all.take(city_rows).tolist(), strict=True
-    ):
-        city_members.setdefault(group, []).append(name)
 
     eligible = active & ~at_home & (exit_status == "") & ~barred_risk
     if exclude_same_city:
@@ -603,6 +596,26 @@ def _rank_table(
     strength = att.strength(
         sub, data_year=_data_year(held.table), flag_numbers=(flag_no[cand], flag_kinds)
     )
+
+    # The groups, from the second thread.
+    names_all, group_texts, group_no_all = grouping.result()
+    home_members: dict[str, list[str]] = {}
+    home_rows = np.flatnonzero(at_home)
+    home_at = zip(
+        group_texts.take(home_rows).tolist(), names_all.take(home_rows).tolist(), strict=True
+    )
+    for group, name in home_at:  # a home firm's group, and its own name as a group
+        for key in {group, name}:
+            home_members.setdefault(key, []).append(name)
+    home_groups = set(home_members)
+    # Groups with an active site in the home's prefecture (not at home): their targets
+    # elsewhere say so (永和's best site is 94 km off in 衢州, its 金华永和 in 金华 went unsaid).
+    city_members: dict[str, list[str]] = {}
+    city_rows = np.flatnonzero(same_city & active)
+    for group, name in zip(
+        group_texts.take(city_rows).tolist(), names_all.take(city_rows).tolist(), strict=True
+    ):
+        city_members.setdefault(group, []).append(name)
     site_no, site_name = _nearest_site(
         frame, group_texts, (code_no, code_list), active, cand, where.code
     )
