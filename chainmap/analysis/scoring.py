@@ -542,11 +542,12 @@ def _rank_table(
     firm_signals = att.match_signals(
         frame, table, as_of=as_of, rows_of=lambda rows: held.columns(SCORING_COLUMNS, rows)
     )
-    given_exit = _texts(frame, "exit_status")
-    exit_status = np.where(
-        pd.Index(given_exit, dtype=object).isin(("exiting", "exited")), given_exit, ""
-    )
-    exit_status = exit_status.astype(object)
+    exit_status = np.full(n, "", dtype=object)  # (a registry has no exit_status column)
+    if "exit_status" in frame.columns:
+        given_exit = _texts(frame, "exit_status")
+        exit_status = np.where(
+            pd.Index(given_exit, dtype=object).isin(("exiting", "exited")), given_exit, ""
+        ).astype(object)
     has_events = map(operator.is_not, firm_signals, itertools.repeat(None))
     with_events = list(itertools.compress(range(n), has_events))  # (C-level: 1M rows)
     for i in with_events:  # the table's own status wins; else the signals' exit
