@@ -323,11 +323,11 @@ def _read_kept(chain: Chain, enterprises: pd.DataFrame, min_confidence: str) -> 
         keep = np.fromiter(map(len, in_chain), dtype=np.int64, count=n) > 0
         every = None
     rows = np.flatnonzero(keep)
-    _unique_ids(enterprises["enterprise_id"], rows, distinct=distinct.result())
     captive = Captive.of(chain)
     kept_lengths = lengths[rows]
     if captive is not None and every is not None:  # (the lists get theirs in _Kept.frame)
         every, kept_lengths = captive.numbered(every, kept_lengths)
+    _unique_ids(enterprises["enterprise_id"], rows, distinct=distinct.result())  # (last)
     return _Kept(
         base=enterprises,
         rows=rows,
