@@ -242,3 +242,53 @@ def test_header_only_file_gives_empty_tables_with_their_columns(tmp_path):
         "sources",
     ]
     assert intent_events(signals, as_of="2024-01-01").empty
+
+
+def _data_date_by_pandas(signals: pd.DataFrame):
+    """The reference: data_date as sort_values and groupby compute it (before the loop)."""
+    from chainmap.model.signals import _key_columns
+
+    keys = _key_columns(signals)
+    is_exit = signals["kind"].isin(EXIT_KINDS)
+    first_exit = (
+        signals[is_exit]
+        .assign(_o=signals["date"].map(lambda d: d.toordinal()))
+        .sort_values([*keys, "_o"])
+        .groupby([signals[k].fillna("") for k in keys], sort=False)
+        .head(1)
+        .index
+    )
+    facts = signals[~is_exit | signals.index.isin(first_exit)]
+    return max(facts["date"]) if len(facts) else None
+
+
+@pytest.mark.parametrize("with_id", [False, True])
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_data_date_equals_the_sort_and_groupby_it_replaced(with_id, dtype):
+    """Random tables: firms named, blank (None, NaN, ""), by region and id; exits repeated,
+    announced after planned dates, on the same day; only exits; no exit."""
+    import numpy as np
+
+    from chainmap.model.signals import data_date
+
+    rng = np.random.default_rng(5)
+    names = ["甲公司", "乙公司", "Acme", "", None, np.nan]
+    regions = ["衢州市", "", None, "武义县"]
+    kinds = [*EXIT_KINDS, *INTENT_KINDS[:3], None]
+    start = dt.date(2022, 1, 1).toordinal()
+    for _ in range(400):
+        n = int(rng.integers(1, 12))
+        frame = pd.DataFrame(
+            {
+                "enterprise": pd.Series([names[i] for i in rng.integers(0, 6, n)], dtype=dtype),
+                "region": pd.Series([regions[i] for i in rng.integers(0, 4, n)], dtype=dtype),
+                "date": [dt.date.fromordinal(start + int(d)) for d in rng.integers(0, 900, n)],
+                "kind": [kinds[i] for i in rng.integers(0, len(kinds), n)],
+            }
+        )
+        if with_id:
+            ids = ["91330000A", "91330000B", None]
+            frame["enterprise_id"] = pd.Series([ids[i] for i in rng.integers(0, 3, n)], dtype=dtype)
+        assert data_date(frame) == _data_date_by_pandas(frame), frame
+    bundled = load_signals()
+    assert data_date(bundled) == _data_date_by_pandas(bundled)

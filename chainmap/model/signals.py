@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from chainmap.errors import InputError
@@ -157,17 +158,24 @@ def data_date(signals: pd.DataFrame) -> dt.date | None:
     if signals is None or signals.empty:
         return None
     keys = _key_columns(signals)
-    is_exit = signals["kind"].isin(EXIT_KINDS)
-    first_exit = (
-        signals[is_exit]
-        .assign(_o=signals["date"].map(_ordinal))
-        .sort_values([*keys, "_o"])
-        .groupby([signals[k].fillna("") for k in keys], sort=False)
-        .head(1)
-        .index
-    )
-    facts = signals[~is_exit | signals.index.isin(first_exit)]
-    return max(facts["date"]) if len(facts) else None
+    is_exit = signals["kind"].isin(EXIT_KINDS).to_numpy(dtype=bool)
+    dates = signals["date"].tolist()
+    facts = [d for d, x in zip(dates, is_exit.tolist(), strict=True) if not x]
+    # Each firm's first exit row: the earliest date, a blank key part counting as "" for
+    # the firm (as a groupby of the keys filled with "") and sorting after a filled one
+    # (as sort_values puts missing values last). A table of signals is a few hundred
+    # rows: a loop, where sort_values and groupby took 4 ms for nine.
+    first: dict[tuple, tuple] = {}
+    at = np.flatnonzero(is_exit).tolist()
+    columns = [signals[k].take(at).tolist() for k in keys]
+    for parts, i in zip(zip(*columns, strict=True), at, strict=True):
+        blank = [p is None or p is pd.NA or (isinstance(p, float) and p != p) for p in parts]
+        firm = tuple("" if b else p for p, b in zip(parts, blank, strict=True))
+        order = (tuple(zip(blank, firm, strict=True)), _ordinal(dates[i]))
+        if firm not in first or order < first[firm][0]:
+            first[firm] = (order, dates[i])
+    facts += [date for _, date in first.values()]
+    return max(facts) if facts else None
 
 
 def events_in_window(
