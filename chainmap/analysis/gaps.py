@@ -265,9 +265,19 @@ def status_counts(
     order = [s.id for s in chain.ordered_segments()]
     # Names only of the home rows (the anchors).
     home_rows = np.flatnonzero(held.in_region(level, home_code) & held.active)
-    at_home = held.columns(["chain_segments", "name"], home_rows).explode("chain_segments")
-    count_home = at_home.groupby("chain_segments").size().reindex(order, fill_value=0)
-    anchors = {s: set(g["name"].astype(str)) for s, g in at_home.groupby("chain_segments")}
+    at_home = held.columns(["chain_segments", "name"], home_rows)
+    # (a county's few dozen firms: counted in Python, as explode and groupby count them)
+    per: dict[str, int] = {}
+    named: dict[str, set[str]] = {}
+    lists, names = at_home["chain_segments"].tolist(), at_home["name"].astype(str).tolist()
+    for segments, name in zip(lists, names, strict=True):
+        for s in segments:
+            per[s] = per.get(s, 0) + 1
+            named.setdefault(s, set()).add(name)
+    count_home = pd.Series(
+        [per.get(s, 0) for s in order], index=pd.Index(order, name="chain_segments"), dtype=np.int64
+    )
+    anchors = {s: named[s] for s in sorted(named)}  # (in groupby's order)
     return StatusCounts(matrix, count_total, count_home, anchors, inactive, int(held.active.sum()))
 
 
@@ -536,12 +546,30 @@ def cap_phrases(classes: Sequence[str]) -> tuple[str, str, str]:
     )
 
 
-def status_cap(chain: Chain, status: pd.DataFrame, sid: str) -> tuple[str, ...]:
-    """:func:`downstream_cap` read from a :func:`segment_status` frame (its index the ids)."""
+def status_cap(
+    chain: Chain,
+    status: pd.DataFrame,
+    sid: str,
+    *,
+    row: Mapping[str, Any] | None = None,
+    gated: Mapping[str, str] | None = None,
+) -> tuple[str, ...]:
+    """:func:`downstream_cap` read from a :func:`segment_status` frame (its index the ids).
+
+    ``row``: ``status.loc[sid]``, and ``gated``: :func:`gated_classes` of ``status``, when
+    the caller has them (one status frame, many segments described).
+    """
     if sid not in status.index or "policy_gated" not in status.columns:
         return ()
-    row = status.loc[sid]
-    gated = {
+    row = status.loc[sid] if row is None else row
+    gated = gated_classes(status) if gated is None else gated
+    held = (row.get("held_upstream") or [], row.get("held_downstream") or [])
+    return downstream_cap(chain, sid, row.get("strategy"), held, gated)
+
+
+def gated_classes(status: pd.DataFrame) -> dict[str, str]:
+    """The policy-gated segments of a :func:`segment_status` frame, and their classes."""
+    return {
         s: (p or {}).get("class", "") if isinstance(p, Mapping) else ""
         for s, p, g in zip(
             status.index,
@@ -551,8 +579,6 @@ def status_cap(chain: Chain, status: pd.DataFrame, sid: str) -> tuple[str, ...]:
         )
         if g
     }
-    held = (row.get("held_upstream") or [], row.get("held_downstream") or [])
-    return downstream_cap(chain, sid, row.get("strategy"), held, gated)
 
 
 def _reason(

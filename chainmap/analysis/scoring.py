@@ -29,7 +29,13 @@ import numpy as np
 import pandas as pd
 
 from chainmap.analysis import attainability as att
-from chainmap.analysis.gaps import cap_phrases, captive_phrases, segment_status, status_cap
+from chainmap.analysis.gaps import (
+    cap_phrases,
+    captive_phrases,
+    gated_classes,
+    segment_status,
+    status_cap,
+)
 from chainmap.analysis.holdings import FlatSegments, Holdings, polars_texts, prepare_holdings
 from chainmap.analysis.stability import pool_size, segment_scores, stability_runs
 from chainmap.analysis.strategy import nearest_held
@@ -540,7 +546,7 @@ def _rank_table(
 
     # Exits: the enterprise table's own exit_status, and 停产/退出 events of the signals.
     firm_signals = att.match_signals(
-        frame, table, as_of=as_of, rows_of=lambda rows: held.columns(SCORING_COLUMNS, rows)
+        frame, table, as_of=as_of, rows_of=lambda rows: held.columns(att.SIGNAL_COLUMNS, rows)
     )
     exit_status = np.full(n, "", dtype=object)  # (a registry has no exit_status column)
     if "exit_status" in frame.columns:
@@ -1153,14 +1159,17 @@ def _describe(
     by_segment: dict[str, tuple[str, str]] = {}  # segment -> (name, gap phrase)
     labels: dict[str, str] = {}
     zones_of: dict[str, list[str]] = {}
+    gated: dict[str, str] | None = None
     read = [c for c in _DESCRIBE_COLUMNS if c in out.columns]
     columns = [out[c].tolist() for c in read]  # (to_dict boxes cell by cell: 7 s at 350,000)
     for values in zip(*columns, strict=True):
         row = dict(zip(read, values, strict=True))
         s = row["segment"]
         if s not in by_segment:
+            if gated is None:  # (once per description, when a target is described)
+                gated = gated_classes(status) if "policy_gated" in status.columns else {}
             srow = status.loc[s]
-            by_segment[s] = (srow["name_zh"], _gap_phrase(chain, srow, status))
+            by_segment[s] = (srow["name_zh"], _gap_phrase(chain, srow, status, gated))
         name, gap = by_segment[s]
         code = row.get("region_code")
         code = code if isinstance(code, str) and code else None
@@ -1267,11 +1276,16 @@ def _region_label(code: str) -> str:
     return "".join(dict.fromkeys(names))
 
 
-def _gap_phrase(chain: Chain, srow: pd.Series, status: pd.DataFrame) -> str:
+def _gap_phrase(
+    chain: Chain, srow: pd.Series, status: pd.DataFrame, gated: Mapping[str, str] | None = None
+) -> str:
+    """The gap a target fills, as its reason says it (``gated``: :func:`gated_classes` of
+    ``status``, when the caller has it)."""
     name = srow["name_zh"]
     strategy = srow["strategy"]
     sid = str(srow.name)  # (the index: a status frame need not keep an ``id`` column)
-    cap = status_cap(chain, status, sid)  # the gap would supply only barred segments
+    # the gap would supply only barred segments
+    cap = status_cap(chain, status, sid, row=srow, gated=gated)
     capped = f"; {cap_phrases(cap)[2].replace('下游', '下游环节', 1)}" if cap else ""
     made_with = captive_phrases(chain, sid)  # (TFE: only with PTFE, on one site)
     capped = (made_with[0] if made_with else "") + capped
