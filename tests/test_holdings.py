@@ -293,13 +293,19 @@ def _tables(tmp_path, chain):
     }
 
 
-def test_columns_taken_first_equal_the_whole_frame(tmp_path, fluorochem):
+@pytest.mark.parametrize("native_from", [0, None], ids=["long-table paths", "short tables"])
+def test_columns_taken_first_equal_the_whole_frame(tmp_path, fluorochem, monkeypatch, native_from):
     """Holdings.columns(names, at) and Holdings.flat, built without the whole frame, equal
-    the frame taken whole first, its columns and rows chosen after, for every shape of input."""
+    the frame taken whole first, its columns and rows chosen after, for every shape of input
+    (with the paths of a long table too: NATIVE_MIN_ROWS 0)."""
     import numpy as np
 
+    from chainmap.analysis import holdings
     from chainmap.analysis.holdings import FlatSegments, chain_enterprises
     from chainmap.analysis.scoring import SCORING_COLUMNS
+
+    if native_from is not None:
+        monkeypatch.setattr(holdings, "NATIVE_MIN_ROWS", native_from)
 
     for label, table in _tables(tmp_path, fluorochem).items():
         ref = _frame_first(fluorochem, table)
@@ -353,12 +359,15 @@ def test_region_codes_number_every_row_and_leave_blanks_out(fluorochem, dtype):
         assert held.region_at(level).tolist() == want.tolist(), level
 
 
-def test_take_rows_by_chunk_equals_take():
-    """_take_rows (a few rows of a long table: Arrow text taken chunk by chunk) equals
-    DataFrame.take for rows in order, out of order, repeated, counted from the end."""
+def test_take_rows_by_chunk_equals_take(monkeypatch):
+    """_take_rows (a few rows of a long table: Arrow text taken chunk by chunk; many rows in
+    increasing order: a mask) equals DataFrame.take for rows in order, out of order,
+    repeated, counted from the end. (Long: from NATIVE_MIN_ROWS rows; 0 here.)"""
     import numpy as np
 
     from chainmap.analysis import holdings
+
+    monkeypatch.setattr(holdings, "NATIVE_MIN_ROWS", 0)
 
     parts = []
     for k in range(3):  # concatenated frames: their text columns are chunked Arrow arrays
@@ -401,8 +410,20 @@ def test_take_rows_by_chunk_equals_take():
         assert text.array.__arrow_array__().num_chunks <= 1
     with pytest.raises(IndexError):
         holdings._take_rows(frame, np.array([n]))
-    many = np.arange(0, n, 2)  # not a few rows: DataFrame.take itself
-    pd.testing.assert_frame_equal(holdings._take_rows(frame, many), frame.take(many))
+    many = [
+        np.arange(0, n, 2),  # increasing: the mask
+        np.sort(rng.choice(n, n // 3, replace=False)),
+        np.arange(n),
+        rng.choice(n, n // 3, replace=False),  # not increasing: DataFrame.take itself
+        np.repeat(np.arange(0, n, 5), 2),  # repeated
+    ]
+    for rows in many:
+        assert len(rows) * holdings._FEW_ROWS > n
+        got = holdings._take_rows(frame, rows)
+        pd.testing.assert_frame_equal(got, frame.take(rows), check_exact=True)
+        assert got.attrs == frame.attrs
+    with pytest.raises(IndexError):
+        holdings._take_rows(frame, np.arange(1, n + 1))
 
 
 @pytest.mark.parametrize("case", ["plain", "confidence", "classify"])
