@@ -65,6 +65,8 @@ def alongside(fn: Callable[..., T], /, *args: Any, inline: bool = False) -> Futu
             pool.shutdown(wait=False, cancel_futures=True)
         else:
             pool.shutdown(wait=False)
+            _running.add(pool)
+            future.add_done_callback(lambda _: _running.discard(pool))
             started = _started.get()
             if started is not None:
                 started.append(future)
@@ -75,6 +77,23 @@ def alongside(fn: Callable[..., T], /, *args: Any, inline: bool = False) -> Futu
     except Exception as error:  # (given to .result(), as a thread's would be)
         future.set_exception(error)
     return future
+
+
+#: The pools whose one task is still running (:func:`_finish_before_fork`).
+_running: set[ThreadPoolExecutor] = set()
+
+
+def _finish_before_fork() -> None:
+    """Let running work end, its thread included, before the process forks: a child
+    forked while it holds a lock (polars', Arrow's, the import lock) could wait for that
+    lock for ever. (chainmap's own workers are fresh interpreters, not forks; a caller's
+    ``multiprocessing`` may fork.)"""
+    for pool in list(_running):
+        pool.shutdown(wait=True)
+
+
+if hasattr(os, "register_at_fork"):  # (POSIX)
+    os.register_at_fork(before=_finish_before_fork)
 
 
 @contextlib.contextmanager

@@ -130,3 +130,40 @@ def test_repeated_ids_are_refused_with_the_check_on_a_second_thread(
     with pytest.raises(InputError, match="enterprise_id"):
         prepare_holdings(fluorochem, table)
     assert started == ["_distinct"]
+
+
+#: A fresh interpreter starts slow work alongside, forks while it runs, and prints what
+#: the child saw of it: the parent waits for the work before it forks.
+_FORKED = r"""
+import os, sys, time
+from chainmap import threads
+threads.second_core = lambda: True
+done = []
+def slow():
+    time.sleep(0.3)
+    done.append(True)
+with threads.joined():
+    threads.alongside(slow)
+    pid = os.fork()
+    if pid == 0:
+        alive = [t.name for t in __import__("threading").enumerate()
+                 if t.name.startswith("chainmap-alongside")]
+        print("child", done, alive, flush=True)
+        os._exit(0)
+    os.waitpid(pid, 0)
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="POSIX fork only")
+def test_work_ends_before_the_process_forks():
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", _FORKED],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "child [True] []"
