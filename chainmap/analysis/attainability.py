@@ -263,10 +263,10 @@ def intent_score(signals: FirmSignals | None) -> float:
 
 
 #: Where a firm is, as a signal's ``region`` is matched against it (:func:`match_signals`).
-SIGNAL_PLACE_COLUMNS = ("region_code", "province", "city", "county", "country")
+_PLACE_COLUMNS = ("region_code", "province", "city", "county", "country")
 
 #: The columns :func:`match_signals` reads of the rows a signal names.
-SIGNAL_COLUMNS = ("enterprise_id", "name", *SIGNAL_PLACE_COLUMNS)
+SIGNAL_MATCH_COLUMNS = ("enterprise_id", "name", *_PLACE_COLUMNS)
 
 
 def match_signals(
@@ -325,9 +325,7 @@ def match_signals(
     if not len(rows):
         return out
     sub = frame.take(rows) if rows_of is None else rows_of(rows)
-    places = [
-        " ".join(t) for t in zip(*(_texts(sub, c) for c in SIGNAL_PLACE_COLUMNS), strict=True)
-    ]
+    places = [" ".join(t) for t in zip(*(_texts(sub, c) for c in _PLACE_COLUMNS), strict=True)]
     for i, eid, name, place in zip(
         rows, _texts(sub, "enterprise_id"), _texts(sub, "name"), places, strict=True
     ):

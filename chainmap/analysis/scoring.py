@@ -546,7 +546,7 @@ def _rank_table(
 
     # Exits: the enterprise table's own exit_status, and 停产/退出 events of the signals.
     firm_signals = att.match_signals(
-        frame, table, as_of=as_of, rows_of=lambda rows: held.columns(att.SIGNAL_COLUMNS, rows)
+        frame, table, as_of=as_of, rows_of=lambda rows: held.columns(att.SIGNAL_MATCH_COLUMNS, rows)
     )
     exit_status = np.full(n, "", dtype=object)  # (a registry has no exit_status column)
     if "exit_status" in frame.columns:
